@@ -1,0 +1,3 @@
+from qlik_tui.cli import main
+
+raise SystemExit(main())

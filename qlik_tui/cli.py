@@ -1,0 +1,182 @@
+"""Command-line entry point. argparse only: Textual is imported only when the TUI is launched,
+and each subcommand's module is imported only when that subcommand runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn, TextIO
+
+from qlik_tui import __version__
+from qlik_tui.commands import exits
+
+if TYPE_CHECKING:
+    from qlik_tui.services.context import Services
+
+DESCRIPTION = """\
+Take a Qlik Cloud API key from "I need one" to "stored safely and proven to work".
+
+Run with no command to start the guided setup (or the dashboard when keys are stored).
+Keys are read from standard input or a hidden prompt, never from the command line,
+and are kept in the OS keyring."""
+
+
+def _looks_like_key(word: str) -> bool:
+    return word.lstrip("'\"").startswith("eyJ") and word.count(".") >= 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """Never echoes something that looks like an API key back in a usage error."""
+
+    def error(self, message: str) -> NoReturn:
+        words = [
+            "<an API key: pass keys on standard input with --with-token>"
+            if _looks_like_key(word)
+            else word
+            for word in message.split(" ")
+        ]
+        super().error(" ".join(words))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="qlik-tui",
+        description=DESCRIPTION,
+        epilog=exits.HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"qlik-tui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+        return commands.add_parser(  # type: ignore[no-any-return]
+            name,
+            help=help_text,
+            description=description,
+            epilog=exits.HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    command("setup", "start the guided setup wizard", "Start the guided setup wizard (TUI).")
+    command("dashboard", "open the dashboard of stored keys", "Open the dashboard (TUI).")
+    demo = command(
+        "demo",
+        "try everything against a built-in sandbox tenant (no Qlik account needed)",
+        "Start a fake Qlik Cloud tenant on 127.0.0.1 and run the wizard against it. Demo "
+        "profiles are kept apart from real ones.",
+    )
+    demo.add_argument("--port", type=int, default=0, help="sandbox port (default: any free one)")
+
+    login = command(
+        "login",
+        "prove an API key against a tenant and store it in the OS keyring",
+        "Read an API key from standard input (--with-token) or a hidden prompt, test it "
+        "with GET /api/v1/users/me, then store it in the OS keyring. The key is never "
+        "accepted as a command-line argument. A second login for a profile replaces its "
+        "key only after the new key has been proven.",
+    )
+    login.add_argument("--tenant", required=True, help="tenant address, e.g. acme.eu.qlikcloud.com")
+    login.add_argument("--name", help="profile name (default: the tenant hostname)")
+    login.add_argument("--with-token", action="store_true", help="read the key from standard input")
+    login.add_argument("--no-verify", action="store_true", help="skip the live /users/me test")
+
+    listing = command(
+        "list",
+        "list stored profiles",
+        "List stored profiles: tenant, user, key id, storage backend and last outcome.",
+    )
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+
+    forget = command(
+        "forget",
+        "remove profiles: key from the keyring, metadata from disk",
+        "Remove profiles: the key from the OS keyring and the metadata from disk.",
+    )
+    forget.add_argument("names", nargs="*", metavar="NAME", help="profiles to remove")
+    forget.add_argument("--all", action="store_true", help="remove every profile")
+
+    check = command(
+        "check",
+        "re-validate stored keys (all, or the named profiles)",
+        "Re-validate stored keys concurrently: GET /api/v1/users/me, then the key's own "
+        "record for its status and expiry.",
+    )
+    check.add_argument("names", nargs="*", metavar="NAME", help="profiles (default: all)")
+    output = check.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print a JSON array")
+    output.add_argument("--quiet", action="store_true", help="print only failures")
+    check.add_argument(
+        "--warn-hours",
+        type=float,
+        default=24.0,
+        help="warn when a key expires within this many hours (default: 24)",
+    )
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    services: Services | None = None,
+) -> int:
+    """Run the CLI. Tests pass their own streams and ``services`` (stores bound to test dirs)."""
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
+    parser = build_parser()
+    try:
+        with redirect_stdout(stdout), redirect_stderr(stderr):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help/--version
+        return int(exc.code or 0)
+    try:
+        return dispatch(args, stdin, stdout, stderr, services)
+    except KeyboardInterrupt:
+        print("qlik-tui: interrupted", file=stderr)
+        return exits.INTERRUPTED
+
+
+def dispatch(
+    args: argparse.Namespace,
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
+    services: Services | None,
+) -> int:
+    if args.command == "demo":
+        from qlik_tui.commands import demo
+
+        return demo.run(args, stdout, stderr)
+
+    if services is None:
+        from qlik_tui.services.context import Services
+
+        services = Services.default()
+    if args.command in (None, "setup", "dashboard"):
+        from qlik_tui.tui.launch import launch
+
+        return launch(services, start=args.command or "auto")
+    if args.command == "login":
+        from qlik_tui.commands import login
+
+        return login.run(args, services, stdin, stdout, stderr)
+    if args.command == "list":
+        from qlik_tui.commands import profiles
+
+        return profiles.run_list(args, services, stdout, stderr)
+    if args.command == "forget":
+        from qlik_tui.commands import profiles
+
+        return profiles.run_forget(args, services, stdout, stderr)
+    if args.command == "check":
+        from qlik_tui.commands import check
+
+        return check.run(args, services, stdout, stderr)
+    raise AssertionError(f"unhandled command {args.command!r}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

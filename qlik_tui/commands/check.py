@@ -1,0 +1,95 @@
+"""``qlik-tui check``: re-validate stored keys concurrently; one line each, or ``--json``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from datetime import datetime, timedelta, timezone
+from typing import TextIO
+
+from qlik_tui.commands import exits
+from qlik_tui.commands.output import error, format_latency, insecure_backend_notice
+from qlik_tui.core.expiry import ExpiryView, describe_expiry
+from qlik_tui.core.outcomes import Verdict
+from qlik_tui.services.check import CheckResult, check_profiles
+from qlik_tui.services.context import Services
+from qlik_tui.store.profiles import ProfilesFileError
+
+
+def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        stored = services.profiles.all()
+    except ProfilesFileError as exc:
+        error(stderr, str(exc))
+        return exits.STORAGE
+    if not stored:
+        error(stderr, "no profiles stored: run `qlik-tui` or `qlik-tui login` first")
+        return exits.USAGE
+    by_name = {p.name: p for p in stored}
+    unknown = [n for n in args.names if n not in by_name]
+    if unknown:
+        error(stderr, f"no profile named {', '.join(repr(n) for n in unknown)}")
+        return exits.USAGE
+    chosen = [by_name[n] for n in dict.fromkeys(args.names)] if args.names else stored
+
+    results = asyncio.run(check_profiles(services, chosen))
+    now = datetime.now(timezone.utc)
+    warn_below = timedelta(hours=args.warn_hours)
+    if args.json:
+        json.dump([result_json(r, now, warn_below) for r in results], stdout, indent=2)
+        print(file=stdout)
+    else:
+        for result in results:
+            if args.quiet and result.outcome.verdict is Verdict.VALID:
+                continue
+            print_line(
+                result, describe_expiry(result.expiry, now=now, warn_below=warn_below), stdout
+            )
+    insecure_backend_notice(services.secrets, stderr)
+    return exits.for_verdicts(r.outcome.verdict for r in results)
+
+
+def print_line(result: CheckResult, expiry: ExpiryView, stdout: TextIO) -> None:
+    profile, outcome = result.profile, result.outcome
+    user = profile.user_email or profile.user_name or "-"
+    parts = [
+        outcome.spec.mark,
+        profile.name,
+        profile.origin,
+        user,
+        format_latency(outcome.latency_ms),
+        outcome.title,
+    ]
+    if outcome.verdict is Verdict.VALID:
+        parts.append(("⚠ " if expiry.state == "soon" else "") + expiry.text)
+    print("  ".join(parts), file=stdout)
+    if outcome.verdict is not Verdict.VALID:
+        print(f"    cause: {outcome.cause}", file=stdout)
+        print(f"    next:  {outcome.next_step}", file=stdout)
+
+
+def result_json(result: CheckResult, now: datetime, warn_below: timedelta) -> dict[str, object]:
+    profile, outcome = result.profile, result.outcome
+    expiry = describe_expiry(result.expiry, now=now, warn_below=warn_below)
+    return {
+        "name": profile.name,
+        "tenant": profile.origin,
+        "user_name": profile.user_name,
+        "user_email": profile.user_email,
+        "user_id": profile.user_id,
+        "key_id": profile.key_id,
+        "outcome": outcome.kind.value,
+        "verdict": outcome.verdict.value,
+        "title": outcome.title,
+        "cause": outcome.cause,
+        "next_step": outcome.next_step,
+        "http_status": outcome.http_status,
+        "latency_ms": None if outcome.latency_ms is None else round(outcome.latency_ms, 1),
+        "rate_limit_waited_s": outcome.rate_limit_waited_s,
+        "key_status": profile.key_status,
+        "expiry": profile.expiry,
+        "expiry_state": expiry.state,
+        "expiry_text": expiry.text,
+        "checked_at": profile.last_checked_at,
+    }

@@ -1,0 +1,44 @@
+"""``qlik-tui demo``: a sandbox tenant on 127.0.0.1 and the wizard pointed at it.
+
+Demo profiles and keys are kept apart from real ones: their own profiles file and their own
+keyring service name, so a demo never touches a real profile.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from platformdirs import user_config_path
+
+from qlik_tui.commands import exits
+from qlik_tui.commands.output import error
+from qlik_tui.sandbox import SandboxTenant
+from qlik_tui.services.context import Services
+from qlik_tui.store.profiles import ProfileStore
+from qlik_tui.store.secrets import SecretStore
+
+DEMO_KEYRING_SERVICE = "qlik-tui-demo"
+DEMO_SEED = 2026  # the same sandbox keys every run, so a stored demo key stays checkable
+
+
+def demo_services() -> Services:
+    return Services(
+        secrets=SecretStore(service=DEMO_KEYRING_SERVICE),
+        profiles=ProfileStore(user_config_path("qlik-tui") / "demo" / "profiles.json"),
+    )
+
+
+def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        sandbox = SandboxTenant(host="127.0.0.1", port=args.port, seed=DEMO_SEED)
+        sandbox.start()
+    except OSError as exc:
+        error(stderr, f"cannot start the sandbox tenant on 127.0.0.1:{args.port}: {exc.strerror}")
+        return exits.USAGE
+    from qlik_tui.tui.launch import launch
+
+    try:
+        return launch(demo_services(), start="setup", sandbox=sandbox)
+    finally:
+        sandbox.stop()

@@ -1,0 +1,40 @@
+"""Plain-text rendering shared by the subcommands: outcomes, users, store warnings."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from qlik_tui.core.outcomes import Outcome
+from qlik_tui.store.secrets import SecretStore, StoreError
+
+
+def error(stderr: TextIO, message: str) -> None:
+    print(f"qlik-tui: error: {message}", file=stderr)
+
+
+def warn(stderr: TextIO, message: str) -> None:
+    print(f"qlik-tui: warning: {message}", file=stderr)
+
+
+def explain_outcome(outcome: Outcome, stream: TextIO, *, indent: str = "") -> None:
+    """Title, cause and next step: the same three lines the TUI's result panel shows."""
+    print(f"{indent}{outcome.spec.mark} {outcome.title}", file=stream)
+    print(f"{indent}  cause: {outcome.cause}", file=stream)
+    print(f"{indent}  next:  {outcome.next_step}", file=stream)
+
+
+def explain_store_error(exc: StoreError, stream: TextIO) -> None:
+    print(f"qlik-tui: error: {exc.problem}", file=stream)
+    if exc.fix:
+        print(f"  fix: {exc.fix}", file=stream)
+
+
+def insecure_backend_notice(secrets: SecretStore, stream: TextIO) -> None:
+    """Every status output says so when the user chose an insecure keyring backend."""
+    notice = secrets.insecure_notice
+    if notice:
+        warn(stream, notice)
+
+
+def format_latency(latency_ms: float | None) -> str:
+    return "-" if latency_ms is None else f"{latency_ms:.0f} ms"

@@ -1,0 +1,100 @@
+"""``qlik-tui list`` and ``qlik-tui forget``: what is stored, and removing it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TextIO
+
+from qlik_tui.commands import exits
+from qlik_tui.commands.output import error, explain_store_error, insecure_backend_notice
+from qlik_tui.services.context import Services
+from qlik_tui.services.login import forget_profile
+from qlik_tui.store.profiles import Profile, ProfilesFileError
+from qlik_tui.store.secrets import StoreError
+
+
+def profile_json(profile: Profile) -> dict[str, object]:
+    return {
+        "name": profile.name,
+        "tenant": profile.origin,
+        "user_name": profile.user_name,
+        "user_email": profile.user_email,
+        "user_id": profile.user_id,
+        "key_id": profile.key_id,
+        "key_tenant_id": profile.key_tenant_id,
+        "backend": profile.backend,
+        "last_outcome": profile.last_outcome,
+        "last_checked_at": profile.last_checked_at,
+        "created_at": profile.created_at,
+        "expiry": profile.expiry,
+        "key_status": profile.key_status,
+    }
+
+
+def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        profiles = services.profiles.all()
+    except ProfilesFileError as exc:
+        error(stderr, str(exc))
+        return exits.STORAGE
+    if args.json:
+        json.dump([profile_json(p) for p in profiles], stdout, indent=2)
+        print(file=stdout)
+    elif not profiles:
+        print("No profiles yet. Run `qlik-tui` to set one up, or `qlik-tui login`.", file=stdout)
+    else:
+        rows = [("NAME", "TENANT", "USER", "KEY ID", "STORED IN", "LAST OUTCOME")]
+        rows += [
+            (
+                p.name,
+                p.origin,
+                p.user_email or p.user_name or p.user_id or "-",
+                p.key_id or "-",
+                p.backend or "-",
+                p.last_outcome or "never checked",
+            )
+            for p in profiles
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            print("  ".join(cells).rstrip(), file=stdout)
+    insecure_backend_notice(services.secrets, stderr)
+    return exits.OK
+
+
+def run_forget(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    if bool(args.names) == bool(args.all):
+        error(stderr, "name the profiles to forget, or pass --all")
+        return exits.USAGE
+    try:
+        known = {p.name for p in services.profiles.all()}
+    except ProfilesFileError as exc:
+        error(stderr, str(exc))
+        return exits.STORAGE
+    names = sorted(known) if args.all else args.names
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        error(stderr, f"no profile named {', '.join(repr(n) for n in unknown)}")
+        return exits.USAGE
+    if not names:
+        print("No profiles to forget.", file=stdout)
+        return exits.OK
+    status = exits.OK
+    for name in names:
+        try:
+            key_removed, _ = forget_profile(services, name)
+        except StoreError as exc:
+            # Keep the metadata so the user can retry: dropping it would orphan the secret.
+            explain_store_error(exc, stderr)
+            status = exits.STORAGE
+            continue
+        except ProfilesFileError as exc:
+            error(stderr, str(exc))
+            status = exits.STORAGE
+            continue
+        where = services.secrets.backend_name
+        key_part = f"its key from {where}" if key_removed else f"no key was in {where}"
+        print(f"Forgot '{name}': removed {key_part} and its metadata.", file=stdout)
+    return status

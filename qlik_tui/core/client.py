@@ -1,0 +1,601 @@
+"""Async Qlik Cloud REST client over one ``httpx.AsyncClient``.
+
+CONTRACT:
+    async with QlikClient(tenant, key, settings=ClientSettings()) as client:
+        res = await client.me()              # -> ApiResult[User]
+        res = await client.api_key(key_id)   # -> ApiResult[ApiKeyRecord]
+        res = await client.list_api_keys(sub=..., status="active", limit=100)
+                                             # -> ApiResult[list[ApiKeyRecord]] (follows `next`)
+        res = await client.api_key_config(tenant_id)   # -> ApiResult[ApiKeyConfig]
+    Failures raise ``qlik_tui.core.errors.QlikError`` subclasses.
+    ``QlikClient(..., http=shared_async_client)`` reuses a client (one per tenant origin);
+    use ``make_http_client(settings)`` (or ``make_http_client(tenant, settings)``) to build one
+    with the right policy.
+
+Policy:
+- Redirects are followed here, not by httpx: same origin (scheme, host, port) with the key, at
+  most ``max_redirects``; any other origin raises ``OffsiteRedirect`` without a request to it.
+- TLS is always verified. ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` replace the bundled CAs (for
+  corporate proxies); proxy variables are honoured (``trust_env``).
+- The key goes into each request's Authorization header only (the shared client has none).
+- Bodies are streamed and cut at ``max_body_bytes``; 429 honours ``retry-after`` within bounds.
+- Exceptions raised from here carry no cause or context: httpx exceptions hold the request,
+  and the request holds the key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import os
+import platform
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import TYPE_CHECKING, Generic, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+import qlik_tui
+from qlik_tui.core.errors import (
+    ConnectionRefused,
+    ConnectionReset,
+    DNSFailure,
+    Forbidden,
+    HTTPStatusError,
+    KeyRejected,
+    MalformedResponse,
+    NotFound,
+    OffsiteRedirect,
+    QlikError,
+    RateLimited,
+    ResponseTooLarge,
+    ServerError,
+    Timeout,
+    TLSFailure,
+    TooManyRedirects,
+    TransportError,
+)
+from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User, parse_error_envelope
+
+if TYPE_CHECKING:
+    from qlik_tui.core.apikey import ApiKey
+    from qlik_tui.core.tenant import Tenant
+
+T = TypeVar("T")
+
+USER_AGENT = f"qlik-tui/{qlik_tui.__version__} ({platform.system().lower() or 'unknown'})"
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_body_bytes: int = 1024 * 1024
+    max_retry_wait: float = 30.0  # longest single retry-after we honour
+    max_retries: int = 2  # 429 retries
+    max_redirects: int = 5
+    write_timeout: float = 15.0
+    pool_timeout: float = 5.0
+    default_retry_wait: float = 1.0  # a 429 without a usable retry-after waits this long
+    max_pages: int = 20  # list_api_keys stops following `next` after this many pages
+    max_error_body_bytes: int = 64 * 1024  # error bodies are only read for their envelope
+
+
+@dataclass(frozen=True)
+class ApiResult(Generic[T]):
+    value: T
+    status_code: int
+    latency_ms: float  # whole call, including redirects and retries
+    rate_limit_waited_s: float = 0.0
+    url: str = ""  # final URL (never contains the key)
+    complete: bool = True  # False when paging stopped at max_pages with more to come
+
+
+# --------------------------------------------------------------------------------------------
+# The shared httpx client
+
+
+def tls_context() -> ssl.SSLContext:
+    """A verifying client context; SSL_CERT_FILE / SSL_CERT_DIR replace the bundled CA list.
+
+    httpx 0.28 does the same for ``verify=True``; building it here keeps that behaviour across
+    httpx versions and reports an unreadable CA file as a TLS problem with its path.
+    """
+    cafile = os.environ.get("SSL_CERT_FILE") or None
+    capath = os.environ.get("SSL_CERT_DIR") or None
+    try:
+        if cafile or capath:
+            return ssl.create_default_context(cafile=cafile, capath=capath)
+        import certifi
+
+        return ssl.create_default_context(cafile=certifi.where())
+    except (OSError, ssl.SSLError) as exc:
+        where = cafile or capath
+        reason = f"cannot load the CA certificates in {where}: {exc.strerror or exc}"
+        failure = TLSFailure(reason, reason=reason)
+    raise failure
+
+
+def make_http_client(
+    first: ClientSettings | Tenant | None = None,
+    second: ClientSettings | Tenant | None = None,
+) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` with this module's policy; share one per tenant origin.
+
+    Accepts ``make_http_client(settings)`` and ``make_http_client(tenant, settings)``: the
+    tenant is not needed (the policy is the same for every origin) but callers may pass it.
+    """
+    settings = (
+        next((s for s in (first, second) if isinstance(s, ClientSettings)), None)
+        or ClientSettings()
+    )
+    return httpx.AsyncClient(
+        verify=tls_context(),
+        trust_env=True,
+        follow_redirects=False,
+        timeout=httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.write_timeout,
+            pool=settings.pool_timeout,
+        ),
+        headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme))
+
+
+def _display_host(url: httpx.URL) -> str:
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{host}:{url.port}" if url.port else host
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """``retry-after`` as seconds to wait: delta-seconds or an HTTP-date; junk -> None."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        return seconds if seconds >= 0 and seconds == seconds and seconds != float("inf") else None
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested = getattr(current, "exceptions", None)  # ExceptionGroup from happy eyeballs
+        if isinstance(nested, (list, tuple)):
+            todo.extend(e for e in nested if isinstance(e, BaseException))
+        for linked in (current.__cause__, current.__context__):
+            if linked is not None:
+                todo.append(linked)
+
+
+def _first(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    return next((e for e in _exception_chain(exc) if isinstance(e, kind)), None)
+
+
+def _tls_reason(error: BaseException) -> str:
+    if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
+        return str(error.verify_message).rstrip(".")
+    if isinstance(error, ssl.SSLError):
+        return str(error.reason or error.strerror or type(error).__name__).replace("_", " ").lower()
+    return str(error)
+
+
+def _map_transport_error(
+    exc: httpx.TransportError, settings: ClientSettings, host: str
+) -> QlikError:
+    """httpx's exception (which holds the request, hence the key) -> one of ours, key-free."""
+    if isinstance(exc, httpx.TimeoutException):
+        phase, seconds = {
+            httpx.ConnectTimeout: ("connect", settings.connect_timeout),
+            httpx.ReadTimeout: ("read", settings.read_timeout),
+            httpx.WriteTimeout: ("write", settings.write_timeout),
+            httpx.PoolTimeout: ("pool", settings.pool_timeout),
+        }.get(type(exc), ("network", settings.read_timeout))
+        return Timeout(f"{host}: {phase} timeout after {seconds:g} s", phase=phase, seconds=seconds)
+    verify_error = _first(exc, ssl.SSLCertVerificationError)
+    if verify_error is not None:
+        reason = _tls_reason(verify_error)
+        return TLSFailure(f"{host}: certificate verify failed: {reason}", reason=reason)
+    if isinstance(exc, httpx.ConnectError):
+        if _first(exc, socket.gaierror) is not None:
+            return DNSFailure(f"{host}: name not found")
+        tls_error = _first(exc, ssl.SSLError)
+        if tls_error is not None:
+            reason = _tls_reason(tls_error)
+            return TLSFailure(f"{host}: TLS handshake failed: {reason}", reason=reason)
+        if _first(exc, ConnectionRefusedError) is not None or "refused" in str(exc).lower():
+            return ConnectionRefused(f"{host}: connection refused")
+        if "name or service not known" in str(exc).lower() or "nodename" in str(exc).lower():
+            return DNSFailure(f"{host}: name not found")
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
+        return ConnectionReset(f"{host}: connection closed mid-answer ({type(exc).__name__})")
+    if isinstance(exc, httpx.ProxyError):
+        return TransportError(f"{host}: the proxy failed: {_short(exc)}")
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return TransportError(f"{host}: unsupported address scheme")
+    return TransportError(f"{host}: {type(exc).__name__}: {_short(exc)}")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def _decode_json(body: bytes, status: int) -> object:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        problem = "is empty" if not body.strip() else "is not JSON"
+        failure = MalformedResponse(f"the HTTP {status} answer {problem}", status_code=status)
+    raise failure
+
+
+@dataclass
+class _CallState:
+    waited_s: float = 0.0
+    redirects: int = 0
+    retries: int = 0
+    visited: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Raw:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    url: httpx.URL
+
+
+# --------------------------------------------------------------------------------------------
+# The client
+
+
+class QlikClient:
+    """Talks to one tenant with one key. Use as ``async with``; methods return ``ApiResult``."""
+
+    def __init__(
+        self,
+        tenant: Tenant,
+        key: ApiKey,
+        *,
+        settings: ClientSettings | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._tenant = tenant
+        self._key = key
+        self._settings = settings or ClientSettings()
+        self._http = http
+        self._owns_http = http is None
+        self._origin = httpx.URL(tenant.origin)
+
+    def __repr__(self) -> str:
+        return f"QlikClient({self._tenant.origin!r}, key=<hidden>)"
+
+    @property
+    def settings(self) -> ClientSettings:
+        return self._settings
+
+    async def __aenter__(self) -> QlikClient:
+        self._require_http()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http and self._http is not None:
+            http, self._http = self._http, None
+            await http.aclose()
+
+    def _require_http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = make_http_client(self._settings)
+            self._owns_http = True
+        return self._http
+
+    # --- endpoints ---------------------------------------------------------------------------
+
+    async def me(self) -> ApiResult[User]:
+        """GET /api/v1/users/me (answered with a same-origin 301 to /users/{id})."""
+        return await self._call("/api/v1/users/me", None, User.from_json)
+
+    async def api_key(self, key_id: str) -> ApiResult[ApiKeyRecord]:
+        return await self._call(
+            f"/api/v1/api-keys/{quote(key_id, safe='')}", None, ApiKeyRecord.from_json
+        )
+
+    async def api_key_config(self, tenant_id: str) -> ApiResult[ApiKeyConfig]:
+        path = f"/api/v1/api-keys/configs/{quote(tenant_id, safe='')}"
+        return await self._call(path, None, ApiKeyConfig.from_json)
+
+    async def list_api_keys(
+        self, sub: str | None = None, status: str | None = "active", limit: int = 100
+    ) -> ApiResult[list[ApiKeyRecord]]:
+        """All pages of GET /api/v1/api-keys (same-origin ``links.next`` only, bounded)."""
+        params: dict[str, str] = {"limit": str(max(1, min(limit, 100))), "sort": "-created"}
+        if sub:
+            params["sub"] = sub
+        if status:
+            params["status"] = status
+        start = time.perf_counter()
+        state = _CallState()
+        records: list[ApiKeyRecord] = []
+        url: str | None = self._url("/api/v1/api-keys")
+        query: dict[str, str] | None = params
+        seen_pages: set[str] = set()
+        pages = 0
+        last: _Raw | None = None
+        try:
+            while url is not None and pages < self._settings.max_pages:
+                seen_pages.add(url)
+                last = await self._fetch(url, query, state)
+                pages += 1
+                page = _decode_json(last.body, last.status)
+                records.extend(_page_items(page, last.status))
+                url = self._next_page(page, last.url, seen_pages)
+                query = None  # the next link carries its own query
+        except QlikError as exc:
+            self._annotate(exc, start, state)
+            raise
+        assert last is not None
+        return ApiResult(
+            value=records,
+            status_code=last.status,
+            latency_ms=(time.perf_counter() - start) * 1000,
+            rate_limit_waited_s=state.waited_s,
+            url=str(last.url),
+            complete=url is None,
+        )
+
+    # --- machinery ---------------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return str(self._origin.join(path))
+
+    def _next_page(self, page: object, current: httpx.URL, seen: set[str]) -> str | None:
+        links = page.get("links") if isinstance(page, dict) else None
+        nxt = links.get("next") if isinstance(links, dict) else None
+        href = nxt.get("href") if isinstance(nxt, dict) else nxt
+        if not isinstance(href, str) or not href:
+            return None
+        try:
+            target = current.join(href)
+        except httpx.InvalidURL:
+            target = None
+        if target is None:
+            raise MalformedResponse("the next-page link is not a usable URL")
+        if _origin_of(target) != _origin_of(self._origin):
+            raise MalformedResponse(
+                f"the next-page link points to another host ({_display_host(target)}); "
+                "not followed, the key was not sent there"
+            )
+        text = str(target)
+        return None if text in seen else text
+
+    async def _call(
+        self, path: str, params: dict[str, str] | None, parse: Callable[[object], T]
+    ) -> ApiResult[T]:
+        start = time.perf_counter()
+        state = _CallState()
+        try:
+            raw = await self._fetch(self._url(path), params, state)
+            value = _parse_body(raw, parse)
+        except QlikError as exc:
+            self._annotate(exc, start, state)
+            raise
+        return ApiResult(
+            value=value,
+            status_code=raw.status,
+            latency_ms=(time.perf_counter() - start) * 1000,
+            rate_limit_waited_s=state.waited_s,
+            url=str(raw.url),
+        )
+
+    @staticmethod
+    def _annotate(exc: QlikError, start: float, state: _CallState) -> None:
+        exc.latency_ms = (time.perf_counter() - start) * 1000
+        exc.rate_limit_waited_s = state.waited_s
+
+    async def _fetch(self, url: str, params: dict[str, str] | None, state: _CallState) -> _Raw:
+        """One logical GET: follows same-origin redirects, honours 429, maps error statuses."""
+        settings = self._settings
+        while True:
+            raw = await self._send_once(url, params)
+            url, params = str(raw.url), None  # from now on the URL carries the query
+            state.visited.add(url)
+            if raw.status in _REDIRECT_STATUSES:
+                url = self._redirect_target(raw, state)
+                continue
+            if raw.status == 429:
+                envelope = parse_error_envelope(raw.body)
+                retry_after = parse_retry_after(raw.headers.get("retry-after"))
+                wait = retry_after if retry_after is not None else settings.default_retry_wait
+                if state.retries >= settings.max_retries or wait > settings.max_retry_wait:
+                    shown = "unknown" if retry_after is None else f"{retry_after:g} s"
+                    raise RateLimited(
+                        429,
+                        envelope,
+                        retry_after,
+                        f"HTTP 429: rate limited (retry-after {shown}, "
+                        f"waited {state.waited_s:g} s)",
+                    )
+                await asyncio.sleep(wait)
+                state.waited_s += wait
+                state.retries += 1
+                continue
+            if 200 <= raw.status < 300:
+                return raw
+            raise self._status_error(raw)
+
+    def _redirect_target(self, raw: _Raw, state: _CallState) -> str:
+        location = raw.headers.get("location")
+        if not location:
+            raise MalformedResponse(
+                f"HTTP {raw.status} redirect without a Location", status_code=raw.status
+            )
+        try:
+            target: httpx.URL | None = raw.url.join(location)
+        except httpx.InvalidURL:
+            target = None
+        if target is None or target.scheme not in _DEFAULT_PORTS or not target.host:
+            raise MalformedResponse(
+                f"HTTP {raw.status} redirect to an unusable Location", status_code=raw.status
+            )
+        if _origin_of(target) != _origin_of(self._origin):
+            raise OffsiteRedirect(location, _display_host(target))
+        state.redirects += 1
+        limit = self._settings.max_redirects
+        if str(target) in state.visited:
+            raise TooManyRedirects(
+                f"redirect loop: {target.path} redirects back to itself", max_redirects=limit
+            )
+        if state.redirects > limit:
+            raise TooManyRedirects(f"more than {limit} redirects", max_redirects=limit)
+        return str(target)
+
+    @staticmethod
+    def _status_error(raw: _Raw) -> QlikError:
+        envelope = parse_error_envelope(raw.body)
+        status = raw.status
+        if status == 401:
+            return KeyRejected(status, envelope)
+        if status == 403:
+            return Forbidden(status, envelope)
+        if status == 404:
+            return NotFound(status, envelope)
+        if status >= 500:
+            return ServerError(status, envelope)
+        return HTTPStatusError(status, envelope)
+
+    async def _send_once(self, url: str, params: dict[str, str] | None) -> _Raw:
+        http = self._require_http()
+        host = _display_host(self._origin)
+        failure: QlikError | None = None
+        try:
+            request = http.build_request(
+                "GET",
+                url,
+                params=params,
+                headers={
+                    "Authorization": "Bearer " + self._key.reveal(),
+                    "Accept": "application/json",
+                    "User-Agent": USER_AGENT,
+                },
+            )
+        except (UnicodeError, ValueError, httpx.InvalidURL):
+            # The message of a UnicodeEncodeError would quote the header value, i.e. the key.
+            failure = TransportError(
+                "the request could not be built (a character in the key or address cannot be sent)"
+            )
+        if failure is not None:
+            raise failure
+        try:
+            response = await http.send(request, stream=True, follow_redirects=False)
+            try:
+                status = response.status_code
+                if status in _REDIRECT_STATUSES:
+                    body = b""
+                elif 200 <= status < 300:
+                    body = await _read_capped(response, self._settings.max_body_bytes)
+                else:
+                    body = await _read_prefix(response, self._settings.max_error_body_bytes)
+            finally:
+                await response.aclose()
+        except httpx.TransportError as exc:
+            failure = _map_transport_error(exc, self._settings, host)
+        except httpx.DecodingError:
+            failure = MalformedResponse("the answer's content encoding is corrupt")
+        except httpx.StreamError as exc:
+            failure = TransportError(f"{host}: {type(exc).__name__}")
+        if failure is not None:
+            raise failure  # outside the except block: no __context__ holding the request
+        return _Raw(status=status, headers=response.headers, body=body, url=response.url)
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> bytes:
+    """The whole body, or ResponseTooLarge as soon as it is known to exceed ``limit``."""
+    declared = response.headers.get("content-length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise ResponseTooLarge(
+            f"HTTP {response.status_code} answer announces {int(declared)} bytes (limit {limit})",
+            limit=limit,
+            received=0,
+            declared=int(declared),
+            status_code=response.status_code,
+        )
+    buffer = bytearray()
+    async for chunk in response.aiter_bytes():
+        buffer += chunk
+        if len(buffer) > limit:
+            raise ResponseTooLarge(
+                f"HTTP {response.status_code} answer exceeds {limit} bytes",
+                limit=limit,
+                received=len(buffer),
+                status_code=response.status_code,
+            )
+    return bytes(buffer)
+
+
+async def _read_prefix(response: httpx.Response, limit: int) -> bytes:
+    """At most ``limit`` bytes: an error body only matters for its (small) envelope."""
+    buffer = bytearray()
+    async for chunk in response.aiter_bytes():
+        buffer += chunk
+        if len(buffer) >= limit:
+            break
+    return bytes(buffer[:limit])
+
+
+def _parse_body(raw: _Raw, parse: Callable[[object], T]) -> T:
+    try:
+        return parse(_decode_json(raw.body, raw.status))
+    except MalformedResponse as exc:
+        if exc.status_code is None:
+            exc.status_code = raw.status
+        raise
+
+
+def _page_items(page: object, status: int) -> list[ApiKeyRecord]:
+    data = page.get("data") if isinstance(page, dict) else None
+    if not isinstance(data, list):
+        raise MalformedResponse("API key list without a 'data' array", status_code=status)
+    return [ApiKeyRecord.from_json(item) for item in data]

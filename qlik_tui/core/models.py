@@ -1,0 +1,267 @@
+"""Records the API answers with, parsed leniently: unknown fields are ignored everywhere.
+
+CONTRACT: each record has ``from_json(obj: object) -> Self`` raising
+``qlik_tui.core.errors.MalformedResponse`` when a required field is missing or of the wrong type.
+Optional fields of the wrong type become ``None`` (or are skipped, for list items) rather than
+failing the whole record: the API grows fields over time and we only need a few of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TypeVar
+
+from qlik_tui.core.errors import MalformedResponse
+
+JsonObject = Mapping[str, object]
+ItemT = TypeVar("ItemT")
+
+
+def _object(obj: object, what: str) -> JsonObject:
+    if not isinstance(obj, dict):
+        raise MalformedResponse(f"{what}: expected a JSON object, got {_json_type(obj)}")
+    return obj
+
+
+def _json_type(obj: object) -> str:
+    if obj is None:
+        return "null"
+    if isinstance(obj, bool):
+        return "a boolean"
+    if isinstance(obj, (int, float)):
+        return "a number"
+    if isinstance(obj, str):
+        return "a string"
+    if isinstance(obj, list):
+        return "an array"
+    return "an object" if isinstance(obj, dict) else type(obj).__name__
+
+
+def _required_str(data: JsonObject, name: str, what: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value:
+        raise MalformedResponse(f"{what}: missing or invalid field {name!r}")
+    return value
+
+
+def _optional_str(data: JsonObject, name: str) -> str | None:
+    value = data.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _optional_int(data: JsonObject, name: str) -> int | None:
+    return _as_int(data.get(name))
+
+
+def _as_int(value: object) -> int | None:
+    """401 or "401" -> 401; anything else (bools, floats with fractions, junk) -> None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """ISO 8601 date-time ("2026-05-01T10:00:00.123456789Z") -> aware datetime; junk -> None.
+
+    Python 3.10's ``fromisoformat`` takes neither "Z" nor more than 6 fraction digits, so both
+    are normalised first. Naive values are taken as UTC.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    if text[-1] in "zZ":
+        text = text[:-1] + "+00:00"
+    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    name: str
+    type: str | None = None  # default | custom
+    level: str | None = None  # admin | user
+
+    @classmethod
+    def from_json(cls, obj: object) -> Role:
+        data = _object(obj, "role")
+        return cls(
+            id=_required_str(data, "id", "role"),
+            name=_required_str(data, "name", "role"),
+            type=_optional_str(data, "type"),
+            level=_optional_str(data, "level"),
+        )
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+
+    @classmethod
+    def from_json(cls, obj: object) -> Group:
+        data = _object(obj, "group")
+        return cls(id=_required_str(data, "id", "group"), name=_required_str(data, "name", "group"))
+
+
+def _lenient_items(value: object, parse: Callable[[object], ItemT]) -> tuple[ItemT, ...]:
+    if not isinstance(value, list):
+        return ()
+    items: list[ItemT] = []
+    for item in value:
+        try:
+            items.append(parse(item))
+        except MalformedResponse:
+            continue  # one odd entry must not hide the others
+    return tuple(items)
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    tenant_id: str
+    subject: str
+    name: str
+    email: str | None = None
+    status: str | None = None
+    roles: tuple[Role, ...] = field(default=())
+    groups: tuple[Group, ...] = field(default=())
+
+    @property
+    def is_tenant_admin(self) -> bool:
+        return any(r.name == "TenantAdmin" for r in self.roles)
+
+    @classmethod
+    def from_json(cls, obj: object) -> User:
+        data = _object(obj, "user")
+        return cls(
+            id=_required_str(data, "id", "user"),
+            tenant_id=_required_str(data, "tenantId", "user"),
+            subject=_required_str(data, "subject", "user"),
+            name=_required_str(data, "name", "user"),
+            email=_optional_str(data, "email"),
+            status=_optional_str(data, "status"),
+            roles=_lenient_items(data.get("assignedRoles"), Role.from_json),
+            groups=_lenient_items(data.get("assignedGroups"), Group.from_json),
+        )
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    id: str
+    tenant_id: str | None = None
+    description: str | None = None
+    status: str | None = None  # active | expired | revoked
+    sub: str | None = None
+    sub_type: str | None = None
+    expiry: datetime | None = None  # timezone-aware
+    created: datetime | None = None
+
+    @classmethod
+    def from_json(cls, obj: object) -> ApiKeyRecord:
+        data = _object(obj, "API key")
+        return cls(
+            id=_required_str(data, "id", "API key"),
+            tenant_id=_optional_str(data, "tenantId"),
+            description=_optional_str(data, "description"),
+            status=_optional_str(data, "status"),
+            sub=_optional_str(data, "sub"),
+            sub_type=_optional_str(data, "subType"),
+            expiry=parse_datetime(data.get("expiry")),
+            created=parse_datetime(data.get("created")),
+        )
+
+
+@dataclass(frozen=True)
+class ApiKeyConfig:
+    max_api_key_expiry: str | None  # ISO 8601 duration, e.g. "PT24H"
+    max_keys_per_user: int | None
+
+    @classmethod
+    def from_json(cls, obj: object) -> ApiKeyConfig:
+        data = _object(obj, "API key config")
+        return cls(
+            max_api_key_expiry=_optional_str(data, "max_api_key_expiry"),
+            max_keys_per_user=_optional_int(data, "max_keys_per_user"),
+        )
+
+
+@dataclass(frozen=True)
+class ApiErrorItem:
+    code: str | None
+    title: str | None
+    detail: str | None = None
+    status: int | None = None  # accepts "401" or 401 on the wire
+
+    @classmethod
+    def from_json(cls, obj: object) -> ApiErrorItem:
+        data = _object(obj, "error")
+        code = data.get("code")
+        return cls(
+            code=str(code) if isinstance(code, (str, int)) and not isinstance(code, bool) else None,
+            title=_optional_str(data, "title"),
+            detail=_optional_str(data, "detail"),
+            status=_optional_int(data, "status"),
+        )
+
+
+@dataclass(frozen=True)
+class ErrorEnvelope:
+    errors: tuple[ApiErrorItem, ...]
+    trace_id: str | None = None
+
+    @property
+    def summary(self) -> str | None:
+        """First error's title (and detail), for display; None when there are none."""
+        for item in self.errors:
+            head = item.title or item.code
+            if head and item.detail and item.detail != head:
+                return f"{head}: {item.detail}"
+            if head or item.detail:
+                return head or item.detail
+        return None
+
+    @classmethod
+    def from_json(cls, obj: object) -> ErrorEnvelope:
+        data = _object(obj, "error envelope")
+        raw = data.get("errors")
+        if not isinstance(raw, list):
+            raise MalformedResponse("error envelope: missing 'errors' array")
+        items: list[ApiErrorItem] = []
+        for item in raw:
+            try:
+                items.append(ApiErrorItem.from_json(item))
+            except MalformedResponse:
+                continue
+        return cls(errors=tuple(items), trace_id=_optional_str(data, "traceId"))
+
+
+def parse_error_envelope(body: bytes | str) -> ErrorEnvelope | None:
+    """Lenient: returns None for anything that is not a Qlik error envelope (HTML, junk, ...)."""
+    try:
+        obj = json.loads(body)
+    except (ValueError, RecursionError, TypeError):
+        return None
+    try:
+        return ErrorEnvelope.from_json(obj)
+    except MalformedResponse:
+        return None

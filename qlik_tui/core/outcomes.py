@@ -1,0 +1,611 @@
+"""The one table of outcomes: what happened, the likely cause, and the user's next step.
+
+Used by every caller (wizard, dashboard, ``login``, ``check``) so the same failure is explained
+the same way everywhere.
+
+CONTRACT:
+    OUTCOMES[kind] -> OutcomeSpec            (every OutcomeKind has exactly one row)
+    Outcome                                  (one observed result, with context)
+    outcome_from_error(exc, *, tenant, key_info, latency_ms, expected_tenant_id, key_record)
+        -> Outcome                           (never raises; any exception gives a safe outcome)
+    make_outcome(kind, *, tenant, key_info, http_status, latency_ms, ..., **context) -> Outcome
+    outcome_table_markdown() -> str          (the table, for the README and closing notes)
+    Verdict: VALID / REJECTED / INCONCLUSIVE  (drives exit codes 0 / 1 / 3)
+
+Placeholders in the texts: {host} {origin} {region} {tenant} (the tenant id the caller expected)
+{key_tenant} {key_id} {target_host} {status} {retry_after} {waited} {reason} {phase} {timeout}
+{limit} {max_redirects} {detail} {backend} {error_type}. A missing one is replaced by a
+neutral phrase ("the tenant", "unknown", ...), never an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qlik_tui.core.apikey import KeyInfo
+    from qlik_tui.core.models import ApiKeyRecord
+    from qlik_tui.core.tenant import Tenant
+
+
+class Verdict(str, Enum):
+    VALID = "valid"
+    REJECTED = "rejected"  # the key itself is bad: exit 1
+    INCONCLUSIVE = "inconclusive"  # could not tell (network, TLS, 5xx, 429): exit 3
+
+
+class OutcomeKind(str, Enum):
+    VALID = "valid"
+    KEY_REJECTED = "key_rejected"  # 401
+    KEY_OTHER_TENANT = "key_other_tenant"  # 401 and the key's tenantId is not this tenant's
+    KEY_REVOKED = "key_revoked"  # known from the key record
+    KEY_EXPIRED = "key_expired"  # known from the key record
+    FORBIDDEN = "forbidden"  # 403
+    NOT_FOUND = "not_found"  # 404: wrong host or region
+    DNS_FAILURE = "dns_failure"
+    CONNECTION_REFUSED = "connection_refused"
+    CONNECTION_RESET = "connection_reset"
+    NETWORK_ERROR = "network_error"  # any other transport failure
+    TLS_FAILURE = "tls_failure"
+    TIMEOUT = "timeout"
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"  # 5xx, including HTML bodies
+    MALFORMED_RESPONSE = "malformed_response"
+    RESPONSE_TOO_LARGE = "response_too_large"
+    OFFSITE_REDIRECT = "offsite_redirect"
+    REDIRECT_LOOP = "redirect_loop"
+    UNEXPECTED_STATUS = (
+        "unexpected_status"  # an error status the API does not use here (400, 405..)
+    )
+    CANCELLED = "cancelled"
+    KEY_NOT_STORED = "key_not_stored"  # profile exists, keyring has no key for it (REJECTED)
+    KEYRING_UNAVAILABLE = "keyring_unavailable"  # locked, no backend, deadline (INCONCLUSIVE)
+    UNEXPECTED_ERROR = "unexpected_error"  # a bug or an exception nobody foresaw (INCONCLUSIVE)
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    kind: OutcomeKind
+    verdict: Verdict
+    title: str  # short, e.g. "Key rejected (401)"
+    cause: str  # may contain {host}, {region}, {key_tenant}, {tenant}, {target_host}, {status}
+    next_step: str  # same placeholders
+    mark: str  # one-character status mark for lists: "✓", "✗", "?" ...
+
+
+_OK, _BAD, _UNSURE, _ALERT, _STOPPED = "✓", "✗", "?", "!", "\u2013"  # en dash
+_V, _R, _I = Verdict.VALID, Verdict.REJECTED, Verdict.INCONCLUSIVE
+_K = OutcomeKind
+
+_NEW_KEY = "Profile settings > API keys > Generate new key"
+_PERMISSION = (
+    "the Manage API keys permission (granted through the User Default role or a custom role; "
+    "since 2026 it replaces the old Developer role)"
+)
+
+_ROWS: tuple[OutcomeSpec, ...] = (
+    OutcomeSpec(
+        _K.VALID,
+        _V,
+        "Key works",
+        "{host} accepted the key and answered with its user's record.",
+        "Nothing to fix: the key can be stored and used.",
+        _OK,
+    ),
+    OutcomeSpec(
+        _K.KEY_REJECTED,
+        _R,
+        "Key rejected (401)",
+        "{host} did not accept the key. Either the key is wrong (mistyped, or cut off when "
+        "pasting), it expired (keys live 24 hours unless an admin raised the maximum) or was "
+        "revoked, or its user no longer has " + _PERMISSION + ": keys of users who were not "
+        "migrated from the Developer role started failing with 401.",
+        "Generate a new key (" + _NEW_KEY + ") and paste it whole. If a fresh key fails too, "
+        "ask a tenant admin to give you " + _PERMISSION + ".",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.KEY_OTHER_TENANT,
+        _R,
+        "Key is for another tenant (401)",
+        "The key was issued by tenant {key_tenant}, but {host} is tenant {tenant}. A key only "
+        "works on the tenant that issued it.",
+        "Enter the address of the tenant where you generated the key, or generate a new key "
+        "on {host} (" + _NEW_KEY + ").",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.KEY_REVOKED,
+        _R,
+        "Key revoked (401)",
+        "The key {key_id} was deleted by its owner or revoked by a tenant admin, so {host} "
+        "rejects it.",
+        "Generate a new key (" + _NEW_KEY + ") and replace the stored one.",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.KEY_EXPIRED,
+        _R,
+        "Key expired (401)",
+        "The key {key_id} is past its expiry date, so {host} rejects it. Keys live 24 hours "
+        "unless a tenant admin raised the maximum expiry.",
+        "Generate a new key (" + _NEW_KEY + "), with a longer expiry if your tenant allows "
+        "it, and replace the stored one.",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.FORBIDDEN,
+        _R,
+        "Not allowed (403)",
+        "{host} recognised the key (you are authenticated) but does not allow its user to do "
+        "this: a role or permission is missing.",
+        "Ask a tenant admin to assign the missing role; for API keys that is " + _PERMISSION + ".",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.NOT_FOUND,
+        _I,
+        "Not found (404): wrong host or region?",
+        "{host} has no Qlik Cloud API at this path, so it is probably not your tenant: the "
+        "hostname or its region part (here: {region}) is wrong. The key was not tested.",
+        "Copy the hostname from the browser's address bar while signed in to the tenant "
+        "(<tenant>.<region>.qlikcloud.com, e.g. acme.eu.qlikcloud.com) and check the region part.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.DNS_FAILURE,
+        _I,
+        "Hostname not found (DNS)",
+        "The name {host} does not exist: a typo, a wrong region part (here: {region}), or no "
+        "working DNS right now (offline, VPN down).",
+        "Check the spelling and the region part of the hostname (<tenant>.<region>.qlikcloud.com; "
+        "regions such as us, eu, de, uk, fr, sg, ap, jp, in) and your network connection.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.CONNECTION_REFUSED,
+        _I,
+        "Connection refused",
+        "{host} refused the connection: nothing is listening on that port, or a firewall or "
+        "proxy turned it away.",
+        "Check the port in the address (Qlik Cloud uses 443) and your proxy settings "
+        "(HTTPS_PROXY, NO_PROXY), then retry.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.CONNECTION_RESET,
+        _I,
+        "Connection dropped",
+        "The connection to {host} was cut in the middle of the answer, typically by a proxy, "
+        "a firewall or an unstable network.",
+        "Retry. If it keeps happening, check the proxy, VPN or firewall between you and the "
+        "tenant.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.NETWORK_ERROR,
+        _I,
+        "Network error",
+        "Talking to {host} failed ({detail}).",
+        "Check your network and proxy settings (HTTPS_PROXY, NO_PROXY), then retry.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.TLS_FAILURE,
+        _I,
+        "Secure connection not trusted (TLS)",
+        "The certificate of {host} could not be verified: {reason}. Usually a corporate proxy "
+        "or antivirus re-signs HTTPS traffic with its own certificate authority.",
+        "Point SSL_CERT_FILE at a CA bundle that includes your proxy's CA certificate (ask IT "
+        "for it), e.g. export SSL_CERT_FILE=/path/to/ca-bundle.pem, then retry. Never turn "
+        "certificate verification off: anyone in between could read the key.",
+        _ALERT,
+    ),
+    OutcomeSpec(
+        _K.TIMEOUT,
+        _I,
+        "Timed out",
+        "{host} did not answer in time ({phase} timeout after {timeout}): the tenant or the "
+        "network is slow.",
+        "Retry in a moment. If it persists, check your network, VPN or proxy.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.RATE_LIMITED,
+        _I,
+        "Rate limited (429)",
+        "{host} is limiting requests and asked to wait {retry_after}; qlik-tui waited "
+        "{waited} in total before giving up. The key was not judged.",
+        "Wait {retry_after} and retry. Other scripts using keys of the same user count "
+        "towards the same limit.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.SERVER_ERROR,
+        _I,
+        "Server error ({status})",
+        "{host} answered HTTP {status}: a fault on the tenant's side or at a proxy or gateway "
+        "in between (an HTML error page means a gateway answered, not the Qlik API). The key "
+        "was not judged.",
+        "Retry in a few minutes; check status.qlik.com for incidents.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.MALFORMED_RESPONSE,
+        _I,
+        "Unexpected answer",
+        "{host} did not answer with the JSON the Qlik API sends ({detail}). A captive portal, "
+        "a proxy's sign-in page or a server that is not Qlik Cloud would do this.",
+        "Open {origin} in a browser to see what answers; sign in to the network if asked, "
+        "and check the address.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.RESPONSE_TOO_LARGE,
+        _I,
+        "Answer too large",
+        "{host} sent more than {limit}, far more than an API answer here; reading stopped "
+        "there. Something other than the Qlik API is answering.",
+        "Check the address and any proxy in between, then retry.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.OFFSITE_REDIRECT,
+        _I,
+        "Redirected to another host",
+        "{host} redirected the request to {target_host}. The redirect was not followed and the "
+        "key was NOT sent there. A proxy or captive portal, or a wrong address, usually does "
+        "this.",
+        "On a guest or hotel network, sign in to it first. Otherwise check the address; if the "
+        "tenant really lives at {target_host}, enter that address instead.",
+        _ALERT,
+    ),
+    OutcomeSpec(
+        _K.REDIRECT_LOOP,
+        _I,
+        "Redirect loop",
+        "{host} kept redirecting (back to an address already visited, or more than "
+        "{max_redirects} times) without ever answering.",
+        "Check the address (use <tenant>.<region>.qlikcloud.com rather than an alias) and any "
+        "proxy in between, then retry.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.UNEXPECTED_STATUS,
+        _I,
+        "Unexpected answer (HTTP {status})",
+        "{host} answered HTTP {status}, which the Qlik API does not use for this request; "
+        "something other than the tenant may be answering.",
+        "Check the address and any proxy in between, then retry.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.CANCELLED,
+        _I,
+        "Cancelled",
+        "The check was cancelled before an answer arrived.",
+        "Run the check again when ready; nothing was changed.",
+        _STOPPED,
+    ),
+    OutcomeSpec(
+        _K.KEY_NOT_STORED,
+        _R,
+        "Key missing from the keyring",
+        "The profile exists but the keyring ({backend}) holds no key for it: it was removed "
+        "there, or saved with another keyring backend.",
+        "Log in again to store a key for this profile (paste it, or generate a new one with "
+        + _NEW_KEY
+        + ").",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.KEYRING_UNAVAILABLE,
+        _I,
+        "Keyring unavailable",
+        "The OS keyring could not be used ({detail}): it is locked, missing, or did not answer "
+        "in time.",
+        "Unlock the keyring (sign in to the desktop session) or start a Secret Service such as "
+        "gnome-keyring, then retry.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.UNEXPECTED_ERROR,
+        _I,
+        "Internal error",
+        "qlik-tui hit an unexpected {error_type}; the key was not judged.",
+        "Retry. If it happens again, report it with the steps that led there (never the key).",
+        _UNSURE,
+    ),
+)
+
+OUTCOMES: dict[OutcomeKind, OutcomeSpec] = {row.kind: row for row in _ROWS}
+
+# What a missing placeholder reads as, so every text stays a sentence.
+_FALLBACKS: dict[str, str] = {
+    "host": "the tenant",
+    "origin": "the tenant address",
+    "region": "unknown",
+    "tenant": "unknown",
+    "key_tenant": "unknown",
+    "key_id": "(id unknown)",
+    "target_host": "another host",
+    "status": "?",
+    "retry_after": "an unspecified time",
+    "waited": "0 s",
+    "reason": "the certificate was rejected",
+    "phase": "network",
+    "timeout": "the time limit",
+    "limit": "the size limit",
+    "max_redirects": "the allowed number of",
+    "detail": "no details",
+    "backend": "the keyring",
+    "error_type": "error",
+}
+
+
+class _Placeholders(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return _FALLBACKS.get(key, "unknown")
+
+
+def _render(template: str, values: dict[str, str]) -> str:
+    try:
+        return template.format_map(_Placeholders(values))
+    except (ValueError, IndexError, AttributeError, KeyError, TypeError):
+        return template  # a malformed template is shown raw rather than crashing a screen
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: OutcomeKind
+    http_status: int | None = None
+    server_message: str | None = None  # the error envelope's title/detail, if any
+    latency_ms: float | None = None
+    rate_limit_waited_s: float = 0.0  # total time spent honouring retry-after
+    context: dict[str, str] = field(default_factory=dict)  # placeholder values
+
+    @property
+    def spec(self) -> OutcomeSpec:
+        return OUTCOMES[self.kind]
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.spec.verdict
+
+    @property
+    def mark(self) -> str:
+        return self.spec.mark
+
+    @property
+    def title(self) -> str:
+        return _render(self.spec.title, self._values())
+
+    @property
+    def cause(self) -> str:
+        return _render(self.spec.cause, self._values())
+
+    @property
+    def next_step(self) -> str:
+        return _render(self.spec.next_step, self._values())
+
+    def _values(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        if self.http_status is not None:
+            values["status"] = str(self.http_status)
+        values.update({k: v for k, v in self.context.items() if v})
+        return values
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s" if value < 120 else f"{value / 60:.0f} min"
+
+
+def _size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):g} MB"
+    if n >= 1024:
+        return f"{n / 1024:g} KB"
+    return f"{n} bytes"
+
+
+def _base_context(
+    tenant: Tenant | None, key_info: KeyInfo | None, expected_tenant_id: str | None
+) -> dict[str, str]:
+    context: dict[str, str] = {}
+    if tenant is not None:
+        context["host"] = _safe(lambda: tenant.display_host)
+        context["origin"] = _safe(lambda: tenant.origin)
+        if tenant.region:
+            context["region"] = tenant.region
+    if key_info is not None:
+        if key_info.tenant_id:
+            context["key_tenant"] = key_info.tenant_id
+        if key_info.key_id:
+            context["key_id"] = key_info.key_id
+    if expected_tenant_id:
+        context["tenant"] = expected_tenant_id
+    return {k: v for k, v in context.items() if v}
+
+
+def _safe(get: object) -> str:
+    try:
+        value = get() if callable(get) else get
+    except Exception:
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def make_outcome(
+    kind: OutcomeKind,
+    *,
+    tenant: Tenant | None = None,
+    key_info: KeyInfo | None = None,
+    expected_tenant_id: str | None = None,
+    http_status: int | None = None,
+    server_message: str | None = None,
+    latency_ms: float | None = None,
+    rate_limit_waited_s: float = 0.0,
+    **context: str,
+) -> Outcome:
+    """An outcome with the usual context filled in from the tenant and the key's claims."""
+    values = _base_context(tenant, key_info, expected_tenant_id)
+    values.update({k: v for k, v in context.items() if isinstance(v, str) and v})
+    return Outcome(
+        kind=kind,
+        http_status=http_status,
+        server_message=server_message,
+        latency_ms=latency_ms,
+        rate_limit_waited_s=rate_limit_waited_s,
+        context=values,
+    )
+
+
+def _key_record_kind(record: ApiKeyRecord | None, now: datetime) -> OutcomeKind | None:
+    if record is None:
+        return None
+    if record.status == "revoked":
+        return OutcomeKind.KEY_REVOKED
+    if record.status == "expired" or (record.expiry is not None and record.expiry <= now):
+        return OutcomeKind.KEY_EXPIRED
+    return None
+
+
+def outcome_from_error(
+    exc: BaseException,
+    *,
+    tenant: Tenant | None = None,
+    key_info: KeyInfo | None = None,
+    latency_ms: float | None = None,
+    expected_tenant_id: str | None = None,
+    key_record: ApiKeyRecord | None = None,
+    now: datetime | None = None,
+) -> Outcome:
+    """Explain any exception as an outcome. Never raises, never puts the key in the text.
+
+    A 401 is refined with what the caller knows (the server does not say why):
+    ``expected_tenant_id`` (the tenant id this host is known to have, e.g. from an earlier
+    successful check) differing from the key's own tenantId gives KEY_OTHER_TENANT; a
+    ``key_record`` (the key's record, fetched with another key or remembered) that says revoked
+    or expired gives KEY_REVOKED / KEY_EXPIRED.
+
+    Exceptions from other layers can name their row by carrying a ``kind`` attribute that is an
+    ``OutcomeKind`` (and optionally a ``problem`` sentence, shown as the detail).
+    """
+    try:
+        return _outcome_from_error(
+            exc,
+            tenant=tenant,
+            key_info=key_info,
+            latency_ms=latency_ms,
+            expected_tenant_id=expected_tenant_id,
+            key_record=key_record,
+            now=now or datetime.now(timezone.utc),
+        )
+    except Exception:  # the explainer itself must never be the next crash
+        return Outcome(
+            kind=OutcomeKind.UNEXPECTED_ERROR,
+            latency_ms=latency_ms,
+            context={"error_type": type(exc).__name__},
+        )
+
+
+def _outcome_from_error(
+    exc: BaseException,
+    *,
+    tenant: Tenant | None,
+    key_info: KeyInfo | None,
+    latency_ms: float | None,
+    expected_tenant_id: str | None,
+    key_record: ApiKeyRecord | None,
+    now: datetime,
+) -> Outcome:
+    from qlik_tui.core import errors  # errors imports this module: import late
+
+    context = _base_context(tenant, key_info, expected_tenant_id)
+    if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
+        return Outcome(OutcomeKind.CANCELLED, latency_ms=latency_ms, context=context)
+
+    if not isinstance(exc, errors.QlikError):
+        kind = getattr(exc, "kind", None)
+        if isinstance(kind, OutcomeKind):
+            problem = getattr(exc, "problem", None)
+            if isinstance(problem, str) and problem:
+                context["detail"] = problem.rstrip(".")
+            return Outcome(kind, latency_ms=latency_ms, context=context)
+        context["error_type"] = type(exc).__name__
+        return Outcome(OutcomeKind.UNEXPECTED_ERROR, latency_ms=latency_ms, context=context)
+
+    kind = exc.kind
+    latency = latency_ms if latency_ms is not None else exc.latency_ms
+    status: int | None = getattr(exc, "status_code", None)
+    server_message: str | None = None
+    if isinstance(exc, errors.HTTPStatusError):
+        server_message = exc.server_message
+    if exc.message:
+        context["detail"] = exc.message
+
+    if isinstance(exc, errors.KeyRejected):
+        key_tenant = key_info.tenant_id if key_info is not None else None
+        if key_tenant and expected_tenant_id and key_tenant != expected_tenant_id:
+            kind = OutcomeKind.KEY_OTHER_TENANT
+        else:
+            kind = _key_record_kind(key_record, now) or kind
+            if key_record is not None and "key_id" not in context:
+                context["key_id"] = key_record.id
+    elif isinstance(exc, errors.RateLimited):
+        if exc.retry_after is not None:
+            context["retry_after"] = _seconds(exc.retry_after)
+        context["waited"] = _seconds(exc.rate_limit_waited_s)
+    elif isinstance(exc, errors.OffsiteRedirect):
+        context["target_host"] = exc.target_host
+    elif isinstance(exc, errors.TLSFailure):
+        if exc.reason:
+            context["reason"] = exc.reason
+    elif isinstance(exc, errors.Timeout):
+        if exc.phase:
+            context["phase"] = exc.phase
+        if exc.seconds is not None:
+            context["timeout"] = _seconds(exc.seconds)
+    elif isinstance(exc, errors.ResponseTooLarge):
+        if exc.limit is not None:
+            context["limit"] = _size(exc.limit)
+    elif isinstance(exc, errors.TooManyRedirects) and exc.max_redirects is not None:
+        context["max_redirects"] = str(exc.max_redirects)
+
+    return Outcome(
+        kind=kind,
+        http_status=status,
+        server_message=server_message,
+        latency_ms=latency,
+        rate_limit_waited_s=exc.rate_limit_waited_s,
+        context=context,
+    )
+
+
+_TABLE_EXAMPLES: dict[OutcomeKind, dict[str, str]] = {
+    OutcomeKind.SERVER_ERROR: {"status": "5xx"},
+    OutcomeKind.UNEXPECTED_STATUS: {"status": "4xx"},
+}
+
+
+def outcome_table_markdown() -> str:
+    """The outcome table as Markdown, placeholders read as their neutral phrases."""
+    lines = [
+        "| | Outcome | Verdict | Likely cause | Next step |",
+        "|---|---|---|---|---|",
+    ]
+    for spec in _ROWS:
+        example = _TABLE_EXAMPLES.get(spec.kind, {})
+        cells = [
+            spec.mark,
+            f"{_render(spec.title, example)} (`{spec.kind.value}`)",
+            spec.verdict.value,
+            _render(spec.cause, example),
+            _render(spec.next_step, example),
+        ]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,23 @@
+"""The stores and settings a command or the app works with, built once and passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from qlik_tui.core.client import ClientSettings
+from qlik_tui.store.profiles import ProfileStore
+from qlik_tui.store.secrets import SecretStore
+
+
+@dataclass
+class Services:
+    secrets: SecretStore
+    profiles: ProfileStore
+    client_settings: ClientSettings = field(default_factory=ClientSettings)
+    expiry_warning: timedelta = timedelta(hours=24)
+    check_concurrency: int = 8
+
+    @classmethod
+    def default(cls) -> Services:
+        return cls(secrets=SecretStore(), profiles=ProfileStore())

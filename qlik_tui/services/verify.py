@@ -1,0 +1,123 @@
+"""The live test of a key: ``GET /users/me`` plus what else the API will tell about the key.
+
+``verify_key`` never raises for anything in the outcome table: the result is in
+``report.outcome``. Cancellation (``asyncio.CancelledError``) still propagates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable
+from dataclasses import dataclass
+
+import httpx
+
+from qlik_tui.core.apikey import ApiKey
+from qlik_tui.core.client import ApiResult, ClientSettings, QlikClient
+from qlik_tui.core.errors import QlikError
+from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User
+from qlik_tui.core.outcomes import Outcome, OutcomeKind, outcome_from_error
+from qlik_tui.core.tenant import Tenant
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    outcome: Outcome
+    user: User | None = None
+    key_record: ApiKeyRecord | None = None  # None: the API would not say (never guessed)
+    config: ApiKeyConfig | None = None  # only for TenantAdmins
+    active_key_count: int | None = None
+    tenant_matches: bool | None = None  # key's tenantId == user's tenantId (None: unknown)
+
+
+class Detail:
+    """How much to ask after a successful ``/users/me``."""
+
+    NONE = 0
+    KEY_RECORD = 1  # the key's own status and expiry (check)
+    FULL = 2  # and, for a TenantAdmin, the tenant's key config and active key count (wizard)
+
+
+async def verify_key(
+    tenant: Tenant,
+    key: ApiKey,
+    *,
+    settings: ClientSettings | None = None,
+    http: httpx.AsyncClient | None = None,
+    detail: int = Detail.FULL,
+    known_tenant_id: str | None = None,
+    remembered_record: ApiKeyRecord | None = None,
+) -> VerifyReport:
+    """Prove ``key`` against ``tenant``.
+
+    ``known_tenant_id`` is the tenant's id when we learnt it earlier (a validated profile on the
+    same origin): a 401 for a key minted in another tenant is then explained as such.
+    ``remembered_record`` is what an earlier check learnt of this key (status, expiry): a 401
+    after the remembered expiry is then explained as an expired key.
+    """
+    settings = settings or ClientSettings()
+    info = key.info
+    try:
+        async with QlikClient(tenant, key, settings=settings, http=http) as client:
+            if detail >= Detail.KEY_RECORD and info.key_id:
+                # The key record needs only the key id, so ask both questions at once.
+                me, record = await asyncio.gather(
+                    client.me(), _unless_refused(client.api_key(info.key_id))
+                )
+            else:
+                me, record = await client.me(), None
+            user = me.value
+            config, active = None, None
+            if detail >= Detail.FULL and user.is_tenant_admin:
+                config, active = await _admin_details(client, user)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # every failure becomes an outcome; the table explains it
+        return VerifyReport(
+            outcome=outcome_from_error(
+                exc,
+                tenant=tenant,
+                key_info=info,
+                expected_tenant_id=known_tenant_id,
+                key_record=remembered_record,
+            )
+        )
+    key_record = record.value if record else None
+    outcome = Outcome(
+        # /users/me answered 200, so the key works now even if its record says otherwise.
+        kind=OutcomeKind.VALID,
+        http_status=me.status_code,
+        latency_ms=me.latency_ms,
+        rate_limit_waited_s=me.rate_limit_waited_s,
+        context={"host": tenant.display_host, "tenant": user.tenant_id},
+    )
+    tenant_matches = (info.tenant_id == user.tenant_id) if info.tenant_id else None
+    return VerifyReport(
+        outcome=outcome,
+        user=user,
+        key_record=key_record,
+        config=config,
+        active_key_count=active,
+        tenant_matches=tenant_matches,
+    )
+
+
+async def _unless_refused(
+    call: Awaitable[ApiResult[ApiKeyRecord]],
+) -> ApiResult[ApiKeyRecord] | None:
+    """The key record is a bonus: 403/404/anything else means "unknown", never a failure."""
+    try:
+        return await call
+    except QlikError:
+        return None
+
+
+async def _admin_details(client: QlikClient, user: User) -> tuple[ApiKeyConfig | None, int | None]:
+    config: ApiKeyConfig | None = None
+    active: int | None = None
+    with contextlib.suppress(QlikError):
+        config = (await client.api_key_config(user.tenant_id)).value
+    with contextlib.suppress(QlikError):
+        active = len((await client.list_api_keys(sub=user.id, status="active")).value)
+    return config, active

@@ -1,0 +1,1 @@
+"""Where keys (OS keyring) and profile metadata (a JSON file, never the key) are kept."""

@@ -1,0 +1,572 @@
+"""Profile metadata in one JSON file under the platform config dir. Never the key.
+
+CONTRACT:
+    profiles = ProfileStore(path=None)       # default: <user config dir>/qlik-tui/profiles.json
+    profiles.path -> Path
+    profiles.all() -> list[Profile]          # sorted by name
+    profiles.get(name) -> Profile | None
+    profiles.put(profile) -> None            # insert or replace, atomic, under a file lock
+    profiles.update(name, **changes) -> Profile   # read-modify-write under the lock
+    profiles.remove(name) -> bool
+Raises ProfilesFileError(path, problem) for a corrupt file (after backing it up).
+
+File format (UTF-8 JSON, a BOM is tolerated)::
+
+    {"version": 1, "profiles": {"<name>": {"origin": "https://...", "key_id": ..., ...}}}
+
+Decisions:
+- Unknown fields (top level and per profile) are kept on rewrite, so a file touched by a newer
+  qlik-tui survives an older one; they are not exposed on ``Profile``.
+- Directories we create are 0700; an existing directory is left as it is (it may be one the user
+  chose and shares). The file is written 0600 every time, and holds no secret anyway.
+- Writes hold the ``<file>.lock`` lock around read-modify-write; reads take it too when they
+  can (Windows cannot replace a file another process has open). The lock file is never deleted.
+- A broken file is copied once per distinct content to ``<file>.broken-<UTC time>``, and every
+  later write refuses until the user fixes or removes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import secrets
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from qlik_tui.store.lockfile import LockFile, LockTimeout
+
+FORMAT_VERSION = 1
+APP_NAME = "qlik-tui"
+FILE_NAME = "profiles.json"
+MAX_NAME_CHARS = 100
+MAX_FILE_BYTES = 4 * 1024 * 1024  # thousands of profiles; anything bigger is not ours
+LOCK_TIMEOUT_S = 10.0
+
+# A JSON Web Token: base64url header that starts with '{"' (eyJ), payload, optional signature.
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_FORBIDDEN_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+_BROKEN_FIX = (
+    "qlik-tui will not change this file until you fix or remove it. It holds only profile "
+    "details; your keys stay in the keyring."
+)
+
+
+class ProfilesFileError(Exception):
+    def __init__(
+        self, path: Path, problem: str, backup: Path | None = None, fix: str | None = None
+    ) -> None:
+        self.path = path
+        self.problem = problem
+        self.backup = backup
+        self.fix = _BROKEN_FIX if fix is None else fix
+        message = f"{path}: {problem}"
+        if backup is not None:
+            message += f" A copy of the broken file was saved as {backup}."
+        if self.fix:
+            message += f" {self.fix}"
+        super().__init__(message)
+
+
+class ProfilesLocked(ProfilesFileError):
+    """Another process kept the profiles file locked for longer than the lock timeout."""
+
+
+class InvalidProfile(ValueError):
+    """A profile (or name) that must not be written. ``str(err)`` is a user-facing sentence."""
+
+
+class SecretInProfile(InvalidProfile):
+    """A field holds what looks like an API key: keys belong in the keyring only."""
+
+
+class ProfileNotFound(LookupError):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"There is no profile named {_quoted(name)}.")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    origin: str
+    key_id: str | None = None
+    key_tenant_id: str | None = None
+    user_id: str | None = None
+    user_name: str | None = None
+    user_email: str | None = None
+    roles: tuple[str, ...] = ()
+    created_at: str | None = None  # ISO 8601 UTC
+    last_checked_at: str | None = None
+    last_outcome: str | None = None  # OutcomeKind value
+    expiry: str | None = None  # ISO 8601, when the API told us
+    key_status: str | None = None  # active | expired | revoked, when the API told us
+    backend: str | None = None  # keyring backend name the key was stored with
+
+
+# The fields stored per profile (the name is the profile's key in the file, not a field).
+FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Profile) if f.name != "name")
+_OPTIONAL_TEXT_FIELDS = tuple(name for name in FIELD_NAMES if name not in ("origin", "roles"))
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601 to the second: ``2024-05-01T12:00:00+00:00`` (the form
+    ``datetime.fromisoformat`` reads back on every supported Python)."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def validate_profile_name(name: object) -> str:
+    """Return ``name`` if it can name a profile, else raise ``InvalidProfile`` saying why."""
+    if not isinstance(name, str):
+        raise InvalidProfile("A profile name must be text.")
+    problem = _name_problem(name)
+    if problem is not None:
+        raise InvalidProfile(problem)
+    return name
+
+
+def _name_problem(name: str) -> str | None:
+    if not name.strip():
+        return "A profile name cannot be empty."
+    if len(name) > MAX_NAME_CHARS:
+        return f"A profile name can have at most {MAX_NAME_CHARS} characters, not {len(name)}."
+    if any(unicodedata.category(char) in _FORBIDDEN_NAME_CATEGORIES for char in name):
+        return f"The profile name {_quoted(name)} contains control or invisible characters."
+    if name != name.strip():
+        return f"The profile name {_quoted(name)} starts or ends with a space."
+    if _JWT.search(name):
+        return "That profile name looks like an API key; pick a short name such as 'work'."
+    return None
+
+
+def _quoted(name: str) -> str:
+    """A name for a message, with control characters escaped (json.dumps escapes them)."""
+    return json.dumps(name[:MAX_NAME_CHARS] + ("…" if len(name) > MAX_NAME_CHARS else ""))
+
+
+def validate_profile(profile: Profile) -> None:
+    """Raise ``InvalidProfile`` unless ``profile`` can be written (and read back) as it is."""
+    validate_profile_name(profile.name)
+    name = _quoted(profile.name)
+    if not isinstance(profile.origin, str) or not profile.origin:
+        raise InvalidProfile(f"Profile {name} needs an origin (the tenant's https:// address).")
+    for field_name in _OPTIONAL_TEXT_FIELDS:
+        value = getattr(profile, field_name)
+        if value is not None and not isinstance(value, str):
+            raise InvalidProfile(f"Profile {name}: {field_name} must be text or None.")
+    roles = profile.roles
+    if isinstance(roles, str) or not all(isinstance(role, str) for role in roles):
+        raise InvalidProfile(f"Profile {name}: roles must be a sequence of texts.")
+
+
+@dataclass
+class _Entry:
+    profile: Profile
+    unknown: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Document:
+    profiles: dict[str, _Entry] = field(default_factory=dict)
+    unknown: dict[str, Any] = field(default_factory=dict)
+
+
+class _Broken(Exception):
+    """Internal: what is wrong with the file's content (a sentence without the path)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class ProfileStore:
+    def __init__(self, path: Path | None = None, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
+        if path is None:  # resolved now, not at import, so XDG_CONFIG_HOME changes are seen
+            path = platformdirs.user_config_path(APP_NAME, appauthor=False) / FILE_NAME
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.lock_timeout_s = lock_timeout_s
+
+    def __repr__(self) -> str:
+        return f"ProfileStore({str(self.path)!r})"
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def all(self) -> list[Profile]:
+        document = self._read()
+        return sorted(
+            (entry.profile for entry in document.profiles.values()),
+            key=lambda profile: (profile.name.casefold(), profile.name),
+        )
+
+    def get(self, name: str) -> Profile | None:
+        entry = self._read().profiles.get(name)
+        return None if entry is None else entry.profile
+
+    def _read(self) -> _Document:
+        if not self.path.exists():  # nothing to read: create nothing either
+            return _Document()
+        with self._locked(required=False):
+            return self._load()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def put(self, profile: Profile) -> None:
+        """Insert or replace ``profile`` (unknown fields it had in the file are kept)."""
+        validate_profile(profile)
+        profile = dataclasses.replace(profile, roles=tuple(profile.roles))
+        with self._locked(create_dir=True):
+            document = self._load()
+            previous = document.profiles.get(profile.name)
+            unknown = previous.unknown if previous is not None else {}
+            document.profiles[profile.name] = _Entry(profile, unknown)
+            self._write(document)
+
+    def update(self, name: str, **changes: Any) -> Profile:
+        """Change some fields of an existing profile (not its name); raises
+        ``ProfileNotFound``, or ``TypeError`` for a field ``Profile`` does not have."""
+        with self._locked(create_dir=True):
+            document = self._load()
+            entry = document.profiles.get(name)
+            if entry is None:
+                raise ProfileNotFound(name)
+            updated = dataclasses.replace(entry.profile, **changes)
+            validate_profile(updated)
+            updated = dataclasses.replace(updated, roles=tuple(updated.roles))
+            document.profiles[name] = _Entry(updated, entry.unknown)
+            self._write(document)
+        return updated
+
+    def remove(self, name: str) -> bool:
+        if not self.path.exists():
+            return False
+        with self._locked(create_dir=True):
+            document = self._load()
+            if document.profiles.pop(name, None) is None:
+                return False
+            self._write(document)
+        return True
+
+    # -- internals -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self, create_dir: bool = False, required: bool = True) -> Iterator[None]:
+        """Hold the lock file. ``required=False`` (plain reads) goes ahead without it when the
+        lock cannot be had (a read-only folder, a stuck holder): replacing is atomic anyway, so
+        only Windows' refusal to replace an open file is risked."""
+        if create_dir:
+            self._make_dir()
+        lock = LockFile(self.lock_path, timeout_s=self.lock_timeout_s)
+        held = locked = False
+        try:
+            lock.acquire()
+            held = True
+        except LockTimeout:
+            locked = True
+        except OSError as exc:
+            if required:
+                raise self._os_error("cannot be locked", exc) from None
+        if locked and required:
+            raise ProfilesLocked(
+                self.path,
+                f"stayed locked by another qlik-tui process for {self.lock_timeout_s:g} s.",
+                fix=f"Close other qlik-tui windows and try again (the lock is {self.lock_path}).",
+            )
+        try:
+            yield
+        finally:
+            if held:
+                lock.release()
+
+    def _load(self) -> _Document:
+        """Read and check the file; the caller holds the lock."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return _Document()
+        except OSError as exc:
+            raise self._os_error("cannot be read", exc) from None
+        try:
+            return _parse(raw)
+        except _Broken as broken:
+            problem = broken.problem
+        raise ProfilesFileError(self.path, problem, backup=self._back_up(raw))
+
+    def _write(self, document: _Document) -> None:
+        data = _serialise(document, self.path)  # raises before anything touches the disk
+        try:
+            _write_atomically(self.path, data)
+        except OSError as exc:
+            raise self._os_error("cannot be written", exc) from None
+
+    def _make_dir(self) -> None:
+        try:
+            _make_private_dirs(self.path.parent)
+        except OSError as exc:
+            raise self._os_error("cannot be created (its folder cannot be made)", exc) from None
+
+    def _os_error(self, what: str, exc: OSError) -> ProfilesFileError:
+        reason = exc.strerror or type(exc).__name__
+        return ProfilesFileError(
+            self.path,
+            f"{what}: {reason}.",
+            fix="Check that the folder exists, is yours and is writable, and that the disk is "
+            "not full.",
+        )
+
+    def _back_up(self, raw: bytes) -> Path | None:
+        """Copy the broken content next to the file once; None if that is impossible."""
+        prefix = f"{self.path.name}.broken-"
+        with suppress(OSError):
+            for existing in sorted(self.path.parent.iterdir()):
+                if existing.name.startswith(prefix) and existing.read_bytes() == raw:
+                    return existing
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        for attempt in range(1, 100):
+            suffix = "" if attempt == 1 else f"-{attempt}"
+            backup = self.path.with_name(f"{prefix}{stamp}{suffix}")
+            try:
+                _write_new_file(backup, raw)
+            except FileExistsError:
+                continue
+            except OSError:
+                return None
+            return backup
+        return None
+
+
+# -- parsing -------------------------------------------------------------------------------------
+
+
+def _parse(raw: bytes) -> _Document:
+    if not raw.strip():
+        raise _Broken("is empty (it should hold a JSON object with the profiles).")
+    if len(raw) > MAX_FILE_BYTES:
+        raise _Broken(f"is {len(raw)} bytes long, far too big to be a profiles file.")
+    text = _decode(raw)
+    data = _json_loads(text)
+    if not isinstance(data, dict):
+        raise _Broken(f"must hold a JSON object at the top, not {_kind(data)}.")
+
+    if "version" not in data:
+        raise _Broken('has no "version" (expected "version": 1).')
+    version = data["version"]
+    if not _is_int(version):
+        raise _Broken(f'"version" must be the number {FORMAT_VERSION}, not {_kind(version)}.')
+    if version != FORMAT_VERSION:
+        if version > FORMAT_VERSION:
+            raise _Broken(
+                f"was written by a newer qlik-tui (format version {version}; this one reads "
+                f"version {FORMAT_VERSION}). Upgrade qlik-tui to use it."
+            )
+        raise _Broken(f"has unknown format version {version} (expected {FORMAT_VERSION}).")
+
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise _Broken(f'"profiles" must be an object (name to profile), not {_kind(profiles)}.')
+    document = _Document(
+        unknown={key: value for key, value in data.items() if key not in ("version", "profiles")}
+    )
+    for name, fields in profiles.items():
+        document.profiles[name] = _parse_entry(name, fields)
+    return document
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        position = exc.start
+    raise _Broken(f"is not UTF-8 text (undecodable byte at offset {position}).")
+
+
+def _json_loads(text: str) -> object:
+    problem: str | None = None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = f"is not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}."
+    except RecursionError:
+        problem = "is not a profiles file: its JSON is nested far too deeply."
+    except ValueError:  # e.g. a number with more digits than Python converts
+        problem = "is not a profiles file: its JSON holds a value Python cannot read."
+    raise _Broken(problem)
+
+
+def _parse_entry(name: str, fields: object) -> _Entry:
+    name_problem = _name_problem(name)
+    if name_problem is not None:
+        raise _Broken(f"has a profile name that is not valid: {name_problem}")
+    where = f"profile {_quoted(name)}"
+    if not isinstance(fields, dict):
+        raise _Broken(f"{where} must be an object, not {_kind(fields)}.")
+    origin = fields.get("origin")
+    if not isinstance(origin, str) or not origin:
+        found = "nothing" if "origin" not in fields else _kind(origin)
+        raise _Broken(f'{where} needs "origin" (the tenant address as text), found {found}.')
+    values: dict[str, Any] = {"origin": origin}
+    for field_name in _OPTIONAL_TEXT_FIELDS:
+        value = fields.get(field_name)
+        if value is not None and not isinstance(value, str):
+            raise _Broken(f'{where}: "{field_name}" must be text or null, not {_kind(value)}.')
+        values[field_name] = value
+    roles = fields.get("roles")
+    if roles is None:
+        roles = []
+    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+        raise _Broken(f'{where}: "roles" must be a list of texts, not {_kind(roles)}.')
+    values["roles"] = tuple(roles)
+    unknown = {key: value for key, value in fields.items() if key not in FIELD_NAMES}
+    unknown.pop("name", None)  # the name is the key; a stray copy inside is dropped
+    return _Entry(Profile(name=name, **values), unknown)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+# -- serialising -------------------------------------------------------------------------------
+
+
+def _serialise(document: _Document, path: Path) -> bytes:
+    profiles: dict[str, Any] = {}
+    for name in sorted(document.profiles, key=lambda n: (n.casefold(), n)):
+        entry = document.profiles[name]
+        known: dict[str, Any] = {
+            field_name: getattr(entry.profile, field_name) for field_name in FIELD_NAMES
+        }
+        known["roles"] = list(entry.profile.roles)
+        profiles[name] = {**entry.unknown, **known}
+    data = {**document.unknown, "version": FORMAT_VERSION, "profiles": profiles}
+    _refuse_secrets(data, path)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    encoded: bytes | None = None
+    with suppress(UnicodeEncodeError):
+        encoded = text.encode("utf-8")
+    if encoded is None:
+        raise InvalidProfile("A profile field holds text that cannot be stored (a lone surrogate).")
+    return encoded
+
+
+def _refuse_secrets(data: Mapping[str, Any], path: Path) -> None:
+    """Cheap insurance: nothing that looks like a JWT is ever written, in any field."""
+    for location in _jwt_locations(data, ()):
+        raise SecretInProfile(
+            f"Refusing to write {path}: {location} looks like an API key (a JWT). Keys are kept "
+            "in the keyring only, never in the profiles file."
+        )
+
+
+def _jwt_locations(value: object, trail: tuple[str, ...]) -> Iterable[str]:
+    if isinstance(value, str):
+        if _JWT.search(value):
+            yield _describe_trail(trail)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and _JWT.search(key):
+                yield _describe_trail((*trail, "<a key>"))
+            yield from _jwt_locations(item, (*trail, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _jwt_locations(item, (*trail, str(index)))
+
+
+def _describe_trail(trail: tuple[str, ...]) -> str:
+    if len(trail) >= 3 and trail[0] == "profiles":
+        return f"field {'.'.join(trail[2:])!r} of profile {_quoted(trail[1])}"
+    return f"field {'.'.join(trail)!r}"
+
+
+# -- files ---------------------------------------------------------------------------------------
+
+
+def _make_private_dirs(directory: Path) -> None:
+    """Create ``directory`` and any missing parents as 0700; existing ones are left alone."""
+    missing: list[Path] = []
+    current = directory
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue
+        os.chmod(path, 0o700)  # exactly 0700 whatever the umask
+
+
+_NEW_FILE_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _write_new_file(path: Path, data: bytes) -> None:
+    """Create ``path`` (never an existing one), mode 0600, with ``data`` flushed to disk."""
+    fd = os.open(path, _NEW_FILE_FLAGS, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            if sys.platform != "win32":
+                os.fchmod(file.fileno(), 0o600)  # exactly 0600 whatever the umask
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(path)
+        raise
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    _write_new_file(temporary, data)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable (POSIX; Windows cannot open a directory for fsync)."""
+    if sys.platform == "win32":
+        return
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

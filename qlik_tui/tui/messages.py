@@ -1,0 +1,74 @@
+"""Messages the workers post back to their screen. Workers do nothing else.
+
+None of these carries the key; reprs show only what the screen needs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from qlik_tui.services.verify import VerifyReport
+    from qlik_tui.store.profiles import Profile
+
+
+class LiveTestFinished(Message):
+    """``verify_key`` returned (every outcome, success or failure, is in the report)."""
+
+    def __init__(self, report: VerifyReport) -> None:
+        super().__init__()
+        self.report = report
+
+
+class KeyStored(Message):
+    def __init__(self, profile: Profile, where: str) -> None:
+        super().__init__()
+        self.profile = profile
+        self.where = where  # the keyring, described for people
+
+
+class StoreFailed(Message):
+    """The keyring or the profiles file refused; ``problem`` and ``fix`` are user-facing."""
+
+    def __init__(
+        self, problem: str, fix: str, backend: str = "", *, key_in_keyring: bool = False
+    ) -> None:
+        super().__init__()
+        self.problem = problem
+        self.fix = fix
+        self.backend = backend  # "" when not even the backend could be opened
+        self.key_in_keyring = key_in_keyring  # the keyring took it, the profiles file did not
+
+
+class RescueWritten(Message):
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+
+class RescueFailed(Message):
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class WorkerCrashed(Message):
+    """A worker raised something unexpected: a bug, reported without details or the key."""
+
+    def __init__(self, description: str, error_type: str) -> None:
+        super().__init__()
+        self.description = description
+        self.error_type = error_type
+
+
+class KeyRemoved(Message):
+    """A discarded key was removed from the keyring again (after a half-finished store)."""
+
+
+class WorkerCancelled(Message):
+    def __init__(self, group: str) -> None:
+        super().__init__()
+        self.group = group

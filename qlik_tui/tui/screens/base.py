@@ -1,0 +1,127 @@
+"""What every wizard step shares: the step header, a scrolling body, Back / Next, the footer,
+and the one place where worker failures and cancellations are turned into messages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Static
+from textual.worker import Worker, WorkerState
+
+from qlik_tui.tui.messages import WorkerCancelled, WorkerCrashed
+from qlik_tui.tui.widgets.step_header import StepHeader
+
+if TYPE_CHECKING:
+    from qlik_tui.tui.app import QlikTuiApp
+    from qlik_tui.tui.state import WizardState
+
+
+class WizardStep(Screen[None]):
+    STEP: ClassVar[int] = 0
+    STEP_TITLE: ClassVar[str] = ""
+    NEXT_LABEL: ClassVar[str] = "Next ›"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+b", "back", "Back", show=False),
+        Binding("ctrl+n", "next", "Next"),
+    ]
+
+    @property
+    def qapp(self) -> QlikTuiApp:
+        return cast("QlikTuiApp", self.app)
+
+    @property
+    def state(self) -> WizardState:
+        return self.qapp.state
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        from qlik_tui.tui.app import TOTAL_STEPS
+
+        yield StepHeader(self.STEP, TOTAL_STEPS, self.STEP_TITLE, demo=self.qapp.is_demo)
+        with VerticalScroll(id="body"):
+            yield from self.compose_body()
+        with Horizontal(id="nav"):
+            yield Button("‹ Back", id="back", classes="nav-button")
+            yield Static(id="nav-status")
+            yield Button(self.NEXT_LABEL, id="next", variant="primary", classes="nav-button")
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.refresh_nav()
+
+    # -- navigation --------------------------------------------------------------------------
+
+    def can_go_back(self) -> bool:
+        return self.STEP > 1
+
+    def can_go_next(self) -> bool:
+        return True
+
+    def go_back(self) -> None:
+        self.qapp.go_to_step(self.STEP - 1)
+
+    def go_next(self) -> None:
+        self.qapp.go_to_step(self.STEP + 1)
+
+    def refresh_nav(self) -> None:
+        """Call after anything that changes whether Back or Next is possible."""
+        back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
+        back.disabled = not self.can_go_back()
+        nxt.disabled = not self.can_go_next()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back":
+            return True if self.can_go_back() else None
+        if action == "next":
+            return True if self.can_go_next() else None
+        return True
+
+    def action_back(self) -> None:
+        if self.can_go_back():
+            self.go_back()
+
+    def action_next(self) -> None:
+        if self.can_go_next():
+            self.go_next()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_back()
+
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_next()
+
+    def set_nav_status(self, text: str) -> None:
+        self.query_one("#nav-status", Static).update(text)
+
+    def show(self, widget: Widget | str, visible: bool = True) -> None:
+        target = self.query_one(widget) if isinstance(widget, str) else widget
+        target.display = visible
+
+    # -- workers: the one place their failures are handled -----------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            error = worker.error
+            self.post_message(
+                WorkerCrashed(worker.description, type(error).__name__ if error else "error")
+            )
+        elif event.state == WorkerState.CANCELLED:
+            self.post_message(WorkerCancelled(worker.group))

@@ -1,0 +1,91 @@
+"""Step 7: where the key is now, and how to check it again later."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Button, Static
+
+from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.widgets.outcome_panel import Fields
+
+
+class DoneScreen(WizardStep):
+    STEP = 7
+    STEP_TITLE = "Done"
+
+    def compose_body(self) -> ComposeResult:
+        profile, rescue = self.state.profile, self.state.rescue_path
+        if profile is not None:
+            yield Static("✓ The key is stored and proven to work.", classes="done-heading -ok")
+            yield Fields(
+                [
+                    ("Profile", profile.name),
+                    ("Tenant", profile.origin),
+                    ("User", _user(profile.user_name, profile.user_email)),
+                    ("Key id", profile.key_id),
+                    ("Stored in", self.state.storage_description or profile.backend),
+                    ("Expiry", self._expiry_text(profile.expiry)),
+                ]
+            )
+            yield Static(
+                "The key is in the OS keyring only; profiles.json holds its metadata, never the "
+                "key. Check it again any time with:",
+                classes="paragraph",
+            )
+            yield Static(Content(f"qlik-tui check {profile.name}"), classes="command")
+        elif rescue is not None:
+            yield Static(
+                "⚠ The key was written to a file, not to the keyring.",
+                classes="done-heading -warning",
+            )
+            yield Fields([("File", str(rescue)), ("Mode", "0600 (only you can read it)")])
+            yield Static(
+                "Move it into a password manager and delete the file. To store it in the OS "
+                "keyring later, once the keyring works: qlik-tui login --tenant "
+                f"{self.state.tenant.display_host if self.state.tenant else '<tenant>'} "
+                "--with-token < the-file",
+                classes="paragraph",
+            )
+        else:
+            yield Static("Nothing was stored.", classes="done-heading -warning")
+        with Horizontal(classes="actions"):
+            if self.qapp.has_screen("dashboard") and profile is not None:
+                yield Button("Check stored keys", id="dashboard", variant="primary")
+            yield Button("Quit", id="quit")
+
+    def _expiry_text(self, expiry_iso: str | None) -> str:
+        from qlik_tui.core.expiry import describe_expiry, parse_iso_datetime
+
+        expiry = parse_iso_datetime(expiry_iso)
+        if expiry is None:
+            return "unknown (the API did not say)"
+        view = describe_expiry(expiry, now=self.qapp.now())
+        return f"{view.text} ({expiry.isoformat(timespec='minutes')})"
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.show("#next", False)  # the choices are the buttons above: dashboard or quit
+        self.query_one("#dashboard" if self.query("#dashboard") else "#quit", Button).focus()
+
+    def can_go_back(self) -> bool:
+        return False  # stored or written: the steps before have nothing left to do
+
+    def can_go_next(self) -> bool:
+        return False
+
+    @on(Button.Pressed, "#quit")
+    def _quit(self) -> None:
+        self.app.exit(0)
+
+    @on(Button.Pressed, "#dashboard")
+    def _dashboard(self) -> None:
+        self.qapp.open_dashboard()
+
+
+def _user(name: str | None, email: str | None) -> str | None:
+    if name and email:
+        return f"{name} <{email}>"
+    return name or email

@@ -1,0 +1,84 @@
+"""Step 4: generate the key in the tenant (or, in demo mode, from the sandbox)."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Button, Static
+
+from qlik_tui.tui.screens.base import WizardStep
+
+STEPS = (
+    "In your tenant, click your [b]profile icon[/b] and select [b]Profile settings[/b].",
+    "Go to the [b]API keys[/b] section and click [b]Generate new key[/b].",
+    "Enter a [b]description[/b] (e.g. \"qlik-tui on my laptop\") and choose an [b]expiry[/b]. "
+    "Keys live at most [b]24 hours[/b] unless a tenant admin raised that maximum.",
+    "Click [b]Generate[/b].",
+)
+SHOWN_ONCE = (
+    "[b]The key is shown only once.[/b] Copy it right away and paste it on the next step. If "
+    "you lose it before pasting, nothing is wrong: generate another one (and delete the "
+    "unused key in the same list)."
+)
+
+
+def hub_url(origin: str) -> str:
+    return f"{origin}/hub"
+
+
+class GenerateScreen(WizardStep):
+    STEP = 4
+    STEP_TITLE = "Generate a key"
+
+    def compose_body(self) -> ComposeResult:
+        for number, step in enumerate(STEPS, start=1):
+            yield Static(Content.from_markup(f"{number}. {step}"), classes="list-item")
+        yield Static(Content.from_markup(SHOWN_ONCE), classes="paragraph note")
+        with Horizontal(classes="actions"):
+            if self.qapp.is_demo:
+                yield Button("Generate a sandbox key", id="sandbox-key", variant="success")
+            elif self._can_open_hub():
+                yield Button("Open the hub", id="open-hub")
+        if not self.qapp.is_demo and self._can_open_hub():
+            yield Static(
+                Content(
+                    "Open the hub opens your tenant's hub "
+                    f"({hub_url(self._origin())}) in your browser; from there use your "
+                    "profile icon › Profile settings › API keys."
+                ),
+                classes="paragraph hint",
+            )
+        if self.qapp.is_demo:
+            yield Static(
+                "Demo mode: the sandbox tenant issues a practice key the way Qlik does — "
+                "shown once. Copy it, or use “Use the sandbox key” on the next step.",
+                classes="paragraph hint",
+            )
+
+    def _origin(self) -> str:
+        tenant = self.state.tenant
+        return tenant.origin if tenant is not None else ""
+
+    def _can_open_hub(self) -> bool:
+        tenant = self.state.tenant
+        return tenant is not None and tenant.is_qlik_cloud
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#next").focus()
+
+    @on(Button.Pressed, "#open-hub")
+    def _open_hub(self) -> None:
+        url = hub_url(self._origin())
+        self.app.open_url(url)
+        self.notify(f"Asked your browser to open {url}.")
+
+    @on(Button.Pressed, "#sandbox-key")
+    def _sandbox_key(self) -> None:
+        from qlik_tui.tui.screens.modals import SandboxKeyModal
+
+        key = self.qapp.issue_practice_key()
+        host = self.state.tenant.display_host if self.state.tenant else "the sandbox"
+        self.app.push_screen(SandboxKeyModal(key.reveal(), host))

@@ -1,0 +1,66 @@
+"""Step 1: what is about to happen."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Button, Static
+
+from qlik_tui.tui.screens.base import WizardStep
+
+INTRO = (
+    "This wizard takes you from [b]\"I need an API key\"[/b] to [b]a key stored safely and "
+    "proven to work[/b], following Qlik's tutorial [i]Generate your first API key[/i]:"
+)
+PARTS = (
+    "1. [b]Permission[/b] — check you may generate keys (the Manage API keys permission), "
+    "and what your tenant admin can do if not.",
+    "2. [b]Generate[/b] — create a key in your profile settings. Qlik shows it only once.",
+    "3. [b]Test[/b] — paste it here; it is checked locally, then proven with a live "
+    "GET /api/v1/users/me against your tenant.",
+)
+STORAGE = (
+    "The key is then stored in your operating system's keyring "
+    "(Secret Service, macOS Keychain or Windows Credential Manager), [b]never in a file[/b]. "
+    "It stays masked on screen and is never copied to the clipboard."
+)
+
+
+class WelcomeScreen(WizardStep):
+    STEP = 1
+    STEP_TITLE = "Welcome"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(Content.from_markup(INTRO), classes="paragraph")
+        for part in PARTS:
+            yield Static(Content.from_markup(part), classes="list-item")
+        yield Static(Content.from_markup(STORAGE), classes="paragraph")
+        if self.qapp.is_demo:
+            yield Static(
+                "Demo mode: the tenant is a sandbox on this computer. Nothing you do here "
+                "touches a real Qlik Cloud tenant.",
+                classes="paragraph note",
+            )
+        with Horizontal(classes="actions"):
+            yield Button("Start setup", id="start", variant="primary")
+            if self.qapp.has_screen("dashboard"):
+                yield Button(
+                    "Check stored keys",
+                    id="dashboard",
+                    disabled=not self.qapp.has_profiles,
+                    tooltip="Opens the dashboard of stored keys",
+                )
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#start", Button).focus()
+
+    @on(Button.Pressed, "#start")
+    def _start(self) -> None:
+        self.go_next()
+
+    @on(Button.Pressed, "#dashboard")
+    def _dashboard(self) -> None:
+        self.qapp.open_dashboard()

@@ -1,0 +1,232 @@
+"""The sandbox tenant itself: keys, wire formats, faults, records, loopback only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from qlik_tui.core.apikey import parse_key
+from qlik_tui.core.client import QlikClient, make_http_client
+from qlik_tui.core.tenant import Tenant, parse_tenant
+from qlik_tui.sandbox import FAULTS, KEY_KINDS, SandboxTenant, key_id_of
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_issued_keys_are_jwt_shaped_and_parse(sandbox: SandboxTenant) -> None:
+    for kind in KEY_KINDS:
+        key = sandbox.issue_key(kind)
+        info = parse_key(key).info
+        assert info.alg == "ES384"
+        assert info.aud == "qlik.api"
+        assert info.key_id is not None
+        assert key_id_of(key) == info.key_id
+        if kind == "other-tenant":
+            assert info.tenant_id != sandbox.tenant_id
+        else:
+            assert info.tenant_id == sandbox.tenant_id
+            assert info.subject == sandbox.admin.id
+
+
+def test_unknown_key_kind_is_refused(sandbox: SandboxTenant) -> None:
+    with pytest.raises(ValueError, match="unknown key kind"):
+        sandbox.issue_key("sort-of-valid")
+
+
+def test_seed_makes_everything_deterministic() -> None:
+    first, second = SandboxTenant(seed=7), SandboxTenant(seed=7)
+    assert first.tenant_id == second.tenant_id
+    assert (first.admin.id, first.user.id) == (second.admin.id, second.user.id)
+    assert first.issue_key() == second.issue_key()
+    assert SandboxTenant(seed=8).tenant_id != first.tenant_id
+    assert SandboxTenant().issue_key() != SandboxTenant().issue_key()
+
+
+def test_demo_keys_are_stable(sandbox: SandboxTenant) -> None:
+    keys = sandbox.demo_keys()
+    assert set(keys) == {"valid", "user", "revoked", "expired", "other-tenant"}
+    assert sandbox.demo_keys() == keys
+
+
+@pytest.mark.parametrize("host", ["10.1.2.3", "192.0.2.2", "0.0.0.0", "example.com", "::"])
+def test_only_loopback_addresses(host: str) -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        SandboxTenant(host=host)
+
+
+def test_unknown_fault_is_refused(sandbox: SandboxTenant) -> None:
+    with pytest.raises(ValueError, match="unknown fault"):
+        sandbox.set_fault("gremlins")
+    with pytest.raises(ValueError, match="target"):
+        sandbox.set_fault("offsite_redirect")
+    assert "reset" in FAULTS
+
+
+async def test_wire_formats(sandbox: SandboxTenant) -> None:
+    key = sandbox.issue_key()
+    async with make_http_client() as http:
+        me = await http.get(f"{sandbox.origin}/api/v1/users/me", headers=bearer(key))
+        user = await http.get(me.headers["location"], headers=bearer(key))
+        missing = await http.get(f"{sandbox.origin}/api/v1/users/me")
+        unknown = await http.get(f"{sandbox.origin}/api/v1/nothing-here", headers=bearer(key))
+    assert me.status_code == 301
+    assert me.headers["location"] == f"{sandbox.origin}/api/v1/users/{sandbox.admin.id}"
+    record = user.json()
+    assert record["tenantId"] == sandbox.tenant_id
+    assert "sandboxFutureField" in record  # unknown fields, to prove tolerance
+    assert {r["name"] for r in record["assignedRoles"]} >= {"TenantAdmin"}
+    assert missing.json()["errors"][0] == {
+        "code": "HTTP-401",
+        "title": "Authorization Required",
+        "status": "401",
+    }
+    assert missing.json()["traceId"]
+    assert unknown.status_code == 404
+    assert unknown.json()["errors"][0]["status"] == 404
+
+
+async def test_paging_links_are_absolute(sandbox: SandboxTenant) -> None:
+    key = sandbox.issue_key()
+    sandbox.issue_key()
+    async with make_http_client() as http:
+        page = (
+            await http.get(
+                f"{sandbox.origin}/api/v1/api-keys", params={"limit": "1"}, headers=bearer(key)
+            )
+        ).json()
+    assert len(page["data"]) == 1
+    assert page["links"]["next"]["href"].startswith(f"{sandbox.origin}/api/v1/api-keys?")
+
+
+async def test_plain_user_cannot_list_other_users_keys(sandbox: SandboxTenant) -> None:
+    key = sandbox.issue_key(user="user")
+    async with make_http_client() as http:
+        answer = await http.get(
+            f"{sandbox.origin}/api/v1/api-keys",
+            params={"sub": sandbox.admin.id},
+            headers=bearer(key),
+        )
+    assert answer.status_code == 403
+
+
+async def test_delete_revokes(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+    key = sandbox.issue_key()
+    key_id = parse_key(key).info.key_id
+    async with make_http_client() as http:
+        gone = await http.delete(f"{sandbox.origin}/api/v1/api-keys/{key_id}", headers=bearer(key))
+        after = await http.get(f"{sandbox.origin}/api/v1/users/me", headers=bearer(key))
+    assert gone.status_code == 204
+    assert after.status_code == 401
+
+
+async def test_fault_count_is_consumed(sandbox: SandboxTenant) -> None:
+    key = sandbox.issue_key()
+    sandbox.set_fault("status_500", count=2)
+    async with make_http_client() as http:
+        statuses = [
+            (await http.get(f"{sandbox.origin}/api/v1/users/me", headers=bearer(key))).status_code
+            for _ in range(3)
+        ]
+    assert statuses == [500, 500, 301]
+    assert [r.fault for r in sandbox.requests] == ["status_500", "status_500", None]
+
+
+async def test_clear_faults(sandbox: SandboxTenant) -> None:
+    sandbox.set_fault("not_found")
+    sandbox.clear_faults()
+    async with make_http_client() as http:
+        answer = await http.get(
+            f"{sandbox.origin}/api/v1/users/me", headers=bearer(sandbox.issue_key())
+        )
+    assert answer.status_code == 301
+
+
+async def test_rate_limit_body_and_http_date(sandbox: SandboxTenant) -> None:
+    sandbox.set_fault("rate_limit", count=1, retry_after=13, http_date=True)
+    async with make_http_client() as http:
+        answer = await http.get(f"{sandbox.origin}/api/v1/users/me")
+    assert answer.status_code == 429
+    assert answer.headers["retry-after"].endswith("GMT")
+    assert answer.json()["errors"][0]["detail"] == (
+        "You need to wait 13 seconds until limit is lifted."
+    )
+
+
+async def test_records_never_hold_the_key(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+    key = sandbox.issue_key()
+    async with QlikClient(sandbox_tenant, parse_key(key)) as client:
+        await client.me()
+    dumped = repr(sandbox.requests) + json.dumps([r.headers for r in sandbox.requests])
+    assert key not in dumped
+    assert key.split(".")[2] not in dumped
+    assert sandbox.requests[0].headers["authorization"] == "<redacted>"
+    assert sandbox.requests[0].key_id == parse_key(key).info.key_id
+
+
+async def test_max_in_flight_counts_concurrent_requests(
+    sandbox: SandboxTenant, sandbox_tenant: Tenant
+) -> None:
+    sandbox.delay = 0.3
+    key = parse_key(sandbox.issue_key())
+
+    async def one() -> None:
+        async with QlikClient(sandbox_tenant, key) as client:
+            await client.api_key_config(sandbox.tenant_id)
+
+    await asyncio.gather(*(one() for _ in range(4)))
+    assert 2 <= sandbox.max_in_flight <= 4
+    assert sandbox.in_flight == 0
+
+
+async def test_plain_http_for_the_demo() -> None:
+    with SandboxTenant(seed=1) as demo:
+        assert demo.origin.startswith("http://127.0.0.1:")
+        tenant = parse_tenant(demo.origin)
+        async with QlikClient(tenant, parse_key(demo.demo_keys()["valid"])) as client:
+            result = await client.me()
+    assert result.value.name == "Ada Sandbox"
+
+
+async def test_ipv6_loopback() -> None:
+    try:
+        server = SandboxTenant(host="::1").start()
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    with server:
+        assert server.origin.startswith("http://[::1]:")
+        async with httpx.AsyncClient() as http:
+            answer = await http.get(f"{server.origin}/api/v1/users/me")
+    assert answer.status_code == 401
+
+
+def test_stop_is_idempotent_and_origin_needs_a_running_server() -> None:
+    sandbox = SandboxTenant()
+    with pytest.raises(RuntimeError):
+        _ = sandbox.origin
+    sandbox.start()
+    sandbox.stop()
+    sandbox.stop()
+    assert repr(sandbox).endswith("tenant_id=" + repr(sandbox.tenant_id) + ")")
+
+
+def test_expired_key_record(sandbox: SandboxTenant) -> None:
+    key_id = parse_key(sandbox.issue_key("expired", expires_in=timedelta(days=2))).info.key_id
+    record = sandbox.key_record(key_id or "")
+    assert record["status"] == "expired"
+    expiry = datetime.fromisoformat(record["expiry"].replace("Z", "+00:00"))
+    created = datetime.fromisoformat(record["created"].replace("Z", "+00:00"))
+    assert expiry - created == timedelta(days=2)
+    assert expiry < datetime.now(timezone.utc)
+
+
+def test_revoke_key(sandbox: SandboxTenant) -> None:
+    key_id = parse_key(sandbox.issue_key()).info.key_id or ""
+    assert sandbox.key_record(key_id)["status"] == "active"
+    sandbox.revoke_key(key_id)
+    assert sandbox.key_record(key_id)["status"] == "revoked"
