@@ -10,7 +10,7 @@ from typing import TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error, format_latency, insecure_backend_notice
-from qlik_tui.core.expiry import ExpiryView, describe_expiry
+from qlik_tui.core.expiry import describe_expiry
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.services.check import CheckResult, check_profiles
 from qlik_tui.services.context import Services
@@ -40,33 +40,40 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         json.dump([result_json(r, now, warn_below) for r in results], stdout, indent=2)
         print(file=stdout)
     else:
-        for result in results:
-            if args.quiet and result.outcome.verdict is Verdict.VALID:
-                continue
-            print_line(
-                result, describe_expiry(result.expiry, now=now, warn_below=warn_below), stdout
-            )
+        shown = [r for r in results if not (args.quiet and r.outcome.verdict is Verdict.VALID)]
+        print_lines(shown, now, warn_below, stdout)
     insecure_backend_notice(services.secrets, stderr)
     return exits.for_verdicts(r.outcome.verdict for r in results)
 
 
-def print_line(result: CheckResult, expiry: ExpiryView, stdout: TextIO) -> None:
-    profile, outcome = result.profile, result.outcome
-    user = profile.user_email or profile.user_name or "-"
-    parts = [
-        outcome.spec.mark,
-        profile.name,
-        profile.origin,
-        user,
-        format_latency(outcome.latency_ms),
-        outcome.title,
-    ]
-    if outcome.verdict is Verdict.VALID:
-        parts.append(("⚠ " if expiry.state == "soon" else "") + expiry.text)
-    print("  ".join(parts), file=stdout)
-    if outcome.verdict is not Verdict.VALID:
-        print(f"    cause: {outcome.cause}", file=stdout)
-        print(f"    next:  {outcome.next_step}", file=stdout)
+def print_lines(
+    results: list[CheckResult], now: datetime, warn_below: timedelta, stdout: TextIO
+) -> None:
+    """One aligned line per profile; failures get their cause and next step underneath."""
+    rows = []
+    for result in results:
+        profile, outcome = result.profile, result.outcome
+        status = outcome.title
+        if outcome.verdict is Verdict.VALID:
+            expiry = describe_expiry(result.expiry, now=now, warn_below=warn_below)
+            status += ("  ⚠ " if expiry.state == "soon" else "  ") + expiry.text
+        rows.append(
+            [
+                outcome.spec.mark,
+                profile.name,
+                profile.origin,
+                profile.user_email or profile.user_name or "-",
+                format_latency(outcome.latency_ms),
+                status,
+            ]
+        )
+    widths = [max((len(row[i]) for row in rows), default=0) for i in range(5)]
+    for result, row in zip(results, rows, strict=True):
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[5]]), file=stdout)
+        if result.outcome.verdict is not Verdict.VALID:
+            print(f"    cause: {result.outcome.cause}", file=stdout)
+            print(f"    next:  {result.outcome.next_step}", file=stdout)
 
 
 def result_json(result: CheckResult, now: datetime, warn_below: timedelta) -> dict[str, object]:

@@ -1,0 +1,120 @@
+"""``qlik-tui list`` and ``qlik-tui forget``."""
+
+from __future__ import annotations
+
+import json
+
+from qlik_tui.sandbox import SandboxTenant
+from qlik_tui.services.context import Services
+from qlik_tui.store.secrets import KeyNotFound
+from tests.cli.conftest import RunCli
+
+
+def login(run_cli: RunCli, sandbox: SandboxTenant, name: str, kind: str = "valid") -> str:
+    key = sandbox.issue_key(kind)
+    args = ["login", "--tenant", sandbox.origin, "--name", name, "--with-token"]
+    if kind != "valid":
+        args.append("--no-verify")
+    result = run_cli(*args, stdin=key)
+    assert result.code == 0, result.output
+    return key
+
+
+def test_list_without_profiles_says_how_to_add_one(run_cli: RunCli) -> None:
+    result = run_cli("list")
+    assert result.code == 0
+    assert "No profiles yet" in result.stdout
+
+
+def test_list_shows_tenant_user_key_id_backend_and_last_outcome(
+    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+) -> None:
+    key = login(run_cli, sandbox, "work")
+    result = run_cli("list")
+    assert result.code == 0
+    header, row = result.stdout.splitlines()
+    assert header.split() == [
+        "NAME",
+        "TENANT",
+        "USER",
+        "KEY",
+        "ID",
+        "STORED",
+        "IN",
+        "LAST",
+        "OUTCOME",
+    ]
+    profile = services.profiles.get("work")
+    assert profile is not None and profile.key_id
+    for expected in (
+        "work",
+        sandbox.origin,
+        "ada.sandbox@example.com",
+        profile.key_id,
+        "SecretService Keyring",
+        "valid",
+    ):
+        assert expected in row
+    assert key.rsplit(".", 1)[1] not in result.output
+
+
+def test_list_json_is_machine_readable(run_cli: RunCli, sandbox: SandboxTenant) -> None:
+    login(run_cli, sandbox, "b")
+    login(run_cli, sandbox, "a")
+    data = json.loads(run_cli("list", "--json").stdout)
+    assert [entry["name"] for entry in data] == ["a", "b"]
+    assert set(data[0]) >= {"name", "tenant", "user_name", "key_id", "backend", "last_outcome"}
+    assert data[0]["tenant"] == sandbox.origin
+
+
+def test_forget_removes_key_and_metadata_and_says_so(
+    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+) -> None:
+    login(run_cli, sandbox, "gone")
+    login(run_cli, sandbox, "kept")
+    result = run_cli("forget", "gone")
+    assert result.code == 0
+    assert (
+        "Forgot 'gone': removed its key from SecretService Keyring and its metadata."
+        in result.stdout
+    )
+    assert [p.name for p in services.profiles.all()] == ["kept"]
+    try:
+        services.secrets.load("gone")
+    except KeyNotFound:
+        pass
+    else:
+        raise AssertionError("the key is still in the keyring")
+    assert services.secrets.load("kept")
+
+
+def test_forget_all(run_cli: RunCli, sandbox: SandboxTenant, services: Services) -> None:
+    login(run_cli, sandbox, "one")
+    login(run_cli, sandbox, "two")
+    result = run_cli("forget", "--all")
+    assert result.code == 0
+    assert result.stdout.count("Forgot ") == 2
+    assert services.profiles.all() == []
+
+
+def test_forget_unknown_profile_is_a_usage_error(run_cli: RunCli, sandbox: SandboxTenant) -> None:
+    login(run_cli, sandbox, "one")
+    result = run_cli("forget", "nope")
+    assert result.code == 2
+    assert "no profile named 'nope'" in result.stderr
+
+
+def test_forget_needs_names_or_all(run_cli: RunCli) -> None:
+    assert run_cli("forget").code == 2
+    assert run_cli("forget", "x", "--all").code == 2
+
+
+def test_forget_when_the_key_is_already_gone_still_removes_metadata(
+    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+) -> None:
+    login(run_cli, sandbox, "half")
+    services.secrets.delete("half")
+    result = run_cli("forget", "half")
+    assert result.code == 0
+    assert "no key was in SecretService Keyring" in result.stdout
+    assert services.profiles.all() == []
