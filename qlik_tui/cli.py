@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 from collections.abc import Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from qlik_tui import __version__
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
-        return commands.add_parser(  # type: ignore[no-any-return]
+        return commands.add_parser(
             name,
             help=help_text,
             description=description,

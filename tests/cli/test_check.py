@@ -169,7 +169,8 @@ def test_check_does_not_import_textual(sandbox: SandboxTenant, services: Service
         "from qlik_tui.store.profiles import ProfileStore\n"
         "from qlik_tui.store.secrets import SecretStore\n"
         "import keyring.backends.SecretService as ss\n"
-        f"services = Services(SecretStore(backend=ss.Keyring()), ProfileStore({str(services.profiles.path)!r}))\n"
+        f"profiles = ProfileStore({str(services.profiles.path)!r})\n"
+        "services = Services(SecretStore(backend=ss.Keyring()), profiles)\n"
         "rc = main(['check'], services=services)\n"
         "print('RC', rc, 'TEXTUAL', any(m.startswith('textual') for m in sys.modules))\n"
     )
