@@ -137,6 +137,13 @@ def main(
     except KeyboardInterrupt:
         print("qlik-tui: interrupted", file=stderr)
         return exits.INTERRUPTED
+    except Exception as exc:  # a bug: one line, and never the message (it could quote a key)
+        print(
+            f"qlik-tui: internal error ({type(exc).__name__}); please report it with the "
+            "command you ran (never include a key)",
+            file=stderr,
+        )
+        return exits.INTERNAL
 
 
 def dispatch(

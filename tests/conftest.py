@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.env",
     "tests.fixtures.tls",
     "tests.fixtures.keyring_daemon",
+    "tests.fixtures.cli",
 ]

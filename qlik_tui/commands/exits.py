@@ -11,6 +11,7 @@ REJECTED = 1  # at least one key rejected (401/403, revoked, expired, other tena
 USAGE = 2  # bad arguments or input, unknown or no profiles
 INCONCLUSIVE = 3  # could not tell: network, TLS, 5xx, rate-limited, keyring unavailable
 STORAGE = 4  # the key could not be stored or removed (keyring or profiles file)
+INTERNAL = 70  # a bug in qlik-tui (EX_SOFTWARE)
 INTERRUPTED = 130
 
 HELP = """exit codes:
@@ -19,6 +20,7 @@ HELP = """exit codes:
   2  usage error, bad input, unknown profile or no profiles
   3  inconclusive: network, TLS, server error, rate limit or keyring trouble, none rejected
   4  the key could not be stored or removed (keyring or profiles file)
+  70  internal error (a bug in qlik-tui)
   130 interrupted"""
 
 

@@ -31,7 +31,10 @@ def explain_store_error(exc: StoreError, stream: TextIO) -> None:
 
 def insecure_backend_notice(secrets: SecretStore, stream: TextIO) -> None:
     """Every status output says so when the user chose an insecure keyring backend."""
-    notice = secrets.insecure_notice
+    try:
+        notice = secrets.insecure_notice
+    except StoreError:
+        return  # no usable backend at all: the command reports that where it matters
     if notice:
         warn(stream, notice)
 

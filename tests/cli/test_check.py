@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 
 from qlik_tui.core.apikey import parse_key
@@ -14,7 +12,7 @@ from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.login import store_login
 from qlik_tui.store.profiles import Profile
-from tests.cli.conftest import RunCli
+from tests.fixtures.cli import RunCli, cli_in_subprocess
 
 
 def store(services: Services, name: str, origin: str, key: str, **metadata: str) -> None:
@@ -162,20 +160,8 @@ def test_expired_remembered_expiry_and_soon_warning_in_text(
 
 def test_check_does_not_import_textual(sandbox: SandboxTenant, services: Services) -> None:
     store(services, "a", sandbox.origin, sandbox.issue_key())
-    code = (
-        "import sys\n"
-        "from qlik_tui.cli import main\n"
-        "from qlik_tui.services.context import Services\n"
-        "from qlik_tui.store.profiles import ProfileStore\n"
-        "from qlik_tui.store.secrets import SecretStore\n"
-        "import keyring.backends.SecretService as ss\n"
-        f"profiles = ProfileStore({str(services.profiles.path)!r})\n"
-        "services = Services(SecretStore(backend=ss.Keyring()), profiles)\n"
-        "rc = main(['check'], services=services)\n"
-        "print('RC', rc, 'TEXTUAL', any(m.startswith('textual') for m in sys.modules))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert "RC 0 TEXTUAL False" in done.stdout, done.stdout + done.stderr
+    done = cli_in_subprocess(services.profiles.path, "check")
+    assert "EXIT 0 TEXTUAL False" in done.stderr, done.stdout + done.stderr
 
 
 def test_profile_type_is_unchanged_by_failed_metadata(services: Services) -> None:

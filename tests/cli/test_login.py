@@ -11,7 +11,7 @@ import keyring.backends.fail
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.secrets import SecretStore
-from tests.cli.conftest import RunCli, TerminalInput, make_services
+from tests.fixtures.cli import RunCli, TerminalInput, make_services
 
 
 def signature(key: str) -> str:

@@ -7,7 +7,7 @@ import json
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.secrets import KeyNotFound
-from tests.cli.conftest import RunCli
+from tests.fixtures.cli import RunCli
 
 
 def login(run_cli: RunCli, sandbox: SandboxTenant, name: str, kind: str = "valid") -> str:

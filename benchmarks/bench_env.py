@@ -1,0 +1,156 @@
+"""The throwaway world every benchmark runs in (not part of the package, not a test).
+
+``bench_world()`` starts, and tears down again:
+
+- a temporary root with its own HOME and XDG dirs;
+- a private D-Bus session with an unlocked gnome-keyring Secret Service (the tests' fixture,
+  ``tests.fixtures.keyring_daemon.start_secret_service``);
+- a trustme CA (``SSL_CERT_FILE`` for the subprocesses) and two HTTPS sandbox tenants on
+  127.0.0.1: ``fast`` (no delay) and ``slow`` (``delay`` seconds on every request);
+- stored profiles, made with ``qlik_tui.services.login.store_login`` after a real verification:
+  ``bench-fast`` on the fast sandbox and ``bench-slow-01`` .. ``bench-slow-NN`` on the slow one.
+
+``world.env`` is the environment for every subprocess (A and B alike). Only loopback addresses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import trustme  # noqa: E402
+
+from qlik_tui.core.apikey import parse_key  # noqa: E402
+from qlik_tui.core.tenant import parse_tenant  # noqa: E402
+from qlik_tui.sandbox import SandboxTenant  # noqa: E402
+from qlik_tui.services.context import Services  # noqa: E402
+from qlik_tui.services.login import store_login  # noqa: E402
+from qlik_tui.services.verify import Detail, verify_key  # noqa: E402
+from qlik_tui.store.profiles import ProfileStore  # noqa: E402
+from qlik_tui.store.secrets import SecretStore  # noqa: E402
+from tests.fixtures.keyring_daemon import start_secret_service, stop_secret_service  # noqa: E402
+from tests.fixtures.tls import SERVER_NAMES, server_context  # noqa: E402
+
+FAST_PROFILE = "bench-fast"
+SLOW_PREFIX = "bench-slow-"
+KEYRING_PASSWORD = "qlik-tui-bench"
+# Variables that would reach the developer's own session, display, proxies or logs.
+_SCRUBBED = (
+    "DBUS_SESSION_BUS_ADDRESS",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "GNOME_KEYRING_CONTROL",
+    "SSH_AUTH_SOCK",
+    "PYTHON_KEYRING_BACKEND",
+    "TEXTUAL_LOG",
+    "SSL_CERT_DIR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "NO_COLOR",
+    "PYTHONPROFILEIMPORTTIME",
+)
+
+
+@dataclass(frozen=True)
+class World:
+    root: Path
+    env: dict[str, str]
+    fast: SandboxTenant
+    slow: SandboxTenant
+    slow_profiles: tuple[str, ...]
+
+    @property
+    def fast_profile(self) -> str:
+        return FAST_PROFILE
+
+
+def _environment(root: Path, home: Path, bus_address: str, ca_path: Path) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if name not in _SCRUBBED}
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_RUNTIME_DIR=str(root / "secret-service" / "run"),
+        DBUS_SESSION_BUS_ADDRESS=bus_address,
+        SSL_CERT_FILE=str(ca_path),
+        NO_PROXY="*",
+        TERM="xterm-256color",
+    )
+    return env
+
+
+def _store_profiles(
+    services: Services, sandbox: SandboxTenant, names: list[str], user: str = "admin"
+) -> None:
+    tenant = parse_tenant(sandbox.origin)
+
+    async def verify_all() -> list[object]:
+        keys = [parse_key(sandbox.issue_key("valid", user=user)) for _ in names]
+        reports = await asyncio.gather(
+            *(verify_key(tenant, key, detail=Detail.KEY_RECORD) for key in keys)
+        )
+        return list(zip(keys, reports, strict=True))
+
+    for name, (key, report) in zip(names, asyncio.run(verify_all()), strict=True):
+        if report.outcome.kind.value != "valid":
+            raise RuntimeError(f"the sandbox did not accept the key for {name}: {report.outcome}")
+        store_login(services, name=name, tenant=tenant, key=key, report=report)
+
+
+@contextmanager
+def bench_world(slow_delay: float = 0.3, slow_profiles: int = 20) -> Iterator[World]:
+    if shutil.which("gnome-keyring-daemon") is None or shutil.which("dbus-daemon") is None:
+        raise SystemExit("benchmarks need gnome-keyring and dbus (apt-get install gnome-keyring)")
+    root = Path(tempfile.mkdtemp(prefix="qlik-tui-bench-"))
+    saved = dict(os.environ)
+    session = None
+    sandboxes: list[SandboxTenant] = []
+    try:
+        session = start_secret_service(root / "secret-service", KEYRING_PASSWORD)
+        ca = trustme.CA()
+        ca_path = root / "sandbox-ca.pem"
+        ca.cert_pem.write_to_path(str(ca_path))
+        env = _environment(root, session.home, session.address, ca_path)
+        # This process too: store_login below uses the same keyring, config dir and CA.
+        os.environ.clear()
+        os.environ.update(env)
+
+        tls = server_context(ca, *SERVER_NAMES)
+        fast = SandboxTenant(ssl_context=tls).start()
+        sandboxes.append(fast)
+        slow = SandboxTenant(ssl_context=tls).start()
+        sandboxes.append(slow)
+
+        services = Services(
+            secrets=SecretStore(),
+            profiles=ProfileStore(session.home / ".config" / "qlik-tui" / "profiles.json"),
+        )
+        slow_names = [f"{SLOW_PREFIX}{i:02d}" for i in range(1, slow_profiles + 1)]
+        _store_profiles(services, fast, [FAST_PROFILE])
+        _store_profiles(services, slow, slow_names)
+        slow.delay = slow_delay  # only now: setting up stays quick
+        yield World(root, env, fast, slow, tuple(slow_names))
+    finally:
+        for sandbox in sandboxes:
+            sandbox.stop()
+        if session is not None:
+            stop_secret_service(session)
+        os.environ.clear()
+        os.environ.update(saved)
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,38 @@
+"""Baseline B of benchmark (a): the least code that does what ``qlik-tui check NAME`` does.
+
+Reads the profile's key from the Secret Service through keyring's SecretService backend, sends
+``GET /api/v1/users/me`` (following the same-origin redirect to ``/users/{id}``) and prints the
+user's name. No key record, no metadata write-back, no outcome table.
+
+    python benchmarks/minimal_check.py PROFILE ORIGIN
+
+The key is read from the keyring, never from argv. TLS trust comes from SSL_CERT_FILE
+(httpx honours it for ``verify=True``), as for qlik-tui.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import httpx
+from keyring.backends.SecretService import Keyring
+
+
+def main() -> int:
+    profile, origin = sys.argv[1], sys.argv[2]
+    key = Keyring().get_password("qlik-tui", profile)
+    if key is None:
+        print(f"no key stored for {profile}", file=sys.stderr)
+        return 1
+    response = httpx.get(
+        f"{origin}/api/v1/users/me",
+        headers={"Authorization": f"Bearer {key}"},
+        follow_redirects=True,  # httpx keeps the header only for the same origin
+    )
+    response.raise_for_status()
+    print(response.json()["name"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,365 @@
+"""Run every qlik-tui benchmark side by side against the sandbox and print a table of ratios.
+
+    python benchmarks/run.py [--runs 15] [--only a,b,c,d] [--markdown]
+
+Each benchmark compares A (qlik-tui) with B (a baseline) in the same run: one warm-up pair,
+then ``--runs`` pairs, A and B interleaved (the order alternates every pair); the medians are
+compared. Every run is a fresh subprocess in the same throwaway world (see ``bench_env``).
+
+(a) ``qlik-tui check NAME`` of one profile  vs  minimal_check.py (keyring read + GET /users/me)
+(b) ``qlik-tui check`` of 20 profiles       vs  of 1 profile, sandbox answering after 300 ms
+(c) launch to first screen painted: ``qlik-tui setup``  vs  bare_textual_app.py (one label)
+(d) peak RSS (VmHWM) at that first paint, the same runs as (c)
+
+Exit code: 0 when every target is met, 1 when one is missed, 2 when a benchmark failed to run.
+Timings belong here, never in the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import platform
+import re
+import select
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_env import World, bench_world  # noqa: E402
+
+PYTHON = sys.executable
+QLIK_TUI = [PYTHON, "-m", "qlik_tui"]
+SLOW_DELAY_S = 0.3
+SLOW_PROFILES = 20
+RUN_TIMEOUT_S = 60.0
+PAINT_TIMEOUT_S = 30.0
+QUIT_TIMEOUT_S = 10.0
+TERMINAL_SIZE = (24, 80)  # rows, columns
+CTRL_Q = b"\x11"
+# The welcome screen's step header ("Step 1 of N · Welcome", qlik_tui/tui/screens/base.py).
+QLIK_TUI_MARKER = re.compile(rb"Step 1 of \d+ \xc2\xb7 Welcome")
+BARE_MARKER = re.compile(re.escape(b"bare textual benchmark ready"))
+# CSI, OSC, DCS and two-byte escape sequences: what lies between the characters on screen.
+_ESCAPES = re.compile(
+    rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|P[^\x1b]*\x1b\\|[@-Z\\-_])"
+)
+
+T = TypeVar("T")
+
+
+class BenchError(RuntimeError):
+    """A run did not do what it should (wrong exit code, no marker, …): no number for it."""
+
+
+# -- measuring ------------------------------------------------------------------------------------
+
+
+def interleaved(runs: int, run_a: Callable[[], T], run_b: Callable[[], T]) -> tuple[list[T], list[T]]:
+    """One warm-up pair (discarded), then ``runs`` pairs in alternating order."""
+    run_a()
+    run_b()
+    a: list[T] = []
+    b: list[T] = []
+    for i in range(runs):
+        if i % 2 == 0:
+            a.append(run_a())
+            b.append(run_b())
+        else:
+            b.append(run_b())
+            a.append(run_a())
+    return a, b
+
+
+def timed(argv: Sequence[str], env: dict[str, str], expect: str) -> Callable[[], float]:
+    """A run: wall time of ``argv`` as a subprocess; it must exit 0 and print ``expect``."""
+
+    def run() -> float:
+        start = time.perf_counter()
+        done = subprocess.run(
+            list(argv),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_S,
+        )
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0 or expect not in done.stdout:
+            raise BenchError(
+                f"{' '.join(argv[1:])} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+            )
+        return elapsed
+
+    return run
+
+
+@dataclass(frozen=True)
+class Paint:
+    seconds: float  # launch to the marker on the terminal
+    hwm_kib: int  # VmHWM (peak RSS so far) read right after the marker appeared
+    maxrss_kib: int  # peak RSS over the whole life, quitting included (wait4)
+
+
+def _vm_hwm_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise BenchError(f"no VmHWM for pid {pid}")
+
+
+def _read(master: int) -> bytes:
+    try:
+        return os.read(master, 65536)
+    except OSError:  # EIO: every slave end is closed, the child is gone
+        return b""
+
+
+def _reap(proc: subprocess.Popen[bytes], master: int, timeout: float) -> int | None:
+    """Wait for our child while draining its terminal; its ru_maxrss (KiB), None on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid, _status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid == proc.pid:
+            proc.returncode = 0  # reaped here; Popen must not wait for it again
+            return usage.ru_maxrss
+        ready, _, _ = select.select([master], [], [], 0.02)
+        if ready:
+            _read(master)
+    return None
+
+
+def first_paint(argv: Sequence[str], env: dict[str, str], marker: re.Pattern[bytes]) -> Paint:
+    """Launch ``argv`` on a fresh 80x24 pseudo-terminal; time until ``marker`` is on screen.
+
+    Then ctrl+q, and wait for the exit (killing our own child only if it does not quit)."""
+    master, slave = os.openpty()
+    rows, columns = TERMINAL_SIZE
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        list(argv),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+        start_new_session=True,
+    )
+    os.close(slave)
+    output = bytearray()
+    try:
+        seconds = None
+        while seconds is None:
+            remaining = start + PAINT_TIMEOUT_S - time.perf_counter()
+            if remaining <= 0:
+                raise BenchError(f"no first screen within {PAINT_TIMEOUT_S:g} s: {argv}")
+            ready, _, _ = select.select([master], [], [], remaining)
+            if not ready:
+                continue
+            chunk = _read(master)
+            if not chunk:
+                text = _ESCAPES.sub(b"", bytes(output)).decode(errors="replace")
+                raise BenchError(f"{' '.join(argv[1:])} exited before painting:\n{text[-2000:]}")
+            output += chunk
+            if marker.search(_ESCAPES.sub(b"", bytes(output))):
+                seconds = time.perf_counter() - start
+        hwm = _vm_hwm_kib(proc.pid)
+        os.write(master, CTRL_Q)
+        maxrss = _reap(proc, master, QUIT_TIMEOUT_S)
+        if maxrss is None:
+            raise BenchError(f"{' '.join(argv[1:])} did not quit on ctrl+q")
+        return Paint(seconds, hwm, maxrss)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            _reap(proc, master, QUIT_TIMEOUT_S)
+        os.close(master)
+
+
+# -- reporting ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    label: str
+    a_name: str
+    b_name: str
+    unit: str
+    target: float
+    a: list[float] = field(default_factory=list)
+    b: list[float] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.a) / statistics.median(self.b)
+
+    @property
+    def verdict(self) -> str:
+        if self.error:
+            return "ERROR"
+        return "PASS" if self.ratio <= self.target else "MISS"
+
+
+def _fmt(values: list[float], unit: str) -> str:
+    median = statistics.median(values)
+    if unit == "s":
+        return f"{median * 1000:.0f} ms"
+    return f"{median / 1024:.1f} MiB"
+
+
+def _spread(values: list[float], unit: str) -> str:
+    if len(values) < 4:
+        return "-"
+    q1, _, q3 = statistics.quantiles(values, n=4)
+    if unit == "s":
+        return f"{q1 * 1000:.0f}-{q3 * 1000:.0f} ms"
+    return f"{q1 / 1024:.1f}-{q3 / 1024:.1f} MiB"
+
+
+def table(results: list[Result], markdown: bool) -> str:
+    header = ["bench", "A", "B", "n", "median A", "median B", "ratio A/B", "target", "result"]
+    rows = [header]
+    for r in results:
+        if r.error:
+            rows.append([r.label, r.a_name, r.b_name, "-", "-", "-", "-", f"<= {r.target}", "ERROR"])
+            continue
+        rows.append(
+            [
+                r.label,
+                r.a_name,
+                r.b_name,
+                f"{len(r.a)}+{len(r.b)}",
+                _fmt(r.a, r.unit),
+                _fmt(r.b, r.unit),
+                f"{r.ratio:.2f}",
+                f"<= {r.target}",
+                r.verdict,
+            ]
+        )
+    if markdown:
+        lines = ["| " + " | ".join(row) + " |" for row in rows]
+        lines.insert(1, "|" + "|".join(" --- " for _ in header) + "|")
+        return "\n".join(lines)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
+
+
+def details(results: list[Result]) -> str:
+    lines = ["interquartile ranges (A | B):"]
+    for r in results:
+        if r.error:
+            lines.append(f"  {r.label}: ERROR {r.error}")
+        else:
+            lines.append(f"  {r.label}: {_spread(r.a, r.unit)} | {_spread(r.b, r.unit)}")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+# -- the benchmarks -------------------------------------------------------------------------------
+
+
+def bench_check_vs_minimal(world: World, runs: int) -> Result:
+    result = Result("(a)", "check 1 profile", "minimal script", "s", 1.15)
+    email = world.fast.admin.email
+    name = world.fast.admin.name
+    run_a = timed([*QLIK_TUI, "check", world.fast_profile], world.env, email)
+    run_b = timed(
+        [PYTHON, str(HERE / "minimal_check.py"), world.fast_profile, world.fast.origin],
+        world.env,
+        name,
+    )
+    result.a, result.b = interleaved(runs, run_a, run_b)
+    return result
+
+
+def bench_check_many(world: World, runs: int) -> Result:
+    result = Result(
+        "(b)", f"check {len(world.slow_profiles)} profiles", "check 1 profile", "s", 1.5
+    )
+    email = world.slow.admin.email
+    run_a = timed([*QLIK_TUI, "check", *world.slow_profiles], world.env, email)
+    run_b = timed([*QLIK_TUI, "check", world.slow_profiles[0]], world.env, email)
+    result.a, result.b = interleaved(runs, run_a, run_b)
+    return result
+
+
+def bench_tui(world: World, runs: int) -> tuple[Result, Result]:
+    paint = Result("(c)", "qlik-tui setup", "bare Textual app", "s", 1.3)
+    memory = Result("(d)", "qlik-tui setup", "bare Textual app", "KiB", 1.3)
+    a, b = interleaved(
+        runs,
+        lambda: first_paint([*QLIK_TUI, "setup"], world.env, QLIK_TUI_MARKER),
+        lambda: first_paint([PYTHON, str(HERE / "bare_textual_app.py")], world.env, BARE_MARKER),
+    )
+    paint.a, paint.b = [p.seconds for p in a], [p.seconds for p in b]
+    memory.a, memory.b = [float(p.hwm_kib) for p in a], [float(p.hwm_kib) for p in b]
+    return paint, memory
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="measured runs of A and of B")
+    parser.add_argument("--only", default="a,b,c,d", help="comma-separated subset of a,b,c,d")
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    args = parser.parse_args(argv)
+    only = {part.strip() for part in args.only.split(",") if part.strip()}
+    runs = max(1, args.runs)
+
+    print(f"machine: {machine()}", flush=True)
+    started = time.monotonic()
+    results: list[Result] = []
+    with bench_world(slow_delay=SLOW_DELAY_S, slow_profiles=SLOW_PROFILES) as world:
+        print(f"sandbox: HTTPS on {world.fast.origin} and {world.slow.origin}", flush=True)
+        plans: list[tuple[str, Callable[[], list[Result]]]] = [
+            ("a", lambda: [bench_check_vs_minimal(world, runs)]),
+            ("b", lambda: [bench_check_many(world, runs)]),
+            ("cd", lambda: list(bench_tui(world, runs))),
+        ]
+        for keys, plan in plans:
+            if not only & set(keys):
+                continue
+            print(f"running ({'/'.join(keys)}) …", flush=True)
+            try:
+                results.extend(r for r in plan() if r.label.strip("()") in only)
+            except (BenchError, subprocess.TimeoutExpired, OSError) as exc:
+                for key in keys:
+                    if key in only:
+                        error = Result(f"({key})", "?", "?", "s", 0.0, error=str(exc)[:500])
+                        results.append(error)
+    print(f"total {time.monotonic() - started:.0f} s\n")
+    print(table(results, args.markdown))
+    print()
+    print(details(results))
+    if any(r.error for r in results):
+        return 2
+    return 0 if all(r.verdict == "PASS" for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
