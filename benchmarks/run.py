@@ -108,8 +108,9 @@ def timed(argv: Sequence[str], env: dict[str, str], expect: str) -> Callable[[],
 @dataclass(frozen=True)
 class Paint:
     seconds: float  # launch to the marker on the terminal
-    hwm_kib: int  # VmHWM (peak RSS so far) read right after the marker appeared
-    maxrss_kib: int  # peak RSS over the whole life, quitting included (wait4)
+    # VmHWM (this process image's peak RSS so far) read right after the marker appeared. Not
+    # ru_maxrss from wait4/getrusage: Linux carries the forking parent's peak over the exec.
+    hwm_kib: int
 
 
 def _vm_hwm_kib(pid: int) -> int:
@@ -127,18 +128,16 @@ def _read(master: int) -> bytes:
         return b""
 
 
-def _reap(proc: subprocess.Popen[bytes], master: int, timeout: float) -> int | None:
-    """Wait for our child while draining its terminal; its ru_maxrss (KiB), None on timeout."""
+def _reap(proc: subprocess.Popen[bytes], master: int, timeout: float) -> bool:
+    """Wait for our child while draining its terminal; False on timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        pid, _status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid == proc.pid:
-            proc.returncode = 0  # reaped here; Popen must not wait for it again
-            return usage.ru_maxrss
+        if proc.poll() is not None:
+            return True
         ready, _, _ = select.select([master], [], [], 0.02)
         if ready:
             _read(master)
-    return None
+    return False
 
 
 def first_paint(argv: Sequence[str], env: dict[str, str], marker: re.Pattern[bytes]) -> Paint:
@@ -178,10 +177,9 @@ def first_paint(argv: Sequence[str], env: dict[str, str], marker: re.Pattern[byt
                 seconds = time.perf_counter() - start
         hwm = _vm_hwm_kib(proc.pid)
         os.write(master, CTRL_Q)
-        maxrss = _reap(proc, master, QUIT_TIMEOUT_S)
-        if maxrss is None:
+        if not _reap(proc, master, QUIT_TIMEOUT_S):
             raise BenchError(f"{' '.join(argv[1:])} did not quit on ctrl+q")
-        return Paint(seconds, hwm, maxrss)
+        return Paint(seconds, hwm)
     finally:
         if proc.returncode is None:
             proc.kill()
