@@ -10,7 +10,10 @@
 - stored profiles, made with ``qlik_tui.services.login.store_login`` after a real verification:
   ``bench-fast`` on the fast sandbox and ``bench-slow-01`` .. ``bench-slow-NN`` on the slow one.
 
-``world.env`` is the environment for every subprocess (A and B alike). Only loopback addresses.
+``world.env`` is the environment for every subprocess (A and B alike): with
+``bytecode_cache`` (the default) a throwaway ``PYTHONPYCACHEPREFIX`` and no
+``PYTHONDONTWRITEBYTECODE``, so both run from cached bytecode after the warm-up, as after a pip
+install. Only loopback addresses.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ if str(REPO) not in sys.path:
 
 import trustme  # noqa: E402
 
+import qlik_tui.sandbox as sandbox_module  # noqa: E402
 from qlik_tui.core.apikey import parse_key  # noqa: E402
 from qlik_tui.core.tenant import parse_tenant  # noqa: E402
 from qlik_tui.sandbox import SandboxTenant  # noqa: E402
@@ -63,6 +67,7 @@ _SCRUBBED = (
     "all_proxy",
     "NO_COLOR",
     "PYTHONPROFILEIMPORTTIME",
+    "PYTHONPYCACHEPREFIX",
 )
 
 
@@ -79,8 +84,17 @@ class World:
         return FAST_PROFILE
 
 
-def _environment(root: Path, home: Path, bus_address: str, ca_path: Path) -> dict[str, str]:
+def _environment(
+    root: Path, home: Path, bus_address: str, ca_path: Path, bytecode_cache: bool
+) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if name not in _SCRUBBED}
+    if bytecode_cache:
+        # As after a pip install, every module runs from cached bytecode (the warm-up runs
+        # write it), here into a throwaway tree: nothing is written next to the sources, and
+        # an inherited PYTHONDONTWRITEBYTECODE would otherwise recompile qlik_tui (an editable
+        # install) from source on every launch while B's libraries come precompiled.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
@@ -114,19 +128,35 @@ def _store_profiles(
 
 
 @contextmanager
-def bench_world(slow_delay: float = 0.3, slow_profiles: int = 20) -> Iterator[World]:
+def bench_world(
+    slow_delay: float = 0.3,
+    slow_profiles: int = 20,
+    *,
+    listen_backlog: int | None = None,
+    tcp_nodelay: bool = False,
+    bytecode_cache: bool = True,
+) -> Iterator[World]:
+    """``listen_backlog`` and ``tcp_nodelay`` are what-ifs for profiling, set on the sandbox's
+    classes while the world exists: its listen queue (it keeps socketserver's default of 5)
+    and TCP_NODELAY on its connections (it answers headers and body in two writes, so Nagle's
+    algorithm holds the body back until the client's delayed ACK, ~40 ms)."""
     if shutil.which("gnome-keyring-daemon") is None or shutil.which("dbus-daemon") is None:
         raise SystemExit("benchmarks need gnome-keyring and dbus (apt-get install gnome-keyring)")
     root = Path(tempfile.mkdtemp(prefix="qlik-tui-bench-"))
     saved = dict(os.environ)
     session = None
     sandboxes: list[SandboxTenant] = []
+    server_class, handler_class = sandbox_module._Server, sandbox_module._Handler
+    defaults = (server_class.request_queue_size, handler_class.disable_nagle_algorithm)
+    if listen_backlog is not None:
+        server_class.request_queue_size = listen_backlog
+    handler_class.disable_nagle_algorithm = tcp_nodelay
     try:
         session = start_secret_service(root / "secret-service", KEYRING_PASSWORD)
         ca = trustme.CA()
         ca_path = root / "sandbox-ca.pem"
         ca.cert_pem.write_to_path(str(ca_path))
-        env = _environment(root, session.home, session.address, ca_path)
+        env = _environment(root, session.home, session.address, ca_path, bytecode_cache)
         # This process too: store_login below uses the same keyring, config dir and CA.
         os.environ.clear()
         os.environ.update(env)
@@ -147,6 +177,7 @@ def bench_world(slow_delay: float = 0.3, slow_profiles: int = 20) -> Iterator[Wo
         slow.delay = slow_delay  # only now: setting up stays quick
         yield World(root, env, fast, slow, tuple(slow_names))
     finally:
+        server_class.request_queue_size, handler_class.disable_nagle_algorithm = defaults
         for sandbox in sandboxes:
             sandbox.stop()
         if session is not None:

@@ -66,7 +66,9 @@ class BenchError(RuntimeError):
 # -- measuring ------------------------------------------------------------------------------------
 
 
-def interleaved(runs: int, run_a: Callable[[], T], run_b: Callable[[], T]) -> tuple[list[T], list[T]]:
+def interleaved(
+    runs: int, run_a: Callable[[], T], run_b: Callable[[], T]
+) -> tuple[list[T], list[T]]:
     """One warm-up pair (discarded), then ``runs`` pairs in alternating order."""
     run_a()
     run_b()
@@ -140,10 +142,19 @@ def _reap(proc: subprocess.Popen[bytes], master: int, timeout: float) -> bool:
     return False
 
 
-def first_paint(argv: Sequence[str], env: dict[str, str], marker: re.Pattern[bytes]) -> Paint:
+def first_paint(
+    argv: Sequence[str],
+    env: dict[str, str],
+    marker: re.Pattern[bytes],
+    *,
+    on_paint: Callable[[int], None] | None = None,
+    stderr: int | None = None,
+) -> Paint:
     """Launch ``argv`` on a fresh 80x24 pseudo-terminal; time until ``marker`` is on screen.
 
-    Then ctrl+q, and wait for the exit (killing our own child only if it does not quit)."""
+    Then ctrl+q, and wait for the exit (killing our own child only if it does not quit).
+    ``on_paint(pid)`` runs right after the marker appeared; ``stderr`` (a file descriptor)
+    replaces the terminal as the child's standard error (for ``-X importtime``)."""
     master, slave = os.openpty()
     rows, columns = TERMINAL_SIZE
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
@@ -152,7 +163,7 @@ def first_paint(argv: Sequence[str], env: dict[str, str], marker: re.Pattern[byt
         list(argv),
         stdin=slave,
         stdout=slave,
-        stderr=slave,
+        stderr=slave if stderr is None else stderr,
         env=env,
         close_fds=True,
         start_new_session=True,
@@ -176,6 +187,8 @@ def first_paint(argv: Sequence[str], env: dict[str, str], marker: re.Pattern[byt
             if marker.search(_ESCAPES.sub(b"", bytes(output))):
                 seconds = time.perf_counter() - start
         hwm = _vm_hwm_kib(proc.pid)
+        if on_paint is not None:
+            on_paint(proc.pid)
         os.write(master, CTRL_Q)
         if not _reap(proc, master, QUIT_TIMEOUT_S):
             raise BenchError(f"{' '.join(argv[1:])} did not quit on ctrl+q")
@@ -200,6 +213,7 @@ class Result:
     a: list[float] = field(default_factory=list)
     b: list[float] = field(default_factory=list)
     error: str | None = None
+    note: str = ""
 
     @property
     def ratio(self) -> float:
@@ -233,7 +247,9 @@ def table(results: list[Result], markdown: bool) -> str:
     rows = [header]
     for r in results:
         if r.error:
-            rows.append([r.label, r.a_name, r.b_name, "-", "-", "-", "-", f"<= {r.target}", "ERROR"])
+            rows.append(
+                [r.label, r.a_name, r.b_name, "-", "-", "-", "-", f"<= {r.target}", "ERROR"]
+            )
             continue
         rows.append(
             [
@@ -253,7 +269,9 @@ def table(results: list[Result], markdown: bool) -> str:
         lines.insert(1, "|" + "|".join(" --- " for _ in header) + "|")
         return "\n".join(lines)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
+    )
 
 
 def details(results: list[Result]) -> str:
@@ -262,8 +280,23 @@ def details(results: list[Result]) -> str:
         if r.error:
             lines.append(f"  {r.label}: ERROR {r.error}")
         else:
-            lines.append(f"  {r.label}: {_spread(r.a, r.unit)} | {_spread(r.b, r.unit)}")
+            note = f"  ({r.note})" if r.note else ""
+            lines.append(f"  {r.label}: {_spread(r.a, r.unit)} | {_spread(r.b, r.unit)}{note}")
     return "\n".join(lines)
+
+
+def tcp_counters(*names: str) -> dict[str, int]:
+    """TcpExt counters of this network namespace (/proc/net/netstat); -1 when unknown."""
+    try:
+        with open("/proc/net/netstat", encoding="ascii") as source:
+            rows = source.read().splitlines()
+    except OSError:
+        rows = []
+    values: dict[str, int] = {}
+    for header, numbers in zip(rows[::2], rows[1::2], strict=False):
+        if header.startswith("TcpExt:"):
+            values = dict(zip(header.split()[1:], map(int, numbers.split()[1:]), strict=False))
+    return {name: values.get(name, -1) for name in names}
 
 
 def machine() -> str:
@@ -282,8 +315,22 @@ def machine() -> str:
 # -- the benchmarks -------------------------------------------------------------------------------
 
 
+# key -> (A, B, unit, target ratio)
+SPECS: dict[str, tuple[str, str, str, float]] = {
+    "a": ("check 1 profile", "minimal script", "s", 1.15),
+    "b": (f"check {SLOW_PROFILES} profiles", "check 1 profile", "s", 1.5),
+    "c": ("qlik-tui setup", "bare Textual app", "s", 1.3),
+    "d": ("qlik-tui setup", "bare Textual app", "KiB", 1.3),
+}
+
+
+def new_result(key: str, error: str | None = None) -> Result:
+    a_name, b_name, unit, target = SPECS[key]
+    return Result(f"({key})", a_name, b_name, unit, target, error=error)
+
+
 def bench_check_vs_minimal(world: World, runs: int) -> Result:
-    result = Result("(a)", "check 1 profile", "minimal script", "s", 1.15)
+    result = new_result("a")
     email = world.fast.admin.email
     name = world.fast.admin.name
     run_a = timed([*QLIK_TUI, "check", world.fast_profile], world.env, email)
@@ -297,19 +344,20 @@ def bench_check_vs_minimal(world: World, runs: int) -> Result:
 
 
 def bench_check_many(world: World, runs: int) -> Result:
-    result = Result(
-        "(b)", f"check {len(world.slow_profiles)} profiles", "check 1 profile", "s", 1.5
-    )
+    result = new_result("b")
     email = world.slow.admin.email
     run_a = timed([*QLIK_TUI, "check", *world.slow_profiles], world.env, email)
     run_b = timed([*QLIK_TUI, "check", world.slow_profiles[0]], world.env, email)
+    before = tcp_counters("ListenOverflows")["ListenOverflows"]
     result.a, result.b = interleaved(runs, run_a, run_b)
+    after = tcp_counters("ListenOverflows")["ListenOverflows"]
+    if before >= 0:  # connections the sandbox's listen queue dropped (1 s SYN retry each)
+        result.note = f"TCP listen-queue overflows during (b): {after - before}"
     return result
 
 
 def bench_tui(world: World, runs: int) -> tuple[Result, Result]:
-    paint = Result("(c)", "qlik-tui setup", "bare Textual app", "s", 1.3)
-    memory = Result("(d)", "qlik-tui setup", "bare Textual app", "KiB", 1.3)
+    paint, memory = new_result("c"), new_result("d")
     a, b = interleaved(
         runs,
         lambda: first_paint([*QLIK_TUI, "setup"], world.env, QLIK_TUI_MARKER),
@@ -325,6 +373,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=15, help="measured runs of A and of B")
     parser.add_argument("--only", default="a,b,c,d", help="comma-separated subset of a,b,c,d")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="keep the inherited PYTHONDONTWRITEBYTECODE (qlik_tui then compiles from source)",
+    )
     args = parser.parse_args(argv)
     only = {part.strip() for part in args.only.split(",") if part.strip()}
     runs = max(1, args.runs)
@@ -332,8 +385,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"machine: {machine()}", flush=True)
     started = time.monotonic()
     results: list[Result] = []
-    with bench_world(slow_delay=SLOW_DELAY_S, slow_profiles=SLOW_PROFILES) as world:
+    cache = not args.no_bytecode_cache
+    with bench_world(SLOW_DELAY_S, SLOW_PROFILES, bytecode_cache=cache) as world:
         print(f"sandbox: HTTPS on {world.fast.origin} and {world.slow.origin}", flush=True)
+        print(f"bytecode: {'cached (PYTHONPYCACHEPREFIX)' if cache else 'as inherited'}")
         plans: list[tuple[str, Callable[[], list[Result]]]] = [
             ("a", lambda: [bench_check_vs_minimal(world, runs)]),
             ("b", lambda: [bench_check_many(world, runs)]),
@@ -346,10 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 results.extend(r for r in plan() if r.label.strip("()") in only)
             except (BenchError, subprocess.TimeoutExpired, OSError) as exc:
-                for key in keys:
-                    if key in only:
-                        error = Result(f"({key})", "?", "?", "s", 0.0, error=str(exc)[:500])
-                        results.append(error)
+                results.extend(new_result(key, str(exc)[:500]) for key in keys if key in only)
     print(f"total {time.monotonic() - started:.0f} s\n")
     print(table(results, args.markdown))
     print()

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual.app import App
-from textual.binding import Binding
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from qlik_tui.tui.crash import crash_summary
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
     from qlik_tui.sandbox import SandboxTenant
     from qlik_tui.services.context import Services
+    from qlik_tui.tui.screens.base import WizardStep
 
 ScreenFactory = Callable[["QlikTuiApp"], Screen[object]]
 
@@ -45,10 +46,7 @@ OPTIONAL_SCREENS: dict[str, tuple[str, str]] = {
     "dashboard": ("dashboard", "DashboardScreen"),
 }
 START_CHOICES = ("auto", "setup", "dashboard")
-TEXTUAL_LOG_WARNING = (
-    "TEXTUAL_LOG is set: Textual writes every key press and message to {path}, which would "
-    "include a pasted API key. Unset it before pasting a key."
-)
+TEXTUAL_LOG_WARNING = "{what}, which would include a pasted API key. Unset it before pasting a key."
 QUIT_WITH_KEY_QUESTION = "The key is not stored anywhere. Quit and lose it?"
 
 
@@ -59,15 +57,13 @@ def _screens_module(name: str) -> str:
 class QlikTuiApp(App[int]):
     """``QlikTuiApp(services, start="auto"|"setup"|"dashboard", sandbox=None)``."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "qlik-tui"
     SUB_TITLE = "Qlik Cloud API key setup"
-    BINDINGS: ClassVar[list[Binding]] = [  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+t", "toggle_theme", "Theme"),
     ]
-
-    _registered_screens: ClassVar[dict[str, ScreenFactory]] = {}
 
     def __init__(
         self,
@@ -81,29 +77,27 @@ class QlikTuiApp(App[int]):
         super().__init__()
         self.services = services
         self.sandbox = sandbox
-        self.start = start
+        self.start_with = start
         self.state = WizardState()
-        self.step = 0  # the wizard step on screen, 0 when none is
+        self._screen_factories: dict[str, ScreenFactory] = {}
 
     # -- routing -----------------------------------------------------------------------------
 
-    @classmethod
-    def register_screen(cls, name: str, factory: ScreenFactory) -> None:
-        """Make ``name`` (e.g. "dashboard") available; ``factory(app)`` builds the screen."""
-        cls._registered_screens[name] = factory
-
-    @classmethod
-    def unregister_screen(cls, name: str) -> None:
-        cls._registered_screens.pop(name, None)
+    def register_screen(self, name: str, factory: ScreenFactory) -> None:
+        """Make ``name`` (e.g. "dashboard") available; ``factory(app)`` builds the screen.
+        Without a registration, ``OPTIONAL_SCREENS`` says which module provides it."""
+        self._screen_factories[name] = factory
 
     def has_screen(self, name: str) -> bool:
-        if name in self._registered_screens:
+        if name in self._screen_factories:
             return True
         module = OPTIONAL_SCREENS.get(name)
-        return module is not None and importlib.util.find_spec(_screens_module(module[0])) is not None
+        return (
+            module is not None and importlib.util.find_spec(_screens_module(module[0])) is not None
+        )
 
     def make_screen(self, name: str) -> Screen[object]:
-        factory = self._registered_screens.get(name)
+        factory = self._screen_factories.get(name)
         if factory is not None:
             return factory(self)
         module_name, class_name = OPTIONAL_SCREENS[name]
@@ -124,12 +118,18 @@ class QlikTuiApp(App[int]):
         except (ProfilesFileError, OSError):
             return True  # something is there but broken: the dashboard explains it
 
+    def step_screen(self, step: int) -> type[WizardStep]:
+        """The screen class of wizard step ``step``, imported on first use."""
+        module_name, class_name = STEP_SCREENS[step]
+        screen_class: type[WizardStep] = getattr(
+            importlib.import_module(_screens_module(module_name)), class_name
+        )
+        return screen_class
+
     def go_to_step(self, step: int, **options: object) -> None:
         """Show wizard step ``step`` (1..7), built fresh from the state."""
-        module_name, class_name = STEP_SCREENS[step]
-        screen_class = getattr(importlib.import_module(_screens_module(module_name)), class_name)
-        screen = screen_class(**options)
-        self.step = step
+        screen_class: Any = self.step_screen(step)  # each step takes its own options
+        screen: WizardStep = screen_class(**options)
         if isinstance(self.screen, _wizard_step_class()):
             self.switch_screen(screen)
         else:
@@ -139,7 +139,6 @@ class QlikTuiApp(App[int]):
         if not self.has_screen("dashboard"):
             self.notify("The dashboard is not available in this version.", severity="warning")
             return
-        self.step = 0
         self.push_screen(self.make_screen("dashboard"))
 
     def start_setup(self) -> None:
@@ -168,17 +167,21 @@ class QlikTuiApp(App[int]):
     # -- lifecycle ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        if os.environ.get("TEXTUAL_LOG"):
+        from qlik_tui.tui.launch import keystroke_logging
+
+        logging_to = keystroke_logging()
+        if logging_to is not None:
             self.notify(
-                TEXTUAL_LOG_WARNING.format(path=os.environ["TEXTUAL_LOG"]),
+                TEXTUAL_LOG_WARNING.format(what=logging_to),
                 title="Keystrokes are being logged",
                 severity="warning",
                 timeout=30,
+                markup=False,
             )
         if self._wants_dashboard():
             self.open_dashboard()
         else:
-            if self.start == "dashboard":
+            if self.start_with == "dashboard":
                 self.notify(
                     "The dashboard is not available yet: starting the setup instead.",
                     severity="warning",
@@ -188,9 +191,9 @@ class QlikTuiApp(App[int]):
     def _wants_dashboard(self) -> bool:
         if not self.has_screen("dashboard"):
             return False
-        if self.start == "dashboard":
+        if self.start_with == "dashboard":
             return True
-        return self.start == "auto" and self.has_profiles
+        return self.start_with == "auto" and self.has_profiles
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -199,6 +202,9 @@ class QlikTuiApp(App[int]):
             self.exit(0)
             return
         from qlik_tui.tui.screens.modals import ConfirmModal
+
+        if isinstance(self.screen, ConfirmModal):
+            return  # already asking
 
         def decided(quit_anyway: bool | None) -> None:
             if quit_anyway:
@@ -213,6 +219,13 @@ class QlikTuiApp(App[int]):
             ),
             decided,
         )
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        # Textual's "Screenshot" writes the screen to a file: with the key revealed, that
+        # file would hold it. Everything else in the command palette stays.
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme != "textual-light" else "textual-dark"
@@ -235,7 +248,7 @@ class QlikTuiApp(App[int]):
         self._close_messages_no_wait()
 
 
-def _wizard_step_class() -> type[Screen[object]]:
+def _wizard_step_class() -> type[WizardStep]:
     from qlik_tui.tui.screens.base import WizardStep
 
     return WizardStep

@@ -23,7 +23,7 @@ def crash_summary(error: BaseException) -> str:
     location = f" at {where}" if where else ""
     return (
         f"{PROGRAM}: crashed with {type(error).__name__}{location}. Details are left out so that "
-        "no secret can end up in this output; please report the line above."
+        "no secret can end up in this output; please report this line."
     )
 
 

@@ -15,10 +15,17 @@ if TYPE_CHECKING:
     from qlik_tui.services.context import Services
     from qlik_tui.tui.app import QlikTuiApp
 
-TEXTUAL_LOG_STDERR = (
-    "qlik-tui: warning: TEXTUAL_LOG is set ({path}): Textual logs every key press there, "
-    "including a pasted API key. Unset it before pasting a key."
-)
+TEXTUAL_LOG_STDERR = "qlik-tui: warning: {what}. Unset it before pasting a key."
+
+
+def keystroke_logging() -> str | None:
+    """Why key presses (and so a pasted key) may be recorded outside this process, if so."""
+    path = os.environ.get("TEXTUAL_LOG")
+    if path:
+        return f"TEXTUAL_LOG is set: Textual writes every key press and message to {path}"
+    if "devtools" in os.environ.get("TEXTUAL", "").split(","):
+        return "TEXTUAL=devtools is set: every key press and message goes to the Textual console"
+    return None
 
 
 def launch(services: Services, *, start: str = "auto", sandbox: SandboxTenant | None = None) -> int:
@@ -32,10 +39,10 @@ def launch(services: Services, *, start: str = "auto", sandbox: SandboxTenant | 
 
 
 def warn_about_textual_log(stream: TextIO) -> bool:
-    path = os.environ.get("TEXTUAL_LOG")
-    if not path:
+    what = keystroke_logging()
+    if what is None:
         return False
-    print(TEXTUAL_LOG_STDERR.format(path=path), file=stream, flush=True)
+    print(TEXTUAL_LOG_STDERR.format(what=what), file=stream, flush=True)
     return True
 
 

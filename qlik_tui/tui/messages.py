@@ -23,6 +23,15 @@ class LiveTestFinished(Message):
         self.report = report
 
 
+class KeyringFound(Message):
+    """The OS keyring backend the key would go to (looked up in a thread: it may block)."""
+
+    def __init__(self, name: str, insecure_notice: str | None) -> None:
+        super().__init__()
+        self.name = name
+        self.insecure_notice = insecure_notice
+
+
 class KeyStored(Message):
     def __init__(self, profile: Profile, where: str) -> None:
         super().__init__()
@@ -58,14 +67,11 @@ class RescueFailed(Message):
 class WorkerCrashed(Message):
     """A worker raised something unexpected: a bug, reported without details or the key."""
 
-    def __init__(self, description: str, error_type: str) -> None:
+    def __init__(self, group: str, description: str, error_type: str) -> None:
         super().__init__()
+        self.group = group
         self.description = description
         self.error_type = error_type
-
-
-class KeyRemoved(Message):
-    """A discarded key was removed from the keyring again (after a half-finished store)."""
 
 
 class WorkerCancelled(Message):

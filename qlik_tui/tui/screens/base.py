@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 class WizardStep(Screen[None]):
     STEP: ClassVar[int] = 0
     STEP_TITLE: ClassVar[str] = ""
-    NEXT_LABEL: ClassVar[str] = "Next ›"
+    NEXT_LABEL: ClassVar[str] = "Next →"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
@@ -50,7 +50,7 @@ class WizardStep(Screen[None]):
         with VerticalScroll(id="body"):
             yield from self.compose_body()
         with Horizontal(id="nav"):
-            yield Button("‹ Back", id="back", classes="nav-button")
+            yield Button("← Back", id="back", classes="nav-button")
             yield Static(id="nav-status")
             yield Button(self.NEXT_LABEL, id="next", variant="primary", classes="nav-button")
         yield Footer()
@@ -120,8 +120,7 @@ class WizardStep(Screen[None]):
         worker = event.worker
         if event.state == WorkerState.ERROR:
             error = worker.error
-            self.post_message(
-                WorkerCrashed(worker.description, type(error).__name__ if error else "error")
-            )
+            error_type = type(error).__name__ if error is not None else "error"
+            self.post_message(WorkerCrashed(worker.group, worker.description, error_type))
         elif event.state == WorkerState.CANCELLED:
             self.post_message(WorkerCancelled(worker.group))

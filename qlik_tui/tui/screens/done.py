@@ -42,12 +42,15 @@ class DoneScreen(WizardStep):
                 classes="done-heading -warning",
             )
             yield Fields([("File", str(rescue)), ("Mode", "0600 (only you can read it)")])
+            host = self.state.tenant.display_host if self.state.tenant else "<tenant>"
             yield Static(
                 "Move it into a password manager and delete the file. To store it in the OS "
-                "keyring later, once the keyring works: qlik-tui login --tenant "
-                f"{self.state.tenant.display_host if self.state.tenant else '<tenant>'} "
-                "--with-token < the-file",
+                "keyring once the keyring works:",
                 classes="paragraph",
+            )
+            yield Static(
+                Content(f"qlik-tui login --tenant {host} --with-token < {rescue}"),
+                classes="command",
             )
         else:
             yield Static("Nothing was stored.", classes="done-heading -warning")
@@ -67,7 +70,7 @@ class DoneScreen(WizardStep):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.show("#next", False)  # the choices are the buttons above: dashboard or quit
+        self.show("#nav", False)  # the only choices left are the buttons: dashboard or quit
         self.query_one("#dashboard" if self.query("#dashboard") else "#quit", Button).focus()
 
     def can_go_back(self) -> bool:
@@ -75,6 +78,11 @@ class DoneScreen(WizardStep):
 
     def can_go_next(self) -> bool:
         return False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("back", "next"):
+            return False  # hidden from the footer: nothing to go back or on to
+        return super().check_action(action, parameters)
 
     @on(Button.Pressed, "#quit")
     def _quit(self) -> None:

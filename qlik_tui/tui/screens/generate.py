@@ -13,7 +13,7 @@ from qlik_tui.tui.screens.base import WizardStep
 STEPS = (
     "In your tenant, click your [b]profile icon[/b] and select [b]Profile settings[/b].",
     "Go to the [b]API keys[/b] section and click [b]Generate new key[/b].",
-    "Enter a [b]description[/b] (e.g. \"qlik-tui on my laptop\") and choose an [b]expiry[/b]. "
+    'Enter a [b]description[/b] (e.g. "qlik-tui on my laptop") and choose an [b]expiry[/b]. '
     "Keys live at most [b]24 hours[/b] unless a tenant admin raised that maximum.",
     "Click [b]Generate[/b].",
 )
@@ -33,6 +33,7 @@ class GenerateScreen(WizardStep):
     STEP_TITLE = "Generate a key"
 
     def compose_body(self) -> ComposeResult:
+        yield Static("Generate the key in your tenant:", classes="paragraph")
         for number, step in enumerate(STEPS, start=1):
             yield Static(Content.from_markup(f"{number}. {step}"), classes="list-item")
         yield Static(Content.from_markup(SHOWN_ONCE), classes="paragraph note")
@@ -46,7 +47,7 @@ class GenerateScreen(WizardStep):
                 Content(
                     "Open the hub opens your tenant's hub "
                     f"({hub_url(self._origin())}) in your browser; from there use your "
-                    "profile icon › Profile settings › API keys."
+                    "profile icon > Profile settings > API keys."
                 ),
                 classes="paragraph hint",
             )
@@ -73,7 +74,7 @@ class GenerateScreen(WizardStep):
     def _open_hub(self) -> None:
         url = hub_url(self._origin())
         self.app.open_url(url)
-        self.notify(f"Asked your browser to open {url}.")
+        self.notify(f"Asked your browser to open {url}.", markup=False)
 
     @on(Button.Pressed, "#sandbox-key")
     def _sandbox_key(self) -> None:

@@ -25,6 +25,7 @@ from textual.widgets import Button, Input, LoadingIndicator, Static
 
 from qlik_tui.core.outcomes import OutcomeKind, Verdict, make_outcome
 from qlik_tui.tui.messages import (
+    KeyringFound,
     KeyStored,
     LiveTestFinished,
     RescueFailed,
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from qlik_tui.services.verify import VerifyReport
 
 LIVE_TEST_GROUP = "live-test"
+KEYRING_GROUP = "keyring-lookup"
+RESCUE_GROUP = "rescue"
 STORE_GROUP = "store"
 DISCARD_QUESTION = "Discard the key? It is not stored anywhere, and Qlik will not show it again."
 
@@ -60,7 +63,7 @@ RUNNING, RESULT, STORING, STORE_FAILED, WRITING = (
 class LiveTestScreen(WizardStep):
     STEP = 6
     STEP_TITLE = "Live test"
-    NEXT_LABEL = "Store key ›"
+    NEXT_LABEL = "Store key →"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_test", "Cancel test"),
@@ -72,7 +75,8 @@ class LiveTestScreen(WizardStep):
         super().__init__()
         self.mode = RESULT
         self.outcome: Outcome | None = None  # the failure on show, if any
-        self.backend_label = "the OS keyring"
+        self.backend_label = "the OS keyring"  # until the lookup names the backend
+        self.insecure_notice: str | None = None
         self._started = 0.0
         self._ticker: Timer | None = None
         self._store_error: StoreFailed | None = None
@@ -86,9 +90,12 @@ class LiveTestScreen(WizardStep):
             yield Static(id="elapsed")
         yield Vertical(id="result")
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         super().on_mount()
         self._ticker = self.set_interval(0.1, self._tick, pause=True)
+        self.call_later(self._begin)
+
+    async def _begin(self) -> None:
         tenant, key = self.state.tenant, self.state.key
         if tenant is None or key is None:  # reached without a tenant or key: go and get them
             self.qapp.go_to_step(2 if tenant is None else 5)
@@ -100,6 +107,13 @@ class LiveTestScreen(WizardStep):
                 key_id=key.key_id or "(no id)",
                 host=tenant.display_host,
             )
+        )
+        self.run_worker(
+            partial(_find_keyring, self, self.qapp.services),
+            thread=True,
+            description="Looking up the OS keyring backend",
+            group=KEYRING_GROUP,
+            exit_on_error=False,
         )
         if self.state.report is not None:
             await self._show_report(self.state.report)  # tested already; nothing changed since
@@ -153,17 +167,23 @@ class LiveTestScreen(WizardStep):
         outcome = make_outcome(
             OutcomeKind.UNEXPECTED_ERROR, tenant=self.state.tenant, error_type=message.error_type
         )
-        if self.mode == RUNNING:
+        if message.group == LIVE_TEST_GROUP and self.mode == RUNNING:
             await self._show_failure(outcome)
-        elif self.mode == STORING:
+        elif message.group == STORE_GROUP and self.mode == STORING:
             await self._show_store_failed(
                 StoreFailed(
                     f"Storing hit an unexpected {message.error_type}.",
                     "Retry; if it happens again, write the key to a file and report the problem.",
                 )
             )
-        elif self.mode == WRITING:
+        elif message.group == RESCUE_GROUP and self.mode == WRITING:
             self.on_rescue_failed(RescueFailed(f"unexpected {message.error_type}"))
+        else:  # a side job (the keyring lookup): worth a word, not a panel
+            self.notify(
+                f"{message.description} failed ({message.error_type}).",
+                severity="warning",
+                markup=False,
+            )
 
     async def _show_report(self, report: VerifyReport) -> None:
         if report.outcome.verdict is Verdict.VALID and report.user is not None:
@@ -189,14 +209,12 @@ class LiveTestScreen(WizardStep):
             Input(name, id="profile-name", placeholder="a short name, e.g. work"),
             classes="profile-row",
         )
-        hint = Static(
-            "Store key puts the key in the OS keyring under this profile name.",
-            id="store-hint",
-            classes="hint",
-        )
+        hint = Static(id="store-hint", classes="hint")
         self._set_mode(RESULT)
         await self._replace_result(panel, with_name, hint)
-        self.query_one("#profile-name", Input).focus()
+        self._update_store_hint()
+        self.query_one("#next", Button).focus(scroll_visible=False)
+        self.set_nav_status("Enter stores the key")
 
     async def _show_failure(self, outcome: Outcome) -> None:
         self.outcome = outcome
@@ -208,7 +226,8 @@ class LiveTestScreen(WizardStep):
             classes="actions",
         )
         await self._replace_result(OutcomePanel.failure(outcome), actions)
-        self.query_one("#retry", Button).focus()
+        self.query_one("#retry", Button).focus(scroll_visible=False)
+        self.set_nav_status("Enter retries · more choices below")
 
     @on(Button.Pressed, "#retry")
     def _retry(self) -> None:
@@ -227,7 +246,9 @@ class LiveTestScreen(WizardStep):
     @property
     def test_passed(self) -> bool:
         report = self.state.report
-        return report is not None and report.outcome.verdict is Verdict.VALID and self.outcome is None
+        return (
+            report is not None and report.outcome.verdict is Verdict.VALID and self.outcome is None
+        )
 
     @on(Input.Submitted, "#profile-name")
     def action_store(self) -> None:
@@ -239,22 +260,33 @@ class LiveTestScreen(WizardStep):
         try:
             validate_profile_name(name)
         except InvalidProfile as exc:
-            self.notify(str(exc), title="Profile name", severity="error")
+            self.notify(str(exc), title="Profile name", severity="error", markup=False)
             return
         self.state.profile_name = name
         tenant, key = self.state.tenant, self.state.key
         assert tenant is not None and key is not None
         self._set_mode(STORING)
         self.run_worker(
-            partial(
-                _store_key, self, self.qapp.services, name, tenant, key, self.state.report
-            ),
+            partial(_store_key, self, self.qapp.services, name, tenant, key, self.state.report),
             thread=True,
             description=f"Storing the key in {self.backend_label}",
             exclusive=True,
             group=STORE_GROUP,
             exit_on_error=False,
         )
+
+    def on_keyring_found(self, message: KeyringFound) -> None:
+        self.backend_label = message.name
+        self.insecure_notice = message.insecure_notice
+        self._update_store_hint()
+
+    def _update_store_hint(self) -> None:
+        for hint in self.query("#store-hint").results(Static):
+            text = f"Store key puts the key in {self.backend_label} under this profile name."
+            if self.insecure_notice:
+                text += f"\n⚠ {self.insecure_notice}"
+                hint.add_class("-warning")
+            hint.update(Content(text))
 
     def _profile_name(self) -> str:
         inputs = self.query("#profile-name").results(Input)
@@ -280,7 +312,7 @@ class LiveTestScreen(WizardStep):
         actions = Horizontal(
             Button("Retry", id="store-retry", variant="primary"),
             Button("Write to a file", id="rescue"),
-            Button("Discard", id="discard", variant="error"),
+            Button("Discard", id="discard", classes="danger"),
             classes="actions",
         )
         rescue = Vertical(
@@ -291,7 +323,7 @@ class LiveTestScreen(WizardStep):
             ),
             Horizontal(
                 Input(placeholder="~/qlik-api-key.txt", id="rescue-path"),
-                Button("Write", id="rescue-write", variant="warning"),
+                Button("Write", id="rescue-write"),
                 classes="rescue-row",
             ),
             Static(id="rescue-error", classes="error-line"),
@@ -299,7 +331,8 @@ class LiveTestScreen(WizardStep):
         )
         rescue.display = False
         await self._replace_result(panel, actions, rescue)
-        self.query_one("#store-retry", Button).focus()
+        self.query_one("#store-retry", Button).focus(scroll_visible=False)
+        self.set_nav_status("Enter retries · more choices below")
 
     @on(Button.Pressed, "#store-retry")
     def _store_retry(self) -> None:
@@ -327,7 +360,7 @@ class LiveTestScreen(WizardStep):
             thread=True,
             description="Writing the key to the file the user named",
             exclusive=True,
-            group="rescue",
+            group=RESCUE_GROUP,
             exit_on_error=False,
         )
 
@@ -379,6 +412,7 @@ class LiveTestScreen(WizardStep):
 
     def _set_mode(self, mode: str) -> None:
         self.mode = mode
+        self.set_nav_status("")
         busy = mode in (RUNNING, STORING, WRITING)
         self.query_one("#progress", Vertical).display = busy
         self.query_one("#result", Vertical).display = not busy or mode == WRITING
@@ -407,7 +441,8 @@ class LiveTestScreen(WizardStep):
         result = self.query_one("#result", Vertical)
         await result.remove_children()
         await result.mount_all(widgets)
-        self.query_one("#body").scroll_home(animate=False)
+        # The panel's heading (what happened) comes first; the buttons are a scroll away.
+        self.query_one("#body").scroll_home(animate=False, immediate=True)
 
     def can_go_back(self) -> bool:
         return self.mode in (RESULT, STORE_FAILED)
@@ -462,10 +497,9 @@ def _store_key(
         failure = StoreFailed(exc.problem, exc.fix, backend=backend)
     except ProfilesFileError as exc:
         failure = StoreFailed(
-            f"The key went into {backend}, but the profile could not be saved: {exc.problem}",
-            f"Check {exc.path} (permissions, disk space"
-            + (f"; a backup of the old file is at {exc.backup}" if exc.backup else "")
-            + "), then Retry.",
+            f"The key went into {backend}, but its profile could not be saved to {exc.path}: "
+            f"{exc.problem}",
+            exc.fix or "Fix the profiles file, then Retry.",
             backend=backend,
             key_in_keyring=True,
         )
@@ -479,6 +513,16 @@ def _store_key(
     except StoreError:
         where = backend
     screen.post_message(KeyStored(profile, where))
+
+
+def _find_keyring(screen: LiveTestScreen, services: Services) -> None:
+    from qlik_tui.store.secrets import StoreError
+
+    try:
+        name, notice = services.secrets.backend_name, services.secrets.insecure_notice
+    except StoreError:
+        return  # storing will fail and explain why; nothing to say before that
+    screen.post_message(KeyringFound(name, notice))
 
 
 def _write_rescue_file(screen: LiveTestScreen, path: Path, key: ApiKey) -> None:

@@ -47,7 +47,8 @@ class ConfirmModal(ModalScreen[bool]):
                 yield Button(
                     self.confirm_label,
                     id="confirm",
-                    variant="error" if self.danger else "primary",
+                    variant="default" if self.danger else "primary",
+                    classes="danger" if self.danger else "",
                 )
 
     def on_mount(self) -> None:
@@ -89,9 +90,7 @@ class SandboxKeyModal(ModalScreen[None]):
                 ),
                 classes="dialog-detail",
             )
-            yield TextArea(
-                self.key_text, read_only=True, soft_wrap=True, id="sandbox-key-text"
-            )
+            yield TextArea(self.key_text, read_only=True, soft_wrap=True, id="sandbox-key-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("I copied it", id="close", variant="primary")
 

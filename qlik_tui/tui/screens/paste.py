@@ -5,11 +5,8 @@ From here on the key lives in the app state until it is stored (see ``state.py``
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
@@ -30,11 +27,7 @@ EMPTY_HINT = "Waiting for a key…"
 class PasteScreen(WizardStep):
     STEP = 5
     STEP_TITLE = "Paste the key"
-    NEXT_LABEL = "Test the key ›"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r", "toggle_reveal", "Show/hide key"),
-    ]
+    NEXT_LABEL = "Test the key →"
 
     def __init__(self, *, replace: bool = False) -> None:
         super().__init__()
@@ -72,21 +65,20 @@ class PasteScreen(WizardStep):
     def _submitted(self) -> None:
         self.action_next()
 
-    def action_toggle_reveal(self) -> None:
-        secret = self.query_one("#key-input", SecretInput)
-        secret.action_toggle_reveal()
-        self.query_one("#reveal", Button).label = "Hide key" if secret.revealed else "Show key"
-
     @on(Button.Pressed, "#reveal")
     def _reveal_pressed(self) -> None:
-        self.action_toggle_reveal()
+        self.query_one("#key-input", SecretInput).action_toggle_reveal()
+
+    @on(SecretInput.RevealChanged, "#key-input")
+    def _reveal_changed(self, event: SecretInput.RevealChanged) -> None:
+        self.query_one("#reveal", Button).label = "Hide key" if event.revealed else "Show key"
 
     @on(Button.Pressed, "#use-sandbox-key")
     def _use_sandbox_key(self) -> None:
         key = self.state.practice_key or self.qapp.issue_practice_key()
         secret = self.query_one("#key-input", SecretInput)
         secret.value = key.reveal()
-        secret.cursor_position = len(secret.value)
+        secret.action_end()
         secret.focus()
 
     # -- inspection --------------------------------------------------------------------------
@@ -110,14 +102,14 @@ class PasteScreen(WizardStep):
         box.remove_children()
         box.set_classes("")
         if error is not None:
-            box.add_class("-error")
+            box.add_class("is-error")
             box.mount(Static(Content(f"✗ {error}"), classes="inspection-heading"))
             return
         if key is None:
             box.mount(Static(EMPTY_HINT, classes="inspection-heading hint"))
             return
         info = key.info
-        box.add_class("-warning" if info.warnings else "-ok")
+        box.add_class("is-warning" if info.warnings else "is-ok")
         heading = "✓ This looks like a Qlik Cloud API key"
         if info.warnings:
             heading = "⚠ This parses as a key, with warnings"

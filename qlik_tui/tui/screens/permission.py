@@ -12,11 +12,11 @@ from qlik_tui.tui.screens.base import WizardStep
 
 LOOK = (
     "To generate a key you need the [b]Manage API keys[/b] permission. Check it now: in your "
-    "tenant, click your [b]profile icon › Profile settings › API keys[/b]. Is there a "
+    "tenant, click your [b]profile icon > Profile settings > API keys[/b]. Is there a "
     "[b]Generate new key[/b] button?"
 )
 USER_DEFAULT_STEPS = (
-    "In the Administration activity center, go to [b]Manage users › Permissions[/b].",
+    "In the Administration activity center, go to [b]Manage users > Permissions[/b].",
     "Click [b]User Default[/b].",
     "Enable the [b]Manage API keys[/b] permission.",
     "[b]Save[/b] the changes.",
@@ -42,13 +42,13 @@ def admin_message(host: str) -> str:
     """A note the user can send to their tenant admin. No secret in it."""
     return (
         f"Hello,\n\n"
-        f"could you grant me the \"Manage API keys\" permission on our Qlik Cloud tenant "
+        f'could you grant me the "Manage API keys" permission on our Qlik Cloud tenant '
         f"{host}? I need an API key for scripting.\n\n"
         f"Either for everyone: Administration activity center > Manage users > Permissions > "
         f"User Default > enable Manage API keys > Save.\n"
         f"Or for chosen users or groups: Manage users > Permissions > Create new (a custom "
         f"role with Manage API keys), then on my user's (or group's) Roles tab > Assign roles.\n\n"
-        f"(The old Developer role and the \"Enable API keys\" toggle no longer exist; this "
+        f'(The old Developer role and the "Enable API keys" toggle no longer exist; this '
         f"permission replaces them.)\n\nThank you!"
     )
 
@@ -65,7 +65,7 @@ class PermissionScreen(WizardStep):
         yield Static(Content.from_markup(LOOK), classes="paragraph")
         with Horizontal(classes="actions"):
             yield Button("I see Generate new key", id="have-permission", variant="success")
-            yield Button("It's missing", id="missing-permission", variant="warning")
+            yield Button("It's missing", id="missing-permission")
         with Vertical(id="admin-help"):
             yield Static(
                 Content.from_markup(
@@ -81,9 +81,7 @@ class PermissionScreen(WizardStep):
             for number, step in enumerate(USER_DEFAULT_STEPS, start=1):
                 yield Static(Content.from_markup(f"{number}. {step}"), classes="list-item")
             yield Static(
-                Content.from_markup(
-                    "[b]B. For chosen users or groups[/b] — a custom role:"
-                ),
+                Content.from_markup("[b]B. For chosen users or groups[/b] — a custom role:"),
                 classes="subheading",
             )
             for number, step in enumerate(CUSTOM_ROLE_STEPS, start=1):
@@ -153,4 +151,4 @@ class PermissionScreen(WizardStep):
     def _open_console(self) -> None:
         url = admin_console_url(self._origin())
         self.app.open_url(url)
-        self.notify(f"Asked your browser to open {url}.")
+        self.notify(f"Asked your browser to open {url}.", markup=False)

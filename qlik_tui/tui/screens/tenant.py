@@ -123,7 +123,5 @@ class TenantScreen(WizardStep):
     def go_next(self) -> None:
         assert self.tenant is not None
         text = self.query_one("#tenant-input", Input).value
-        self.state.set_tenant(
-            self.tenant, text, confirmed=needs_confirmation(self.tenant)
-        )
+        self.state.set_tenant(self.tenant, text, confirmed=needs_confirmation(self.tenant))
         super().go_next()

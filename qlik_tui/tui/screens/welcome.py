@@ -11,20 +11,18 @@ from textual.widgets import Button, Static
 from qlik_tui.tui.screens.base import WizardStep
 
 INTRO = (
-    "This wizard takes you from [b]\"I need an API key\"[/b] to [b]a key stored safely and "
-    "proven to work[/b], following Qlik's tutorial [i]Generate your first API key[/i]:"
+    'From [b]"I need an API key"[/b] to [b]a key stored safely and proven to work[/b], '
+    "following Qlik's tutorial [i]Generate your first API key[/i] in three parts:"
 )
 PARTS = (
-    "1. [b]Permission[/b] — check you may generate keys (the Manage API keys permission), "
-    "and what your tenant admin can do if not.",
-    "2. [b]Generate[/b] — create a key in your profile settings. Qlik shows it only once.",
-    "3. [b]Test[/b] — paste it here; it is checked locally, then proven with a live "
+    "1. [b]Permission[/b]: may you generate keys? If not, what your admin can do.",
+    "2. [b]Generate[/b]: create a key in your profile settings (shown only once).",
+    "3. [b]Test[/b]: paste it here; it is checked locally, then with a live "
     "GET /api/v1/users/me against your tenant.",
 )
 STORAGE = (
-    "The key is then stored in your operating system's keyring "
-    "(Secret Service, macOS Keychain or Windows Credential Manager), [b]never in a file[/b]. "
-    "It stays masked on screen and is never copied to the clipboard."
+    "Then the key is stored in your OS keyring (Secret Service, macOS Keychain, Windows "
+    "Credential Manager), [b]never in a file[/b]. It stays masked and is never copied."
 )
 
 

@@ -28,7 +28,7 @@ _DURATION = re.compile(
 
 
 def describe_duration(iso: str | None) -> str:
-    """"PT24H" -> "24 hours (PT24H)"; anything unusual is shown as the API wrote it."""
+    """ "PT24H" -> "24 hours (PT24H)"; anything unusual is shown as the API wrote it."""
     if not iso:
         return "not set"
     match = _DURATION.fullmatch(iso)
@@ -69,7 +69,11 @@ class OutcomePanel(Vertical):
     """One bordered panel: a heading line, then paragraphs or aligned fields."""
 
     def __init__(
-        self, kind: str, heading: str, *parts: Fields | Content | str, id: str = "outcome"  # noqa: A002
+        self,
+        kind: str,
+        heading: str,
+        *parts: Fields | Content | str,
+        id: str = "outcome",
     ) -> None:
         super().__init__(id=id, classes=f"outcome-panel -{kind}")
         self.kind = kind
@@ -150,8 +154,12 @@ class OutcomePanel(Vertical):
             else:
                 admin_rows.append(("Key settings", "unknown (the API did not say)"))
             active = report.active_key_count
-            admin_rows.append(("Your active keys", str(active) if active is not None else "unknown"))
-            parts.append(Content.from_markup("[b]Tenant API key settings[/b] (you are a TenantAdmin)"))
+            admin_rows.append(
+                ("Your active keys", str(active) if active is not None else "unknown")
+            )
+            parts.append(
+                Content.from_markup("[b]Tenant API key settings[/b] (you are a TenantAdmin)")
+            )
             parts.append(Fields(admin_rows))
         if report.tenant_matches is False:
             parts.append(
@@ -184,7 +192,7 @@ class OutcomePanel(Vertical):
     @classmethod
     def store_failed(cls, problem: str, fix: str, backend: str) -> OutcomePanel:
         rows: list[tuple[str, str | None]] = [
-            ("Keyring", backend),
+            ("Keyring", backend or "none could be opened"),
             ("Problem", problem),
             ("Fix", fix or "—"),
         ]

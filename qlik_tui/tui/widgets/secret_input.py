@@ -14,9 +14,11 @@ from typing import ClassVar
 from rich.repr import Result
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import Input
 
 COPY_REFUSED = "The key is never copied: it would stay in the clipboard for anyone to paste."
+HIDDEN = "<hidden>"
 
 
 class SecretInput(Input):
@@ -29,70 +31,34 @@ class SecretInput(Input):
     # Input's messages carry the value; their reprs (logged with TEXTUAL_LOG) must not show it.
     @dataclass(repr=False)
     class Changed(Input.Changed):
-        def _on_paste(self, event: events.Paste) -> None:
-        # Input keeps only the first line of a paste; a key copied from a wrapped display
-        # spans several, and the key parser drops the line breaks anyway.
-        if event.text:
-            text = "".join(event.text.splitlines())
-            selection = self.selection
-            if selection.is_empty:
-                self.insert_text_at_cursor(text)
-            else:
-                self.replace(text, *selection)
-        event.stop()
-
-    def __repr__(self) -> str:
-            return "SecretInput.Changed(value=<hidden>)"
+        def __repr__(self) -> str:
+            return f"SecretInput.Changed(value={HIDDEN})"
 
         def __rich_repr__(self) -> Result:
-            yield "value", "<hidden>"
+            yield "value", HIDDEN
 
     @dataclass(repr=False)
     class Submitted(Input.Submitted):
-        def _on_paste(self, event: events.Paste) -> None:
-        # Input keeps only the first line of a paste; a key copied from a wrapped display
-        # spans several, and the key parser drops the line breaks anyway.
-        if event.text:
-            text = "".join(event.text.splitlines())
-            selection = self.selection
-            if selection.is_empty:
-                self.insert_text_at_cursor(text)
-            else:
-                self.replace(text, *selection)
-        event.stop()
-
-    def __repr__(self) -> str:
-            return "SecretInput.Submitted(value=<hidden>)"
+        def __repr__(self) -> str:
+            return f"SecretInput.Submitted(value={HIDDEN})"
 
         def __rich_repr__(self) -> Result:
-            yield "value", "<hidden>"
+            yield "value", HIDDEN
 
     @dataclass(repr=False)
     class Blurred(Input.Blurred):
-        def _on_paste(self, event: events.Paste) -> None:
-        # Input keeps only the first line of a paste; a key copied from a wrapped display
-        # spans several, and the key parser drops the line breaks anyway.
-        if event.text:
-            text = "".join(event.text.splitlines())
-            selection = self.selection
-            if selection.is_empty:
-                self.insert_text_at_cursor(text)
-            else:
-                self.replace(text, *selection)
-        event.stop()
-
-    def __repr__(self) -> str:
-            return "SecretInput.Blurred(value=<hidden>)"
+        def __repr__(self) -> str:
+            return f"SecretInput.Blurred(value={HIDDEN})"
 
         def __rich_repr__(self) -> Result:
-            yield "value", "<hidden>"
+            yield "value", HIDDEN
 
     def __init__(
         self,
         value: str | None = None,
         *,
         placeholder: str = "",
-        id: str | None = None,  # noqa: A002 - Textual's own parameter name
+        id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(value, placeholder=placeholder, password=True, id=id, classes=classes)
@@ -101,8 +67,19 @@ class SecretInput(Input):
     def revealed(self) -> bool:
         return not self.password
 
+    class RevealChanged(Message):
+        def __init__(self, secret_input: SecretInput, revealed: bool) -> None:
+            super().__init__()
+            self.secret_input = secret_input
+            self.revealed = revealed
+
+        @property
+        def control(self) -> SecretInput:
+            return self.secret_input
+
     def action_toggle_reveal(self) -> None:
         self.password = not self.password
+        self.post_message(self.RevealChanged(self, self.revealed))
 
     def action_copy(self) -> None:
         self.notify(COPY_REFUSED, title="Copy disabled", severity="warning")
@@ -113,6 +90,7 @@ class SecretInput(Input):
     def _on_paste(self, event: events.Paste) -> None:
         # Input keeps only the first line of a paste; a key copied from a wrapped display
         # spans several, and the key parser drops the line breaks anyway.
+        event.prevent_default()  # Textual would run Input._on_paste too (handlers follow the MRO)
         if event.text:
             text = "".join(event.text.splitlines())
             selection = self.selection
@@ -123,4 +101,4 @@ class SecretInput(Input):
         event.stop()
 
     def __repr__(self) -> str:
-        return f"SecretInput(id={self.id!r}, value=<hidden, {len(self.value)} chars>)"
+        return f"SecretInput(id={self.id!r}, value={HIDDEN})"

@@ -1,0 +1,172 @@
+"""Screenshots of every wizard step, taken by driving the real app with Textual's Pilot.
+
+    python scripts/screenshots.py [--out screenshots] [--size 80x24]
+
+Starts the sandbox tenant (plain HTTP on 127.0.0.1, fixed seed, so the same tenant and users
+every run), walks the wizard in demo mode from Welcome to Done, and writes
+``screenshots/NN-step-name.svg`` plus a PNG next to each when ``rsvg-convert`` is installed
+(Debian/Ubuntu: librsvg2-bin).
+
+Only sandbox keys ever appear, and the key input is masked anyway. The key is "stored" in an
+in-memory keyring that exists only inside this process (so no Secret Service is needed, and no
+real keyring is touched); profiles go to a temporary directory that is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from keyring.backend import KeyringBackend
+from textual.pilot import Pilot
+
+from qlik_tui.sandbox import SandboxTenant
+from qlik_tui.services.context import Services
+from qlik_tui.store.profiles import ProfileStore
+from qlik_tui.store.secrets import SecretStore
+from qlik_tui.tui.app import QlikTuiApp
+
+SEED = 2026
+PREFERRED_PORT = 47470  # a fixed port keeps the address in the pictures stable
+REPO = Path(__file__).resolve().parents[1]
+
+
+class ScreenshotKeyring(KeyringBackend):
+    """Keeps keys in a dict for the life of this process. For screenshots only."""
+
+    name = "In-memory keyring (screenshots only)"
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._items.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._items[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._items.pop((service, username), None)
+
+
+def start_sandbox() -> SandboxTenant:
+    try:
+        return SandboxTenant(port=PREFERRED_PORT, seed=SEED).start()
+    except OSError:
+        return SandboxTenant(port=0, seed=SEED).start()
+
+
+class Shooter:
+    def __init__(self, app: QlikTuiApp, pilot: Pilot[Any], out: Path) -> None:
+        self.app, self.pilot, self.out = app, pilot, out
+        self.count = 0
+        self.rsvg = shutil.which("rsvg-convert")
+        self.written: list[Path] = []
+
+    async def shot(self, name: str) -> None:
+        await self.pilot.pause()
+        await self.pilot.wait_for_scheduled_animations()
+        self.count += 1
+        svg = self.out / f"{self.count:02d}-{name}.svg"
+        self.app.save_screenshot(svg.name, str(self.out))
+        self.written.append(svg)
+        if self.rsvg:
+            png = svg.with_suffix(".png")
+            subprocess.run([self.rsvg, str(svg), "-o", str(png)], check=True)
+            self.written.append(png)
+
+    async def click(self, selector: str) -> None:
+        self.app.screen.query_one(selector).scroll_visible(animate=False, immediate=True)
+        await self.pilot.pause()
+        await self.pilot.click(selector)
+        await self.pilot.pause()
+
+    async def settle(self) -> None:
+        await self.app.workers.wait_for_complete()
+        await self.pilot.pause()
+        await self.app.workers.wait_for_complete()
+        await self.pilot.pause()
+
+
+async def walk(out: Path, size: tuple[int, int]) -> list[Path]:
+    sandbox = start_sandbox()
+    with tempfile.TemporaryDirectory(prefix="qlik-tui-screenshots-") as tmp:
+        services = Services(
+            secrets=SecretStore(backend=ScreenshotKeyring()),
+            profiles=ProfileStore(Path(tmp) / "profiles.json"),
+        )
+        app = QlikTuiApp(services, start="setup", sandbox=sandbox)
+        try:
+            async with app.run_test(size=size) as pilot:
+                s = Shooter(app, pilot, out)
+                await s.shot("welcome")
+                await s.click("#start")
+                await s.shot("tenant")
+                await pilot.press("enter")
+                await s.shot("permission-check")
+                await s.click("#missing-permission")
+                await s.shot("permission-missing")
+                await s.click("#have-permission")
+                await s.shot("generate")
+                await s.click("#sandbox-key")
+                await s.shot("generate-sandbox-key")
+                await s.click("#close")
+                await pilot.press("ctrl+n")
+                await s.shot("paste-empty")
+                await s.click("#use-sandbox-key")
+                await s.shot("paste-inspected")
+
+                sandbox.set_fault("slow", count=2, delay=1.5)  # long enough to see the spinner
+                await pilot.press("ctrl+n")
+                await pilot.pause(0.5)
+                await s.shot("live-test-running")
+                await s.settle()
+                await s.shot("live-test-success")
+
+                revoked = sandbox.issue_key("revoked")
+                app.state.set_key(None)
+                app.go_to_step(5)
+                await pilot.pause()
+                app.screen.query_one("#key-input").value = revoked  # type: ignore[attr-defined]
+                await pilot.press("ctrl+n")
+                await s.settle()
+                await s.shot("live-test-rejected")
+
+                await s.click("#paste-another")
+                await s.click("#use-sandbox-key")
+                await pilot.press("ctrl+n")
+                await s.settle()
+                await pilot.press("ctrl+s")
+                await s.settle()
+                await s.shot("done")
+                written = s.written
+        finally:
+            sandbox.stop()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "screenshots")
+    parser.add_argument("--size", default="80x24", help="terminal size, COLSxROWS")
+    args = parser.parse_args(argv)
+    cols, rows = (int(n) for n in args.size.lower().split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    written = asyncio.run(walk(args.out, (cols, rows)))
+    for path in written:
+        print(path.relative_to(REPO) if path.is_relative_to(REPO) else path)
+    if not shutil.which("rsvg-convert"):
+        print("rsvg-convert not found: SVGs only (install librsvg2-bin for PNGs)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,301 @@
+"""App-wide behaviour: quitting with an unstored key, crashes without locals or key, the
+TEXTUAL_LOG warning, lazy imports, routing to a registered dashboard, worker failures."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.screen import Screen
+from textual.widgets import Button, Static
+
+from qlik_tui.core.apikey import make_fake_key, parse_key
+from qlik_tui.core.outcomes import OutcomeKind
+from qlik_tui.core.tenant import parse_tenant
+from qlik_tui.services.context import Services
+from qlik_tui.store.profiles import Profile
+from qlik_tui.tui.app import QUIT_WITH_KEY_QUESTION, QlikTuiApp
+from qlik_tui.tui.launch import warn_about_textual_log
+from qlik_tui.tui.screens.live_test import LiveTestScreen
+from qlik_tui.tui.screens.modals import ConfirmModal
+from qlik_tui.tui.screens.welcome import WelcomeScreen
+from tests.tui.helpers import PinnedApp, click, fixed_key, fixed_tenant, settle, text_of
+
+REPO = Path(__file__).resolve().parents[2]
+HEADLESS = {
+    "TEXTUAL_DRIVER": "textual.drivers.headless_driver:HeadlessDriver",
+    "PYTHONPATH": str(REPO),
+}
+
+
+def sentinel_key() -> str:
+    return make_fake_key(key_id="sentinel-key-id", tenant_id="sentinel-tenant", sub="sentinel-user")
+
+
+# -- quitting ------------------------------------------------------------------------------
+
+
+async def test_quit_without_a_key_needs_no_question(offline_services: Services) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+        assert app.return_code == 0
+        assert not app.is_running
+
+
+async def test_quit_with_an_unstored_key_asks_first(offline_services: Services) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.state.set_key(fixed_key())
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmModal)
+        assert QUIT_WITH_KEY_QUESTION in text_of(pilot, ".dialog-question")
+        await pilot.press("enter")  # the focused, safe answer: Stay
+        assert app.is_running and app.state.key == fixed_key()
+
+        await pilot.press("ctrl+q")
+        await click(pilot, "#confirm")
+        assert not app.is_running
+        assert app.return_code == 0
+
+
+# -- crashes -------------------------------------------------------------------------------
+
+
+def test_a_crash_exits_non_zero_without_locals_or_key(tmp_path: Path) -> None:
+    key = sentinel_key()
+    env = {**os.environ, **HEADLESS, "TEXTUAL_PRESS": "enter"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.tui.crashing_app"],
+        input=key + "\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "crashed with RuntimeError" in done.stderr
+    assert key not in output
+    assert key.rsplit(".", 1)[1] not in output  # not even the signature
+    assert "secret_text" not in output  # the local's name: no locals were printed
+    assert "locals" not in output.lower()
+    assert "Traceback" not in output
+
+
+def test_an_exception_outside_the_app_is_one_line_without_the_key() -> None:
+    key = sentinel_key()
+    script = (
+        "import sys, threading\n"
+        "from qlik_tui.tui.crash import install_crash_hooks\n"
+        "install_crash_hooks()\n"
+        "secret = sys.stdin.readline().strip()\n"
+        "thread = threading.Thread(target=lambda: 1 / 0)\n"
+        "thread.start(); thread.join()\n"
+        "raise ValueError('outside the app: ' + secret)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=key + "\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=60,
+    )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert any("crashed with ZeroDivisionError" in line for line in lines)
+    assert any("crashed with ValueError" in line for line in lines)
+    assert key not in done.stderr and "Traceback" not in done.stderr
+
+
+# -- TEXTUAL_LOG ---------------------------------------------------------------------------
+
+
+def test_launch_warns_on_stderr_when_textual_log_is_set(tmp_path: Path) -> None:
+    log = tmp_path / "textual.log"
+    env = {**os.environ, **HEADLESS, "TEXTUAL_PRESS": "ctrl+q", "TEXTUAL_LOG": str(log)}
+    done = subprocess.run(
+        [sys.executable, "-m", "qlik_tui", "setup"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "TEXTUAL_LOG is set" in done.stderr
+    assert str(log) in done.stderr
+
+
+def test_no_warning_without_textual_log() -> None:
+    stream = io.StringIO()
+    assert warn_about_textual_log(stream) is False
+    assert stream.getvalue() == ""
+
+
+def test_devtools_is_warned_about_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEXTUAL", "debug,devtools")
+    stream = io.StringIO()
+    assert warn_about_textual_log(stream) is True
+    assert "TEXTUAL=devtools" in stream.getvalue()
+
+
+async def test_the_app_shows_the_textual_log_warning(
+    offline_services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TEXTUAL_LOG", str(tmp_path / "textual.log"))
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("TEXTUAL_LOG is set" in m for m in messages)
+
+
+# -- start-up ------------------------------------------------------------------------------
+
+
+def test_importing_the_app_and_first_screens_pulls_no_network_or_keyring_code() -> None:
+    script = (
+        "import sys\n"
+        "import qlik_tui.tui.app, qlik_tui.tui.screens.welcome, qlik_tui.tui.screens.tenant\n"
+        "import qlik_tui.tui.screens.paste\n"
+        "heavy = ('httpx', 'keyring', 'qlik_tui.services.verify', 'qlik_tui.sandbox')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
+
+
+def test_start_must_be_known(offline_services: Services) -> None:
+    with pytest.raises(ValueError, match="start must be one of"):
+        QlikTuiApp(offline_services, start="elsewhere")
+
+
+# -- the dashboard (issue #5) is optional ------------------------------------------------------
+
+
+class FakeDashboard(Screen[None]):
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static("dashboard stand-in")
+
+
+def add_profile(services: Services) -> None:
+    services.profiles.put(Profile(name="work", origin="https://acme.eu.qlikcloud.com"))
+
+
+async def test_without_a_dashboard_the_button_is_hidden(offline_services: Services) -> None:
+    add_profile(offline_services)
+    app = PinnedApp(offline_services, start="dashboard")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        assert not app.screen.query("#dashboard")
+        assert any("not available" in n.message for n in app._notifications)
+
+
+async def test_a_registered_dashboard_opens_when_profiles_exist(
+    offline_services: Services,
+) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    app.register_screen("dashboard", lambda app: FakeDashboard())
+    async with app.run_test(size=(80, 24)) as pilot:
+        button = app.screen.query_one("#dashboard", Button)
+        assert button.disabled  # no profiles yet
+    add_profile(offline_services)
+    app = PinnedApp(offline_services, start="setup")
+    app.register_screen("dashboard", lambda app: FakeDashboard())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await click(pilot, "#dashboard")
+        assert isinstance(app.screen, FakeDashboard)
+        app.pop_screen()
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+
+
+async def test_auto_start_opens_the_dashboard_only_with_profiles(
+    offline_services: Services,
+) -> None:
+    app = PinnedApp(offline_services, start="auto")
+    app.register_screen("dashboard", lambda app: FakeDashboard())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+    add_profile(offline_services)
+    app = PinnedApp(offline_services, start="auto")
+    app.register_screen("dashboard", lambda app: FakeDashboard())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, FakeDashboard)
+        app.start_setup()
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+
+
+# -- workers: failures are handled in one place ------------------------------------------------
+
+
+class BrokenLiveTest(LiveTestScreen):
+    async def _live_test(self, *args: object) -> None:
+        raise LookupError("a bug in the worker")
+
+
+class BrokenWorkerApp(PinnedApp):
+    def step_screen(self, step: int):  # type: ignore[no-untyped-def]
+        return BrokenLiveTest if step == 6 else super().step_screen(step)
+
+
+async def test_an_unexpected_worker_error_is_a_panel_not_a_crash(
+    offline_services: Services,
+) -> None:
+    key = fixed_key()
+    app = BrokenWorkerApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.state.set_tenant(fixed_tenant(), "", confirmed=False)
+        app.state.set_key(key)
+        app.go_to_step(6)
+        await settle(pilot)
+        assert app.is_running
+        screen = app.screen
+        assert isinstance(screen, BrokenLiveTest)
+        assert screen.outcome is not None and screen.outcome.kind is OutcomeKind.UNEXPECTED_ERROR
+        assert "Internal error" in text_of(pilot, ".outcome-heading")
+        assert "LookupError" in screen.outcome.cause
+        assert app.state.key == key
+        assert app.screen.query_one("#retry", Button)
+
+
+def test_state_repr_hides_the_key() -> None:
+    from qlik_tui.tui.state import WizardState
+
+    key = parse_key(sentinel_key())
+    state = WizardState(tenant=parse_tenant("acme.eu.qlikcloud.com"))
+    state.set_key(key)
+    assert key.reveal() not in repr(state)
+    assert key.reveal().rsplit(".", 1)[1] not in repr(state)
+    assert state.key_at_risk
+
+
+async def test_the_command_palette_offers_no_screenshot_to_a_file(
+    offline_services: Services,
+) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)):
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Quit" in titles and "Theme" in titles
+        assert "Screenshot" not in titles

@@ -1,0 +1,229 @@
+"""The whole wizard, keyboard and mouse, against the TLS sandbox and the real Secret Service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Button, Checkbox, Input
+
+from qlik_tui.core.apikey import parse_key
+from qlik_tui.core.tenant import parse_tenant
+from qlik_tui.sandbox import SandboxTenant
+from qlik_tui.services.context import Services
+from qlik_tui.store.secrets import SecretStore
+from qlik_tui.tui.screens.done import DoneScreen
+from qlik_tui.tui.screens.generate import GenerateScreen
+from qlik_tui.tui.screens.live_test import LiveTestScreen
+from qlik_tui.tui.screens.paste import PasteScreen
+from qlik_tui.tui.screens.permission import PermissionScreen
+from qlik_tui.tui.screens.tenant import TenantScreen
+from qlik_tui.tui.screens.welcome import WelcomeScreen
+from qlik_tui.tui.widgets.secret_input import SecretInput
+from tests.tui.helpers import PinnedApp, click, make_services, paste, screen_text, settle, text_of
+
+
+async def test_happy_path_ends_with_the_key_in_the_secret_service(
+    tmp_path: Path, sandbox: SandboxTenant, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    key_text = sandbox.issue_key("valid", user="user")
+    app = PinnedApp(services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, WelcomeScreen)
+        assert "Step 1 of 7" in text_of(pilot, "#step-title")
+        await click(pilot, "#start")
+
+        assert isinstance(app.screen, TenantScreen)
+        await pilot.press(*sandbox.origin)
+        assert "This computer (loopback)" in text_of(pilot, "#tenant-status")
+        await pilot.press("enter")
+
+        assert isinstance(app.screen, PermissionScreen)
+        await click(pilot, "#have-permission")
+
+        assert isinstance(app.screen, GenerateScreen)
+        await pilot.press("ctrl+n")
+
+        assert isinstance(app.screen, PasteScreen)
+        # Pasted the way people do: with "Bearer ", quotes and a line break in the middle.
+        await paste(pilot, f'Bearer "{key_text[:200]}\n{key_text[200:]}"')
+        assert app.state.key == parse_key(key_text)
+        assert "This looks like a Qlik Cloud API key" in text_of(pilot, ".inspection-heading")
+        assert app.screen.query_one(SecretInput).password  # still masked
+        await pilot.press("enter")
+
+        assert isinstance(app.screen, LiveTestScreen)
+        await settle(pilot)
+        assert "Key works" in text_of(pilot, ".outcome-heading")
+        shown = screen_text(pilot)
+        assert "Basil Plain" in shown and "basil.plain@example.com" in shown
+        assert sandbox.user.id in shown and sandbox.tenant_id in shown
+        assert "same tenant as the user" in shown
+        assert "HTTP 200" in shown
+        assert "Tenant API key settings" not in shown  # not an admin
+        assert key_text not in shown
+
+        assert app.screen.backend_label == secret_store.backend_name  # names the store worker
+        profile_name = app.screen.query_one("#profile-name", Input)
+        profile_name.value = "sandbox"
+        await click(pilot, "#next")  # "Store key →"
+        await settle(pilot)
+
+        assert isinstance(app.screen, DoneScreen)
+        assert "stored and proven" in screen_text(pilot)
+        assert "qlik-tui check sandbox" in screen_text(pilot)
+        assert not app.state.key_at_risk
+
+    assert secret_store.load("sandbox") == parse_key(key_text)
+    stored = services.profiles.get("sandbox")
+    assert stored is not None
+    assert stored.origin == sandbox.origin
+    assert stored.user_name == "Basil Plain"
+    assert stored.last_outcome == "valid"
+    assert key_text not in services.profiles.path.read_text()
+    assert key_text not in app.clipboard
+
+
+async def test_admin_sees_the_tenant_key_settings(
+    tmp_path: Path, sandbox: SandboxTenant, offline_services: Services
+) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.state.set_tenant(parse_tenant(sandbox.origin), sandbox.origin, confirmed=False)
+        app.state.set_key(parse_key(sandbox.issue_key("valid", user="admin")))
+        app.go_to_step(6)
+        await settle(pilot)
+        shown = screen_text(pilot)
+        assert "Key works" in shown
+        assert "Tenant API key settings" in shown
+        assert "24 hours (PT24H)" in shown
+        assert "Max keys/user" in shown
+        assert "Your active keys" in shown
+        assert "TenantAdmin" in shown
+
+
+async def test_back_and_a_new_tenant_keep_the_key(
+    tmp_path: Path, offline_services: Services
+) -> None:
+    from tests.tui.helpers import fixed_key
+
+    key = fixed_key()
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.state.set_tenant(
+            parse_tenant("acme.eu.qlikcloud.com"), "acme.eu.qlikcloud.com", confirmed=False
+        )
+        app.go_to_step(5)
+        await pilot.pause()
+        await paste(pilot, key.reveal())
+        assert app.state.key == key
+
+        await pilot.press("escape", "ctrl+b", "escape")  # Back three times, to the tenant
+        assert isinstance(app.screen, TenantScreen)
+        tenant_input = app.screen.query_one("#tenant-input", Input)
+        assert tenant_input.value == "acme.eu.qlikcloud.com"
+        tenant_input.value = "other.us.qlikcloud.com"
+        await pilot.pause()
+        await pilot.press("enter", "ctrl+n", "ctrl+n")
+
+        assert isinstance(app.screen, PasteScreen)
+        assert app.state.key == key
+        assert app.state.tenant is not None and app.state.tenant.host == "other.us.qlikcloud.com"
+        assert app.screen.query_one(SecretInput).value == key.reveal()  # shown again, masked
+        assert app.screen.query_one(SecretInput).password
+
+
+async def test_non_qlik_host_needs_an_explicit_confirmation(offline_services: Services) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.go_to_step(2)
+        await pilot.pause()
+        app.screen.query_one("#tenant-input", Input).insert_text_at_cursor("acme.example.co")
+        await pilot.press("m")
+        assert "not a Qlik Cloud hostname" in text_of(pilot, "#tenant-status")
+        checkbox = app.screen.query_one("#tenant-confirm", Checkbox)
+        assert checkbox.display
+        assert "acme.example.com is not a Qlik Cloud hostname. Use it anyway?" in str(
+            checkbox.label
+        )
+        assert app.screen.query_one("#next", Button).disabled
+        await pilot.press("enter")  # refused: moves focus to the confirmation instead
+        assert isinstance(app.screen, TenantScreen)
+        await click(pilot, "#tenant-confirm")
+        assert not app.screen.query_one("#next", Button).disabled
+        await click(pilot, "#next")
+        assert isinstance(app.screen, PermissionScreen)
+        assert app.state.tenant is not None and app.state.tenant.host == "acme.example.com"
+        assert app.state.tenant_confirmed
+
+
+async def test_tenant_errors_are_shown_as_typed(offline_services: Services) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.go_to_step(2)
+        await pilot.pause()
+        app.screen.query_one("#tenant-input", Input).insert_text_at_cursor("ftp://acm")
+        await pilot.press("e")
+        assert "✗" in text_of(pilot, "#tenant-status")
+        assert "https://" in text_of(pilot, "#tenant-status")
+        assert app.screen.query_one("#next", Button).disabled
+        app.screen.query_one(
+            "#tenant-input", Input
+        ).value = "https://acme.de.qlikcloud.com/hub/home"
+        await pilot.pause()
+        assert "Germany (Frankfurt) · Qlik Cloud" in text_of(pilot, "#tenant-status")
+        assert "https://acme.de.qlikcloud.com only" in text_of(pilot, "#tenant-origin")
+        app.screen.query_one("#tenant-input", Input).value = "https://[::1]:8443/"  # brackets
+        await pilot.pause()
+        assert "[::1]:8443" in text_of(pilot, "#tenant-status")
+        app.screen.query_one("#tenant-input", Input).value = "http://127.0.0.1:8080"
+        await pilot.pause()
+        assert "loopback" in text_of(pilot, "#tenant-status")
+        assert not app.screen.query_one("#next", Button).disabled
+
+
+async def test_missing_permission_explains_both_ways_and_the_admin_message(
+    offline_services: Services,
+) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.state.set_tenant(parse_tenant("acme.eu.qlikcloud.com"), "", confirmed=False)
+        app.go_to_step(3)
+        await pilot.pause()
+        assert not app.screen.query_one("#admin-help").display
+        await click(pilot, "#missing-permission")
+        assert app.screen.query_one("#admin-help").display
+        shown = screen_text(pilot) + "\n".join(
+            str(s.content) for s in app.screen.query("#admin-help Static")
+        )
+        for words in ("User Default", "Create new", "Assign roles", "Roles", "Developer"):
+            assert words in shown
+        message = app.screen.query_one("#admin-message").text  # type: ignore[attr-defined]
+        assert "acme.eu.qlikcloud.com" in message
+        assert "Manage API keys" in message
+        await click(pilot, "#copy-message")
+        assert app.clipboard == message
+        assert app.screen.query("#open-console")  # a Qlik Cloud host: the console is known
+
+
+async def test_demo_mode_generates_and_uses_a_sandbox_key(
+    tmp_path: Path, sandbox: SandboxTenant, offline_services: Services
+) -> None:
+    app = PinnedApp(offline_services, start="setup", sandbox=sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await click(pilot, "#start")
+        assert app.screen.query_one("#tenant-input", Input).value == sandbox.origin
+        await pilot.press("enter")
+        await click(pilot, "#have-permission")
+        await click(pilot, "#sandbox-key")
+        modal_text = app.screen.query_one("#sandbox-key-text").text  # type: ignore[attr-defined]
+        practice = app.state.practice_key
+        assert practice is not None and modal_text == practice.reveal()
+        await click(pilot, "#close")
+        assert isinstance(app.screen, GenerateScreen)
+        await pilot.press("ctrl+n")
+        await click(pilot, "#use-sandbox-key")
+        assert app.state.key == practice
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert "Key works" in text_of(pilot, ".outcome-heading")
