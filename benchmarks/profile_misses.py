@@ -252,6 +252,42 @@ def profile_b(world: World, scratch: Path) -> None:
     )
 
 
+_CONCURRENT_LOADS = """
+import sys, threading, time
+from concurrent.futures import ThreadPoolExecutor
+from qlik_tui.store.secrets import SecretStore, StoreError
+serial, rounds, names = sys.argv[1] == "serial", int(sys.argv[2]), sys.argv[3:]
+lock = threading.Lock()
+failures = []
+began = time.perf_counter()
+for _ in range(rounds):
+    store = SecretStore()
+    def load(name):
+        if serial:
+            with lock:
+                return store.load(name)
+        return store.load(name)
+    with ThreadPoolExecutor(len(names)) as pool:
+        for future in [pool.submit(load, n) for n in names]:
+            try:
+                future.result()
+            except StoreError as exc:
+                failures.append(f"{type(exc).__name__}: {exc.detail or exc.problem}")
+took = (time.perf_counter() - began) / rounds * 1000
+print(f"{len(failures)} of {rounds * len(names)} reads failed, {took:.0f} ms per round")
+for failure in sorted(set(failures)):
+    print("      " + failure[:200])
+"""
+
+
+def keyring_concurrency(world: World, rounds: int) -> None:
+    names = world.slow_profiles
+    print(f"(b) keyring: {rounds} rounds of {len(names)} SecretStore.load() at once (threads)")
+    for mode in ("concurrent", "serial"):
+        argv = [PYTHON, "-c", _CONCURRENT_LOADS, mode, str(rounds), *names]
+        print(f"    {mode}: " + _run(argv, world.env).stdout.rstrip())
+
+
 def _backlog() -> int:
     from qlik_tui.sandbox import _Server
 
@@ -387,6 +423,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 what_if_direct_backend(world, repeat * 2)
             if "b" in only:
                 profile_b(world, scratch)
+                keyring_concurrency(world, rounds=50)
             if "cd" in only:
                 profile_cd(world, repeat, scratch)
         if "a" in only:

@@ -1,6 +1,6 @@
 """Run every qlik-tui benchmark side by side against the sandbox and print a table of ratios.
 
-    python benchmarks/run.py [--runs 15] [--only a,b,c,d] [--markdown]
+    python benchmarks/run.py [--runs 15] [--only a,b,c,d] [--markdown] [--no-bytecode-cache]
 
 Each benchmark compares A (qlik-tui) with B (a baseline) in the same run: one warm-up pair,
 then ``--runs`` pairs, A and B interleaved (the order alternates every pair); the medians are

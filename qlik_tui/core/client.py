@@ -63,6 +63,7 @@ from qlik_tui.core.errors import (
     TransportError,
 )
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User, parse_error_envelope
+from qlik_tui.core.settings import ClientSettings as ClientSettings  # re-exported
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
@@ -73,21 +74,6 @@ T = TypeVar("T")
 USER_AGENT = f"qlik-tui/{qlik_tui.__version__} ({platform.system().lower() or 'unknown'})"
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-@dataclass(frozen=True)
-class ClientSettings:
-    connect_timeout: float = 5.0
-    read_timeout: float = 15.0
-    max_body_bytes: int = 1024 * 1024
-    max_retry_wait: float = 30.0  # longest single retry-after we honour
-    max_retries: int = 2  # 429 retries
-    max_redirects: int = 5
-    write_timeout: float = 15.0
-    pool_timeout: float = 5.0
-    default_retry_wait: float = 1.0  # a 429 without a usable retry-after waits this long
-    max_pages: int = 20  # list_api_keys stops following `next` after this many pages
-    max_error_body_bytes: int = 64 * 1024  # error bodies are only read for their envelope
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from qlik_tui.core.client import ClientSettings
+from qlik_tui.core.settings import ClientSettings
 from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import SecretStore
 

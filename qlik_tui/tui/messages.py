@@ -78,3 +78,69 @@ class WorkerCancelled(Message):
     def __init__(self, group: str) -> None:
         super().__init__()
         self.group = group
+
+
+# -- the dashboard (issue #5) --------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from qlik_tui.services.check import CheckResult
+
+
+class ProfilesLoaded(Message):
+    """The profiles file was read (in a thread: its lock can make the read wait)."""
+
+    def __init__(self, profiles: list[Profile]) -> None:
+        super().__init__()
+        self.profiles = profiles
+
+
+class ProfilesUnreadable(Message):
+    """The profiles file is broken or cannot be read: what ``ProfilesFileError`` said."""
+
+    def __init__(self, path: Path, problem: str, backup: Path | None, fix: str) -> None:
+        super().__init__()
+        self.path = path
+        self.problem = problem
+        self.backup = backup
+        self.fix = fix
+
+
+class RecheckStarted(Message):
+    """The re-check of one profile began (its request is about to go out)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class RecheckResult(Message):
+    """One profile was re-checked; ``result.profile`` is its metadata as saved afterwards."""
+
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__()
+        self.result = result
+
+
+class RecheckFinished(Message):
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+
+class ProfileForgotten(Message):
+    def __init__(self, name: str, key_removed: bool, metadata_removed: bool) -> None:
+        super().__init__()
+        self.name = name
+        self.key_removed = key_removed  # False: the keyring held no key for it
+        self.metadata_removed = metadata_removed
+
+
+class ForgetFailed(Message):
+    """The keyring or the profiles file refused; ``problem`` and ``fix`` are user-facing."""
+
+    def __init__(self, name: str, problem: str, fix: str, *, key_removed: bool = False) -> None:
+        super().__init__()
+        self.name = name
+        self.problem = problem
+        self.fix = fix
+        self.key_removed = key_removed  # the key is gone, only the metadata stayed

@@ -87,18 +87,26 @@ class SecretInput(Input):
     def action_cut(self) -> None:
         self.notify(COPY_REFUSED, title="Cut disabled", severity="warning")
 
-    def _on_paste(self, event: events.Paste) -> None:
+    async def on_event(self, event: events.Event) -> None:
+        # Textual logs every message it dispatches to a handler (TEXTUAL_LOG, devtools) with its
+        # repr, and a Paste's repr is the pasted text: take pastes here, before that dispatch.
+        if isinstance(event, events.Paste):
+            event.prevent_default()
+            event.stop()
+            self._paste(event.text)
+            return
+        await super().on_event(event)
+
+    def _paste(self, pasted: str) -> None:
         # Input keeps only the first line of a paste; a key copied from a wrapped display
         # spans several, and the key parser drops the line breaks anyway.
-        event.prevent_default()  # Textual would run Input._on_paste too (handlers follow the MRO)
-        if event.text:
-            text = "".join(event.text.splitlines())
+        if pasted:
+            text = "".join(pasted.splitlines())
             selection = self.selection
             if selection.is_empty:
                 self.insert_text_at_cursor(text)
             else:
                 self.replace(text, *selection)
-        event.stop()
 
     def __repr__(self) -> str:
         return f"SecretInput(id={self.id!r}, value={HIDDEN})"

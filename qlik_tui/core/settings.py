@@ -1,0 +1,20 @@
+"""Client settings, apart from the client: building ``Services`` must not import httpx."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_body_bytes: int = 1024 * 1024
+    max_retry_wait: float = 30.0  # longest single retry-after we honour
+    max_retries: int = 2  # 429 retries
+    max_redirects: int = 5
+    write_timeout: float = 15.0
+    pool_timeout: float = 5.0
+    default_retry_wait: float = 1.0  # a 429 without a usable retry-after waits this long
+    max_pages: int = 20  # list_api_keys stops following `next` after this many pages
+    max_error_body_bytes: int = 64 * 1024  # error bodies are only read for their envelope

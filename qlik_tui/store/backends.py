@@ -1,0 +1,332 @@
+"""Choosing the keyring backend, and explaining its failures. Imported only when a keyring
+call is about to run (keyring's imports cost a noticeable part of start-up).
+
+- Never falls back to plain text on its own: a backend keyring ranks "not recommended" (priority
+  below 1) or that is known to keep plain text is used only when the user selected it
+  (``PYTHON_KEYRING_BACKEND`` or keyring's ``keyringrc.cfg``); otherwise ``InsecureBackend``.
+- When keyring picks its chainer (several recommended backends), the chainer's first backend
+  (the one keyring itself writes to) is used directly, so save, read-back, load and delete all
+  talk to the same store.
+- Errors are built from exception types and redacted messages: never the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from configparser import Error as ConfigError
+from configparser import RawConfigParser
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+
+import keyring
+import keyring.errors as keyring_errors
+from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail, null
+
+from qlik_tui.store.errors import (
+    _START_DBUS_FIX,
+    InsecureBackend,
+    KeyringLocked,
+    NoBackend,
+    NoDBusSession,
+    PromptDismissed,
+    StoreError,
+)
+
+_SS_DISMISSED: tuple[type[BaseException], ...] = ()
+_SS_LOCKED: tuple[type[BaseException], ...] = ()
+_SS_UNAVAILABLE: tuple[type[BaseException], ...] = ()
+try:  # Linux only; elsewhere there is no Secret Service to explain
+    import secretstorage.exceptions as _secretstorage_errors
+except ImportError:  # pragma: no cover - depends on the platform
+    pass
+else:
+    _SS_DISMISSED = (_secretstorage_errors.PromptDismissedException,)
+    _SS_LOCKED = (_secretstorage_errors.LockedException,)
+    _SS_UNAVAILABLE = (_secretstorage_errors.SecretServiceNotAvailableException,)
+
+_DBUS_BACKEND_MODULES = frozenset(
+    {"keyring.backends.SecretService", "keyring.backends.libsecret", "keyring.backends.kwallet"}
+)
+_KINDS = {
+    "keyring.backends.SecretService.Keyring": "Secret Service, D-Bus",
+    "keyring.backends.libsecret.Keyring": "libsecret, Secret Service over D-Bus",
+    "keyring.backends.kwallet.DBusKeyring": "KWallet, D-Bus",
+    "keyring.backends.kwallet.DBusKeyringKWallet4": "KWallet 4, D-Bus",
+    "keyring.backends.macOS.Keyring": "macOS Keychain",
+    "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
+    "keyrings.alt.file.PlaintextKeyring": "plain-text file, not encrypted",
+    "keyrings.alt.file.EncryptedKeyring": "file encrypted with a password",
+}
+# Long runs of token characters in a backend's error message could be (part of) a key.
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=.]{24,}")
+_MAX_DETAIL_CHARS = 300
+
+
+@dataclass(frozen=True)
+class SelectedBackend:
+    backend: KeyringBackend
+    name: str
+    kind: str
+    insecure_notice: str | None
+
+
+def select_backend(given: KeyringBackend | None) -> SelectedBackend:
+    if given is not None:
+        backend = given
+    else:
+        try:
+            backend = _secret_service_shortcut() or keyring.get_keyring()
+        except Exception as exc:  # keyring could not load the backend the user configured
+            raise _unloadable_configuration(exc) from None
+    if isinstance(backend, chainer.ChainerBackend):
+        chained: list[KeyringBackend] = list(type(backend).backends)
+        if not chained:
+            raise _explain_missing_backend()
+        backend = chained[0]
+    if isinstance(backend, fail.Keyring):
+        raise _explain_missing_backend()
+    if isinstance(backend, null.Keyring):
+        raise NoBackend(
+            problem="Keyring is switched off (its null backend, which keeps nothing, is selected).",
+            fix="Remove keyring.backends.null.Keyring from PYTHON_KEYRING_BACKEND or from "
+            f"{_config_file()}, and start a Secret Service.",
+        )
+    name = _backend_name(backend)
+    try:
+        priority = float(type(backend).priority)  # raises when the backend is not viable here
+    except Exception as exc:
+        unusable: StoreError | None = explain_failure(exc, backend, "open the keyring")
+    else:
+        unusable = None
+    if type(unusable) is StoreError:
+        unusable = NoBackend(
+            problem=f"The keyring backend {name} cannot be used here: {unusable.detail}.",
+            detail=unusable.detail,
+        )
+    if unusable is not None:
+        raise unusable
+    plaintext = "plaintext" in type(backend).__qualname__.lower()
+    kind = _kind(backend, priority)
+    if priority >= 1 and not plaintext:
+        return SelectedBackend(backend, name, kind, insecure_notice=None)
+
+    reason = (
+        "it keeps keys as plain text"
+        if plaintext
+        else f"keyring ranks it not recommended, priority {priority:g}"
+    )
+    source = _explicit_source(backend)
+    if source is None:
+        raise InsecureBackend(
+            problem=f"Keyring picked {name}, which is not secure ({reason}); qlik-tui will not "
+            "store an API key there unless you choose it yourself.",
+            fix="Install and start gnome-keyring or KeePassXC's Secret Service; or, if you "
+            f"accept this backend, select it explicitly: PYTHON_KEYRING_BACKEND="
+            f"{_class_path(type(backend))}.",
+        )
+    notice = (
+        f"Not secure: keys are stored with {name} ({reason}), used only because {source} "
+        "selects it."
+    )
+    return SelectedBackend(backend, name, f"{kind}; not secure", insecure_notice=notice)
+
+
+def _unloadable_configuration(exc: Exception) -> StoreError:
+    from_env = os.environ.get("PYTHON_KEYRING_BACKEND", "").strip()
+    where = "PYTHON_KEYRING_BACKEND" if from_env else f"keyring's config file {_config_file()}"
+    return StoreError(
+        problem=f"Keyring cannot load the backend {where} names ({_redacted_detail(exc)}).",
+        fix="Name an installed backend's module.Class there, e.g. "
+        "keyring.backends.SecretService.Keyring, or remove the setting to let keyring choose.",
+        detail=_redacted_detail(exc),
+    )
+
+
+def _backend_name(backend: KeyringBackend | type[KeyringBackend]) -> str:
+    cls = backend if isinstance(backend, type) else type(backend)
+    name = getattr(cls, "name", None)
+    return name if isinstance(name, str) and name else cls.__name__
+
+
+def _class_path(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _kind(backend: KeyringBackend, priority: float) -> str:
+    known = _KINDS.get(_class_path(type(backend)))
+    if known is not None:
+        return known
+    module = type(backend).__module__
+    if priority < 1:
+        return f"from {module}, not recommended by keyring"
+    return f"from {module}"
+
+
+def _config_file() -> Path:
+    """keyring's own config file (``keyring.core`` reads it the same way)."""
+    from keyring.util import platform_
+
+    return Path(platform_.config_root()) / "keyringrc.cfg"
+
+
+def _secret_service_shortcut() -> KeyringBackend | None:
+    """The Secret Service backend, when it is what keyring would pick on this Linux machine.
+
+    ``keyring.get_keyring()`` imports every backend it knows; on Linux its macOS backend runs
+    ``find_library``, which starts ldconfig and gcc (about 50 ms of a ``check``). With nothing
+    configured and no KDE session (where KWallet outranks it), a viable Secret Service is
+    keyring's own first choice, so ask it directly.
+    """
+    if not sys.platform.startswith("linux") or "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", ""):
+        return None
+    if _configured_backend() is not None:
+        return None
+    from keyring.backends import SecretService
+
+    try:
+        viable = float(SecretService.Keyring.priority) >= 1  # raises when not available
+    except Exception:
+        return None  # let keyring choose, and explain what it finds
+    return SecretService.Keyring() if viable else None  # type: ignore[no-untyped-call]
+
+
+def _configured_backend() -> tuple[str, str] | None:
+    """(where, dotted class name) of the backend the user selected, if any."""
+    from_env = os.environ.get("PYTHON_KEYRING_BACKEND", "").strip()
+    if from_env:
+        return "PYTHON_KEYRING_BACKEND", from_env
+    config_file = _config_file()
+    parser = RawConfigParser()
+    try:
+        parser.read(config_file, encoding="utf-8")
+        from_config = parser.get("backend", "default-keyring", fallback="").strip()
+    except (ConfigError, OSError, UnicodeDecodeError):
+        return None
+    return (f"keyring's config file {config_file}", from_config) if from_config else None
+
+
+def _explicit_source(backend: KeyringBackend) -> str | None:
+    """Where the user selected this backend's class, if they did."""
+    configured = _configured_backend()
+    if configured is not None and _names_class(configured[1], type(backend)):
+        return configured[0]
+    return None
+
+
+def _names_class(dotted: str, cls: type) -> bool:
+    if dotted == _class_path(cls):
+        return True
+    module_name, _, class_name = dotted.rpartition(".")
+    try:  # a re-export, e.g. a package exposing its backend class under a shorter path
+        return getattr(import_module(module_name), class_name, None) is cls
+    except Exception:
+        return False
+
+
+def _explain_missing_backend() -> StoreError:
+    """keyring found no backend: on Linux, say whether D-Bus or the Secret Service is missing."""
+    if sys.platform == "win32" or sys.platform == "darwin":
+        return NoBackend()
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return _no_dbus_session(unset=True)
+    try:
+        from keyring.backends import SecretService
+
+        SecretService.Keyring.priority  # noqa: B018 - the probe; raises saying what is missing
+    except Exception as exc:
+        explained = explain_failure(exc, SecretService.Keyring, "reach the Secret Service")
+        if isinstance(explained, NoDBusSession):
+            return explained
+    return NoBackend()
+
+
+def _no_dbus_session(unset: bool, detail: str | None = None) -> NoDBusSession:
+    if unset:
+        return NoDBusSession(
+            problem="There is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set), so "
+            "the Secret Service that keeps keys cannot be reached.",
+            detail=detail,
+        )
+    return NoDBusSession(
+        problem="The D-Bus session bus named by DBUS_SESSION_BUS_ADDRESS cannot be reached, so "
+        "the Secret Service that keeps keys cannot be reached either.",
+        fix="The session it belonged to has probably ended. " + _START_DBUS_FIX,
+        detail=detail,
+    )
+
+
+# -- explaining failures -------------------------------------------------------------------------
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _redacted_detail(exc: BaseException) -> str:
+    message = _TOKEN_RUN.sub("[redacted]", str(exc))
+    if len(message) > _MAX_DETAIL_CHARS:
+        message = message[:_MAX_DETAIL_CHARS] + "…"
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def explain_failure(
+    exc: BaseException, backend: KeyringBackend | type[KeyringBackend] | None, what: str
+) -> StoreError:
+    """The ``StoreError`` that explains ``exc`` (raised by ``backend`` while trying ``what``).
+    The result carries no cause, context or traceback of ``exc``: those may hold the key."""
+    if isinstance(exc, StoreError):  # raised on purpose in the worker: strip what it carries
+        exc.__cause__ = exc.__context__ = None
+        exc.__suppress_context__ = False
+        return exc.with_traceback(None)
+    chain = _causes(exc)
+    detail = "; ".join(_redacted_detail(link) for link in chain)
+
+    def has(*types: type[BaseException]) -> bool:
+        return bool(types) and any(isinstance(link, types) for link in chain)
+
+    if has(*_SS_DISMISSED):
+        return PromptDismissed(detail=detail)
+    if has(keyring_errors.KeyringLocked, *_SS_LOCKED):
+        return KeyringLocked(detail=detail)
+    if has(*_SS_UNAVAILABLE) or _is_dbus_backend(backend):
+        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") or (
+            has(*_SS_UNAVAILABLE) and has(KeyError)
+        ):
+            return _no_dbus_session(unset=True, detail=detail)
+        if (has(*_SS_UNAVAILABLE) and has(OSError, ValueError)) or has(
+            ConnectionError, FileNotFoundError, PermissionError
+        ):
+            return _no_dbus_session(unset=False, detail=detail)
+        if has(*_SS_UNAVAILABLE):
+            return NoBackend(
+                problem="No Secret Service is running on the D-Bus session bus, so there is no "
+                "keyring to keep the key in.",
+                detail=detail,
+            )
+    if has(keyring_errors.NoKeyringError):
+        return NoBackend(detail=detail)
+    if has(keyring_errors.InitError):
+        return PromptDismissed(detail=detail)
+    name = _backend_name(backend) if backend is not None else None
+    where = f"The keyring ({name})" if name else "The keyring"
+    return StoreError(
+        problem=f"{where} failed to {what}: {_redacted_detail(exc)}.",
+        fix="Check that your keyring works (e.g. `keyring --list-backends`), then try again.",
+        detail=detail,
+    )
+
+
+def _is_dbus_backend(backend: KeyringBackend | type[KeyringBackend] | None) -> bool:
+    if backend is None:
+        return False
+    cls = backend if isinstance(backend, type) else type(backend)
+    return cls.__module__ in _DBUS_BACKEND_MODULES

@@ -1,0 +1,549 @@
+"""The dashboard: every stored key, its last check and expiry; re-check, inspect, forget, add.
+
+Three kinds of worker, each only posting messages: reading the profiles file (a thread: its lock
+can make a read wait), re-checking (ONE async worker running ``check_profiles`` whose callbacks
+post a message per profile started and finished) and forgetting (a thread: keyring calls block).
+Their failures and cancellations arrive as ``WorkerCrashed`` / ``WorkerCancelled``, handled here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from dataclasses import replace
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
+
+from qlik_tui.core.outcomes import Verdict
+from qlik_tui.tui.messages import (
+    ForgetFailed,
+    ProfileForgotten,
+    ProfilesLoaded,
+    ProfilesUnreadable,
+    RecheckFinished,
+    RecheckResult,
+    RecheckStarted,
+    WorkerCancelled,
+    WorkerCrashed,
+)
+from qlik_tui.tui.widgets.outcome_panel import Fields
+from qlik_tui.tui.widgets.profile_table import (
+    CANCELLED,
+    CHECK_FAILED,
+    CHECKING,
+    FORGETTING,
+    QUEUED,
+    ProfileRow,
+    ProfileTable,
+    ago,
+)
+
+if TYPE_CHECKING:
+    from qlik_tui.services.context import Services
+    from qlik_tui.store.profiles import Profile
+    from qlik_tui.tui.app import QlikTuiApp
+
+TITLE = "Stored keys"
+LOAD_GROUP = "dashboard-load"
+RECHECK_GROUP = "dashboard-recheck"
+FORGET_GROUP = "dashboard-forget"
+CLOCK_TICK_S = 30.0  # "5 min ago" moves on by itself
+
+# What the screen shows.
+LOADING, TABLE, EMPTY, BROKEN = "loading", "table", "empty", "broken"
+
+EMPTY_TEXT = (
+    "No API keys are stored yet. The setup walks you through it: check that you may generate "
+    "keys, generate one in Qlik Cloud, paste it once, prove it works, and keep it in the OS "
+    "keyring."
+)
+UNREADABLE_HEADING = "✗ The profiles file cannot be read"
+UNREADABLE_AFTER = (
+    "Your keys themselves are in the OS keyring, not in this file. After fixing or removing "
+    "the file, choose Reload."
+)
+
+
+def forget_question(name: str, backend: str | None) -> str:
+    where = backend or "the OS keyring"
+    return f"Forget profile {name}? This removes its key from {where} and its metadata."
+
+
+FORGET_DETAIL = (
+    "The key itself keeps working in Qlik Cloud until it expires or is deleted there "
+    "(Profile settings > API keys)."
+)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "recheck_selected", "Re-check"),
+        Binding("a", "recheck_all", "Re-check all"),
+        Binding("d,delete", "forget", "Forget"),
+        Binding("n", "new_setup", "New key"),
+        Binding("escape,c", "cancel_recheck", "Cancel re-check"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mode = LOADING
+        self.rows: dict[str, ProfileRow] = {}
+        self._pending: set[str] = set()  # names whose re-check has not finished
+        self._recheck_total = 0
+        self._forgetting: str | None = None
+
+    @property
+    def qapp(self) -> QlikTuiApp:
+        return cast("QlikTuiApp", self.app)
+
+    @property
+    def services(self) -> Services:
+        return self.qapp.services
+
+    @property
+    def rechecking(self) -> bool:
+        return bool(self._pending)
+
+    @property
+    def busy(self) -> bool:
+        return self.rechecking or self._forgetting is not None
+
+    @property
+    def table(self) -> ProfileTable:
+        return self.query_one("#profiles-table", ProfileTable)
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="dashboard-header"):
+            yield Static(TITLE, id="dashboard-title")
+            if self.qapp.is_demo:
+                yield Static("DEMO · sandbox tenant", id="demo-badge")
+        yield Static("Reading the stored profiles…", id="dashboard-summary")
+        with Vertical(id="profiles-box"):
+            yield ProfileTable(
+                now=self.qapp.now, warn_below=self.services.expiry_warning, id="profiles-table"
+            )
+        with Vertical(id="dashboard-empty"):
+            yield Static(EMPTY_TEXT, classes="paragraph")
+            with Horizontal(classes="actions"):
+                yield Button("Set up a key", id="setup", variant="primary")
+        yield Vertical(id="dashboard-broken")
+        yield Static(id="dashboard-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._set_status("")
+        self._set_mode(LOADING)
+        self.set_interval(CLOCK_TICK_S, self._clock_tick)
+        self.load()
+
+    def _set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.query_one("#profiles-box").display = mode == TABLE
+        self.query_one("#dashboard-empty").display = mode == EMPTY
+        self.query_one("#dashboard-broken").display = mode == BROKEN
+        if mode == TABLE:
+            self.table.focus()
+        elif mode == EMPTY:
+            self.query_one("#setup", Button).focus()
+        self._update_summary()
+        self.refresh_bindings()
+
+    def _set_status(self, text: str, *, error: bool = False) -> None:
+        status = self.query_one("#dashboard-status", Static)
+        status.update(Content(text))
+        status.set_class(error, "-error")
+        status.display = bool(text)
+
+    def _update_summary(self) -> None:
+        summary = self.query_one("#dashboard-summary", Static)
+        if self.mode != TABLE:
+            summary.update("Reading the stored profiles…" if self.mode == LOADING else "")
+            summary.display = self.mode == LOADING
+            return
+        summary.display = True
+        summary.update(Content(self.summary_text()))
+
+    def summary_text(self) -> str:
+        """ "3 keys · 2 valid · 1 rejected · checked 5 min ago" (zero counts left out)."""
+        rows = list(self.rows.values())
+        counts = {verdict: 0 for verdict in Verdict}
+        unchecked = 0
+        for row in rows:
+            if row.outcome is None:
+                unchecked += 1
+            else:
+                counts[row.outcome.verdict] += 1
+        parts = [_plural(len(rows), "key")]
+        parts += [
+            f"{counts[verdict]} {verdict.value}" for verdict in Verdict if counts[verdict] > 0
+        ]
+        if unchecked:
+            parts.append(f"{unchecked} not checked")
+        now = self.qapp.now()
+        checked = sorted(r.profile.last_checked_at for r in rows if r.profile.last_checked_at)
+        if checked:
+            newest, oldest = ago(checked[-1], now), ago(checked[0], now)
+            if newest == oldest:
+                parts.append(f"checked {newest}")
+            else:  # "checked 5 min-2 d ago", with an en dash
+                parts.append(f"checked {newest.removesuffix(' ago')}\u2013{oldest}")
+        return " · ".join(parts)
+
+    def _clock_tick(self) -> None:
+        if self.mode == TABLE:
+            self.table.refresh_cells()
+            self._update_summary()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self.run_worker(
+            partial(_load_profiles, self, self.services),
+            thread=True,
+            description="Reading the stored profiles",
+            group=LOAD_GROUP,
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def on_profiles_loaded(self, message: ProfilesLoaded) -> None:
+        self.rows = {profile.name: ProfileRow.from_profile(profile) for profile in message.profiles}
+        self.table.show_rows(self.rows.values())
+        self._set_mode(TABLE if self.rows else EMPTY)
+
+    async def on_profiles_unreadable(self, message: ProfilesUnreadable) -> None:
+        backup = str(message.backup) if message.backup else "none could be made"
+        await self._show_broken(
+            [
+                ("File", str(message.path)),
+                ("Problem", message.problem),
+                ("Backup copy", backup),
+                ("What to do", message.fix),
+            ]
+        )
+
+    async def _show_broken(self, fields: list[tuple[str, str | None]]) -> None:
+        self.rows = {}
+        self.table.show_rows([])
+        box = self.query_one("#dashboard-broken", Vertical)
+        await box.remove_children()
+        await box.mount_all(
+            [
+                Static(UNREADABLE_HEADING, classes="outcome-heading -error"),
+                Fields(fields),
+                Static(UNREADABLE_AFTER, classes="paragraph"),
+                Horizontal(
+                    Button("Reload", id="reload", variant="primary"),
+                    Button("Set up a key", id="setup-anyway"),
+                    classes="actions",
+                ),
+            ]
+        )
+        self._set_mode(BROKEN)
+        self.query_one("#reload", Button).focus()
+
+    @on(Button.Pressed, "#reload")
+    def _reload(self) -> None:
+        self._set_status("")
+        self._set_mode(LOADING)
+        self.load()
+
+    # -- re-checking -------------------------------------------------------------------------
+
+    def action_recheck_selected(self) -> None:
+        name = self.table.selected_name
+        if name is not None:
+            self.recheck([name])
+
+    def action_recheck_all(self) -> None:
+        self.recheck(list(self.rows))
+
+    def recheck(self, names: list[str]) -> None:
+        if self.busy or self.mode != TABLE or not names:
+            return
+        profiles = [self.rows[name].profile for name in names]
+        for name in names:
+            self._put_row(replace(self.rows[name], activity=QUEUED, note=None))
+        self._pending = set(names)
+        self._recheck_total = len(names)
+        self._show_recheck_progress()
+        self.run_worker(
+            self._recheck(self.services, profiles),
+            description=f"Re-checking {_plural(len(profiles), 'stored key')}",
+            group=RECHECK_GROUP,
+            exclusive=True,
+            exit_on_error=False,
+        )
+        self.refresh_bindings()
+
+    async def _recheck(self, services: Services, profiles: list[Profile]) -> None:
+        # httpx is heavy: import it off the event loop so the table stays responsive.
+        check = await asyncio.to_thread(importlib.import_module, "qlik_tui.services.check")
+        results = await check.check_profiles(
+            services,
+            profiles,
+            on_start=lambda profile: self.post_message(RecheckStarted(profile.name)),
+            on_result=lambda result: self.post_message(RecheckResult(result)),
+        )
+        self.post_message(RecheckFinished(len(results)))
+
+    def on_recheck_started(self, message: RecheckStarted) -> None:
+        row = self.rows.get(message.name)
+        if row is not None and message.name in self._pending:
+            self._put_row(replace(row, activity=CHECKING))
+
+    def on_recheck_result(self, message: RecheckResult) -> None:
+        result = message.result
+        name = result.profile.name
+        if name not in self._pending:
+            return
+        self._pending.discard(name)
+        self._put_row(ProfileRow(result.profile, result.outcome))
+        if self.rechecking:
+            self._show_recheck_progress()
+        else:
+            self._recheck_over()
+
+    def on_recheck_finished(self, message: RecheckFinished) -> None:
+        if self.rechecking:  # every result arrived before this: normally nothing is left
+            self._recheck_over()
+
+    def _show_recheck_progress(self) -> None:
+        done = self._recheck_total - len(self._pending)
+        self._set_status(
+            f"Re-checking {_plural(self._recheck_total, 'key')}: {done} done · Esc or c cancels"
+        )
+
+    def _recheck_over(self, note: str | None = None) -> None:
+        """The re-check ended: rows that did not finish get back their state, with ``note``."""
+        unfinished = [name for name in self.rows if name in self._pending]
+        for name in unfinished:
+            self._put_row(replace(self.rows[name], activity=None, note=note or CANCELLED))
+        finished = self._recheck_total - len(unfinished)
+        self._pending = set()
+        if note == CHECK_FAILED:
+            pass  # the crash handler says what happened
+        elif unfinished:
+            self._set_status(
+                f"Re-check cancelled: {finished} of {_plural(self._recheck_total, 'key')} "
+                "finished; the others keep their previous state."
+            )
+        else:
+            self._set_status("")
+        self._update_summary()
+        self.refresh_bindings()
+
+    def action_cancel_recheck(self) -> None:
+        if self.rechecking:
+            self._set_status("Cancelling the re-check…")
+            self.workers.cancel_group(self, RECHECK_GROUP)
+
+    # -- details -----------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#profiles-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        name = event.row_key.value
+        if isinstance(name, str) and name in self.rows:
+            self.show_details(name)
+
+    def show_details(self, name: str) -> None:
+        from qlik_tui.tui.screens.profile_details import (
+            FORGET,
+            RECHECK,
+            ProfileDetailsModal,
+        )
+
+        def chosen(choice: str | None) -> None:
+            if choice == RECHECK:
+                self.recheck([name])
+            elif choice == FORGET:
+                self.action_forget(name)
+
+        modal = ProfileDetailsModal(
+            self.rows[name], now=self.qapp.now(), warn_below=self.services.expiry_warning
+        )
+        self.app.push_screen(modal, chosen)
+
+    # -- forgetting --------------------------------------------------------------------------
+
+    def action_forget(self, name: str | None = None) -> None:
+        name = name or self.table.selected_name
+        if name is None or name not in self.rows or self.busy:
+            return
+        from qlik_tui.tui.screens.modals import ConfirmModal
+
+        profile = self.rows[name].profile
+
+        def decided(forget: bool | None) -> None:
+            if forget:
+                self._forget(name)
+
+        self.app.push_screen(
+            ConfirmModal(
+                forget_question(name, profile.backend),
+                confirm_label="Forget",
+                cancel_label="Keep",
+                danger=True,
+                detail=FORGET_DETAIL,
+            ),
+            decided,
+        )
+
+    def _forget(self, name: str) -> None:
+        if name not in self.rows or self.busy:
+            return
+        self._forgetting = name
+        self._put_row(replace(self.rows[name], activity=FORGETTING, note=None))
+        self._set_status(f"Forgetting profile {name}…")
+        self.run_worker(
+            partial(_forget_profile, self, self.services, name),
+            thread=True,
+            description=f"Forgetting profile {name!r}",
+            group=FORGET_GROUP,
+            exclusive=True,
+            exit_on_error=False,
+        )
+        self.refresh_bindings()
+
+    def on_profile_forgotten(self, message: ProfileForgotten) -> None:
+        name = message.name
+        row = self.rows.pop(name, None)
+        self._forgetting = None
+        self.table.drop_row(name)
+        where = (row.profile.backend if row else None) or "the OS keyring"
+        key = f"its key was removed from {where}" if message.key_removed else f"{where} held no key"
+        self._set_status("")
+        self.notify(f"Forgot profile {name}: {key}, and its metadata.", title="Forgotten")
+        self._set_mode(TABLE if self.rows else EMPTY)
+
+    def on_forget_failed(self, message: ForgetFailed) -> None:
+        self._forgetting = None
+        row = self.rows.get(message.name)
+        if row is not None:
+            self._put_row(replace(row, activity=None))
+        kept = "the key is gone, its metadata stayed" if message.key_removed else "nothing changed"
+        self._set_status(
+            f"✗ Could not forget {message.name} ({kept}): {message.problem} {message.fix}".strip(),
+            error=True,
+        )
+        self.notify(message.problem, title="Forgetting failed", severity="error", markup=False)
+        self.refresh_bindings()
+
+    # -- the rest ----------------------------------------------------------------------------
+
+    def action_new_setup(self) -> None:
+        self.qapp.start_setup()
+
+    @on(Button.Pressed, "#setup, #setup-anyway")
+    def _setup(self) -> None:
+        self.action_new_setup()
+
+    def action_back(self) -> None:
+        if self._can_go_back():
+            self.app.pop_screen()
+
+    def _can_go_back(self) -> bool:
+        from qlik_tui.tui.screens.base import WizardStep
+
+        stack = self.app.screen_stack
+        return len(stack) > 1 and stack[-1] is self and isinstance(stack[-2], WizardStep)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_recheck":
+            return self.rechecking
+        if action == "back":
+            return not self.rechecking and self._can_go_back()
+        if action in ("recheck_selected", "recheck_all", "forget"):
+            if self.mode != TABLE:
+                return False
+            return None if self.busy else True  # shown, but greyed out while busy
+        return True
+
+    def _put_row(self, row: ProfileRow) -> None:
+        self.rows[row.name] = row
+        self.table.put_row(row)
+        self._update_summary()
+
+    # -- workers: the one place their failures are handled -----------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            error = worker.error
+            error_type = type(error).__name__ if error is not None else "error"
+            self.post_message(WorkerCrashed(worker.group, worker.description, error_type))
+        elif event.state == WorkerState.CANCELLED:
+            self.post_message(WorkerCancelled(worker.group))
+
+    def on_worker_cancelled(self, message: WorkerCancelled) -> None:
+        if message.group == RECHECK_GROUP and self.rechecking:
+            self._recheck_over(CANCELLED)
+
+    async def on_worker_crashed(self, message: WorkerCrashed) -> None:
+        problem = f"{message.description} failed with an unexpected {message.error_type}."
+        if message.group == RECHECK_GROUP and self.rechecking:
+            self._recheck_over(CHECK_FAILED)
+            self._set_status(
+                f"✗ {problem} The keys not yet checked keep their previous state; retry with "
+                "a or r.",
+                error=True,
+            )
+        elif message.group == FORGET_GROUP and self._forgetting is not None:
+            self.on_forget_failed(
+                ForgetFailed(self._forgetting, problem, "Retry; if it happens again, report it.")
+            )
+        elif message.group == LOAD_GROUP:
+            await self._show_broken(
+                [
+                    ("File", str(self.services.profiles.path)),
+                    ("Problem", problem),
+                    ("What to do", "Check that the file and its folder are yours and readable."),
+                ]
+            )
+
+
+# -- worker bodies (they post messages and do nothing else with the screen) ---------------------
+
+
+def _load_profiles(screen: DashboardScreen, services: Services) -> None:
+    from qlik_tui.store.profiles import ProfilesFileError
+
+    try:
+        profiles = services.profiles.all()
+    except ProfilesFileError as exc:
+        screen.post_message(ProfilesUnreadable(exc.path, exc.problem, exc.backup, exc.fix))
+        return
+    screen.post_message(ProfilesLoaded(profiles))
+
+
+def _forget_profile(screen: DashboardScreen, services: Services, name: str) -> None:
+    from qlik_tui.services.login import forget_profile
+    from qlik_tui.store.profiles import ProfilesFileError
+    from qlik_tui.store.secrets import StoreError
+
+    try:
+        key_removed, metadata_removed = forget_profile(services, name)
+    except StoreError as exc:  # the keyring refused: the key and the metadata are both kept
+        screen.post_message(ForgetFailed(name, exc.problem, exc.fix))
+        return
+    except ProfilesFileError as exc:  # the key is gone; the metadata could not be removed
+        problem = f"{exc.path} {exc.problem}"
+        screen.post_message(ForgetFailed(name, problem, exc.fix, key_removed=True))
+        return
+    screen.post_message(ProfileForgotten(name, key_removed, metadata_removed))

@@ -1,0 +1,366 @@
+"""The dashboard's table of stored profiles: one row per profile, its columns fitted to the width.
+
+Cells are rich ``Text``, never markup (names and hosts come from a file and from tenants). Marks
+and words carry the meaning; colour only repeats it, taken from the theme so light themes and
+NO_COLOR stay readable. At 80 columns the first five columns fit (the longest ones shortened
+with "…"); user and key id follow to the right, reachable by scrolling, and in the details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.color import Color, ColorParseError
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+
+from qlik_tui.core.expiry import (
+    EXPIRED,
+    SOON,
+    UNKNOWN,
+    ExpiryView,
+    describe_expiry,
+    parse_iso_datetime,
+)
+from qlik_tui.core.outcomes import OUTCOMES, Outcome, OutcomeKind, Verdict, make_outcome
+from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.store.profiles import Profile
+
+# What a worker is doing with a row right now.
+QUEUED, CHECKING, FORGETTING = "queued", "checking", "forgetting"
+# Why the last re-check of a row did not finish (the row keeps its previous state).
+CANCELLED, CHECK_FAILED = "cancelled", "check failed"
+
+NOT_CHECKED = "not checked"
+NEVER = "never"
+CANCELLED_MARK = OUTCOMES[OutcomeKind.CANCELLED].mark
+SOON_MARK = "⚠"
+KEY_ID_CHARS = 8
+
+_MINUTE = timedelta(minutes=1)
+_HOUR = timedelta(hours=1)
+_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    """A profile as the dashboard shows it."""
+
+    profile: Profile
+    outcome: Outcome | None = None  # the last check's outcome (None: never checked)
+    activity: str | None = None  # QUEUED | CHECKING | FORGETTING while a worker is at it
+    note: str | None = None  # CANCELLED | CHECK_FAILED: the last re-check did not finish
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @classmethod
+    def from_profile(cls, profile: Profile) -> ProfileRow:
+        return cls(profile, stored_outcome(profile))
+
+
+def profile_tenant(profile: Profile) -> Tenant | None:
+    try:
+        return parse_tenant(profile.origin)
+    except TenantError:
+        return None
+
+
+def stored_outcome(profile: Profile) -> Outcome | None:
+    """The outcome the profile file remembers, rebuilt from its kind with what the profile knows
+    (host, key id, backend) so the table's cause and next step read as they did."""
+    if not profile.last_outcome:
+        return None
+    try:
+        kind = OutcomeKind(profile.last_outcome)
+    except ValueError:  # written by a newer qlik-tui
+        return None
+    return make_outcome(
+        kind,
+        tenant=profile_tenant(profile),
+        key_id=profile.key_id or "",
+        key_tenant=profile.key_tenant_id or "",
+        backend=profile.backend or "",
+    )
+
+
+# -- words for cells ---------------------------------------------------------------------------
+
+
+def ago(iso: str | None, now: datetime) -> str:
+    """ "5 min ago", "3 h ago", "2 d ago", "just now" or "never" (rounded down)."""
+    moment = parse_iso_datetime(iso)
+    if moment is None:
+        return NEVER
+    age = now - moment
+    if age < _MINUTE:
+        return "just now"  # a clock a little behind the file's is "just now" too
+    if age < _HOUR:
+        return f"{age // _MINUTE} min ago"
+    if age < _DAY:
+        return f"{age // _HOUR} h ago"
+    return f"{age // _DAY} d ago"
+
+
+def short_key_id(key_id: str | None) -> str:
+    if not key_id:
+        return "—"
+    return key_id if len(key_id) <= KEY_ID_CHARS + 1 else key_id[:KEY_ID_CHARS] + "…"
+
+
+def host_of(profile: Profile) -> str:
+    tenant = profile_tenant(profile)
+    return tenant.display_host if tenant is not None else profile.origin
+
+
+def user_of(profile: Profile) -> str:
+    return profile.user_email or profile.user_name or profile.user_id or "—"
+
+
+def outcome_text(row: ProfileRow) -> str:
+    if row.outcome is not None:
+        return f"{row.outcome.mark} {row.outcome.title}"
+    if row.profile.last_outcome:
+        return f"? {row.profile.last_outcome}"  # a kind this version does not know
+    return NOT_CHECKED
+
+
+def state_text(row: ProfileRow) -> str:
+    if row.activity == CHECKING:
+        return "checking…"
+    if row.activity == QUEUED:
+        return "queued…"
+    if row.activity == FORGETTING:
+        return "forgetting…"
+    if row.note:  # the note first: a long title may be cut, the note must not be
+        return f"{CANCELLED_MARK} {row.note} · {outcome_text(row)}"
+    return outcome_text(row)
+
+
+def expiry_view(profile: Profile, now: datetime, warn_below: timedelta) -> ExpiryView:
+    return describe_expiry(parse_iso_datetime(profile.expiry), now=now, warn_below=warn_below)
+
+
+# -- columns -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    key: str
+    label: str
+    minimum: int  # it is shortened no further (the ones that do not fit scroll instead)
+    maximum: int
+
+
+COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("name", "Name", 8, 24),
+    ColumnSpec("tenant", "Tenant", 12, 32),
+    ColumnSpec("state", "State", 16, 40),
+    ColumnSpec("expiry", "Expiry", 12, 24),
+    ColumnSpec("checked", "Checked", 8, 12),
+    ColumnSpec("user", "User", 8, 32),
+    ColumnSpec("key_id", "Key id", 6, KEY_ID_CHARS + 1),
+)
+COLUMN_KEYS = tuple(column.key for column in COLUMNS)
+# The columns shortened to fit the width, most expendable first; user and key id are not
+# shortened but scroll out of view (they are in the details).
+SHRINK_ORDER = ("tenant", "name", "state", "expiry", "checked")
+CELL_PADDING = 1
+
+
+def column_widths(wanted: Mapping[str, int], available: int) -> dict[str, int]:
+    """Each column as wide as its widest cell (within its maximum); when the shrinkable ones do
+    not fit ``available`` cells, shorten them in ``SHRINK_ORDER`` down to their minimum."""
+    widths = {
+        column.key: max(len(column.label), min(column.maximum, wanted.get(column.key, 0)))
+        for column in COLUMNS
+    }
+    shown = sum(widths[key] + 2 * CELL_PADDING for key in SHRINK_ORDER)
+    excess = shown - available
+    for key in SHRINK_ORDER:
+        if excess <= 0:
+            break
+        spec = next(column for column in COLUMNS if column.key == key)
+        cut = min(excess, max(0, widths[key] - max(spec.minimum, len(spec.label))))
+        widths[key] -= cut
+        excess -= cut
+    return widths
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+
+class ProfileTable(DataTable[Text]):
+    """Rows keyed by profile name. Enter (or a click on the highlighted row) selects a row."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Details"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], datetime],
+        warn_below: timedelta,
+        id: str | None = None,
+    ) -> None:
+        # The name stays in view when the table is scrolled sideways to user and key id.
+        super().__init__(id=id, cursor_type="row", cell_padding=CELL_PADDING, fixed_columns=1)
+        self._now = now
+        self._warn_below = warn_below
+        self._profile_rows: dict[str, ProfileRow] = {}
+        self._widths: dict[str, int] = {}
+        self._styles: dict[str, Style] = {}
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Any) -> None:
+        self._styles = {}
+        self.refresh_cells()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.refresh_cells()
+
+    # -- the rows ----------------------------------------------------------------------------
+
+    @property
+    def profile_rows(self) -> Mapping[str, ProfileRow]:
+        return dict(self._profile_rows)
+
+    @property
+    def selected_name(self) -> str | None:
+        if not self._profile_rows or self.row_count == 0:
+            return None
+        row = min(max(self.cursor_row, 0), self.row_count - 1)
+        key = self.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
+        return key if isinstance(key, str) else None
+
+    def show_rows(self, rows: Iterable[ProfileRow]) -> None:
+        """Show exactly ``rows`` (in their order), keeping the cursor on the same profile."""
+        self._profile_rows = {row.name: row for row in rows}
+        self._rebuild()
+
+    def put_row(self, row: ProfileRow) -> None:
+        """Replace the row of ``row.name`` (or add it at the end)."""
+        if row.name not in self._profile_rows:
+            self._profile_rows[row.name] = row
+            self._rebuild()
+            return
+        self._profile_rows[row.name] = row
+        self.refresh_cells()
+
+    def drop_row(self, name: str) -> None:
+        if self._profile_rows.pop(name, None) is not None:
+            self._rebuild()
+
+    def cell_texts(self, name: str) -> dict[str, str]:
+        """The words of a row's cells by column key (for tests and screen readers of code)."""
+        return {key: cell.plain for key, cell in zip(COLUMN_KEYS, self._cells(name), strict=True)}
+
+    def expiry_state(self, name: str) -> str:
+        profile = self._profile_rows[name].profile
+        return expiry_view(profile, self._now(), self._warn_below).state
+
+    # -- rendering ---------------------------------------------------------------------------
+
+    def refresh_cells(self) -> None:
+        """Re-render every cell (the clock moved, the theme changed, a row changed)."""
+        if self._fitted_widths() != self._widths or self.row_count != len(self._profile_rows):
+            self._rebuild()
+            return
+        for name in self._profile_rows:
+            for key, cell in zip(COLUMN_KEYS, self._cells(name), strict=True):
+                self.update_cell(name, key, cell)
+
+    def _rebuild(self) -> None:
+        selected = self.selected_name
+        self._widths = self._fitted_widths()
+        self.clear(columns=True)
+        for column in COLUMNS:
+            self.add_column(column.label, width=self._widths[column.key], key=column.key)
+        for name in self._profile_rows:
+            self.add_row(*self._cells(name), key=name)
+        names = list(self._profile_rows)
+        if selected in names:
+            self.move_cursor(row=names.index(selected), animate=False)
+
+    def _fitted_widths(self) -> dict[str, int]:
+        wanted: dict[str, int] = {}
+        for name in self._profile_rows:
+            for key, cell in zip(COLUMN_KEYS, self._cells(name), strict=True):
+                wanted[key] = max(wanted.get(key, 0), cell.cell_len)
+        scrollbar = self.styles.scrollbar_size_vertical
+        return column_widths(wanted, max(0, self.size.width - scrollbar))
+
+    def _cells(self, name: str) -> list[Text]:
+        row = self._profile_rows[name]
+        profile = row.profile
+        expiry = expiry_view(profile, self._now(), self._warn_below)
+        expiry_words = f"{SOON_MARK} {expiry.text}" if expiry.state == SOON else expiry.text
+        checked = ago(profile.last_checked_at, self._now())
+        return [
+            _cell(profile.name),
+            _cell(host_of(profile)),
+            _cell(state_text(row), self._state_style(row)),
+            _cell(expiry_words, self._expiry_style(expiry.state)),
+            _cell(checked, self._style("muted") if checked == NEVER else Style()),
+            _cell(user_of(profile)),
+            _cell(short_key_id(profile.key_id)),
+        ]
+
+    def _state_style(self, row: ProfileRow) -> Style:
+        if row.activity is not None:
+            return self._style("accent")
+        if row.note:
+            return self._style("warning")
+        if row.outcome is None:
+            return self._style("muted")
+        verdict = row.outcome.verdict
+        if verdict is Verdict.VALID:
+            return self._style("success")
+        if verdict is Verdict.REJECTED:
+            return self._style("error")
+        return self._style("warning")
+
+    def _expiry_style(self, state: str) -> Style:
+        if state == SOON:
+            return self._style("warning")
+        if state == EXPIRED:
+            return self._style("error")
+        if state == UNKNOWN:
+            return self._style("muted")
+        return Style()
+
+    def _style(self, name: str) -> Style:
+        """A style from the current theme's text colours (looked up once per theme)."""
+        if not self._styles:
+            variables = self.app.get_css_variables()
+
+            def colour(variable: str, *, bold: bool = False) -> Style:
+                try:
+                    parsed = Color.parse(variables.get(variable, ""))
+                except ColorParseError:
+                    return Style(bold=bold)
+                return Style(color=parsed.rich_color, bold=bold)
+
+            self._styles = {
+                "success": colour("text-success"),
+                "warning": colour("text-warning"),
+                "error": colour("text-error"),
+                "accent": colour("text-accent", bold=True),
+                "muted": Style(dim=True),
+            }
+        return self._styles.get(name, Style())
+
+
+def _cell(words: str, style: Style | None = None) -> Text:
+    return Text(words, style=style or Style(), no_wrap=True, overflow="ellipsis", end="")
