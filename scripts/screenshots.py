@@ -3,9 +3,9 @@
     python scripts/screenshots.py [--out screenshots] [--size 80x24]
 
 Starts the sandbox tenant (plain HTTP on 127.0.0.1, fixed seed, so the same tenant and users
-every run), walks the wizard in demo mode from Welcome to Done, and writes
-``screenshots/NN-step-name.svg`` plus a PNG next to each when ``rsvg-convert`` is installed
-(Debian/Ubuntu: librsvg2-bin).
+every run), walks the wizard in demo mode from Welcome to Done and on to the dashboard of
+stored keys, and writes ``screenshots/NN-step-name.svg`` plus a PNG next to each when
+``rsvg-convert`` is installed (Debian/Ubuntu: librsvg2-bin).
 
 Only sandbox keys ever appear, and the key input is masked anyway. The key is "stored" in an
 in-memory keyring that exists only inside this process (so no Secret Service is needed, and no
@@ -26,8 +26,11 @@ from typing import Any
 from keyring.backend import KeyringBackend
 from textual.pilot import Pilot
 
+from qlik_tui.core.apikey import parse_key
+from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
+from qlik_tui.services.login import store_login
 from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import SecretStore
 from qlik_tui.tui.app import QlikTuiApp
@@ -71,10 +74,12 @@ class Shooter:
         self.rsvg = shutil.which("rsvg-convert")
         self.written: list[Path] = []
 
-    async def shot(self, name: str) -> None:
+    async def shot(self, name: str, *, same_number: bool = False) -> None:
+        """Write NN-name.svg; ``same_number`` keeps the previous NN (views of one screen)."""
         await self.pilot.pause()
         await self.pilot.wait_for_scheduled_animations()
-        self.count += 1
+        if not same_number or self.count == 0:
+            self.count += 1
         svg = self.out / f"{self.count:02d}-{name}.svg"
         self.app.save_screenshot(svg.name, str(self.out))
         self.written.append(svg)
@@ -147,6 +152,23 @@ async def walk(out: Path, size: tuple[int, int]) -> list[Path]:
                 await pilot.press("ctrl+s")
                 await s.settle()
                 await s.shot("done")
+
+                # The dashboard: the key just stored, plus a revoked and an expired one.
+                tenant = parse_tenant(sandbox.origin)
+                for name, kind in (("old-laptop", "revoked"), ("ci-runner", "expired")):
+                    key = parse_key(sandbox.issue_key(kind))
+                    store_login(services, name=name, tenant=tenant, key=key, report=None)
+                await s.click("#dashboard")
+                await s.settle()
+                await pilot.press("a")
+                await s.settle()
+                await s.shot("dashboard")
+                await pilot.press("enter")
+                await s.shot("dashboard-details", same_number=True)
+                await pilot.press("escape")
+                await pilot.press("d")
+                await s.shot("dashboard-forget", same_number=True)
+                await pilot.press("escape")
                 written = s.written
         finally:
             sandbox.stop()

@@ -20,7 +20,6 @@ neutral phrase ("the tenant", "unknown", ...), never an error.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
@@ -526,6 +525,8 @@ def _outcome_from_error(
     from qlik_tui.core import errors  # errors imports this module: import late
 
     context = _base_context(tenant, key_info, expected_tenant_id)
+    import asyncio  # here, not at the top: the CLI's start-up imports this table
+
     if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
         return Outcome(OutcomeKind.CANCELLED, latency_ms=latency_ms, context=context)
 

@@ -16,7 +16,9 @@ class Services:
     profiles: ProfileStore
     client_settings: ClientSettings = field(default_factory=ClientSettings)
     expiry_warning: timedelta = timedelta(hours=24)
-    check_concurrency: int = 8
+    # Profiles checked at once. Each holds one connection; 24 covers most users' profiles in a
+    # single wave and stays far below Qlik's rate tier 1 (1000 requests/minute per tenant).
+    check_concurrency: int = 24
 
     @classmethod
     def default(cls) -> Services:

@@ -130,7 +130,9 @@ class QlikTuiApp(App[int]):
         """Show wizard step ``step`` (1..7), built fresh from the state."""
         screen_class: Any = self.step_screen(step)  # each step takes its own options
         screen: WizardStep = screen_class(**options)
-        if isinstance(self.screen, _wizard_step_class()):
+        # The first screen is the app's default screen, which is never switched away: the
+        # wizard's later steps replace each other above it.
+        if isinstance(self.screen, _wizard_step_class()) and len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
@@ -178,15 +180,17 @@ class QlikTuiApp(App[int]):
                 timeout=30,
                 markup=False,
             )
+        if self.start_with == "dashboard" and not self.has_screen("dashboard"):
+            self.notify(
+                "The dashboard is not available yet: starting the setup instead.",
+                severity="warning",
+            )
+
+    def get_default_screen(self) -> Screen[Any]:
+        # The first screen is the default screen itself: no empty frame before it.
         if self._wants_dashboard():
-            self.open_dashboard()
-        else:
-            if self.start_with == "dashboard":
-                self.notify(
-                    "The dashboard is not available yet: starting the setup instead.",
-                    severity="warning",
-                )
-            self.go_to_step(1)
+            return self.make_screen("dashboard")
+        return self.step_screen(1)()
 
     def _wants_dashboard(self) -> bool:
         if not self.has_screen("dashboard"):

@@ -59,7 +59,9 @@ class WizardStep(Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:
-        self.refresh_nav()
+        # The footer has not rendered yet, so no bindings refresh: each one rebuilds the whole
+        # footer, a visible part of the time to first paint (benchmark (c)).
+        self.refresh_nav(bindings=False)
 
     # -- navigation --------------------------------------------------------------------------
 
@@ -75,12 +77,13 @@ class WizardStep(Screen[None]):
     def go_next(self) -> None:
         self.qapp.go_to_step(self.STEP + 1)
 
-    def refresh_nav(self) -> None:
+    def refresh_nav(self, *, bindings: bool = True) -> None:
         """Call after anything that changes whether Back or Next is possible."""
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
         back.disabled = not self.can_go_back()
         nxt.disabled = not self.can_go_next()
-        self.refresh_bindings()
+        if bindings:
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
+from qlik_tui.core.expiry import parse_iso_datetime
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.tui.messages import (
     ForgetFailed,
@@ -90,11 +91,12 @@ def _plural(count: int, word: str) -> str:
 
 class DashboardScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "recheck_selected", "Re-check"),
-        Binding("a", "recheck_all", "Re-check all"),
+        # Short words: with the app's own bindings, the footer has 80 columns for all of them.
+        Binding("r", "recheck_selected", "Check"),
+        Binding("a", "recheck_all", "Check all"),
         Binding("d,delete", "forget", "Forget"),
         Binding("n", "new_setup", "New key"),
-        Binding("escape,c", "cancel_recheck", "Cancel re-check"),
+        Binding("escape,c", "cancel_recheck", "Cancel"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -196,9 +198,12 @@ class DashboardScreen(Screen[None]):
         if unchecked:
             parts.append(f"{unchecked} not checked")
         now = self.qapp.now()
-        checked = sorted(r.profile.last_checked_at for r in rows if r.profile.last_checked_at)
+        moments = {
+            r.profile.last_checked_at: parse_iso_datetime(r.profile.last_checked_at) for r in rows
+        }
+        checked = sorted((moment, iso) for iso, moment in moments.items() if moment and iso)
         if checked:
-            newest, oldest = ago(checked[-1], now), ago(checked[0], now)
+            newest, oldest = ago(checked[-1][1], now), ago(checked[0][1], now)
             if newest == oldest:
                 parts.append(f"checked {newest}")
             else:  # "checked 5 min-2 d ago", with an en dash
@@ -275,7 +280,7 @@ class DashboardScreen(Screen[None]):
         self.recheck(list(self.rows))
 
     def recheck(self, names: list[str]) -> None:
-        if self.busy or self.mode != TABLE or not names:
+        if self.mode != TABLE or not names or self._refuse_while_busy():
             return
         profiles = [self.rows[name].profile for name in names]
         for name in names:
@@ -384,7 +389,7 @@ class DashboardScreen(Screen[None]):
 
     def action_forget(self, name: str | None = None) -> None:
         name = name or self.table.selected_name
-        if name is None or name not in self.rows or self.busy:
+        if name is None or name not in self.rows or self._refuse_while_busy():
             return
         from qlik_tui.tui.screens.modals import ConfirmModal
 
@@ -474,6 +479,13 @@ class DashboardScreen(Screen[None]):
                 return False
             return None if self.busy else True  # shown, but greyed out while busy
         return True
+
+    def _refuse_while_busy(self) -> bool:
+        if self.rechecking:
+            self.notify("A re-check is running: wait for it, or cancel it with Esc.")
+        elif self._forgetting is not None:
+            self.notify(f"Still forgetting profile {self._forgetting}: a moment, please.")
+        return self.busy
 
     def _put_row(self, row: ProfileRow) -> None:
         self.rows[row.name] = row

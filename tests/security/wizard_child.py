@@ -1,0 +1,319 @@
+"""Run by ``test_tui_leaks.py`` in a subprocess: the real ``launch()``, driven by an auto-pilot
+through the wizard against the test's TLS sandbox, with one deliberate crash (``--site``).
+
+Never imported by the test process itself. The sentinel key arrives on stdin, never in argv.
+
+    python -m tests.security.wizard_child --origin URL --out DIR --site SITE [--store KIND]
+
+``--site`` is a screen handler (the app must crash: exit 1, one line), a worker (the app must
+show the failure and stay usable: it is then quit, exit 0) or ``none`` (the happy path, for the
+``TEXTUAL_LOG`` run). Every screen is exported (masked) to ``DIR`` at every step; the line
+``REACHED <site>`` goes to the real stderr right before the deliberate crash, so the test knows
+the crash happened where it meant it to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Button
+
+from qlik_tui.core.apikey import ApiKey, parse_key
+from qlik_tui.core.client import ClientSettings
+from qlik_tui.services.context import Services
+from qlik_tui.store.profiles import ProfileStore
+from qlik_tui.store.secrets import SecretStore
+from qlik_tui.tui import app as app_module
+from qlik_tui.tui.app import QlikTuiApp
+from qlik_tui.tui.launch import launch
+from qlik_tui.tui.screens import live_test, modals
+from qlik_tui.tui.screens.base import WizardStep
+
+HANDLER_SITES = (
+    "welcome",
+    "tenant",
+    "permission",
+    "generate",
+    "paste",
+    "live-test",
+    "done",
+    "confirm-modal",
+)
+WORKER_SITES = ("live-test-worker", "keyring-worker", "store-worker", "rescue-worker", "discard")
+SITES = (*HANDLER_SITES, *WORKER_SITES, "none")
+WAIT_STEPS = 1200  # bounded waits: 1200 x 25 ms at most, per condition (machines can be busy)
+
+SENTINEL: ApiKey | None = None  # read from stdin by main()
+
+
+def crash(site: str) -> None:
+    """The deliberate bug: the key in a local and in the message."""
+    assert SENTINEL is not None
+    secret_text = SENTINEL.reveal()
+    print(f"REACHED {site}", file=sys.__stderr__, flush=True)
+    raise RuntimeError(f"deliberate crash at {site} holding {secret_text}")
+
+
+# -- the crashes ---------------------------------------------------------------------------------
+
+
+def crashing_step(step: int, handler: str, site: str) -> None:
+    """Step ``step``'s screen gets an extra handler ``handler`` (first in the MRO) that crashes."""
+    real = QlikTuiApp.step_screen
+
+    def step_screen(self: QlikTuiApp, wanted: int) -> type[WizardStep]:
+        screen = real(self, wanted)
+        if wanted != step:
+            return screen
+
+        def on_event(self: WizardStep, event: object) -> None:
+            crash(site)
+
+        return type(f"Crashing{screen.__name__}", (screen,), {handler: on_event})
+
+    QlikTuiApp.step_screen = step_screen  # type: ignore[method-assign]
+
+
+def install_crash(site: str) -> None:
+    if site == "welcome":
+        crashing_step(1, "on_button_pressed", site)
+    elif site == "tenant":
+        crashing_step(2, "on_input_submitted", site)
+    elif site == "permission":
+        crashing_step(3, "on_button_pressed", site)
+    elif site == "generate":
+        crashing_step(4, "on_button_pressed", site)
+    elif site == "paste":
+        crashing_step(5, "on_secret_input_changed", site)
+    elif site == "live-test":
+        crashing_step(6, "on_live_test_finished", site)
+    elif site == "done":
+        crashing_step(7, "on_button_pressed", site)
+    elif site == "confirm-modal":
+
+        class CrashingConfirm(modals.ConfirmModal):
+            def on_button_pressed(self, event: object) -> None:
+                crash(site)
+
+        modals.ConfirmModal = CrashingConfirm  # type: ignore[misc]
+    elif site == "live-test-worker":
+
+        async def live(self: object, *args: object) -> None:
+            crash(site)
+
+        live_test.LiveTestScreen._live_test = live  # type: ignore[method-assign,assignment]
+    elif site == "keyring-worker":
+        live_test._find_keyring = lambda *args: crash(site)  # type: ignore[assignment]
+    elif site == "store-worker":
+        live_test._store_key = lambda *args: crash(site)  # type: ignore[assignment]
+    elif site == "rescue-worker":
+        live_test._write_rescue_file = lambda *args: crash(site)  # type: ignore[assignment]
+    elif site == "discard":
+        SecretStore.delete = lambda self, name: crash(site)  # type: ignore[assignment,method-assign,return-value]
+
+
+# -- the drive -----------------------------------------------------------------------------------
+
+
+class Drive:
+    def __init__(self, pilot: Pilot[Any], origin: str, out: Path, site: str, profile: str) -> None:
+        self.pilot = pilot
+        self.profile = profile
+        self.app: QlikTuiApp = pilot.app  # type: ignore[assignment]
+        self.origin = origin
+        self.out = out
+        self.site = site
+        self.exports = 0
+
+    @property
+    def stopped(self) -> bool:
+        return self.app._exception is not None or not self.app.is_running
+
+    async def until(self, condition: Callable[[], bool]) -> bool:
+        for _ in range(WAIT_STEPS):
+            if self.stopped:
+                return False
+            if condition():
+                return True
+            await asyncio.sleep(0.025)
+        return False
+
+    async def on_step(self, step: int) -> bool:
+        reached = await self.until(
+            lambda: isinstance(self.app.screen, WizardStep) and self.app.screen.STEP == step
+        )
+        if reached:
+            await self.pilot.pause()
+            self.export(f"step-{step}")
+        return reached
+
+    def export(self, label: str) -> None:
+        if self.stopped:
+            return
+        self.exports += 1
+        path = self.out / f"{self.exports:02d}-{label}.svg"
+        path.write_text(self.app.export_screenshot(), encoding="utf-8")
+
+    async def click(self, selector: str) -> None:
+        """Press a button (not a mouse click: the TEXTUAL_LOG warning toast may cover it)."""
+        if self.stopped:
+            return
+        self.app.screen.query_one(selector, Button).press()
+        await self.pilot.pause()
+
+    async def press(self, *keys: str) -> None:
+        if not self.stopped:
+            await self.pilot.press(*keys)
+
+    async def run(self) -> None:
+        steps: list[Callable[[], Awaitable[bool]]] = [
+            self.welcome,
+            self.tenant,
+            self.permission,
+            self.generate,
+            self.paste,
+            self.live_test,
+        ]
+        for step in steps:
+            if not await step():
+                return await self.finish()
+        await self.store()
+        await self.finish()
+
+    async def welcome(self) -> bool:
+        if not await self.on_step(1):
+            return False
+        await self.click("#start")
+        return self.site != "welcome"
+
+    async def tenant(self) -> bool:
+        if not await self.on_step(2):
+            return False
+        self.app.screen.query_one("#tenant-input").value = self.origin  # type: ignore[attr-defined]
+        await self.pilot.pause()
+        await self.press("enter")
+        return self.site != "tenant"
+
+    async def permission(self) -> bool:
+        if not await self.on_step(3):
+            return False
+        await self.click("#have-permission")
+        return self.site != "permission"
+
+    async def generate(self) -> bool:
+        if not await self.on_step(4):
+            return False
+        await self.click("#next")
+        return self.site != "generate"
+
+    async def paste(self) -> bool:
+        from textual import events
+
+        if not await self.on_step(5):
+            return False
+        focused = self.app.focused
+        if focused is not None and SENTINEL is not None:
+            focused.post_message(events.Paste(SENTINEL.reveal()))
+        await self.pilot.pause()
+        if self.site in ("paste", "confirm-modal"):
+            await self.press("ctrl+q")  # the key is at risk: asks first (confirm-modal crashes)
+            if await self.until(lambda: isinstance(self.app.screen, modals.ConfirmModal)):
+                self.export("quit-question")
+                await self.click("#cancel")
+            return False
+        await self.press("ctrl+r")  # revealed: not exported
+        await self.press("ctrl+r")
+        self.export("paste-masked-again")
+        await self.press("enter")
+        return True
+
+    async def live_test(self) -> bool:
+        if not await self.on_step(6):
+            return False
+        await self.until(lambda: getattr(self.app.screen, "mode", "") != "running")
+        await self.pilot.pause()
+        self.export("live-test-result")
+        return self.site not in ("live-test", "live-test-worker", "keyring-worker")
+
+    async def store(self) -> None:
+        screen = self.app.screen
+        if self.stopped or not screen.query("#profile-name"):
+            return
+        screen.query_one("#profile-name").value = self.profile  # type: ignore[attr-defined]
+        await self.press("ctrl+s")
+        await self.until(lambda: getattr(self.app.screen, "mode", "") != "storing")
+        await self.pilot.pause()
+        self.export("stored")
+        if self.site == "rescue-worker" and self.app.screen.query("#rescue"):
+            await self.click("#rescue")
+            self.app.screen.query_one("#rescue-path").value = str(self.out / "rescue.txt")  # type: ignore[attr-defined]
+            await self.click("#rescue-write")
+            await self.until(lambda: getattr(self.app.screen, "mode", "") != "writing")
+            await self.pilot.pause()
+        elif self.site == "discard" and self.app.screen.query("#discard"):
+            await self.click("#discard")
+            if await self.until(lambda: isinstance(self.app.screen, modals.ConfirmModal)):
+                await self.click("#confirm")
+            await self.on_step(5)
+            await self.until(lambda: not list(self.app.workers))
+        elif getattr(self.app.screen, "mode", "") != "store-failed" and await self.on_step(7):
+            await self.click("#quit")
+
+    async def finish(self) -> None:
+        """Show what the failure left on screen, then quit (confirming if a key is at risk)."""
+        if self.stopped:
+            return
+        await self.app.workers.wait_for_complete()
+        await self.pilot.pause()
+        self.export("final")
+        await self.press("ctrl+q")
+        if await self.until(lambda: isinstance(self.app.screen, modals.ConfirmModal)):
+            await self.click("#confirm")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--origin", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--site", choices=SITES, required=True)
+    parser.add_argument("--store", choices=("secret-service", "none"), default="secret-service")
+    parser.add_argument("--profile", default="leak")
+    args = parser.parse_args()
+    global SENTINEL
+    SENTINEL = parse_key(sys.stdin.readline())
+    install_crash(args.site)
+
+    if args.store == "none":
+        from keyring.backends import fail
+
+        secrets = SecretStore(backend=fail.Keyring())
+    else:
+        from keyring.backends import SecretService
+
+        secrets = SecretStore(backend=SecretService.Keyring())
+    services = Services(
+        secrets=secrets,
+        profiles=ProfileStore(),  # the isolated HOME's config dir, as in real use
+        client_settings=ClientSettings(connect_timeout=10.0, read_timeout=10.0, max_retry_wait=2.0),
+    )
+
+    async def auto_pilot(pilot: Pilot[Any]) -> None:
+        await Drive(pilot, args.origin, args.out, args.site, args.profile).run()
+
+    real_run = app_module.QlikTuiApp.run
+
+    def run(self: QlikTuiApp, **options: Any) -> Any:
+        return real_run(self, auto_pilot=auto_pilot, **options)
+
+    app_module.QlikTuiApp.run = run  # type: ignore[method-assign]
+    return launch(services, start="setup")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

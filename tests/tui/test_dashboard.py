@@ -1,0 +1,610 @@
+"""The dashboard of stored keys (issue #5): start screen, re-checks with live per-row progress
+and cancel, details, forget with confirmation, new setup, empty and broken states, snapshots.
+
+Flows run against the TLS sandbox and the real Secret Service with the real clock; snapshots use
+profiles with fixed ids and timestamps under a pinned clock, and never the sandbox's random port.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Button
+
+from qlik_tui.core.apikey import parse_key
+from qlik_tui.core.outcomes import OutcomeKind, make_outcome
+from qlik_tui.core.tenant import parse_tenant
+from qlik_tui.sandbox import SandboxTenant
+from qlik_tui.services.context import Services
+from qlik_tui.services.login import store_login
+from qlik_tui.store.profiles import Profile
+from qlik_tui.store.secrets import KeyNotFound, SecretStore
+from qlik_tui.tui.app import QlikTuiApp
+from qlik_tui.tui.screens.dashboard import (
+    BROKEN,
+    EMPTY,
+    TABLE,
+    DashboardScreen,
+    forget_question,
+)
+from qlik_tui.tui.screens.done import DoneScreen
+from qlik_tui.tui.screens.modals import ConfirmModal
+from qlik_tui.tui.screens.profile_details import ProfileDetailsModal
+from qlik_tui.tui.screens.welcome import WelcomeScreen
+from qlik_tui.tui.widgets.profile_table import (
+    CANCELLED_MARK,
+    COLUMNS,
+    SHRINK_ORDER,
+    ProfileTable,
+    ago,
+    column_widths,
+)
+from tests.tui.helpers import (
+    FIXED_HOST,
+    FIXED_KEY_ID,
+    FIXED_NOW,
+    FIXED_TENANT_ID,
+    FIXED_USER_ID,
+    PinnedApp,
+    click,
+    expiry_in,
+    make_services,
+    screen_text,
+    settle,
+    text_of,
+)
+
+SIZE = (80, 24)
+CANCELLED_NOT_CHECKED = f"{CANCELLED_MARK} cancelled · not checked"
+SnapCompare = Callable[..., bool]
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def store(
+    services: Services, sandbox: SandboxTenant, name: str, kind: str = "valid", origin: str = ""
+) -> str:
+    """Store a sandbox key of ``kind`` under ``name`` (on ``origin``, default the sandbox's);
+    returns the key text so tests can prove it never shows up."""
+    key_text = sandbox.issue_key(kind)
+    store_login(
+        services,
+        name=name,
+        tenant=parse_tenant(origin or sandbox.origin),
+        key=parse_key(key_text),
+        report=None,
+    )
+    return key_text
+
+
+def refused_origin() -> str:
+    """A loopback origin where nothing listens: connecting is refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"https://127.0.0.1:{port}"
+
+
+def dashboard_of(app: Any) -> DashboardScreen:
+    screen = app.screen
+    assert isinstance(screen, DashboardScreen), f"not on the dashboard but {screen!r}"
+    return screen
+
+
+def table_of(app: Any) -> ProfileTable:
+    return dashboard_of(app).table
+
+
+def state_of(app: Any, name: str) -> str:
+    return table_of(app).cell_texts(name)["state"]
+
+
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
+    """Let the app run until ``condition`` holds; the bound only stops a broken test hanging."""
+    for _ in range(1500):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"this never happened: {what}")
+
+
+async def open_dashboard(pilot: Pilot[Any]) -> DashboardScreen:
+    await settle(pilot)
+    screen = dashboard_of(pilot.app)
+    assert screen.mode in (TABLE, EMPTY, BROKEN)
+    return screen
+
+
+# -- reaching it ---------------------------------------------------------------------------
+
+
+async def test_the_start_screen_is_the_dashboard_when_profiles_exist(
+    offline_services: Services,
+) -> None:
+    app = QlikTuiApp(offline_services, start="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)  # nothing stored yet: the setup
+        assert app.screen.query_one("#dashboard", Button).disabled
+
+    offline_services.profiles.put(Profile(name="work", origin=f"https://{FIXED_HOST}"))
+    app = QlikTuiApp(offline_services, start="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        assert screen.mode == TABLE
+        assert text_of(pilot, "#dashboard-title") == "Stored keys"
+        assert table_of(app).cell_texts("work")["tenant"] == FIXED_HOST
+        assert state_of(app, "work") == "not checked"
+        assert "1 key · 1 not checked" in text_of(pilot, "#dashboard-summary")
+
+
+async def test_welcome_and_done_open_it_and_escape_goes_back(offline_services: Services) -> None:
+    offline_services.profiles.put(Profile(name="work", origin=f"https://{FIXED_HOST}"))
+    app = QlikTuiApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, WelcomeScreen)
+        await click(pilot, "#dashboard")
+        await open_dashboard(pilot)
+        await pilot.press("escape")
+        assert isinstance(app.screen, WelcomeScreen)
+
+        app.state.profile = offline_services.profiles.get("work")
+        app.go_to_step(7)
+        await pilot.pause()
+        assert isinstance(app.screen, DoneScreen)
+        await click(pilot, "#dashboard")
+        await open_dashboard(pilot)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DoneScreen)
+
+
+async def test_n_starts_a_new_setup(offline_services: Services) -> None:
+    offline_services.profiles.put(Profile(name="work", origin=f"https://{FIXED_HOST}"))
+    app = QlikTuiApp(offline_services, start="dashboard")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.screen.query_one("#dashboard", Button)  # and the way back is offered
+
+
+# -- re-checking ---------------------------------------------------------------------------
+
+
+async def test_recheck_all_shows_each_outcome_and_saves_it(
+    tmp_path: Path, sandbox: SandboxTenant, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    keys = [
+        store(services, sandbox, "good"),
+        store(services, sandbox, "revoked", kind="revoked"),
+        store(services, sandbox, "offline", origin=refused_origin()),
+    ]
+    app = QlikTuiApp(services, start="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        assert "3 keys · 3 not checked" in text_of(pilot, "#dashboard-summary")
+        await pilot.press("a")
+        await settle(pilot)
+
+        assert state_of(app, "good") == "✓ Key works"
+        assert state_of(app, "revoked") == "✗ Key rejected (401)"
+        assert state_of(app, "offline") == "? Connection refused"
+        good = table_of(app).cell_texts("good")
+        assert good["checked"] == "just now"
+        assert good["expiry"].startswith("⚠ expires in 23 h")  # sandbox keys live 24 h
+        assert table_of(app).expiry_state("good") == "soon"
+        assert text_of(pilot, "#dashboard-summary").startswith(
+            "3 keys · 1 valid · 1 rejected · 1 inconclusive · checked just now"
+        )
+        shown = screen_text(pilot)
+        assert not any(key in shown for key in keys)
+
+    saved = {p.name: p for p in services.profiles.all()}
+    assert saved["good"].last_outcome == OutcomeKind.VALID.value
+    assert saved["good"].expiry is not None and saved["good"].key_status == "active"
+    assert saved["revoked"].last_outcome == OutcomeKind.KEY_REJECTED.value
+    assert saved["offline"].last_outcome == OutcomeKind.CONNECTION_REFUSED.value
+    assert all(p.last_checked_at is not None for p in saved.values())
+
+
+async def test_each_row_shows_checking_until_its_result_arrives(
+    tmp_path: Path, sandbox: SandboxTenant, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    keys = [store(services, sandbox, "first"), store(services, sandbox, "second")]
+    sandbox.delay = 0.5  # every request waits: the checks stay in flight long enough to see
+    app = QlikTuiApp(services, start="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await pilot.press("down")  # the cursor on "second"
+        await pilot.press("r")
+        await wait_until(pilot, lambda: state_of(app, "second") == "checking…", "second checking")
+
+        # Its result has not arrived: nothing saved yet, the other row untouched, and the
+        # worker is described without the key.
+        assert services.profiles.get("second").last_checked_at is None  # type: ignore[union-attr]
+        assert state_of(app, "first") == "not checked"
+        descriptions = [worker.description for worker in app.workers]
+        assert "Re-checking 1 stored key" in descriptions
+        assert not any(key in d or key[-40:] in d for key in keys for d in descriptions)
+        assert "Re-checking 1 key: 0 done" in text_of(pilot, "#dashboard-status")
+        # One re-check at a time: its keys are greyed out in the footer, and do nothing.
+        assert dashboard_of(app).check_action("recheck_all", ()) is None
+        await pilot.press("a")
+        assert state_of(app, "first") == "not checked"
+
+        await settle(pilot)
+        assert state_of(app, "second") == "✓ Key works"
+        assert state_of(app, "first") == "not checked"
+        assert not app.screen.query_one("#dashboard-status").display
+
+
+async def test_cancel_leaves_rows_as_they_were_marked_cancelled(
+    tmp_path: Path, sandbox: SandboxTenant, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    store(services, sandbox, "first")
+    store(services, sandbox, "second")
+    sandbox.set_fault("slow", delay=5.0)  # every request hangs until the check is cancelled
+    app = QlikTuiApp(services, start="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        await pilot.press("a")
+        await wait_until(
+            pilot,
+            lambda: all(state_of(app, n) == "checking…" for n in ("first", "second")),
+            "both rows checking",
+        )
+        assert screen.rechecking
+        await pilot.press("enter", "r")  # "Re-check" in the details while one runs: a word
+        assert app.screen is screen
+        assert any("A re-check is running" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        assert not screen.rechecking
+        assert state_of(app, "first") == CANCELLED_NOT_CHECKED
+        assert state_of(app, "second") == CANCELLED_NOT_CHECKED
+        assert "Re-check cancelled: 0 of 2 keys finished" in text_of(pilot, "#dashboard-status")
+        assert all(p.last_checked_at is None for p in services.profiles.all())
+
+        # Still usable: the next re-check runs and replaces the note with its result.
+        sandbox.clear_faults()
+        await pilot.press("r")
+        await settle(pilot)
+        assert state_of(app, "first") == "✓ Key works"
+        assert state_of(app, "second") == CANCELLED_NOT_CHECKED
+        assert app.is_running
+
+
+# -- details -------------------------------------------------------------------------------
+
+
+async def test_details_show_the_outcome_cause_and_next_step(offline_services: Services) -> None:
+    profile = Profile(
+        name="acme",
+        origin=f"https://{FIXED_HOST}",
+        key_id=FIXED_KEY_ID,
+        key_tenant_id=FIXED_TENANT_ID,
+        user_id=FIXED_USER_ID,
+        user_name="Ada Lovelace",
+        user_email="ada@acme.example",
+        roles=("TenantAdmin", "AnalyticsAdmin"),
+        last_checked_at="2026-05-04T09:00:00+00:00",
+        last_outcome=OutcomeKind.KEY_REVOKED.value,
+        key_status="revoked",
+        backend="SecretService Keyring",
+    )
+    offline_services.profiles.put(profile)
+    expected = make_outcome(
+        OutcomeKind.KEY_REVOKED, tenant=parse_tenant(FIXED_HOST), key_id=FIXED_KEY_ID
+    )
+    app = QlikTuiApp(offline_services, start="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await pilot.click("#profiles-table", offset=(3, 1))  # the highlighted row: opens it
+        await pilot.pause()
+        assert isinstance(app.screen, ProfileDetailsModal)
+        shown = screen_text(pilot)
+        for part in (
+            expected.cause,
+            expected.next_step,
+            "✗ Key revoked (401)",
+            FIXED_KEY_ID,
+            FIXED_TENANT_ID,
+            FIXED_USER_ID,
+            "ada@acme.example",
+            "TenantAdmin, AnalyticsAdmin",
+            "SecretService Keyring",
+            "revoked",
+            "unknown (the API did not say)",  # the expiry
+        ):
+            assert part in shown, part
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+        await pilot.press("enter")  # the keyboard way in
+        assert isinstance(app.screen, ProfileDetailsModal)
+        await click(pilot, "#details-close")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+# -- forgetting ----------------------------------------------------------------------------
+
+
+async def test_forget_after_confirmation_removes_key_and_metadata(
+    tmp_path: Path, sandbox: SandboxTenant, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    store(services, sandbox, "good")
+    app = QlikTuiApp(services, start="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmModal)
+        question = text_of(pilot, ".dialog-question")
+        assert question == forget_question("good", secret_store.backend_name)
+        assert question.startswith("Forget profile good? This removes its key from ")
+        await click(pilot, "#confirm")
+        await settle(pilot)
+
+        assert screen.mode == EMPTY
+        assert any("Forgot profile good" in n.message for n in app._notifications)
+    with pytest.raises(KeyNotFound):
+        secret_store.load("good")
+    assert services.profiles.get("good") is None
+
+
+async def test_cancelling_the_confirmation_keeps_key_and_metadata(
+    tmp_path: Path, sandbox: SandboxTenant, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    key_text = store(services, sandbox, "good")
+    app = QlikTuiApp(services, start="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await pilot.press("delete")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert dashboard_of(app).rows.keys() == {"good"}
+    assert secret_store.load("good").reveal() == key_text
+    assert services.profiles.get("good") is not None
+
+
+async def test_a_keyring_that_refuses_to_forget_is_explained(offline_services: Services) -> None:
+    offline_services.profiles.put(Profile(name="work", origin=f"https://{FIXED_HOST}"))
+    app = QlikTuiApp(offline_services, start="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await pilot.press("d")
+        await click(pilot, "#confirm")
+        await settle(pilot)
+        assert app.is_running
+        status = text_of(pilot, "#dashboard-status")
+        assert status.startswith("✗ Could not forget work (nothing changed): ")
+        assert "Secret Service" in status  # the StoreError's problem and fix
+        assert state_of(app, "work") == "not checked"
+    assert offline_services.profiles.get("work") is not None
+
+
+# -- empty and broken ----------------------------------------------------------------------
+
+
+async def test_without_profiles_it_offers_the_setup(offline_services: Services) -> None:
+    app = QlikTuiApp(offline_services, start="dashboard")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        assert screen.mode == EMPTY
+        assert "No API keys are stored yet" in screen_text(pilot)
+        assert not screen.check_action("recheck_all", ())  # nothing to re-check
+        await click(pilot, "#setup")
+        assert isinstance(app.screen, WelcomeScreen)
+
+
+async def test_a_corrupt_profiles_file_is_explained(offline_services: Services) -> None:
+    path = offline_services.profiles.path
+    path.parent.mkdir(parents=True)
+    path.write_text('{"version": 1, "profiles": ')
+    app = QlikTuiApp(offline_services, start="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        assert screen.mode == BROKEN
+        shown = screen_text(pilot)
+        assert "The profiles file cannot be read" in shown
+        assert str(path) in shown
+        assert "is not valid JSON" in shown
+        backups = list(path.parent.glob("profiles.json.broken-*"))
+        assert len(backups) == 1 and str(backups[0]) in shown
+
+        path.unlink()  # the user removes it, then reloads
+        await click(pilot, "#reload")
+        await settle(pilot)
+        assert screen.mode == EMPTY
+
+
+# -- what the cells say --------------------------------------------------------------------
+
+
+async def test_expiry_known_soon_expired_and_unknown(offline_services: Services) -> None:
+    origin = f"https://{FIXED_HOST}"
+    for name, expiry in (
+        ("known", expiry_in(24 * 5)),
+        ("soon", expiry_in(5)),
+        ("expired", expiry_in(-48)),
+        ("unknown", None),
+    ):
+        offline_services.profiles.put(
+            Profile(name=name, origin=origin, expiry=expiry.isoformat() if expiry else None)
+        )
+    app = PinnedApp(offline_services, start="dashboard")
+    app.register_screen("dashboard", lambda app: DashboardScreen())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        table = table_of(app)
+        expected = {
+            "known": ("ok", "expires in 5 d"),
+            "soon": ("soon", "⚠ expires in 5 h"),
+            "expired": ("expired", "expired 2 d ago"),
+            "unknown": ("unknown", "expiry unknown"),
+        }
+        for name, (state, words) in expected.items():
+            assert table.expiry_state(name) == state, name
+            assert table.cell_texts(name)["expiry"] == words, name
+
+
+async def test_colours_follow_the_theme(offline_services: Services) -> None:
+    offline_services.profiles.put(
+        Profile(name="work", origin=f"https://{FIXED_HOST}", last_outcome="valid")
+    )
+    app = PinnedApp(offline_services, start="dashboard")
+    app.register_screen("dashboard", lambda app: DashboardScreen())
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+
+        def state_colour() -> str:
+            return str(table_of(app).get_row("work")[2].style)
+
+        dark = state_colour()
+        assert app.get_css_variables()["text-success"].lower() in dark
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert app.theme == "textual-light"
+        assert state_colour() != dark
+        assert app.get_css_variables()["text-success"].lower() in state_colour()
+
+
+def test_last_checked_reads_as_time_ago() -> None:
+    def at(delta: timedelta) -> str:
+        return (FIXED_NOW - delta).isoformat()
+
+    assert ago(None, FIXED_NOW) == "never"
+    assert ago("not a date", FIXED_NOW) == "never"
+    assert ago(at(timedelta(seconds=20)), FIXED_NOW) == "just now"
+    assert ago(at(-timedelta(minutes=3)), FIXED_NOW) == "just now"  # a clock slightly behind
+    assert ago(at(timedelta(minutes=5, seconds=59)), FIXED_NOW) == "5 min ago"
+    assert ago(at(timedelta(hours=3)), FIXED_NOW) == "3 h ago"
+    assert ago(at(timedelta(days=2, hours=23)), FIXED_NOW) == "2 d ago"
+
+
+def test_columns_fit_80_cells_and_never_exceed_their_maximum() -> None:
+    longest = {column.key: 500 for column in COLUMNS}
+    widths = column_widths(longest, 79)
+    assert sum(widths[key] + 2 for key in SHRINK_ORDER) <= 79
+    assert all(widths[c.key] <= c.maximum for c in COLUMNS)
+    assert all(widths[c.key] >= len(c.label) for c in COLUMNS)
+    roomy = column_widths(longest, 300)
+    assert all(roomy[c.key] == c.maximum for c in COLUMNS)
+    short = column_widths({"name": 4, "tenant": 21, "state": 20, "expiry": 15, "checked": 9}, 79)
+    assert (short["tenant"], short["state"]) == (21, 20)  # what fits is not shortened
+
+
+# -- snapshots -----------------------------------------------------------------------------
+
+
+def _at(delta: timedelta) -> str:
+    return (FIXED_NOW - delta).isoformat()
+
+
+def mixed_profiles() -> list[Profile]:
+    """Fixed ids and times: one profile per kind of state the table shows."""
+    common: dict[str, Any] = {
+        "key_tenant_id": FIXED_TENANT_ID,
+        "user_id": FIXED_USER_ID,
+        "created_at": _at(timedelta(days=3)),
+        "backend": "SecretService Keyring",
+    }
+    return [
+        Profile(
+            name="acme",
+            origin=f"https://{FIXED_HOST}",
+            key_id=FIXED_KEY_ID,
+            user_name="Ada Lovelace",
+            user_email="ada@acme.example",
+            roles=("TenantAdmin", "AnalyticsAdmin"),
+            last_checked_at=_at(timedelta(minutes=5)),
+            last_outcome=OutcomeKind.VALID.value,
+            expiry=expiry_in(5).isoformat(),
+            key_status="active",
+            **common,
+        ),
+        Profile(
+            name="acme-prod",
+            origin="https://acme-prod.us.qlikcloud.com",
+            key_id="9a8b7c6d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
+            user_email="ada@acme.example",
+            last_checked_at=_at(timedelta(minutes=5)),
+            last_outcome=OutcomeKind.KEY_REVOKED.value,
+            expiry=expiry_in(24 * 20).isoformat(),
+            key_status="revoked",
+            **common,
+        ),
+        Profile(
+            name="lab",
+            origin="https://lab.eu.qlikcloud.com",
+            key_id="0f0e0d0c-aaaa-4bbb-8ccc-ddddeeeeffff",
+            user_name="Basil Plain",
+            last_checked_at=_at(timedelta(hours=2)),
+            last_outcome=OutcomeKind.CONNECTION_REFUSED.value,
+            **common,
+        ),
+        Profile(
+            name="new",
+            origin="https://new.de.qlikcloud.com",
+            key_id="5b6c7d8e-0000-4111-8222-333344445555",
+            **common,
+        ),
+    ]
+
+
+Before = Callable[[Pilot[Any]], Awaitable[None]]
+
+
+def then(*keys: str) -> Before:
+    async def before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        dashboard_of(pilot.app)
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause()
+
+    return before
+
+
+SNAPSHOTS: dict[str, tuple[bool, Before]] = {
+    "mixed": (True, then()),
+    "empty": (False, then()),
+    "details": (True, then("down", "enter")),
+    "forget-confirmation": (True, then("d")),
+}
+
+
+def snapshot_app(services: Services, with_profiles: bool) -> PinnedApp:
+    if with_profiles:
+        for profile in mixed_profiles():
+            services.profiles.put(profile)
+    app = PinnedApp(services, start="dashboard")
+    app.register_screen("dashboard", lambda app: DashboardScreen())
+    return app
+
+
+@pytest.mark.parametrize("name", list(SNAPSHOTS))
+def test_snapshot(name: str, snap_compare: SnapCompare, offline_services: Services) -> None:
+    with_profiles, before = SNAPSHOTS[name]
+    app = snapshot_app(offline_services, with_profiles)
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+def test_snapshot_light_theme(snap_compare: SnapCompare, offline_services: Services) -> None:
+    app = snapshot_app(offline_services, True)
+    app.theme = "textual-light"
+    assert snap_compare(app, terminal_size=SIZE, run_before=then())
