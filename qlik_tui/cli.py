@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Start a fake Qlik Cloud tenant on 127.0.0.1 and run the wizard against it. Demo "
         "profiles are kept apart from real ones.",
     )
-    demo.add_argument("--port", type=int, default=0, help="sandbox port (default: any free one)")
+    demo.add_argument(
+        "--port", type=int, help="sandbox port (default: 47470, or any free one if taken)"
+    )
 
     login = command(
         "login",

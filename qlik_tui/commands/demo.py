@@ -20,6 +20,7 @@ from qlik_tui.store.secrets import SecretStore
 
 DEMO_KEYRING_SERVICE = "qlik-tui-demo"
 DEMO_SEED = 2026  # the same sandbox keys every run, so a stored demo key stays checkable
+DEMO_PORT = 47470  # the same origin every run too (any free port when it is taken)
 
 
 def demo_services() -> Services:
@@ -30,11 +31,15 @@ def demo_services() -> Services:
 
 
 def run(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    try:
-        sandbox = SandboxTenant(host="127.0.0.1", port=args.port, seed=DEMO_SEED)
-        sandbox.start()
-    except OSError as exc:
-        error(stderr, f"cannot start the sandbox tenant on 127.0.0.1:{args.port}: {exc.strerror}")
+    ports = [args.port] if args.port is not None else [DEMO_PORT, 0]
+    for port in ports:
+        try:
+            sandbox = SandboxTenant(host="127.0.0.1", port=port, seed=DEMO_SEED).start()
+            break
+        except OSError as exc:
+            problem = f"cannot start the sandbox tenant on 127.0.0.1:{port}: {exc.strerror}"
+    else:
+        error(stderr, problem)
         return exits.USAGE
     from qlik_tui.tui.launch import launch
 
