@@ -34,7 +34,6 @@ if str(REPO) not in sys.path:
 
 import trustme  # noqa: E402
 
-import qlik_tui.sandbox as sandbox_module  # noqa: E402
 from qlik_tui.core.apikey import parse_key  # noqa: E402
 from qlik_tui.core.tenant import parse_tenant  # noqa: E402
 from qlik_tui.sandbox import SandboxTenant  # noqa: E402
@@ -129,28 +128,16 @@ def _store_profiles(
 
 @contextmanager
 def bench_world(
-    slow_delay: float = 0.3,
-    slow_profiles: int = 20,
-    *,
-    listen_backlog: int | None = None,
-    tcp_nodelay: bool = False,
-    bytecode_cache: bool = True,
+    slow_delay: float = 0.3, slow_profiles: int = 20, *, bytecode_cache: bool = True
 ) -> Iterator[World]:
-    """``listen_backlog`` and ``tcp_nodelay`` are what-ifs for profiling, set on the sandbox's
-    classes while the world exists: its listen queue (it keeps socketserver's default of 5)
-    and TCP_NODELAY on its connections (it answers headers and body in two writes, so Nagle's
-    algorithm holds the body back until the client's delayed ACK, ~40 ms)."""
+    """The world, torn down on exit. The sandbox runs as shipped (listen backlog 128,
+    TCP_NODELAY on its connections): nothing of it is patched."""
     if shutil.which("gnome-keyring-daemon") is None or shutil.which("dbus-daemon") is None:
         raise SystemExit("benchmarks need gnome-keyring and dbus (apt-get install gnome-keyring)")
     root = Path(tempfile.mkdtemp(prefix="qlik-tui-bench-"))
     saved = dict(os.environ)
     session = None
     sandboxes: list[SandboxTenant] = []
-    server_class, handler_class = sandbox_module._Server, sandbox_module._Handler
-    defaults = (server_class.request_queue_size, handler_class.disable_nagle_algorithm)
-    if listen_backlog is not None:
-        server_class.request_queue_size = listen_backlog
-    handler_class.disable_nagle_algorithm = tcp_nodelay
     try:
         session = start_secret_service(root / "secret-service", KEYRING_PASSWORD)
         ca = trustme.CA()
@@ -177,7 +164,6 @@ def bench_world(
         slow.delay = slow_delay  # only now: setting up stays quick
         yield World(root, env, fast, slow, tuple(slow_names))
     finally:
-        server_class.request_queue_size, handler_class.disable_nagle_algorithm = defaults
         for sandbox in sandboxes:
             sandbox.stop()
         if session is not None:

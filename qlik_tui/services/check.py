@@ -143,6 +143,6 @@ async def _record(
         changes["expiry"] = record.expiry.isoformat() if record.expiry else None
     try:
         updated = await asyncio.to_thread(services.profiles.update, profile.name, **changes)
-    except (ProfilesFileError, KeyError):
+    except (ProfilesFileError, LookupError):  # LookupError: removed meanwhile
         updated = profile  # the check result stands even when the metadata cannot be saved
     return CheckResult(updated, outcome, user)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import socket
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,12 +208,8 @@ WIZARD_FAULTS = [
     WizardFault("500", fault("status_500"), title(OutcomeKind.SERVER_ERROR, 500)),
     WizardFault("HTML 502", fault("html_502"), title(OutcomeKind.SERVER_ERROR, 502)),
     WizardFault("malformed JSON", fault("malformed_json"), title(OutcomeKind.MALFORMED_RESPONSE)),
-    WizardFault(
-        "oversized body", fault("oversized", mb=50), title(OutcomeKind.RESPONSE_TOO_LARGE)
-    ),
-    WizardFault(
-        "offsite redirect", fault("offsite_redirect"), title(OutcomeKind.OFFSITE_REDIRECT)
-    ),
+    WizardFault("oversized body", fault("oversized", mb=50), title(OutcomeKind.RESPONSE_TOO_LARGE)),
+    WizardFault("offsite redirect", fault("offsite_redirect"), title(OutcomeKind.OFFSITE_REDIRECT)),
     WizardFault(
         "redirect loop", fault("redirect_loop", growing=True), title(OutcomeKind.REDIRECT_LOOP)
     ),
@@ -310,7 +306,9 @@ async def test_the_wizard_explains_each_fault_keeps_the_key_and_recovers(
         stack.callback(lambda: [hanging.release.set() for hanging in lab.hanging])
         tenant = case.arm(lab)
         failing, holds_nothing = case.keyring(lab) if case.keyring else (None, lambda: True)
-        services = Services(secrets=failing or secret_store, profiles=profiles, client_settings=FAST)
+        services = Services(
+            secrets=failing or secret_store, profiles=profiles, client_settings=FAST
+        )
 
         app = PinnedApp(services, start="setup")
         async with app.run_test(size=(80, 24)) as pilot:

@@ -111,4 +111,3 @@ def test_an_unexpected_crash_is_one_line_without_the_key(
     assert "internal error (RuntimeError)" in err.getvalue()
     assert "Traceback" not in err.getvalue()
     assert sentinel.rsplit(".", 1)[1] not in out.getvalue() + err.getvalue()
-

@@ -91,7 +91,9 @@ def install_spies(monkeypatch: pytest.MonkeyPatch) -> Spies:
     copy_to_clipboard = App.copy_to_clipboard
     popen_init = subprocess.Popen.__init__
 
-    def recording_add_worker(self: WorkerManager, worker: Worker[Any], *args: Any, **kw: Any) -> None:
+    def recording_add_worker(
+        self: WorkerManager, worker: Worker[Any], *args: Any, **kw: Any
+    ) -> None:
         spies.workers.append((worker.group, worker.name, worker.description))
         add_worker(self, worker, *args, **kw)
 

@@ -46,7 +46,15 @@ HANDLER_SITES = (
     "confirm-modal",
 )
 WORKER_SITES = ("live-test-worker", "keyring-worker", "store-worker", "rescue-worker", "discard")
-SITES = (*HANDLER_SITES, *WORKER_SITES, "none")
+# The dashboard starts with the key stored under ``--profile`` (done here, before launch()).
+DASHBOARD_SITES = (
+    "dashboard",
+    "details-modal",
+    "dashboard-load-worker",
+    "dashboard-recheck-worker",
+    "dashboard-forget-worker",
+)
+SITES = (*HANDLER_SITES, *WORKER_SITES, *DASHBOARD_SITES, "none")
 WAIT_STEPS = 1200  # bounded waits: 1200 x 25 ms at most, per condition (machines can be busy)
 
 SENTINEL: ApiKey | None = None  # read from stdin by main()
@@ -116,6 +124,37 @@ def install_crash(site: str) -> None:
         live_test._write_rescue_file = lambda *args: crash(site)  # type: ignore[assignment]
     elif site == "discard":
         SecretStore.delete = lambda self, name: crash(site)  # type: ignore[assignment,method-assign,return-value]
+    elif site in DASHBOARD_SITES:
+        install_dashboard_crash(site)
+
+
+def install_dashboard_crash(site: str) -> None:
+    from qlik_tui.tui.screens import dashboard, profile_details
+
+    if site == "dashboard":
+
+        class CrashingDashboard(dashboard.DashboardScreen):
+            def on_recheck_result(self, message: object) -> None:
+                crash(site)
+
+        dashboard.DashboardScreen = CrashingDashboard  # type: ignore[misc]
+    elif site == "details-modal":
+
+        class CrashingDetails(profile_details.ProfileDetailsModal):
+            def on_button_pressed(self, event: object) -> None:
+                crash(site)
+
+        profile_details.ProfileDetailsModal = CrashingDetails  # type: ignore[misc]
+    elif site == "dashboard-load-worker":
+        dashboard._load_profiles = lambda *args: crash(site)  # type: ignore[assignment]
+    elif site == "dashboard-recheck-worker":
+
+        async def recheck(self: object, *args: object) -> None:
+            crash(site)
+
+        dashboard.DashboardScreen._recheck = recheck  # type: ignore[method-assign,assignment]
+    elif site == "dashboard-forget-worker":
+        dashboard._forget_profile = lambda *args: crash(site)  # type: ignore[assignment]
 
 
 # -- the drive -----------------------------------------------------------------------------------
@@ -146,7 +185,7 @@ class Drive:
 
     async def on_step(self, step: int) -> bool:
         reached = await self.until(
-            lambda: isinstance(self.app.screen, WizardStep) and self.app.screen.STEP == step
+            lambda: isinstance(self.app.screen, WizardStep) and step == self.app.screen.STEP
         )
         if reached:
             await self.pilot.pause()
@@ -172,6 +211,9 @@ class Drive:
             await self.pilot.press(*keys)
 
     async def run(self) -> None:
+        if self.site in DASHBOARD_SITES:
+            await self.dashboard()
+            return await self.finish()
         steps: list[Callable[[], Awaitable[bool]]] = [
             self.welcome,
             self.tenant,
@@ -265,6 +307,31 @@ class Drive:
         elif getattr(self.app.screen, "mode", "") != "store-failed" and await self.on_step(7):
             await self.click("#quit")
 
+    async def dashboard(self) -> None:
+        from qlik_tui.tui.screens import dashboard, profile_details
+
+        def mode() -> str:
+            return getattr(self.app.screen, "mode", "")
+
+        if not await self.until(lambda: mode() in (dashboard.TABLE, dashboard.BROKEN)):
+            return
+        self.export("dashboard")
+        if self.site in ("dashboard", "dashboard-recheck-worker"):
+            await self.press("a")  # re-check all
+            await self.until(lambda: not getattr(self.app.screen, "rechecking", True))
+        elif self.site == "details-modal":
+            await self.press("enter")  # the selected row's details
+            if await self.until(
+                lambda: isinstance(self.app.screen, profile_details.ProfileDetailsModal)
+            ):
+                self.export("details")
+                await self.click("#details-close")
+        elif self.site == "dashboard-forget-worker":
+            await self.press("d")
+            if await self.until(lambda: isinstance(self.app.screen, modals.ConfirmModal)):
+                await self.click("#confirm")
+                await self.until(lambda: not getattr(self.app.screen, "busy", True))
+
     async def finish(self) -> None:
         """Show what the failure left on screen, then quit (confirming if a key is at risk)."""
         if self.stopped:
@@ -303,6 +370,16 @@ def main() -> int:
         client_settings=ClientSettings(connect_timeout=10.0, read_timeout=10.0, max_retry_wait=2.0),
     )
 
+    start = "setup"
+    if args.site in DASHBOARD_SITES:
+        from qlik_tui.core.tenant import parse_tenant
+        from qlik_tui.services.login import store_login
+
+        tenant = parse_tenant(args.origin)
+        assert SENTINEL is not None
+        store_login(services, name=args.profile, tenant=tenant, key=SENTINEL, report=None)
+        start = "dashboard"
+
     async def auto_pilot(pilot: Pilot[Any]) -> None:
         await Drive(pilot, args.origin, args.out, args.site, args.profile).run()
 
@@ -312,7 +389,7 @@ def main() -> int:
         return real_run(self, auto_pilot=auto_pilot, **options)
 
     app_module.QlikTuiApp.run = run  # type: ignore[method-assign]
-    return launch(services, start="setup")
+    return launch(services, start=start)
 
 
 if __name__ == "__main__":

@@ -425,6 +425,7 @@ async def test_a_corrupt_profiles_file_is_explained(offline_services: Services) 
         assert "is not valid JSON" in shown
         backups = list(path.parent.glob("profiles.json.broken-*"))
         assert len(backups) == 1 and str(backups[0]) in shown
+        assert not screen.check_action("new_setup", ())  # a new key could not be stored now
 
         path.unlink()  # the user removes it, then reloads
         await click(pilot, "#reload")

@@ -68,10 +68,7 @@ EMPTY_TEXT = (
     "keyring."
 )
 UNREADABLE_HEADING = "✗ The profiles file cannot be read"
-UNREADABLE_AFTER = (
-    "Your keys themselves are in the OS keyring, not in this file. After fixing or removing "
-    "the file, choose Reload."
-)
+UNREADABLE_AFTER = "After fixing or removing the file, choose Reload."
 
 
 def forget_question(name: str, backend: str | None) -> str:
@@ -253,11 +250,8 @@ class DashboardScreen(Screen[None]):
                 Static(UNREADABLE_HEADING, classes="outcome-heading -error"),
                 Fields(fields),
                 Static(UNREADABLE_AFTER, classes="paragraph"),
-                Horizontal(
-                    Button("Reload", id="reload", variant="primary"),
-                    Button("Set up a key", id="setup-anyway"),
-                    classes="actions",
-                ),
+                # No "Set up a key" here: storing a new key would fail on this file at the end.
+                Horizontal(Button("Reload", id="reload", variant="primary"), classes="actions"),
             ]
         )
         self._set_mode(BROKEN)
@@ -455,7 +449,7 @@ class DashboardScreen(Screen[None]):
     def action_new_setup(self) -> None:
         self.qapp.start_setup()
 
-    @on(Button.Pressed, "#setup, #setup-anyway")
+    @on(Button.Pressed, "#setup")
     def _setup(self) -> None:
         self.action_new_setup()
 
@@ -474,6 +468,8 @@ class DashboardScreen(Screen[None]):
             return self.rechecking
         if action == "back":
             return not self.rechecking and self._can_go_back()
+        if action == "new_setup":
+            return self.mode != BROKEN  # fix the profiles file first: storing would fail
         if action in ("recheck_selected", "recheck_all", "forget"):
             if self.mode != TABLE:
                 return False
