@@ -1,18 +1,22 @@
-"""Where the time and memory of the missed benchmarks go (the evidence in benchmarks/README.md).
+"""Where the time and memory of the benchmarks go (the evidence in benchmarks/README.md).
 
     python benchmarks/profile_misses.py [--repeat 7] [--only a,b,cd]
 
-(a)  median phase timeline of ``check NAME`` vs the minimal script (trace_check.py), the
-     modules only ``check`` imports (``-X importtime``, median self time per package), and
-     (a) again with the sandbox's Nagle stall removed (a what-if).
-(b)  one traced 20-profile check: waves of verifications, keyring reads, TCP listen-queue
-     overflows during the run; then what-ifs: sandbox listen backlog 128 and
-     ``check_concurrency`` 8 / 20 / 64.
+(a)  the remaining miss. Median phase timelines of ``check NAME`` and of the minimal script
+     (trace_check.py: imports, keyring, client, each request and TCP + TLS connect, garbage
+     collections, write-back), with what the parent measures outside them (interpreter start
+     and teardown); the modules only ``check`` imports (``-X importtime``, median self time,
+     by family and by package); and what-ifs run interleaved that size each part of the gap:
+     no key record, no write-back, no cyclic GC, no interpreter teardown, and the minimal
+     script on httpx.AsyncClient (the async stack alone).
+(b)  one traced 20-profile check at 300 ms: verifications in flight, keyring reads, TCP
+     listen-queue counters; and 20 concurrent ``SecretStore.load()`` calls, repeated, as the
+     package ships them (its backend calls are serialised): how many fail.
 (cd) median start-up timeline of ``qlik-tui setup`` vs the bare app (trace_tui.py), modules
      imported before the first frame that the bare app does not import, and the peak RSS of
      import-only probes.
-Slow and noisy by nature: never a test. What-ifs patch the sandbox's classes in this process
-or a setting in a traced child; the package itself is not changed.
+Slow and noisy by nature: never a test. What-ifs are options of the traced child; the package
+itself is not changed.
 """
 
 from __future__ import annotations
@@ -37,7 +41,6 @@ from bench_env import World, bench_world  # noqa: E402
 
 PYTHON = sys.executable
 T = TypeVar("T")
-BOTH_WHAT_IFS = ("--lazy-services", "--defer-footer")
 
 
 def _median(values: Iterable[float]) -> float:
@@ -81,7 +84,7 @@ def _median_timeline(runs: list[dict[str, tuple[float, float, int]]]) -> list[st
         count = max(r[label][2] for r in runs if label in r)
         calls = f" ({count} calls)" if count > 1 else ""
         lines.append(
-            f"    {label + calls:<62} at {_median(starts):6.1f}  took {_median(took):6.1f}"
+            f"    {label + calls:<70} at {_median(starts):6.1f}  took {_median(took):6.1f}"
         )
     return lines
 
@@ -97,29 +100,49 @@ def _importtime(stderr_text: str) -> dict[str, int]:
     return modules
 
 
+# families of the modules only A imports (the rest is "other")
+ASYNC_STACK = frozenset({"asyncio", "_asyncio", "anyio", "sniffio", "typing_extensions"})
+
+
 def _group(module: str) -> str:
     parts = module.split(".")
     return ".".join(parts[:3]) if parts[0] == "qlik_tui" else parts[0]
 
 
+def _family(module: str) -> str:
+    top = module.partition(".")[0]
+    if top in ASYNC_STACK or module.startswith("concurrent.futures"):
+        return "async stack (asyncio, anyio, sniffio, typing_extensions, concurrent.futures)"
+    return "qlik_tui's own modules" if top == "qlik_tui" else "other"
+
+
 def _only_in(
     a_runs: list[dict[str, int]], b_runs: list[dict[str, int]], top: int = 14
 ) -> list[str]:
-    """Packages imported only by A: median over runs of the summed self time per package."""
+    """Modules imported only by A: median over runs of the summed self time, by family and
+    by package."""
     b_modules = {m for r in b_runs for m in r}
-    per_run: list[dict[str, float]] = []
-    for r in a_runs:
-        groups: dict[str, float] = defaultdict(float)
-        for module, self_us in r.items():
-            if module not in b_modules:
-                groups[_group(module)] += self_us / 1000
-        per_run.append(groups)
-    names = {g for r in per_run for g in r}
-    medians = {g: _median(r.get(g, 0.0) for r in per_run) for g in names}
-    total = _median(sum(r.values()) for r in per_run)
-    lines = [f"    total {total:.1f} ms self time in modules B never imports; largest:"]
-    for name, ms in sorted(medians.items(), key=lambda item: -item[1])[:top]:
-        lines.append(f"      {ms:6.1f} ms  {name}")
+    lines = []
+    for key in (_family, _group):
+        per_run: list[dict[str, float]] = []
+        for r in a_runs:
+            groups: dict[str, float] = defaultdict(float)
+            for module, self_us in r.items():
+                if module not in b_modules:
+                    groups[key(module)] += self_us / 1000
+            per_run.append(groups)
+        names = {g for r in per_run for g in r}
+        medians = {g: _median(r.get(g, 0.0) for r in per_run) for g in names}
+        if key is _family:
+            total = _median(sum(r.values()) for r in per_run)
+            lines.append(
+                f"    total {total:.1f} ms self time in modules B never imports; by family:"
+            )
+            shown = sorted(medians.items(), key=lambda item: -item[1])
+        else:
+            lines.append("    largest packages:")
+            shown = sorted(medians.items(), key=lambda item: -item[1])[:top]
+        lines.extend(f"      {ms:6.1f} ms  {name}" for name, ms in shown)
     return lines
 
 
@@ -146,6 +169,23 @@ def _run(argv: Sequence[str], env: dict[str, str]) -> subprocess.CompletedProces
 
 # -- (a) ------------------------------------------------------------------------------------------
 
+EXITED = "(exit handlers done: threads joined)"  # trace_check.py's last event
+OUTSIDE = "(outside the trace: interpreter start + teardown)"
+
+
+def _traced(
+    argv: Sequence[str], env: dict[str, str], path: Path
+) -> dict[str, tuple[float, float, int]]:
+    """One traced run: its timeline, plus what the parent measured beyond it."""
+    began = time.perf_counter()
+    _run(argv, env)
+    wall_ms = (time.perf_counter() - began) * 1000
+    timeline = _durations(_events(path))
+    exited = timeline[EXITED][0]
+    timeline[OUTSIDE] = (exited, wall_ms - exited, 1)
+    timeline["(wall, as the parent measured it)"] = (0.0, wall_ms, 1)
+    return timeline
+
 
 def profile_a(world: World, repeat: int, scratch: Path) -> None:
     print("(a) check 1 profile vs the minimal script")
@@ -155,13 +195,13 @@ def profile_a(world: World, repeat: int, scratch: Path) -> None:
     for i in range(repeat + 1):
         for kind, extra in (("check", [name]), ("minimal", ["--minimal", name, origin])):
             path = scratch / f"a-{kind}-{i}.json"
-            _run([PYTHON, trace, "--events", str(path), *extra], world.env)
+            timeline = _traced([PYTHON, trace, "--events", str(path), *extra], world.env, path)
             if i:  # the first pair warms up
-                (check_runs if kind == "check" else minimal_runs).append(_durations(_events(path)))
-    print(f"  median timeline over {repeat} runs, ms since the script started")
-    print("  A: qlik-tui check")
+                (check_runs if kind == "check" else minimal_runs).append(timeline)
+    print(f"  median timeline over {repeat} runs, ms since the script's first line")
+    print("  A: qlik-tui check (trace_check.py)")
     print("\n".join(_median_timeline(check_runs)))
-    print("  B: minimal script")
+    print("  B: minimal script (trace_check.py --minimal)")
     print("\n".join(_median_timeline(minimal_runs)))
 
     check_imports, minimal_imports = [], []
@@ -170,40 +210,50 @@ def profile_a(world: World, repeat: int, scratch: Path) -> None:
         check_imports.append(_importtime(done.stderr))
         minimal = [PYTHON, "-X", "importtime", str(HERE / "minimal_check.py"), name, origin]
         minimal_imports.append(_importtime(_run(minimal, world.env).stderr))
-    print("  imports (-X importtime):")
+    print("  imports (-X importtime, which inflates self times somewhat):")
     print("\n".join(_only_in(check_imports, minimal_imports)))
 
 
-def what_if_direct_backend(world: World, repeat: int) -> None:
-    print("(a) what-if: Secret Service backend taken directly (no keyring.get_keyring())")
+A_WHAT_IFS = {
+    "check (traced)": [],
+    "  without the key record (--no-key-record)": ["--no-key-record"],
+    "  without the write-back (--no-write-back)": ["--no-write-back"],
+    "  without cyclic GC (--gc-off)": ["--gc-off"],
+    "  without interpreter teardown (--fast-exit)": ["--fast-exit"],
+    "  all four": ["--no-key-record", "--no-write-back", "--gc-off", "--fast-exit"],
+}
+
+
+def what_ifs_a(world: World, repeat: int) -> None:
+    print("(a) what-ifs, wall time per run, interleaved (all through trace_check.py)")
     trace = str(HERE / "trace_check.py")
     name, origin, email = world.fast_profile, world.fast.origin, world.fast.admin.email
-    plans = {
-        "check (traced)": run.timed([PYTHON, trace, name], world.env, email),
-        "check (traced, direct backend)": run.timed(
-            [PYTHON, trace, "--direct-backend", name], world.env, email
-        ),
-        "minimal": run.timed(
-            [PYTHON, str(HERE / "minimal_check.py"), name, origin], world.env, world.fast.admin.name
-        ),
+    user = world.fast.admin.name
+    plans: dict[str, Callable[[], float]] = {
+        key: run.timed([PYTHON, trace, *flags, name], world.env, email)
+        for key, flags in A_WHAT_IFS.items()
     }
-    times = _interleave(plans, repeat)
-    minimal = _median(times["minimal"])
-    for key, values in times.items():
-        print(
-            f"    {key:<32} {_median(values) * 1000:5.0f} ms  ratio to minimal"
-            f" {_median(values) / minimal:.2f}  (n={len(values)})"
-        )
-
-
-def what_if_no_nagle(repeat: int) -> None:
-    print("(a) what-if: the sandbox sends with TCP_NODELAY (no ~40 ms Nagle stall per answer)")
-    with bench_world(slow_profiles=1, tcp_nodelay=True) as world:
-        result = run.bench_check_vs_minimal(world, repeat)
-    print(
-        f"    check {_median(result.a) * 1000:.0f} ms, minimal {_median(result.b) * 1000:.0f} ms,"
-        f" ratio {result.ratio:.2f} (n={len(result.a)})"
+    plans["minimal, on httpx.AsyncClient + asyncio.run (--async)"] = run.timed(
+        [PYTHON, trace, "--minimal", "--async", name, origin], world.env, user
     )
+    plans["minimal (traced)"] = run.timed(
+        [PYTHON, trace, "--minimal", name, origin], world.env, user
+    )
+    times = _interleave(plans, repeat)
+    check = _median(times["check (traced)"])
+    minimal = _median(times["minimal (traced)"])
+    for key, values in times.items():
+        median = _median(values)
+        base = check if key.startswith("  ") else minimal
+        delta = (
+            f"{(median - base) * 1000:+5.0f} ms"
+            if key not in ("check (traced)", "minimal (traced)")
+            else " " * 8
+        )
+        print(
+            f"    {key:<54} {median * 1000:5.0f} ms  {delta}  ratio to minimal"
+            f" {median / minimal:.2f}  (n={len(values)})"
+        )
 
 
 # -- (b) ------------------------------------------------------------------------------------------
@@ -231,44 +281,43 @@ def profile_b(world: World, scratch: Path) -> None:
     after = run.tcp_counters(*counters)
     events = _events(path)
     verify = [e for e in events if e["label"] == "verify_key (HTTP)"]
-    loads = [e for e in events if e["label"] == "keyring: load key"]
-    print(f"    wall {took * 1000:.0f} ms; sandbox listen backlog {_backlog()}")
+    loads = [e for e in events if e["label"] == "keyring: load key (in a thread)"]
+    connects = [e for e in events if e["label"].strip() == "TCP + TLS connect"]
+    print(
+        f"    wall {took * 1000:.0f} ms; sandbox listen backlog {_backlog()},"
+        f" check_concurrency {_concurrency()}"
+    )
     print(
         "    TCP counters during the run: "
         + ", ".join(f"{name} +{after[name] - before[name]}" for name in counters)
     )
     spans = [(float(e["start"] or 0), float(e["end"] or 0)) for e in verify]
     took_ms = sorted(end - start for start, end in spans)
-    slow = sum(1 for t in took_ms if t > 1000)
+    slow = sum(1 for t in took_ms if t > 1500)
     print(
         f"    verifications: {len(spans)}, at most {_max_overlap(spans)} at once, first starts at"
         f" {min(s for s, _ in spans):.0f} ms, last ends at {max(e for _, e in spans):.0f} ms;"
-        f" each took median {_median(took_ms):.0f} ms, {slow} took > 1 s"
+        f" each took median {_median(took_ms):.0f} ms, {slow} took > 1.5 s;"
+        f" {len(connects)} TCP + TLS connects"
     )
     load_ms = [float(e["end"] or 0) - float(e["start"] or 0) for e in loads]
     print(
         f"    keyring reads: {len(loads)}, median {_median(load_ms):.0f} ms,"
-        f" max {max(load_ms, default=0):.0f} ms"
+        f" max {max(load_ms, default=0):.0f} ms (serialised: they queue)"
     )
 
 
 _CONCURRENT_LOADS = """
-import sys, threading, time
+import sys, time
 from concurrent.futures import ThreadPoolExecutor
 from qlik_tui.store.secrets import SecretStore, StoreError
-serial, rounds, names = sys.argv[1] == "serial", int(sys.argv[2]), sys.argv[3:]
-lock = threading.Lock()
+rounds, names = int(sys.argv[1]), sys.argv[2:]
 failures = []
 began = time.perf_counter()
 for _ in range(rounds):
     store = SecretStore()
-    def load(name):
-        if serial:
-            with lock:
-                return store.load(name)
-        return store.load(name)
     with ThreadPoolExecutor(len(names)) as pool:
-        for future in [pool.submit(load, n) for n in names]:
+        for future in [pool.submit(store.load, n) for n in names]:
             try:
                 future.result()
             except StoreError as exc:
@@ -282,10 +331,12 @@ for failure in sorted(set(failures)):
 
 def keyring_concurrency(world: World, rounds: int) -> None:
     names = world.slow_profiles
-    print(f"(b) keyring: {rounds} rounds of {len(names)} SecretStore.load() at once (threads)")
-    for mode in ("concurrent", "serial"):
-        argv = [PYTHON, "-c", _CONCURRENT_LOADS, mode, str(rounds), *names]
-        print(f"    {mode}: " + _run(argv, world.env).stdout.rstrip())
+    print(
+        f"(b) keyring: {rounds} rounds of {len(names)} SecretStore.load() at once (threads),"
+        " as shipped"
+    )
+    argv = [PYTHON, "-c", _CONCURRENT_LOADS, str(rounds), *names]
+    print("    " + _run(argv, world.env).stdout.rstrip())
 
 
 def _backlog() -> int:
@@ -294,25 +345,10 @@ def _backlog() -> int:
     return int(_Server.request_queue_size)
 
 
-def what_if_b(repeat: int) -> None:
-    print("(b) what-ifs: sandbox listen backlog x Services.check_concurrency")
-    trace = str(HERE / "trace_check.py")
-    for backlog in (None, 128):
-        with bench_world(listen_backlog=backlog) as world:
-            names = world.slow_profiles
-            plans: dict[str, Callable[[], float]] = {
-                "one": run.timed([PYTHON, trace, names[0]], world.env, world.slow.admin.email),
-            }
-            for concurrency in (8, 20, 64):
-                argv = [PYTHON, trace, "--concurrency", str(concurrency), *names]
-                plans[str(concurrency)] = run.timed(argv, world.env, world.slow.admin.email)
-            times = _interleave(plans, repeat)
-            one = _median(times["one"])
-            shown = backlog if backlog is not None else f"{_backlog()} (as shipped)"
-            cells = ", ".join(
-                f"concurrency {key}: {_median(times[key]) / one:.2f}" for key in ("8", "20", "64")
-            )
-            print(f"    backlog {shown}: ratio 20/1 with {cells} (n={repeat})")
+def _concurrency() -> int:
+    from qlik_tui.services.context import Services
+
+    return int(Services.__dataclass_fields__["check_concurrency"].default)
 
 
 # -- (c)/(d) --------------------------------------------------------------------------------------
@@ -353,40 +389,6 @@ def profile_cd(world: World, repeat: int, scratch: Path) -> None:
     print("  imports before the first frame (-X importtime):")
     print("\n".join(_only_in(imports["qlik-tui setup"], imports["bare app"])))
 
-    print("(c)/(d) what-ifs (trace_tui.py): lazy services = Services.default() imports neither")
-    print("        httpx nor keyring; both = that and the Footer mounted after the first refresh")
-    bare_argv, bare_marker = programs["bare app"]
-    plans = {
-        "qlik-tui setup": lambda: run.first_paint(
-            [PYTHON, tracer, str(scratch / "w.json"), "-m", "qlik_tui", "setup"],
-            world.env,
-            run.QLIK_TUI_MARKER,
-        ),
-        "qlik-tui setup, lazy services": lambda: run.first_paint(
-            [PYTHON, tracer, str(scratch / "w.json"), "--lazy-services", "-m", "qlik_tui", "setup"],
-            world.env,
-            run.QLIK_TUI_MARKER,
-        ),
-        "qlik-tui setup, both": lambda: run.first_paint(
-            [PYTHON, tracer, str(scratch / "w.json"), *BOTH_WHAT_IFS, "-m", "qlik_tui", "setup"],
-            world.env,
-            run.QLIK_TUI_MARKER,
-        ),
-        "bare app": lambda: run.first_paint(
-            [PYTHON, tracer, str(scratch / "w.json"), *bare_argv], world.env, bare_marker
-        ),
-    }
-    paints = _interleave(plans, repeat)
-    bare_s = _median(p.seconds for p in paints["bare app"])
-    bare_kib = _median(p.hwm_kib for p in paints["bare app"])
-    for key, values in paints.items():
-        seconds = _median(p.seconds for p in values)
-        kib = _median(p.hwm_kib for p in values)
-        print(
-            f"    {key:<31} first frame {seconds * 1000:4.0f} ms (ratio {seconds / bare_s:.2f}),"
-            f" VmHWM {kib / 1024:.1f} MiB (ratio {kib / bare_kib:.2f})  (n={len(values)})"
-        )
-
     print("(d) peak RSS (VmHWM) of import-only probes")
     probes = {
         "python -c pass": "pass",
@@ -420,16 +422,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with bench_world() as world:
             if "a" in only:
                 profile_a(world, repeat, scratch)
-                what_if_direct_backend(world, repeat * 2)
+                what_ifs_a(world, repeat * 2)
             if "b" in only:
                 profile_b(world, scratch)
                 keyring_concurrency(world, rounds=50)
             if "cd" in only:
                 profile_cd(world, repeat, scratch)
-        if "a" in only:
-            what_if_no_nagle(repeat * 2)
-        if "b" in only:
-            what_if_b(max(3, repeat // 2))
     return 0
 
 

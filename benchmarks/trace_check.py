@@ -217,9 +217,7 @@ def trace_minimal(name: str, origin: str, use_async: bool) -> int:
     httpx = minimal.httpx
     client_class = httpx.AsyncClient if use_async else httpx.Client
     _wrap(client_class, "__init__", f"  httpx.{client_class.__name__}()")
-    key = _step(
-        "keyring: load key", lambda: minimal.Keyring().get_password("qlik-tui", name)
-    )
+    key = _step("keyring: load key", lambda: minimal.Keyring().get_password("qlik-tui", name))
     fetch = minimal.fetch_async if use_async else minimal.fetch
     response = _step(
         f"{'asyncio.run + ' if use_async else ''}httpx GET /users/me (+301)",
