@@ -9,7 +9,12 @@ from datetime import datetime, timedelta, timezone
 from typing import TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import error, format_latency, insecure_backend_notice
+from qlik_tui.commands.output import (
+    error,
+    format_latency,
+    insecure_backend_notice,
+    profile_json,
+)
 from qlik_tui.core.expiry import describe_expiry
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.services.check import CheckResult, check_profiles
@@ -80,12 +85,7 @@ def result_json(result: CheckResult, now: datetime, warn_below: timedelta) -> di
     profile, outcome = result.profile, result.outcome
     expiry = describe_expiry(result.expiry, now=now, warn_below=warn_below)
     return {
-        "name": profile.name,
-        "tenant": profile.origin,
-        "user_name": profile.user_name,
-        "user_email": profile.user_email,
-        "user_id": profile.user_id,
-        "key_id": profile.key_id,
+        **profile_json(profile),
         "outcome": outcome.kind.value,
         "verdict": outcome.verdict.value,
         "title": outcome.title,
@@ -94,9 +94,6 @@ def result_json(result: CheckResult, now: datetime, warn_below: timedelta) -> di
         "http_status": outcome.http_status,
         "latency_ms": None if outcome.latency_ms is None else round(outcome.latency_ms, 1),
         "rate_limit_waited_s": outcome.rate_limit_waited_s,
-        "key_status": profile.key_status,
-        "expiry": profile.expiry,
         "expiry_state": expiry.state,
         "expiry_text": expiry.text,
-        "checked_at": profile.last_checked_at,
     }

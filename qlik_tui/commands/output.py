@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from qlik_tui.core.outcomes import Outcome
+from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore, StoreError
 
 
@@ -41,3 +42,21 @@ def insecure_backend_notice(secrets: SecretStore, stream: TextIO) -> None:
 
 def format_latency(latency_ms: float | None) -> str:
     return "-" if latency_ms is None else f"{latency_ms:.0f} ms"
+
+
+def profile_json(profile: Profile) -> dict[str, object]:
+    return {
+        "name": profile.name,
+        "tenant": profile.origin,
+        "user_name": profile.user_name,
+        "user_email": profile.user_email,
+        "user_id": profile.user_id,
+        "key_id": profile.key_id,
+        "key_tenant_id": profile.key_tenant_id,
+        "backend": profile.backend,
+        "last_outcome": profile.last_outcome,
+        "last_checked_at": profile.last_checked_at,
+        "created_at": profile.created_at,
+        "expiry": profile.expiry,
+        "key_status": profile.key_status,
+    }

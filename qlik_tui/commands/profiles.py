@@ -7,29 +7,16 @@ import json
 from typing import TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import error, explain_store_error, insecure_backend_notice
+from qlik_tui.commands.output import (
+    error,
+    explain_store_error,
+    insecure_backend_notice,
+    profile_json,
+)
 from qlik_tui.services.context import Services
 from qlik_tui.services.login import forget_profile
-from qlik_tui.store.profiles import Profile, ProfilesFileError
+from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.store.secrets import StoreError
-
-
-def profile_json(profile: Profile) -> dict[str, object]:
-    return {
-        "name": profile.name,
-        "tenant": profile.origin,
-        "user_name": profile.user_name,
-        "user_email": profile.user_email,
-        "user_id": profile.user_id,
-        "key_id": profile.key_id,
-        "key_tenant_id": profile.key_tenant_id,
-        "backend": profile.backend,
-        "last_outcome": profile.last_outcome,
-        "last_checked_at": profile.last_checked_at,
-        "created_at": profile.created_at,
-        "expiry": profile.expiry,
-        "key_status": profile.key_status,
-    }
 
 
 def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:

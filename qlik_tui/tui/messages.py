@@ -6,11 +6,14 @@ None of these carries the key; reprs show only what the screen needs.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.message import Message
+from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+
     from qlik_tui.services.verify import VerifyReport
     from qlik_tui.store.profiles import Profile
 
@@ -78,6 +81,21 @@ class WorkerCancelled(Message):
     def __init__(self, group: str) -> None:
         super().__init__()
         self.group = group
+
+
+class ReportsWorkerEnds:
+    """Screen mixin: the one place a worker's crash or cancellation becomes a message
+    (``WorkerCrashed`` / ``WorkerCancelled``) that the screen handles like any other."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        post = cast("MessagePump", self).post_message
+        if event.state == WorkerState.ERROR:
+            error = worker.error
+            error_type = type(error).__name__ if error is not None else "error"
+            post(WorkerCrashed(worker.group, worker.description, error_type))
+        elif event.state == WorkerState.CANCELLED:
+            post(WorkerCancelled(worker.group))
 
 
 # -- the dashboard (issue #5) --------------------------------------------------------------------

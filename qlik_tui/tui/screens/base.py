@@ -12,9 +12,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static
-from textual.worker import Worker, WorkerState
 
-from qlik_tui.tui.messages import WorkerCancelled, WorkerCrashed
+from qlik_tui.tui.messages import ReportsWorkerEnds
 from qlik_tui.tui.widgets.step_header import StepHeader
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
     from qlik_tui.tui.state import WizardState
 
 
-class WizardStep(Screen[None]):
+class WizardStep(ReportsWorkerEnds, Screen[None]):
     STEP: ClassVar[int] = 0
     STEP_TITLE: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = "Next →"
@@ -118,12 +117,3 @@ class WizardStep(Screen[None]):
         target.display = visible
 
     # -- workers: the one place their failures are handled -----------------------------------
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if event.state == WorkerState.ERROR:
-            error = worker.error
-            error_type = type(error).__name__ if error is not None else "error"
-            self.post_message(WorkerCrashed(worker.group, worker.description, error_type))
-        elif event.state == WorkerState.CANCELLED:
-            self.post_message(WorkerCancelled(worker.group))

@@ -21,7 +21,6 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Static
-from textual.worker import Worker, WorkerState
 
 from qlik_tui.core.expiry import parse_iso_datetime
 from qlik_tui.core.outcomes import Verdict
@@ -33,6 +32,7 @@ from qlik_tui.tui.messages import (
     RecheckFinished,
     RecheckResult,
     RecheckStarted,
+    ReportsWorkerEnds,
     WorkerCancelled,
     WorkerCrashed,
 )
@@ -86,7 +86,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(ReportsWorkerEnds, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # Short words: with the app's own bindings, the footer has 80 columns for all of them.
         Binding("r", "recheck_selected", "Check"),
@@ -489,15 +489,6 @@ class DashboardScreen(Screen[None]):
         self._update_summary()
 
     # -- workers: the one place their failures are handled -----------------------------------
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if event.state == WorkerState.ERROR:
-            error = worker.error
-            error_type = type(error).__name__ if error is not None else "error"
-            self.post_message(WorkerCrashed(worker.group, worker.description, error_type))
-        elif event.state == WorkerState.CANCELLED:
-            self.post_message(WorkerCancelled(worker.group))
 
     def on_worker_cancelled(self, message: WorkerCancelled) -> None:
         if message.group == RECHECK_GROUP and self.rechecking:
