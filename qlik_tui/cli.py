@@ -4,6 +4,7 @@ and each subcommand's module is imported only when that subcommand runs."""
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
@@ -160,6 +161,9 @@ def dispatch(
 
         return demo.run(args, stdout, stderr)
 
+    # A one-shot command allocates little after start-up: freezing what the imports created
+    # spares the full garbage collection (~20 ms) that otherwise lands on the first request.
+    gc.freeze()
     if services is None:
         from qlik_tui.services.context import Services
 

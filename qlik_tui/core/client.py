@@ -519,6 +519,9 @@ class QlikClient:
             try:
                 status = response.status_code
                 if status in _REDIRECT_STATUSES:
+                    # Read the (small) body so the connection goes back to the pool: the
+                    # same-origin redirect of /users/me then needs no second TLS handshake.
+                    await _read_prefix(response, self._settings.max_error_body_bytes)
                     body = b""
                 elif 200 <= status < 300:
                     body = await _read_capped(response, self._settings.max_body_bytes)

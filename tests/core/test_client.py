@@ -104,6 +104,7 @@ async def test_valid_key_follows_the_same_origin_redirect_with_the_key(
     key_id = parse_key(key).info.key_id
     assert first.authorization and second.authorization
     assert first.key_id == second.key_id == key_id
+    assert sandbox.connections == 1  # the redirect reused the kept-alive TLS connection
 
 
 async def test_requests_carry_accept_and_user_agent(
