@@ -15,6 +15,12 @@ collections). The second form times the steps of ``minimal_check.py`` the same w
 What-ifs, to size what ``check`` does beyond the minimal script:
   --no-key-record  verify with ``Detail.NONE`` (no ``GET /api-keys/{id}``)
   --no-write-back  no profile metadata update
+  --reuse-after-redirect
+                   read the body of a redirect (empty in the sandbox) before closing it, so its
+                   connection goes back to the pool: QlikClient closes it unread, which makes
+                   httpcore drop the connection and the redirect target needs a new TCP + TLS
+                   connection (the minimal script, through httpx's own redirect handling,
+                   reuses it)
   --gc-off         ``gc.disable()`` from the start (the interpreter's teardown still collects)
   --fast-exit      ``os._exit()`` once the exit handlers ran (no interpreter teardown)
 
@@ -179,7 +185,21 @@ def _without_write_back() -> None:
     check._record = keep_result  # type: ignore[assignment]
 
 
-def trace_check(names: list[str], no_key_record: bool, no_write_back: bool) -> int:
+def _reuse_after_redirect() -> None:
+    """What-if: a redirect's body is read before the response is closed."""
+    import httpx
+
+    close = httpx.Response.aclose
+
+    async def read_then_close(self: httpx.Response) -> None:
+        if self.is_redirect and not self.is_closed and not self.is_stream_consumed:
+            await self.aread()
+        await close(self)
+
+    httpx.Response.aclose = read_then_close  # type: ignore[method-assign]
+
+
+def trace_check(names: list[str], what_ifs: Sequence[Callable[[], None]]) -> int:
     _step("import qlik_tui.cli", lambda: __import__("qlik_tui.cli"))
     _step(
         "import qlik_tui.commands.check (httpx, asyncio, …)",
@@ -191,10 +211,8 @@ def trace_check(names: list[str], no_key_record: bool, no_write_back: bool) -> i
     from qlik_tui.services import check
     from qlik_tui.store import profiles, secrets
 
-    if no_key_record:
-        _without_key_record()
-    if no_write_back:
-        _without_write_back()
+    for install in what_ifs:
+        install()
     _wrap(secrets, "_select", "  keyring: import + choose backend")
     _wrap(secrets.SecretStore, "load", "keyring: load key (in a thread)")
     _wrap(profiles.ProfileStore, "all", "profiles.json: read all")
@@ -266,6 +284,11 @@ def main() -> int:
         "--no-write-back", action="store_true", help="what-if: no profiles.json update"
     )
     parser.add_argument(
+        "--reuse-after-redirect",
+        action="store_true",
+        help="what-if: read a redirect's body so that its connection is reused",
+    )
+    parser.add_argument(
         "--gc-off", action="store_true", help="what-if: gc.disable() from the start"
     )
     parser.add_argument(
@@ -281,7 +304,12 @@ def main() -> int:
     if options.minimal:
         code = trace_minimal(*options.args[:2], use_async=options.use_async)
     else:
-        code = trace_check(options.args, options.no_key_record, options.no_write_back)
+        chosen = {
+            _without_key_record: options.no_key_record,
+            _without_write_back: options.no_write_back,
+            _reuse_after_redirect: options.reuse_after_redirect,
+        }
+        code = trace_check(options.args, [install for install, on in chosen.items() if on])
     _record("(work done)", time.perf_counter())
     _exit_code.append(code)
     return code

@@ -1,15 +1,11 @@
 """Where the time to the first screen goes: a timeline of a Textual program's start-up.
 
-    python benchmarks/trace_tui.py EVENTS.json [--lazy-services] [--defer-footer]
-        (-m MODULE | SCRIPT) [ARGS ...]
+    python benchmarks/trace_tui.py EVENTS.json (-m MODULE | SCRIPT) [ARGS ...]
 
 Runs the program (``-m qlik_tui setup`` or ``benchmarks/bare_textual_app.py``) with timers on
-the imports that matter, on Textual's stylesheet work and on the driver's first frame, and
-writes the events (ms since this launcher started) to EVENTS.json when it exits.
-What-ifs: ``--lazy-services`` gives the CLI a services object that imports httpx and
-keyring only when first used, instead of ``Services.default()``; ``--defer-footer`` mounts the
-wizard steps' Footer after the first refresh instead of composing it (Textual recomposes the
-Footer on every bindings update, and start-up has several). Wraps from
+the imports that matter (httpx and keyring should not show up before the first frame), on the
+first screen's construction, on Textual's stylesheet work and on the driver's first frame, and
+writes the events (ms since this launcher started) to EVENTS.json when it exits. Wraps from
 the outside only (an import hook and attribute patches); the package is not changed.
 For profiling only (benchmarks/profile_misses.py).
 """
@@ -32,7 +28,9 @@ START = time.perf_counter()
 # module -> the label of its import (its own exec, nested imports included)
 WATCHED_IMPORTS = {
     "qlik_tui.cli": "import qlik_tui.cli",
-    "qlik_tui.services.context": "import qlik_tui.services.context (httpx, keyring, …)",
+    "qlik_tui.services.context": "import qlik_tui.services.context",
+    "httpx": "import httpx",
+    "keyring": "import keyring",
     "qlik_tui.tui.app": "import qlik_tui.tui.app (textual.app, …)",
     "textual.app": "import textual.app",
     "qlik_tui.tui.screens.welcome": "import the welcome screen",
@@ -45,6 +43,7 @@ PATCHES: dict[str, list[tuple[str, str, str]]] = {
     ],
     "textual.app": [("App", "run", "App.run (until exit)")],
     "qlik_tui.services.context": [("Services", "default", "Services.default()")],
+    "qlik_tui.tui.app": [("QlikTuiApp", "get_default_screen", "first screen: construct")],
 }
 _events: list[dict[str, Any]] = []
 _first_frame: list[float] = []
@@ -130,81 +129,12 @@ def _write_events(path: str) -> None:
         json.dump(events, out)
 
 
-class _LazyServices:
-    """What-if stand-in for ``qlik_tui.services.context.Services`` whose ``default()`` imports
-    neither httpx nor keyring: the profile store now, the rest when first used."""
-
-    def __init__(self) -> None:
-        from qlik_tui.store.profiles import ProfileStore
-
-        self.profiles = ProfileStore()
-        self._real: Any = None
-
-    @classmethod
-    def default(cls) -> _LazyServices:
-        return cls()
-
-    def __getattr__(self, name: str) -> Any:
-        if self._real is None:
-            from qlik_tui.services.context import Services
-
-            self._real = Services(secrets=self._make_secrets(), profiles=self.profiles)
-        return getattr(self._real, name)
-
-    @staticmethod
-    def _make_secrets() -> Any:
-        from qlik_tui.store.secrets import SecretStore
-
-        return SecretStore()
-
-
-def _install_lazy_services() -> None:
-    import qlik_tui.cli
-
-    original_dispatch = qlik_tui.cli.dispatch
-
-    def dispatch(args: Any, stdin: Any, stdout: Any, stderr: Any, services: Any) -> int:
-        if services is None and args.command in (None, "setup", "dashboard"):
-            services = _LazyServices.default()
-        return int(original_dispatch(args, stdin, stdout, stderr, services))
-
-    qlik_tui.cli.dispatch = dispatch
-
-
-def _install_deferred_footer() -> None:
-    from textual.widgets import Footer
-
-    from qlik_tui.tui.screens import base
-
-    compose, on_mount = base.WizardStep.compose, base.WizardStep.on_mount
-
-    def compose_without_footer(self: Any) -> Any:
-        for widget in compose(self):
-            if not isinstance(widget, Footer):
-                yield widget
-
-    def mount_footer_later(self: Any) -> None:
-        on_mount(self)
-        self.call_after_refresh(self.mount, Footer())
-
-    base.WizardStep.compose = compose_without_footer  # type: ignore[method-assign]
-    base.WizardStep.on_mount = mount_footer_later  # type: ignore[method-assign]
-
-
-WHAT_IFS = {"--lazy-services": _install_lazy_services, "--defer-footer": _install_deferred_footer}
-
-
 def main() -> None:
     events_path, *rest = sys.argv[1:]
-    what_ifs = []
-    while rest[0] in WHAT_IFS:
-        what_ifs.append(WHAT_IFS[rest.pop(0)])
     module = rest[0] == "-m"
     target, *args = rest[1:] if module else rest
     atexit.register(_write_events, events_path)
     sys.meta_path.insert(0, _Finder())
-    for install in what_ifs:
-        install()
     sys.argv = [target, *args]
     if module:
         runpy.run_module(target, run_name="__main__", alter_sys=True)

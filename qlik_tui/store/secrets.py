@@ -162,8 +162,13 @@ class SecretStore:
                 return None
             return len(stored)
 
-        self._run(f"save the key of profile {profile!r}", backend, write)
-        found = self._run(f"read back the key of profile {profile!r}", backend, read_back)
+        def remove() -> None:
+            backend.delete_password(service, profile)
+
+        what = f"save the key of profile {profile!r}"
+        self._run(what, backend, write, undo_if_late=remove)
+        what = f"read back the key of profile {profile!r}"
+        found = self._run(what, backend, read_back, undo_if_late=remove)
         if found is None:
             return
         removed = self._delete_quietly(profile, selected)
@@ -230,20 +235,40 @@ class SecretStore:
 
     # -- running calls -------------------------------------------------------------------------
 
-    def _run(self, what: str, backend: KeyringBackend | None, call: Callable[[], _T]) -> _T:
+    def _run(
+        self,
+        what: str,
+        backend: KeyringBackend | None,
+        call: Callable[[], _T],
+        *,
+        undo_if_late: Callable[[], object] | None = None,
+    ) -> _T:
         """Run ``call`` in a daemon thread; its result, or the ``StoreError`` explaining it.
 
         The worker explains a failure itself and hands over only that ``StoreError``: the
-        backend's exception (whose frames may hold the key) never leaves the worker."""
+        backend's exception (whose frames may hold the key) never leaves the worker. When the
+        deadline passes first, the caller is told the call failed; if the call completes later
+        anyway, ``undo_if_late`` runs in the worker, so what the user was told stays true (a
+        save that lands after "not stored" is removed again)."""
         future: Future[_T] = Future()
         lock = _lock_for(backend)
+        handoff = threading.Lock()
+        outcome = {"finished": False, "abandoned": False}
 
         def work() -> None:
             if not future.set_running_or_notify_cancel():
                 return
             try:
                 with lock:
-                    result = call()
+                    try:
+                        result = call()
+                    finally:
+                        with handoff:
+                            outcome["finished"] = True
+                            late = outcome["abandoned"]
+                    if late and undo_if_late is not None:
+                        with suppress(Exception):
+                            undo_if_late()
             except BaseException as exc:
                 from qlik_tui.store.backends import explain_failure
 
@@ -255,13 +280,19 @@ class SecretStore:
         worker.start()
         done, _ = wait_for([future], timeout=self.deadline_s)
         if not done:
-            raise DeadlineExceeded(
-                problem=f"The keyring did not answer in {self.deadline_s:g} s (trying to {what}).",
-                fix=(
-                    "It may be waiting for an unlock prompt: look for a password dialog on your "
-                    "desktop, or unlock the keyring first, then try again."
-                ),
-            )
+            with handoff:
+                outcome["abandoned"] = not outcome["finished"]
+            if outcome["abandoned"]:
+                raise DeadlineExceeded(
+                    problem=(
+                        f"The keyring did not answer in {self.deadline_s:g} s (trying to {what})."
+                    ),
+                    fix=(
+                        "It may be waiting for an unlock prompt: look for a password dialog on "
+                        "your desktop, or unlock the keyring first, then try again."
+                    ),
+                )
+            wait_for([future])  # it finished just as the deadline passed: take its answer
         error = future.exception()
         if error is None:
             return future.result()

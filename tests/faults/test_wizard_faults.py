@@ -49,7 +49,7 @@ FAST = ClientSettings(
     connect_timeout=2.0, read_timeout=0.5, max_retry_wait=2.0, default_retry_wait=0.2
 )
 KEYRING_DEADLINE_S = 0.3
-WAIT_STEPS = 400  # bounded waits for a screen: 400 pauses at most
+WAIT_STEPS = 1500  # bounded waits for a screen: 1500 pauses of 10 ms at most
 # A 64-character label cannot be put in a DNS query: the resolver refuses before sending.
 DNS_FAILING_TENANT = Tenant(
     "https", "a" * 64 + ".eu.qlikcloud.invalid", None, "eu", "Europe (Ireland)", True, False, False
@@ -235,12 +235,14 @@ class Wizard:
             if isinstance(self.app.screen, screen):
                 await self.pilot.pause()
                 return
-            await self.pilot.pause()
+            await self.pilot.pause(0.01)
         raise AssertionError(f"the wizard never showed {screen.__name__}")
 
     async def tap(self, selector: str) -> None:
         """Focus a button and press Enter, as a keyboard user would."""
         button = self.app.screen.query_one(selector, Widget)
+        if isinstance(button, Button):
+            button.active_effect_duration = 0  # the press animation swallows a quick 2nd press
         button.focus()
         await self.pilot.pause()
         await self.pilot.press("enter")

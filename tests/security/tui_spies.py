@@ -1,6 +1,6 @@
 """What the running app hands to the outside, recorded (never altered) for the TUI leak matrix:
 worker names and descriptions, clipboard writes, the terminal driver's output (OSC 52 clipboard
-sequences included) and the argv of any process started. Plus a stricter search than
+sequences included), notifications and the argv of any process started. Plus a stricter search than
 ``Observed.leaks_of``: a screen is 80 columns wide, so a key shown there is never whole; any
 run of ``FRAGMENT`` characters of the signature segment counts.
 """
@@ -64,6 +64,7 @@ class Spies:
     clipboard: list[str] = field(default_factory=list)  # every App.copy_to_clipboard text
     driver: list[str] = field(default_factory=list)  # everything written to the terminal
     argv: list[list[str]] = field(default_factory=list)  # every process started
+    notifications: list[str] = field(default_factory=list)  # every toast: title and message
 
     @property
     def driver_output(self) -> str:
@@ -83,6 +84,7 @@ class Spies:
             observed.add(f"osc52:{label}:{number}", text)
         for number, argv in enumerate(self.argv):
             observed.add_argv(f"{label}:{number}", argv)
+        observed.add(f"notifications:{label}", "\n".join(self.notifications))
 
 
 def install_spies(monkeypatch: pytest.MonkeyPatch) -> Spies:
@@ -90,6 +92,7 @@ def install_spies(monkeypatch: pytest.MonkeyPatch) -> Spies:
     add_worker = WorkerManager.add_worker
     copy_to_clipboard = App.copy_to_clipboard
     popen_init = subprocess.Popen.__init__
+    notify = App.notify
 
     def recording_add_worker(
         self: WorkerManager, worker: Worker[Any], *args: Any, **kw: Any
@@ -104,6 +107,10 @@ def install_spies(monkeypatch: pytest.MonkeyPatch) -> Spies:
     def recording_write(self: HeadlessDriver, data: str) -> None:
         spies.driver.append(data)
 
+    def recording_notify(self: App[Any], message: str, *, title: str = "", **kw: Any) -> None:
+        spies.notifications.append(f"{title}: {message}")
+        notify(self, message, title=title, **kw)
+
     def recording_popen(self: subprocess.Popen[Any], args: Any, *rest: Any, **kw: Any) -> None:
         spies.argv.append([str(a) for a in args] if not isinstance(args, str) else [args])
         popen_init(self, args, *rest, **kw)
@@ -112,4 +119,5 @@ def install_spies(monkeypatch: pytest.MonkeyPatch) -> Spies:
     monkeypatch.setattr(App, "copy_to_clipboard", recording_copy)
     monkeypatch.setattr(HeadlessDriver, "write", recording_write)
     monkeypatch.setattr(subprocess.Popen, "__init__", recording_popen)
+    monkeypatch.setattr(App, "notify", recording_notify)
     return spies

@@ -1,13 +1,16 @@
 """Run by ``test_tui_leaks.py`` in a subprocess: the real ``launch()``, driven by an auto-pilot
-through the wizard against the test's TLS sandbox, with one deliberate crash (``--site``).
+through the wizard (or, for the dashboard sites, the dashboard over the key stored first) against
+the test's TLS sandbox, with one deliberate crash (``--site``).
 
 Never imported by the test process itself. The sentinel key arrives on stdin, never in argv.
 
-    python -m tests.security.wizard_child --origin URL --out DIR --site SITE [--store KIND]
+    python -m tests.security.wizard_child --origin URL --out DIR --site SITE \
+        [--store secret-service|none] [--profile NAME]
 
 ``--site`` is a screen handler (the app must crash: exit 1, one line), a worker (the app must
 show the failure and stay usable: it is then quit, exit 0) or ``none`` (the happy path, for the
-``TEXTUAL_LOG`` run). Every screen is exported (masked) to ``DIR`` at every step; the line
+``TEXTUAL_LOG`` run). Every screen is exported (masked) to ``DIR`` at every step, and every
+notification is written to ``DIR/notifications.txt`` at the end; the line
 ``REACHED <site>`` goes to the real stderr right before the deliberate crash, so the test knows
 the crash happened where it meant it to.
 """
@@ -259,9 +262,8 @@ class Drive:
 
         if not await self.on_step(5):
             return False
-        focused = self.app.focused
-        if focused is not None and SENTINEL is not None:
-            focused.post_message(events.Paste(SENTINEL.reveal()))
+        if SENTINEL is not None:  # as the terminal driver does: to the app, which forwards it
+            self.app.post_message(events.Paste(SENTINEL.reveal()))
         await self.pilot.pause()
         if self.site in ("paste", "confirm-modal"):
             await self.press("ctrl+q")  # the key is at risk: asks first (confirm-modal crashes)
@@ -389,7 +391,19 @@ def main() -> int:
         return real_run(self, auto_pilot=auto_pilot, **options)
 
     app_module.QlikTuiApp.run = run  # type: ignore[method-assign]
-    return launch(services, start=start)
+
+    notifications: list[str] = []  # toasts vanish after a few seconds: keep every one
+    real_notify = app_module.QlikTuiApp.notify
+
+    def notify(self: QlikTuiApp, message: str, *, title: str = "", **options: Any) -> None:
+        notifications.append(f"{title}: {message}")
+        real_notify(self, message, title=title, **options)
+
+    app_module.QlikTuiApp.notify = notify  # type: ignore[method-assign]
+    try:
+        return launch(services, start=start)
+    finally:
+        (args.out / "notifications.txt").write_text("\n".join(notifications), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ backends, secrets discipline. The real Secret Service is in test_secrets_daemon.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,22 @@ def test_a_hung_backend_gives_deadline_exceeded_and_a_daemon_thread() -> None:
     assert "did not answer in 0.2 s" in error.problem
     assert "unlock prompt" in error.fix
     assert_no_secret(error, key.reveal())
+
+
+def test_a_save_that_lands_after_the_deadline_is_removed_again() -> None:
+    # The user was told "not stored": a keyring that answers late must not keep the key.
+    backend = HangingKeyring()
+    store = SecretStore(deadline_s=0.2, backend=backend)
+    with pytest.raises(DeadlineExceeded):
+        store.save("late", parse_key(fake_key_text()))
+    backend.release.set()
+    for _ in range(200):
+        stuck = [t for t in threading.enumerate() if t.name.startswith("qlik-tui keyring: save")]
+        if not stuck:
+            break
+        time.sleep(0.01)
+    assert not stuck
+    assert backend.items == {}
 
 
 def test_a_truncating_backend_gives_secret_truncated_and_keeps_nothing() -> None:
