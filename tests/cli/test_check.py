@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
 from datetime import datetime, timedelta, timezone
 
-from qlik_tui.core.apikey import parse_key
-from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
-from qlik_tui.services.login import store_login
 from qlik_tui.store.profiles import Profile
-from tests.fixtures.cli import RunCli, cli_in_subprocess
-
-
-def store(services: Services, name: str, origin: str, key: str, **metadata: str) -> None:
-    profile = store_login(
-        services, name=name, tenant=parse_tenant(origin), key=parse_key(key), report=None
-    )
-    if metadata:
-        services.profiles.update(profile.name, **metadata)
-
-
-def closed_port_origin() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"https://127.0.0.1:{port}"
+from tests.fixtures.cli import RunCli, cli_in_subprocess, closed_port_origin, store_profile
 
 
 def test_no_profiles_is_a_usage_error(run_cli: RunCli) -> None:
@@ -39,8 +20,8 @@ def test_no_profiles_is_a_usage_error(run_cli: RunCli) -> None:
 def test_all_valid_exits_0_with_one_line_each(
     run_cli: RunCli, sandbox: SandboxTenant, services: Services
 ) -> None:
-    store(services, "a", sandbox.origin, sandbox.issue_key())
-    store(services, "b", sandbox.origin, sandbox.issue_key(user="user"))
+    store_profile(services, "a", sandbox.origin, sandbox.issue_key())
+    store_profile(services, "b", sandbox.origin, sandbox.issue_key(user="user"))
     result = run_cli("check")
     assert result.code == 0, result.output
     lines = result.stdout.splitlines()
@@ -55,7 +36,7 @@ def test_all_valid_exits_0_with_one_line_each(
 def test_check_updates_profile_metadata(
     run_cli: RunCli, sandbox: SandboxTenant, services: Services
 ) -> None:
-    store(services, "a", sandbox.origin, sandbox.issue_key())
+    store_profile(services, "a", sandbox.origin, sandbox.issue_key())
     assert run_cli("check").code == 0
     profile = services.profiles.get("a")
     assert profile is not None
@@ -67,12 +48,12 @@ def test_check_updates_profile_metadata(
 def test_mixed_results_exit_1_and_explain_each_failure(
     run_cli: RunCli, sandbox: SandboxTenant, services: Services
 ) -> None:
-    store(services, "valid", sandbox.origin, sandbox.issue_key())
-    store(services, "revoked", sandbox.origin, sandbox.issue_key("revoked"))
+    store_profile(services, "valid", sandbox.origin, sandbox.issue_key())
+    store_profile(services, "revoked", sandbox.origin, sandbox.issue_key("revoked"))
     past = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
-    store(services, "expired", sandbox.origin, sandbox.issue_key("expired"), expiry=past)
-    store(services, "other", sandbox.origin, sandbox.issue_key("other-tenant"))
-    store(services, "down", closed_port_origin(), sandbox.issue_key())
+    store_profile(services, "expired", sandbox.origin, sandbox.issue_key("expired"), expiry=past)
+    store_profile(services, "other", sandbox.origin, sandbox.issue_key("other-tenant"))
+    store_profile(services, "down", closed_port_origin(), sandbox.issue_key())
     assert run_cli("check", "valid").code == 0  # teaches the tenant id of this origin
 
     result = run_cli("check", "--json")
@@ -97,8 +78,8 @@ def test_mixed_results_exit_1_and_explain_each_failure(
 def test_quiet_prints_only_failures(
     run_cli: RunCli, sandbox: SandboxTenant, services: Services
 ) -> None:
-    store(services, "good", sandbox.origin, sandbox.issue_key())
-    store(services, "bad", sandbox.origin, sandbox.issue_key("revoked"))
+    store_profile(services, "good", sandbox.origin, sandbox.issue_key())
+    store_profile(services, "bad", sandbox.origin, sandbox.issue_key("revoked"))
     result = run_cli("check", "--quiet")
     assert result.code == 1
     assert "good" not in result.stdout
@@ -108,8 +89,8 @@ def test_quiet_prints_only_failures(
 def test_unreachable_only_exits_3(
     run_cli: RunCli, sandbox: SandboxTenant, services: Services
 ) -> None:
-    store(services, "down", closed_port_origin(), sandbox.issue_key())
-    store(services, "good", sandbox.origin, sandbox.issue_key())
+    store_profile(services, "down", closed_port_origin(), sandbox.issue_key())
+    store_profile(services, "good", sandbox.origin, sandbox.issue_key())
     result = run_cli("check")
     assert result.code == 3
     assert "Connection refused" in result.stdout
@@ -118,8 +99,8 @@ def test_unreachable_only_exits_3(
 def test_named_profiles_only_and_unknown_names(
     run_cli: RunCli, sandbox: SandboxTenant, services: Services
 ) -> None:
-    store(services, "good", sandbox.origin, sandbox.issue_key())
-    store(services, "bad", sandbox.origin, sandbox.issue_key("revoked"))
+    store_profile(services, "good", sandbox.origin, sandbox.issue_key())
+    store_profile(services, "bad", sandbox.origin, sandbox.issue_key("revoked"))
     assert run_cli("check", "good").code == 0
     missing = run_cli("check", "good", "nope")
     assert missing.code == 2
@@ -129,7 +110,7 @@ def test_named_profiles_only_and_unknown_names(
 def test_key_missing_from_the_keyring_is_rejected(
     run_cli: RunCli, sandbox: SandboxTenant, services: Services
 ) -> None:
-    store(services, "lost", sandbox.origin, sandbox.issue_key())
+    store_profile(services, "lost", sandbox.origin, sandbox.issue_key())
     services.secrets.delete("lost")
     result = run_cli("check", "--json")
     assert result.code == 1
@@ -140,7 +121,7 @@ def test_profiles_are_checked_concurrently(
     run_cli: RunCli, sandbox: SandboxTenant, services: Services
 ) -> None:
     for index in range(12):
-        store(services, f"p{index:02}", sandbox.origin, sandbox.issue_key())
+        store_profile(services, f"p{index:02}", sandbox.origin, sandbox.issue_key())
     sandbox.delay = 0.2  # every answer waits, so sequential checking would never overlap
     result = run_cli("check")
     assert result.code == 0, result.output
@@ -151,7 +132,7 @@ def test_profiles_are_checked_concurrently(
 def test_expired_remembered_expiry_and_soon_warning_in_text(
     run_cli: RunCli, sandbox: SandboxTenant, services: Services
 ) -> None:
-    store(services, "a", sandbox.origin, sandbox.issue_key(expires_in=timedelta(hours=30)))
+    store_profile(services, "a", sandbox.origin, sandbox.issue_key(expires_in=timedelta(hours=30)))
     calm = run_cli("check", "--warn-hours", "2")
     assert "⚠" not in calm.stdout and "expires in 1 d" in calm.stdout
     warned = run_cli("check", "--warn-hours", "48")
@@ -159,7 +140,7 @@ def test_expired_remembered_expiry_and_soon_warning_in_text(
 
 
 def test_check_does_not_import_textual(sandbox: SandboxTenant, services: Services) -> None:
-    store(services, "a", sandbox.origin, sandbox.issue_key())
+    store_profile(services, "a", sandbox.origin, sandbox.issue_key())
     done = cli_in_subprocess(services.profiles.path, "check")
     assert "EXIT 0 TEXTUAL False" in done.stderr, done.stdout + done.stderr
 

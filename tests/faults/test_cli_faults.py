@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,14 +17,17 @@ import keyring.backends.fail
 import pytest
 import trustme
 
-from qlik_tui.core.apikey import parse_key
 from qlik_tui.core.client import ClientSettings
-from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.sandbox import OffsiteRecorder, SandboxTenant
 from qlik_tui.services.context import Services
-from qlik_tui.services.login import store_login
 from qlik_tui.store.secrets import SecretStore
-from tests.fixtures.cli import RunCli, cli_in_subprocess, make_services
+from tests.fixtures.cli import (
+    RunCli,
+    cli_in_subprocess,
+    closed_port_origin,
+    make_services,
+    store_profile,
+)
 from tests.fixtures.tls import TlsCa
 from tests.store.doubles import HangingKeyring, MemoryKeyring, TruncatingKeyring
 
@@ -78,10 +80,6 @@ def fast_services(services: Services) -> Services:
     return services
 
 
-def store(services: Services, name: str, origin: str, key: str) -> None:
-    store_login(services, name=name, tenant=parse_tenant(origin), key=parse_key(key), report=None)
-
-
 def check_json(run_cli: RunCli, *names: str) -> tuple[int, list[dict[str, object]]]:
     result = run_cli("check", "--json", *names)
     return result.code, json.loads(result.stdout) if result.stdout else []
@@ -96,7 +94,7 @@ def test_check_explains_each_network_fault(
     fast_services: Services,
 ) -> None:
     key = sandbox.issue_key()
-    store(fast_services, "p", sandbox.origin, key)
+    store_profile(fast_services, "p", sandbox.origin, key)
     case.arm(sandbox, offsite_recorder)
     code, results = check_json(run_cli)
     assert code == case.exit_code
@@ -131,12 +129,6 @@ def test_login_explains_each_network_fault_and_stores_nothing(
     assert offsite_recorder.requests == []
 
 
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def tls_server(context: ssl.SSLContext) -> SandboxTenant:
     return SandboxTenant(ssl_context=context).start()
 
@@ -152,7 +144,7 @@ def test_check_and_login_explain_connection_faults(
     server: str, run_cli: RunCli, tls_ca: TlsCa, fast_services: Services
 ) -> None:
     if server == "refused":
-        origin, key, expected = f"https://127.0.0.1:{unused_port()}", None, "connection_refused"
+        origin, key, expected = closed_port_origin(), None, "connection_refused"
         tenant = None
     else:
         context = (
@@ -164,7 +156,7 @@ def test_check_and_login_explain_connection_faults(
         origin, key, expected = tenant.origin, tenant.issue_key(), "tls_failure"
     try:
         key = key or SandboxTenant().issue_key()
-        store(fast_services, "p", origin, key)
+        store_profile(fast_services, "p", origin, key)
         code, results = check_json(run_cli)
         assert (code, results[0]["outcome"]) == (3, expected)
         login = run_cli("login", "--tenant", origin, "--name", "q", "--with-token", stdin=key)
@@ -183,7 +175,7 @@ def test_check_explains_a_dns_failure(
 ) -> None:
     # A fresh network namespace has no route anywhere: the lookup fails on this machine, and no
     # query leaves it. The D-Bus socket is a path, so the keyring still works inside.
-    store(fast_services, "dns", "https://acme.eu.qlikcloud.com", sandbox.issue_key())
+    store_profile(fast_services, "dns", "https://acme.eu.qlikcloud.com", sandbox.issue_key())
     done = cli_in_subprocess(
         fast_services.profiles.path, "check", "--json", wrapper=["unshare", "--net"]
     )
@@ -206,7 +198,7 @@ def test_check_with_no_keyring_backend_is_inconclusive(
     run_cli: RunCli, sandbox: SandboxTenant, tmp_path: Path
 ) -> None:
     working = services_over(MemoryKeyring(), tmp_path)
-    store(working, "p", sandbox.origin, sandbox.issue_key())
+    store_profile(working, "p", sandbox.origin, sandbox.issue_key())
     broken = services_over(keyring.backends.fail.Keyring(), tmp_path)
     result = run_cli("check", "--json", using=broken)
     assert result.code == 3
@@ -217,7 +209,7 @@ def test_check_with_a_hanging_keyring_hits_the_deadline(
     run_cli: RunCli, sandbox: SandboxTenant, tmp_path: Path
 ) -> None:
     memory = MemoryKeyring()
-    store(services_over(memory, tmp_path), "p", sandbox.origin, sandbox.issue_key())
+    store_profile(services_over(memory, tmp_path), "p", sandbox.origin, sandbox.issue_key())
     hanging = HangingKeyring()
     hanging.items = memory.items
     try:
