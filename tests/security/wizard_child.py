@@ -35,7 +35,7 @@ from qlik_tui.store.secrets import SecretStore
 from qlik_tui.tui import app as app_module
 from qlik_tui.tui.app import QlikTuiApp
 from qlik_tui.tui.launch import launch
-from qlik_tui.tui.screens import live_test, modals
+from qlik_tui.tui.screens import live_test, modals, storing
 from qlik_tui.tui.screens.base import WizardStep
 
 HANDLER_SITES = (
@@ -120,11 +120,11 @@ def install_crash(site: str) -> None:
 
         live_test.LiveTestScreen._live_test = live  # type: ignore[method-assign,assignment]
     elif site == "keyring-worker":
-        live_test._find_keyring = lambda *args: crash(site)  # type: ignore[assignment]
+        storing.find_keyring = lambda *args: crash(site)  # type: ignore[assignment]
     elif site == "store-worker":
-        live_test._store_key = lambda *args: crash(site)  # type: ignore[assignment]
+        storing.store_key = lambda *args: crash(site)  # type: ignore[assignment]
     elif site == "rescue-worker":
-        live_test._write_rescue_file = lambda *args: crash(site)  # type: ignore[assignment]
+        storing.write_rescue_file = lambda *args: crash(site)  # type: ignore[assignment]
     elif site == "discard":
         SecretStore.delete = lambda self, name: crash(site)  # type: ignore[assignment,method-assign,return-value]
     elif site in DASHBOARD_SITES:

@@ -115,5 +115,3 @@ class WizardStep(ReportsWorkerEnds, Screen[None]):
     def show(self, widget: Widget | str, visible: bool = True) -> None:
         target = self.query_one(widget) if isinstance(widget, str) else widget
         target.display = visible
-
-    # -- workers: the one place their failures are handled -----------------------------------

@@ -1,8 +1,7 @@
-"""Step 6: prove the key with ``GET /users/me``, show what the tenant says, then store it.
+"""Step 6: prove the key with ``GET /users/me``, show what the tenant says, then store it
+(storing, and a failed store's panel, are in ``storing.py``).
 
-Two workers, both only posting messages: the live test (async, cancellable with Esc) and the
-store (a thread: keyring calls block). No path on this screen drops the key without the user
-deciding so: a failed store offers Retry, Write to a file, or Discard (confirmed).
+The live test is an async worker, cancellable with Esc, that only posts messages.
 """
 
 from __future__ import annotations
@@ -10,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import time
-from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -21,20 +18,17 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Input, LoadingIndicator, Static
+from textual.widgets import Button, LoadingIndicator, Static
 
 from qlik_tui.core.outcomes import OutcomeKind, Verdict, make_outcome
-from qlik_tui.tui.messages import (
-    KeyringFound,
-    KeyStored,
-    LiveTestFinished,
-    RescueFailed,
-    RescueWritten,
-    StoreFailed,
-    WorkerCancelled,
-    WorkerCrashed,
+from qlik_tui.tui.messages import LiveTestFinished, WorkerCancelled, WorkerCrashed
+from qlik_tui.tui.screens.storing import (
+    RESULT,
+    STORE_FAILED,
+    STORING,
+    WRITING,
+    StoresKey,
 )
-from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.widgets.outcome_panel import OutcomePanel
 
 if TYPE_CHECKING:
@@ -45,22 +39,10 @@ if TYPE_CHECKING:
     from qlik_tui.services.verify import VerifyReport
 
 LIVE_TEST_GROUP = "live-test"
-KEYRING_GROUP = "keyring-lookup"
-RESCUE_GROUP = "rescue"
-STORE_GROUP = "store"
-DISCARD_QUESTION = "Discard the key? It is not stored anywhere, and Qlik will not show it again."
-
-# What the screen is doing; decides the panel, the buttons and what Esc does.
-RUNNING, RESULT, STORING, STORE_FAILED, WRITING = (
-    "running",
-    "result",
-    "storing",
-    "store-failed",
-    "writing",
-)
+RUNNING = "running"  # the live test's own mode; the others are storing's
 
 
-class LiveTestScreen(WizardStep):
+class LiveTestScreen(StoresKey):
     STEP = 6
     STEP_TITLE = "Live test"
     NEXT_LABEL = "Store key →"
@@ -68,18 +50,13 @@ class LiveTestScreen(WizardStep):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_test", "Cancel test"),
         Binding("escape", "back", "Back"),
-        Binding("ctrl+s", "store", "Store key", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.mode = RESULT
         self.outcome: Outcome | None = None  # the failure on show, if any
-        self.backend_label = "the OS keyring"  # until the lookup names the backend
-        self.insecure_notice: str | None = None
         self._started = 0.0
         self._ticker: Timer | None = None
-        self._store_error: StoreFailed | None = None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -108,13 +85,7 @@ class LiveTestScreen(WizardStep):
                 host=tenant.display_host,
             )
         )
-        self.run_worker(
-            partial(_find_keyring, self, self.qapp.services),
-            thread=True,
-            description="Looking up the OS keyring backend",
-            group=KEYRING_GROUP,
-            exit_on_error=False,
-        )
+        self.start_keyring_lookup()
         if self.state.report is not None:
             await self._show_report(self.state.report)  # tested already; nothing changed since
         else:
@@ -164,26 +135,16 @@ class LiveTestScreen(WizardStep):
             await self._show_failure(make_outcome(OutcomeKind.CANCELLED, tenant=self.state.tenant))
 
     async def on_worker_crashed(self, message: WorkerCrashed) -> None:
-        outcome = make_outcome(
-            OutcomeKind.UNEXPECTED_ERROR, tenant=self.state.tenant, error_type=message.error_type
-        )
         if message.group == LIVE_TEST_GROUP and self.mode == RUNNING:
-            await self._show_failure(outcome)
-        elif message.group == STORE_GROUP and self.mode == STORING:
-            await self._show_store_failed(
-                StoreFailed(
-                    f"Storing hit an unexpected {message.error_type}.",
-                    "Retry; if it happens again, write the key to a file and report the problem.",
+            await self._show_failure(
+                make_outcome(
+                    OutcomeKind.UNEXPECTED_ERROR,
+                    tenant=self.state.tenant,
+                    error_type=message.error_type,
                 )
             )
-        elif message.group == RESCUE_GROUP and self.mode == WRITING:
-            self.on_rescue_failed(RescueFailed(f"unexpected {message.error_type}"))
-        else:  # a side job (the keyring lookup): worth a word, not a panel
-            self.notify(
-                f"{message.description} failed ({message.error_type}).",
-                severity="warning",
-                markup=False,
-            )
+        else:
+            await self.storing_worker_crashed(message)
 
     async def _show_report(self, report: VerifyReport) -> None:
         if report.outcome.verdict is Verdict.VALID and report.user is not None:
@@ -192,10 +153,8 @@ class LiveTestScreen(WizardStep):
             await self._show_failure(report.outcome)
 
     async def _show_success(self, report: VerifyReport) -> None:
-        from qlik_tui.services.login import default_profile_name
-
-        key, tenant = self.state.key, self.state.tenant
-        assert key is not None and tenant is not None
+        key = self.state.key
+        assert key is not None
         self.outcome = None
         panel = OutcomePanel.success(
             report,
@@ -203,15 +162,9 @@ class LiveTestScreen(WizardStep):
             now=self.qapp.now(),
             warn_below=self.qapp.services.expiry_warning,
         )
-        name = self.state.profile_name or default_profile_name(tenant)
-        with_name = Horizontal(
-            Static("Profile name", classes="field-label"),
-            Input(name, id="profile-name", placeholder="a short name, e.g. work"),
-            classes="profile-row",
-        )
-        hint = Static(id="store-hint", classes="hint")
+        form = self.store_form()
         self._set_mode(RESULT)
-        await self._replace_result(panel, with_name, hint)
+        await self._replace_result(panel, *form)
         self._update_store_hint()
         self.query_one("#next", Button).focus(scroll_visible=False)
         self.set_nav_status("Enter stores the key")
@@ -241,7 +194,7 @@ class LiveTestScreen(WizardStep):
     def _paste_another(self) -> None:
         self.qapp.go_to_step(5, replace=True)
 
-    # -- storing -----------------------------------------------------------------------------
+    # -- plumbing (and the hooks storing needs) ----------------------------------------------
 
     @property
     def test_passed(self) -> bool:
@@ -249,166 +202,6 @@ class LiveTestScreen(WizardStep):
         return (
             report is not None and report.outcome.verdict is Verdict.VALID and self.outcome is None
         )
-
-    @on(Input.Submitted, "#profile-name")
-    def action_store(self) -> None:
-        if self.mode not in (RESULT, STORE_FAILED) or not self.test_passed:
-            return
-        from qlik_tui.store.profiles import InvalidProfile, validate_profile_name
-
-        name = self._profile_name()
-        try:
-            validate_profile_name(name)
-        except InvalidProfile as exc:
-            self.notify(str(exc), title="Profile name", severity="error", markup=False)
-            return
-        self.state.profile_name = name
-        tenant, key = self.state.tenant, self.state.key
-        assert tenant is not None and key is not None
-        self._set_mode(STORING)
-        self.run_worker(
-            partial(_store_key, self, self.qapp.services, name, tenant, key, self.state.report),
-            thread=True,
-            description=f"Storing the key in {self.backend_label}",
-            exclusive=True,
-            group=STORE_GROUP,
-            exit_on_error=False,
-        )
-
-    def on_keyring_found(self, message: KeyringFound) -> None:
-        self.backend_label = message.name
-        self.insecure_notice = message.insecure_notice
-        self._update_store_hint()
-
-    def _update_store_hint(self) -> None:
-        for hint in self.query("#store-hint").results(Static):
-            text = f"Store key puts the key in {self.backend_label} under this profile name."
-            if self.insecure_notice:
-                text += f"\n⚠ {self.insecure_notice}"
-                hint.add_class("-warning")
-            hint.update(Content(text))
-
-    def _profile_name(self) -> str:
-        inputs = self.query("#profile-name").results(Input)
-        for field in inputs:
-            return field.value.strip()
-        return self.state.profile_name or ""
-
-    def on_key_stored(self, message: KeyStored) -> None:
-        self.state.profile = message.profile
-        self.state.storage_description = message.where
-        self._set_mode(RESULT)
-        self.qapp.go_to_step(7)
-
-    async def on_store_failed(self, message: StoreFailed) -> None:
-        await self._show_store_failed(message)
-
-    async def _show_store_failed(self, message: StoreFailed) -> None:
-        self._store_error = message
-        if message.backend:
-            self.backend_label = message.backend
-        self._set_mode(STORE_FAILED)
-        panel = OutcomePanel.store_failed(message.problem, message.fix, message.backend)
-        actions = Horizontal(
-            Button("Retry", id="store-retry", variant="primary"),
-            Button("Write to a file", id="rescue"),
-            Button("Discard", id="discard", classes="danger"),
-            classes="actions",
-        )
-        rescue = Vertical(
-            Static(
-                "Write the key to a new file (mode 0600; an existing file is never "
-                "overwritten). Move it into a password manager afterwards.",
-                classes="paragraph",
-            ),
-            Horizontal(
-                Input(placeholder="~/qlik-api-key.txt", id="rescue-path"),
-                Button("Write", id="rescue-write"),
-                classes="rescue-row",
-            ),
-            Static(id="rescue-error", classes="error-line"),
-            id="rescue-box",
-        )
-        rescue.display = False
-        await self._replace_result(panel, actions, rescue)
-        self.query_one("#store-retry", Button).focus(scroll_visible=False)
-        self.set_nav_status("Enter retries · more choices below")
-
-    @on(Button.Pressed, "#store-retry")
-    def _store_retry(self) -> None:
-        self.action_store()
-
-    @on(Button.Pressed, "#rescue")
-    def _show_rescue(self) -> None:
-        box = self.query_one("#rescue-box", Vertical)
-        box.display = True
-        self.query_one("#rescue-path", Input).focus()
-        self.call_after_refresh(box.scroll_visible)
-
-    @on(Button.Pressed, "#rescue-write")
-    @on(Input.Submitted, "#rescue-path")
-    def _write_rescue(self) -> None:
-        text = self.query_one("#rescue-path", Input).value.strip()
-        if not text:
-            self.query_one("#rescue-error", Static).update("Type a file name first.")
-            return
-        key = self.state.key
-        assert key is not None
-        self._set_mode(WRITING)
-        self.run_worker(
-            partial(_write_rescue_file, self, Path(text), key),
-            thread=True,
-            description="Writing the key to the file the user named",
-            exclusive=True,
-            group=RESCUE_GROUP,
-            exit_on_error=False,
-        )
-
-    def on_rescue_written(self, message: RescueWritten) -> None:
-        self.state.rescue_path = message.path
-        self._set_mode(RESULT)
-        self.qapp.go_to_step(7)
-
-    def on_rescue_failed(self, message: RescueFailed) -> None:
-        self._set_mode(STORE_FAILED)
-        self.query_one("#rescue-error", Static).update(Content(f"✗ Not written: {message.reason}"))
-        self.query_one("#rescue-path", Input).focus()
-
-    @on(Button.Pressed, "#discard")
-    def _discard(self) -> None:
-        from qlik_tui.tui.screens.modals import ConfirmModal
-
-        def decided(discard: bool | None) -> None:
-            if discard:
-                failure = self._store_error
-                if failure is not None and failure.key_in_keyring:
-                    self._remove_half_stored_key(self.state.profile_name)
-                self.state.discard_key()
-                self.notify("The key was discarded. Paste another one when ready.")
-                self.qapp.go_to_step(5)
-
-        self.app.push_screen(
-            ConfirmModal(
-                DISCARD_QUESTION,
-                confirm_label="Discard the key",
-                cancel_label="Keep it",
-                danger=True,
-            ),
-            decided,
-        )
-
-    def _remove_half_stored_key(self, name: str) -> None:
-        """The keyring took the key but its profile was not saved: take the key out again.
-        Run by the app, since this screen is about to go."""
-        self.app.run_worker(
-            partial(self.qapp.services.secrets.delete, name),
-            thread=True,
-            description="Removing the discarded key from the keyring",
-            group="discard",
-            exit_on_error=False,
-        )
-
-    # -- plumbing ----------------------------------------------------------------------------
 
     def _set_mode(self, mode: str) -> None:
         self.mode = mode
@@ -470,67 +263,3 @@ def _known_tenant_id(services: Services, tenant: Tenant) -> str | None:
         return known_tenant_id(services.profiles, tenant)
     except (ProfilesFileError, OSError):
         return None
-
-
-# -- thread workers: they call the blocking services and post one message, nothing else ------
-
-
-def _store_key(
-    screen: LiveTestScreen,
-    services: Services,
-    name: str,
-    tenant: Tenant,
-    key: ApiKey,
-    report: VerifyReport | None,
-) -> None:
-    from qlik_tui.services.login import store_login
-    from qlik_tui.store.profiles import InvalidProfile, ProfilesFileError
-    from qlik_tui.store.secrets import StoreError
-
-    backend = ""
-    failure: StoreFailed | None = None
-    profile = None
-    try:
-        backend = services.secrets.backend_name
-        profile = store_login(services, name=name, tenant=tenant, key=key, report=report)
-    except StoreError as exc:
-        failure = StoreFailed(exc.problem, exc.fix, backend=backend)
-    except ProfilesFileError as exc:
-        failure = StoreFailed(
-            f"The key went into {backend}, but its profile could not be saved to {exc.path}: "
-            f"{exc.problem}",
-            exc.fix or "Fix the profiles file, then Retry.",
-            backend=backend,
-            key_in_keyring=True,
-        )
-    except InvalidProfile as exc:
-        failure = StoreFailed(str(exc), "Change the profile name and Retry.", backend=backend)
-    if failure is not None or profile is None:
-        screen.post_message(failure or StoreFailed("Nothing was stored.", "Retry.", backend))
-        return
-    try:
-        where = services.secrets.describe()
-    except StoreError:
-        where = backend
-    screen.post_message(KeyStored(profile, where))
-
-
-def _find_keyring(screen: LiveTestScreen, services: Services) -> None:
-    from qlik_tui.store.secrets import StoreError
-
-    try:
-        name, notice = services.secrets.backend_name, services.secrets.insecure_notice
-    except StoreError:
-        return  # storing will fail and explain why; nothing to say before that
-    screen.post_message(KeyringFound(name, notice))
-
-
-def _write_rescue_file(screen: LiveTestScreen, path: Path, key: ApiKey) -> None:
-    from qlik_tui.services.rescue import RescueFileError, write_key_file
-
-    try:
-        written = write_key_file(path, key)
-    except RescueFileError as exc:
-        screen.post_message(RescueFailed(str(exc)))
-        return
-    screen.post_message(RescueWritten(written))

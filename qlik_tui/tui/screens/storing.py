@@ -1,0 +1,346 @@
+"""Storing the proven key: the profile name, the keyring lookup, the store worker and, when the
+keyring or the profiles file refuses, the "storing failed" panel: Retry, Write to a file, or
+Discard (confirmed). No path here drops the key without the user deciding so.
+
+Three thread workers, each calling blocking services and posting one message, nothing else.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Button, Input, Static
+
+from qlik_tui.tui.messages import (
+    KeyringFound,
+    KeyStored,
+    RescueFailed,
+    RescueWritten,
+    StoreFailed,
+    WorkerCrashed,
+)
+from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.widgets.outcome_panel import OutcomePanel
+
+if TYPE_CHECKING:
+    from qlik_tui.core.apikey import ApiKey
+    from qlik_tui.core.tenant import Tenant
+    from qlik_tui.services.context import Services
+    from qlik_tui.services.verify import VerifyReport
+
+KEYRING_GROUP = "keyring-lookup"
+STORE_GROUP = "store"
+RESCUE_GROUP = "rescue"
+DISCARD_GROUP = "discard"
+DISCARD_QUESTION = "Discard the key? It is not stored anywhere, and Qlik will not show it again."
+
+# The screen's modes that storing knows about (the screen may add its own).
+RESULT, STORING, STORE_FAILED, WRITING = ("result", "storing", "store-failed", "writing")
+
+
+class StoresKey(WizardStep):
+    """A step that stores the proven key. The screen provides the hooks below: whether the test
+    passed, and the mode's display (spinner, result area)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "store", "Store key", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mode = RESULT  # decides the panel, the buttons and what Esc does
+        self.backend_label = "the OS keyring"  # until the lookup names the backend
+        self.insecure_notice: str | None = None
+        self._store_error: StoreFailed | None = None
+
+    # -- hooks the screen provides -----------------------------------------------------------
+
+    @property
+    def test_passed(self) -> bool:
+        raise NotImplementedError
+
+    def _set_mode(self, mode: str) -> None:
+        raise NotImplementedError
+
+    async def _replace_result(self, *widgets: Widget) -> None:
+        raise NotImplementedError
+
+    # -- before storing: where the key will go, under which name -----------------------------
+
+    def start_keyring_lookup(self) -> None:
+        self.run_worker(
+            partial(find_keyring, self, self.qapp.services),
+            thread=True,
+            description="Looking up the OS keyring backend",
+            group=KEYRING_GROUP,
+            exit_on_error=False,
+        )
+
+    def on_keyring_found(self, message: KeyringFound) -> None:
+        self.backend_label = message.name
+        self.insecure_notice = message.insecure_notice
+        self._update_store_hint()
+
+    def store_form(self) -> tuple[Widget, Widget]:
+        """The profile name field and the hint saying where Store key puts the key."""
+        from qlik_tui.services.login import default_profile_name
+
+        tenant = self.state.tenant
+        assert tenant is not None
+        name = self.state.profile_name or default_profile_name(tenant)
+        with_name = Horizontal(
+            Static("Profile name", classes="field-label"),
+            Input(name, id="profile-name", placeholder="a short name, e.g. work"),
+            classes="profile-row",
+        )
+        return with_name, Static(id="store-hint", classes="hint")
+
+    def _update_store_hint(self) -> None:
+        for hint in self.query("#store-hint").results(Static):
+            text = f"Store key puts the key in {self.backend_label} under this profile name."
+            if self.insecure_notice:
+                text += f"\n⚠ {self.insecure_notice}"
+                hint.add_class("-warning")
+            hint.update(Content(text))
+
+    def _profile_name(self) -> str:
+        for field in self.query("#profile-name").results(Input):
+            return field.value.strip()
+        return self.state.profile_name or ""
+
+    # -- storing -----------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#profile-name")
+    def action_store(self) -> None:
+        if self.mode not in (RESULT, STORE_FAILED) or not self.test_passed:
+            return
+        from qlik_tui.store.profiles import InvalidProfile, validate_profile_name
+
+        name = self._profile_name()
+        try:
+            validate_profile_name(name)
+        except InvalidProfile as exc:
+            self.notify(str(exc), title="Profile name", severity="error", markup=False)
+            return
+        self.state.profile_name = name
+        tenant, key = self.state.tenant, self.state.key
+        assert tenant is not None and key is not None
+        self._set_mode(STORING)
+        self.run_worker(
+            partial(
+                store_key,
+                self,
+                self.qapp.services,
+                name,
+                tenant,
+                key,
+                self.state.report,
+            ),
+            thread=True,
+            description=f"Storing the key in {self.backend_label}",
+            exclusive=True,
+            group=STORE_GROUP,
+            exit_on_error=False,
+        )
+
+    def on_key_stored(self, message: KeyStored) -> None:
+        self.state.profile = message.profile
+        self.state.storage_description = message.where
+        self._set_mode(RESULT)
+        self.qapp.go_to_step(7)
+
+    async def on_store_failed(self, message: StoreFailed) -> None:
+        self._store_error = message
+        if message.backend:
+            self.backend_label = message.backend
+        self._set_mode(STORE_FAILED)
+        panel = OutcomePanel.store_failed(message.problem, message.fix, message.backend)
+        actions = Horizontal(
+            Button("Retry", id="store-retry", variant="primary"),
+            Button("Write to a file", id="rescue"),
+            Button("Discard", id="discard", classes="danger"),
+            classes="actions",
+        )
+        rescue = Vertical(
+            Static(
+                "Write the key to a new file (mode 0600; an existing file is never "
+                "overwritten). Move it into a password manager afterwards.",
+                classes="paragraph",
+            ),
+            Horizontal(
+                Input(placeholder="~/qlik-api-key.txt", id="rescue-path"),
+                Button("Write", id="rescue-write"),
+                classes="rescue-row",
+            ),
+            Static(id="rescue-error", classes="error-line"),
+            id="rescue-box",
+        )
+        rescue.display = False
+        await self._replace_result(panel, actions, rescue)
+        self.query_one("#store-retry", Button).focus(scroll_visible=False)
+        self.set_nav_status("Enter retries · more choices below")
+
+    @on(Button.Pressed, "#store-retry")
+    def _store_retry(self) -> None:
+        self.action_store()
+
+    async def storing_worker_crashed(self, message: WorkerCrashed) -> None:
+        """A storing worker crashed: its panel says so. Any other (the keyring lookup, a side
+        job) is worth a word, not a panel."""
+        if message.group == STORE_GROUP and self.mode == STORING:
+            await self.on_store_failed(
+                StoreFailed(
+                    f"Storing hit an unexpected {message.error_type}.",
+                    "Retry; if it happens again, write the key to a file and report the problem.",
+                )
+            )
+        elif message.group == RESCUE_GROUP and self.mode == WRITING:
+            self.on_rescue_failed(RescueFailed(f"unexpected {message.error_type}"))
+        else:
+            self.notify(
+                f"{message.description} failed ({message.error_type}).",
+                severity="warning",
+                markup=False,
+            )
+
+    # -- after a failure: write the key to a file, or discard it -----------------------------
+
+    @on(Button.Pressed, "#rescue")
+    def _show_rescue(self) -> None:
+        box = self.query_one("#rescue-box", Vertical)
+        box.display = True
+        self.query_one("#rescue-path", Input).focus()
+        self.call_after_refresh(box.scroll_visible)
+
+    @on(Button.Pressed, "#rescue-write")
+    @on(Input.Submitted, "#rescue-path")
+    def _write_rescue(self) -> None:
+        text = self.query_one("#rescue-path", Input).value.strip()
+        if not text:
+            self.query_one("#rescue-error", Static).update("Type a file name first.")
+            return
+        key = self.state.key
+        assert key is not None
+        self._set_mode(WRITING)
+        self.run_worker(
+            partial(write_rescue_file, self, Path(text), key),
+            thread=True,
+            description="Writing the key to the file the user named",
+            exclusive=True,
+            group=RESCUE_GROUP,
+            exit_on_error=False,
+        )
+
+    def on_rescue_written(self, message: RescueWritten) -> None:
+        self.state.rescue_path = message.path
+        self._set_mode(RESULT)
+        self.qapp.go_to_step(7)
+
+    def on_rescue_failed(self, message: RescueFailed) -> None:
+        self._set_mode(STORE_FAILED)
+        self.query_one("#rescue-error", Static).update(Content(f"✗ Not written: {message.reason}"))
+        self.query_one("#rescue-path", Input).focus()
+
+    @on(Button.Pressed, "#discard")
+    def _discard(self) -> None:
+        from qlik_tui.tui.screens.modals import ConfirmModal
+
+        def decided(discard: bool | None) -> None:
+            if discard:
+                failure = self._store_error
+                if failure is not None and failure.key_in_keyring:
+                    self._remove_half_stored_key(self.state.profile_name)
+                self.state.discard_key()
+                self.notify("The key was discarded. Paste another one when ready.")
+                self.qapp.go_to_step(5)
+
+        self.app.push_screen(
+            ConfirmModal(
+                DISCARD_QUESTION,
+                confirm_label="Discard the key",
+                cancel_label="Keep it",
+                danger=True,
+            ),
+            decided,
+        )
+
+    def _remove_half_stored_key(self, name: str) -> None:
+        """The keyring took the key but its profile was not saved: take the key out again.
+        Run by the app, since this screen is about to go."""
+        self.app.run_worker(
+            partial(self.qapp.services.secrets.delete, name),
+            thread=True,
+            description="Removing the discarded key from the keyring",
+            group=DISCARD_GROUP,
+            exit_on_error=False,
+        )
+
+
+# -- thread workers: they call the blocking services and post one message, nothing else ------
+
+
+def find_keyring(screen: StoresKey, services: Services) -> None:
+    from qlik_tui.store.secrets import StoreError
+
+    try:
+        name, notice = services.secrets.backend_name, services.secrets.insecure_notice
+    except StoreError:
+        return  # storing will fail and explain why; nothing to say before that
+    screen.post_message(KeyringFound(name, notice))
+
+
+def store_key(
+    screen: StoresKey,
+    services: Services,
+    name: str,
+    tenant: Tenant,
+    key: ApiKey,
+    report: VerifyReport | None,
+) -> None:
+    from qlik_tui.services.login import store_login
+    from qlik_tui.store.profiles import InvalidProfile, ProfilesFileError
+    from qlik_tui.store.secrets import StoreError
+
+    backend = ""
+    failure: StoreFailed | None = None
+    try:
+        backend = services.secrets.backend_name
+        profile = store_login(services, name=name, tenant=tenant, key=key, report=report)
+    except StoreError as exc:
+        failure = StoreFailed(exc.problem, exc.fix, backend=backend)
+    except ProfilesFileError as exc:
+        failure = StoreFailed(
+            f"The key went into {backend}, but its profile could not be saved to {exc.path}: "
+            f"{exc.problem}",
+            exc.fix or "Fix the profiles file, then Retry.",
+            backend=backend,
+            key_in_keyring=True,
+        )
+    except InvalidProfile as exc:
+        failure = StoreFailed(str(exc), "Change the profile name and Retry.", backend=backend)
+    if failure is not None:
+        screen.post_message(failure)
+        return
+    try:
+        where = services.secrets.describe()
+    except StoreError:
+        where = backend
+    screen.post_message(KeyStored(profile, where))
+
+
+def write_rescue_file(screen: StoresKey, path: Path, key: ApiKey) -> None:
+    from qlik_tui.services.rescue import RescueFileError, write_key_file
+
+    try:
+        written = write_key_file(path, key)
+    except RescueFileError as exc:
+        screen.post_message(RescueFailed(str(exc)))
+        return
+    screen.post_message(RescueWritten(written))
