@@ -113,8 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--warn-hours",
         type=float,
-        default=24.0,
-        help="warn when a key expires within this many hours (default: 24)",
+        help="warn when a key expires within this many hours (default: 24, as the dashboard)",
     )
     return parser
 

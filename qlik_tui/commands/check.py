@@ -40,7 +40,9 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
 
     results = asyncio.run(check_profiles(services, chosen))
     now = datetime.now(timezone.utc)
-    warn_below = timedelta(hours=args.warn_hours)
+    warn_below = (
+        services.expiry_warning if args.warn_hours is None else timedelta(hours=args.warn_hours)
+    )
     if args.json:
         json.dump([result_json(r, now, warn_below) for r in results], stdout, indent=2)
         print(file=stdout)

@@ -9,8 +9,7 @@ CONTRACT:
         res = await client.api_key_config(tenant_id)   # -> ApiResult[ApiKeyConfig]
     Failures raise ``qlik_tui.core.errors.QlikError`` subclasses.
     ``QlikClient(..., http=shared_async_client)`` reuses a client (one per tenant origin);
-    use ``make_http_client(settings)`` (or ``make_http_client(tenant, settings)``) to build one
-    with the right policy.
+    use ``make_http_client(settings)`` to build one with the right policy.
 
 Policy:
 - Redirects are followed here, not by httpx: same origin (scheme, host, port) with the key, at
@@ -111,19 +110,10 @@ def tls_context() -> ssl.SSLContext:
     raise failure
 
 
-def make_http_client(
-    first: ClientSettings | Tenant | None = None,
-    second: ClientSettings | Tenant | None = None,
-) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` with this module's policy; share one per tenant origin.
-
-    Accepts ``make_http_client(settings)`` and ``make_http_client(tenant, settings)``: the
-    tenant is not needed (the policy is the same for every origin) but callers may pass it.
-    """
-    settings = (
-        next((s for s in (first, second) if isinstance(s, ClientSettings)), None)
-        or ClientSettings()
-    )
+def make_http_client(settings: ClientSettings | None = None) -> httpx.AsyncClient:
+    """An ``httpx.AsyncClient`` with this module's policy (the same for every origin); share
+    one per tenant origin."""
+    settings = settings or ClientSettings()
     return httpx.AsyncClient(
         verify=tls_context(),
         trust_env=True,

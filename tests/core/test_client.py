@@ -613,7 +613,7 @@ async def test_one_shared_http_client_serves_many_keys(
     sandbox: SandboxTenant, sandbox_tenant: Tenant
 ) -> None:
     keys = [sandbox.issue_key(), sandbox.issue_key(user="user")]
-    async with make_http_client(sandbox_tenant, ClientSettings()) as http:
+    async with make_http_client(ClientSettings()) as http:
         assert "authorization" not in http.headers
         users = [(await me(sandbox_tenant, key, http=http)).value.id for key in keys]
         assert not http.is_closed  # QlikClient leaves a shared client open
