@@ -16,9 +16,9 @@ from qlik_tui.core.models import (
     ApiKeyRecord,
     ErrorEnvelope,
     User,
-    parse_datetime,
     parse_error_envelope,
 )
+from qlik_tui.core.timestamps import parse_iso_datetime as parse_datetime
 
 USER = {
     "id": "637390ec6541614d3a88d6c1",

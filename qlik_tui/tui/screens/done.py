@@ -8,6 +8,8 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Static
 
+from qlik_tui.core.expiry import expiry_sentence
+from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.widgets.outcome_panel import Fields
 
@@ -60,13 +62,7 @@ class DoneScreen(WizardStep):
             yield Button("Quit", id="quit")
 
     def _expiry_text(self, expiry_iso: str | None) -> str:
-        from qlik_tui.core.expiry import describe_expiry, parse_iso_datetime
-
-        expiry = parse_iso_datetime(expiry_iso)
-        if expiry is None:
-            return "unknown (the API did not say)"
-        view = describe_expiry(expiry, now=self.qapp.now())
-        return f"{view.text} ({expiry.isoformat(timespec='minutes')})"
+        return expiry_sentence(parse_iso_datetime(expiry_iso), now=self.qapp.now())
 
     def on_mount(self) -> None:
         super().on_mount()
