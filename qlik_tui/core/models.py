@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import TypeVar
 
 from qlik_tui.core.errors import MalformedResponse
@@ -141,9 +142,25 @@ class User:
         )
 
 
+class KeyStatus(str, Enum):
+    """The status an API key record can have. ``ApiKeyRecord.status`` stays the wire's text:
+    a status this version does not know is kept, not dropped."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
 def user_label(email: str | None, name: str | None, user_id: str | None) -> str | None:
     """The one word a list shows for a key's user: the email, else the name, else the id."""
     return email or name or user_id or None
+
+
+def user_with_email(name: str | None, email: str | None) -> str | None:
+    """ "Ann Lee <ann@example.com>", or whichever of the two is known."""
+    if name and email:
+        return f"{name} <{email}>"
+    return name or email
 
 
 @dataclass(frozen=True)
@@ -151,7 +168,7 @@ class ApiKeyRecord:
     id: str
     tenant_id: str | None = None
     description: str | None = None
-    status: str | None = None  # active | expired | revoked
+    status: str | None = None  # a KeyStatus value, or one this version does not know
     sub: str | None = None
     sub_type: str | None = None
     expiry: datetime | None = None  # timezone-aware

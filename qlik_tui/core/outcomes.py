@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING
 from qlik_tui.core import errors
 from qlik_tui.core.kinds import OutcomeKind as OutcomeKind
 from qlik_tui.core.kinds import Verdict as Verdict
+from qlik_tui.core.models import ApiKeyRecord, KeyStatus
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import KeyInfo
-    from qlik_tui.core.models import ApiKeyRecord
     from qlik_tui.core.tenant import Tenant
 
 
@@ -434,9 +434,9 @@ def make_outcome(
 def _key_record_kind(record: ApiKeyRecord | None, now: datetime) -> OutcomeKind | None:
     if record is None:
         return None
-    if record.status == "revoked":
+    if record.status == KeyStatus.REVOKED:
         return OutcomeKind.KEY_REVOKED
-    if record.status == "expired" or (record.expiry is not None and record.expiry <= now):
+    if record.status == KeyStatus.EXPIRED or (record.expiry is not None and record.expiry <= now):
         return OutcomeKind.KEY_EXPIRED
     return None
 

@@ -15,7 +15,7 @@ import httpx
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.client import ApiResult, ClientSettings, QlikClient
 from qlik_tui.core.errors import QlikError
-from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User
+from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, KeyStatus, User
 from qlik_tui.core.outcomes import Outcome, OutcomeKind, outcome_from_error
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.services.results import Detail as Detail
@@ -101,5 +101,5 @@ async def _admin_details(client: QlikClient, user: User) -> tuple[ApiKeyConfig |
     with contextlib.suppress(QlikError):
         config = (await client.api_key_config(user.tenant_id)).value
     with contextlib.suppress(QlikError):
-        active = len((await client.list_api_keys(sub=user.id, status="active")).value)
+        active = len((await client.list_api_keys(sub=user.id, status=KeyStatus.ACTIVE.value)).value)
     return config, active
