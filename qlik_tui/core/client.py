@@ -100,7 +100,7 @@ def tls_context() -> ssl.SSLContext:
     try:
         if cafile or capath:
             return ssl.create_default_context(cafile=cafile, capath=capath)
-        import certifi
+        import certifi  # deferred: not needed when SSL_CERT_FILE / SSL_CERT_DIR is set
 
         return ssl.create_default_context(cafile=certifi.where())
     except (OSError, ssl.SSLError) as exc:

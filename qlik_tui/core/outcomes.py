@@ -491,7 +491,7 @@ def _outcome_from_error(
     now: datetime,
 ) -> Outcome:
     context = _base_context(tenant, key_info, expected_tenant_id)
-    import asyncio  # here, not at the top: the CLI's start-up imports this table
+    import asyncio  # deferred: loading the outcome table must not cost asyncio's ~25 ms
 
     if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
         return Outcome(OutcomeKind.CANCELLED, latency_ms=latency_ms, context=context)
