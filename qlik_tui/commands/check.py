@@ -11,7 +11,6 @@ from typing import TextIO
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import (
     error,
-    format_latency,
     insecure_backend_notice,
     profile_json,
 )
@@ -72,7 +71,7 @@ def print_lines(
                 profile.name,
                 profile.origin,
                 user_label(profile.user_email, profile.user_name, profile.user_id) or "-",
-                format_latency(outcome.latency_ms),
+                outcome.latency_text or "-",
                 status,
             ]
         )

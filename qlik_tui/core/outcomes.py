@@ -359,6 +359,11 @@ class Outcome:
     def next_step(self) -> str:
         return _render(self.spec.next_step, self._values())
 
+    @property
+    def latency_text(self) -> str | None:
+        """ "183 ms", as every front end shows the time the answer took; None when unknown."""
+        return None if self.latency_ms is None else f"{self.latency_ms:.0f} ms"
+
     def _values(self) -> dict[str, str]:
         values: dict[str, str] = {}
         if self.http_status is not None:

@@ -78,8 +78,7 @@ class ProfileDetailsModal(ModalScreen[str | None]):
             if outcome.server_message:
                 rows.append(("Tenant said", outcome.server_message))
             answer = [f"HTTP {outcome.http_status}" if outcome.http_status else ""]
-            if outcome.latency_ms is not None:
-                answer.append(f"{outcome.latency_ms:.0f} ms")
+            answer.append(outcome.latency_text or "")
             if any(answer):
                 rows.append(("Answer", " · ".join(part for part in answer if part)))
         rows += [

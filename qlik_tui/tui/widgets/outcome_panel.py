@@ -60,9 +60,9 @@ class Fields(Vertical):
 
 
 def _latency(outcome: Outcome) -> str | None:
-    if outcome.latency_ms is None:
+    text = outcome.latency_text
+    if text is None:
         return None
-    text = f"{outcome.latency_ms:.0f} ms"
     if outcome.rate_limit_waited_s:
         text += f" (including {outcome.rate_limit_waited_s:g} s waiting out rate limits)"
     return text
