@@ -295,3 +295,8 @@ def test_markdown_table_lists_every_kind() -> None:
         assert f"`{kind.value}`" in table
     assert "Server error (5xx)" in table
     assert not PLACEHOLDER.search(table)
+
+
+def test_latency_text() -> None:
+    assert Outcome(OutcomeKind.VALID, latency_ms=182.6).latency_text == "183 ms"
+    assert Outcome(OutcomeKind.VALID).latency_text is None
