@@ -156,7 +156,7 @@ def dispatch(
     services: Services | None,
 ) -> int:
     if args.command == "demo":
-        from qlik_tui.commands import demo
+        from qlik_tui.commands import demo  # the sandbox server: only for the demo
 
         return demo.run(args, stdout, stderr)
 
@@ -164,27 +164,27 @@ def dispatch(
     # spares the full garbage collection (~20 ms) that otherwise lands on the first request.
     gc.freeze()
     if services is None:
-        from qlik_tui.services.context import Services
+        from qlik_tui.services.context import Services  # the stores: not for --help
 
         services = Services.default()
     if args.command in (None, "setup", "dashboard"):
-        from qlik_tui.tui.launch import launch
+        from qlik_tui.tui.launch import launch  # Textual: only when the TUI starts
 
         return launch(services, start=args.command or "auto")
     if args.command == "login":
-        from qlik_tui.commands import login
+        from qlik_tui.commands import login  # each command loads only what it runs
 
         return login.run(args, services, stdin, stdout, stderr)
     if args.command == "list":
-        from qlik_tui.commands import profiles
+        from qlik_tui.commands import profiles  # each command loads only what it runs
 
         return profiles.run_list(args, services, stdout, stderr)
     if args.command == "forget":
-        from qlik_tui.commands import profiles
+        from qlik_tui.commands import profiles  # each command loads only what it runs
 
         return profiles.run_forget(args, services, stdout, stderr)
     if args.command == "check":
-        from qlik_tui.commands import check
+        from qlik_tui.commands import check  # each command loads only what it runs
 
         return check.run(args, services, stdout, stderr)
     raise AssertionError(f"unhandled command {args.command!r}")

@@ -11,14 +11,15 @@ from typing import TextIO
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import (
     error,
-    format_latency,
     insecure_backend_notice,
     profile_json,
 )
-from qlik_tui.core.expiry import describe_expiry
+from qlik_tui.core.expiry import ExpiryState, describe_expiry
+from qlik_tui.core.models import user_label
 from qlik_tui.core.outcomes import Verdict
-from qlik_tui.services.check import CheckResult, check_profiles
+from qlik_tui.services.check import check_profiles
 from qlik_tui.services.context import Services
+from qlik_tui.services.results import CheckResult
 from qlik_tui.store.profiles import ProfilesFileError
 
 
@@ -63,14 +64,14 @@ def print_lines(
         status = outcome.title
         if outcome.verdict is Verdict.VALID:
             expiry = describe_expiry(result.expiry, now=now, warn_below=warn_below)
-            status += ("  ⚠ " if expiry.state == "soon" else "  ") + expiry.text
+            status += ("  ⚠ " if expiry.state is ExpiryState.SOON else "  ") + expiry.text
         rows.append(
             [
                 outcome.spec.mark,
                 profile.name,
                 profile.origin,
-                profile.user_email or profile.user_name or "-",
-                format_latency(outcome.latency_ms),
+                user_label(profile.user_email, profile.user_name, profile.user_id) or "-",
+                outcome.latency_text or "-",
                 status,
             ]
         )
@@ -96,6 +97,6 @@ def result_json(result: CheckResult, now: datetime, warn_below: timedelta) -> di
         "http_status": outcome.http_status,
         "latency_ms": None if outcome.latency_ms is None else round(outcome.latency_ms, 1),
         "rate_limit_waited_s": outcome.rate_limit_waited_s,
-        "expiry_state": expiry.state,
+        "expiry_state": expiry.state.value,
         "expiry_text": expiry.text,
     }

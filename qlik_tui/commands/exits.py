@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from qlik_tui.core.outcomes import Verdict
+from qlik_tui.core.kinds import Verdict
 
 OK = 0
 REJECTED = 1  # at least one key rejected (401/403, revoked, expired, other tenant, not stored)
@@ -27,8 +25,6 @@ HELP = """exit codes:
 
 
 def for_verdicts(verdicts: Iterable[Verdict]) -> int:
-    from qlik_tui.core.outcomes import Verdict
-
     seen = set(verdicts)
     if Verdict.REJECTED in seen:
         return REJECTED

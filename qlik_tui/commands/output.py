@@ -40,10 +40,6 @@ def insecure_backend_notice(secrets: SecretStore, stream: TextIO) -> None:
         warn(stream, notice)
 
 
-def format_latency(latency_ms: float | None) -> str:
-    return "-" if latency_ms is None else f"{latency_ms:.0f} ms"
-
-
 def profile_json(profile: Profile) -> dict[str, object]:
     return {
         "name": profile.name,

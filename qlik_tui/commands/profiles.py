@@ -13,6 +13,7 @@ from qlik_tui.commands.output import (
     insecure_backend_notice,
     profile_json,
 )
+from qlik_tui.core.models import user_label
 from qlik_tui.services.context import Services
 from qlik_tui.services.login import forget_profile
 from qlik_tui.store.profiles import ProfilesFileError
@@ -36,7 +37,7 @@ def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stder
             (
                 p.name,
                 p.origin,
-                p.user_email or p.user_name or p.user_id or "-",
+                user_label(p.user_email, p.user_name, p.user_id) or "-",
                 p.key_id or "-",
                 p.backend or "-",
                 p.last_outcome or "never checked",

@@ -47,19 +47,19 @@ from qlik_tui.core.errors import (
     ConnectionReset,
     DNSFailure,
     Forbidden,
-    HTTPStatusError,
     KeyRejected,
     MalformedResponse,
+    NetworkFailure,
     NotFound,
     OffsiteRedirect,
     QlikError,
     RateLimited,
+    RedirectLoop,
+    RequestTimedOut,
     ResponseTooLarge,
     ServerError,
-    Timeout,
+    StatusError,
     TLSFailure,
-    TooManyRedirects,
-    TransportError,
 )
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User, parse_error_envelope
 from qlik_tui.core.settings import ClientSettings as ClientSettings  # re-exported
@@ -100,7 +100,7 @@ def tls_context() -> ssl.SSLContext:
     try:
         if cafile or capath:
             return ssl.create_default_context(cafile=cafile, capath=capath)
-        import certifi
+        import certifi  # deferred: not needed when SSL_CERT_FILE / SSL_CERT_DIR is set
 
         return ssl.create_default_context(cafile=certifi.where())
     except (OSError, ssl.SSLError) as exc:
@@ -201,7 +201,9 @@ def _map_transport_error(
             httpx.WriteTimeout: ("write", settings.write_timeout),
             httpx.PoolTimeout: ("pool", settings.pool_timeout),
         }.get(type(exc), ("network", settings.read_timeout))
-        return Timeout(f"{host}: {phase} timeout after {seconds:g} s", phase=phase, seconds=seconds)
+        return RequestTimedOut(
+            f"{host}: {phase} timeout after {seconds:g} s", phase=phase, seconds=seconds
+        )
     verify_error = _first(exc, ssl.SSLCertVerificationError)
     if verify_error is not None:
         reason = _tls_reason(verify_error)
@@ -220,10 +222,10 @@ def _map_transport_error(
     if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
         return ConnectionReset(f"{host}: connection closed mid-answer ({type(exc).__name__})")
     if isinstance(exc, httpx.ProxyError):
-        return TransportError(f"{host}: the proxy failed: {_short(exc)}")
+        return NetworkFailure(f"{host}: the proxy failed: {_short(exc)}")
     if isinstance(exc, httpx.UnsupportedProtocol):
-        return TransportError(f"{host}: unsupported address scheme")
-    return TransportError(f"{host}: {type(exc).__name__}: {_short(exc)}")
+        return NetworkFailure(f"{host}: unsupported address scheme")
+    return NetworkFailure(f"{host}: {type(exc).__name__}: {_short(exc)}")
 
 
 def _short(exc: BaseException) -> str:
@@ -461,11 +463,11 @@ class QlikClient:
         state.redirects += 1
         limit = self._settings.max_redirects
         if str(target) in state.visited:
-            raise TooManyRedirects(
+            raise RedirectLoop(
                 f"redirect loop: {target.path} redirects back to itself", max_redirects=limit
             )
         if state.redirects > limit:
-            raise TooManyRedirects(f"more than {limit} redirects", max_redirects=limit)
+            raise RedirectLoop(f"more than {limit} redirects", max_redirects=limit)
         return str(target)
 
     @staticmethod
@@ -480,7 +482,7 @@ class QlikClient:
             return NotFound(status, envelope)
         if status >= 500:
             return ServerError(status, envelope)
-        return HTTPStatusError(status, envelope)
+        return StatusError(status, envelope)
 
     async def _send_once(self, url: str, params: dict[str, str] | None) -> _Raw:
         http = self._require_http()
@@ -499,7 +501,7 @@ class QlikClient:
             )
         except (UnicodeError, ValueError, httpx.InvalidURL):
             # The message of a UnicodeEncodeError would quote the header value, i.e. the key.
-            failure = TransportError(
+            failure = NetworkFailure(
                 "the request could not be built (a character in the key or address cannot be sent)"
             )
         if failure is not None:
@@ -524,7 +526,7 @@ class QlikClient:
         except httpx.DecodingError:
             failure = MalformedResponse("the answer's content encoding is corrupt")
         except httpx.StreamError as exc:
-            failure = TransportError(f"{host}: {type(exc).__name__}")
+            failure = NetworkFailure(f"{host}: {type(exc).__name__}")
         if failure is not None:
             raise failure  # outside the except block: no __context__ holding the request
         return _Raw(status=status, headers=response.headers, body=body, url=response.url)

@@ -1,6 +1,28 @@
-"""What can go wrong talking to a tenant, as an exception hierarchy (httpx-style).
+"""What can go wrong talking to a tenant, as a tree of exceptions.
 
-Every exception carries the ``OutcomeKind`` that the outcome table explains.
+Every exception carries the ``OutcomeKind`` that the outcome table explains. The names are our
+own: none repeats an httpx exception's name, so a reader of ``client.py`` (which handles both)
+always knows which side an ``except`` is on.
+
+Our exception tree::
+
+    QlikError
+    ├── StatusError ·········· the tenant answered with an error status
+    │   ├── KeyRejected ······ 401
+    │   ├── Forbidden ········ 403
+    │   ├── NotFound ········· 404
+    │   ├── RateLimited ······ 429, after the retries we allow
+    │   └── ServerError ······ 5xx
+    ├── MalformedResponse ···· not the JSON the API sends
+    │   └── ResponseTooLarge
+    ├── OffsiteRedirect ······ a redirect to another origin (not followed)
+    ├── RedirectLoop ········· too many redirects, or back to one already visited
+    └── NetworkFailure ······· nothing usable came back from the network
+        ├── DNSFailure
+        ├── ConnectionRefused
+        ├── ConnectionReset
+        ├── TLSFailure
+        └── RequestTimedOut
 
 Secrets: these exceptions never hold the key, a request, its headers or an httpx exception (the
 client raises them outside its ``except`` blocks, so ``__cause__`` and ``__context__`` are empty).
@@ -9,12 +31,20 @@ client raises them outside its ``except`` blocks, so ``__cause__`` and ``__conte
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from qlik_tui.core.outcomes import OutcomeKind
+from qlik_tui.core.kinds import OutcomeKind
 
-if TYPE_CHECKING:
-    from qlik_tui.core.models import ErrorEnvelope
+
+class ErrorBody(Protocol):
+    """What an error status needs of the parsed error body (``models.ErrorEnvelope``).
+
+    A protocol rather than the class: ``models`` raises these exceptions, so this module must
+    not depend on it.
+    """
+
+    @property
+    def summary(self) -> str | None: ...
 
 
 class QlikError(Exception):
@@ -30,12 +60,12 @@ class QlikError(Exception):
         return f"{type(self).__name__}({self.message!r})"
 
 
-class HTTPStatusError(QlikError):
+class StatusError(QlikError):
     """The tenant answered with an error status (any status without a dedicated subclass)."""
 
     kind = OutcomeKind.UNEXPECTED_STATUS
 
-    def __init__(self, status_code: int, envelope: ErrorEnvelope | None, message: str = "") -> None:
+    def __init__(self, status_code: int, envelope: ErrorBody | None, message: str = "") -> None:
         super().__init__(message or _status_message(status_code, envelope))
         self.status_code = status_code
         self.envelope = envelope
@@ -45,30 +75,30 @@ class HTTPStatusError(QlikError):
         return self.envelope.summary if self.envelope is not None else None
 
 
-def _status_message(status_code: int, envelope: ErrorEnvelope | None) -> str:
+def _status_message(status_code: int, envelope: ErrorBody | None) -> str:
     summary = envelope.summary if envelope is not None else None
     return f"HTTP {status_code}: {summary}" if summary else f"HTTP {status_code}"
 
 
-class KeyRejected(HTTPStatusError):
+class KeyRejected(StatusError):
     kind = OutcomeKind.KEY_REJECTED
 
 
-class Forbidden(HTTPStatusError):
+class Forbidden(StatusError):
     kind = OutcomeKind.FORBIDDEN
 
 
-class NotFound(HTTPStatusError):
+class NotFound(StatusError):
     kind = OutcomeKind.NOT_FOUND
 
 
-class RateLimited(HTTPStatusError):
+class RateLimited(StatusError):
     kind = OutcomeKind.RATE_LIMITED
 
     def __init__(
         self,
         status_code: int,
-        envelope: ErrorEnvelope | None,
+        envelope: ErrorBody | None,
         retry_after: float | None,
         message: str = "",
     ) -> None:
@@ -76,7 +106,7 @@ class RateLimited(HTTPStatusError):
         self.retry_after = retry_after
 
 
-class ServerError(HTTPStatusError):
+class ServerError(StatusError):
     kind = OutcomeKind.SERVER_ERROR
 
 
@@ -115,7 +145,7 @@ class OffsiteRedirect(QlikError):
         self.target_host = target_host
 
 
-class TooManyRedirects(QlikError):
+class RedirectLoop(QlikError):
     kind = OutcomeKind.REDIRECT_LOOP
 
     def __init__(self, message: str = "", *, max_redirects: int | None = None) -> None:
@@ -123,21 +153,21 @@ class TooManyRedirects(QlikError):
         self.max_redirects = max_redirects
 
 
-class TransportError(QlikError):
+class NetworkFailure(QlikError):
     """Nothing usable came back from the network."""
 
     kind = OutcomeKind.NETWORK_ERROR
 
 
-class DNSFailure(TransportError):
+class DNSFailure(NetworkFailure):
     kind = OutcomeKind.DNS_FAILURE
 
 
-class ConnectionRefused(TransportError):
+class ConnectionRefused(NetworkFailure):
     kind = OutcomeKind.CONNECTION_REFUSED
 
 
-class TLSFailure(TransportError):
+class TLSFailure(NetworkFailure):
     kind = OutcomeKind.TLS_FAILURE
 
     def __init__(self, message: str = "", *, reason: str | None = None) -> None:
@@ -145,7 +175,7 @@ class TLSFailure(TransportError):
         self.reason = reason  # e.g. "unable to get local issuer certificate"
 
 
-class Timeout(TransportError):
+class RequestTimedOut(NetworkFailure):
     kind = OutcomeKind.TIMEOUT
 
     def __init__(
@@ -156,5 +186,5 @@ class Timeout(TransportError):
         self.seconds = seconds
 
 
-class ConnectionReset(TransportError):
+class ConnectionReset(NetworkFailure):
     kind = OutcomeKind.CONNECTION_RESET

@@ -2,94 +2,61 @@
 
 CONTRACT:
     describe_expiry(expiry: datetime | None, *, now: datetime, warn_below: timedelta = 24h)
-        -> ExpiryView(state, text)
-    state: "unknown" | "ok" | "soon" | "expired"
-    parse_iso_datetime(text: str | None) -> datetime | None   (timezone-aware; never raises)
+        -> ExpiryView(state: ExpiryState, text)
+    expiry_sentence(expiry: datetime | None, *, now, warn_below) -> str
+        "expires in 5 h (2025-06-01T17:00+00:00)", or "unknown (the API did not say)"
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+from enum import Enum
 
-UNKNOWN = "unknown"
-OK = "ok"
-SOON = "soon"
-EXPIRED = "expired"
+from qlik_tui.core.timestamps import as_utc, span_text
 
-_MINUTE = timedelta(minutes=1)
-_HOUR = timedelta(hours=1)
-_DAY = timedelta(days=1)
+DEFAULT_WARNING = timedelta(hours=24)
+UNKNOWN_EXPIRY = "unknown (the API did not say)"
 
-# ISO 8601 / RFC 3339 as APIs write it. Written out by hand because Python 3.10's
-# fromisoformat rejects "Z" and fractions that are not 3 or 6 digits (Go writes 9).
-_ISO_DATETIME = re.compile(
-    r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})"
-    r"(?:[Tt ](?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})"
-    r"(?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]+))?)?"
-    r"(?:(?P<utc>[Zz])|(?P<sign>[+-])(?P<off_h>[0-9]{2}):?(?P<off_m>[0-9]{2})?)?)?"
-)
+
+class ExpiryState(str, Enum):
+    """Written to ``check --json`` as ``expiry_state``."""
+
+    UNKNOWN = "unknown"
+    OK = "ok"
+    SOON = "soon"  # less than the warning span left
+    EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
 class ExpiryView:
-    state: str  # unknown | ok | soon | expired
+    state: ExpiryState
     text: str
 
 
 def describe_expiry(
-    expiry: datetime | None, *, now: datetime, warn_below: timedelta = timedelta(hours=24)
+    expiry: datetime | None, *, now: datetime, warn_below: timedelta = DEFAULT_WARNING
 ) -> ExpiryView:
     """Words for the time left. Naive datetimes are taken as UTC. Spans are rounded down, so
     the time left is never overstated."""
     if expiry is None:
-        return ExpiryView(UNKNOWN, "expiry unknown")
-    remaining = _as_utc(expiry) - _as_utc(now)
+        return ExpiryView(ExpiryState.UNKNOWN, "expiry unknown")
+    remaining = as_utc(expiry) - as_utc(now)
     if remaining <= timedelta(0):
-        return ExpiryView(EXPIRED, f"expired {_span(-remaining)} ago")
-    state = SOON if remaining < warn_below else OK
+        return ExpiryView(ExpiryState.EXPIRED, f"expired {_span(-remaining)} ago")
+    state = ExpiryState.SOON if remaining < warn_below else ExpiryState.OK
     return ExpiryView(state, f"expires in {_span(remaining)}")
 
 
-def parse_iso_datetime(text: str | None) -> datetime | None:
-    """Read an ISO 8601 date-time ("2025-01-31T12:00:00.123456789Z"). Without an offset it is
-    taken as UTC; the result is always timezone-aware. Returns None for anything else."""
-    if not isinstance(text, str):
-        return None
-    match = _ISO_DATETIME.fullmatch(text.strip())
-    if match is None:
-        return None
-    parts = match.groupdict()
-    try:
-        offset = timedelta(0)
-        if parts["sign"]:
-            offset = timedelta(hours=int(parts["off_h"]), minutes=int(parts["off_m"] or 0))
-            offset = -offset if parts["sign"] == "-" else offset
-        fraction = (parts["fraction"] or "")[:6].ljust(6, "0")
-        return datetime(
-            int(parts["year"]),
-            int(parts["month"]),
-            int(parts["day"]),
-            int(parts["hour"] or 0),
-            int(parts["minute"] or 0),
-            int(parts["second"] or 0),
-            int(fraction),
-            tzinfo=timezone(offset),
-        )
-    except (ValueError, OverflowError):
-        return None
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.utcoffset() is None else moment
+def expiry_sentence(
+    expiry: datetime | None, *, now: datetime, warn_below: timedelta = DEFAULT_WARNING
+) -> str:
+    """The time left and the moment itself, as every detail view shows a key's expiry."""
+    if expiry is None:
+        return UNKNOWN_EXPIRY
+    view = describe_expiry(expiry, now=now, warn_below=warn_below)
+    return f"{view.text} ({expiry.isoformat(timespec='minutes')})"
 
 
 def _span(length: timedelta) -> str:
-    if length < _MINUTE:
-        return "less than a minute"
-    if length < _HOUR:
-        return f"{length // _MINUTE} min"
-    if length < _DAY:
-        return f"{length // _HOUR} h"
-    return f"{length // _DAY} d"
+    return span_text(length) or "less than a minute"

@@ -9,13 +9,14 @@ failing the whole record: the API grows fields over time and we only need a few 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
+from enum import Enum
 from typing import TypeVar
 
 from qlik_tui.core.errors import MalformedResponse
+from qlik_tui.core.timestamps import parse_iso_datetime
 
 JsonObject = Mapping[str, object]
 ItemT = TypeVar("ItemT")
@@ -68,30 +69,6 @@ def _as_int(value: object) -> int | None:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value.strip())
     return None
-
-
-_FRACTION = re.compile(r"\.(\d+)")
-
-
-def parse_datetime(value: object) -> datetime | None:
-    """ISO 8601 date-time ("2026-05-01T10:00:00.123456789Z") -> aware datetime; junk -> None.
-
-    Python 3.10's ``fromisoformat`` takes neither "Z" nor more than 6 fraction digits, so both
-    are normalised first. Naive values are taken as UTC.
-    """
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text[-1] in "zZ":
-        text = text[:-1] + "+00:00"
-    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
 
 
 @dataclass(frozen=True)
@@ -165,12 +142,33 @@ class User:
         )
 
 
+class KeyStatus(str, Enum):
+    """The status an API key record can have. ``ApiKeyRecord.status`` stays the wire's text:
+    a status this version does not know is kept, not dropped."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+def user_label(email: str | None, name: str | None, user_id: str | None) -> str | None:
+    """The one word a list shows for a key's user: the email, else the name, else the id."""
+    return email or name or user_id or None
+
+
+def user_with_email(name: str | None, email: str | None) -> str | None:
+    """ "Ann Lee <ann@example.com>", or whichever of the two is known."""
+    if name and email:
+        return f"{name} <{email}>"
+    return name or email
+
+
 @dataclass(frozen=True)
 class ApiKeyRecord:
     id: str
     tenant_id: str | None = None
     description: str | None = None
-    status: str | None = None  # active | expired | revoked
+    status: str | None = None  # a KeyStatus value, or one this version does not know
     sub: str | None = None
     sub_type: str | None = None
     expiry: datetime | None = None  # timezone-aware
@@ -186,8 +184,8 @@ class ApiKeyRecord:
             status=_optional_str(data, "status"),
             sub=_optional_str(data, "sub"),
             sub_type=_optional_str(data, "subType"),
-            expiry=parse_datetime(data.get("expiry")),
-            created=parse_datetime(data.get("created")),
+            expiry=parse_iso_datetime(data.get("expiry")),
+            created=parse_iso_datetime(data.get("created")),
         )
 
 

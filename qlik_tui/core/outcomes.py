@@ -22,48 +22,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from enum import Enum
 from typing import TYPE_CHECKING
+
+from qlik_tui.core import errors
+from qlik_tui.core.kinds import OutcomeKind as OutcomeKind
+from qlik_tui.core.kinds import Verdict as Verdict
+from qlik_tui.core.models import ApiKeyRecord, KeyStatus
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import KeyInfo
-    from qlik_tui.core.models import ApiKeyRecord
     from qlik_tui.core.tenant import Tenant
-
-
-class Verdict(str, Enum):
-    VALID = "valid"
-    REJECTED = "rejected"  # the key itself is bad: exit 1
-    INCONCLUSIVE = "inconclusive"  # could not tell (network, TLS, 5xx, 429): exit 3
-
-
-class OutcomeKind(str, Enum):
-    VALID = "valid"
-    KEY_REJECTED = "key_rejected"  # 401
-    KEY_OTHER_TENANT = "key_other_tenant"  # 401 and the key's tenantId is not this tenant's
-    KEY_REVOKED = "key_revoked"  # known from the key record
-    KEY_EXPIRED = "key_expired"  # known from the key record
-    FORBIDDEN = "forbidden"  # 403
-    NOT_FOUND = "not_found"  # 404: wrong host or region
-    DNS_FAILURE = "dns_failure"
-    CONNECTION_REFUSED = "connection_refused"
-    CONNECTION_RESET = "connection_reset"
-    NETWORK_ERROR = "network_error"  # any other transport failure
-    TLS_FAILURE = "tls_failure"
-    TIMEOUT = "timeout"
-    RATE_LIMITED = "rate_limited"
-    SERVER_ERROR = "server_error"  # 5xx, including HTML bodies
-    MALFORMED_RESPONSE = "malformed_response"
-    RESPONSE_TOO_LARGE = "response_too_large"
-    OFFSITE_REDIRECT = "offsite_redirect"
-    REDIRECT_LOOP = "redirect_loop"
-    UNEXPECTED_STATUS = (
-        "unexpected_status"  # an error status the API does not use here (400, 405..)
-    )
-    CANCELLED = "cancelled"
-    KEY_NOT_STORED = "key_not_stored"  # profile exists, keyring has no key for it (REJECTED)
-    KEYRING_UNAVAILABLE = "keyring_unavailable"  # locked, no backend, deadline (INCONCLUSIVE)
-    UNEXPECTED_ERROR = "unexpected_error"  # a bug or an exception nobody foresaw (INCONCLUSIVE)
 
 
 @dataclass(frozen=True)
@@ -391,6 +359,11 @@ class Outcome:
     def next_step(self) -> str:
         return _render(self.spec.next_step, self._values())
 
+    @property
+    def latency_text(self) -> str | None:
+        """ "183 ms", as every front end shows the time the answer took; None when unknown."""
+        return None if self.latency_ms is None else f"{self.latency_ms:.0f} ms"
+
     def _values(self) -> dict[str, str]:
         values: dict[str, str] = {}
         if self.http_status is not None:
@@ -466,9 +439,9 @@ def make_outcome(
 def _key_record_kind(record: ApiKeyRecord | None, now: datetime) -> OutcomeKind | None:
     if record is None:
         return None
-    if record.status == "revoked":
+    if record.status == KeyStatus.REVOKED:
         return OutcomeKind.KEY_REVOKED
-    if record.status == "expired" or (record.expiry is not None and record.expiry <= now):
+    if record.status == KeyStatus.EXPIRED or (record.expiry is not None and record.expiry <= now):
         return OutcomeKind.KEY_EXPIRED
     return None
 
@@ -522,10 +495,8 @@ def _outcome_from_error(
     key_record: ApiKeyRecord | None,
     now: datetime,
 ) -> Outcome:
-    from qlik_tui.core import errors  # errors imports this module: import late
-
     context = _base_context(tenant, key_info, expected_tenant_id)
-    import asyncio  # here, not at the top: the CLI's start-up imports this table
+    import asyncio  # deferred: loading the outcome table must not cost asyncio's ~25 ms
 
     if isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt)):
         return Outcome(OutcomeKind.CANCELLED, latency_ms=latency_ms, context=context)
@@ -544,7 +515,7 @@ def _outcome_from_error(
     latency = latency_ms if latency_ms is not None else exc.latency_ms
     status: int | None = getattr(exc, "status_code", None)
     server_message: str | None = None
-    if isinstance(exc, errors.HTTPStatusError):
+    if isinstance(exc, errors.StatusError):
         server_message = exc.server_message
     if exc.message:
         context["detail"] = exc.message
@@ -566,7 +537,7 @@ def _outcome_from_error(
     elif isinstance(exc, errors.TLSFailure):
         if exc.reason:
             context["reason"] = exc.reason
-    elif isinstance(exc, errors.Timeout):
+    elif isinstance(exc, errors.RequestTimedOut):
         if exc.phase:
             context["phase"] = exc.phase
         if exc.seconds is not None:
@@ -574,7 +545,7 @@ def _outcome_from_error(
     elif isinstance(exc, errors.ResponseTooLarge):
         if exc.limit is not None:
             context["limit"] = _size(exc.limit)
-    elif isinstance(exc, errors.TooManyRedirects) and exc.max_redirects is not None:
+    elif isinstance(exc, errors.RedirectLoop) and exc.max_redirects is not None:
         context["max_redirects"] = str(exc.max_redirects)
 
     return Outcome(

@@ -9,33 +9,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
-from datetime import datetime
 
 import httpx
 
 from qlik_tui.core.client import make_http_client
-from qlik_tui.core.expiry import parse_iso_datetime
-from qlik_tui.core.models import ApiKeyRecord, User
+from qlik_tui.core.models import ApiKeyRecord
 from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome
 from qlik_tui.core.tenant import TenantError, parse_tenant
+from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.services.context import Services
 from qlik_tui.services.login import learnt_tenant_ids
-from qlik_tui.services.verify import Detail, VerifyReport, verify_key
+from qlik_tui.services.results import CheckResult as CheckResult
+from qlik_tui.services.results import Detail, VerifyReport
+from qlik_tui.services.verify import verify_key
 from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
 from qlik_tui.store.secrets import KeyNotFound, StoreError
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    profile: Profile  # as updated by this check
-    outcome: Outcome
-    user: User | None = None
-
-    @property
-    def expiry(self) -> datetime | None:
-        return parse_iso_datetime(self.profile.expiry)
-
 
 ResultCallback = Callable[[CheckResult], None]
 StartCallback = Callable[[Profile], None]

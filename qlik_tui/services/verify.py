@@ -9,34 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable
-from dataclasses import dataclass
 
 import httpx
 
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.client import ApiResult, ClientSettings, QlikClient
 from qlik_tui.core.errors import QlikError
-from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User
+from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, KeyStatus, User
 from qlik_tui.core.outcomes import Outcome, OutcomeKind, outcome_from_error
 from qlik_tui.core.tenant import Tenant
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    outcome: Outcome
-    user: User | None = None
-    key_record: ApiKeyRecord | None = None  # None: the API would not say (never guessed)
-    config: ApiKeyConfig | None = None  # only for TenantAdmins
-    active_key_count: int | None = None
-    tenant_matches: bool | None = None  # key's tenantId == user's tenantId (None: unknown)
-
-
-class Detail:
-    """How much to ask after a successful ``/users/me``."""
-
-    NONE = 0
-    KEY_RECORD = 1  # the key's own status and expiry (check)
-    FULL = 2  # and, for a TenantAdmin, the tenant's key config and active key count (wizard)
+from qlik_tui.services.results import Detail as Detail
+from qlik_tui.services.results import VerifyReport as VerifyReport
 
 
 async def verify_key(
@@ -45,7 +28,7 @@ async def verify_key(
     *,
     settings: ClientSettings | None = None,
     http: httpx.AsyncClient | None = None,
-    detail: int = Detail.FULL,
+    detail: Detail = Detail.FULL,
     known_tenant_id: str | None = None,
     remembered_record: ApiKeyRecord | None = None,
 ) -> VerifyReport:
@@ -118,5 +101,5 @@ async def _admin_details(client: QlikClient, user: User) -> tuple[ApiKeyConfig |
     with contextlib.suppress(QlikError):
         config = (await client.api_key_config(user.tenant_id)).value
     with contextlib.suppress(QlikError):
-        active = len((await client.list_api_keys(sub=user.id, status="active")).value)
+        active = len((await client.list_api_keys(sub=user.id, status=KeyStatus.ACTIVE.value)).value)
     return config, active

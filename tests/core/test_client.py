@@ -265,7 +265,7 @@ async def test_unknown_key_id_gives_404(sandbox: SandboxTenant, sandbox_tenant: 
 async def test_unexpected_status(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
     sandbox.set_fault("status", status=418)
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
-    assert type(exc) is errors.HTTPStatusError
+    assert type(exc) is errors.StatusError
     assert exc.status_code == 418
     assert outcome_from_error(exc).kind is OutcomeKind.UNEXPECTED_STATUS
 
@@ -370,7 +370,7 @@ async def test_redirect_back_to_the_same_url(
 ) -> None:
     sandbox.set_fault("redirect_loop")
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
-    assert isinstance(exc, errors.TooManyRedirects)
+    assert isinstance(exc, errors.RedirectLoop)
     assert len(sandbox.requests) == 1  # a redirect to an address already visited: no repeat
     assert outcome_from_error(exc).kind is OutcomeKind.REDIRECT_LOOP
 
@@ -381,7 +381,7 @@ async def test_endless_redirect_chain_stops_at_max_redirects(
     sandbox.set_fault("redirect_loop", growing=True)
     settings = ClientSettings(max_redirects=3)
     exc = await me_fails(sandbox_tenant, sandbox.issue_key(), settings)
-    assert isinstance(exc, errors.TooManyRedirects)
+    assert isinstance(exc, errors.RedirectLoop)
     assert exc.max_redirects == 3
     assert len(sandbox.requests) == 4  # the first request and three redirects
     assert all(r.authorization for r in sandbox.requests)
@@ -513,7 +513,7 @@ async def test_unreadable_ssl_cert_file_is_a_tls_failure_naming_it(
 async def test_read_timeout(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
     sandbox.set_fault("slow", delay=3)
     exc = await me_fails(sandbox_tenant, sandbox.issue_key(), ClientSettings(read_timeout=0.2))
-    assert isinstance(exc, errors.Timeout)
+    assert isinstance(exc, errors.RequestTimedOut)
     assert exc.phase == "read"
     outcome = outcome_from_error(exc, tenant=sandbox_tenant)
     assert outcome.kind is OutcomeKind.TIMEOUT
@@ -536,7 +536,7 @@ async def test_proxy_variables_are_honoured(
         monkeypatch.setenv("HTTPS_PROXY", proxy.origin)
         exc = await me_fails(sandbox_tenant, sandbox.issue_key())
         connects = proxy.requests
-    assert isinstance(exc, errors.TransportError)
+    assert isinstance(exc, errors.NetworkFailure)
     assert [(r.method, r.path) for r in connects] == [("CONNECT", f"{sandbox.host}:{sandbox.port}")]
     assert not connects[0].authorization  # the key only ever travels inside the tunnel
     assert sandbox.requests == []

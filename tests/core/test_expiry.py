@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qlik_tui.core.expiry import ExpiryView, describe_expiry, parse_iso_datetime
+from qlik_tui.core.expiry import ExpiryView, describe_expiry
+from qlik_tui.core.timestamps import parse_iso_datetime
 
 FUZZ = settings(max_examples=200, deadline=None)
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)

@@ -16,9 +16,11 @@ from qlik_tui.core.models import (
     ApiKeyRecord,
     ErrorEnvelope,
     User,
-    parse_datetime,
     parse_error_envelope,
+    user_label,
+    user_with_email,
 )
+from qlik_tui.core.timestamps import parse_iso_datetime as parse_datetime
 
 USER = {
     "id": "637390ec6541614d3a88d6c1",
@@ -318,3 +320,25 @@ def test_key_records_parse_exactly_when_required_fields_are_usable(value: object
 def test_parse_datetime_near_now_roundtrips() -> None:
     moment = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=3)
     assert parse_datetime(moment.isoformat().replace("+00:00", "Z")) == moment
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "user_id", "label"),
+    [
+        ("ann@example.com", "Ann", "u1", "ann@example.com"),
+        (None, "Ann", "u1", "Ann"),
+        ("", "", "u1", "u1"),
+        (None, None, None, None),
+    ],
+)
+def test_user_label_prefers_email_then_name_then_id(
+    email: str | None, name: str | None, user_id: str | None, label: str | None
+) -> None:
+    assert user_label(email, name, user_id) == label
+
+
+def test_user_with_email() -> None:
+    assert user_with_email("Ann", "ann@example.com") == "Ann <ann@example.com>"
+    assert user_with_email("Ann", None) == "Ann"
+    assert user_with_email(None, "ann@example.com") == "ann@example.com"
+    assert user_with_email(None, None) is None

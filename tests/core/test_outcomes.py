@@ -115,19 +115,19 @@ def test_dns_failure_names_host_and_region() -> None:
         (errors.NotFound(404, None), OutcomeKind.NOT_FOUND),
         (errors.RateLimited(429, None, 13.0), OutcomeKind.RATE_LIMITED),
         (errors.ServerError(502, None), OutcomeKind.SERVER_ERROR),
-        (errors.HTTPStatusError(418, None), OutcomeKind.UNEXPECTED_STATUS),
+        (errors.StatusError(418, None), OutcomeKind.UNEXPECTED_STATUS),
         (errors.MalformedResponse("bad"), OutcomeKind.MALFORMED_RESPONSE),
         (errors.ResponseTooLarge(limit=1024), OutcomeKind.RESPONSE_TOO_LARGE),
         (
             errors.OffsiteRedirect("https://evil.example/x", "evil.example"),
             OutcomeKind.OFFSITE_REDIRECT,
         ),
-        (errors.TooManyRedirects("loop", max_redirects=5), OutcomeKind.REDIRECT_LOOP),
-        (errors.TransportError("x"), OutcomeKind.NETWORK_ERROR),
+        (errors.RedirectLoop("loop", max_redirects=5), OutcomeKind.REDIRECT_LOOP),
+        (errors.NetworkFailure("x"), OutcomeKind.NETWORK_ERROR),
         (errors.DNSFailure("x"), OutcomeKind.DNS_FAILURE),
         (errors.ConnectionRefused("x"), OutcomeKind.CONNECTION_REFUSED),
         (errors.TLSFailure("x"), OutcomeKind.TLS_FAILURE),
-        (errors.Timeout("x", phase="read", seconds=15), OutcomeKind.TIMEOUT),
+        (errors.RequestTimedOut("x", phase="read", seconds=15), OutcomeKind.TIMEOUT),
         (errors.ConnectionReset("x"), OutcomeKind.CONNECTION_RESET),
         (asyncio.CancelledError(), OutcomeKind.CANCELLED),
         (KeyboardInterrupt(), OutcomeKind.CANCELLED),
@@ -295,3 +295,8 @@ def test_markdown_table_lists_every_kind() -> None:
         assert f"`{kind.value}`" in table
     assert "Server error (5xx)" in table
     assert not PLACEHOLDER.search(table)
+
+
+def test_latency_text() -> None:
+    assert Outcome(OutcomeKind.VALID, latency_ms=182.6).latency_text == "183 ms"
+    assert Outcome(OutcomeKind.VALID).latency_text is None

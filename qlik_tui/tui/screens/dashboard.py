@@ -22,8 +22,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Static
 
-from qlik_tui.core.expiry import parse_iso_datetime
 from qlik_tui.core.outcomes import Verdict
+from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.tui.messages import (
     ForgetFailed,
     ProfileForgotten,
@@ -45,6 +45,7 @@ from qlik_tui.tui.widgets.profile_table import (
     QUEUED,
     ProfileRow,
     ProfileTable,
+    RowNote,
     ago,
 )
 
@@ -329,7 +330,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             f"Re-checking {_plural(self._recheck_total, 'key')}: {done} done · Esc or c cancels"
         )
 
-    def _recheck_over(self, note: str | None = None) -> None:
+    def _recheck_over(self, note: RowNote | None = None) -> None:
         """The re-check ended: rows that did not finish get back their state, with ``note``."""
         unfinished = [name for name in self.rows if name in self._pending]
         for name in unfinished:

@@ -8,6 +8,9 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Static
 
+from qlik_tui.core.expiry import expiry_sentence
+from qlik_tui.core.models import user_with_email
+from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.widgets.outcome_panel import Fields
 
@@ -24,7 +27,7 @@ class DoneScreen(WizardStep):
                 [
                     ("Profile", profile.name),
                     ("Tenant", profile.origin),
-                    ("User", _user(profile.user_name, profile.user_email)),
+                    ("User", user_with_email(profile.user_name, profile.user_email)),
                     ("Key id", profile.key_id),
                     ("Stored in", self.state.storage_description or profile.backend),
                     ("Expiry", self._expiry_text(profile.expiry)),
@@ -60,13 +63,7 @@ class DoneScreen(WizardStep):
             yield Button("Quit", id="quit")
 
     def _expiry_text(self, expiry_iso: str | None) -> str:
-        from qlik_tui.core.expiry import describe_expiry, parse_iso_datetime
-
-        expiry = parse_iso_datetime(expiry_iso)
-        if expiry is None:
-            return "unknown (the API did not say)"
-        view = describe_expiry(expiry, now=self.qapp.now())
-        return f"{view.text} ({expiry.isoformat(timespec='minutes')})"
+        return expiry_sentence(parse_iso_datetime(expiry_iso), now=self.qapp.now())
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -91,9 +88,3 @@ class DoneScreen(WizardStep):
     @on(Button.Pressed, "#dashboard")
     def _dashboard(self) -> None:
         self.qapp.open_dashboard()
-
-
-def _user(name: str | None, email: str | None) -> str | None:
-    if name and email:
-        return f"{name} <{email}>"
-    return name or email

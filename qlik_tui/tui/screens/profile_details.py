@@ -17,14 +17,12 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from qlik_tui.core.expiry import parse_iso_datetime
+from qlik_tui.core.expiry import expiry_sentence
+from qlik_tui.core.timestamps import NEVER, parse_iso_datetime, time_ago
 from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.profile_table import (
     CHECK_FAILED,
-    NEVER,
     ProfileRow,
-    ago,
-    expiry_view,
     outcome_text,
 )
 
@@ -73,15 +71,14 @@ class ProfileDetailsModal(ModalScreen[str | None]):
             ("Last outcome", outcome_text(self.row)),
         ]
         if self.row.note:
-            what = "failed" if self.row.note == CHECK_FAILED else "was cancelled"
+            what = "failed" if self.row.note is CHECK_FAILED else "was cancelled"
             rows.append(("Re-check", f"the last re-check {what}; the outcome above is older"))
         if outcome is not None:
             rows += [("Cause", outcome.cause), ("Next step", outcome.next_step)]
             if outcome.server_message:
                 rows.append(("Tenant said", outcome.server_message))
             answer = [f"HTTP {outcome.http_status}" if outcome.http_status else ""]
-            if outcome.latency_ms is not None:
-                answer.append(f"{outcome.latency_ms:.0f} ms")
+            answer.append(outcome.latency_text or "")
             if any(answer):
                 rows.append(("Answer", " · ".join(part for part in answer if part)))
         rows += [
@@ -96,15 +93,11 @@ class ProfileDetailsModal(ModalScreen[str | None]):
         if moment is None:
             return iso or missing  # text the parser does not read is shown as it is
         when = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        return f"{when} ({ago(iso, self.now)})"
+        return f"{when} ({time_ago(iso, self.now)})"
 
     def _expiry(self) -> str:
-        profile = self.row.profile
-        view = expiry_view(profile, self.now, self.warn_below)
-        expiry = parse_iso_datetime(profile.expiry)
-        if expiry is None:
-            return "unknown (the API did not say)"
-        return f"{view.text} ({expiry.isoformat(timespec='minutes')})"
+        expiry = parse_iso_datetime(self.row.profile.expiry)
+        return expiry_sentence(expiry, now=self.now, warn_below=self.warn_below)
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice or None)

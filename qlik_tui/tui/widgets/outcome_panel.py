@@ -17,6 +17,9 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from qlik_tui.core.expiry import expiry_sentence
+from qlik_tui.core.kinds import OutcomeKind
+
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import KeyInfo
     from qlik_tui.core.outcomes import Outcome
@@ -57,9 +60,9 @@ class Fields(Vertical):
 
 
 def _latency(outcome: Outcome) -> str | None:
-    if outcome.latency_ms is None:
+    text = outcome.latency_text
+    if text is None:
         return None
-    text = f"{outcome.latency_ms:.0f} ms"
     if outcome.rate_limit_waited_s:
         text += f" (including {outcome.rate_limit_waited_s:g} s waiting out rate limits)"
     return text
@@ -100,8 +103,6 @@ class OutcomePanel(Vertical):
         now: datetime,
         warn_below: timedelta = timedelta(hours=24),
     ) -> OutcomePanel:
-        from qlik_tui.core.expiry import describe_expiry
-
         outcome = report.outcome
         user = report.user
         rows: list[tuple[str, str | None]] = []
@@ -123,16 +124,10 @@ class OutcomePanel(Vertical):
         rows.append(("Key's tenant", match))
         rows.append(("Key id", key_info.key_id))
         record = report.key_record
-        if record is not None:
-            expiry = describe_expiry(record.expiry, now=now, warn_below=warn_below)
-            expiry_text = expiry.text
-            if record.expiry is not None:
-                expiry_text += f" ({record.expiry.isoformat(timespec='minutes')})"
-            rows.append(("Key expiry", expiry_text))
-            if record.status:
-                rows.append(("Key status", record.status))
-        else:
-            rows.append(("Key expiry", "unknown (the API did not say)"))
+        expiry = record.expiry if record is not None else None
+        rows.append(("Key expiry", expiry_sentence(expiry, now=now, warn_below=warn_below)))
+        if record is not None and record.status:
+            rows.append(("Key status", record.status))
         status = f"HTTP {outcome.http_status}" if outcome.http_status else None
         latency = _latency(outcome)
         rows.append(("Answer", " · ".join(x for x in (status, latency) if x) or None))
@@ -186,7 +181,7 @@ class OutcomePanel(Vertical):
         )
         if answer:
             details.append(("Answer", answer))
-        kind = "cancelled" if outcome.kind.value == "cancelled" else "failure"
+        kind = "cancelled" if outcome.kind is OutcomeKind.CANCELLED else "failure"
         return cls(kind, f"{outcome.mark} {outcome.title}", Fields(details))
 
     @classmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -21,32 +22,37 @@ from textual.color import Color, ColorParseError
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
-from qlik_tui.core.expiry import (
-    EXPIRED,
-    SOON,
-    UNKNOWN,
-    ExpiryView,
-    describe_expiry,
-    parse_iso_datetime,
-)
+from qlik_tui.core.expiry import ExpiryState, ExpiryView, describe_expiry
+from qlik_tui.core.models import user_label
 from qlik_tui.core.outcomes import OUTCOMES, Outcome, OutcomeKind, Verdict, make_outcome
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.core.timestamps import NEVER, parse_iso_datetime, time_ago
 from qlik_tui.store.profiles import Profile
 
-# What a worker is doing with a row right now.
-QUEUED, CHECKING, FORGETTING = "queued", "checking", "forgetting"
-# Why the last re-check of a row did not finish (the row keeps its previous state).
-CANCELLED, CHECK_FAILED = "cancelled", "check failed"
+
+class RowActivity(Enum):
+    """What a worker is doing with a row right now."""
+
+    QUEUED = "queued…"
+    CHECKING = "checking…"
+    FORGETTING = "forgetting…"
+
+
+class RowNote(Enum):
+    """Why the last re-check of a row did not finish (the row keeps its previous state)."""
+
+    CANCELLED = "cancelled"
+    CHECK_FAILED = "check failed"
+
+
+QUEUED, CHECKING, FORGETTING = RowActivity.QUEUED, RowActivity.CHECKING, RowActivity.FORGETTING
+CANCELLED, CHECK_FAILED = RowNote.CANCELLED, RowNote.CHECK_FAILED
 
 NOT_CHECKED = "not checked"
-NEVER = "never"
+ago = time_ago  # the words of the "Checked" column
 CANCELLED_MARK = OUTCOMES[OutcomeKind.CANCELLED].mark
 SOON_MARK = "⚠"
 KEY_ID_CHARS = 8
-
-_MINUTE = timedelta(minutes=1)
-_HOUR = timedelta(hours=1)
-_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,8 @@ class ProfileRow:
 
     profile: Profile
     outcome: Outcome | None = None  # the last check's outcome (None: never checked)
-    activity: str | None = None  # QUEUED | CHECKING | FORGETTING while a worker is at it
-    note: str | None = None  # CANCELLED | CHECK_FAILED: the last re-check did not finish
+    activity: RowActivity | None = None  # while a worker is at it
+    note: RowNote | None = None  # the last re-check did not finish
 
     @property
     def name(self) -> str:
@@ -95,21 +101,6 @@ def stored_outcome(profile: Profile) -> Outcome | None:
 # -- words for cells ---------------------------------------------------------------------------
 
 
-def ago(iso: str | None, now: datetime) -> str:
-    """ "5 min ago", "3 h ago", "2 d ago", "just now" or "never" (rounded down)."""
-    moment = parse_iso_datetime(iso)
-    if moment is None:
-        return NEVER
-    age = now - moment
-    if age < _MINUTE:
-        return "just now"  # a clock a little behind the file's is "just now" too
-    if age < _HOUR:
-        return f"{age // _MINUTE} min ago"
-    if age < _DAY:
-        return f"{age // _HOUR} h ago"
-    return f"{age // _DAY} d ago"
-
-
 def short_key_id(key_id: str | None) -> str:
     if not key_id:
         return "—"
@@ -122,7 +113,7 @@ def host_of(profile: Profile) -> str:
 
 
 def user_of(profile: Profile) -> str:
-    return profile.user_email or profile.user_name or profile.user_id or "—"
+    return user_label(profile.user_email, profile.user_name, profile.user_id) or "—"
 
 
 def outcome_text(row: ProfileRow) -> str:
@@ -134,14 +125,10 @@ def outcome_text(row: ProfileRow) -> str:
 
 
 def state_text(row: ProfileRow) -> str:
-    if row.activity == CHECKING:
-        return "checking…"
-    if row.activity == QUEUED:
-        return "queued…"
-    if row.activity == FORGETTING:
-        return "forgetting…"
-    if row.note:  # the note first: a long title may be cut, the note must not be
-        return f"{CANCELLED_MARK} {row.note} · {outcome_text(row)}"
+    if row.activity is not None:
+        return row.activity.value
+    if row.note is not None:  # the note first: a long title may be cut, the note must not be
+        return f"{CANCELLED_MARK} {row.note.value} · {outcome_text(row)}"
     return outcome_text(row)
 
 
@@ -266,7 +253,7 @@ class ProfileTable(DataTable[Text]):
         """The words of a row's cells by column key (for tests and screen readers of code)."""
         return {key: cell.plain for key, cell in zip(COLUMN_KEYS, self._cells(name), strict=True)}
 
-    def expiry_state(self, name: str) -> str:
+    def expiry_state(self, name: str) -> ExpiryState:
         profile = self._profile_rows[name].profile
         return expiry_view(profile, self._now(), self._warn_below).state
 
@@ -305,7 +292,9 @@ class ProfileTable(DataTable[Text]):
         row = self._profile_rows[name]
         profile = row.profile
         expiry = expiry_view(profile, self._now(), self._warn_below)
-        expiry_words = f"{SOON_MARK} {expiry.text}" if expiry.state == SOON else expiry.text
+        expiry_words = (
+            f"{SOON_MARK} {expiry.text}" if expiry.state is ExpiryState.SOON else expiry.text
+        )
         checked = ago(profile.last_checked_at, self._now())
         return [
             _cell(profile.name),
@@ -320,7 +309,7 @@ class ProfileTable(DataTable[Text]):
     def _state_style(self, row: ProfileRow) -> Style:
         if row.activity is not None:
             return self._style("accent")
-        if row.note:
+        if row.note is not None:
             return self._style("warning")
         if row.outcome is None:
             return self._style("muted")
@@ -331,12 +320,12 @@ class ProfileTable(DataTable[Text]):
             return self._style("error")
         return self._style("warning")
 
-    def _expiry_style(self, state: str) -> Style:
-        if state == SOON:
+    def _expiry_style(self, state: ExpiryState) -> Style:
+        if state is ExpiryState.SOON:
             return self._style("warning")
-        if state == EXPIRED:
+        if state is ExpiryState.EXPIRED:
             return self._style("error")
-        if state == UNKNOWN:
+        if state is ExpiryState.UNKNOWN:
             return self._style("muted")
         return Style()
 
