@@ -8,6 +8,12 @@ CONTRACT:
     profiles.put(profile) -> None            # insert or replace, atomic, under a file lock
     profiles.update(name, **changes) -> Profile   # read-modify-write under the lock
     profiles.remove(name) -> bool
+    with profiles.editing() as edit:         # one locked read-modify-write (see ProfilesEdit)
+        edit.get(name); edit.put(profile); edit.remove(name)
+        edit.stage()                         # write the new content aside: fails early
+        edit.commit()                        # rename it into place
+    validate_profile_name(name) -> str       # raises InvalidProfile with a user-facing sentence
+    quoted_name(name) -> str                 # for messages; a key-like name is never echoed
 Raises ProfilesFileError(path, problem) for a corrupt file (after backing it up).
 
 File format (UTF-8 JSON, a BOM is tolerated)::
@@ -29,10 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import secrets
-import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -43,6 +46,7 @@ from typing import Any
 
 import platformdirs
 
+from qlik_tui.store.files import make_private_dirs, replace_file, stage_file, write_new_file
 from qlik_tui.store.lockfile import LockFile, LockTimeout
 
 FORMAT_VERSION = 1
@@ -54,7 +58,11 @@ LOCK_TIMEOUT_S = 10.0
 
 # A JSON Web Token: base64url header that starts with '{"' (eyJ), payload, optional signature.
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-_FORBIDDEN_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# A key's header alone (base64url of '{"alg"...' and more): a truncated paste is still a key.
+_JWT_HEADER = re.compile(r"eyJ[A-Za-z0-9_-]{16,}")
+# Controls, format (invisible, bidi), surrogates, private use, line/paragraph breaks.
+_FORBIDDEN_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+_FORBIDDEN_STORED_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 _BROKEN_FIX = (
     "qlik-tui will not change this file until you fix or remove it. It holds only profile "
@@ -93,7 +101,7 @@ class SecretInProfile(InvalidProfile):
 class ProfileNotFound(LookupError):
     def __init__(self, name: str) -> None:
         self.name = name
-        super().__init__(f"There is no profile named {_quoted(name)}.")
+        super().__init__(f"There is no profile named {quoted_name(name)}.")
 
 
 @dataclass(frozen=True)
@@ -135,18 +143,41 @@ def validate_profile_name(name: object) -> str:
     return name
 
 
-def _name_problem(name: str) -> str | None:
+def _name_problem(name: str, *, incoming: bool = True) -> str | None:
+    """Why ``name`` cannot name a profile, or None. ``incoming=False`` (a name already in the
+    file) skips the checks added after files were written, so such a file still loads."""
+    # Key-like first: every later message quotes the name, and a key must never be echoed.
+    if _JWT.search(name) or (incoming and looks_like_key(name)):
+        return (
+            "That profile name looks like an API key, so it was not used (and is not shown). "
+            "Pick a short name such as 'work'."
+        )
     if not name.strip():
         return "A profile name cannot be empty."
     if len(name) > MAX_NAME_CHARS:
         return f"A profile name can have at most {MAX_NAME_CHARS} characters, not {len(name)}."
-    if any(unicodedata.category(char) in _FORBIDDEN_NAME_CATEGORIES for char in name):
-        return f"The profile name {_quoted(name)} contains control or invisible characters."
+    forbidden = _FORBIDDEN_NAME_CATEGORIES if incoming else _FORBIDDEN_STORED_NAME_CATEGORIES
+    if any(unicodedata.category(char) in forbidden for char in name):
+        return (
+            f"The profile name {_quoted(name)} contains control, invisible or unprintable "
+            "characters; use letters, digits, spaces and punctuation."
+        )
     if name != name.strip():
         return f"The profile name {_quoted(name)} starts or ends with a space."
-    if _JWT.search(name):
-        return "That profile name looks like an API key; pick a short name such as 'work'."
     return None
+
+
+def looks_like_key(text: str) -> bool:
+    """True for text holding a JWT, or the start of one (a header long enough to be a key's)."""
+    return bool(_JWT.search(text) or _JWT_HEADER.search(text))
+
+
+def quoted_name(name: str) -> str:
+    """A profile name for a message: quoted, control characters escaped, and a key-like name
+    replaced by a placeholder so that a key typed where a name belongs is never echoed."""
+    if looks_like_key(name):
+        return "(a name that looks like an API key, not shown)"
+    return _quoted(name)
 
 
 def _quoted(name: str) -> str:
@@ -221,40 +252,44 @@ class ProfileStore:
 
     # -- writing -------------------------------------------------------------------------------
 
+    @contextmanager
+    def editing(self) -> Iterator[ProfilesEdit]:
+        """Hold the lock, load the file and yield a ``ProfilesEdit``; nothing is written unless
+        ``commit()`` is called inside the block. Raises ``ProfilesFileError`` on entry when the
+        folder cannot be made, the file cannot be locked, read or parsed."""
+        with self._locked(create_dir=True):
+            edit = ProfilesEdit(self, self._load())
+            try:
+                yield edit
+            finally:
+                edit.abandon()
+
     def put(self, profile: Profile) -> None:
         """Insert or replace ``profile`` (unknown fields it had in the file are kept)."""
         validate_profile(profile)
-        profile = dataclasses.replace(profile, roles=tuple(profile.roles))
-        with self._locked(create_dir=True):
-            document = self._load()
-            previous = document.profiles.get(profile.name)
-            unknown = previous.unknown if previous is not None else {}
-            document.profiles[profile.name] = _Entry(profile, unknown)
-            self._write(document)
+        with self.editing() as edit:
+            edit.put(profile)
+            edit.commit()
 
     def update(self, name: str, **changes: Any) -> Profile:
         """Change some fields of an existing profile (not its name); raises
         ``ProfileNotFound``, or ``TypeError`` for a field ``Profile`` does not have."""
-        with self._locked(create_dir=True):
-            document = self._load()
-            entry = document.profiles.get(name)
-            if entry is None:
+        with self.editing() as edit:
+            current = edit.get(name)
+            if current is None:
                 raise ProfileNotFound(name)
-            updated = dataclasses.replace(entry.profile, **changes)
-            validate_profile(updated)
-            updated = dataclasses.replace(updated, roles=tuple(updated.roles))
-            document.profiles[name] = _Entry(updated, entry.unknown)
-            self._write(document)
-        return updated
+            updated = dataclasses.replace(current, **changes)
+            edit.put(updated)
+            edit.commit()
+        return edit.get(name) or updated
 
     def remove(self, name: str) -> bool:
         if not self.path.exists():
             return False
-        with self._locked(create_dir=True):
-            document = self._load()
-            if document.profiles.pop(name, None) is None:
+        with self.editing() as edit:
+            if not edit.remove(name):
                 return False
-            self._write(document)
+            edit.commit()
         return True
 
     # -- internals -----------------------------------------------------------------------------
@@ -302,16 +337,9 @@ class ProfileStore:
             problem = broken.problem
         raise ProfilesFileError(self.path, problem, backup=self._back_up(raw))
 
-    def _write(self, document: _Document) -> None:
-        data = _serialise(document, self.path)  # raises before anything touches the disk
-        try:
-            _write_atomically(self.path, data)
-        except OSError as exc:
-            raise self._os_error("cannot be written", exc) from None
-
     def _make_dir(self) -> None:
         try:
-            _make_private_dirs(self.path.parent)
+            make_private_dirs(self.path.parent)
         except OSError as exc:
             raise self._os_error("cannot be created (its folder cannot be made)", exc) from None
 
@@ -336,13 +364,86 @@ class ProfileStore:
             suffix = "" if attempt == 1 else f"-{attempt}"
             backup = self.path.with_name(f"{prefix}{stamp}{suffix}")
             try:
-                _write_new_file(backup, raw)
+                write_new_file(backup, raw)
             except FileExistsError:
                 continue
             except OSError:
                 return None
             return backup
         return None
+
+
+class ProfilesEdit:
+    """Changes to the profiles file made under its lock (see ``ProfileStore.editing``).
+
+    ``stage()`` writes the new content to a temporary file next to the profiles file, so a
+    folder that refuses new files or a profile that must not be written fails there, before the
+    caller changes anything else; ``commit()`` then renames it into place (staging first if
+    needed). Leaving the block without ``commit()`` removes the staged file."""
+
+    def __init__(self, store: ProfileStore, document: _Document) -> None:
+        self._store = store
+        self._document = document
+        self._staged: Path | None = None
+        self.committed = False
+
+    def __repr__(self) -> str:
+        return f"ProfilesEdit({str(self._store.path)!r}, committed={self.committed})"
+
+    @property
+    def path(self) -> Path:
+        return self._store.path
+
+    def get(self, name: str) -> Profile | None:
+        entry = self._document.profiles.get(name)
+        return None if entry is None else entry.profile
+
+    def put(self, profile: Profile) -> None:
+        """Insert or replace ``profile``; raises ``InvalidProfile`` before changing anything."""
+        validate_profile(profile)
+        profile = dataclasses.replace(profile, roles=tuple(profile.roles))
+        previous = self._document.profiles.get(profile.name)
+        unknown = previous.unknown if previous is not None else {}
+        self._document.profiles[profile.name] = _Entry(profile, unknown)
+        self._discard_staged()
+
+    def remove(self, name: str) -> bool:
+        removed = self._document.profiles.pop(name, None) is not None
+        if removed:
+            self._discard_staged()
+        return removed
+
+    def stage(self) -> None:
+        """Write the edited content next to the file. Raises ``InvalidProfile`` (a field that
+        must not be written) or ``ProfilesFileError`` (the folder refuses the file)."""
+        if self._staged is not None:
+            return
+        data = _serialise(self._document, self._store.path)
+        try:
+            self._staged = stage_file(self._store.path, data)
+        except OSError as exc:
+            raise self._store._os_error("cannot be written", exc) from None
+
+    def commit(self) -> None:
+        """Put the edited content in place; raises ``ProfilesFileError`` leaving the old file."""
+        self.stage()
+        staged, self._staged = self._staged, None
+        assert staged is not None
+        try:
+            replace_file(staged, self._store.path)
+        except OSError as exc:
+            raise self._store._os_error("cannot be written", exc) from None
+        self.committed = True
+
+    def abandon(self) -> None:
+        """Drop a staged write that was not committed (the file stays as it was)."""
+        self._discard_staged()
+
+    def _discard_staged(self) -> None:
+        staged, self._staged = self._staged, None
+        if staged is not None:
+            with suppress(OSError):
+                staged.unlink()
 
 
 # -- parsing -------------------------------------------------------------------------------------
@@ -404,7 +505,7 @@ def _json_loads(text: str) -> object:
 
 
 def _parse_entry(name: str, fields: object) -> _Entry:
-    name_problem = _name_problem(name)
+    name_problem = _name_problem(name, incoming=False)
     if name_problem is not None:
         raise _Broken(f"has a profile name that is not valid: {name_problem}")
     where = f"profile {_quoted(name)}"
@@ -501,72 +602,3 @@ def _describe_trail(trail: tuple[str, ...]) -> str:
     if len(trail) >= 3 and trail[0] == "profiles":
         return f"field {'.'.join(trail[2:])!r} of profile {_quoted(trail[1])}"
     return f"field {'.'.join(trail)!r}"
-
-
-# -- files ---------------------------------------------------------------------------------------
-
-
-def _make_private_dirs(directory: Path) -> None:
-    """Create ``directory`` and any missing parents as 0700; existing ones are left alone."""
-    missing: list[Path] = []
-    current = directory
-    while not current.exists():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for path in reversed(missing):
-        try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            continue
-        os.chmod(path, 0o700)  # exactly 0700 whatever the umask
-
-
-_NEW_FILE_FLAGS = (
-    os.O_WRONLY
-    | os.O_CREAT
-    | os.O_EXCL
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
-def _write_new_file(path: Path, data: bytes) -> None:
-    """Create ``path`` (never an existing one), mode 0600, with ``data`` flushed to disk."""
-    fd = os.open(path, _NEW_FILE_FLAGS, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            if sys.platform != "win32":
-                os.fchmod(file.fileno(), 0o600)  # exactly 0600 whatever the umask
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(path)
-        raise
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    _write_new_file(temporary, data)
-    try:
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable (POSIX; Windows cannot open a directory for fsync)."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

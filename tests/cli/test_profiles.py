@@ -75,7 +75,7 @@ def test_forget_removes_key_and_metadata_and_says_so(
     result = run_cli("forget", "gone")
     assert result.code == 0
     assert (
-        "Forgot 'gone': removed its key from SecretService Keyring and its metadata."
+        'Forgot "gone": removed its key from SecretService Keyring and its profile.'
         in result.stdout
     )
     assert [p.name for p in services.profiles.all()] == ["kept"]
@@ -101,7 +101,7 @@ def test_forget_unknown_profile_is_a_usage_error(run_cli: RunCli, sandbox: Sandb
     login(run_cli, sandbox, "one")
     result = run_cli("forget", "nope")
     assert result.code == 2
-    assert "no profile named 'nope'" in result.stderr
+    assert 'no profile named "nope"' in result.stderr
 
 
 def test_forget_needs_names_or_all(run_cli: RunCli) -> None:
@@ -116,5 +116,5 @@ def test_forget_when_the_key_is_already_gone_still_removes_metadata(
     services.secrets.delete("half")
     result = run_cli("forget", "half")
     assert result.code == 0
-    assert "no key was in SecretService Keyring" in result.stdout
+    assert 'Forgot "half": SecretService Keyring held no key; removed its profile.' in result.stdout
     assert services.profiles.all() == []
