@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from qlik_tui.store.profiles import Profile, quoted_name
+from qlik_tui.store.profiles import Profile, looks_like_key, quoted_name
 
 
 class StoreStep(str, Enum):
@@ -82,7 +82,7 @@ class KeyNotStored(Exception):
         self.step = step
         self.problem = problem
         self.fix = fix
-        self.name = name
+        self.name = "" if looks_like_key(name) else name  # a key typed as a name is not kept
         self.backend = backend  # "" when the keyring could not even be opened
         self.keyring = keyring
         self.previous_existed = previous_existed  # the keyring held an entry before the attempt
@@ -100,6 +100,16 @@ class KeyNotStored(Exception):
         """The attempt created a keyring entry (none was there before) and it is still there."""
         return self.keyring is KeyringState.NOT_RESTORED and not self.previous_existed
 
+    def keyring_note(self) -> str | None:
+        """After a put-back: what the keyring entry holds now; None when it was never written."""
+        if self.keyring is not KeyringState.PUT_BACK:
+            return None
+        name = quoted_name(self.name)
+        where = self.backend or "the keyring"
+        if self.previous_existed:
+            return f"The key that profile {name} held before was put back in {where}."
+        return f"{where[:1].upper()}{where[1:]} holds no entry for {name}, as before."
+
     def summary(self) -> str:
         """What is stored now, in one or two true sentences."""
         name = quoted_name(self.name)
@@ -113,7 +123,7 @@ class KeyNotStored(Exception):
                     f"back in {where}, and the profiles file is unchanged."
                 )
             return (
-                f"The key was not stored; {where} holds no entry for {name}, as before, and "
+                f"The key was not stored; {where} holds no entry for {name} (as before), and "
                 "the profiles file is unchanged."
             )
         restore = f" ({self.restore_problem})" if self.restore_problem else ""
