@@ -12,8 +12,7 @@ CONTRACT:
         edit.get(name); edit.put(profile); edit.remove(name)
         edit.stage()                         # write the new content aside: fails early
         edit.commit()                        # rename it into place
-    validate_profile_name(name) -> str       # raises InvalidProfile with a user-facing sentence
-    quoted_name(name) -> str                 # for messages; a key-like name is never echoed
+    validate_profile_name(name), quoted_name(name)   # re-exported from store.names
 Raises ProfilesFileError(path, problem) for a corrupt file (after backing it up).
 
 File format (UTF-8 JSON, a BOM is tolerated)::
@@ -35,8 +34,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -48,21 +45,20 @@ import platformdirs
 
 from qlik_tui.store.files import make_private_dirs, replace_file, stage_file, write_new_file
 from qlik_tui.store.lockfile import LockFile, LockTimeout
+from qlik_tui.store.names import JWT as _JWT
+from qlik_tui.store.names import MAX_NAME_CHARS as MAX_NAME_CHARS
+from qlik_tui.store.names import InvalidProfile as InvalidProfile
+from qlik_tui.store.names import looks_like_key as looks_like_key
+from qlik_tui.store.names import name_problem as _name_problem
+from qlik_tui.store.names import quoted as _quoted
+from qlik_tui.store.names import quoted_name as quoted_name
+from qlik_tui.store.names import validate_profile_name as validate_profile_name
 
 FORMAT_VERSION = 1
 APP_NAME = "qlik-tui"
 FILE_NAME = "profiles.json"
-MAX_NAME_CHARS = 100
 MAX_FILE_BYTES = 4 * 1024 * 1024  # thousands of profiles; anything bigger is not ours
 LOCK_TIMEOUT_S = 10.0
-
-# A JSON Web Token: base64url header that starts with '{"' (eyJ), payload, optional signature.
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-# A key's header alone (base64url of '{"alg"...' and more): a truncated paste is still a key.
-_JWT_HEADER = re.compile(r"eyJ[A-Za-z0-9_-]{16,}")
-# Controls, format (invisible, bidi), surrogates, private use, line/paragraph breaks.
-_FORBIDDEN_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
-_FORBIDDEN_STORED_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 _BROKEN_FIX = (
     "qlik-tui will not change this file until you fix or remove it. It holds only profile "
@@ -88,10 +84,6 @@ class ProfilesFileError(Exception):
 
 class ProfilesLocked(ProfilesFileError):
     """Another process kept the profiles file locked for longer than the lock timeout."""
-
-
-class InvalidProfile(ValueError):
-    """A profile (or name) that must not be written. ``str(err)`` is a user-facing sentence."""
 
 
 class SecretInProfile(InvalidProfile):
@@ -131,58 +123,6 @@ def now_iso() -> str:
     """The current UTC time, ISO 8601 to the second: ``2024-05-01T12:00:00+00:00`` (the form
     ``datetime.fromisoformat`` reads back on every supported Python)."""
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def validate_profile_name(name: object) -> str:
-    """Return ``name`` if it can name a profile, else raise ``InvalidProfile`` saying why."""
-    if not isinstance(name, str):
-        raise InvalidProfile("A profile name must be text.")
-    problem = _name_problem(name)
-    if problem is not None:
-        raise InvalidProfile(problem)
-    return name
-
-
-def _name_problem(name: str, *, incoming: bool = True) -> str | None:
-    """Why ``name`` cannot name a profile, or None. ``incoming=False`` (a name already in the
-    file) skips the checks added after files were written, so such a file still loads."""
-    # Key-like first: every later message quotes the name, and a key must never be echoed.
-    if _JWT.search(name) or (incoming and looks_like_key(name)):
-        return (
-            "That profile name looks like an API key, so it was not used (and is not shown). "
-            "Pick a short name such as 'work'."
-        )
-    if not name.strip():
-        return "A profile name cannot be empty."
-    if len(name) > MAX_NAME_CHARS:
-        return f"A profile name can have at most {MAX_NAME_CHARS} characters, not {len(name)}."
-    forbidden = _FORBIDDEN_NAME_CATEGORIES if incoming else _FORBIDDEN_STORED_NAME_CATEGORIES
-    if any(unicodedata.category(char) in forbidden for char in name):
-        return (
-            f"The profile name {_quoted(name)} contains control, invisible or unprintable "
-            "characters; use letters, digits, spaces and punctuation."
-        )
-    if name != name.strip():
-        return f"The profile name {_quoted(name)} starts or ends with a space."
-    return None
-
-
-def looks_like_key(text: str) -> bool:
-    """True for text holding a JWT, or the start of one (a header long enough to be a key's)."""
-    return bool(_JWT.search(text) or _JWT_HEADER.search(text))
-
-
-def quoted_name(name: str) -> str:
-    """A profile name for a message: quoted, control characters escaped, and a key-like name
-    replaced by a placeholder so that a key typed where a name belongs is never echoed."""
-    if looks_like_key(name):
-        return "(a name that looks like an API key, not shown)"
-    return _quoted(name)
-
-
-def _quoted(name: str) -> str:
-    """A name for a message, with control characters escaped (json.dumps escapes them)."""
-    return json.dumps(name[:MAX_NAME_CHARS] + ("…" if len(name) > MAX_NAME_CHARS else ""))
 
 
 def validate_profile(profile: Profile) -> None:
