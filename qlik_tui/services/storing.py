@@ -176,9 +176,10 @@ class _Attempt:
         )
 
     def profiles_failure(self, exc: ProfilesFileError) -> KeyNotStored:
+        backup = f" A copy of it was saved as {exc.backup}." if exc.backup else ""
         return KeyNotStored(
             StoreStep.PROFILES_FILE,
-            f"The profiles file {exc.path} {exc.problem}",
+            f"The profiles file {exc.path} {exc.problem}{backup}",
             exc.fix or "Fix the profiles file, then try again.",
             name=self.name,
             backend=self.backend,

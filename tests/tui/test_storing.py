@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Button, Input
 
 from qlik_tui.core.apikey import ApiKey, parse_key
@@ -247,3 +248,45 @@ def test_snapshot_of_the_replace_question(
     app = PinnedApp(offline_services, start="setup")
     before = with_state(6, report=valid_report(PLAIN_USER), then=_name_taken)
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+async def test_a_failed_put_back_says_what_is_stored_and_discard_removes_only_that_entry(
+    sandbox: SandboxTenant, tmp_path: Path, secret_store: SecretStore
+) -> None:
+    from qlik_tui.services.results import KeyNotStored, KeyringState, StoreStep
+    from qlik_tui.store.secrets import KeyNotFound
+    from qlik_tui.tui.screens.storing import store_failure_message
+
+    services = make_services(tmp_path, secret_store)
+    app = PinnedApp(services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        key = parse_key(sandbox.issue_key("valid"))
+        app.state.set_tenant(parse_tenant(sandbox.origin), sandbox.origin, confirmed=False)
+        app.state.set_key(key)
+        app.go_to_step(6)
+        await settle(pilot)
+        app.state.profile_name = "left"
+        secret_store.save("left", key)  # what the failed attempt left behind
+        secret_store.save("other", parse_key(sandbox.issue_key("valid")))
+        failure = KeyNotStored(
+            StoreStep.PROFILES_WRITE,
+            "The profile could not be saved.",
+            "Free some disk space, then Retry.",
+            name="left",
+            backend=secret_store.backend_name,
+            keyring=KeyringState.NOT_RESTORED,
+            restore_problem="The keyring did not answer.",
+        )
+        app.screen.post_message(store_failure_message(failure))
+        await settle(pilot)
+        shown = screen_text(pilot)
+        assert "could not be put back" in shown
+        assert "no profile lists it" in " ".join(shown.split())
+
+        await click(pilot, "#discard")
+        await click(pilot, "#confirm")
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+    with pytest.raises(KeyNotFound):
+        secret_store.load("left")  # the entry this attempt created
+    assert secret_store.load("other")  # anything else stays
