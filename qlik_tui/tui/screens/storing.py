@@ -92,6 +92,7 @@ class StoresKey(WizardStep):
         self.backend_label = "the OS keyring"  # until the lookup names the backend
         self.insecure_notice: str | None = None
         self._store_error: StoreFailed | None = None
+        self._replace_confirmed: str | None = None  # the taken name the user chose to replace
 
     # -- hooks the screen provides -----------------------------------------------------------
 
@@ -152,7 +153,8 @@ class StoresKey(WizardStep):
 
     @on(Input.Submitted, "#profile-name")
     def action_store(self) -> None:
-        self._start_store(replace=False)
+        # A Retry after the user chose Replace for this very name keeps that answer.
+        self._start_store(replace=self._replace_confirmed == self._profile_name())
 
     def _start_store(self, *, replace: bool) -> None:
         if self.mode not in (RESULT, STORE_FAILED) or not self.test_passed:
@@ -203,6 +205,7 @@ class StoresKey(WizardStep):
 
         def decided(replace: bool | None) -> None:
             if replace:
+                self._replace_confirmed = message.name
                 self._start_store(replace=True)
                 return
             for field in self.query("#profile-name").results(Input):
