@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.tls",
     "tests.fixtures.keyring_daemon",
     "tests.fixtures.cli",
+    "tests.store.profile_faults",
 ]

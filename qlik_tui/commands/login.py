@@ -12,7 +12,6 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.output import (
     error,
     explain_outcome,
-    explain_store_error,
     insecure_backend_notice,
     warn,
 )
@@ -20,11 +19,16 @@ from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.services.context import Services
-from qlik_tui.services.login import default_profile_name, known_tenant_id, store_login
+from qlik_tui.services.login import default_profile_name, known_tenant_id
 from qlik_tui.services.rescue import RescueFileError, write_key_file
+from qlik_tui.services.results import KeyNotStored, StoredKey
+from qlik_tui.services.storing import store_key
 from qlik_tui.services.verify import Detail, VerifyReport, verify_key
-from qlik_tui.store.profiles import ProfilesFileError
-from qlik_tui.store.secrets import StoreError
+from qlik_tui.store.profiles import (
+    InvalidProfile,
+    ProfilesFileError,
+    validate_profile_name,
+)
 
 
 def run(
@@ -34,6 +38,12 @@ def run(
         tenant = parse_tenant(args.tenant)
     except TenantError as exc:
         error(stderr, str(exc))
+        return exits.USAGE
+    name = default_profile_name(tenant) if args.name is None else args.name
+    try:
+        validate_profile_name(name)
+    except InvalidProfile as exc:
+        error(stderr, f"--name: {exc}")
         return exits.USAGE
     if not tenant.is_qlik_cloud and not tenant.is_loopback:
         warn(stderr, f"{tenant.display_host} is not a Qlik Cloud hostname; using it as given")
@@ -50,7 +60,6 @@ def run(
     for warning in key.info.warnings:
         warn(stderr, warning)
 
-    name = args.name or default_profile_name(tenant)
     report: VerifyReport | None = None
     if not args.no_verify:
         try:
@@ -105,15 +114,19 @@ def _store(
 ) -> int:
     while True:
         try:
-            profile = store_login(services, name=name, tenant=tenant, key=key, report=report)
+            stored = store_key(
+                services, name=name, tenant=tenant, key=key, report=report, replace=True
+            )
             break
-        except StoreError as exc:
-            explain_store_error(exc, stderr)
-        except ProfilesFileError as exc:
-            error(stderr, str(exc))
+        except KeyNotStored as exc:
+            failure = exc
+        _explain_store_failure(failure, stderr)
+        if not failure.nothing_stored:
+            # Part of the attempt stayed behind and the summary said which part: the key is in
+            # the keyring, so offering to write it to a file as well would only add a copy.
+            return exits.STORAGE
         if not stdin.isatty():
             # The key came from a pipe, so its source still has it: nothing is lost.
-            print("The key was not stored.", file=stderr)
             return exits.STORAGE
         choice = _ask_after_store_failure(stdin, stderr)
         if choice == "retry":
@@ -127,6 +140,26 @@ def _store(
         if _rescue_to_file(key, stdin, stderr):
             return exits.STORAGE
 
+    _report_stored(stored, report, tenant, services, stdout, stderr)
+    return exits.OK
+
+
+def _explain_store_failure(failure: KeyNotStored, stderr: TextIO) -> None:
+    error(stderr, failure.problem)
+    if failure.fix:
+        print(f"  fix: {failure.fix}", file=stderr)
+    print(failure.summary(), file=stderr)
+
+
+def _report_stored(
+    stored: StoredKey,
+    report: VerifyReport | None,
+    tenant: Tenant,
+    services: Services,
+    stdout: TextIO,
+    stderr: TextIO,
+) -> None:
+    profile = stored.profile
     user = report.user if report else None
     who = f"{user.name} <{user.email}>" if user and user.email else (user.name if user else None)
     if who:
@@ -138,11 +171,13 @@ def _store(
         print("Stored without a live test (--no-verify).", file=stdout)
     print(
         f"Stored key {profile.key_id or '(no key id)'} for {tenant.display_host} as profile "
-        f"'{profile.name}' in {services.secrets.backend_name}.",
+        f"'{profile.name}' in {stored.backend}.",
         file=stdout,
     )
+    note = stored.replacement_note()
+    if note:
+        print(note, file=stdout)
     insecure_backend_notice(services.secrets, stderr)
-    return exits.OK
 
 
 def _ask_after_store_failure(stdin: TextIO, stderr: TextIO) -> str:

@@ -7,17 +7,11 @@ import json
 from typing import TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import (
-    error,
-    explain_store_error,
-    insecure_backend_notice,
-    profile_json,
-)
+from qlik_tui.commands.output import error, insecure_backend_notice, profile_json
 from qlik_tui.core.models import user_label
 from qlik_tui.services.context import Services
-from qlik_tui.services.login import forget_profile
-from qlik_tui.store.profiles import ProfilesFileError
-from qlik_tui.store.secrets import StoreError
+from qlik_tui.services.forgetting import forget_profile
+from qlik_tui.store.profiles import ProfilesFileError, quoted_name
 
 
 def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
@@ -60,29 +54,26 @@ def run_forget(args: argparse.Namespace, services: Services, stdout: TextIO, std
         known = {p.name for p in services.profiles.all()}
     except ProfilesFileError as exc:
         error(stderr, str(exc))
+        print("Nothing was removed.", file=stderr)
         return exits.STORAGE
     names = sorted(known) if args.all else args.names
     unknown = [n for n in names if n not in known]
     if unknown:
-        error(stderr, f"no profile named {', '.join(repr(n) for n in unknown)}")
+        error(stderr, f"no profile named {', '.join(quoted_name(n) for n in unknown)}")
         return exits.USAGE
     if not names:
         print("No profiles to forget.", file=stdout)
         return exits.OK
     status = exits.OK
     for name in names:
-        try:
-            key_removed, _ = forget_profile(services, name)
-        except StoreError as exc:
-            # Keep the metadata so the user can retry: dropping it would orphan the secret.
-            explain_store_error(exc, stderr)
-            status = exits.STORAGE
+        result = forget_profile(services, name)
+        if result.complete:
+            print(result.summary(), file=stdout)
             continue
-        except ProfilesFileError as exc:
-            error(stderr, str(exc))
-            status = exits.STORAGE
-            continue
-        where = services.secrets.backend_name
-        key_part = f"its key from {where}" if key_removed else f"no key was in {where}"
-        print(f"Forgot '{name}': removed {key_part} and its metadata.", file=stdout)
+        status = exits.STORAGE
+        error(stderr, result.summary())
+        if result.problem:
+            print(f"  problem: {result.problem}", file=stderr)
+        if result.fix:
+            print(f"  fix: {result.fix}", file=stderr)
     return status

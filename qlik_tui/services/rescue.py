@@ -1,14 +1,15 @@
 """The user's way out when the keyring refuses a key: write it to a file they name.
 
-Only ever on the user's explicit choice. The file is created 0600 and never overwritten.
+Only ever on the user's explicit choice. The file is created 0600 with O_EXCL and O_NOFOLLOW
+(``store.files.write_new_file``): never an existing file, never through a symlink.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from qlik_tui.core.apikey import ApiKey
+from qlik_tui.store.files import write_new_file
 
 
 class RescueFileError(Exception):
@@ -17,19 +18,13 @@ class RescueFileError(Exception):
 
 def write_key_file(path: Path, key: ApiKey) -> Path:
     path = path.expanduser()
+    problem: str | None = None
     try:
-        fd = os.open(
-            path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600
-        )
+        write_new_file(path, (key.reveal() + "\n").encode("ascii"))
     except FileExistsError:
-        raise RescueFileError(f"{path} already exists: choose a new file name") from None
+        problem = f"{path} already exists: choose a new file name"
     except OSError as exc:
-        raise RescueFileError(f"cannot create {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(key.reveal() + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError as exc:
-        raise RescueFileError(f"cannot write {path}: {exc.strerror}") from None
+        problem = f"cannot create {path}: {exc.strerror or type(exc).__name__}"
+    if problem is not None:  # raised outside the except block: no traceback holds the key
+        raise RescueFileError(problem)
     return path.resolve()

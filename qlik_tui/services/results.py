@@ -1,18 +1,31 @@
 """What the services answer with: typed results that the CLI and the TUI only render.
 
-Free of httpx, so a front end can name these types without loading the HTTP stack.
+Free of httpx, keyring and Textual, so a front end can name these types without loading them.
+
+Proving a key (``services.verify.verify_key``):
+    VerifyReport          the live test of one key; ``Detail`` says how much it asked
+Re-checking stored keys (``services.check.check_profiles``):
+    CheckResult           the re-check of one stored profile
+
+Storing a key (``services.storing.store_key``):
+    StoredKey             the key and its profile were both written; what it replaced
+    KeyNotStored          (an exception) nothing new is stored; where it stopped, and whether the
+                          keyring is exactly as before (``keyring``) or the restore failed
+Forgetting a profile (``services.forgetting.forget_profile``):
+    ForgetResult          what was removed (key, profile) and what is left
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import IntEnum
+from enum import Enum, IntEnum
+from pathlib import Path
 
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User
 from qlik_tui.core.outcomes import Outcome
 from qlik_tui.core.timestamps import parse_iso_datetime
-from qlik_tui.store.profiles import Profile
+from qlik_tui.store.profiles import Profile, looks_like_key, quoted_name
 
 
 class Detail(IntEnum):
@@ -47,3 +60,192 @@ class CheckResult:
     @property
     def expiry(self) -> datetime | None:
         return parse_iso_datetime(self.profile.expiry)
+
+
+class StoreStep(str, Enum):
+    """Where a store attempt stopped."""
+
+    NAME = "name"  # the profile name was refused: nothing was touched
+    NAME_TAKEN = "name-taken"  # a profile has this name and replacing was not asked for
+    PROFILES_FILE = "profiles-file"  # the profiles file cannot be locked, read or written
+    KEYRING = "keyring"  # the keyring could not be read or refused the key
+    PROFILES_WRITE = "profiles-write"  # the keyring took the key, the profiles file did not
+
+
+class KeyringState(str, Enum):
+    """The keyring entry of the profile after a failed store attempt."""
+
+    UNCHANGED = "unchanged"  # never written
+    PUT_BACK = "put-back"  # written, then put back exactly as it was (checked by reading it)
+    NOT_RESTORED = "not-restored"  # written, and putting it back failed: see restore_problem
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """The key is in the keyring and its profile in the profiles file."""
+
+    profile: Profile
+    backend: str  # the keyring backend's name
+    where: str  # the keyring described for people
+    replaced: Profile | None = None  # the profile (and so the key) this one replaced
+    replaced_unlisted_entry: bool = False  # the keyring held an entry no profile listed
+
+    @property
+    def replaced_key_id(self) -> str | None:
+        return self.replaced.key_id if self.replaced else None
+
+    def replacement_note(self) -> str | None:
+        """A sentence naming what was replaced, or None when nothing was."""
+        name = quoted_name(self.profile.name)
+        if self.replaced is not None:
+            key_id = self.replaced.key_id or "(no key id)"
+            return f"Replaced key {key_id}, which profile {name} held before."
+        if self.replaced_unlisted_entry:
+            return (
+                f"Replaced a key that {self.backend} held under {name} without a profile "
+                "listing it."
+            )
+        return None
+
+
+class KeyNotStored(Exception):
+    """A store attempt that did not complete. ``summary()`` says what is stored now."""
+
+    def __init__(
+        self,
+        step: StoreStep,
+        problem: str,
+        fix: str,
+        *,
+        name: str,
+        backend: str = "",
+        keyring: KeyringState = KeyringState.UNCHANGED,
+        previous_existed: bool = False,
+        restore_problem: str | None = None,
+        existing: Profile | None = None,
+    ) -> None:
+        self.step = step
+        self.problem = problem
+        self.fix = fix
+        self.name = "" if looks_like_key(name) else name  # a key typed as a name is not kept
+        self.backend = backend  # "" when the keyring could not even be opened
+        self.keyring = keyring
+        self.previous_existed = previous_existed  # the keyring held an entry before the attempt
+        self.restore_problem = restore_problem
+        self.existing = existing  # with NAME_TAKEN: the profile that holds the name
+        super().__init__(problem)
+
+    @property
+    def nothing_stored(self) -> bool:
+        """True when the keyring and the profiles file are exactly as before the attempt."""
+        return self.keyring is not KeyringState.NOT_RESTORED
+
+    @property
+    def new_entry_left(self) -> bool:
+        """The attempt created a keyring entry (none was there before) and it is still there."""
+        return self.keyring is KeyringState.NOT_RESTORED and not self.previous_existed
+
+    def keyring_note(self) -> str | None:
+        """After a put-back: what the keyring entry holds now; None when it was never written."""
+        if self.keyring is not KeyringState.PUT_BACK:
+            return None
+        name = quoted_name(self.name)
+        where = self.backend or "the keyring"
+        if self.previous_existed:
+            return f"The key that profile {name} held before was put back in {where}."
+        return f"{where[:1].upper()}{where[1:]} holds no entry for {name}, as before."
+
+    def summary(self) -> str:
+        """What is stored now, in one or two true sentences."""
+        name = quoted_name(self.name)
+        where = self.backend or "the keyring"
+        if self.keyring is KeyringState.UNCHANGED:
+            return "The key was not stored; the keyring and the profiles file are unchanged."
+        if self.keyring is KeyringState.PUT_BACK:
+            if self.previous_existed:
+                return (
+                    f"The key was not stored; the key that profile {name} held before was put "
+                    f"back in {where}, and the profiles file is unchanged."
+                )
+            return (
+                f"The key was not stored; {where} holds no entry for {name} (as before), and "
+                "the profiles file is unchanged."
+            )
+        restore = f" ({self.restore_problem})" if self.restore_problem else ""
+        if self.previous_existed:
+            return (
+                f"The new key is in {where} under {name}, replacing the key stored there "
+                f"before, which could not be put back{restore}. The profiles file still "
+                "describes the old key."
+            )
+        return (
+            f"The new key is in {where} under {name} and could not be removed again"
+            f"{restore}, but no profile lists it."
+        )
+
+
+class Removal(str, Enum):
+    REMOVED = "removed"
+    ABSENT = "absent"  # there was nothing to remove
+    FAILED = "failed"
+    NOT_TRIED = "not-tried"  # an earlier step failed, so this one was left as it was
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    """What ``forget_profile`` removed and what is left; ``problem``/``fix`` when a part failed."""
+
+    name: str
+    key: Removal
+    profile: Removal
+    backend: str
+    profiles_path: Path
+    problem: str | None = None
+    fix: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Nothing of the profile is left (the key and the profile are removed or were absent)."""
+        done = (Removal.REMOVED, Removal.ABSENT)
+        return self.key in done and self.profile in done
+
+    @property
+    def found(self) -> bool:
+        """There was something under this name (a key or a profile)."""
+        return not (self.key is Removal.ABSENT and self.profile is Removal.ABSENT)
+
+    @property
+    def key_removed(self) -> bool:
+        return self.key is Removal.REMOVED
+
+    @property
+    def profile_removed(self) -> bool:
+        return self.profile is Removal.REMOVED
+
+    def summary(self) -> str:
+        """What was removed and what is left, in true sentences."""
+        name = quoted_name(self.name)
+        where = self.backend or "the keyring"
+        if self.complete:
+            if self.key_removed and self.profile_removed:
+                return f"Forgot {name}: removed its key from {where} and its profile."
+            if self.profile_removed:
+                return f"Forgot {name}: {where} held no key; removed its profile."
+            if self.key_removed:
+                return f"Forgot {name}: removed its key from {where}; no profile listed it."
+            return f"There is no profile or key named {name}."
+        if self.key is Removal.NOT_TRIED:
+            return (
+                f"Nothing was removed: the profiles file {self.profiles_path} could not be "
+                f"changed, so the key and the profile {name} are both kept."
+            )
+        if self.key is Removal.FAILED:
+            return (
+                f"Nothing was removed: {where} refused to delete the key, so the key and the "
+                f"profile {name} are both kept."
+            )
+        return (
+            f"Removed the key of {name} from {where}, but the profiles file "
+            f"{self.profiles_path} could not be written: {name} is still listed, without a "
+            "key. Forget it again once the file is fixed."
+        )

@@ -8,6 +8,11 @@ CONTRACT:
     profiles.put(profile) -> None            # insert or replace, atomic, under a file lock
     profiles.update(name, **changes) -> Profile   # read-modify-write under the lock
     profiles.remove(name) -> bool
+    with profiles.editing() as edit:         # one locked read-modify-write (see ProfilesEdit)
+        edit.get(name); edit.put(profile); edit.remove(name)
+        edit.stage()                         # write the new content aside: fails early
+        edit.commit()                        # rename it into place
+    validate_profile_name(name), quoted_name(name)   # re-exported from store.names
 Raises ProfilesFileError(path, problem) for a corrupt file (after backing it up).
 
 File format (UTF-8 JSON, a BOM is tolerated)::
@@ -29,11 +34,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import re
-import secrets
-import sys
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -43,18 +43,22 @@ from typing import Any
 
 import platformdirs
 
+from qlik_tui.store.files import make_private_dirs, replace_file, stage_file, write_new_file
 from qlik_tui.store.lockfile import LockFile, LockTimeout
+from qlik_tui.store.names import JWT as _JWT
+from qlik_tui.store.names import MAX_NAME_CHARS as MAX_NAME_CHARS
+from qlik_tui.store.names import InvalidProfile as InvalidProfile
+from qlik_tui.store.names import looks_like_key as looks_like_key
+from qlik_tui.store.names import name_problem as _name_problem
+from qlik_tui.store.names import quoted as _quoted
+from qlik_tui.store.names import quoted_name as quoted_name
+from qlik_tui.store.names import validate_profile_name as validate_profile_name
 
 FORMAT_VERSION = 1
 APP_NAME = "qlik-tui"
 FILE_NAME = "profiles.json"
-MAX_NAME_CHARS = 100
 MAX_FILE_BYTES = 4 * 1024 * 1024  # thousands of profiles; anything bigger is not ours
 LOCK_TIMEOUT_S = 10.0
-
-# A JSON Web Token: base64url header that starts with '{"' (eyJ), payload, optional signature.
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-_FORBIDDEN_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 _BROKEN_FIX = (
     "qlik-tui will not change this file until you fix or remove it. It holds only profile "
@@ -82,10 +86,6 @@ class ProfilesLocked(ProfilesFileError):
     """Another process kept the profiles file locked for longer than the lock timeout."""
 
 
-class InvalidProfile(ValueError):
-    """A profile (or name) that must not be written. ``str(err)`` is a user-facing sentence."""
-
-
 class SecretInProfile(InvalidProfile):
     """A field holds what looks like an API key: keys belong in the keyring only."""
 
@@ -93,7 +93,7 @@ class SecretInProfile(InvalidProfile):
 class ProfileNotFound(LookupError):
     def __init__(self, name: str) -> None:
         self.name = name
-        super().__init__(f"There is no profile named {_quoted(name)}.")
+        super().__init__(f"There is no profile named {quoted_name(name)}.")
 
 
 @dataclass(frozen=True)
@@ -123,35 +123,6 @@ def now_iso() -> str:
     """The current UTC time, ISO 8601 to the second: ``2024-05-01T12:00:00+00:00`` (the form
     ``datetime.fromisoformat`` reads back on every supported Python)."""
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def validate_profile_name(name: object) -> str:
-    """Return ``name`` if it can name a profile, else raise ``InvalidProfile`` saying why."""
-    if not isinstance(name, str):
-        raise InvalidProfile("A profile name must be text.")
-    problem = _name_problem(name)
-    if problem is not None:
-        raise InvalidProfile(problem)
-    return name
-
-
-def _name_problem(name: str) -> str | None:
-    if not name.strip():
-        return "A profile name cannot be empty."
-    if len(name) > MAX_NAME_CHARS:
-        return f"A profile name can have at most {MAX_NAME_CHARS} characters, not {len(name)}."
-    if any(unicodedata.category(char) in _FORBIDDEN_NAME_CATEGORIES for char in name):
-        return f"The profile name {_quoted(name)} contains control or invisible characters."
-    if name != name.strip():
-        return f"The profile name {_quoted(name)} starts or ends with a space."
-    if _JWT.search(name):
-        return "That profile name looks like an API key; pick a short name such as 'work'."
-    return None
-
-
-def _quoted(name: str) -> str:
-    """A name for a message, with control characters escaped (json.dumps escapes them)."""
-    return json.dumps(name[:MAX_NAME_CHARS] + ("…" if len(name) > MAX_NAME_CHARS else ""))
 
 
 def validate_profile(profile: Profile) -> None:
@@ -221,40 +192,44 @@ class ProfileStore:
 
     # -- writing -------------------------------------------------------------------------------
 
+    @contextmanager
+    def editing(self) -> Iterator[ProfilesEdit]:
+        """Hold the lock, load the file and yield a ``ProfilesEdit``; nothing is written unless
+        ``commit()`` is called inside the block. Raises ``ProfilesFileError`` on entry when the
+        folder cannot be made, the file cannot be locked, read or parsed."""
+        with self._locked(create_dir=True):
+            edit = ProfilesEdit(self, self._load())
+            try:
+                yield edit
+            finally:
+                edit.abandon()
+
     def put(self, profile: Profile) -> None:
         """Insert or replace ``profile`` (unknown fields it had in the file are kept)."""
         validate_profile(profile)
-        profile = dataclasses.replace(profile, roles=tuple(profile.roles))
-        with self._locked(create_dir=True):
-            document = self._load()
-            previous = document.profiles.get(profile.name)
-            unknown = previous.unknown if previous is not None else {}
-            document.profiles[profile.name] = _Entry(profile, unknown)
-            self._write(document)
+        with self.editing() as edit:
+            edit.put(profile)
+            edit.commit()
 
     def update(self, name: str, **changes: Any) -> Profile:
         """Change some fields of an existing profile (not its name); raises
         ``ProfileNotFound``, or ``TypeError`` for a field ``Profile`` does not have."""
-        with self._locked(create_dir=True):
-            document = self._load()
-            entry = document.profiles.get(name)
-            if entry is None:
+        with self.editing() as edit:
+            current = edit.get(name)
+            if current is None:
                 raise ProfileNotFound(name)
-            updated = dataclasses.replace(entry.profile, **changes)
-            validate_profile(updated)
-            updated = dataclasses.replace(updated, roles=tuple(updated.roles))
-            document.profiles[name] = _Entry(updated, entry.unknown)
-            self._write(document)
-        return updated
+            updated = dataclasses.replace(current, **changes)
+            edit.put(updated)
+            edit.commit()
+        return edit.get(name) or updated
 
     def remove(self, name: str) -> bool:
         if not self.path.exists():
             return False
-        with self._locked(create_dir=True):
-            document = self._load()
-            if document.profiles.pop(name, None) is None:
+        with self.editing() as edit:
+            if not edit.remove(name):
                 return False
-            self._write(document)
+            edit.commit()
         return True
 
     # -- internals -----------------------------------------------------------------------------
@@ -302,16 +277,9 @@ class ProfileStore:
             problem = broken.problem
         raise ProfilesFileError(self.path, problem, backup=self._back_up(raw))
 
-    def _write(self, document: _Document) -> None:
-        data = _serialise(document, self.path)  # raises before anything touches the disk
-        try:
-            _write_atomically(self.path, data)
-        except OSError as exc:
-            raise self._os_error("cannot be written", exc) from None
-
     def _make_dir(self) -> None:
         try:
-            _make_private_dirs(self.path.parent)
+            make_private_dirs(self.path.parent)
         except OSError as exc:
             raise self._os_error("cannot be created (its folder cannot be made)", exc) from None
 
@@ -336,13 +304,86 @@ class ProfileStore:
             suffix = "" if attempt == 1 else f"-{attempt}"
             backup = self.path.with_name(f"{prefix}{stamp}{suffix}")
             try:
-                _write_new_file(backup, raw)
+                write_new_file(backup, raw)
             except FileExistsError:
                 continue
             except OSError:
                 return None
             return backup
         return None
+
+
+class ProfilesEdit:
+    """Changes to the profiles file made under its lock (see ``ProfileStore.editing``).
+
+    ``stage()`` writes the new content to a temporary file next to the profiles file, so a
+    folder that refuses new files or a profile that must not be written fails there, before the
+    caller changes anything else; ``commit()`` then renames it into place (staging first if
+    needed). Leaving the block without ``commit()`` removes the staged file."""
+
+    def __init__(self, store: ProfileStore, document: _Document) -> None:
+        self._store = store
+        self._document = document
+        self._staged: Path | None = None
+        self.committed = False
+
+    def __repr__(self) -> str:
+        return f"ProfilesEdit({str(self._store.path)!r}, committed={self.committed})"
+
+    @property
+    def path(self) -> Path:
+        return self._store.path
+
+    def get(self, name: str) -> Profile | None:
+        entry = self._document.profiles.get(name)
+        return None if entry is None else entry.profile
+
+    def put(self, profile: Profile) -> None:
+        """Insert or replace ``profile``; raises ``InvalidProfile`` before changing anything."""
+        validate_profile(profile)
+        profile = dataclasses.replace(profile, roles=tuple(profile.roles))
+        previous = self._document.profiles.get(profile.name)
+        unknown = previous.unknown if previous is not None else {}
+        self._document.profiles[profile.name] = _Entry(profile, unknown)
+        self._discard_staged()
+
+    def remove(self, name: str) -> bool:
+        removed = self._document.profiles.pop(name, None) is not None
+        if removed:
+            self._discard_staged()
+        return removed
+
+    def stage(self) -> None:
+        """Write the edited content next to the file. Raises ``InvalidProfile`` (a field that
+        must not be written) or ``ProfilesFileError`` (the folder refuses the file)."""
+        if self._staged is not None:
+            return
+        data = _serialise(self._document, self._store.path)
+        try:
+            self._staged = stage_file(self._store.path, data)
+        except OSError as exc:
+            raise self._store._os_error("cannot be written", exc) from None
+
+    def commit(self) -> None:
+        """Put the edited content in place; raises ``ProfilesFileError`` leaving the old file."""
+        self.stage()
+        staged, self._staged = self._staged, None
+        assert staged is not None
+        try:
+            replace_file(staged, self._store.path)
+        except OSError as exc:
+            raise self._store._os_error("cannot be written", exc) from None
+        self.committed = True
+
+    def abandon(self) -> None:
+        """Drop a staged write that was not committed (the file stays as it was)."""
+        self._discard_staged()
+
+    def _discard_staged(self) -> None:
+        staged, self._staged = self._staged, None
+        if staged is not None:
+            with suppress(OSError):
+                staged.unlink()
 
 
 # -- parsing -------------------------------------------------------------------------------------
@@ -404,7 +445,7 @@ def _json_loads(text: str) -> object:
 
 
 def _parse_entry(name: str, fields: object) -> _Entry:
-    name_problem = _name_problem(name)
+    name_problem = _name_problem(name, incoming=False)
     if name_problem is not None:
         raise _Broken(f"has a profile name that is not valid: {name_problem}")
     where = f"profile {_quoted(name)}"
@@ -501,72 +542,3 @@ def _describe_trail(trail: tuple[str, ...]) -> str:
     if len(trail) >= 3 and trail[0] == "profiles":
         return f"field {'.'.join(trail[2:])!r} of profile {_quoted(trail[1])}"
     return f"field {'.'.join(trail)!r}"
-
-
-# -- files ---------------------------------------------------------------------------------------
-
-
-def _make_private_dirs(directory: Path) -> None:
-    """Create ``directory`` and any missing parents as 0700; existing ones are left alone."""
-    missing: list[Path] = []
-    current = directory
-    while not current.exists():
-        missing.append(current)
-        if current.parent == current:
-            break
-        current = current.parent
-    for path in reversed(missing):
-        try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            continue
-        os.chmod(path, 0o700)  # exactly 0700 whatever the umask
-
-
-_NEW_FILE_FLAGS = (
-    os.O_WRONLY
-    | os.O_CREAT
-    | os.O_EXCL
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_NOFOLLOW", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
-def _write_new_file(path: Path, data: bytes) -> None:
-    """Create ``path`` (never an existing one), mode 0600, with ``data`` flushed to disk."""
-    fd = os.open(path, _NEW_FILE_FLAGS, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            if sys.platform != "win32":
-                os.fchmod(file.fileno(), 0o600)  # exactly 0600 whatever the umask
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(path)
-        raise
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    _write_new_file(temporary, data)
-    try:
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable (POSIX; Windows cannot open a directory for fsync)."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -12,6 +12,8 @@ CONTRACT:
     store.save(profile, key: ApiKey) -> None # writes, reads back, compares; raises StoreError
     store.load(profile) -> ApiKey            # raises KeyNotFound / StoreError
     store.delete(profile) -> bool            # True when something was removed
+    store.snapshot(profile) -> SecretSnapshot # what the entry holds now (even a non-key)
+    store.restore(snapshot) -> None          # put that back exactly: the value, or no entry
 Every failure is a ``StoreError`` subclass (``qlik_tui.store.errors``) with ``.problem`` and
 ``.fix`` sentences. The properties and ``describe()`` pick the backend on first use, so they can
 raise it too. How the backend is chosen: ``qlik_tui.store.backends``.
@@ -68,6 +70,7 @@ __all__ = [
     "NoBackend",
     "NoDBusSession",
     "PromptDismissed",
+    "SecretSnapshot",
     "SecretStore",
     "SecretTruncated",
     "StoreError",
@@ -93,6 +96,27 @@ class _Unreadable:
 
 _UNREADABLE = _Unreadable()
 _MISSING = -1
+
+
+class SecretSnapshot:
+    """What a profile's keyring entry held at one moment: a value (any text, a key or not) or
+    nothing. Opaque: ``SecretStore.restore`` puts it back; its repr never shows the value."""
+
+    __slots__ = ("_value", "profile")
+
+    def __init__(self, profile: str, value: str | None) -> None:
+        self.profile = profile
+        self._value = value
+
+    @property
+    def existed(self) -> bool:
+        return self._value is not None
+
+    def __repr__(self) -> str:
+        return f"SecretSnapshot(profile={self.profile!r}, existed={self.existed})"
+
+    def __reduce__(self) -> tuple[object, ...]:  # no copy of the value may leave the process
+        raise TypeError("a SecretSnapshot cannot be pickled")
 
 
 class SecretStore:
@@ -217,6 +241,45 @@ class SecretStore:
             return True
 
         return self._run(f"delete the key of profile {profile!r}", backend, remove)
+
+    def snapshot(self, profile: str) -> SecretSnapshot:
+        """Read the entry as it is now (for ``restore``). Raises ``StoreError``."""
+        _check_name(profile)
+        backend = self._backend().backend
+        service = self.service_name
+
+        def read() -> SecretSnapshot:
+            stored = backend.get_password(service, profile)
+            return SecretSnapshot(profile, stored if isinstance(stored, str) else None)
+
+        return self._run(f"read the current entry of profile {profile!r}", backend, read)
+
+    def restore(self, snapshot: SecretSnapshot) -> None:
+        """Make the entry hold exactly what ``snapshot`` saw: its value, or no entry at all.
+        Checked by reading back; raises ``StoreError`` when the keyring refuses or differs."""
+        profile = snapshot.profile
+        _check_name(profile)
+        backend = self._backend().backend
+        service = self.service_name
+        previous = snapshot._value
+
+        def put_back() -> bool:
+            if previous is None:
+                with suppress(_password_delete_error()):
+                    backend.delete_password(service, profile)
+                return backend.get_password(service, profile) is None
+            backend.set_password(service, profile, previous)
+            stored = backend.get_password(service, profile)
+            return isinstance(stored, str) and hmac.compare_digest(
+                stored.encode("utf-8"), previous.encode("utf-8")
+            )
+
+        what = f"put back the previous entry of profile {profile!r}"
+        if not self._run(what, backend, put_back):
+            raise StoreError(
+                problem=f"The keyring did not keep the previous entry of profile {profile!r}.",
+                fix="Check the keyring's 'qlik-tui' entries by hand (Passwords and Keys).",
+            )
 
     def _delete_quietly(self, profile: str, selected: SelectedBackend) -> bool:
         """Best effort: True when nothing of ``profile`` is left behind."""

@@ -7,11 +7,14 @@ import stat
 from pathlib import Path
 
 import keyring.backends.fail
+import pytest
 
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
-from qlik_tui.store.secrets import SecretStore
-from tests.fixtures.cli import RunCli, TerminalInput, make_services
+from qlik_tui.store.profiles import ProfileStore
+from qlik_tui.store.secrets import KeyNotFound, SecretStore
+from tests.fixtures.cli import CliRun, RunCli, TerminalInput, make_services
+from tests.store.profile_faults import FAULTS, BreakProfiles
 
 
 def signature(key: str) -> str:
@@ -246,3 +249,88 @@ def test_storage_failure_retry_succeeds_once_the_keyring_works(
     )
     assert result.code == 0, result.output
     assert secret_store.load("r").reveal() == key
+
+
+# -- all or nothing: a profiles file that cannot be written never costs the stored key ---------
+
+
+def _login_no_verify(
+    run_cli: RunCli, origin: str, name: str, key: str, using: Services | None = None
+) -> CliRun:
+    argv = ("login", "--tenant", origin, "--name", name, "--no-verify", "--with-token")
+    return run_cli(*argv, stdin=key, using=using)
+
+
+def _file_bytes(profiles: ProfileStore) -> bytes | None:
+    try:
+        return profiles.path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+@pytest.mark.parametrize("name", ["work", "home"])
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_profiles_file_that_cannot_be_written_keeps_the_stored_key(
+    run_cli: RunCli,
+    sandbox: SandboxTenant,
+    services: Services,
+    break_profiles: BreakProfiles,
+    fault: str,
+    name: str,
+) -> None:
+    first = sandbox.issue_key()
+    assert _login_no_verify(run_cli, sandbox.origin, "work", first).code == 0
+    broken = Services(services.secrets, break_profiles(fault, services.profiles))
+    file_before = _file_bytes(broken.profiles)
+
+    result = _login_no_verify(run_cli, sandbox.origin, name, sandbox.issue_key(), using=broken)
+
+    assert result.code == 4
+    assert "The key was not stored; the keyring and the profiles file are unchanged." in (
+        result.stderr
+    )
+    assert services.secrets.load("work").reveal() == first
+    with pytest.raises(KeyNotFound):
+        services.secrets.load("home")
+    assert _file_bytes(broken.profiles) == file_before
+
+
+def test_login_says_which_key_it_replaced(
+    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+) -> None:
+    first, second = sandbox.issue_key(), sandbox.issue_key()
+    assert _login_no_verify(run_cli, sandbox.origin, "p", first).code == 0
+    first_id = services.profiles.get("p")
+    assert first_id is not None and first_id.key_id
+
+    result = _login_no_verify(run_cli, sandbox.origin, "p", second)
+
+    assert result.code == 0
+    assert f'Replaced key {first_id.key_id}, which profile "p" held before.' in result.stdout
+    assert services.secrets.load("p").reveal() == second
+
+
+def test_a_first_login_mentions_no_replacement(run_cli: RunCli, sandbox: SandboxTenant) -> None:
+    result = _login_no_verify(run_cli, sandbox.origin, "fresh", sandbox.issue_key())
+    assert result.code == 0
+    assert "Replaced" not in result.stdout
+
+
+def test_an_empty_name_is_a_usage_error(
+    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+) -> None:
+    result = _login_no_verify(run_cli, sandbox.origin, "", sandbox.issue_key())
+    assert result.code == 2
+    assert "--name: A profile name cannot be empty." in result.stderr
+    assert services.profiles.all() == []
+
+
+def test_a_key_like_name_is_a_usage_error_and_not_echoed(
+    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+) -> None:
+    name = sandbox.issue_key()
+    result = _login_no_verify(run_cli, sandbox.origin, name, sandbox.issue_key())
+    assert result.code == 2
+    assert "looks like an API key" in result.stderr
+    assert signature(name) not in result.output and name.split(".")[1] not in result.output
+    assert services.profiles.all() == []

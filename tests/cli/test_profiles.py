@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+
+import pytest
 
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.secrets import KeyNotFound
 from tests.fixtures.cli import RunCli
+from tests.store.profile_faults import BreakProfiles
 
 
 def login(run_cli: RunCli, sandbox: SandboxTenant, name: str, kind: str = "valid") -> str:
@@ -75,7 +79,7 @@ def test_forget_removes_key_and_metadata_and_says_so(
     result = run_cli("forget", "gone")
     assert result.code == 0
     assert (
-        "Forgot 'gone': removed its key from SecretService Keyring and its metadata."
+        'Forgot "gone": removed its key from SecretService Keyring and its profile.'
         in result.stdout
     )
     assert [p.name for p in services.profiles.all()] == ["kept"]
@@ -101,7 +105,7 @@ def test_forget_unknown_profile_is_a_usage_error(run_cli: RunCli, sandbox: Sandb
     login(run_cli, sandbox, "one")
     result = run_cli("forget", "nope")
     assert result.code == 2
-    assert "no profile named 'nope'" in result.stderr
+    assert 'no profile named "nope"' in result.stderr
 
 
 def test_forget_needs_names_or_all(run_cli: RunCli) -> None:
@@ -116,5 +120,53 @@ def test_forget_when_the_key_is_already_gone_still_removes_metadata(
     services.secrets.delete("half")
     result = run_cli("forget", "half")
     assert result.code == 0
-    assert "no key was in SecretService Keyring" in result.stdout
+    assert 'Forgot "half": SecretService Keyring held no key; removed its profile.' in result.stdout
     assert services.profiles.all() == []
+
+
+def test_forget_on_a_read_only_config_removes_nothing_and_says_so(
+    run_cli: RunCli, sandbox: SandboxTenant, services: Services, break_profiles: BreakProfiles
+) -> None:
+    key = login(run_cli, sandbox, "kept")
+    break_profiles("read-only-folder", services.profiles)
+
+    result = run_cli("forget", "kept")
+
+    assert result.code == 4
+    assert "Nothing was removed" in result.stderr
+    assert 'the key and the profile "kept" are both kept' in result.stderr
+    assert services.secrets.load("kept").reveal() == key
+    assert [p.name for p in services.profiles.all()] == ["kept"]
+
+
+def test_forget_that_cannot_write_the_file_after_removing_the_key_says_what_is_left(
+    run_cli: RunCli, sandbox: SandboxTenant, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login(run_cli, sandbox, "half")
+
+    def refuse(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    result = run_cli("forget", "half")
+    monkeypatch.undo()
+
+    assert result.code == 4
+    said = " ".join(result.stderr.split())
+    assert 'Removed the key of "half"' in said
+    assert '"half" is still listed, without a key' in said
+    assert "No space left on device" in said
+    assert [p.name for p in services.profiles.all()] == ["half"]
+    with pytest.raises(KeyNotFound):
+        services.secrets.load("half")
+
+
+def test_forget_never_echoes_a_key_given_as_a_name(run_cli: RunCli, sandbox: SandboxTenant) -> None:
+    login(run_cli, sandbox, "one")
+    key = sandbox.issue_key()
+
+    result = run_cli("forget", key)
+
+    assert result.code == 2
+    assert key.split(".")[1] not in result.output and key.rsplit(".", 1)[1] not in result.output
+    assert "looks like an API key" in result.stderr

@@ -567,10 +567,6 @@ def run_child(sandbox: SandboxTenant, root: Path, site: str) -> ChildRun:
     out.mkdir(parents=True)
     log = root / site / "textual.log" if site == TEXTUAL_LOG_RUN else None
     env = child_env(home, log)
-    if site == "discard":  # the keyring takes the key, the profiles file does not
-        profiles = config_profiles(home).path
-        profiles.parent.mkdir(parents=True)
-        profiles.write_text("{ not JSON")
     argv = [sys.executable, "-m", "tests.security.wizard_child", "--origin", sandbox.origin]
     argv += ["--out", str(out), "--site", site, "--profile", site]
     if site == "rescue-worker":

@@ -125,7 +125,19 @@ def install_crash(site: str) -> None:
         storing.store_key = lambda *args: crash(site)  # type: ignore[assignment]
     elif site == "rescue-worker":
         storing.write_rescue_file = lambda *args: crash(site)  # type: ignore[assignment]
-    elif site == "discard":
+    elif site == "discard":  # the profiles write fails after the keyring took the key, and
+        # putting the keyring back fails too: Discard then removes the entry the attempt left
+        from qlik_tui.store.errors import StoreError
+        from qlik_tui.store.profiles import ProfilesEdit, ProfilesFileError
+
+        def refuse_commit(self: ProfilesEdit) -> None:
+            raise ProfilesFileError(self.path, "cannot be written: No space left on device.")
+
+        def refuse_restore(self: SecretStore, snapshot: object) -> None:
+            raise StoreError(problem="The keyring did not answer.")
+
+        ProfilesEdit.commit = refuse_commit  # type: ignore[method-assign]
+        SecretStore.restore = refuse_restore  # type: ignore[method-assign,assignment]
         SecretStore.delete = lambda self, name: crash(site)  # type: ignore[assignment,method-assign,return-value]
     elif site in DASHBOARD_SITES:
         install_dashboard_crash(site)

@@ -14,12 +14,24 @@ from qlik_tui.core.apikey import ApiKey, parse_key
 from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
+from qlik_tui.services.storing import store_key
+from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore
 from qlik_tui.tui.screens.done import DoneScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.paste import PasteScreen
-from tests.tui.helpers import PinnedApp, click, screen_text, settle, text_of
+from qlik_tui.tui.screens.storing import NameTaken
+from tests.tui.helpers import (
+    FIXED_HOST,
+    PinnedApp,
+    click,
+    make_services,
+    screen_text,
+    settle,
+    text_of,
+)
+from tests.tui.test_snapshots import PLAIN_USER, SIZE, SnapCompare, valid_report, with_state
 
 
 async def reach_store_failure(pilot: Any, app: PinnedApp, sandbox: SandboxTenant) -> ApiKey:
@@ -115,26 +127,166 @@ async def test_discard_needs_a_confirmation(
         assert app.screen.query_one("#key-input", Input).value == ""
 
 
-async def test_a_broken_profiles_file_offers_the_same_choices_and_discard_cleans_the_keyring(
+async def test_a_broken_profiles_file_keeps_the_stored_key_and_discard_leaves_it(
     sandbox: SandboxTenant, tmp_path: Path, secret_store: SecretStore
 ) -> None:
-    from qlik_tui.store.secrets import KeyNotFound
-    from tests.tui.helpers import make_services
-
     services = make_services(tmp_path, secret_store)
+    first = parse_key(sandbox.issue_key("valid"))
+    secret_store.save("work", first)  # stored earlier, under the name the user types again
     services.profiles.path.parent.mkdir(parents=True, exist_ok=True)
     services.profiles.path.write_text("{ this is not JSON")
     app = PinnedApp(services, start="setup")
     async with app.run_test(size=(80, 24)) as pilot:
         key = await reach_store_failure(pilot, app, sandbox)
         shown = screen_text(pilot)
-        assert "profile could not be saved" in shown
-        assert str(services.profiles.path) in shown
-        assert secret_store.load("work") == key  # the keyring took it; the profile did not
+        assert "the key is not stored" in shown
+        assert "profiles file" in shown
+        assert secret_store.load("work") == first  # the stored key was never touched
+        assert app.state.key == key and app.state.key_at_risk
 
         await click(pilot, "#discard")
         await click(pilot, "#confirm")
         await settle(pilot)
+        await app.workers.wait_for_complete()
         assert app.state.key is None
+    assert secret_store.load("work") == first  # Discard removed nothing it did not create
+    assert services.profiles.path.read_text() == "{ this is not JSON"
+
+
+async def reach_replace_question(
+    pilot: Any, app: PinnedApp, sandbox: SandboxTenant, name: str
+) -> ApiKey:
+    key = parse_key(sandbox.issue_key("valid"))
+    app.state.set_tenant(parse_tenant(sandbox.origin), sandbox.origin, confirmed=False)
+    app.state.set_key(key)
+    app.go_to_step(6)
+    await settle(pilot)
+    app.screen.query_one("#profile-name", Input).value = name
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    assert isinstance(app.screen, ConfirmModal)
+    return key
+
+
+def _stored_before(services: Services, sandbox: SandboxTenant, name: str) -> ApiKey:
+    first = parse_key(sandbox.issue_key("valid"))
+    stored = store_key(
+        services,
+        name=name,
+        tenant=parse_tenant(sandbox.origin),
+        key=first,
+        report=None,
+        replace=False,
+    )
+    services.profiles.update(stored.profile.name, last_outcome="valid")
+    return first
+
+
+async def test_a_taken_name_asks_and_keep_both_stores_under_another_name(
+    sandbox: SandboxTenant, tmp_path: Path, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    first = _stored_before(services, sandbox, "work")
+    app = PinnedApp(services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        key = await reach_replace_question(pilot, app, sandbox, "work")
+        question = text_of(pilot, ".dialog-question")
+        assert f"already holds key {first.info.key_id}" in question
+        assert "last outcome: valid" in question
+        assert secret_store.load("work") == first  # asking changed nothing
+        assert app.screen.focused is app.screen.query_one("#cancel", Button)  # Keep both
+
+        await pilot.press("enter")  # Keep both
+        await settle(pilot)
+        assert isinstance(app.screen, LiveTestScreen)
+        name_field = app.screen.query_one("#profile-name", Input)
+        assert name_field.value == "work-2" and name_field.has_focus
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen)
+    assert secret_store.load("work") == first
+    assert secret_store.load("work-2") == key
+    assert {p.name for p in services.profiles.all()} == {"work", "work-2"}
+
+
+async def test_a_taken_name_asks_and_replace_replaces(
+    sandbox: SandboxTenant, tmp_path: Path, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    _stored_before(services, sandbox, "work")
+    app = PinnedApp(services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        key = await reach_replace_question(pilot, app, sandbox, "work")
+        await click(pilot, "#confirm")  # Replace
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen)
+    assert secret_store.load("work") == key
+    stored = services.profiles.get("work")
+    assert stored is not None and stored.key_id == key.info.key_id
+    assert [p.name for p in services.profiles.all()] == ["work"]
+
+
+TAKEN = Profile(
+    name=FIXED_HOST,
+    origin=f"https://{FIXED_HOST}",
+    key_id="0b7c1e52-3a44-4d0e-9a51-6f1f2f9c7d10",
+    last_outcome="valid",
+    last_checked_at="2026-05-01T09:30:00+00:00",
+)
+
+
+async def _name_taken(pilot: Any) -> None:
+    pilot.app.screen.post_message(NameTaken(FIXED_HOST, TAKEN, f"{FIXED_HOST}-2"))
+    await pilot.pause()
+    await pilot.pause()
+
+
+def test_snapshot_of_the_replace_question(
+    snap_compare: SnapCompare, offline_services: Services
+) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    before = with_state(6, report=valid_report(PLAIN_USER), then=_name_taken)
+    assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+async def test_a_failed_put_back_says_what_is_stored_and_discard_removes_only_that_entry(
+    sandbox: SandboxTenant, tmp_path: Path, secret_store: SecretStore
+) -> None:
+    from qlik_tui.services.results import KeyNotStored, KeyringState, StoreStep
+    from qlik_tui.store.secrets import KeyNotFound
+    from qlik_tui.tui.screens.storing import store_failure_message
+
+    services = make_services(tmp_path, secret_store)
+    app = PinnedApp(services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        key = parse_key(sandbox.issue_key("valid"))
+        app.state.set_tenant(parse_tenant(sandbox.origin), sandbox.origin, confirmed=False)
+        app.state.set_key(key)
+        app.go_to_step(6)
+        await settle(pilot)
+        app.state.profile_name = "left"
+        secret_store.save("left", key)  # what the failed attempt left behind
+        secret_store.save("other", parse_key(sandbox.issue_key("valid")))
+        failure = KeyNotStored(
+            StoreStep.PROFILES_WRITE,
+            "The profile could not be saved.",
+            "Free some disk space, then Retry.",
+            name="left",
+            backend=secret_store.backend_name,
+            keyring=KeyringState.NOT_RESTORED,
+            restore_problem="The keyring did not answer.",
+        )
+        app.screen.post_message(store_failure_message(failure))
+        await settle(pilot)
+        shown = screen_text(pilot)
+        assert "could not be put back" in shown
+        assert "no profile lists it" in " ".join(shown.split())
+
+        await click(pilot, "#discard")
+        await click(pilot, "#confirm")
+        await settle(pilot)
+        await app.workers.wait_for_complete()
     with pytest.raises(KeyNotFound):
-        secret_store.load("work")
+        secret_store.load("left")  # the entry this attempt created
+    assert secret_store.load("other")  # anything else stays

@@ -533,17 +533,13 @@ def _load_profiles(screen: DashboardScreen, services: Services) -> None:
 
 
 def _forget_profile(screen: DashboardScreen, services: Services, name: str) -> None:
-    from qlik_tui.services.login import forget_profile
-    from qlik_tui.store.profiles import ProfilesFileError
-    from qlik_tui.store.secrets import StoreError
+    from qlik_tui.services.forgetting import forget_profile
 
-    try:
-        key_removed, metadata_removed = forget_profile(services, name)
-    except StoreError as exc:  # the keyring refused: the key and the metadata are both kept
-        screen.post_message(ForgetFailed(name, exc.problem, exc.fix))
+    result = forget_profile(services, name)
+    if result.complete:
+        screen.post_message(ProfileForgotten(name, result.key_removed, result.profile_removed))
         return
-    except ProfilesFileError as exc:  # the key is gone; the metadata could not be removed
-        problem = f"{exc.path} {exc.problem}"
-        screen.post_message(ForgetFailed(name, problem, exc.fix, key_removed=True))
-        return
-    screen.post_message(ProfileForgotten(name, key_removed, metadata_removed))
+    problem = f"{result.summary()} {result.problem or ''}".strip()
+    screen.post_message(
+        ForgetFailed(name, problem, result.fix or "", key_removed=result.key_removed)
+    )

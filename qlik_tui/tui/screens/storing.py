@@ -1,6 +1,7 @@
-"""Storing the proven key: the profile name, the keyring lookup, the store worker and, when the
-keyring or the profiles file refuses, the "storing failed" panel: Retry, Write to a file, or
-Discard (confirmed). No path here drops the key without the user deciding so.
+"""Storing the proven key: the profile name, the keyring lookup, the store worker (the
+all-or-nothing ``services.storing.store_key``), the Replace / Keep both question when the name
+is taken and, when storing fails, the "storing failed" panel: Retry, Write to a file, or Discard
+(confirmed). No path here drops the key without the user deciding so.
 
 Three thread workers, each calling blocking services and posting one message, nothing else.
 """
@@ -15,6 +16,7 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
@@ -27,19 +29,50 @@ from qlik_tui.tui.messages import (
     WorkerCrashed,
 )
 from qlik_tui.tui.screens.base import WizardStep
-from qlik_tui.tui.widgets.outcome_panel import OutcomePanel
+from qlik_tui.tui.widgets.outcome_panel import Fields, OutcomePanel
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
     from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
+    from qlik_tui.services.results import KeyNotStored
     from qlik_tui.services.verify import VerifyReport
+    from qlik_tui.store.profiles import Profile
 
 KEYRING_GROUP = "keyring-lookup"
 STORE_GROUP = "store"
 RESCUE_GROUP = "rescue"
 DISCARD_GROUP = "discard"
 DISCARD_QUESTION = "Discard the key? It is not stored anywhere, and Qlik will not show it again."
+
+REPLACE_DETAIL = (
+    "Replace puts this key in the keyring in place of the old one (Qlik will not show the old "
+    "key again). Keep both stores this key under another name."
+)
+
+
+class NameTaken(Message):
+    """A profile already has the chosen name; the user decides: Replace, or Keep both."""
+
+    def __init__(self, name: str, existing: Profile, free_name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.existing = existing
+        self.free_name = free_name  # a name no profile has yet, offered for "keep both"
+
+
+class StoreLeftKey(Message):
+    """Storing failed and putting the keyring back failed too: part of the attempt stayed.
+    ``summary`` says exactly what is stored now."""
+
+    def __init__(self, problem: str, fix: str, backend: str, summary: str, new_entry: bool) -> None:
+        super().__init__()
+        self.problem = problem
+        self.fix = fix
+        self.backend = backend
+        self.summary = summary
+        self.new_entry = new_entry  # the entry is one this attempt created (Discard removes it)
+
 
 # The screen's modes that storing knows about (the screen may add its own).
 RESULT, STORING, STORE_FAILED, WRITING = ("result", "storing", "store-failed", "writing")
@@ -59,6 +92,7 @@ class StoresKey(WizardStep):
         self.backend_label = "the OS keyring"  # until the lookup names the backend
         self.insecure_notice: str | None = None
         self._store_error: StoreFailed | None = None
+        self._replace_confirmed: str | None = None  # the taken name the user chose to replace
 
     # -- hooks the screen provides -----------------------------------------------------------
 
@@ -119,6 +153,10 @@ class StoresKey(WizardStep):
 
     @on(Input.Submitted, "#profile-name")
     def action_store(self) -> None:
+        # A Retry after the user chose Replace for this very name keeps that answer.
+        self._start_store(replace=self._replace_confirmed == self._profile_name())
+
+    def _start_store(self, *, replace: bool) -> None:
         if self.mode not in (RESULT, STORE_FAILED) or not self.test_passed:
             return
         from qlik_tui.store.profiles import InvalidProfile, validate_profile_name
@@ -142,12 +180,48 @@ class StoresKey(WizardStep):
                 tenant,
                 key,
                 self.state.report,
+                replace,
             ),
             thread=True,
             description=f"Storing the key in {self.backend_label}",
             exclusive=True,
             group=STORE_GROUP,
             exit_on_error=False,
+        )
+
+    def on_name_taken(self, message: NameTaken) -> None:
+        from qlik_tui.store.profiles import quoted_name
+        from qlik_tui.tui.screens.modals import ConfirmModal
+
+        self._set_mode(RESULT)
+        existing = message.existing
+        outcome = existing.last_outcome or "never checked"
+        checked = f", checked {existing.last_checked_at}" if existing.last_checked_at else ""
+        question = (
+            f"Profile {quoted_name(message.name)} already holds key "
+            f"{existing.key_id or '(no key id)'} (last outcome: {outcome}{checked}). "
+            "Replace it with this key, or keep both?"
+        )
+
+        def decided(replace: bool | None) -> None:
+            if replace:
+                self._replace_confirmed = message.name
+                self._start_store(replace=True)
+                return
+            for field in self.query("#profile-name").results(Input):
+                field.value = message.free_name or field.value
+                field.focus()
+            self.set_nav_status("Enter stores the key under the new name")
+
+        self.app.push_screen(
+            ConfirmModal(
+                question,
+                confirm_label="Replace",
+                cancel_label="Keep both",
+                danger=True,
+                detail=REPLACE_DETAIL,
+            ),
+            decided,
         )
 
     def on_key_stored(self, message: KeyStored) -> None:
@@ -158,10 +232,33 @@ class StoresKey(WizardStep):
 
     async def on_store_failed(self, message: StoreFailed) -> None:
         self._store_error = message
-        if message.backend:
-            self.backend_label = message.backend
-        self._set_mode(STORE_FAILED)
         panel = OutcomePanel.store_failed(message.problem, message.fix, message.backend)
+        await self._show_store_failure(message.backend, panel)
+
+    async def on_store_left_key(self, message: StoreLeftKey) -> None:
+        self._store_error = StoreFailed(
+            message.problem, message.fix, message.backend, key_in_keyring=message.new_entry
+        )
+        rows: list[tuple[str, str | None]] = [
+            ("Keyring", message.backend or "none could be opened"),
+            ("Problem", message.problem),
+            ("Stored now", message.summary),
+            ("Fix", message.fix or "—"),
+        ]
+        panel = OutcomePanel(
+            "store-failed",
+            "✗ Storing failed, and the keyring could not be put back as it was",
+            Fields(rows),
+            "The key is still here too. Retry stores it properly; Write to a file keeps a copy; "
+            "Discard forgets it here"
+            + (" and removes the entry this attempt made." if message.new_entry else "."),
+        )
+        await self._show_store_failure(message.backend, panel)
+
+    async def _show_store_failure(self, backend: str, panel: OutcomePanel) -> None:
+        if backend:
+            self.backend_label = backend
+        self._set_mode(STORE_FAILED)
         actions = Horizontal(
             Button("Retry", id="store-retry", variant="primary"),
             Button("Write to a file", id="rescue"),
@@ -272,8 +369,9 @@ class StoresKey(WizardStep):
         )
 
     def _remove_half_stored_key(self, name: str) -> None:
-        """The keyring took the key but its profile was not saved: take the key out again.
-        Run by the app, since this screen is about to go."""
+        """This attempt created the keyring entry and could not remove it when storing failed
+        (no profile lists it, and no entry was there before): take it out now. Run by the app,
+        since this screen is about to go."""
         self.app.run_worker(
             partial(self.qapp.services.secrets.delete, name),
             thread=True,
@@ -303,36 +401,46 @@ def store_key(
     tenant: Tenant,
     key: ApiKey,
     report: VerifyReport | None,
+    replace: bool,
 ) -> None:
-    from qlik_tui.services.login import store_login
-    from qlik_tui.store.profiles import InvalidProfile, ProfilesFileError
-    from qlik_tui.store.secrets import StoreError
+    from qlik_tui.services.results import KeyNotStored, StoreStep
+    from qlik_tui.services.storing import free_profile_name
+    from qlik_tui.services.storing import store_key as store
+    from qlik_tui.store.profiles import ProfilesFileError
 
-    backend = ""
-    failure: StoreFailed | None = None
+    failure: KeyNotStored | None = None
     try:
-        backend = services.secrets.backend_name
-        profile = store_login(services, name=name, tenant=tenant, key=key, report=report)
-    except StoreError as exc:
-        failure = StoreFailed(exc.problem, exc.fix, backend=backend)
-    except ProfilesFileError as exc:
-        failure = StoreFailed(
-            f"The key went into {backend}, but its profile could not be saved to {exc.path}: "
-            f"{exc.problem}",
-            exc.fix or "Fix the profiles file, then Retry.",
-            backend=backend,
-            key_in_keyring=True,
-        )
-    except InvalidProfile as exc:
-        failure = StoreFailed(str(exc), "Change the profile name and Retry.", backend=backend)
-    if failure is not None:
-        screen.post_message(failure)
+        stored = store(services, name=name, tenant=tenant, key=key, report=report, replace=replace)
+    except KeyNotStored as exc:
+        failure = exc
+    if failure is None:
+        screen.post_message(KeyStored(stored.profile, stored.where))
         return
-    try:
-        where = services.secrets.describe()
-    except StoreError:
-        where = backend
-    screen.post_message(KeyStored(profile, where))
+    if failure.step is StoreStep.NAME_TAKEN and failure.existing is not None:
+        try:
+            free_name = free_profile_name(services, name)
+        except ProfilesFileError:
+            free_name = ""
+        screen.post_message(NameTaken(name, failure.existing, free_name))
+        return
+    screen.post_message(store_failure_message(failure))
+
+
+def store_failure_message(failure: KeyNotStored) -> StoreFailed | StoreLeftKey:
+    """The message that tells the screen what ``failure`` left behind: nothing (the panel says
+    the key is not stored), or part of the attempt (the panel says exactly which part)."""
+    from qlik_tui.services.results import StoreStep
+
+    fix = failure.fix
+    if failure.step is StoreStep.NAME:
+        fix = "Change the profile name and Retry."
+    if not failure.nothing_stored:
+        return StoreLeftKey(
+            failure.problem, fix, failure.backend, failure.summary(), failure.new_entry_left
+        )
+    note = failure.keyring_note()
+    problem = f"{failure.problem} {note}" if note else failure.problem
+    return StoreFailed(problem, fix, backend=failure.backend)
 
 
 def write_rescue_file(screen: StoresKey, path: Path, key: ApiKey) -> None:

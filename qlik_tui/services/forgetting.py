@@ -1,0 +1,56 @@
+"""Forget a profile: remove its key from the keyring and its profile from the profiles file,
+and say exactly what was removed and what is left (``ForgetResult``).
+
+Order: the profiles file is locked, loaded and its new content staged first, so a file that
+cannot be changed stops the attempt before the key is deleted; then the key is deleted; then
+the staged file is put in place. A keyring that refuses keeps both the key and the profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from qlik_tui.services.context import Services
+from qlik_tui.services.results import ForgetResult, Removal
+from qlik_tui.store.errors import StoreError
+from qlik_tui.store.profiles import ProfilesFileError
+
+
+def forget_profile(services: Services, name: str) -> ForgetResult:
+    """Never raises for a keyring or profiles-file failure: the result says what happened."""
+    path = services.profiles.path
+    try:
+        backend = services.secrets.backend_name
+    except StoreError as exc:
+        return ForgetResult(name, Removal.FAILED, Removal.NOT_TRIED, "", path, exc.problem, exc.fix)
+
+    try:
+        with services.profiles.editing() as edit:
+            listed = edit.remove(name)
+            if listed:
+                edit.stage()
+            return _remove_key_then_profile(services, name, backend, listed, edit.commit)
+    except ProfilesFileError as exc:  # on entry or while staging: nothing was removed
+        return ForgetResult(
+            name, Removal.NOT_TRIED, Removal.FAILED, backend, path, exc.problem, exc.fix
+        )
+
+
+def _remove_key_then_profile(
+    services: Services, name: str, backend: str, listed: bool, commit: Callable[[], None]
+) -> ForgetResult:
+    path = services.profiles.path
+    try:
+        key_removed = services.secrets.delete(name)
+    except StoreError as exc:
+        return ForgetResult(
+            name, Removal.FAILED, Removal.NOT_TRIED, backend, path, exc.problem, exc.fix
+        )
+    key = Removal.REMOVED if key_removed else Removal.ABSENT
+    if not listed:
+        return ForgetResult(name, key, Removal.ABSENT, backend, path)
+    try:
+        commit()
+    except ProfilesFileError as exc:
+        return ForgetResult(name, key, Removal.FAILED, backend, path, exc.problem, exc.fix)
+    return ForgetResult(name, key, Removal.REMOVED, backend, path)

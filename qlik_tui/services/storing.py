@@ -1,0 +1,222 @@
+"""Store a key and its profile as one all-or-nothing operation, for the CLI and the TUI alike.
+
+Either the key is in the keyring and its profile in the profiles file, or both are exactly as
+they were before: the previous secret is put back, an entry this attempt created is removed.
+
+How: the profiles file is locked and loaded, the new content is staged next to it (so a broken
+file, a folder that refuses files or a path under a regular file fail before the keyring is
+touched), the keyring entry is read for a possible restore, the key is saved, and only then is
+the staged file renamed into place. Any failure after the save puts the keyring entry back.
+
+Blocking (keyring and file I/O): the TUI calls it from a worker thread.
+"""
+
+from __future__ import annotations
+
+from qlik_tui.core.apikey import ApiKey
+from qlik_tui.core.tenant import Tenant
+from qlik_tui.services.context import Services
+from qlik_tui.services.results import KeyNotStored, KeyringState, StoredKey, StoreStep
+from qlik_tui.services.verify import VerifyReport
+from qlik_tui.store.errors import StoreError
+from qlik_tui.store.profiles import (
+    InvalidProfile,
+    Profile,
+    ProfilesEdit,
+    ProfilesFileError,
+    now_iso,
+    validate_profile_name,
+)
+from qlik_tui.store.secrets import SecretSnapshot
+
+_NAME_FIX = "Use a short profile name such as 'work'."
+
+
+def store_key(
+    services: Services,
+    *,
+    name: str,
+    tenant: Tenant,
+    key: ApiKey,
+    report: VerifyReport | None,
+    replace: bool,
+) -> StoredKey:
+    """Store ``key`` under profile ``name``; all or nothing. With ``replace=False`` an existing
+    profile of that name stops the attempt (``StoreStep.NAME_TAKEN``, its profile attached).
+    Raises ``KeyNotStored`` (built outside any ``except`` block: it carries no traceback of
+    the failure that caused it)."""
+    failure: KeyNotStored | None = None
+    try:
+        validate_profile_name(name)
+    except InvalidProfile as exc:
+        failure = KeyNotStored(StoreStep.NAME, str(exc), _NAME_FIX, name=name)
+    if failure is not None:
+        raise failure
+
+    backend = ""
+    try:
+        backend = services.secrets.backend_name
+    except StoreError as exc:
+        failure = KeyNotStored(StoreStep.KEYRING, exc.problem, exc.fix, name=name)
+    if failure is not None:
+        raise failure
+
+    profile = profile_from_report(name, tenant, key, report, backend)
+    attempt = _Attempt(services, name, key, backend)
+    stored: StoredKey | None = None
+    try:
+        with services.profiles.editing() as edit:
+            stored = attempt.run(edit, profile, replace)
+    except ProfilesFileError as exc:  # on entry: the folder, the lock or the file's content
+        failure = attempt.profiles_failure(exc)
+    except InvalidProfile as exc:  # a field that must not be written (checked before writing)
+        failure = KeyNotStored(StoreStep.NAME, str(exc), _NAME_FIX, name=name, backend=backend)
+    if failure is not None:
+        raise failure
+    if attempt.failure is not None:
+        raise attempt.failure
+    assert stored is not None
+    return stored
+
+
+class _Attempt:
+    """One store attempt inside the profiles lock. Failures after entry are kept in
+    ``failure`` (not raised) so that leaving the lock cannot be confused with them."""
+
+    def __init__(self, services: Services, name: str, key: ApiKey, backend: str) -> None:
+        self.services = services
+        self.name = name
+        self.key = key
+        self.backend = backend
+        self.failure: KeyNotStored | None = None
+
+    def __repr__(self) -> str:
+        return f"_Attempt(name={self.name!r}, backend={self.backend!r})"
+
+    def run(self, edit: ProfilesEdit, profile: Profile, replace: bool) -> StoredKey | None:
+        existing = edit.get(self.name)
+        if existing is not None and not replace:
+            self.failure = KeyNotStored(
+                StoreStep.NAME_TAKEN,
+                f"A profile with this name already holds key {existing.key_id or '(no key id)'}.",
+                "Replace it, or keep both by choosing another name.",
+                name=self.name,
+                backend=self.backend,
+                existing=existing,
+            )
+            return None
+        edit.put(profile)
+        try:
+            edit.stage()
+        except ProfilesFileError as exc:
+            self.failure = self.profiles_failure(exc)
+            return None
+
+        secrets = self.services.secrets
+        snapshot: SecretSnapshot | None = None
+        try:
+            snapshot = secrets.snapshot(self.name)
+        except StoreError as exc:
+            self.failure = self._keyring_failure(exc)
+        if snapshot is None:
+            return None
+
+        try:
+            secrets.save(self.name, self.key)
+        except StoreError as exc:
+            self.failure = self._keyring_failure(exc)
+        if self.failure is not None:
+            self._put_back(snapshot)
+            return None
+
+        commit_error: ProfilesFileError | None = None
+        try:
+            edit.commit()
+        except ProfilesFileError as exc:
+            commit_error = exc
+        if commit_error is not None:
+            self.failure = KeyNotStored(
+                StoreStep.PROFILES_WRITE,
+                f"The profile could not be saved to {commit_error.path}: {commit_error.problem}",
+                commit_error.fix or "Fix the profiles file, then try again.",
+                name=self.name,
+                backend=self.backend,
+            )
+            self._put_back(snapshot)
+            return None
+
+        try:
+            where = secrets.describe()
+        except StoreError:
+            where = self.backend
+        return StoredKey(
+            profile=profile,
+            backend=self.backend,
+            where=where,
+            replaced=existing,
+            replaced_unlisted_entry=existing is None and snapshot.existed,
+        )
+
+    def _put_back(self, snapshot: SecretSnapshot) -> None:
+        """Make the keyring entry what it was before; record how that went on ``failure``."""
+        failure = self.failure
+        assert failure is not None
+        failure.previous_existed = snapshot.existed
+        try:
+            self.services.secrets.restore(snapshot)
+        except StoreError as exc:
+            failure.keyring = KeyringState.NOT_RESTORED
+            failure.restore_problem = exc.problem
+            return
+        failure.keyring = KeyringState.PUT_BACK
+
+    def _keyring_failure(self, exc: StoreError) -> KeyNotStored:
+        return KeyNotStored(
+            StoreStep.KEYRING, exc.problem, exc.fix, name=self.name, backend=self.backend
+        )
+
+    def profiles_failure(self, exc: ProfilesFileError) -> KeyNotStored:
+        backup = f" A copy of it was saved as {exc.backup}." if exc.backup else ""
+        return KeyNotStored(
+            StoreStep.PROFILES_FILE,
+            f"The profiles file {exc.path} {exc.problem}{backup}",
+            exc.fix or "Fix the profiles file, then try again.",
+            name=self.name,
+            backend=self.backend,
+        )
+
+
+def profile_from_report(
+    name: str, tenant: Tenant, key: ApiKey, report: VerifyReport | None, backend: str
+) -> Profile:
+    info = key.info
+    user = report.user if report else None
+    record = report.key_record if report else None
+    now = now_iso()
+    return Profile(
+        name=name,
+        origin=tenant.origin,
+        key_id=info.key_id,
+        key_tenant_id=info.tenant_id,
+        user_id=user.id if user else info.subject,
+        user_name=user.name if user else None,
+        user_email=user.email if user else None,
+        roles=tuple(role.name for role in user.roles) if user else (),
+        created_at=now,
+        last_checked_at=now if report else None,
+        last_outcome=report.outcome.kind.value if report else None,
+        expiry=record.expiry.isoformat() if record and record.expiry else None,
+        key_status=record.status if record else None,
+        backend=backend,
+    )
+
+
+def free_profile_name(services: Services, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``… : the first name no profile has (for "keep both")."""
+    taken = {profile.name for profile in services.profiles.all()}
+    if base not in taken:
+        return base
+    index = 2
+    while f"{base}-{index}" in taken:
+        index += 1
+    return f"{base}-{index}"
