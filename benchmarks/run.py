@@ -35,7 +35,9 @@ from pathlib import Path
 from typing import TypeVar
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+# The world is built with the tests' own fixtures (keyring daemon, TLS, sandbox): the repository
+# root makes ``tests`` importable; this directory is on the path already (bench_env).
+sys.path.insert(0, str(HERE.parent))
 
 from bench_env import World, bench_world  # noqa: E402
 
@@ -146,15 +148,10 @@ def first_paint(
     argv: Sequence[str],
     env: dict[str, str],
     marker: re.Pattern[bytes],
-    *,
-    on_paint: Callable[[int], None] | None = None,
-    stderr: int | None = None,
 ) -> Paint:
     """Launch ``argv`` on a fresh 80x24 pseudo-terminal; time until ``marker`` is on screen.
 
-    Then ctrl+q, and wait for the exit (killing our own child only if it does not quit).
-    ``on_paint(pid)`` runs right after the marker appeared; ``stderr`` (a file descriptor)
-    replaces the terminal as the child's standard error (for ``-X importtime``)."""
+    Then ctrl+q, and wait for the exit (killing our own child only if it does not quit)."""
     master, slave = os.openpty()
     rows, columns = TERMINAL_SIZE
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
@@ -163,7 +160,7 @@ def first_paint(
         list(argv),
         stdin=slave,
         stdout=slave,
-        stderr=slave if stderr is None else stderr,
+        stderr=slave,
         env=env,
         close_fds=True,
         start_new_session=True,
@@ -187,8 +184,6 @@ def first_paint(
             if marker.search(_ESCAPES.sub(b"", bytes(output))):
                 seconds = time.perf_counter() - start
         hwm = _vm_hwm_kib(proc.pid)
-        if on_paint is not None:
-            on_paint(proc.pid)
         os.write(master, CTRL_Q)
         if not _reap(proc, master, QUIT_TIMEOUT_S):
             raise BenchError(f"{' '.join(argv[1:])} did not quit on ctrl+q")

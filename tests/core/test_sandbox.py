@@ -12,14 +12,16 @@ import pytest
 from qlik_tui.core.apikey import parse_key
 from qlik_tui.core.client import QlikClient, make_http_client
 from qlik_tui.core.tenant import Tenant, parse_tenant
-from qlik_tui.sandbox import FAULTS, KEY_KINDS, SandboxTenant, key_id_of
+from qlik_tui.sandbox import KEY_KINDS
+from tests.fixtures.faulty_sandbox import FAULTS, FaultySandbox
+from tests.fixtures.recording import key_id_of
 
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def test_issued_keys_are_jwt_shaped_and_parse(sandbox: SandboxTenant) -> None:
+def test_issued_keys_are_jwt_shaped_and_parse(sandbox: FaultySandbox) -> None:
     for kind in KEY_KINDS:
         key = sandbox.issue_key(kind)
         info = parse_key(key).info
@@ -34,21 +36,21 @@ def test_issued_keys_are_jwt_shaped_and_parse(sandbox: SandboxTenant) -> None:
             assert info.subject == sandbox.admin.id
 
 
-def test_unknown_key_kind_is_refused(sandbox: SandboxTenant) -> None:
+def test_unknown_key_kind_is_refused(sandbox: FaultySandbox) -> None:
     with pytest.raises(ValueError, match="unknown key kind"):
         sandbox.issue_key("sort-of-valid")
 
 
 def test_seed_makes_everything_deterministic() -> None:
-    first, second = SandboxTenant(seed=7), SandboxTenant(seed=7)
+    first, second = FaultySandbox(seed=7), FaultySandbox(seed=7)
     assert first.tenant_id == second.tenant_id
     assert (first.admin.id, first.user.id) == (second.admin.id, second.user.id)
     assert first.issue_key() == second.issue_key()
-    assert SandboxTenant(seed=8).tenant_id != first.tenant_id
-    assert SandboxTenant().issue_key() != SandboxTenant().issue_key()
+    assert FaultySandbox(seed=8).tenant_id != first.tenant_id
+    assert FaultySandbox().issue_key() != FaultySandbox().issue_key()
 
 
-def test_demo_keys_are_stable(sandbox: SandboxTenant) -> None:
+def test_demo_keys_are_stable(sandbox: FaultySandbox) -> None:
     keys = sandbox.demo_keys()
     assert set(keys) == {"valid", "user", "revoked", "expired", "other-tenant"}
     assert sandbox.demo_keys() == keys
@@ -57,10 +59,10 @@ def test_demo_keys_are_stable(sandbox: SandboxTenant) -> None:
 @pytest.mark.parametrize("host", ["10.1.2.3", "192.0.2.2", "0.0.0.0", "example.com", "::"])
 def test_only_loopback_addresses(host: str) -> None:
     with pytest.raises(ValueError, match="loopback"):
-        SandboxTenant(host=host)
+        FaultySandbox(host=host)
 
 
-def test_unknown_fault_is_refused(sandbox: SandboxTenant) -> None:
+def test_unknown_fault_is_refused(sandbox: FaultySandbox) -> None:
     with pytest.raises(ValueError, match="unknown fault"):
         sandbox.set_fault("gremlins")
     with pytest.raises(ValueError, match="target"):
@@ -68,7 +70,7 @@ def test_unknown_fault_is_refused(sandbox: SandboxTenant) -> None:
     assert "reset" in FAULTS
 
 
-async def test_wire_formats(sandbox: SandboxTenant) -> None:
+async def test_wire_formats(sandbox: FaultySandbox) -> None:
     key = sandbox.issue_key()
     async with make_http_client() as http:
         me = await http.get(f"{sandbox.origin}/api/v1/users/me", headers=bearer(key))
@@ -91,7 +93,7 @@ async def test_wire_formats(sandbox: SandboxTenant) -> None:
     assert unknown.json()["errors"][0]["status"] == 404
 
 
-async def test_paging_links_are_absolute(sandbox: SandboxTenant) -> None:
+async def test_paging_links_are_absolute(sandbox: FaultySandbox) -> None:
     key = sandbox.issue_key()
     sandbox.issue_key()
     async with make_http_client() as http:
@@ -104,7 +106,7 @@ async def test_paging_links_are_absolute(sandbox: SandboxTenant) -> None:
     assert page["links"]["next"]["href"].startswith(f"{sandbox.origin}/api/v1/api-keys?")
 
 
-async def test_plain_user_cannot_list_other_users_keys(sandbox: SandboxTenant) -> None:
+async def test_plain_user_cannot_list_other_users_keys(sandbox: FaultySandbox) -> None:
     key = sandbox.issue_key(user="user")
     async with make_http_client() as http:
         answer = await http.get(
@@ -115,7 +117,7 @@ async def test_plain_user_cannot_list_other_users_keys(sandbox: SandboxTenant) -
     assert answer.status_code == 403
 
 
-async def test_delete_revokes(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_delete_revokes(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     key = sandbox.issue_key()
     key_id = parse_key(key).info.key_id
     async with make_http_client() as http:
@@ -125,7 +127,7 @@ async def test_delete_revokes(sandbox: SandboxTenant, sandbox_tenant: Tenant) ->
     assert after.status_code == 401
 
 
-async def test_fault_count_is_consumed(sandbox: SandboxTenant) -> None:
+async def test_fault_count_is_consumed(sandbox: FaultySandbox) -> None:
     key = sandbox.issue_key()
     sandbox.set_fault("status_500", count=2)
     async with make_http_client() as http:
@@ -137,7 +139,7 @@ async def test_fault_count_is_consumed(sandbox: SandboxTenant) -> None:
     assert [r.fault for r in sandbox.requests] == ["status_500", "status_500", None]
 
 
-async def test_clear_faults(sandbox: SandboxTenant) -> None:
+async def test_clear_faults(sandbox: FaultySandbox) -> None:
     sandbox.set_fault("not_found")
     sandbox.clear_faults()
     async with make_http_client() as http:
@@ -147,7 +149,7 @@ async def test_clear_faults(sandbox: SandboxTenant) -> None:
     assert answer.status_code == 301
 
 
-async def test_rate_limit_body_and_http_date(sandbox: SandboxTenant) -> None:
+async def test_rate_limit_body_and_http_date(sandbox: FaultySandbox) -> None:
     sandbox.set_fault("rate_limit", count=1, retry_after=13, http_date=True)
     async with make_http_client() as http:
         answer = await http.get(f"{sandbox.origin}/api/v1/users/me")
@@ -158,7 +160,7 @@ async def test_rate_limit_body_and_http_date(sandbox: SandboxTenant) -> None:
     )
 
 
-async def test_records_never_hold_the_key(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_records_never_hold_the_key(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     key = sandbox.issue_key()
     async with QlikClient(sandbox_tenant, parse_key(key)) as client:
         await client.me()
@@ -170,7 +172,7 @@ async def test_records_never_hold_the_key(sandbox: SandboxTenant, sandbox_tenant
 
 
 async def test_max_in_flight_counts_concurrent_requests(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     sandbox.delay = 0.3
     key = parse_key(sandbox.issue_key())
@@ -190,7 +192,7 @@ async def test_max_in_flight_counts_concurrent_requests(
 
 
 async def test_plain_http_for_the_demo() -> None:
-    with SandboxTenant(seed=1) as demo:
+    with FaultySandbox(seed=1) as demo:
         assert demo.origin.startswith("http://127.0.0.1:")
         tenant = parse_tenant(demo.origin)
         async with QlikClient(tenant, parse_key(demo.demo_keys()["valid"])) as client:
@@ -200,7 +202,7 @@ async def test_plain_http_for_the_demo() -> None:
 
 async def test_ipv6_loopback() -> None:
     try:
-        server = SandboxTenant(host="::1").start()
+        server = FaultySandbox(host="::1").start()
     except OSError:
         pytest.skip("no IPv6 loopback on this machine")
     with server:
@@ -211,7 +213,7 @@ async def test_ipv6_loopback() -> None:
 
 
 def test_stop_is_idempotent_and_origin_needs_a_running_server() -> None:
-    sandbox = SandboxTenant()
+    sandbox = FaultySandbox()
     with pytest.raises(RuntimeError):
         _ = sandbox.origin
     sandbox.start()
@@ -220,7 +222,7 @@ def test_stop_is_idempotent_and_origin_needs_a_running_server() -> None:
     assert repr(sandbox).endswith("tenant_id=" + repr(sandbox.tenant_id) + ")")
 
 
-def test_expired_key_record(sandbox: SandboxTenant) -> None:
+def test_expired_key_record(sandbox: FaultySandbox) -> None:
     key_id = parse_key(sandbox.issue_key("expired", expires_in=timedelta(days=2))).info.key_id
     record = sandbox.key_record(key_id or "")
     assert record["status"] == "expired"
@@ -230,7 +232,7 @@ def test_expired_key_record(sandbox: SandboxTenant) -> None:
     assert expiry < datetime.now(timezone.utc)
 
 
-def test_revoke_key(sandbox: SandboxTenant) -> None:
+def test_revoke_key(sandbox: FaultySandbox) -> None:
     key_id = parse_key(sandbox.issue_key()).info.key_id or ""
     assert sandbox.key_record(key_id)["status"] == "active"
     sandbox.revoke_key(key_id)

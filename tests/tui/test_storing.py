@@ -119,7 +119,7 @@ async def test_a_broken_profiles_file_offers_the_same_choices_and_discard_cleans
     sandbox: SandboxTenant, tmp_path: Path, secret_store: SecretStore
 ) -> None:
     from qlik_tui.store.secrets import KeyNotFound
-    from tests.tui.helpers import make_services
+    from tests.fixtures.services import make_services
 
     services = make_services(tmp_path, secret_store)
     services.profiles.path.parent.mkdir(parents=True, exist_ok=True)
