@@ -1,9 +1,12 @@
-"""The sandbox tenant itself: keys, wire formats, faults, records, loopback only."""
+"""The sandbox tenant itself: keys, wire formats, faults, records, hostile mode, loopback only."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import http.client
 import json
+import ssl
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -14,6 +17,25 @@ from qlik_tui.core.client import QlikClient, make_http_client
 from qlik_tui.core.tenant import Tenant, parse_tenant
 from qlik_tui.sandbox import KEY_KINDS
 from tests.fixtures.faulty_sandbox import FAULTS, FaultySandbox
+from tests.fixtures.hostile import (
+    ATTACKS,
+    HOSTILE_DETAIL,
+    HOSTILE_EMAIL,
+    HOSTILE_EXPIRY,
+    HOSTILE_GROUP,
+    HOSTILE_KEY_DESCRIPTION,
+    HOSTILE_KEY_ID,
+    HOSTILE_KEY_STATUS,
+    HOSTILE_NAME,
+    HOSTILE_REDIRECT_HOST,
+    HOSTILE_REDIRECT_HOST_RAW,
+    HOSTILE_ROLE,
+    HOSTILE_SUB,
+    HOSTILE_TENANT_ID,
+    HOSTILE_TITLE,
+    HostileSandbox,
+    hostile_fake_key,
+)
 from tests.fixtures.recording import key_id_of
 
 
@@ -237,3 +259,82 @@ def test_revoke_key(sandbox: FaultySandbox) -> None:
     assert sandbox.key_record(key_id)["status"] == "active"
     sandbox.revoke_key(key_id)
     assert sandbox.key_record(key_id)["status"] == "revoked"
+
+
+# -- the hostile tenant ---------------------------------------------------------------------------
+
+
+def claims_of(key: str) -> dict[str, object]:
+    """The key's payload as sent, decoded here (not by the product's parser)."""
+    payload = key.split(".")[1]
+    decoded: dict[str, object] = json.loads(base64.urlsafe_b64decode(payload + "==="))
+    return decoded
+
+
+async def test_hostile_sandbox_serves_attack_strings_in_every_field(
+    hostile_sandbox: HostileSandbox,
+) -> None:
+    sandbox = hostile_sandbox
+    key = sandbox.issue_key()
+    key_id = claims_of(key)["jti"]
+    origin = sandbox.origin
+    async with make_http_client() as http:
+        me = await http.get(f"{origin}/api/v1/users/me", headers=bearer(key))
+        user = (await http.get(me.headers["location"], headers=bearer(key))).json()
+        record = (await http.get(f"{origin}/api/v1/api-keys/{key_id}", headers=bearer(key))).json()
+        listed = (await http.get(f"{origin}/api/v1/api-keys", headers=bearer(key))).json()
+        config_url = f"{origin}/api/v1/api-keys/configs/{sandbox.tenant_id}"
+        config = (await http.get(config_url, headers=bearer(key))).json()
+        unauthorized = await http.get(f"{origin}/api/v1/users/me")
+        not_found = await http.get(f"{origin}/api/v1/nothing-here", headers=bearer(key))
+    assert (user["name"], user["email"]) == (HOSTILE_NAME, HOSTILE_EMAIL)
+    assert HOSTILE_ROLE in [role["name"] for role in user["assignedRoles"]]
+    assert HOSTILE_ROLE in user["roles"]
+    assert [group["name"] for group in user["assignedGroups"]] == [HOSTILE_GROUP]
+    for key_record in (record, listed["data"][0]):
+        assert key_record["status"] == HOSTILE_KEY_STATUS
+        assert key_record["description"] == HOSTILE_KEY_DESCRIPTION
+    assert config["max_api_key_expiry"] == HOSTILE_EXPIRY
+    assert unauthorized.status_code == 401
+    for answer in (unauthorized, not_found):
+        error = answer.json()["errors"][0]
+        assert (error["title"], error["detail"]) == (HOSTILE_TITLE, HOSTILE_DETAIL)
+    for attack in ATTACKS:
+        assert attack in HOSTILE_NAME
+    assert unauthorized.json()["errors"][0]["status"] == "401"  # the envelope keeps its shape
+
+
+@pytest.mark.parametrize("host", [HOSTILE_REDIRECT_HOST_RAW, HOSTILE_REDIRECT_HOST])
+def test_hostile_sandbox_redirects_to_a_hostile_host(
+    hostile_sandbox: HostileSandbox, host: str
+) -> None:
+    hostile_sandbox.redirect_host = host
+    key = hostile_sandbox.issue_key()
+    # http.client, not httpx: httpx refuses to build the next request from such a Location.
+    connection = http.client.HTTPSConnection(
+        "127.0.0.1", hostile_sandbox.port, context=ssl.create_default_context(), timeout=10
+    )
+    try:
+        connection.request("GET", "/api/v1/users/me", headers=bearer(key))
+        answer = connection.getresponse()
+        location = (answer.getheader("Location") or "").encode("latin-1")  # the bytes sent
+    finally:
+        connection.close()
+    assert answer.status == 301
+    assert location.startswith(f"https://{host}/api/v1/users/".encode())
+
+
+async def test_hostile_sandbox_accepts_a_key_with_hostile_claims(
+    hostile_sandbox: HostileSandbox,
+) -> None:
+    hostile_sandbox.hostile_claims = True
+    key = hostile_sandbox.issue_key()
+    async with make_http_client() as http:
+        me = await http.get(f"{hostile_sandbox.origin}/api/v1/users/me", headers=bearer(key))
+    assert me.status_code == 301
+    for claims in (claims_of(key), claims_of(hostile_fake_key())):
+        assert (claims["jti"], claims["sub"], claims["tenantId"]) == (
+            HOSTILE_KEY_ID,
+            HOSTILE_SUB,
+            HOSTILE_TENANT_ID,
+        )
