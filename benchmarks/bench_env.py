@@ -38,7 +38,11 @@ from qlik_tui.services.verify import Detail, verify_key
 from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import SecretStore
 from tests.fixtures.faulty_sandbox import FaultySandbox
-from tests.fixtures.keyring_daemon import start_secret_service, stop_secret_service
+from tests.fixtures.keyring_daemon import (
+    SESSION_VARIABLES,
+    start_secret_service,
+    stop_secret_service,
+)
 from tests.fixtures.tls import SERVER_NAMES, server_context
 
 FAST_PROFILE = "bench-fast"
@@ -46,12 +50,7 @@ SLOW_PREFIX = "bench-slow-"
 KEYRING_PASSWORD = "qlik-tui-bench"
 # Variables that would reach the developer's own session, display, proxies or logs.
 _SCRUBBED = (
-    "DBUS_SESSION_BUS_ADDRESS",
-    "DISPLAY",
-    "WAYLAND_DISPLAY",
-    "GNOME_KEYRING_CONTROL",
-    "SSH_AUTH_SOCK",
-    "PYTHON_KEYRING_BACKEND",
+    *SESSION_VARIABLES,
     "TEXTUAL_LOG",
     "SSL_CERT_DIR",
     "HTTP_PROXY",

@@ -31,6 +31,7 @@ _TENANT_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 _ADMIN_ROLE_ID = "608050f7634644db3678b1a2"
 _CUSTOM_ROLE_ID = "605a1c2151382ffc836af862"
 _GROUP_ID = "65f1e4a2b0c0c0c0c0c0c0c1"
+_ADMIN_AGE, _USER_AGE = timedelta(days=400), timedelta(days=90)  # since the users were created
 
 
 @dataclass
@@ -104,22 +105,8 @@ class SandboxTenant(LoopbackServer):
         self.tenant_id = tenant_id or self._random_tenant_id()
         now = datetime.now(timezone.utc).replace(microsecond=0)
         self._epoch = now
-        self.admin = SandboxUser(
-            id=self._hex_id(),
-            name="Ada Sandbox",
-            email="ada.sandbox@example.com",
-            subject="auth0|ada-sandbox",
-            is_admin=True,
-            created_at=now - timedelta(days=400),
-        )
-        self.user = SandboxUser(
-            id=self._hex_id(),
-            name="Basil Plain",
-            email="basil.plain@example.com",
-            subject="auth0|basil-plain",
-            is_admin=False,
-            created_at=now - timedelta(days=90),
-        )
+        self.admin = self._new_user("Ada Sandbox", "ada", is_admin=True, created=now - _ADMIN_AGE)
+        self.user = self._new_user("Basil Plain", "basil", is_admin=False, created=now - _USER_AGE)
         self.config: dict[str, Any] = {
             "max_api_key_expiry": "PT24H",
             "max_keys_per_user": 5,
@@ -147,6 +134,19 @@ class SandboxTenant(LoopbackServer):
 
     def _random_tenant_id(self) -> str:
         return "".join(self._rng.choice(_TENANT_ID_ALPHABET) for _ in range(32))
+
+    def _new_user(
+        self, name: str, handle: str, *, is_admin: bool, created: datetime
+    ) -> SandboxUser:
+        surname = name.split()[-1].lower()
+        return SandboxUser(
+            id=self._hex_id(),
+            name=name,
+            email=f"{handle}.{surname}@example.com",
+            subject=f"auth0|{handle}-{surname}",
+            is_admin=is_admin,
+            created_at=created,
+        )
 
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
