@@ -1,4 +1,4 @@
-"""Baseline B of benchmark (a): the least code that does what ``qlik-tui check NAME`` does.
+"""Baseline B of check-one: the least code that does what ``qlik-tui check NAME`` does.
 
 Reads the profile's key from the Secret Service through keyring's SecretService backend, sends
 ``GET /api/v1/users/me`` (following the same-origin redirect to ``/users/{id}``) and prints the

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 import ssl
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -44,9 +44,6 @@ class SandboxUser:
     created_at: datetime
     custom_role: str = "API key users"  # a custom role granting Manage API keys
     group: str = "Analysts"
-    extra_fields: dict[str, Any] = field(
-        default_factory=lambda: {"sandboxFutureField": {"nested": [1, "two", None]}}
-    )
 
     def record(self, tenant_id: str, origin: str) -> dict[str, Any]:
         roles: list[dict[str, Any]] = []
@@ -83,7 +80,7 @@ class SandboxUser:
             "assignedScopes": [],
             "roles": [r["name"] for r in roles],  # deprecated field, still sent
             "links": {"self": {"href": f"{origin}/api/v1/users/{self.id}"}},
-            **self.extra_fields,  # unknown fields, which clients must tolerate
+            "sandboxFutureField": {"nested": [1, "two", None]},  # clients must tolerate it
         }
 
 
