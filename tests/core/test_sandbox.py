@@ -12,10 +12,11 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
+from qlik_tui.commands.demo import DEMO_SEED
 from qlik_tui.core.apikey import parse_key
 from qlik_tui.core.client import QlikClient, make_http_client
 from qlik_tui.core.tenant import Tenant, parse_tenant
-from qlik_tui.sandbox import KEY_KINDS
+from qlik_tui.sandbox import KEY_KINDS, SandboxTenant
 from tests.fixtures.faulty_sandbox import FAULTS, FaultySandbox
 from tests.fixtures.hostile import (
     ATTACKS,
@@ -220,6 +221,15 @@ async def test_plain_http_for_the_demo() -> None:
         async with QlikClient(tenant, parse_key(demo.demo_keys()["valid"])) as client:
             result = await client.me()
     assert result.value.name == "Ada Sandbox"
+
+
+async def test_the_packaged_tenant_alone_answers_the_demo() -> None:
+    with SandboxTenant(seed=DEMO_SEED) as demo:  # no test machinery: as `qlik-tui demo` runs it
+        key = parse_key(demo.issue_key("valid", user="user"))
+        async with QlikClient(parse_tenant(demo.origin), key) as client:
+            result = await client.me()
+    assert type(demo) is SandboxTenant
+    assert result.value.name == "Basil Plain"
 
 
 async def test_ipv6_loopback() -> None:
