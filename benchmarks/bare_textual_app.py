@@ -1,4 +1,4 @@
-"""Baseline B of benchmarks (c) and (d): a bare Textual app that shows one label.
+"""Baseline B of the first-paint and memory benchmarks: a bare Textual app that shows one label.
 
 Ctrl+Q quits (Textual's default binding), as in qlik-tui.
 """

@@ -6,7 +6,8 @@
 - a private D-Bus session with an unlocked gnome-keyring Secret Service (the tests' fixture,
   ``tests.fixtures.keyring_daemon.start_secret_service``);
 - a trustme CA (``SSL_CERT_FILE`` for the subprocesses) and two HTTPS sandbox tenants on
-  127.0.0.1: ``fast`` (no delay) and ``slow`` (``delay`` seconds on every request);
+  127.0.0.1 (the tests' ``FaultySandbox``): ``fast`` (no delay) and ``slow`` (``delay``
+  seconds on every request);
 - stored profiles, made with ``qlik_tui.services.login.store_login`` after a real verification:
   ``bench-fast`` on the fast sandbox and ``bench-slow-01`` .. ``bench-slow-NN`` on the slow one.
 
@@ -21,41 +22,35 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+import trustme
 
-import trustme  # noqa: E402
-
-from qlik_tui.core.apikey import parse_key  # noqa: E402
-from qlik_tui.core.tenant import parse_tenant  # noqa: E402
-from qlik_tui.sandbox import SandboxTenant  # noqa: E402
-from qlik_tui.services.context import Services  # noqa: E402
-from qlik_tui.services.login import store_login  # noqa: E402
-from qlik_tui.services.verify import Detail, verify_key  # noqa: E402
-from qlik_tui.store.profiles import ProfileStore  # noqa: E402
-from qlik_tui.store.secrets import SecretStore  # noqa: E402
-from tests.fixtures.keyring_daemon import start_secret_service, stop_secret_service  # noqa: E402
-from tests.fixtures.tls import SERVER_NAMES, server_context  # noqa: E402
+from qlik_tui.core.apikey import parse_key
+from qlik_tui.core.tenant import parse_tenant
+from qlik_tui.services.context import Services
+from qlik_tui.services.login import store_login
+from qlik_tui.services.verify import Detail, verify_key
+from qlik_tui.store.profiles import ProfileStore
+from qlik_tui.store.secrets import SecretStore
+from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.keyring_daemon import (
+    SESSION_VARIABLES,
+    start_secret_service,
+    stop_secret_service,
+)
+from tests.fixtures.tls import SERVER_NAMES, server_context
 
 FAST_PROFILE = "bench-fast"
 SLOW_PREFIX = "bench-slow-"
 KEYRING_PASSWORD = "qlik-tui-bench"
 # Variables that would reach the developer's own session, display, proxies or logs.
 _SCRUBBED = (
-    "DBUS_SESSION_BUS_ADDRESS",
-    "DISPLAY",
-    "WAYLAND_DISPLAY",
-    "GNOME_KEYRING_CONTROL",
-    "SSH_AUTH_SOCK",
-    "PYTHON_KEYRING_BACKEND",
+    *SESSION_VARIABLES,
     "TEXTUAL_LOG",
     "SSL_CERT_DIR",
     "HTTP_PROXY",
@@ -74,8 +69,8 @@ _SCRUBBED = (
 class World:
     root: Path
     env: dict[str, str]
-    fast: SandboxTenant
-    slow: SandboxTenant
+    fast: FaultySandbox
+    slow: FaultySandbox
     slow_profiles: tuple[str, ...]
 
     @property
@@ -109,7 +104,7 @@ def _environment(
 
 
 def _store_profiles(
-    services: Services, sandbox: SandboxTenant, names: list[str], user: str = "admin"
+    services: Services, sandbox: FaultySandbox, names: list[str], user: str = "admin"
 ) -> None:
     tenant = parse_tenant(sandbox.origin)
 
@@ -130,14 +125,14 @@ def _store_profiles(
 def bench_world(
     slow_delay: float = 0.3, slow_profiles: int = 20, *, bytecode_cache: bool = True
 ) -> Iterator[World]:
-    """The world, torn down on exit. The sandbox runs as shipped (listen backlog 128,
+    """The world, torn down on exit. The sandbox's server is the package's (listen backlog 128,
     TCP_NODELAY on its connections): nothing of it is patched."""
     if shutil.which("gnome-keyring-daemon") is None or shutil.which("dbus-daemon") is None:
         raise SystemExit("benchmarks need gnome-keyring and dbus (apt-get install gnome-keyring)")
     root = Path(tempfile.mkdtemp(prefix="qlik-tui-bench-"))
     saved = dict(os.environ)
     session = None
-    sandboxes: list[SandboxTenant] = []
+    sandboxes: list[FaultySandbox] = []
     try:
         session = start_secret_service(root / "secret-service", KEYRING_PASSWORD)
         ca = trustme.CA()
@@ -149,9 +144,9 @@ def bench_world(
         os.environ.update(env)
 
         tls = server_context(ca, *SERVER_NAMES)
-        fast = SandboxTenant(ssl_context=tls).start()
+        fast = FaultySandbox(ssl_context=tls).start()
         sandboxes.append(fast)
-        slow = SandboxTenant(ssl_context=tls).start()
+        slow = FaultySandbox(ssl_context=tls).start()
         sandboxes.append(slow)
 
         services = Services(

@@ -1,15 +1,15 @@
 """Run every qlik-tui benchmark side by side against the sandbox and print a table of ratios.
 
-    python benchmarks/run.py [--runs 15] [--only a,b,c,d] [--markdown] [--no-bytecode-cache]
+    python benchmarks/run.py [--runs 15] [--only check-one,…] [--markdown] [--no-bytecode-cache]
 
 Each benchmark compares A (qlik-tui) with B (a baseline) in the same run: one warm-up pair,
 then ``--runs`` pairs, A and B interleaved (the order alternates every pair); the medians are
 compared. Every run is a fresh subprocess in the same throwaway world (see ``bench_env``).
 
-(a) ``qlik-tui check NAME`` of one profile  vs  minimal_check.py (keyring read + GET /users/me)
-(b) ``qlik-tui check`` of 20 profiles       vs  of 1 profile, sandbox answering after 300 ms
-(c) launch to first screen painted: ``qlik-tui setup``  vs  bare_textual_app.py (one label)
-(d) peak RSS (VmHWM) at that first paint, the same runs as (c)
+check-one    ``qlik-tui check NAME`` of one profile  vs  minimal_check.py (keyring + GET /users/me)
+check-many   ``qlik-tui check`` of 20 profiles  vs  of 1 profile, sandbox answering after 300 ms
+first-paint  launch to first screen painted: ``qlik-tui setup``  vs  bare_textual_app.py
+memory       peak RSS (VmHWM) at that first paint, the same runs as first-paint
 
 Exit code: 0 when every target is met, 1 when one is missed, 2 when a benchmark failed to run.
 Timings belong here, never in the tests.
@@ -35,7 +35,9 @@ from pathlib import Path
 from typing import TypeVar
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+# The world is built with the tests' own fixtures (keyring daemon, TLS, sandbox): the repository
+# root makes ``tests`` importable; this directory is on the path already (bench_env).
+sys.path.insert(0, str(HERE.parent))
 
 from bench_env import World, bench_world  # noqa: E402
 
@@ -146,15 +148,10 @@ def first_paint(
     argv: Sequence[str],
     env: dict[str, str],
     marker: re.Pattern[bytes],
-    *,
-    on_paint: Callable[[int], None] | None = None,
-    stderr: int | None = None,
 ) -> Paint:
     """Launch ``argv`` on a fresh 80x24 pseudo-terminal; time until ``marker`` is on screen.
 
-    Then ctrl+q, and wait for the exit (killing our own child only if it does not quit).
-    ``on_paint(pid)`` runs right after the marker appeared; ``stderr`` (a file descriptor)
-    replaces the terminal as the child's standard error (for ``-X importtime``)."""
+    Then ctrl+q, and wait for the exit (killing our own child only if it does not quit)."""
     master, slave = os.openpty()
     rows, columns = TERMINAL_SIZE
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
@@ -163,7 +160,7 @@ def first_paint(
         list(argv),
         stdin=slave,
         stdout=slave,
-        stderr=slave if stderr is None else stderr,
+        stderr=slave,
         env=env,
         close_fds=True,
         start_new_session=True,
@@ -187,8 +184,6 @@ def first_paint(
             if marker.search(_ESCAPES.sub(b"", bytes(output))):
                 seconds = time.perf_counter() - start
         hwm = _vm_hwm_kib(proc.pid)
-        if on_paint is not None:
-            on_paint(proc.pid)
         os.write(master, CTRL_Q)
         if not _reap(proc, master, QUIT_TIMEOUT_S):
             raise BenchError(f"{' '.join(argv[1:])} did not quit on ctrl+q")
@@ -317,20 +312,20 @@ def machine() -> str:
 
 # key -> (A, B, unit, target ratio)
 SPECS: dict[str, tuple[str, str, str, float]] = {
-    "a": ("check 1 profile", "minimal script", "s", 1.15),
-    "b": (f"check {SLOW_PROFILES} profiles", "check 1 profile", "s", 1.5),
-    "c": ("qlik-tui setup", "bare Textual app", "s", 1.3),
-    "d": ("qlik-tui setup", "bare Textual app", "KiB", 1.3),
+    "check-one": ("check 1 profile", "minimal script", "s", 1.15),
+    "check-many": (f"check {SLOW_PROFILES} profiles", "check 1 profile", "s", 1.5),
+    "first-paint": ("qlik-tui setup", "bare Textual app", "s", 1.3),
+    "memory": ("qlik-tui setup", "bare Textual app", "KiB", 1.3),
 }
 
 
 def new_result(key: str, error: str | None = None) -> Result:
     a_name, b_name, unit, target = SPECS[key]
-    return Result(f"({key})", a_name, b_name, unit, target, error=error)
+    return Result(key, a_name, b_name, unit, target, error=error)
 
 
 def bench_check_vs_minimal(world: World, runs: int) -> Result:
-    result = new_result("a")
+    result = new_result("check-one")
     email = world.fast.admin.email
     name = world.fast.admin.name
     run_a = timed([*QLIK_TUI, "check", world.fast_profile], world.env, email)
@@ -344,7 +339,7 @@ def bench_check_vs_minimal(world: World, runs: int) -> Result:
 
 
 def bench_check_many(world: World, runs: int) -> Result:
-    result = new_result("b")
+    result = new_result("check-many")
     email = world.slow.admin.email
     run_a = timed([*QLIK_TUI, "check", *world.slow_profiles], world.env, email)
     run_b = timed([*QLIK_TUI, "check", world.slow_profiles[0]], world.env, email)
@@ -352,12 +347,12 @@ def bench_check_many(world: World, runs: int) -> Result:
     result.a, result.b = interleaved(runs, run_a, run_b)
     after = tcp_counters("ListenOverflows")["ListenOverflows"]
     if before >= 0:  # connections the sandbox's listen queue dropped (1 s SYN retry each)
-        result.note = f"TCP listen-queue overflows during (b): {after - before}"
+        result.note = f"TCP listen-queue overflows: {after - before}"
     return result
 
 
 def bench_tui(world: World, runs: int) -> tuple[Result, Result]:
-    paint, memory = new_result("c"), new_result("d")
+    paint, memory = new_result("first-paint"), new_result("memory")
     a, b = interleaved(
         runs,
         lambda: first_paint([*QLIK_TUI, "setup"], world.env, QLIK_TUI_MARKER),
@@ -371,7 +366,9 @@ def bench_tui(world: World, runs: int) -> tuple[Result, Result]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="measured runs of A and of B")
-    parser.add_argument("--only", default="a,b,c,d", help="comma-separated subset of a,b,c,d")
+    parser.add_argument(
+        "--only", default=",".join(SPECS), help=f"comma-separated subset of {','.join(SPECS)}"
+    )
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument(
         "--no-bytecode-cache",
@@ -389,17 +386,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     with bench_world(SLOW_DELAY_S, SLOW_PROFILES, bytecode_cache=cache) as world:
         print(f"sandbox: HTTPS on {world.fast.origin} and {world.slow.origin}", flush=True)
         print(f"bytecode: {'cached (PYTHONPYCACHEPREFIX)' if cache else 'as inherited'}")
-        plans: list[tuple[str, Callable[[], list[Result]]]] = [
-            ("a", lambda: [bench_check_vs_minimal(world, runs)]),
-            ("b", lambda: [bench_check_many(world, runs)]),
-            ("cd", lambda: list(bench_tui(world, runs))),
+        plans: list[tuple[tuple[str, ...], Callable[[], list[Result]]]] = [
+            (("check-one",), lambda: [bench_check_vs_minimal(world, runs)]),
+            (("check-many",), lambda: [bench_check_many(world, runs)]),
+            (("first-paint", "memory"), lambda: list(bench_tui(world, runs))),
         ]
         for keys, plan in plans:
             if not only & set(keys):
                 continue
-            print(f"running ({'/'.join(keys)}) …", flush=True)
+            print(f"running {' and '.join(keys)} …", flush=True)
             try:
-                results.extend(r for r in plan() if r.label.strip("()") in only)
+                results.extend(r for r in plan() if r.label in only)
             except (BenchError, subprocess.TimeoutExpired, OSError) as exc:
                 results.extend(new_result(key, str(exc)[:500]) for key in keys if key in only)
     print(f"total {time.monotonic() - started:.0f} s\n")

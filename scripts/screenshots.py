@@ -23,48 +23,39 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from keyring.backend import KeyringBackend
 from textual.pilot import Pilot
 
-from qlik_tui.core.apikey import parse_key
-from qlik_tui.core.tenant import parse_tenant
-from qlik_tui.sandbox import SandboxTenant
-from qlik_tui.services.context import Services
-from qlik_tui.services.login import store_login
-from qlik_tui.store.profiles import ProfileStore
-from qlik_tui.store.secrets import SecretStore
-from qlik_tui.tui.app import QlikTuiApp
-
-SEED = 2026
-PREFERRED_PORT = 47470  # a fixed port keeps the address in the pictures stable
 REPO = Path(__file__).resolve().parents[1]
+# The tests' sandbox (a slow answer shows the spinner) and in-memory keyring live under tests/.
+sys.path.insert(0, str(REPO))
+
+from qlik_tui.commands.demo import DEMO_PORT, DEMO_SEED  # noqa: E402
+from qlik_tui.core.apikey import parse_key  # noqa: E402
+from qlik_tui.core.tenant import parse_tenant  # noqa: E402
+from qlik_tui.services.context import Services  # noqa: E402
+from qlik_tui.services.login import store_login  # noqa: E402
+from qlik_tui.store.profiles import ProfileStore  # noqa: E402
+from qlik_tui.store.secrets import SecretStore  # noqa: E402
+from qlik_tui.tui.app import QlikTuiApp  # noqa: E402
+from tests.fixtures.faulty_sandbox import FaultySandbox  # noqa: E402
+from tests.store.memory_keyring import MemoryKeyring, unregister  # noqa: E402
 
 
-class ScreenshotKeyring(KeyringBackend):
+class ScreenshotKeyring(MemoryKeyring):
     """Keeps keys in a dict for the life of this process. For screenshots only."""
 
     name = "In-memory keyring (screenshots only)"
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self._items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self._items.pop((service, username), None)
 
 
-def start_sandbox() -> SandboxTenant:
+unregister(ScreenshotKeyring)
+
+
+def start_sandbox() -> FaultySandbox:
+    # The demo's port keeps the address in the pictures stable.
     try:
-        return SandboxTenant(port=PREFERRED_PORT, seed=SEED).start()
+        return FaultySandbox(port=DEMO_PORT, seed=DEMO_SEED).start()
     except OSError:
-        return SandboxTenant(port=0, seed=SEED).start()
+        return FaultySandbox(port=0, seed=DEMO_SEED).start()
 
 
 class Shooter:

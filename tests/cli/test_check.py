@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import Profile
 from tests.fixtures.cli import RunCli, cli_in_subprocess, closed_port_origin, store_profile
+from tests.fixtures.faulty_sandbox import FaultySandbox
 
 
 def test_no_profiles_is_a_usage_error(run_cli: RunCli) -> None:
@@ -18,7 +18,7 @@ def test_no_profiles_is_a_usage_error(run_cli: RunCli) -> None:
 
 
 def test_all_valid_exits_0_with_one_line_each(
-    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:
     store_profile(services, "a", sandbox.origin, sandbox.issue_key())
     store_profile(services, "b", sandbox.origin, sandbox.issue_key(user="user"))
@@ -34,7 +34,7 @@ def test_all_valid_exits_0_with_one_line_each(
 
 
 def test_check_updates_profile_metadata(
-    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:
     store_profile(services, "a", sandbox.origin, sandbox.issue_key())
     assert run_cli("check").code == 0
@@ -46,7 +46,7 @@ def test_check_updates_profile_metadata(
 
 
 def test_mixed_results_exit_1_and_explain_each_failure(
-    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:
     store_profile(services, "valid", sandbox.origin, sandbox.issue_key())
     store_profile(services, "revoked", sandbox.origin, sandbox.issue_key("revoked"))
@@ -76,7 +76,7 @@ def test_mixed_results_exit_1_and_explain_each_failure(
 
 
 def test_quiet_prints_only_failures(
-    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:
     store_profile(services, "good", sandbox.origin, sandbox.issue_key())
     store_profile(services, "bad", sandbox.origin, sandbox.issue_key("revoked"))
@@ -87,7 +87,7 @@ def test_quiet_prints_only_failures(
 
 
 def test_unreachable_only_exits_3(
-    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:
     store_profile(services, "down", closed_port_origin(), sandbox.issue_key())
     store_profile(services, "good", sandbox.origin, sandbox.issue_key())
@@ -97,7 +97,7 @@ def test_unreachable_only_exits_3(
 
 
 def test_named_profiles_only_and_unknown_names(
-    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:
     store_profile(services, "good", sandbox.origin, sandbox.issue_key())
     store_profile(services, "bad", sandbox.origin, sandbox.issue_key("revoked"))
@@ -108,7 +108,7 @@ def test_named_profiles_only_and_unknown_names(
 
 
 def test_key_missing_from_the_keyring_is_rejected(
-    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:
     store_profile(services, "lost", sandbox.origin, sandbox.issue_key())
     services.secrets.delete("lost")
@@ -118,7 +118,7 @@ def test_key_missing_from_the_keyring_is_rejected(
 
 
 def test_profiles_are_checked_concurrently(
-    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:
     for index in range(12):
         store_profile(services, f"p{index:02}", sandbox.origin, sandbox.issue_key())
@@ -130,7 +130,7 @@ def test_profiles_are_checked_concurrently(
 
 
 def test_expired_remembered_expiry_and_soon_warning_in_text(
-    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:
     store_profile(services, "a", sandbox.origin, sandbox.issue_key(expires_in=timedelta(hours=30)))
     calm = run_cli("check", "--warn-hours", "2")
@@ -139,7 +139,7 @@ def test_expired_remembered_expiry_and_soon_warning_in_text(
     assert "⚠ expires in 1 d" in warned.stdout
 
 
-def test_check_does_not_import_textual(sandbox: SandboxTenant, services: Services) -> None:
+def test_check_does_not_import_textual(sandbox: FaultySandbox, services: Services) -> None:
     store_profile(services, "a", sandbox.origin, sandbox.issue_key())
     done = cli_in_subprocess(services.profiles.path, "check")
     assert "EXIT 0 TEXTUAL False" in done.stderr, done.stdout + done.stderr

@@ -13,7 +13,8 @@ from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
-from tests.fixtures.cli import CliRun, RunCli, TerminalInput, make_services
+from tests.fixtures.cli import CliRun, RunCli, TerminalInput
+from tests.fixtures.services import make_services
 from tests.store.profile_faults import FAULTS, BreakProfiles
 
 
@@ -168,7 +169,7 @@ def test_unreachable_tenant_is_inconclusive(run_cli: RunCli, sandbox: SandboxTen
 
 
 def no_backend_services(tmp_path: Path) -> Services:
-    return make_services(SecretStore(backend=keyring.backends.fail.Keyring()), tmp_path / "c2")
+    return make_services(tmp_path / "c2", SecretStore(backend=keyring.backends.fail.Keyring()))
 
 
 def test_storage_failure_on_a_pipe_exits_4_and_says_nothing_was_stored(
@@ -235,7 +236,7 @@ def test_storage_failure_retry_succeeds_once_the_keyring_works(
 ) -> None:
     key = sandbox.issue_key()
     flaky = no_backend_services(tmp_path)
-    working = make_services(secret_store, tmp_path / "c2")
+    working = make_services(tmp_path / "c2", secret_store)
 
     def fix_keyring_then_retry(*_: object) -> str:
         flaky.secrets = working.secrets  # the user unlocked their keyring

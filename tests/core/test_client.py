@@ -31,7 +31,8 @@ from qlik_tui.core.client import (
 from qlik_tui.core.models import User
 from qlik_tui.core.outcomes import OutcomeKind, Verdict, outcome_from_error
 from qlik_tui.core.tenant import Tenant, parse_tenant
-from qlik_tui.sandbox import OffsiteRecorder, SandboxTenant
+from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.recording import OffsiteRecorder
 from tests.fixtures.tls import TlsCa
 
 MB = 1024 * 1024
@@ -86,7 +87,7 @@ def unused_loopback_port() -> int:
 
 
 async def test_valid_key_follows_the_same_origin_redirect_with_the_key(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     key = sandbox.issue_key("valid", user="admin")
     result = await me(sandbox_tenant, key)
@@ -108,7 +109,7 @@ async def test_valid_key_follows_the_same_origin_redirect_with_the_key(
 
 
 async def test_requests_carry_accept_and_user_agent(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     await me(sandbox_tenant, sandbox.issue_key())
     headers = sandbox.requests[0].headers
@@ -118,7 +119,7 @@ async def test_requests_carry_accept_and_user_agent(
 
 
 async def test_plain_user_is_not_tenant_admin(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     result = await me(sandbox_tenant, sandbox.issue_key(user="user"))
     assert result.value.id == sandbox.user.id
@@ -126,7 +127,7 @@ async def test_plain_user_is_not_tenant_admin(
 
 
 async def test_relative_same_origin_location_is_followed(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     sandbox.set_fault(
         "offsite_redirect", count=1, target="", location=f"/api/v1/users/{sandbox.admin.id}"
@@ -140,7 +141,7 @@ async def test_relative_same_origin_location_is_followed(
 
 
 async def test_unknown_key_gets_401_with_string_status_envelope(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     key = make_fake_key(
         key_id="9e0c8a4e-1111-4222-8333-444455556666", tenant_id=sandbox.tenant_id, sub="nobody"
@@ -160,7 +161,7 @@ async def test_unknown_key_gets_401_with_string_status_envelope(
     assert outcome.latency_ms is not None and outcome.latency_ms > 0
 
 
-async def test_missing_key_is_rejected_too(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_missing_key_is_rejected_too(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     async with make_http_client() as http:
         response = await http.get(f"{sandbox.origin}/api/v1/users/me")
     assert response.status_code == 401
@@ -168,7 +169,7 @@ async def test_missing_key_is_rejected_too(sandbox: SandboxTenant, sandbox_tenan
     assert sandbox.requests[0].authorization is False
 
 
-async def test_key_of_another_tenant(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_key_of_another_tenant(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     key = sandbox.issue_key("other-tenant")
     info = parse_key(key).info
     exc = await me_fails(sandbox_tenant, key)
@@ -191,7 +192,7 @@ async def test_key_of_another_tenant(sandbox: SandboxTenant, sandbox_tenant: Ten
     ],
 )
 async def test_revoked_and_expired_keys_are_told_apart_by_the_key_record(
-    sandbox: SandboxTenant,
+    sandbox: FaultySandbox,
     sandbox_tenant: Tenant,
     kind: str,
     status: str,
@@ -216,7 +217,7 @@ async def test_revoked_and_expired_keys_are_told_apart_by_the_key_record(
 
 
 async def test_key_expiring_while_in_use_starts_failing(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     key = sandbox.issue_key(expires_in=timedelta(seconds=-1))
     exc = await me_fails(sandbox_tenant, key)
@@ -226,7 +227,7 @@ async def test_key_expiring_while_in_use_starts_failing(
 # --- 403 / 404 / other statuses ------------------------------------------------------------
 
 
-async def test_forbidden_on_users_me(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_forbidden_on_users_me(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     sandbox.set_fault("forbidden_me")
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
     assert isinstance(exc, errors.Forbidden)
@@ -237,7 +238,7 @@ async def test_forbidden_on_users_me(sandbox: SandboxTenant, sandbox_tenant: Ten
 
 
 async def test_config_is_forbidden_for_plain_users(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     async with QlikClient(sandbox_tenant, parse_key(sandbox.issue_key(user="user"))) as client:
         with pytest.raises(errors.Forbidden):
@@ -245,7 +246,7 @@ async def test_config_is_forbidden_for_plain_users(
 
 
 async def test_host_that_is_not_a_tenant_gives_404(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     sandbox.set_fault("not_found")
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
@@ -255,14 +256,14 @@ async def test_host_that_is_not_a_tenant_gives_404(
     assert outcome.verdict is Verdict.INCONCLUSIVE
 
 
-async def test_unknown_key_id_gives_404(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_unknown_key_id_gives_404(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     async with QlikClient(sandbox_tenant, parse_key(sandbox.issue_key())) as client:
         with pytest.raises(errors.NotFound) as caught:
             await client.api_key("no-such-key")
     assert caught.value.status_code == 404
 
 
-async def test_unexpected_status(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_unexpected_status(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     sandbox.set_fault("status", status=418)
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
     assert type(exc) is errors.StatusError
@@ -270,7 +271,7 @@ async def test_unexpected_status(sandbox: SandboxTenant, sandbox_tenant: Tenant)
     assert outcome_from_error(exc).kind is OutcomeKind.UNEXPECTED_STATUS
 
 
-async def test_server_error_with_envelope(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_server_error_with_envelope(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     sandbox.set_fault("status_500")
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
     assert isinstance(exc, errors.ServerError)
@@ -282,7 +283,7 @@ async def test_server_error_with_envelope(sandbox: SandboxTenant, sandbox_tenant
     assert outcome.verdict is Verdict.INCONCLUSIVE
 
 
-async def test_gateway_html_502(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_gateway_html_502(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     sandbox.set_fault("html_502")
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
     assert isinstance(exc, errors.ServerError)
@@ -294,7 +295,7 @@ async def test_gateway_html_502(sandbox: SandboxTenant, sandbox_tenant: Tenant) 
 # --- malformed and oversized answers -------------------------------------------------------
 
 
-async def test_truncated_json(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_truncated_json(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     sandbox.set_fault("malformed_json")
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
     assert type(exc) is errors.MalformedResponse
@@ -306,7 +307,7 @@ async def test_truncated_json(sandbox: SandboxTenant, sandbox_tenant: Tenant) ->
 
 @pytest.mark.parametrize("body", ["[]", '{"id": 7}', '"user"', "{}"])
 async def test_json_of_the_wrong_shape(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant, body: str
+    sandbox: FaultySandbox, sandbox_tenant: Tenant, body: str
 ) -> None:
     sandbox.set_fault("wrong_shape", body=body)
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
@@ -316,7 +317,7 @@ async def test_json_of_the_wrong_shape(
 
 @pytest.mark.parametrize("declare_length", [True, False])
 async def test_50_mb_answer_is_refused_without_reading_it(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant, declare_length: bool
+    sandbox: FaultySandbox, sandbox_tenant: Tenant, declare_length: bool
 ) -> None:
     sandbox.set_fault("oversized", mb=50, declare_length=declare_length)
     settings = ClientSettings(max_body_bytes=MB)
@@ -339,7 +340,7 @@ async def test_50_mb_answer_is_refused_without_reading_it(
 
 
 async def test_offsite_redirect_is_not_followed_and_the_key_goes_nowhere(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant, offsite_recorder: OffsiteRecorder
+    sandbox: FaultySandbox, sandbox_tenant: Tenant, offsite_recorder: OffsiteRecorder
 ) -> None:
     sandbox.set_fault("offsite_redirect", target=offsite_recorder.origin)
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
@@ -356,7 +357,7 @@ async def test_offsite_redirect_is_not_followed_and_the_key_goes_nowhere(
 
 
 async def test_redirect_to_plain_http_on_the_same_host_is_offsite(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     location = f"http://{sandbox.host}:{sandbox.port}/api/v1/users/{sandbox.admin.id}"
     sandbox.set_fault("offsite_redirect", target="", location=location)
@@ -366,7 +367,7 @@ async def test_redirect_to_plain_http_on_the_same_host_is_offsite(
 
 
 async def test_redirect_back_to_the_same_url(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     sandbox.set_fault("redirect_loop")
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
@@ -376,7 +377,7 @@ async def test_redirect_back_to_the_same_url(
 
 
 async def test_endless_redirect_chain_stops_at_max_redirects(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     sandbox.set_fault("redirect_loop", growing=True)
     settings = ClientSettings(max_redirects=3)
@@ -391,7 +392,7 @@ async def test_endless_redirect_chain_stops_at_max_redirects(
 
 
 async def test_429_then_success_reports_the_wait(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     sandbox.set_fault("rate_limit", count=1, retry_after=1)
     result = await me(sandbox_tenant, sandbox.issue_key())
@@ -401,7 +402,7 @@ async def test_429_then_success_reports_the_wait(
 
 
 async def test_429_beyond_the_longest_wait_is_not_waited_for(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     sandbox.set_fault("rate_limit", retry_after=60)
     settings = ClientSettings(max_retry_wait=30)
@@ -417,7 +418,7 @@ async def test_429_beyond_the_longest_wait_is_not_waited_for(
     assert "60 s" in outcome.cause
 
 
-async def test_429_retries_are_bounded(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_429_retries_are_bounded(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     sandbox.set_fault("rate_limit", retry_after=0)
     exc = await me_fails(sandbox_tenant, sandbox.issue_key(), ClientSettings(max_retries=2))
     assert isinstance(exc, errors.RateLimited)
@@ -425,7 +426,7 @@ async def test_429_retries_are_bounded(sandbox: SandboxTenant, sandbox_tenant: T
 
 
 async def test_429_without_retry_after_uses_the_default_backoff(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     sandbox.set_fault("rate_limit_no_retry_after", count=1)
     settings = ClientSettings(default_retry_wait=0.25)
@@ -472,7 +473,7 @@ async def test_certificate_from_an_untrusted_ca(tls_ca: TlsCa) -> None:
     stranger = trustme.CA()  # e.g. a corporate proxy's CA, not in SSL_CERT_FILE
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     stranger.issue_cert("127.0.0.1").configure_cert(context)
-    with SandboxTenant(ssl_context=context) as untrusted:
+    with FaultySandbox(ssl_context=context) as untrusted:
         tenant = parse_tenant(untrusted.origin)
         exc = await me_fails(tenant, untrusted.issue_key())
         assert untrusted.requests == []  # no request got through the failed handshake
@@ -485,7 +486,7 @@ async def test_certificate_from_an_untrusted_ca(tls_ca: TlsCa) -> None:
 
 
 async def test_certificate_for_another_host(tls_ca: TlsCa) -> None:
-    with SandboxTenant(ssl_context=tls_ca.server_context_for("tenant.example")) as mismatched:
+    with FaultySandbox(ssl_context=tls_ca.server_context_for("tenant.example")) as mismatched:
         exc = await me_fails(parse_tenant(mismatched.origin), mismatched.issue_key())
         assert mismatched.requests == []
     assert isinstance(exc, errors.TLSFailure)
@@ -493,7 +494,7 @@ async def test_certificate_for_another_host(tls_ca: TlsCa) -> None:
 
 
 async def test_ssl_cert_file_is_what_makes_the_sandbox_trusted(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    sandbox: FaultySandbox, sandbox_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SSL_CERT_FILE")
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
@@ -501,7 +502,7 @@ async def test_ssl_cert_file_is_what_makes_the_sandbox_trusted(
 
 
 async def test_unreadable_ssl_cert_file_is_a_tls_failure_naming_it(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    sandbox: FaultySandbox, sandbox_tenant: Tenant, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     missing = tmp_path / "corp-ca.pem"
     monkeypatch.setenv("SSL_CERT_FILE", str(missing))
@@ -510,7 +511,7 @@ async def test_unreadable_ssl_cert_file_is_a_tls_failure_naming_it(
     assert str(missing) in str(exc)
 
 
-async def test_read_timeout(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_read_timeout(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     sandbox.set_fault("slow", delay=3)
     exc = await me_fails(sandbox_tenant, sandbox.issue_key(), ClientSettings(read_timeout=0.2))
     assert isinstance(exc, errors.RequestTimedOut)
@@ -520,7 +521,7 @@ async def test_read_timeout(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> N
     assert "read timeout after 0.2 s" in outcome.cause
 
 
-async def test_connection_reset_mid_answer(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_connection_reset_mid_answer(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     sandbox.set_fault("reset")
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
     assert isinstance(exc, errors.ConnectionReset)
@@ -528,7 +529,7 @@ async def test_connection_reset_mid_answer(sandbox: SandboxTenant, sandbox_tenan
 
 
 async def test_proxy_variables_are_honoured(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    sandbox: FaultySandbox, sandbox_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with OffsiteRecorder("127.0.0.1") as proxy:  # plain HTTP, refuses to tunnel
         for name in ("NO_PROXY", "no_proxy"):
@@ -545,7 +546,7 @@ async def test_proxy_variables_are_honoured(
 # --- API key endpoints ---------------------------------------------------------------------
 
 
-async def test_own_key_record(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_own_key_record(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     key = parse_key(sandbox.issue_key(user="user"))
     assert key.info.key_id is not None
     async with QlikClient(sandbox_tenant, key) as client:
@@ -557,7 +558,7 @@ async def test_own_key_record(sandbox: SandboxTenant, sandbox_tenant: Tenant) ->
     assert record.expiry is not None and record.expiry > datetime.now(timezone.utc)
 
 
-async def test_list_follows_next_pages(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_list_follows_next_pages(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     admin_key = sandbox.issue_key()
     for _ in range(6):
         sandbox.issue_key()
@@ -574,7 +575,7 @@ async def test_list_follows_next_pages(sandbox: SandboxTenant, sandbox_tenant: T
     assert all(r.authorization for r in pages)
 
 
-async def test_429_retry_keeps_the_query(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_429_retry_keeps_the_query(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     admin_key = sandbox.issue_key()
     sandbox.issue_key(user="user")
     sandbox.set_fault("rate_limit", count=1, retry_after=0)
@@ -587,7 +588,7 @@ async def test_429_retry_keeps_the_query(sandbox: SandboxTenant, sandbox_tenant:
     assert f"sub={sandbox.admin.id}" in retry.query
 
 
-async def test_list_paging_is_bounded(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_list_paging_is_bounded(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     admin_key = sandbox.issue_key()
     for _ in range(6):
         sandbox.issue_key()
@@ -599,7 +600,7 @@ async def test_list_paging_is_bounded(sandbox: SandboxTenant, sandbox_tenant: Te
     assert not result.complete
 
 
-async def test_key_config_for_admins(sandbox: SandboxTenant, sandbox_tenant: Tenant) -> None:
+async def test_key_config_for_admins(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
     async with QlikClient(sandbox_tenant, parse_key(sandbox.issue_key())) as client:
         config = (await client.api_key_config(sandbox.tenant_id)).value
     assert config.max_api_key_expiry == "PT24H"
@@ -610,7 +611,7 @@ async def test_key_config_for_admins(sandbox: SandboxTenant, sandbox_tenant: Ten
 
 
 async def test_one_shared_http_client_serves_many_keys(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
     keys = [sandbox.issue_key(), sandbox.issue_key(user="user")]
     async with make_http_client(ClientSettings()) as http:
@@ -622,7 +623,7 @@ async def test_one_shared_http_client_serves_many_keys(
     assert [r.key_id for r in sandbox.requests] == [key_ids[0]] * 2 + [key_ids[1]] * 2
 
 
-def test_client_repr_hides_the_key(sandbox_tenant: Tenant, sandbox: SandboxTenant) -> None:
+def test_client_repr_hides_the_key(sandbox_tenant: Tenant, sandbox: FaultySandbox) -> None:
     key = sandbox.issue_key()
     text = repr(QlikClient(sandbox_tenant, parse_key(key)))
     assert key not in text
@@ -641,7 +642,7 @@ def test_client_repr_hides_the_key(sandbox_tenant: Tenant, sandbox: SandboxTenan
     ],
 )
 async def test_no_failure_carries_the_key(
-    sandbox: SandboxTenant, sandbox_tenant: Tenant, fault: str, params: dict[str, Any]
+    sandbox: FaultySandbox, sandbox_tenant: Tenant, fault: str, params: dict[str, Any]
 ) -> None:
     sandbox.set_fault(fault, **params)
     key = sandbox.issue_key()

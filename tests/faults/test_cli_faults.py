@@ -18,16 +18,17 @@ import pytest
 import trustme
 
 from qlik_tui.core.client import ClientSettings
-from qlik_tui.sandbox import OffsiteRecorder, SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.secrets import SecretStore
 from tests.fixtures.cli import (
     RunCli,
     cli_in_subprocess,
     closed_port_origin,
-    make_services,
     store_profile,
 )
+from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.recording import OffsiteRecorder
+from tests.fixtures.services import make_services
 from tests.fixtures.tls import TlsCa
 from tests.store.doubles import HangingKeyring, MemoryKeyring, TruncatingKeyring
 
@@ -37,13 +38,13 @@ USERS_ME = "/api/v1/users/me"
 @dataclass(frozen=True)
 class NetworkFault:
     name: str
-    arm: Callable[[SandboxTenant, OffsiteRecorder], None]
+    arm: Callable[[FaultySandbox, OffsiteRecorder], None]
     outcome: str
     exit_code: int
 
 
 def fault(name: str, *, path: str | None = USERS_ME, **params: object) -> Callable[..., None]:
-    def arm(sandbox: SandboxTenant, recorder: OffsiteRecorder) -> None:
+    def arm(sandbox: FaultySandbox, recorder: OffsiteRecorder) -> None:
         if name == "offsite_redirect":
             params["target"] = recorder.origin
         sandbox.set_fault(name, path=path, **params)
@@ -89,7 +90,7 @@ def check_json(run_cli: RunCli, *names: str) -> tuple[int, list[dict[str, object
 def test_check_explains_each_network_fault(
     case: NetworkFault,
     run_cli: RunCli,
-    sandbox: SandboxTenant,
+    sandbox: FaultySandbox,
     offsite_recorder: OffsiteRecorder,
     fast_services: Services,
 ) -> None:
@@ -113,7 +114,7 @@ def test_check_explains_each_network_fault(
 def test_login_explains_each_network_fault_and_stores_nothing(
     case: NetworkFault,
     run_cli: RunCli,
-    sandbox: SandboxTenant,
+    sandbox: FaultySandbox,
     offsite_recorder: OffsiteRecorder,
     fast_services: Services,
 ) -> None:
@@ -129,8 +130,8 @@ def test_login_explains_each_network_fault_and_stores_nothing(
     assert offsite_recorder.requests == []
 
 
-def tls_server(context: ssl.SSLContext) -> SandboxTenant:
-    return SandboxTenant(ssl_context=context).start()
+def tls_server(context: ssl.SSLContext) -> FaultySandbox:
+    return FaultySandbox(ssl_context=context).start()
 
 
 def stranger_context() -> ssl.SSLContext:
@@ -155,7 +156,7 @@ def test_check_and_login_explain_connection_faults(
         tenant = tls_server(context)
         origin, key, expected = tenant.origin, tenant.issue_key(), "tls_failure"
     try:
-        key = key or SandboxTenant().issue_key()
+        key = key or FaultySandbox().issue_key()
         store_profile(fast_services, "p", origin, key)
         code, results = check_json(run_cli)
         assert (code, results[0]["outcome"]) == (3, expected)
@@ -171,7 +172,7 @@ def test_check_and_login_explain_connection_faults(
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux unshare is not installed")
 def test_check_explains_a_dns_failure(
-    sandbox: SandboxTenant, fast_services: Services, tmp_path: Path
+    sandbox: FaultySandbox, fast_services: Services, tmp_path: Path
 ) -> None:
     # A fresh network namespace has no route anywhere: the lookup fails on this machine, and no
     # query leaves it. The D-Bus socket is a path, so the keyring still works inside.
@@ -191,11 +192,11 @@ def test_check_explains_a_dns_failure(
 
 
 def services_over(backend: object, tmp_path: Path, deadline_s: float = 3.0) -> Services:
-    return make_services(SecretStore(deadline_s=deadline_s, backend=backend), tmp_path / "cfg")  # type: ignore[arg-type]
+    return make_services(tmp_path / "cfg", SecretStore(deadline_s=deadline_s, backend=backend))  # type: ignore[arg-type]
 
 
 def test_check_with_no_keyring_backend_is_inconclusive(
-    run_cli: RunCli, sandbox: SandboxTenant, tmp_path: Path
+    run_cli: RunCli, sandbox: FaultySandbox, tmp_path: Path
 ) -> None:
     working = services_over(MemoryKeyring(), tmp_path)
     store_profile(working, "p", sandbox.origin, sandbox.issue_key())
@@ -206,7 +207,7 @@ def test_check_with_no_keyring_backend_is_inconclusive(
 
 
 def test_check_with_a_hanging_keyring_hits_the_deadline(
-    run_cli: RunCli, sandbox: SandboxTenant, tmp_path: Path
+    run_cli: RunCli, sandbox: FaultySandbox, tmp_path: Path
 ) -> None:
     memory = MemoryKeyring()
     store_profile(services_over(memory, tmp_path), "p", sandbox.origin, sandbox.issue_key())
@@ -224,7 +225,7 @@ def test_check_with_a_hanging_keyring_hits_the_deadline(
 
 def test_check_with_a_locked_keyring_is_inconclusive(
     run_cli: RunCli,
-    sandbox: SandboxTenant,
+    sandbox: FaultySandbox,
     tmp_path: Path,
     locked_secret_service: object,
     monkeypatch: pytest.MonkeyPatch,
@@ -248,7 +249,7 @@ def test_check_with_a_locked_keyring_is_inconclusive(
 
 
 def test_login_with_a_truncating_keyring_stores_nothing_and_exits_4(
-    run_cli: RunCli, sandbox: SandboxTenant, tmp_path: Path
+    run_cli: RunCli, sandbox: FaultySandbox, tmp_path: Path
 ) -> None:
     truncating = TruncatingKeyring(limit=200)  # shorter than any key, like a 1280-char cap
     key = sandbox.issue_key()
@@ -272,7 +273,7 @@ def test_login_with_a_truncating_keyring_stores_nothing_and_exits_4(
 def test_login_keyring_faults_exit_4_and_store_nothing(
     backend: str,
     run_cli: RunCli,
-    sandbox: SandboxTenant,
+    sandbox: FaultySandbox,
     tmp_path: Path,
     locked_secret_service: object,
     monkeypatch: pytest.MonkeyPatch,

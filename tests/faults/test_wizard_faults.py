@@ -29,7 +29,6 @@ from qlik_tui.core.apikey import ApiKey, parse_key
 from qlik_tui.core.client import ClientSettings
 from qlik_tui.core.outcomes import Outcome, OutcomeKind
 from qlik_tui.core.tenant import Tenant, parse_tenant
-from qlik_tui.sandbox import OffsiteRecorder, SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import SecretStore
@@ -38,7 +37,9 @@ from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.tenant import TenantScreen
 from qlik_tui.tui.widgets.secret_input import SecretInput
+from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.keyring_daemon import SERVICE_NAME, SecretServiceSession
+from tests.fixtures.recording import OffsiteRecorder
 from tests.fixtures.tls import TlsCa
 from tests.store.doubles import HangingKeyring, TruncatingKeyring
 from tests.tui.helpers import PinnedApp, paste, screen_text, settle, text_of
@@ -64,17 +65,17 @@ def title(kind: OutcomeKind, status: int | None = None) -> str:
 class Lab:
     """What a case may arm: the sandbox, extra servers, the keyring session, the environment."""
 
-    sandbox: SandboxTenant
+    sandbox: FaultySandbox
     recorder: OffsiteRecorder
     tls_ca: TlsCa
     locked: SecretServiceSession
     monkeypatch: pytest.MonkeyPatch
     stack: ExitStack
-    servers: list[SandboxTenant] = field(default_factory=list)
+    servers: list[FaultySandbox] = field(default_factory=list)
     hanging: list[HangingKeyring] = field(default_factory=list)
 
     def serve(self, context: ssl.SSLContext) -> Tenant:
-        server = self.stack.enter_context(SandboxTenant(ssl_context=context))
+        server = self.stack.enter_context(FaultySandbox(ssl_context=context))
         self.servers.append(server)
         return parse_tenant(server.origin)
 
@@ -291,7 +292,7 @@ class Wizard:
 @pytest.mark.parametrize("case", WIZARD_FAULTS, ids=lambda case: case.name)
 async def test_the_wizard_explains_each_fault_keeps_the_key_and_recovers(
     case: WizardFault,
-    sandbox: SandboxTenant,
+    sandbox: FaultySandbox,
     offsite_recorder: OffsiteRecorder,
     tls_ca: TlsCa,
     secret_store: SecretStore,

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from qlik_tui.cli import main
-from qlik_tui.sandbox import OffsiteRecorder, SandboxTenant
 from qlik_tui.services.context import Services
+from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.keyring_daemon import SecretServiceSession
+from tests.fixtures.recording import OffsiteRecorder
 from tests.security.leaks import Observed
 
 
@@ -27,7 +28,7 @@ def run(observed: Observed, label: str, *args: str, stdin: str = "") -> int:
 
 
 def test_cli_flows_never_show_or_write_the_key(
-    sandbox: SandboxTenant,
+    sandbox: FaultySandbox,
     offsite_recorder: OffsiteRecorder,
     secret_service_env: SecretServiceSession,
     secret_store: object,
@@ -100,7 +101,7 @@ class ExplodingProfiles:
 
 @pytest.mark.parametrize("command", [["list"], ["check"], ["forget", "--all"]])
 def test_an_unexpected_crash_is_one_line_without_the_key(
-    command: list[str], sandbox: SandboxTenant, services: Services
+    command: list[str], sandbox: FaultySandbox, services: Services
 ) -> None:
     sentinel = sandbox.issue_key()
     services.profiles = ExplodingProfiles(sentinel)  # type: ignore[assignment]

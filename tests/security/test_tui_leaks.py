@@ -34,7 +34,6 @@ from qlik_tui.core.apikey import parse_key
 from qlik_tui.core.client import ClientSettings
 from qlik_tui.core.outcomes import Outcome, OutcomeKind
 from qlik_tui.core.tenant import parse_tenant
-from qlik_tui.sandbox import OffsiteRecorder, SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.login import store_login
 from qlik_tui.store.profiles import Profile, ProfileStore
@@ -51,7 +50,9 @@ from qlik_tui.tui.screens.profile_details import ProfileDetailsModal
 from qlik_tui.tui.screens.tenant import TenantScreen
 from qlik_tui.tui.screens.welcome import WelcomeScreen
 from qlik_tui.tui.widgets.secret_input import SecretInput
+from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.keyring_daemon import SecretServiceSession, delete_items
+from tests.fixtures.recording import OffsiteRecorder
 from tests.fixtures.tls import TlsCa
 from tests.security.leaks import Observed
 from tests.security.tui_spies import (
@@ -275,7 +276,7 @@ LEAK_FLOWS = [
 @pytest.mark.parametrize("flow", LEAK_FLOWS, ids=lambda flow: flow.name)
 async def test_wizard_flows_never_show_or_write_the_key(
     flow: LeakFlow,
-    sandbox: SandboxTenant,
+    sandbox: FaultySandbox,
     offsite_recorder: OffsiteRecorder,
     secret_store: SecretStore,
     secret_service_env: SecretServiceSession,
@@ -405,7 +406,7 @@ DASHBOARD_FLOWS = [
 @pytest.mark.parametrize("flow", DASHBOARD_FLOWS, ids=lambda flow: flow.name)
 async def test_dashboard_flows_never_show_or_write_the_key(
     flow: DashboardFlow,
-    sandbox: SandboxTenant,
+    sandbox: FaultySandbox,
     offsite_recorder: OffsiteRecorder,
     secret_store: SecretStore,
     isolated_home: Path,
@@ -561,7 +562,7 @@ def child_env(home: Path, log: Path | None) -> dict[str, str]:
     return env
 
 
-def run_child(sandbox: SandboxTenant, root: Path, site: str) -> ChildRun:
+def run_child(sandbox: FaultySandbox, root: Path, site: str) -> ChildRun:
     key = sandbox.issue_key()
     home, out = root / site / "home", root / site / "out"
     out.mkdir(parents=True)
@@ -589,7 +590,7 @@ def child_runs(
     sites = [*HANDLER_SITES, *WORKER_SITES, TEXTUAL_LOG_RUN]
     delete_items(secret_service_env.address)
     with (
-        SandboxTenant(ssl_context=tls_ca.server_context) as sandbox,
+        FaultySandbox(ssl_context=tls_ca.server_context) as sandbox,
         ThreadPoolExecutor(max_workers=CHILD_CONCURRENCY) as pool,
     ):
         runs = list(pool.map(lambda site: run_child(sandbox, root, site), sites))

@@ -1,4 +1,4 @@
-"""Test doubles for the keyring backend interface (``KeyringBackend`` subclasses).
+"""Test doubles for the keyring backend interface: the in-memory keyring and its variants.
 
 Defining a ``KeyringBackend`` subclass registers it with keyring's automatic backend detection;
 each double here is unregistered at once so no other test's ``keyring.get_keyring()`` can pick
@@ -9,34 +9,8 @@ from __future__ import annotations
 
 import threading
 
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
-
+from tests.store.memory_keyring import MemoryKeyring, unregister
 from tests.store.plaintext_backend import PlaintextKeyring
-
-
-def unregister(cls: type[KeyringBackend]) -> None:
-    KeyringBackend._classes.discard(cls)  # type: ignore[attr-defined]
-
-
-class MemoryKeyring(KeyringBackend):
-    """A recommended-ranked backend that keeps secrets in a dict."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError("not found")
 
 
 class TruncatingKeyring(MemoryKeyring):
@@ -80,5 +54,13 @@ class LeakyKeyring(MemoryKeyring):
         raise RuntimeError(f"backend state: {self.items!r}")
 
 
-for _double in (PlaintextKeyring, MemoryKeyring, TruncatingKeyring, HangingKeyring, LeakyKeyring):
+for _double in (PlaintextKeyring, TruncatingKeyring, HangingKeyring, LeakyKeyring):
     unregister(_double)
+
+__all__ = [
+    "HangingKeyring",
+    "LeakyKeyring",
+    "MemoryKeyring",
+    "PlaintextKeyring",
+    "TruncatingKeyring",
+]

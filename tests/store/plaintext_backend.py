@@ -3,28 +3,13 @@
 
 Select it with ``PYTHON_KEYRING_BACKEND=tests.store.plaintext_backend.PlaintextKeyring``.
 Importing this module registers the class with keyring's backend detection, so import it only in
-subprocesses, or unregister it (see ``tests.store.doubles.unregister``).
+subprocesses, or unregister it (see ``tests.store.memory_keyring.unregister``).
 """
 
 from __future__ import annotations
 
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
+from tests.store.memory_keyring import MemoryKeyring
 
 
-class PlaintextKeyring(KeyringBackend):
+class PlaintextKeyring(MemoryKeyring):
     priority = 0.5  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError("not found")

@@ -9,7 +9,7 @@ from keyring.backends import fail
 
 from qlik_tui.services.context import Services
 from qlik_tui.store.secrets import SecretStore
-from tests.tui.helpers import make_services
+from tests.fixtures.services import make_services
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from textual import events
@@ -11,11 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from qlik_tui.core.apikey import ApiKey, make_fake_key, parse_key
-from qlik_tui.core.client import ClientSettings
 from qlik_tui.core.tenant import Tenant, parse_tenant
-from qlik_tui.services.context import Services
-from qlik_tui.store.profiles import ProfileStore
-from qlik_tui.store.secrets import SecretStore
 from qlik_tui.tui.app import QlikTuiApp
 
 FIXED_NOW = datetime(2026, 5, 4, 9, 30, tzinfo=timezone.utc)
@@ -23,7 +18,6 @@ FIXED_HOST = "acme.eu.qlikcloud.com"
 FIXED_KEY_ID = "3f1c2e4d-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
 FIXED_TENANT_ID = "xQ3mZ8pL2vN7rT1wY6kB4cD9fG5hJ0sA"
 FIXED_USER_ID = "65f0c1d2e3f4a5b6c7d8e9f0"
-TEST_SETTINGS = ClientSettings(connect_timeout=2.0, read_timeout=5.0, max_retry_wait=2.0)
 
 
 def fixed_key() -> ApiKey:
@@ -40,16 +34,6 @@ def fixed_key() -> ApiKey:
 
 def fixed_tenant() -> Tenant:
     return parse_tenant(FIXED_HOST)
-
-
-def make_services(
-    tmp_path: Path, secrets: SecretStore, settings: ClientSettings = TEST_SETTINGS
-) -> Services:
-    return Services(
-        secrets=secrets,
-        profiles=ProfileStore(tmp_path / "config" / "profiles.json"),
-        client_settings=settings,
-    )
 
 
 class PinnedApp(QlikTuiApp):

@@ -20,7 +20,6 @@ from textual.widgets import Button
 from qlik_tui.core.apikey import parse_key
 from qlik_tui.core.outcomes import OutcomeKind, make_outcome
 from qlik_tui.core.tenant import parse_tenant
-from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.login import store_login
 from qlik_tui.store.profiles import Profile
@@ -45,6 +44,8 @@ from qlik_tui.tui.widgets.profile_table import (
     ago,
     column_widths,
 )
+from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.services import make_services
 from tests.tui.helpers import (
     FIXED_HOST,
     FIXED_KEY_ID,
@@ -54,7 +55,6 @@ from tests.tui.helpers import (
     PinnedApp,
     click,
     expiry_in,
-    make_services,
     screen_text,
     settle,
     text_of,
@@ -69,7 +69,7 @@ SnapCompare = Callable[..., bool]
 
 
 def store(
-    services: Services, sandbox: SandboxTenant, name: str, kind: str = "valid", origin: str = ""
+    services: Services, sandbox: FaultySandbox, name: str, kind: str = "valid", origin: str = ""
 ) -> str:
     """Store a sandbox key of ``kind`` under ``name`` (on ``origin``, default the sandbox's);
     returns the key text so tests can prove it never shows up."""
@@ -180,7 +180,7 @@ async def test_n_starts_a_new_setup(offline_services: Services) -> None:
 
 
 async def test_recheck_all_shows_each_outcome_and_saves_it(
-    tmp_path: Path, sandbox: SandboxTenant, secret_store: SecretStore
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
 ) -> None:
     services = make_services(tmp_path, secret_store)
     keys = [
@@ -217,7 +217,7 @@ async def test_recheck_all_shows_each_outcome_and_saves_it(
 
 
 async def test_each_row_shows_checking_until_its_result_arrives(
-    tmp_path: Path, sandbox: SandboxTenant, secret_store: SecretStore
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
 ) -> None:
     services = make_services(tmp_path, secret_store)
     keys = [store(services, sandbox, "first"), store(services, sandbox, "second")]
@@ -249,7 +249,7 @@ async def test_each_row_shows_checking_until_its_result_arrives(
 
 
 async def test_cancel_leaves_rows_as_they_were_marked_cancelled(
-    tmp_path: Path, sandbox: SandboxTenant, secret_store: SecretStore
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
 ) -> None:
     services = make_services(tmp_path, secret_store)
     store(services, sandbox, "first")
@@ -342,7 +342,7 @@ async def test_details_show_the_outcome_cause_and_next_step(offline_services: Se
 
 
 async def test_forget_after_confirmation_removes_key_and_metadata(
-    tmp_path: Path, sandbox: SandboxTenant, secret_store: SecretStore
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
 ) -> None:
     services = make_services(tmp_path, secret_store)
     store(services, sandbox, "good")
@@ -365,7 +365,7 @@ async def test_forget_after_confirmation_removes_key_and_metadata(
 
 
 async def test_cancelling_the_confirmation_keeps_key_and_metadata(
-    tmp_path: Path, sandbox: SandboxTenant, secret_store: SecretStore
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
 ) -> None:
     services = make_services(tmp_path, secret_store)
     key_text = store(services, sandbox, "good")

@@ -16,12 +16,13 @@ from qlik_tui.core.apikey import ApiKey, parse_key
 from qlik_tui.core.client import ClientSettings
 from qlik_tui.core.outcomes import OutcomeKind
 from qlik_tui.core.tenant import parse_tenant
-from qlik_tui.sandbox import OffsiteRecorder, SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import Profile
 from qlik_tui.tui.screens.live_test import LIVE_TEST_GROUP, LiveTestScreen
 from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.tenant import TenantScreen
+from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.recording import OffsiteRecorder
 from tests.fixtures.tls import server_context
 from tests.tui.helpers import PinnedApp, click, screen_text, settle, text_of
 
@@ -36,14 +37,14 @@ def heading(pilot: Any) -> str:
     return text_of(pilot, ".outcome-heading")
 
 
-def _fault(name: str, **params: Any) -> Callable[[SandboxTenant], None]:
-    def arrange(sandbox: SandboxTenant) -> None:
+def _fault(name: str, **params: Any) -> Callable[[FaultySandbox], None]:
+    def arrange(sandbox: FaultySandbox) -> None:
         sandbox.set_fault(name, **params)
 
     return arrange
 
 
-def _no_fault(sandbox: SandboxTenant) -> None:
+def _no_fault(sandbox: FaultySandbox) -> None:
     return None
 
 
@@ -70,10 +71,10 @@ FAILURES = [
     [pytest.param(*row[1:], id=row[0]) for row in FAILURES],
 )
 async def test_failures_show_the_outcome_title_and_keep_the_key(
-    sandbox: SandboxTenant,
+    sandbox: FaultySandbox,
     offline_services: Services,
     key_kind: str,
-    arrange: Callable[[SandboxTenant], None],
+    arrange: Callable[[FaultySandbox], None],
     kind: OutcomeKind,
     title: str,
 ) -> None:
@@ -97,7 +98,7 @@ async def test_failures_show_the_outcome_title_and_keep_the_key(
 
 
 async def test_other_tenant_is_named_when_the_tenant_id_is_known(
-    sandbox: SandboxTenant, offline_services: Services
+    sandbox: FaultySandbox, offline_services: Services
 ) -> None:
     # A first valid login on the same origin taught us this tenant's id.
     offline_services.profiles.put(
@@ -119,7 +120,7 @@ async def test_other_tenant_is_named_when_the_tenant_id_is_known(
         assert key.info.tenant_id is not None and key.info.tenant_id in shown
 
 
-async def test_rate_limit_then_success(sandbox: SandboxTenant, offline_services: Services) -> None:
+async def test_rate_limit_then_success(sandbox: FaultySandbox, offline_services: Services) -> None:
     sandbox.set_fault("rate_limit", count=1, retry_after=1, path="/api/v1/users/me")
     app = PinnedApp(offline_services, start="setup")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -130,7 +131,7 @@ async def test_rate_limit_then_success(sandbox: SandboxTenant, offline_services:
     assert [r.status for r in sandbox.requests if r.path.endswith("/users/me")][:1] == [429]
 
 
-async def test_timeout(sandbox: SandboxTenant, tmp_path: Path, offline_services: Services) -> None:
+async def test_timeout(sandbox: FaultySandbox, tmp_path: Path, offline_services: Services) -> None:
     offline_services.client_settings = ClientSettings(connect_timeout=2.0, read_timeout=0.3)
     sandbox.set_fault("slow", delay=5.0)
     app = PinnedApp(offline_services, start="setup")
@@ -141,7 +142,7 @@ async def test_timeout(sandbox: SandboxTenant, tmp_path: Path, offline_services:
 
 
 async def test_offsite_redirect_is_not_followed(
-    sandbox: SandboxTenant, offsite_recorder: OffsiteRecorder, offline_services: Services
+    sandbox: FaultySandbox, offsite_recorder: OffsiteRecorder, offline_services: Services
 ) -> None:
     sandbox.set_fault("offsite_redirect", target=offsite_recorder.origin)
     key = parse_key(sandbox.issue_key("valid"))
@@ -173,7 +174,7 @@ async def test_connection_refused(closed_port: int, offline_services: Services) 
 
 async def test_untrusted_certificate(offline_services: Services) -> None:
     stranger = trustme.CA()  # not the CA in SSL_CERT_FILE
-    with SandboxTenant(ssl_context=server_context(stranger, "127.0.0.1")) as untrusted:
+    with FaultySandbox(ssl_context=server_context(stranger, "127.0.0.1")) as untrusted:
         key = parse_key(untrusted.issue_key("valid"))
         app = PinnedApp(offline_services, start="setup")
         async with app.run_test(size=(80, 24)) as pilot:
@@ -184,7 +185,7 @@ async def test_untrusted_certificate(offline_services: Services) -> None:
 
 
 async def test_escape_cancels_a_slow_test_and_retry_works(
-    sandbox: SandboxTenant, offline_services: Services
+    sandbox: FaultySandbox, offline_services: Services
 ) -> None:
     sandbox.set_fault("slow", delay=30.0)
     key = parse_key(sandbox.issue_key("valid"))
@@ -216,7 +217,7 @@ async def test_escape_cancels_a_slow_test_and_retry_works(
 
 
 async def test_failure_actions_lead_back_with_the_key(
-    sandbox: SandboxTenant, offline_services: Services
+    sandbox: FaultySandbox, offline_services: Services
 ) -> None:
     key = parse_key(sandbox.issue_key("revoked"))
     app = PinnedApp(offline_services, start="setup")
@@ -234,7 +235,7 @@ async def test_failure_actions_lead_back_with_the_key(
 
 
 async def test_escape_goes_back_once_the_result_is_shown(
-    sandbox: SandboxTenant, offline_services: Services
+    sandbox: FaultySandbox, offline_services: Services
 ) -> None:
     app = PinnedApp(offline_services, start="setup")
     async with app.run_test(size=(80, 24)) as pilot:

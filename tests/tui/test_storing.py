@@ -14,19 +14,20 @@ from qlik_tui.core.apikey import ApiKey, parse_key
 from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
+from qlik_tui.services.results import KeyNotStored, KeyringState, StoreStep
 from qlik_tui.services.storing import store_key
 from qlik_tui.store.profiles import Profile
-from qlik_tui.store.secrets import SecretStore
+from qlik_tui.store.secrets import KeyNotFound, SecretStore
 from qlik_tui.tui.screens.done import DoneScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.paste import PasteScreen
-from qlik_tui.tui.screens.storing import NameTaken
+from qlik_tui.tui.screens.storing import NameTaken, store_failure_message
+from tests.fixtures.services import make_services
 from tests.tui.helpers import (
     FIXED_HOST,
     PinnedApp,
     click,
-    make_services,
     screen_text,
     settle,
     text_of,
@@ -253,10 +254,6 @@ def test_snapshot_of_the_replace_question(
 async def test_a_failed_put_back_says_what_is_stored_and_discard_removes_only_that_entry(
     sandbox: SandboxTenant, tmp_path: Path, secret_store: SecretStore
 ) -> None:
-    from qlik_tui.services.results import KeyNotStored, KeyringState, StoreStep
-    from qlik_tui.store.secrets import KeyNotFound
-    from qlik_tui.tui.screens.storing import store_failure_message
-
     services = make_services(tmp_path, secret_store)
     app = PinnedApp(services, start="setup")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -19,7 +19,8 @@ from qlik_tui.tui.screens.permission import PermissionScreen
 from qlik_tui.tui.screens.tenant import TenantScreen
 from qlik_tui.tui.screens.welcome import WelcomeScreen
 from qlik_tui.tui.widgets.secret_input import SecretInput
-from tests.tui.helpers import PinnedApp, click, make_services, paste, screen_text, settle, text_of
+from tests.fixtures.services import make_services
+from tests.tui.helpers import PinnedApp, click, paste, screen_text, settle, text_of
 
 
 async def test_happy_path_ends_with_the_key_in_the_secret_service(

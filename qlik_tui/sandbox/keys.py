@@ -1,0 +1,56 @@
+"""The sandbox's API keys: what the tenant knows about each key it issued."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+KEY_KINDS = ("valid", "revoked", "expired", "other-tenant")
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def bearer(value: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header value, if that is what it is."""
+    if not value:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+@dataclass
+class KeyEntry:
+    key_id: str
+    token: str = field(repr=False)
+    kind: str
+    tenant_id: str
+    sub: str
+    description: str
+    created: datetime
+    expiry: datetime
+    revoked: bool = False
+
+    def status(self, now: datetime) -> str:
+        if self.revoked:
+            return "revoked"
+        return "expired" if now >= self.expiry else "active"
+
+    def record(self, now: datetime) -> dict[str, Any]:
+        """The key as ``GET /api-keys/{id}`` answers it."""
+        return {
+            "id": self.key_id,
+            "tenantId": self.tenant_id,
+            "description": self.description,
+            "sub": self.sub,
+            "subType": "user",
+            "status": self.status(now),
+            "expiry": iso(self.expiry),
+            "createdByUser": self.sub,
+            "created": iso(self.created),
+            "lastUpdated": iso(self.created),
+        }

@@ -1,0 +1,401 @@
+"""The sandbox tenant: answers like a Qlik Cloud tenant where it matters to qlik-tui.
+
+- ``GET /api/v1/users/me`` answers 301 with an absolute Location ``/api/v1/users/{id}`` on the
+  same origin; ``GET /api/v1/users/{id}`` answers the user record (plus unknown fields).
+- ``GET /api/v1/api-keys/{id}``, ``GET /api/v1/api-keys?sub=&status=&limit=&next=`` (paged with
+  absolute ``links.next.href``), ``GET /api/v1/api-keys/configs/{tenantId}`` (TenantAdmin only,
+  403 otherwise), ``DELETE /api/v1/api-keys/{id}`` (revokes).
+- Missing, unknown, revoked, expired and other-tenant keys get 401 with the envelope whose
+  ``status`` is the *string* "401"; 403 and 404 envelopes use an integer status, as Qlik's do.
+
+Only loopback addresses are accepted. Records of what the tenant answers (``_user_record``,
+``_key_record``, ``_error``) are methods so that a test tenant can vary them.
+"""
+
+from __future__ import annotations
+
+import random
+import ssl
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from qlik_tui.core.apikey import make_fake_key
+from qlik_tui.sandbox.keys import KEY_KINDS, KeyEntry, bearer, iso
+from qlik_tui.sandbox.server import Handler, LoopbackServer, Request
+
+API = "/api/v1"
+_TENANT_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+_ADMIN_ROLE_ID = "608050f7634644db3678b1a2"
+_CUSTOM_ROLE_ID = "605a1c2151382ffc836af862"
+_GROUP_ID = "65f1e4a2b0c0c0c0c0c0c0c1"
+_ADMIN_AGE, _USER_AGE = timedelta(days=400), timedelta(days=90)  # since the users were created
+
+
+@dataclass
+class SandboxUser:
+    id: str
+    name: str
+    email: str
+    subject: str
+    is_admin: bool
+    created_at: datetime
+    custom_role: str = "API key users"  # a custom role granting Manage API keys
+    group: str = "Analysts"
+
+    def record(self, tenant_id: str, origin: str) -> dict[str, Any]:
+        roles: list[dict[str, Any]] = []
+        if self.is_admin:
+            roles.append(
+                {"id": _ADMIN_ROLE_ID, "name": "TenantAdmin", "type": "default", "level": "admin"}
+            )
+        roles.append(
+            {"id": _CUSTOM_ROLE_ID, "name": self.custom_role, "type": "custom", "level": "user"}
+        )
+        return {
+            "id": self.id,
+            "tenantId": tenant_id,
+            "clientId": "sandbox-idp",
+            "status": "active",
+            "subject": self.subject,
+            "name": self.name,
+            "email": self.email,
+            "locale": "en",
+            "zoneinfo": "Europe/Stockholm",
+            "preferredZoneinfo": "Europe/Stockholm",
+            "picture": f"{origin}/api/v1/users/{self.id}/actions/get-picture",
+            "createdAt": iso(self.created_at),
+            "lastUpdatedAt": iso(self.created_at),
+            "assignedRoles": roles,
+            "assignedGroups": [
+                {
+                    "id": _GROUP_ID,
+                    "name": self.group,
+                    "providerType": "idp",
+                    "assignedRoles": [],
+                }
+            ],
+            "assignedScopes": [],
+            "roles": [r["name"] for r in roles],  # deprecated field, still sent
+            "links": {"self": {"href": f"{origin}/api/v1/users/{self.id}"}},
+            "sandboxFutureField": {"nested": [1, "two", None]},  # clients must tolerate it
+        }
+
+
+class SandboxTenant(LoopbackServer):
+    """A loopback HTTP(S) server that answers like a Qlik Cloud tenant."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+        tenant_id: str | None = None,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(host, port, ssl_context)
+        self._rng: random.Random = (
+            random.Random(seed) if seed is not None else random.SystemRandom()
+        )
+        self.tenant_id = tenant_id or self._random_tenant_id()
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        self._epoch = now
+        self.admin = self._new_user("Ada Sandbox", "ada", is_admin=True, created=now - _ADMIN_AGE)
+        self.user = self._new_user("Basil Plain", "basil", is_admin=False, created=now - _USER_AGE)
+        self.config: dict[str, Any] = {
+            "max_api_key_expiry": "PT24H",
+            "max_keys_per_user": 5,
+            "scim_externalClient_expiry": "P365D",
+        }
+        self._keys_by_token: dict[str, KeyEntry] = {}
+        self._keys_by_id: dict[str, KeyEntry] = {}
+        self._issued = 0
+
+    def start(self) -> SandboxTenant:
+        super().start()
+        return self
+
+    def __enter__(self) -> SandboxTenant:
+        return self.start()
+
+    def __repr__(self) -> str:
+        where = self.origin if self._server is not None else "stopped"
+        return f"{type(self).__name__}({where}, tenant_id={self.tenant_id!r})"
+
+    # -- ids ------------------------------------------------------------------------------------
+
+    def _hex_id(self) -> str:
+        return f"{self._rng.getrandbits(96):024x}"
+
+    def _random_tenant_id(self) -> str:
+        return "".join(self._rng.choice(_TENANT_ID_ALPHABET) for _ in range(32))
+
+    def _new_user(
+        self, name: str, handle: str, *, is_admin: bool, created: datetime
+    ) -> SandboxUser:
+        surname = name.split()[-1].lower()
+        return SandboxUser(
+            id=self._hex_id(),
+            name=name,
+            email=f"{handle}.{surname}@example.com",
+            subject=f"auth0|{handle}-{surname}",
+            is_admin=is_admin,
+            created_at=created,
+        )
+
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    # -- users and keys -------------------------------------------------------------------------
+
+    @property
+    def users(self) -> dict[str, SandboxUser]:
+        return {"admin": self.admin, "user": self.user}
+
+    def issue_key(
+        self,
+        kind: str = "valid",
+        user: str = "admin",
+        expires_in: timedelta = timedelta(hours=24),
+        description: str | None = None,
+    ) -> str:
+        """A new JWT-shaped key; ``kind``: valid | revoked | expired | other-tenant."""
+        if kind not in KEY_KINDS:
+            raise ValueError(f"unknown key kind {kind!r}; use one of {', '.join(KEY_KINDS)}")
+        owner = self.users[user]
+        now = datetime.now(timezone.utc)
+        with self._lock:
+            self._issued += 1
+            created = self._epoch + timedelta(seconds=self._issued)  # strictly increasing
+            key_id = self._uuid()
+            if kind == "other-tenant":
+                tenant_id, sub = self._random_tenant_id(), self._hex_id()
+            else:
+                tenant_id, sub = self.tenant_id, owner.id
+            expiry = now + expires_in
+            if kind == "expired":
+                expiry = now - timedelta(hours=1)
+                created = expiry - expires_in
+            token = self._key_text(key_id, tenant_id, sub)
+            entry = KeyEntry(
+                key_id=key_id,
+                token=token,
+                kind=kind,
+                tenant_id=tenant_id,
+                sub=sub,
+                description=description or f"sandbox {kind} key for {owner.name}",
+                created=created,
+                expiry=expiry,
+                revoked=kind == "revoked",
+            )
+            self._keys_by_token[token] = entry
+            self._keys_by_id[key_id] = entry
+        return token
+
+    def _key_text(self, key_id: str, tenant_id: str, sub: str) -> str:
+        """The text of a key being issued (the tenant knows a key by its text, not its claims)."""
+        return make_fake_key(
+            key_id=key_id, tenant_id=tenant_id, sub=sub, signature=self._rng.randbytes(96)
+        )
+
+    def key_record(self, key_id: str) -> dict[str, Any]:
+        """The key's record as ``GET /api-keys/{id}`` would answer it (KeyError if unknown)."""
+        with self._lock:
+            entry = self._keys_by_id[key_id]
+        return self._key_record(entry, self._now())
+
+    def revoke_key(self, key_id: str) -> None:
+        with self._lock:
+            self._keys_by_id[key_id].revoked = True
+
+    def _key_of(self, handler: Handler) -> KeyEntry | None:
+        """The issued key that the request's Authorization header carries, if any."""
+        token = bearer(handler.headers.get("Authorization"))
+        if not token:
+            return None
+        with self._lock:
+            return self._keys_by_token.get(token)
+
+    def _now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def _caller(self, entry: KeyEntry | None) -> SandboxUser | None:
+        if entry is None or entry.tenant_id != self.tenant_id:
+            return None
+        if entry.status(self._now()) != "active":
+            return None
+        return next((u for u in self.users.values() if u.id == entry.sub), None)
+
+    # -- records --------------------------------------------------------------------------------
+
+    def _user_record(self, user: SandboxUser) -> dict[str, Any]:
+        return user.record(self.tenant_id, self.origin)
+
+    def _key_record(self, entry: KeyEntry, now: datetime) -> dict[str, Any]:
+        return entry.record(now)
+
+    def _me_location(self, caller: SandboxUser) -> str:
+        return f"{self.origin}{API}/users/{caller.id}"
+
+    # -- routing --------------------------------------------------------------------------------
+
+    def _answer(self, handler: Handler, request: Request) -> None:
+        if self._stopping.is_set():
+            handler.close_connection = True
+            return
+        self._route(handler, request, self._key_of(handler))
+
+    def _route(self, handler: Handler, request: Request, entry: KeyEntry | None) -> None:
+        parts = [p for p in request.path.split("/") if p]
+        method = handler.command
+        known = (parts[:3] == ["api", "v1", "users"] and len(parts) == 4) or (
+            parts[:3] == ["api", "v1", "api-keys"] and len(parts) in (3, 4, 5)
+        )
+        if not known or (len(parts) == 5 and parts[3] != "configs"):
+            self._error(handler, request, 404, "HTTP-404", "Not Found", status_as_text=False)
+            return
+        caller = self._caller(entry)
+        if caller is None:
+            self._error(handler, request, 401, "HTTP-401", "Authorization Required")
+            return
+        allowed = ("GET", "DELETE") if parts[2] == "api-keys" and len(parts) == 4 else ("GET",)
+        if method not in allowed:
+            self._error(
+                handler, request, 405, "HTTP-405", "Method Not Allowed", status_as_text=False
+            )
+        elif parts[2] == "users" and parts[3] == "me":
+            self._send(handler, request, 301, headers={"Location": self._me_location(caller)})
+        elif parts[2] == "users":
+            self._get_user(handler, request, caller, parts[3])
+        elif len(parts) == 3:
+            self._list_keys(handler, request, caller, parse_qs(request.query))
+        elif len(parts) == 5:
+            self._get_config(handler, request, caller, parts[4])
+        elif method == "GET":
+            self._get_key(handler, request, caller, parts[3])
+        else:
+            self._delete_key(handler, request, caller, parts[3])
+
+    def _get_user(
+        self, handler: Handler, request: Request, caller: SandboxUser, user_id: str
+    ) -> None:
+        target = next((u for u in self.users.values() if u.id == user_id), None)
+        if target is None:
+            self._error(handler, request, 404, "HTTP-404", "Not Found", status_as_text=False)
+        elif target is not caller and not caller.is_admin:
+            self._error(handler, request, 403, "HTTP-403", "Forbidden", status_as_text=False)
+        else:
+            self._send_json(handler, request, 200, self._user_record(target))
+
+    def _visible_key(self, caller: SandboxUser, key_id: str) -> KeyEntry | None:
+        with self._lock:
+            entry = self._keys_by_id.get(key_id)
+        if entry is None or entry.tenant_id != self.tenant_id:
+            return None
+        return entry if caller.is_admin or entry.sub == caller.id else None
+
+    def _get_key(
+        self, handler: Handler, request: Request, caller: SandboxUser, key_id: str
+    ) -> None:
+        entry = self._visible_key(caller, key_id)
+        if entry is None:
+            self._error(handler, request, 404, "APIKEYS-404", "Not Found", status_as_text=False)
+        else:
+            self._send_json(handler, request, 200, self._key_record(entry, self._now()))
+
+    def _delete_key(
+        self, handler: Handler, request: Request, caller: SandboxUser, key_id: str
+    ) -> None:
+        entry = self._visible_key(caller, key_id)
+        if entry is None:
+            self._error(handler, request, 404, "APIKEYS-404", "Not Found", status_as_text=False)
+            return
+        with self._lock:
+            entry.revoked = True
+        self._send(handler, request, 204)
+
+    def _list_keys(
+        self,
+        handler: Handler,
+        request: Request,
+        caller: SandboxUser,
+        query: dict[str, list[str]],
+    ) -> None:
+        def arg(name: str) -> str | None:
+            values = query.get(name)
+            return values[0] if values else None
+
+        sub = arg("sub")
+        if not caller.is_admin and sub not in (None, caller.id):
+            self._error(
+                handler,
+                request,
+                403,
+                "APIKEYS-403",
+                "Requestor not allowed to list other users' API keys",
+                status_as_text=False,
+            )
+            return
+        status = arg("status")
+        limit_text = arg("limit") or "20"
+        limit = int(limit_text) if limit_text.isdigit() else 20
+        limit = max(1, min(limit, 100))
+        offset_text = arg("next") or "0"
+        offset = int(offset_text) if offset_text.isdigit() else 0
+        now = self._now()
+        with self._lock:
+            entries = [e for e in self._keys_by_id.values() if e.tenant_id == self.tenant_id]
+        wanted_sub = sub if sub is not None else (None if caller.is_admin else caller.id)
+        entries = [
+            e
+            for e in entries
+            if (wanted_sub is None or e.sub == wanted_sub)
+            and (status is None or e.status(now) == status)
+        ]
+        entries.sort(key=lambda e: e.created, reverse=(arg("sort") or "-created") == "-created")
+        page = entries[offset : offset + limit]
+        params = {k: v for k, v in (("sub", sub), ("status", status), ("sort", arg("sort"))) if v}
+        params["limit"] = str(limit)
+        base = f"{self.origin}{API}/api-keys"
+        links: dict[str, Any] = {
+            "self": {"href": f"{base}?{urlencode({**params, 'next': offset})}"}
+        }
+        if offset + limit < len(entries):
+            links["next"] = {"href": f"{base}?{urlencode({**params, 'next': offset + limit})}"}
+        data = [self._key_record(e, now) for e in page]
+        self._send_json(handler, request, 200, {"data": data, "links": links})
+
+    def _get_config(
+        self, handler: Handler, request: Request, caller: SandboxUser, tenant_id: str
+    ) -> None:
+        if tenant_id != self.tenant_id:
+            self._error(handler, request, 404, "APIKEYS-404", "Not Found", status_as_text=False)
+        elif not caller.is_admin:
+            self._error(handler, request, 403, "HTTP-403", "Forbidden", status_as_text=False)
+        else:
+            self._send_json(handler, request, 200, dict(self.config))
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    def _error(
+        self,
+        handler: Handler,
+        request: Request,
+        status: int,
+        code: str,
+        title: str,
+        *,
+        detail: str | None = None,
+        status_as_text: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Qlik's error envelope (no ``status`` member on a 429, as Qlik's rate limiter)."""
+        item: dict[str, Any] = {"code": code, "title": title}
+        if detail:
+            item["detail"] = detail
+        if status != 429:
+            item["status"] = str(status) if status_as_text else status
+        envelope = {"errors": [item], "traceId": uuid.uuid4().hex}
+        self._send_json(handler, request, status, envelope, headers)
