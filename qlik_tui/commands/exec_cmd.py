@@ -1,0 +1,190 @@
+"""``qlik-tui exec NAME [--check] -- COMMAND [ARG...]``: run COMMAND with the key in its
+environment, never in any argv.
+
+Variables (named after Qlik's own SDK and enigma examples): ``QCS_SERVER`` (origin URL),
+``QCS_HOST`` (host[:port]), ``QCS_API_KEY`` (the key) and ``QLIK_TUI_PROFILE`` (the profile),
+plus any ``--key-var`` / ``--server-var`` aliases.
+
+Signals: COMMAND runs in qlik-tui's own process group, so what the terminal sends (Ctrl-C,
+Ctrl-\\, hang-up) reaches it directly; meanwhile qlik-tui ignores Ctrl-C and Ctrl-\\ itself and
+forwards SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 sent to it alone. It exits with COMMAND's code, or
+128+N when COMMAND died of signal N. Nothing is printed on standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from types import FrameType
+from typing import Any, TextIO
+
+from qlik_tui.commands import exits
+from qlik_tui.commands.output import error, explain_outcome, explain_store_error
+from qlik_tui.core.apikey import ApiKey
+from qlik_tui.core.outcomes import Verdict
+from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.services.context import Services
+from qlik_tui.store.profiles import Profile, ProfilesFileError
+from qlik_tui.store.secrets import KeyNotFound, StoreError
+
+PROFILE_VAR = "QLIK_TUI_PROFILE"
+SERVER_VAR = "QCS_SERVER"
+HOST_VAR = "QCS_HOST"
+KEY_VAR = "QCS_API_KEY"
+COMMAND_NOT_FOUND = 127
+COMMAND_NOT_EXECUTABLE = 126
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FORWARDED = ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2")
+_LEFT_TO_THE_TERMINAL = ("SIGINT", "SIGQUIT")
+
+
+def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    outer = os.environ.get(PROFILE_VAR)
+    if outer is not None:
+        error(
+            stderr,
+            f"already running inside `qlik-tui exec` (profile {outer!r}, {PROFILE_VAR} is set): "
+            f"run the command directly, or leave that shell first to use another profile",
+        )
+        return exits.USAGE
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        error(stderr, "no command given: qlik-tui exec NAME -- COMMAND [ARG...]")
+        return exits.USAGE
+    extra_names = [*args.key_var, *args.server_var]
+    bad = [n for n in extra_names if not _VARIABLE_NAME.fullmatch(n)]
+    if bad:
+        error(stderr, f"not a valid environment variable name: {bad[0]!r}")
+        return exits.USAGE
+
+    loaded = _load(args.name, services, stderr)
+    if isinstance(loaded, int):
+        return loaded
+    profile, tenant, key = loaded
+    if args.check:
+        refused = _prove(services, tenant, key, stderr)
+        if refused is not None:
+            return refused
+
+    environment = child_environment(
+        os.environ,
+        profile=profile.name,
+        tenant=tenant,
+        key=key,
+        key_vars=args.key_var,
+        server_vars=args.server_var,
+    )
+    return run_child(command, environment, stderr)
+
+
+def child_environment(
+    base: Mapping[str, str],
+    *,
+    profile: str,
+    tenant: Tenant,
+    key: ApiKey,
+    key_vars: list[str],
+    server_vars: list[str],
+) -> dict[str, str]:
+    environment = dict(base)
+    environment[SERVER_VAR] = tenant.origin
+    environment[HOST_VAR] = tenant.display_host
+    environment[KEY_VAR] = key.reveal()
+    environment[PROFILE_VAR] = profile
+    for name in key_vars:
+        environment[name] = key.reveal()
+    for name in server_vars:
+        environment[name] = tenant.origin
+    return environment
+
+
+def _load(name: str, services: Services, stderr: TextIO) -> tuple[Profile, Tenant, ApiKey] | int:
+    try:
+        profile = services.profiles.get(name)
+    except ProfilesFileError as exc:
+        error(stderr, str(exc))
+        return exits.STORAGE
+    if profile is None:
+        error(stderr, f"no profile named {name!r}: `qlik-tui list` shows the stored ones")
+        return exits.USAGE
+    try:
+        tenant = parse_tenant(profile.origin)
+    except TenantError as exc:
+        error(stderr, f"profile {name!r} has an unusable tenant address: {exc}")
+        return exits.STORAGE
+    try:
+        key = services.secrets.load(name)
+    except KeyNotFound as exc:
+        explain_store_error(exc, stderr)
+        return exits.REJECTED
+    except StoreError as exc:
+        explain_store_error(exc, stderr)
+        return exits.INCONCLUSIVE
+    return profile, tenant, key
+
+
+def _prove(services: Services, tenant: Tenant, key: ApiKey, stderr: TextIO) -> int | None:
+    from qlik_tui.services.verify import Detail, verify_key
+
+    report = asyncio.run(
+        verify_key(tenant, key, settings=services.client_settings, detail=Detail.NONE)
+    )
+    if report.outcome.verdict is Verdict.VALID:
+        return None
+    explain_outcome(report.outcome, stderr)
+    print("The command was not run.", file=stderr)
+    return exits.for_verdicts([report.outcome.verdict])
+
+
+def run_child(command: list[str], environment: dict[str, str], stderr: TextIO) -> int:
+    """Start COMMAND, relay signals to it, and return its exit code (128+N for signal N)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        child = subprocess.Popen(command, env=environment)
+    except FileNotFoundError:
+        error(stderr, f"command not found: {command[0]!r}")
+        return COMMAND_NOT_FOUND
+    except PermissionError:
+        error(stderr, f"cannot execute {command[0]!r}: permission denied")
+        return COMMAND_NOT_EXECUTABLE
+    except OSError as exc:
+        error(stderr, f"cannot execute {command[0]!r}: {exc.strerror or type(exc).__name__}")
+        return COMMAND_NOT_EXECUTABLE
+    finally:
+        environment.clear()  # the key stays in this process no longer than needed
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    previous: dict[int, Any] = {}
+    relaying = threading.current_thread() is threading.main_thread()  # handlers need it
+    for name in (_FORWARDED + _LEFT_TO_THE_TERMINAL) if relaying else ():
+        number = getattr(signal, name, None)
+        if number is None:
+            continue
+        handler = forward if name in _FORWARDED else signal.SIG_IGN
+        previous[number] = signal.signal(number, handler)
+    try:
+        while True:
+            try:
+                code = child.wait()
+                break
+            except KeyboardInterrupt:  # a Ctrl-C that arrived before SIG_IGN took effect
+                continue
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if code < 0:
+        return 128 - code
+    return code

@@ -1,0 +1,265 @@
+"""Move qlik-cli's plain-text API keys into the keyring: prove each, then store it.
+
+Shared by ``qlik-tui import qlik-cli`` and the wizard's import screen; both only render the
+``ImportResult`` list this returns.
+
+Rules:
+- Only contexts with ``Authorization: Bearer <key>`` on a Qlik Cloud server are imported; every
+  other context gets a SKIPPED result saying why.
+- A key is stored only after ``/users/me`` accepted it; a rejected or inconclusive key is
+  reported with its outcome and not stored.
+- An existing profile of the same name is never replaced: when it already holds the same key the
+  result is ALREADY_STORED, otherwise NAME_TAKEN (nothing stored; the fix says what to do).
+- The contexts file is only ever read: qlik-cli's copy stays until the user removes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from qlik_tui.core.apikey import ApiKey
+from qlik_tui.core.outcomes import Outcome, Verdict
+from qlik_tui.core.qlik_cli_contexts import (
+    ContextKind,
+    ContextsFile,
+    ContextsFileError,
+    QlikCliContext,
+    read_contexts_file,
+    shown,
+)
+from qlik_tui.core.tenant import Tenant
+from qlik_tui.services.context import Services
+from qlik_tui.services.login import known_tenant_id, store_login
+from qlik_tui.services.verify import Detail, VerifyReport, verify_key
+from qlik_tui.store.profiles import (
+    InvalidProfile,
+    Profile,
+    ProfilesFileError,
+    validate_profile_name,
+)
+from qlik_tui.store.secrets import StoreError
+
+HOME_DIR_VARIABLE = "QLIK_CLI_USER_HOME_DIR"
+FILE_NAME = "contexts.yml"
+
+
+class ImportStatus(str, Enum):
+    IMPORTED = "imported"  # proven and stored
+    PROVEN = "proven"  # --dry-run: proven, nothing stored
+    ALREADY_STORED = "already_stored"  # proven; the profile of that name holds this very key
+    NAME_TAKEN = "name_taken"  # proven; a profile of that name holds another key: not stored
+    REJECTED = "rejected"  # the tenant refused the key: not stored
+    INCONCLUSIVE = "inconclusive"  # could not tell (network, TLS, 5xx...): not stored
+    STORE_FAILED = "store_failed"  # proven, but the keyring or profiles file refused it
+    SKIPPED = "skipped"  # not an API-key context (OAuth, no key, not Cloud, broken)
+
+
+SUCCESS_STATUSES = frozenset(
+    {ImportStatus.IMPORTED, ImportStatus.PROVEN, ImportStatus.ALREADY_STORED}
+)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    context: QlikCliContext
+    status: ImportStatus
+    outcome: Outcome | None = None  # the live test's outcome, when the key was tested
+    report: VerifyReport | None = None
+    profile: Profile | None = None  # what was stored (IMPORTED)
+    problem: str | None = None  # why it was skipped or not stored
+    fix: str | None = None  # what the user can do about it
+
+    @property
+    def name(self) -> str:
+        return self.context.name
+
+    @property
+    def holds_plaintext_key(self) -> bool:
+        """The context still carries a key in qlik-cli's file (we never change that file)."""
+        return self.context.kind in (ContextKind.API_KEY, ContextKind.BAD_KEY)
+
+
+ResultCallback = Callable[[ImportResult], None]
+
+
+def locate_contexts_file(
+    environ: Mapping[str, str] | None = None, home: Path | None = None
+) -> Path:
+    """Where qlik-cli keeps its contexts.
+
+    ``QLIK_CLI_USER_HOME_DIR`` is documented as the file's path, yet named like a folder: it is
+    accepted as the file itself, or a folder holding ``contexts.yml`` or ``.qlik/contexts.yml``.
+    Otherwise ``~/.qlik/contexts.yml``. Raises ``ContextsFileError`` when the variable names
+    nothing usable.
+    """
+    environ = os.environ if environ is None else environ
+    home = Path.home() if home is None else home
+    configured = environ.get(HOME_DIR_VARIABLE, "").strip()
+    if not configured:
+        return home / ".qlik" / FILE_NAME
+    given = Path(configured).expanduser()
+    if given.is_dir():
+        for candidate in (given / FILE_NAME, given / ".qlik" / FILE_NAME):
+            if candidate.is_file():
+                return candidate
+        raise ContextsFileError(
+            given,
+            f"{HOME_DIR_VARIABLE} names this folder, but it holds neither {FILE_NAME} nor "
+            f".qlik/{FILE_NAME}; pass the file with --file",
+        )
+    if given.exists() or given.suffix in (".yml", ".yaml"):
+        return given
+    raise ContextsFileError(
+        given, f"{HOME_DIR_VARIABLE} names this path, but nothing is there; pass --file"
+    )
+
+
+def load_contexts(path: Path) -> ContextsFile:
+    """Read the contexts file (never written). Raises ``ContextsFileError``."""
+    return read_contexts_file(path)
+
+
+def count_importable(environ: Mapping[str, str] | None = None, home: Path | None = None) -> int:
+    """How many API-key contexts qlik-cli's file holds; 0 when there is no usable file."""
+    try:
+        return len(load_contexts(locate_contexts_file(environ, home)).importable)
+    except ContextsFileError:
+        return 0
+
+
+async def import_contexts(
+    services: Services,
+    contexts: Sequence[QlikCliContext],
+    *,
+    dry_run: bool = False,
+    on_result: ResultCallback | None = None,
+) -> list[ImportResult]:
+    """Prove every API-key context (concurrently), then store the proven keys one by one.
+
+    Results come back in the order of ``contexts``. Never raises for anything a context, the
+    tenant or the keyring can do wrong: that is in each result.
+    """
+    limit = asyncio.Semaphore(max(1, services.check_concurrency))
+
+    async def one(context: QlikCliContext) -> ImportResult:
+        if context.kind is not ContextKind.API_KEY or context.key is None or not context.tenant:
+            result = ImportResult(context, ImportStatus.SKIPPED, problem=context.skip_reason)
+        else:
+            async with limit:
+                report = await _prove(services, context.tenant, context.key)
+            result = await _settle(services, context, context.tenant, context.key, report, dry_run)
+        if on_result:
+            on_result(result)
+        return result
+
+    # Proofs run concurrently; stores are serialised by the keyring layer anyway.
+    return list(await asyncio.gather(*(one(c) for c in contexts)))
+
+
+async def _prove(services: Services, tenant: Tenant, key: ApiKey) -> VerifyReport:
+    try:
+        learnt = await asyncio.to_thread(known_tenant_id, services.profiles, tenant)
+    except ProfilesFileError:
+        learnt = None  # only refines a 401's explanation
+    return await verify_key(
+        tenant,
+        key,
+        settings=services.client_settings,
+        detail=Detail.KEY_RECORD,
+        known_tenant_id=learnt,
+    )
+
+
+async def _settle(
+    services: Services,
+    context: QlikCliContext,
+    tenant: Tenant,
+    key: ApiKey,
+    report: VerifyReport,
+    dry_run: bool,
+) -> ImportResult:
+    outcome = report.outcome
+    if outcome.verdict is Verdict.REJECTED:
+        return ImportResult(context, ImportStatus.REJECTED, outcome, report)
+    if outcome.verdict is Verdict.INCONCLUSIVE:
+        return ImportResult(context, ImportStatus.INCONCLUSIVE, outcome, report)
+    if dry_run:
+        return ImportResult(context, ImportStatus.PROVEN, outcome, report)
+    return await asyncio.to_thread(_store_proven, services, context, tenant, key, report)
+
+
+def _store_proven(
+    services: Services,
+    context: QlikCliContext,
+    tenant: Tenant,
+    key: ApiKey,
+    report: VerifyReport,
+) -> ImportResult:
+    name, outcome = context.name, report.outcome
+
+    def not_stored(status: ImportStatus, problem: str, fix: str | None) -> ImportResult:
+        return ImportResult(context, status, outcome, report, problem=problem, fix=fix)
+
+    try:
+        validate_profile_name(name)
+    except InvalidProfile as exc:
+        return not_stored(
+            ImportStatus.STORE_FAILED,
+            f"The context's name cannot name a profile: {exc}",
+            "Store the key under another name with `qlik-tui login --name NAME --with-token`.",
+        )
+    try:
+        existing = services.profiles.get(name)
+        if existing is not None:
+            return _existing_profile(services, context, existing, key, report)
+        profile = store_imported_key(services, name=name, tenant=tenant, key=key, report=report)
+    except StoreError as exc:
+        return not_stored(ImportStatus.STORE_FAILED, exc.problem, exc.fix or None)
+    except ProfilesFileError as exc:
+        return not_stored(ImportStatus.STORE_FAILED, str(exc), None)
+    return ImportResult(context, ImportStatus.IMPORTED, outcome, report, profile=profile)
+
+
+def _existing_profile(
+    services: Services,
+    context: QlikCliContext,
+    existing: Profile,
+    key: ApiKey,
+    report: VerifyReport,
+) -> ImportResult:
+    """A profile of that name exists: never replaced silently."""
+    try:
+        same_key = services.secrets.load(existing.name) == key
+    except StoreError:  # no key stored for it, or the keyring cannot say: treat as different
+        same_key = False
+    if same_key and existing.origin == (context.tenant.origin if context.tenant else None):
+        return ImportResult(
+            context, ImportStatus.ALREADY_STORED, report.outcome, report, profile=existing
+        )
+    name = shown(existing.name)
+    return ImportResult(
+        context,
+        ImportStatus.NAME_TAKEN,
+        report.outcome,
+        report,
+        problem=f"A profile named '{name}' already exists with another key; it was left as it is.",
+        fix=(
+            f"To replace it, run `qlik-tui forget '{name}'` and import again; to keep both, store "
+            "this key under another name with `qlik-tui login --name NAME --with-token`."
+        ),
+    )
+
+
+def store_imported_key(
+    services: Services, *, name: str, tenant: Tenant, key: ApiKey, report: VerifyReport
+) -> Profile:
+    """The one place an imported key is stored. Raises ``StoreError`` / ``ProfilesFileError``.
+
+    Blocking (keyring and file I/O).
+    """
+    return store_login(services, name=name, tenant=tenant, key=key, report=report)
