@@ -160,7 +160,7 @@ def _add_use_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
         "--server-var", action="append", default=[], metavar="VAR",
         help="also put the origin URL in VAR (repeatable)",
     )  # fmt: skip
-    run.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARG...]")
+    run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARG...]")
 
     bring = command(
         "import",

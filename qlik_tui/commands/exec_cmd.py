@@ -40,6 +40,7 @@ HOST_VAR = "QCS_HOST"
 KEY_VAR = "QCS_API_KEY"
 COMMAND_NOT_FOUND = 127
 COMMAND_NOT_EXECUTABLE = 126
+_LOOKS_LIKE_KEY = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FORWARDED = ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2")
 _LEFT_TO_THE_TERMINAL = ("SIGINT", "SIGQUIT")
@@ -54,9 +55,11 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
             f"run the command directly, or leave that shell first to use another profile",
         )
         return exits.USAGE
-    command = list(args.command)
-    if command and command[0] == "--":
-        command = command[1:]
+    try:
+        command = take_options(list(args.argv), args)
+    except ValueError as exc:
+        error(stderr, str(exc))
+        return exits.USAGE
     if not command:
         error(stderr, "no command given: qlik-tui exec NAME -- COMMAND [ARG...]")
         return exits.USAGE
@@ -84,6 +87,36 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         server_vars=args.server_var,
     )
     return run_child(command, environment, stderr)
+
+
+def take_options(words: list[str], args: argparse.Namespace) -> list[str]:
+    """Read exec's own options written after NAME (argparse hands everything after NAME over
+    untouched); return COMMAND: what follows ``--``, or the first word that is no option."""
+    valued = {"--key-var": args.key_var, "--server-var": args.server_var}
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word == "--":
+            return words[index + 1 :]
+        if word == "--check":
+            args.check = True
+        elif word.partition("=")[0] in valued:
+            flag, has_value, value = word.partition("=")
+            if not has_value:
+                index += 1
+                if index == len(words):
+                    raise ValueError(f"{flag} needs a variable name")
+                value = words[index]
+            valued[flag].append(value)
+        elif word.startswith("-"):
+            raise ValueError(
+                f"unknown option {_shown_word(word)}: put COMMAND after `--`, as in "
+                "qlik-tui exec NAME -- COMMAND [ARG...]"
+            )
+        else:
+            return words[index:]
+        index += 1
+    return []
 
 
 def child_environment(
@@ -152,13 +185,14 @@ def run_child(command: list[str], environment: dict[str, str], stderr: TextIO) -
     try:
         child = subprocess.Popen(command, env=environment)
     except FileNotFoundError:
-        error(stderr, f"command not found: {command[0]!r}")
+        error(stderr, f"command not found: {_shown_word(command[0])}")
         return COMMAND_NOT_FOUND
     except PermissionError:
-        error(stderr, f"cannot execute {command[0]!r}: permission denied")
+        error(stderr, f"cannot execute {_shown_word(command[0])}: permission denied")
         return COMMAND_NOT_EXECUTABLE
     except OSError as exc:
-        error(stderr, f"cannot execute {command[0]!r}: {exc.strerror or type(exc).__name__}")
+        reason = exc.strerror or type(exc).__name__
+        error(stderr, f"cannot execute {_shown_word(command[0])}: {reason}")
         return COMMAND_NOT_EXECUTABLE
     finally:
         environment.clear()  # the key stays in this process no longer than needed
@@ -188,3 +222,10 @@ def run_child(command: list[str], environment: dict[str, str], stderr: TextIO) -
     if code < 0:
         return 128 - code
     return code
+
+
+def _shown_word(word: str) -> str:
+    """A word of the command line for a message; never echo what looks like a key."""
+    if _LOOKS_LIKE_KEY.search(word):
+        return "<something that looks like an API key: keys never go on a command line>"
+    return repr(word)

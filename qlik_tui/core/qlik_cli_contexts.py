@@ -28,7 +28,6 @@ may hold a key.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -109,7 +108,10 @@ class ContextsFile:
 
 def shown(text: str) -> str:
     """Untrusted text for a one-line message: control characters escaped, length capped."""
-    escaped = json.dumps(text, ensure_ascii=False)[1:-1]
+    escaped = "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
     if len(escaped) > MAX_SHOWN_NAME_CHARS:
         escaped = escaped[:MAX_SHOWN_NAME_CHARS] + "…"
     return escaped
