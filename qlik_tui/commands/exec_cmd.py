@@ -180,48 +180,68 @@ def _prove(services: Services, tenant: Tenant, key: ApiKey, stderr: TextIO) -> i
 
 def run_child(command: list[str], environment: dict[str, str], stderr: TextIO) -> int:
     """Start COMMAND, relay signals to it, and return its exit code (128+N for signal N)."""
+    relay = _SignalRelay()
     sys.stdout.flush()
     sys.stderr.flush()
-    try:
-        child = subprocess.Popen(command, env=environment)
-    except FileNotFoundError:
-        error(stderr, f"command not found: {_shown_word(command[0])}")
-        return COMMAND_NOT_FOUND
-    except PermissionError:
-        error(stderr, f"cannot execute {_shown_word(command[0])}: permission denied")
-        return COMMAND_NOT_EXECUTABLE
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        error(stderr, f"cannot execute {_shown_word(command[0])}: {reason}")
-        return COMMAND_NOT_EXECUTABLE
-    finally:
-        environment.clear()  # the key stays in this process no longer than needed
+    # The handlers are in place before the child exists, so no signal in between can kill
+    # qlik-tui and orphan it. Python handlers (never SIG_IGN) are reset by exec in the child.
+    with relay:
+        try:
+            child = subprocess.Popen(command, env=environment)
+        except FileNotFoundError:
+            error(stderr, f"command not found: {_shown_word(command[0])}")
+            return COMMAND_NOT_FOUND
+        except PermissionError:
+            error(stderr, f"cannot execute {_shown_word(command[0])}: permission denied")
+            return COMMAND_NOT_EXECUTABLE
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            error(stderr, f"cannot execute {_shown_word(command[0])}: {reason}")
+            return COMMAND_NOT_EXECUTABLE
+        finally:
+            environment.clear()  # the key stays in this process no longer than needed
+        relay.attach(child)
+        code = child.wait()
+    return 128 - code if code < 0 else code
 
-    def forward(signum: int, _frame: FrameType | None) -> None:
-        if child.poll() is None:
-            child.send_signal(signum)
 
-    previous: dict[int, Any] = {}
-    relaying = threading.current_thread() is threading.main_thread()  # handlers need it
-    for name in (_FORWARDED + _LEFT_TO_THE_TERMINAL) if relaying else ():
-        number = getattr(signal, name, None)
-        if number is None:
-            continue
-        handler = forward if name in _FORWARDED else signal.SIG_IGN
-        previous[number] = signal.signal(number, handler)
-    try:
-        while True:
-            try:
-                code = child.wait()
-                break
-            except KeyboardInterrupt:  # a Ctrl-C that arrived before SIG_IGN took effect
-                continue
-    finally:
-        for number, handler in previous.items():
+class _SignalRelay:
+    """While installed: SIGTERM/SIGHUP/SIGUSR1/SIGUSR2 sent to qlik-tui go to the child (held
+    until it exists); Ctrl-C and Ctrl-\\ are left to the child, which the terminal signals too."""
+
+    def __init__(self) -> None:
+        self._child: subprocess.Popen[bytes] | None = None
+        self._pending: list[int] = []
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _SignalRelay:
+        if threading.current_thread() is not threading.main_thread():
+            return self  # handlers can only be installed from the main thread
+        for name in _FORWARDED + _LEFT_TO_THE_TERMINAL:
+            number = getattr(signal, name, None)
+            if number is not None:
+                handler = self._forward if name in _FORWARDED else self._let_the_child_decide
+                self._previous[number] = signal.signal(number, handler)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for number, handler in self._previous.items():
             signal.signal(number, handler)
-    if code < 0:
-        return 128 - code
-    return code
+
+    def attach(self, child: subprocess.Popen[bytes]) -> None:
+        self._child = child
+        for signum in self._pending:
+            child.send_signal(signum)
+        self._pending.clear()
+
+    def _forward(self, signum: int, _frame: FrameType | None) -> None:
+        if self._child is None:
+            self._pending.append(signum)
+        elif self._child.poll() is None:
+            self._child.send_signal(signum)
+
+    def _let_the_child_decide(self, signum: int, _frame: FrameType | None) -> None:
+        """The terminal sent it to the whole job: COMMAND got it too and decides what happens."""
 
 
 def _shown_word(word: str) -> str:

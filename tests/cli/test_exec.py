@@ -87,11 +87,13 @@ def test_death_by_signal_exits_128_plus_n(stored_key: str) -> None:
     assert done.returncode == 128 + signal.SIGKILL
 
 
-def start_waiting_child(*extra: str) -> tuple[subprocess.Popen[str], int]:
+def start_waiting_child(
+    *extra: str, command: tuple[str, ...] = (sys.executable, "-c", WAIT_FOR_SIGNAL)
+) -> tuple[subprocess.Popen[str], int]:
     """``qlik-tui exec prod -- <a child waiting for a signal>`` in its own process group (as a
     shell's job is); returns the process and the child's pid once it is ready."""
     process = subprocess.Popen(
-        qlik_tui_argv("exec", "prod", *extra, "--", sys.executable, "-c", WAIT_FOR_SIGNAL),
+        qlik_tui_argv("exec", "prod", *extra, "--", *command),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -117,6 +119,15 @@ def test_ctrl_c_from_the_terminal_reaches_the_command_and_not_only_qlik_tui(
     process, _ = start_waiting_child()
     os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole job
     assert process.wait(timeout=30) == 21  # the child's handler decided, qlik-tui waited
+
+
+def test_a_command_with_default_handlers_dies_of_ctrl_c_and_exec_says_130(
+    stored_key: str,
+) -> None:
+    sleeper = ("sh", "-c", "echo ready $$; exec sleep 60")
+    process, _ = start_waiting_child(command=sleeper)
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=30) == 128 + signal.SIGINT
 
 
 def test_no_argv_holds_the_key_while_the_command_runs(stored_key: str) -> None:
