@@ -23,13 +23,13 @@ from qlik_tui.core.qlik_cli_contexts import (
     QlikCliContext,
     shown,
 )
+from qlik_tui.core.qlik_cli_location import ContextsFileNotFound, locate_contexts_file
 from qlik_tui.services.context import Services
 from qlik_tui.services.qlik_cli_import import (
     ImportResult,
     ImportStatus,
     import_contexts,
     load_contexts,
-    locate_contexts_file,
 )
 
 _MARKS = {
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     try:
         path = Path(args.file).expanduser() if args.file else locate_contexts_file()
         contexts_file = load_contexts(path)
-    except ContextsFileError as exc:
+    except (ContextsFileError, ContextsFileNotFound) as exc:
         error(stderr, f"cannot use qlik-cli's contexts file: {exc}")
         return exits.USAGE
     chosen = _choose(contexts_file, args.context, stderr)

@@ -16,8 +16,7 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -43,9 +42,6 @@ from qlik_tui.store.profiles import (
     validate_profile_name,
 )
 from qlik_tui.store.secrets import StoreError
-
-HOME_DIR_VARIABLE = "QLIK_CLI_USER_HOME_DIR"
-FILE_NAME = "contexts.yml"
 
 
 class ImportStatus(str, Enum):
@@ -87,47 +83,15 @@ class ImportResult:
 ResultCallback = Callable[[ImportResult], None]
 
 
-def locate_contexts_file(
-    environ: Mapping[str, str] | None = None, home: Path | None = None
-) -> Path:
-    """Where qlik-cli keeps its contexts.
-
-    ``QLIK_CLI_USER_HOME_DIR`` is documented as the file's path, yet named like a folder: it is
-    accepted as the file itself, or a folder holding ``contexts.yml`` or ``.qlik/contexts.yml``.
-    Otherwise ``~/.qlik/contexts.yml``. Raises ``ContextsFileError`` when the variable names
-    nothing usable.
-    """
-    environ = os.environ if environ is None else environ
-    home = Path.home() if home is None else home
-    configured = environ.get(HOME_DIR_VARIABLE, "").strip()
-    if not configured:
-        return home / ".qlik" / FILE_NAME
-    given = Path(configured).expanduser()
-    if given.is_dir():
-        for candidate in (given / FILE_NAME, given / ".qlik" / FILE_NAME):
-            if candidate.is_file():
-                return candidate
-        raise ContextsFileError(
-            given,
-            f"{HOME_DIR_VARIABLE} names this folder, but it holds neither {FILE_NAME} nor "
-            f".qlik/{FILE_NAME}; pass the file with --file",
-        )
-    if given.exists() or given.suffix in (".yml", ".yaml"):
-        return given
-    raise ContextsFileError(
-        given, f"{HOME_DIR_VARIABLE} names this path, but nothing is there; pass --file"
-    )
-
-
 def load_contexts(path: Path) -> ContextsFile:
     """Read the contexts file (never written). Raises ``ContextsFileError``."""
     return read_contexts_file(path)
 
 
-def count_importable(environ: Mapping[str, str] | None = None, home: Path | None = None) -> int:
-    """How many API-key contexts qlik-cli's file holds; 0 when there is no usable file."""
+def count_importable(path: Path) -> int:
+    """How many API-key contexts the file holds; 0 when it cannot be used."""
     try:
-        return len(load_contexts(locate_contexts_file(environ, home)).importable)
+        return len(load_contexts(path).importable)
     except ContextsFileError:
         return 0
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from qlik_tui.core.qlik_cli_location import locate_contexts_file
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
-from qlik_tui.services.qlik_cli_import import locate_contexts_file
 from tests.fixtures.cli import RunCli, closed_port_origin, store_profile
 
 
