@@ -14,7 +14,7 @@ TOKEN_EPILOG = """exit codes:
 examples:
   KEY="$(qlik-tui token prod)"
   echo "header = \\"Authorization: Bearer $(qlik-tui token prod)\\"" |
-    curl -K - https://acme.eu.qlikcloud.com/api/v1/users/me
+    curl -LK - https://acme.eu.qlikcloud.com/api/v1/users/me
   (echo is a shell builtin, so the key is in no process's argv; curl -H "...$KEY" would be)"""
 
 
@@ -36,7 +36,7 @@ exit codes:
 examples:
   qlik-tui exec prod -- python my_sdk_script.py
   qlik-tui exec prod -- sh -c 'echo "header = \\"Authorization: Bearer $QCS_API_KEY\\"" |
-    curl -K - "$QCS_SERVER/api/v1/users/me"'
+    curl -sLK - "$QCS_SERVER/api/v1/users/me"'
   qlik-tui exec prod --key-var QLIK_API_KEY -- my-tool"""
 
 
