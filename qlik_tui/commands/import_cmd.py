@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shlex
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -28,8 +27,11 @@ from qlik_tui.services.context import Services
 from qlik_tui.services.qlik_cli_import import (
     ImportResult,
     ImportStatus,
+    describe_result,
     import_contexts,
     load_contexts,
+    plaintext_note,
+    remove_command,
 )
 
 _MARKS = {
@@ -101,25 +103,6 @@ def exit_code(results: Sequence[ImportResult]) -> int:
     return exits.OK
 
 
-def describe(result: ImportResult) -> str:
-    """The one-line result of a context."""
-    status, outcome = result.status, result.outcome
-    title = outcome.title if outcome else ""
-    if status is ImportStatus.IMPORTED and result.profile is not None:
-        return f"{title}; stored as profile '{shown(result.profile.name)}'"
-    if status is ImportStatus.PROVEN:
-        return f"{title}; not stored (--dry-run)"
-    if status is ImportStatus.ALREADY_STORED:
-        return f"{title}; already stored as profile '{shown(result.name)}'"
-    if status is ImportStatus.NAME_TAKEN:
-        return f"{title}; not stored: the profile name is taken"
-    if status is ImportStatus.STORE_FAILED:
-        return f"{title}; not stored"
-    if status is ImportStatus.SKIPPED:
-        return f"skipped: {result.problem}"
-    return f"{title}; not stored"
-
-
 def print_report(
     path: Path, results: Sequence[ImportResult], *, dry_run: bool, stdout: TextIO
 ) -> None:
@@ -137,7 +120,7 @@ def print_report(
     widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
     for result, row in zip(results, rows, strict=True):
         cells = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        print(f"  {cells}  {describe(result)}", file=stdout)
+        print(f"  {cells}  {describe_result(result)}", file=stdout)
         outcome = result.outcome
         if result.status in (ImportStatus.REJECTED, ImportStatus.INCONCLUSIVE) and outcome:
             print(f"      cause: {outcome.cause}", file=stdout)
@@ -161,24 +144,11 @@ def _print_plaintext_summary(path: Path, results: Sequence[ImportResult], stdout
     )
     width = max(len(shown(r.name)) for r in left)
     for result in left:
-        command = f"qlik context rm {shown(shlex.quote(result.name))}"
+        command = shown(remove_command(result.name))
         print(
-            f"  {shown(result.name).ljust(width)}  {_plaintext_note(result)}: `{command}`",
+            f"  {shown(result.name).ljust(width)}  {plaintext_note(result)}: `{command}`",
             file=stdout,
         )
-
-
-def _plaintext_note(result: ImportResult) -> str:
-    status = result.status
-    if status in (ImportStatus.IMPORTED, ImportStatus.ALREADY_STORED):
-        return "now in the keyring too"
-    if status is ImportStatus.PROVEN:
-        return "works (not imported: --dry-run)"
-    if status is ImportStatus.REJECTED:
-        return "rejected, useless to keep"
-    if status is ImportStatus.SKIPPED:
-        return "not a usable key"
-    return "not imported"
 
 
 def result_json(result: ImportResult) -> dict[str, object]:
@@ -200,7 +170,5 @@ def result_json(result: ImportResult) -> dict[str, object]:
         "problem": result.problem,
         "fix": result.fix,
         "key_still_in_plain_text": result.holds_plaintext_key,
-        "remove_with": (
-            f"qlik context rm {shlex.quote(result.name)}" if result.holds_plaintext_key else None
-        ),
+        "remove_with": (remove_command(result.name) if result.holds_plaintext_key else None),
     }

@@ -16,6 +16,7 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -227,3 +228,42 @@ def store_imported_key(
     Blocking (keyring and file I/O).
     """
     return store_login(services, name=name, tenant=tenant, key=key, report=report)
+
+
+# -- wording shared by the CLI and the wizard -----------------------------------------------------
+
+
+def describe_result(result: ImportResult) -> str:
+    """One line: the proof's title and what happened to the key (untrusted parts escaped)."""
+    status, outcome = result.status, result.outcome
+    title = outcome.title if outcome else ""
+    if status is ImportStatus.IMPORTED and result.profile is not None:
+        return f"{title}; stored as profile '{shown(result.profile.name)}'"
+    if status is ImportStatus.PROVEN:
+        return f"{title}; not stored (dry run)"
+    if status is ImportStatus.ALREADY_STORED:
+        return f"{title}; already stored as profile '{shown(result.name)}'"
+    if status is ImportStatus.NAME_TAKEN:
+        return f"{title}; not stored: the profile name is taken"
+    if status is ImportStatus.SKIPPED:
+        return f"skipped: {result.problem}"
+    return f"{title}; not stored"
+
+
+def plaintext_note(result: ImportResult) -> str:
+    """Why the plain-text copy in qlik-cli's file can go (or what it still is)."""
+    status = result.status
+    if status in (ImportStatus.IMPORTED, ImportStatus.ALREADY_STORED):
+        return "now in the keyring too"
+    if status is ImportStatus.PROVEN:
+        return "works (not imported: dry run)"
+    if status is ImportStatus.REJECTED:
+        return "rejected, useless to keep"
+    if status is ImportStatus.SKIPPED:
+        return "not a usable key"
+    return "not imported"
+
+
+def remove_command(context_name: str) -> str:
+    """The qlik-cli command that deletes a context (and the key it holds)."""
+    return f"qlik context rm {shlex.quote(context_name)}"

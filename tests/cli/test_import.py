@@ -104,7 +104,7 @@ def test_dry_run_proves_every_key_and_stores_nothing(
     write_contexts(contexts_path, key_context("work", sandbox.origin, key))
     result = run_cli("import", "qlik-cli", "--file", str(contexts_path), "--dry-run")
     assert result.code == 0, result.output
-    assert "Key works; not stored (--dry-run)" in result.stdout
+    assert "Key works; not stored (dry run)" in result.stdout
     assert services.profiles.all() == []
     assert sum(r.path == "/api/v1/users/me" for r in sandbox.requests) >= 1
     assert signature(key) not in result.output
