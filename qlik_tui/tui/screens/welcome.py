@@ -9,8 +9,7 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from qlik_tui.tui.screens.base import WizardStep
-from qlik_tui.tui.screens.import_qlik_cli import (
-    ImportQlikCliScreen,
+from qlik_tui.tui.screens.qlik_cli_offer import (
     QlikCliKeysFound,
     look_for_qlik_cli_keys,
     offer_label,
@@ -69,6 +68,8 @@ class WelcomeScreen(WizardStep):
 
     @on(Button.Pressed, "#import-qlik-cli")
     def _import_qlik_cli(self) -> None:
+        from qlik_tui.tui.screens.import_qlik_cli import ImportQlikCliScreen
+
         self.app.push_screen(ImportQlikCliScreen(self._qlik_cli_file))
 
     @on(Button.Pressed, "#start")
