@@ -199,3 +199,32 @@ def test_unknown_profile_is_a_usage_error(run_cli: RunCli) -> None:
     result = run_cli("exec", "nope", "--", "true")
     assert result.code == 2
     assert "no profile named 'nope'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "command", "check", "key_vars"),
+    [
+        (["exec", "p", "--", "tool", "--check"], ["tool", "--check"], False, []),
+        (["exec", "p", "--check", "--", "tool"], ["tool"], True, []),
+        (["exec", "--check", "p", "--", "tool"], ["tool"], True, []),
+        (["exec", "p", "--key-var=A", "--key-var", "B", "x", "-v"], ["x", "-v"], False, ["A", "B"]),
+        (["exec", "p", "tool", "--", "x"], ["tool", "--", "x"], False, []),
+    ],
+)  # fmt: skip
+def test_exec_options_may_follow_the_name_and_never_reach_into_the_command(
+    argv: list[str], command: list[str], check: bool, key_vars: list[str]
+) -> None:
+    from qlik_tui.cli import build_parser
+    from qlik_tui.commands.exec_cmd import take_options
+
+    args = build_parser().parse_args(argv)
+    assert take_options(list(args.argv), args) == command
+    assert args.check is check
+    assert args.key_var == key_vars
+
+
+def test_a_key_typed_as_the_command_is_not_echoed(stored_key: str) -> None:
+    done = run_qlik_tui("exec", "prod", "--", stored_key)
+    assert done.returncode == 127
+    assert "looks like an API key" in done.stderr
+    assert signature(stored_key) not in done.stdout + done.stderr
