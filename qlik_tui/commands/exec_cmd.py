@@ -63,6 +63,9 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     if not command:
         error(stderr, "no command given: qlik-tui exec NAME -- COMMAND [ARG...]")
         return exits.USAGE
+    if _LOOKS_LIKE_KEY.search(command[0]):
+        error(stderr, f"COMMAND is {_shown_word(command[0])}; name the program to run instead")
+        return exits.USAGE
     extra_names = [*args.key_var, *args.server_var]
     bad = [n for n in extra_names if not _VARIABLE_NAME.fullmatch(n)]
     if bad:
