@@ -21,7 +21,8 @@ The layout qlik-cli writes::
 
 Safety: the file is refused unread when it is 10 MB or more, and refused unparsed when its event
 stream holds more aliases than a hand-written file ever needs (an alias bomb expands a few lines
-into gigabytes). It is then read with ``yaml.safe_load`` (plain data only, no objects). Messages
+into gigabytes) or far more nodes than a contexts file has (bounding the time spent). It is then
+read with PyYAML's safe loader (plain data only, no objects; libyaml's when available). Messages
 never quote the file's values: a parse error names the path and the line only, because the line
 may hold a key.
 """
@@ -40,8 +41,12 @@ from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ALIASES = 16  # qlik-cli writes none; a bomb needs many
+MAX_EVENTS = 100_000  # a contexts file of 100 contexts has a few thousand
 MAX_SHOWN_NAME_CHARS = 60
 CLOUD_SERVER_TYPES = frozenset({"cloud"})
+# libyaml's loader when PyYAML was built with it (it usually is): the same safe constructor,
+# a parser many times faster on a large file.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ContextsFileError(Exception):
@@ -184,7 +189,14 @@ def _refuse_alias_bombs(text: str, path: Path) -> None:
     """Count aliases in the event stream (events are not expanded, so this stays cheap)."""
     aliases = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for count, event in enumerate(yaml.parse(text, Loader=_SAFE_LOADER), start=1):
+            if count > MAX_EVENTS:
+                raise ContextsFileError(
+                    path,
+                    f"the file holds more than {MAX_EVENTS} YAML nodes, far more than a contexts "
+                    "file ever does, so it was not parsed",
+                    _line_of(event.start_mark),
+                )
             if isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_ALIASES:
@@ -205,7 +217,7 @@ def _refuse_alias_bombs(text: str, path: Path) -> None:
 
 def _safe_load(text: str, path: Path) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         problem, line = _yaml_problem(exc)
     except RecursionError:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from qlik_tui.core.apikey import make_fake_key
 from qlik_tui.core.qlik_cli_contexts import (
     MAX_ALIASES,
+    MAX_EVENTS,
     ContextKind,
     ContextsFileError,
     parse_contexts,
@@ -111,3 +112,13 @@ def test_shown_text_is_one_line_and_short(text: str) -> None:
     result = shown(text)
     assert result.isprintable()
     assert len(result) <= 61
+
+
+def test_a_file_with_far_more_nodes_than_contexts_is_refused_unparsed() -> None:
+    many = "contexts:\n" + "".join(f"  c{i}: {{server: x}}\n" for i in range(MAX_EVENTS // 4))
+    try:
+        parse_contexts(many, HERE)
+    except ContextsFileError as exc:
+        assert f"more than {MAX_EVENTS} YAML nodes" in exc.problem
+    else:
+        raise AssertionError("the huge file was parsed")
