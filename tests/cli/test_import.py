@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from qlik_tui.core.qlik_cli_location import locate_contexts_file
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from tests.fixtures.cli import RunCli, closed_port_origin, store_profile
+from tests.security.leaks import Observed
 
 
 def signature(key: str) -> str:
@@ -253,3 +256,32 @@ def test_qlik_cli_user_home_dir_naming_an_empty_folder_is_explained(
     result = run_cli("import", "qlik-cli")
     assert result.code == 2
     assert "holds neither contexts.yml nor .qlik/contexts.yml" in result.stderr
+
+
+def test_import_run_as_a_process_leaks_the_keys_nowhere(
+    sandbox: SandboxTenant, secret_store: object, isolated_home: Path
+) -> None:
+    working, revoked = sandbox.issue_key(), sandbox.issue_key("revoked")
+    contexts = write_contexts(
+        isolated_home / ".qlik" / "contexts.yml",
+        key_context("work", sandbox.origin, working),
+        key_context("old", sandbox.origin, revoked),
+    )
+    before = contexts.read_bytes()
+    observed = Observed()
+    codes = []
+    for label, extra in (("dry", ["--dry-run"]), ("import", []), ("json", ["--json"])):
+        argv = [sys.executable, "-m", "qlik_tui", "import", "qlik-cli", *extra]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        codes.append(done.returncode)
+        observed.add_argv(label, argv)
+        observed.add(f"stdout:{label}", done.stdout)
+        observed.add(f"stderr:{label}", done.stderr)
+    assert codes == [1, 1, 1]  # the revoked key each time
+    files = observed.add_tree(isolated_home / ".config", label="config")
+    assert files >= 1  # the profiles file was written
+    observed.add_tree(isolated_home / ".cache", label="cache")
+    observed.add_tree(isolated_home / ".local", label="data")
+    assert observed.leaks_of(working) == []
+    assert observed.leaks_of(revoked) == []
+    assert contexts.read_bytes() == before
