@@ -32,16 +32,8 @@ from qlik_tui.services.qlik_cli_import import (
     load_contexts,
     plaintext_note,
     remove_command,
+    result_mark,
 )
-
-_MARKS = {
-    ImportStatus.IMPORTED: "✓",
-    ImportStatus.PROVEN: "✓",
-    ImportStatus.ALREADY_STORED: "✓",
-    ImportStatus.NAME_TAKEN: "!",
-    ImportStatus.STORE_FAILED: "!",
-    ImportStatus.SKIPPED: "-",
-}
 
 
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
@@ -67,7 +59,7 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         )
         print(file=stdout)
     else:
-        print_report(contexts_file.path, results, dry_run=args.dry_run, stdout=stdout)
+        print_report(contexts_file.path, results, stdout=stdout)
     if not args.dry_run and any(r.status is ImportStatus.IMPORTED for r in results):
         insecure_backend_notice(services.secrets, stderr)
     return exit_code(results)
@@ -103,15 +95,13 @@ def exit_code(results: Sequence[ImportResult]) -> int:
     return exits.OK
 
 
-def print_report(
-    path: Path, results: Sequence[ImportResult], *, dry_run: bool, stdout: TextIO
-) -> None:
+def print_report(path: Path, results: Sequence[ImportResult], *, stdout: TextIO) -> None:
     print(f"qlik-cli contexts in {path}:", file=stdout)
     if not results:
         print("  (none)", file=stdout)
     rows = [
         (
-            _MARKS.get(r.status, r.outcome.spec.mark if r.outcome else "?"),
+            result_mark(r),
             shown(r.name),
             shown(r.context.server or "-"),
         )

@@ -233,6 +233,17 @@ def store_imported_key(
 # -- wording shared by the CLI and the wizard -----------------------------------------------------
 
 
+def result_mark(result: ImportResult) -> str:
+    """✓ imported or proven, ✗ / ? the proof's own mark, ! proven but not stored, - skipped."""
+    if result.status in SUCCESS_STATUSES:
+        return "✓"
+    if result.status in (ImportStatus.NAME_TAKEN, ImportStatus.STORE_FAILED):
+        return "!"
+    if result.outcome is not None:
+        return result.outcome.spec.mark
+    return "-"
+
+
 def describe_result(result: ImportResult) -> str:
     """One line: the proof's title and what happened to the key (untrusted parts escaped)."""
     status, outcome = result.status, result.outcome

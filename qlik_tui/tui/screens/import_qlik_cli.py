@@ -242,19 +242,10 @@ class ImportQlikCliScreen(ReportsWorkerEnds, Screen[None]):
 
 
 def _result_text(result: ImportResult) -> Text:
-    from qlik_tui.services.qlik_cli_import import (
-        SUCCESS_STATUSES,
-        ImportStatus,
-        describe_result,
-    )
+    from qlik_tui.services.qlik_cli_import import ImportStatus, describe_result, result_mark
 
-    mark = "✓" if result.status in SUCCESS_STATUSES else "-"
-    if result.status in (ImportStatus.REJECTED, ImportStatus.INCONCLUSIVE) and result.outcome:
-        mark = result.outcome.spec.mark
-    elif result.status in (ImportStatus.NAME_TAKEN, ImportStatus.STORE_FAILED):
-        mark = "!"
     style = "dim" if result.status is ImportStatus.SKIPPED else ""
-    return Text(f"{mark} {describe_result(result)}", style=style)
+    return Text(f"{result_mark(result)} {describe_result(result)}", style=style)
 
 
 def _display_path(path: Path) -> str:
