@@ -115,7 +115,70 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="warn when a key expires within this many hours (default: 24, as the dashboard)",
     )
+    _add_use_commands(commands)
     return parser
+
+
+def _add_use_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """``token``, ``exec`` and ``import``: put stored keys to use, or bring keys in."""
+    from qlik_tui.commands.use_help import EXEC_EPILOG, IMPORT_EPILOG, TOKEN_EPILOG
+
+    def command(
+        name: str, help_text: str, description: str, epilog: str
+    ) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help_text,
+            description=description,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    token = command(
+        "token",
+        "print a stored key to a pipe (refuses a terminal)",
+        "Print the stored key of profile NAME and a newline to standard output, for "
+        "$(qlik-tui token NAME) and pipes. Refuses when standard output is a terminal.",
+        TOKEN_EPILOG,
+    )
+    token.add_argument("name", metavar="NAME", help="the profile")
+
+    run = command(
+        "exec",
+        "run a command with a stored key in its environment",
+        "Run COMMAND with the key of profile NAME in its environment (never on a command "
+        "line) and exit with COMMAND's exit code.",
+        EXEC_EPILOG,
+    )
+    run.add_argument("name", metavar="NAME", help="the profile")
+    run.add_argument("--check", action="store_true", help="prove the key first; refuse if it fails")
+    run.add_argument(
+        "--key-var", action="append", default=[], metavar="VAR",
+        help="also put the key in VAR (repeatable), e.g. QLIK_API_KEY",
+    )  # fmt: skip
+    run.add_argument(
+        "--server-var", action="append", default=[], metavar="VAR",
+        help="also put the origin URL in VAR (repeatable)",
+    )  # fmt: skip
+    run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARG...]")
+
+    bring = command(
+        "import",
+        "prove qlik-cli's plain-text keys and move them into the keyring",
+        "Read qlik-cli's contexts file, prove every API key in it against its server and "
+        "store each proven key as a profile named after its context. The file is never "
+        "written: the summary says how to remove qlik-cli's plain-text copies.",
+        IMPORT_EPILOG,
+    )
+    bring.add_argument("source", choices=["qlik-cli"], help="where the keys are (qlik-cli)")
+    bring.add_argument("--file", metavar="PATH", help="the contexts file (default: see below)")
+    which = bring.add_mutually_exclusive_group()
+    which.add_argument(
+        "--context", nargs="+", metavar="NAME", help="only these contexts (default: all)"
+    )
+    which.add_argument("--all", action="store_true", help="every context (the default)")
+    bring.add_argument("--dry-run", action="store_true", help="prove every key, store nothing")
+    bring.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def main(
@@ -187,6 +250,18 @@ def dispatch(
         from qlik_tui.commands import check  # each command loads only what it runs
 
         return check.run(args, services, stdout, stderr)
+    if args.command == "token":
+        from qlik_tui.commands import token
+
+        return token.run(args, services, stdout, stderr)
+    if args.command == "exec":
+        from qlik_tui.commands import exec_cmd
+
+        return exec_cmd.run(args, services, stdout, stderr)
+    if args.command == "import":
+        from qlik_tui.commands import import_cmd
+
+        return import_cmd.run(args, services, stdout, stderr)
     raise AssertionError(f"unhandled command {args.command!r}")
 
 

@@ -9,6 +9,11 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.qlik_cli_offer import (
+    QlikCliKeysFound,
+    look_for_qlik_cli_keys,
+    offer_label,
+)
 
 INTRO = (
     'From [b]"I need an API key"[/b] to [b]a key stored safely and proven to work[/b], '
@@ -54,6 +59,18 @@ class WelcomeScreen(WizardStep):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#start", Button).focus()
+        look_for_qlik_cli_keys(self)
+
+    def on_qlik_cli_keys_found(self, message: QlikCliKeysFound) -> None:
+        self._qlik_cli_file = message.path
+        offer = Button(offer_label(message.count), id="import-qlik-cli")
+        self.query_one(".actions", Horizontal).mount(offer)
+
+    @on(Button.Pressed, "#import-qlik-cli")
+    def _import_qlik_cli(self) -> None:
+        from qlik_tui.tui.screens.import_qlik_cli import ImportQlikCliScreen
+
+        self.app.push_screen(ImportQlikCliScreen(self._qlik_cli_file))
 
     @on(Button.Pressed, "#start")
     def _start(self) -> None:

@@ -1,0 +1,164 @@
+"""``qlik-tui import qlik-cli``: prove qlik-cli's plain-text keys and move them into the keyring.
+
+Renders what ``services.qlik_cli_import`` decided: one line per context (mark, name, server,
+result), the cause and next step under every failure, then which contexts still hold their key
+in plain text and the qlik-cli command that removes each. The contexts file is never written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from qlik_tui.commands import exits
+from qlik_tui.commands.output import error, insecure_backend_notice
+from qlik_tui.core.qlik_cli_contexts import (
+    ContextsFile,
+    ContextsFileError,
+    QlikCliContext,
+    shown,
+)
+from qlik_tui.core.qlik_cli_location import ContextsFileNotFound, locate_contexts_file
+from qlik_tui.services.context import Services
+from qlik_tui.services.qlik_cli_import import (
+    ImportResult,
+    ImportStatus,
+    describe_result,
+    import_contexts,
+    load_contexts,
+    plaintext_note,
+    remove_command,
+    result_mark,
+)
+
+
+def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        path = Path(args.file).expanduser() if args.file else locate_contexts_file()
+        contexts_file = load_contexts(path)
+    except (ContextsFileError, ContextsFileNotFound) as exc:
+        error(stderr, f"cannot use qlik-cli's contexts file: {exc}")
+        return exits.USAGE
+    chosen = _choose(contexts_file, args.context, stderr)
+    if chosen is None:
+        return exits.USAGE
+    results = asyncio.run(import_contexts(services, chosen, dry_run=args.dry_run))
+    if args.json:
+        json.dump(
+            {
+                "file": str(contexts_file.path),
+                "dry_run": args.dry_run,
+                "contexts": [result_json(r) for r in results],
+            },
+            stdout,
+            indent=2,
+        )
+        print(file=stdout)
+    else:
+        print_report(contexts_file.path, results, stdout=stdout)
+    if not args.dry_run and any(r.status is ImportStatus.IMPORTED for r in results):
+        insecure_backend_notice(services.secrets, stderr)
+    return exit_code(results)
+
+
+def _choose(
+    contexts_file: ContextsFile, names: Sequence[str] | None, stderr: TextIO
+) -> list[QlikCliContext] | None:
+    contexts = list(contexts_file.contexts)
+    if not names:
+        return contexts
+    by_name = {c.name: c for c in contexts}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        known = ", ".join(shown(c.name) for c in contexts) or "none"
+        error(
+            stderr,
+            f"no context named {', '.join(repr(shown(n)) for n in unknown)} in "
+            f"{contexts_file.path} (contexts there: {known})",
+        )
+        return None
+    return [by_name[n] for n in dict.fromkeys(names)]
+
+
+def exit_code(results: Sequence[ImportResult]) -> int:
+    statuses = {r.status for r in results}
+    if ImportStatus.REJECTED in statuses:
+        return exits.REJECTED
+    if ImportStatus.INCONCLUSIVE in statuses:
+        return exits.INCONCLUSIVE
+    if statuses & {ImportStatus.NAME_TAKEN, ImportStatus.STORE_FAILED}:
+        return exits.STORAGE
+    return exits.OK
+
+
+def print_report(path: Path, results: Sequence[ImportResult], *, stdout: TextIO) -> None:
+    print(f"qlik-cli contexts in {path}:", file=stdout)
+    if not results:
+        print("  (none)", file=stdout)
+    rows = [
+        (
+            result_mark(r),
+            shown(r.name),
+            shown(r.context.server or "-"),
+        )
+        for r in results
+    ]
+    widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
+    for result, row in zip(results, rows, strict=True):
+        cells = "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print(f"  {cells}  {describe_result(result)}", file=stdout)
+        outcome = result.outcome
+        if result.status in (ImportStatus.REJECTED, ImportStatus.INCONCLUSIVE) and outcome:
+            print(f"      cause: {outcome.cause}", file=stdout)
+            print(f"      next:  {outcome.next_step}", file=stdout)
+        elif result.status in (ImportStatus.NAME_TAKEN, ImportStatus.STORE_FAILED):
+            print(f"      why:   {result.problem}", file=stdout)
+            if result.fix:
+                print(f"      fix:   {result.fix}", file=stdout)
+    _print_plaintext_summary(path, results, stdout=stdout)
+
+
+def _print_plaintext_summary(path: Path, results: Sequence[ImportResult], stdout: TextIO) -> None:
+    left = [r for r in results if r.holds_plaintext_key]
+    if not left:
+        return
+    print(file=stdout)
+    print(
+        f"Still in plain text in {path} (qlik-tui never changes that file); once your tools "
+        "use qlik-tui, remove qlik-cli's copy:",
+        file=stdout,
+    )
+    width = max(len(shown(r.name)) for r in left)
+    for result in left:
+        command = shown(remove_command(result.name))
+        print(
+            f"  {shown(result.name).ljust(width)}  {plaintext_note(result)}: `{command}`",
+            file=stdout,
+        )
+
+
+def result_json(result: ImportResult) -> dict[str, object]:
+    outcome = result.outcome
+    user = result.report.user if result.report else None
+    return {
+        "context": result.name,
+        "server": result.context.server,
+        "context_kind": result.context.kind.value,
+        "status": result.status.value,
+        "profile": result.profile.name if result.profile else None,
+        "outcome": outcome.kind.value if outcome else None,
+        "verdict": outcome.verdict.value if outcome else None,
+        "title": outcome.title if outcome else None,
+        "cause": outcome.cause if outcome else None,
+        "next_step": outcome.next_step if outcome else None,
+        "user_name": user.name if user else None,
+        "user_email": user.email if user else None,
+        "problem": result.problem,
+        "fix": result.fix,
+        "key_still_in_plain_text": result.holds_plaintext_key,
+        "remove_with": (remove_command(result.name) if result.holds_plaintext_key else None),
+    }

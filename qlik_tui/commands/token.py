@@ -1,0 +1,61 @@
+"""``qlik-tui token NAME``: print a stored key to a pipe, for ``$(qlik-tui token prod)``.
+
+Standard output carries the key and a newline, and nothing else ever. It refuses when standard
+output is a terminal: a key printed on screen lands in scroll-back and screen recordings.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from qlik_tui.commands import exits
+from qlik_tui.commands.output import error, explain_store_error
+from qlik_tui.services.context import Services
+from qlik_tui.store.profiles import ProfilesFileError
+from qlik_tui.store.secrets import KeyNotFound, StoreError
+
+TERMINAL_REFUSAL = (
+    "standard output is a terminal: the key would stay in scroll-back and screen recordings. "
+    "Pipe it or capture it instead, e.g. `qlik-tui token {name} | your-tool` or "
+    '`KEY="$(qlik-tui token {name})"`; or run your tool with `qlik-tui exec {name} -- COMMAND`.'
+)
+
+
+def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    name = args.name
+    if _is_terminal(stdout):
+        error(stderr, TERMINAL_REFUSAL.format(name=_shell_word(name)))
+        return exits.USAGE
+    try:
+        profile = services.profiles.get(name)
+    except ProfilesFileError as exc:
+        error(stderr, str(exc))
+        return exits.STORAGE
+    if profile is None:
+        error(stderr, f"no profile named {name!r}: `qlik-tui list` shows the stored ones")
+        return exits.USAGE
+    try:
+        key = services.secrets.load(name)
+    except KeyNotFound as exc:
+        explain_store_error(exc, stderr)
+        return exits.REJECTED
+    except StoreError as exc:
+        explain_store_error(exc, stderr)
+        return exits.INCONCLUSIVE
+    stdout.write(key.reveal() + "\n")
+    stdout.flush()
+    return exits.OK
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _shell_word(name: str) -> str:
+    import shlex
+
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in shlex.quote(name))

@@ -1,0 +1,54 @@
+"""The --help epilogs of ``token``, ``exec`` and ``import``: kept apart from the commands so
+building the parser imports none of them."""
+
+from __future__ import annotations
+
+TOKEN_EPILOG = """exit codes:
+  0  the key was printed
+  1  the profile has no key in the keyring
+  2  usage error, unknown profile, or standard output is a terminal
+  3  the keyring could not be read (locked, not running, too slow)
+  4  the profiles file cannot be read
+  70  internal error (a bug in qlik-tui)
+
+examples:
+  KEY="$(qlik-tui token prod)"
+  echo "header = \\"Authorization: Bearer $(qlik-tui token prod)\\"" |
+    curl -LK - https://acme.eu.qlikcloud.com/api/v1/users/me
+  (echo is a shell builtin, so the key is in no process's argv; curl -H "...$KEY" would be)"""
+
+
+EXEC_EPILOG = """variables set for COMMAND:
+  QCS_SERVER        the tenant's origin, https://host[:port]
+  QCS_HOST          host[:port]
+  QCS_API_KEY       the key (never put on any command line)
+  QLIK_TUI_PROFILE  the profile name (exec refuses to run inside another exec)
+
+exit codes:
+  N    COMMAND's own exit code; 128+N when it died of signal N
+  1    (with --check) the key was rejected; COMMAND was not run
+  2    usage error, unknown profile, or already inside `qlik-tui exec`
+  3    (with --check) inconclusive; or the keyring could not be read
+  4    the profiles file cannot be read
+  126  COMMAND cannot be executed
+  127  COMMAND was not found
+
+examples:
+  qlik-tui exec prod -- python my_sdk_script.py
+  qlik-tui exec prod -- sh -c 'echo "header = \\"Authorization: Bearer $QCS_API_KEY\\"" |
+    curl -sLK - "$QCS_SERVER/api/v1/users/me"'
+  qlik-tui exec prod --key-var QLIK_API_KEY -- my-tool"""
+
+
+IMPORT_EPILOG = """where the file is looked for:
+  --file PATH, else $QLIK_CLI_USER_HOME_DIR (the file itself, or a folder holding contexts.yml
+  or .qlik/contexts.yml), else ~/.qlik/contexts.yml. It is only read, never written.
+
+exit codes:
+  0  every API-key context was imported (or proven, with --dry-run), or was already stored
+  1  at least one key was rejected (it was not stored)
+  2  usage error, unknown --context, or a missing, unreadable or malformed contexts file
+  3  at least one key could not be tested (network, TLS, server error), none rejected
+  4  at least one proven key was not stored: the profile name is taken, or the keyring or
+     profiles file refused it
+  70  internal error (a bug in qlik-tui)"""

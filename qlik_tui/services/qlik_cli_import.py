@@ -1,0 +1,280 @@
+"""Move qlik-cli's plain-text API keys into the keyring: prove each, then store it.
+
+Shared by ``qlik-tui import qlik-cli`` and the wizard's import screen; both only render the
+``ImportResult`` list this returns.
+
+Rules:
+- Only contexts with ``Authorization: Bearer <key>`` on a Qlik Cloud server are imported; every
+  other context gets a SKIPPED result saying why.
+- A key is stored only after ``/users/me`` accepted it; a rejected or inconclusive key is
+  reported with its outcome and not stored.
+- An existing profile of the same name is never replaced: when it already holds the same key the
+  result is ALREADY_STORED, otherwise NAME_TAKEN (nothing stored; the fix says what to do).
+- The contexts file is only ever read: qlik-cli's copy stays until the user removes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from qlik_tui.core.apikey import ApiKey
+from qlik_tui.core.outcomes import Outcome, Verdict
+from qlik_tui.core.qlik_cli_contexts import (
+    ContextKind,
+    ContextsFile,
+    ContextsFileError,
+    QlikCliContext,
+    read_contexts_file,
+    shown,
+)
+from qlik_tui.core.tenant import Tenant
+from qlik_tui.services.context import Services
+from qlik_tui.services.login import known_tenant_id, store_login
+from qlik_tui.services.verify import Detail, VerifyReport, verify_key
+from qlik_tui.store.profiles import (
+    InvalidProfile,
+    Profile,
+    ProfilesFileError,
+    validate_profile_name,
+)
+from qlik_tui.store.secrets import StoreError
+
+
+class ImportStatus(str, Enum):
+    IMPORTED = "imported"  # proven and stored
+    PROVEN = "proven"  # --dry-run: proven, nothing stored
+    ALREADY_STORED = "already_stored"  # proven; the profile of that name holds this very key
+    NAME_TAKEN = "name_taken"  # proven; a profile of that name holds another key: not stored
+    REJECTED = "rejected"  # the tenant refused the key: not stored
+    INCONCLUSIVE = "inconclusive"  # could not tell (network, TLS, 5xx...): not stored
+    STORE_FAILED = "store_failed"  # proven, but the keyring or profiles file refused it
+    SKIPPED = "skipped"  # not an API-key context (OAuth, no key, not Cloud, broken)
+
+
+SUCCESS_STATUSES = frozenset(
+    {ImportStatus.IMPORTED, ImportStatus.PROVEN, ImportStatus.ALREADY_STORED}
+)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    context: QlikCliContext
+    status: ImportStatus
+    outcome: Outcome | None = None  # the live test's outcome, when the key was tested
+    report: VerifyReport | None = None
+    profile: Profile | None = None  # what was stored (IMPORTED)
+    problem: str | None = None  # why it was skipped or not stored
+    fix: str | None = None  # what the user can do about it
+
+    @property
+    def name(self) -> str:
+        return self.context.name
+
+    @property
+    def holds_plaintext_key(self) -> bool:
+        """The context still carries a key in qlik-cli's file (we never change that file)."""
+        return self.context.kind in (ContextKind.API_KEY, ContextKind.BAD_KEY)
+
+
+ResultCallback = Callable[[ImportResult], None]
+
+
+def load_contexts(path: Path) -> ContextsFile:
+    """Read the contexts file (never written). Raises ``ContextsFileError``."""
+    return read_contexts_file(path)
+
+
+def count_importable(path: Path) -> int:
+    """How many API-key contexts the file holds; 0 when it cannot be used."""
+    try:
+        return len(load_contexts(path).importable)
+    except ContextsFileError:
+        return 0
+
+
+async def import_contexts(
+    services: Services,
+    contexts: Sequence[QlikCliContext],
+    *,
+    dry_run: bool = False,
+    on_result: ResultCallback | None = None,
+) -> list[ImportResult]:
+    """Prove every API-key context (concurrently), then store the proven keys one by one.
+
+    Results come back in the order of ``contexts``. Never raises for anything a context, the
+    tenant or the keyring can do wrong: that is in each result.
+    """
+    limit = asyncio.Semaphore(max(1, services.check_concurrency))
+
+    async def one(context: QlikCliContext) -> ImportResult:
+        if context.kind is not ContextKind.API_KEY or context.key is None or not context.tenant:
+            result = ImportResult(context, ImportStatus.SKIPPED, problem=context.skip_reason)
+        else:
+            async with limit:
+                report = await _prove(services, context.tenant, context.key)
+            result = await _settle(services, context, context.tenant, context.key, report, dry_run)
+        if on_result:
+            on_result(result)
+        return result
+
+    # Proofs run concurrently; stores are serialised by the keyring layer anyway.
+    return list(await asyncio.gather(*(one(c) for c in contexts)))
+
+
+async def _prove(services: Services, tenant: Tenant, key: ApiKey) -> VerifyReport:
+    try:
+        learnt = await asyncio.to_thread(known_tenant_id, services.profiles, tenant)
+    except ProfilesFileError:
+        learnt = None  # only refines a 401's explanation
+    return await verify_key(
+        tenant,
+        key,
+        settings=services.client_settings,
+        detail=Detail.KEY_RECORD,
+        known_tenant_id=learnt,
+    )
+
+
+async def _settle(
+    services: Services,
+    context: QlikCliContext,
+    tenant: Tenant,
+    key: ApiKey,
+    report: VerifyReport,
+    dry_run: bool,
+) -> ImportResult:
+    outcome = report.outcome
+    if outcome.verdict is Verdict.REJECTED:
+        return ImportResult(context, ImportStatus.REJECTED, outcome, report)
+    if outcome.verdict is Verdict.INCONCLUSIVE:
+        return ImportResult(context, ImportStatus.INCONCLUSIVE, outcome, report)
+    if dry_run:
+        return ImportResult(context, ImportStatus.PROVEN, outcome, report)
+    return await asyncio.to_thread(_store_proven, services, context, tenant, key, report)
+
+
+def _store_proven(
+    services: Services,
+    context: QlikCliContext,
+    tenant: Tenant,
+    key: ApiKey,
+    report: VerifyReport,
+) -> ImportResult:
+    name, outcome = context.name, report.outcome
+
+    def not_stored(status: ImportStatus, problem: str, fix: str | None) -> ImportResult:
+        return ImportResult(context, status, outcome, report, problem=problem, fix=fix)
+
+    try:
+        validate_profile_name(name)
+    except InvalidProfile as exc:
+        return not_stored(
+            ImportStatus.STORE_FAILED,
+            f"The context's name cannot name a profile: {exc}",
+            "Store the key under another name with `qlik-tui login --name NAME --with-token`.",
+        )
+    try:
+        existing = services.profiles.get(name)
+        if existing is not None:
+            return _existing_profile(services, context, existing, key, report)
+        profile = store_imported_key(services, name=name, tenant=tenant, key=key, report=report)
+    except StoreError as exc:
+        return not_stored(ImportStatus.STORE_FAILED, exc.problem, exc.fix or None)
+    except ProfilesFileError as exc:
+        return not_stored(ImportStatus.STORE_FAILED, str(exc), None)
+    return ImportResult(context, ImportStatus.IMPORTED, outcome, report, profile=profile)
+
+
+def _existing_profile(
+    services: Services,
+    context: QlikCliContext,
+    existing: Profile,
+    key: ApiKey,
+    report: VerifyReport,
+) -> ImportResult:
+    """A profile of that name exists: never replaced silently."""
+    try:
+        same_key = services.secrets.load(existing.name) == key
+    except StoreError:  # no key stored for it, or the keyring cannot say: treat as different
+        same_key = False
+    if same_key and existing.origin == (context.tenant.origin if context.tenant else None):
+        return ImportResult(
+            context, ImportStatus.ALREADY_STORED, report.outcome, report, profile=existing
+        )
+    name = shown(existing.name)
+    return ImportResult(
+        context,
+        ImportStatus.NAME_TAKEN,
+        report.outcome,
+        report,
+        problem=f"A profile named '{name}' already exists with another key; it was left as it is.",
+        fix=(
+            f"To replace it, run `qlik-tui forget '{name}'` and import again; to keep both, store "
+            "this key under another name with `qlik-tui login --name NAME --with-token`."
+        ),
+    )
+
+
+def store_imported_key(
+    services: Services, *, name: str, tenant: Tenant, key: ApiKey, report: VerifyReport
+) -> Profile:
+    """The one place an imported key is stored. Raises ``StoreError`` / ``ProfilesFileError``.
+
+    Blocking (keyring and file I/O).
+    """
+    return store_login(services, name=name, tenant=tenant, key=key, report=report)
+
+
+# -- wording shared by the CLI and the wizard -----------------------------------------------------
+
+
+def result_mark(result: ImportResult) -> str:
+    """✓ imported or proven, ✗ / ? the proof's own mark, ! proven but not stored, - skipped."""
+    if result.status in SUCCESS_STATUSES:
+        return "✓"
+    if result.status in (ImportStatus.NAME_TAKEN, ImportStatus.STORE_FAILED):
+        return "!"
+    if result.outcome is not None:
+        return result.outcome.spec.mark
+    return "-"
+
+
+def describe_result(result: ImportResult) -> str:
+    """One line: the proof's title and what happened to the key (untrusted parts escaped)."""
+    status, outcome = result.status, result.outcome
+    title = outcome.title if outcome else ""
+    if status is ImportStatus.IMPORTED and result.profile is not None:
+        return f"{title}; stored as profile '{shown(result.profile.name)}'"
+    if status is ImportStatus.PROVEN:
+        return f"{title}; not stored (dry run)"
+    if status is ImportStatus.ALREADY_STORED:
+        return f"{title}; already stored as profile '{shown(result.name)}'"
+    if status is ImportStatus.NAME_TAKEN:
+        return f"{title}; not stored: the profile name is taken"
+    if status is ImportStatus.SKIPPED:
+        return f"skipped: {result.problem}"
+    return f"{title}; not stored"
+
+
+def plaintext_note(result: ImportResult) -> str:
+    """Why the plain-text copy in qlik-cli's file can go (or what it still is)."""
+    status = result.status
+    if status in (ImportStatus.IMPORTED, ImportStatus.ALREADY_STORED):
+        return "now in the keyring too"
+    if status is ImportStatus.PROVEN:
+        return "works (not imported: dry run)"
+    if status is ImportStatus.REJECTED:
+        return "rejected, useless to keep"
+    if status is ImportStatus.SKIPPED:
+        return "not a usable key"
+    return "not imported"
+
+
+def remove_command(context_name: str) -> str:
+    """The qlik-cli command that deletes a context (and the key it holds)."""
+    return f"qlik context rm {shlex.quote(context_name)}"
