@@ -34,7 +34,9 @@ from qlik_tui.core.qlik_cli_contexts import (
 )
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.services.context import Services
-from qlik_tui.services.login import known_tenant_id, store_login
+from qlik_tui.services.login import known_tenant_id
+from qlik_tui.services.results import KeyNotStored, StoreStep
+from qlik_tui.services.storing import store_key
 from qlik_tui.services.verify import Detail, VerifyReport, verify_key
 from qlik_tui.store.profiles import (
     InvalidProfile,
@@ -183,6 +185,10 @@ def _store_proven(
         if existing is not None:
             return _existing_profile(services, context, existing, key, report)
         profile = store_imported_key(services, name=name, tenant=tenant, key=key, report=report)
+    except KeyNotStored as exc:
+        if exc.step is StoreStep.NAME_TAKEN and exc.existing is not None:  # taken meanwhile
+            return _existing_profile(services, context, exc.existing, key, report)
+        return not_stored(ImportStatus.STORE_FAILED, exc.problem, exc.fix or None)
     except StoreError as exc:
         return not_stored(ImportStatus.STORE_FAILED, exc.problem, exc.fix or None)
     except ProfilesFileError as exc:
@@ -223,11 +229,11 @@ def _existing_profile(
 def store_imported_key(
     services: Services, *, name: str, tenant: Tenant, key: ApiKey, report: VerifyReport
 ) -> Profile:
-    """The one place an imported key is stored. Raises ``StoreError`` / ``ProfilesFileError``.
-
-    Blocking (keyring and file I/O).
-    """
-    return store_login(services, name=name, tenant=tenant, key=key, report=report)
+    """The one place an imported key is stored: all or nothing, never over an existing profile.
+    Raises ``KeyNotStored``. Blocking (keyring and file I/O)."""
+    return store_key(
+        services, name=name, tenant=tenant, key=key, report=report, replace=False
+    ).profile
 
 
 # -- wording shared by the CLI and the wizard -----------------------------------------------------

@@ -11,13 +11,14 @@ from collections.abc import Mapping
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import SecretStore
-from tests.fixtures.cli import make_services, store_profile
+from tests.fixtures.cli import store_profile
+from tests.fixtures.services import TEST_SETTINGS
 
 
 def default_place_services(secret_store: SecretStore) -> Services:
     """Stores where a fresh ``qlik-tui`` process looks: the default profiles file (under the
     test's XDG_CONFIG_HOME) and the Secret Service the session's D-Bus address points at."""
-    return make_services(secret_store, ProfileStore().path.parent)
+    return Services(secrets=secret_store, profiles=ProfileStore(), client_settings=TEST_SETTINGS)
 
 
 def store_in_default_place(secret_store: SecretStore, name: str, origin: str, key: str) -> None:

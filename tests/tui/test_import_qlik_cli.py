@@ -21,13 +21,13 @@ from qlik_tui.services.qlik_cli_import import ImportResult, ImportStatus
 from qlik_tui.store.secrets import SecretStore
 from qlik_tui.tui.screens.import_qlik_cli import ImportFinished, ImportQlikCliScreen
 from tests.fixtures.cli import store_profile
+from tests.fixtures.services import make_services
 from tests.tui.helpers import (
     FIXED_HOST,
     FIXED_TENANT_ID,
     FIXED_USER_ID,
     PinnedApp,
     click,
-    make_services,
     screen_text,
     settle,
 )
