@@ -43,11 +43,11 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 from qlik_tui.store.encrypted_errors import (
-    EncryptedStoreError,
     PassphraseTooShort,
     PassphraseUnavailable,
     StoreFileIOError,
     StoreFileLocked,
+    UnrecognisedStoreFile,
     UnsupportedKdf,
 )
 from qlik_tui.store.encrypted_format import (
@@ -220,10 +220,7 @@ class EncryptedFileKeyring(KeyringBackend):
         except OSError as exc:
             raise StoreFileIOError(self._path, "read", exc) from None
         if len(data) > _MAX_FILE_BYTES:
-            raise EncryptedStoreError(
-                problem=f"The encrypted key file {self._path} is larger than "
-                f"{_MAX_FILE_BYTES // (1024 * 1024)} MiB; it is not one qlik-tui wrote."
-            )
+            raise UnrecognisedStoreFile(self._path, "it is larger than any file qlik-tui writes")
         return decode(data, self._path)
 
     def _locked(self) -> LockFile:
