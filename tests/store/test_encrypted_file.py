@@ -8,6 +8,8 @@ import json
 import multiprocessing
 import os
 import pickle
+import pty
+import select
 import stat
 import subprocess
 import sys
@@ -770,3 +772,84 @@ def test_repr_and_pickling_never_expose_the_key(stored: tuple[Path, str]) -> Non
     with pytest.raises(TypeError, match="cannot be pickled"):
         pickle.dumps(keyring)
     assert repr(make(path)).endswith("locked)")
+
+
+def test_a_wrong_passphrase_can_be_retried_on_the_same_instance(stored: tuple[Path, str]) -> None:
+    path, key = stored
+    answers = iter(["a wrong guess", PASSPHRASE])
+    keyring = make(path, lambda: next(answers))
+    with pytest.raises(WrongPassphrase):
+        keyring.unlock()
+    assert keyring.is_unlocked is False
+    assert keyring.get_password(SERVICE, "work") == key
+
+
+def test_the_default_prompt_hides_the_passphrase_and_asks_twice_for_a_new_file(
+    isolated_home: Path,
+) -> None:
+    script = (
+        "from qlik_tui.store.encrypted_file import EncryptedFileKeyring\n"
+        "from qlik_tui.store.encrypted_format import Argon2idParams\n"
+        "fast = Argon2idParams(iterations=1, lanes=1, memory_cost_kib=8)\n"
+        "EncryptedFileKeyring(kdf=fast).set_password('qlik-tui', 'work', 'typed value')\n"
+        "print('READ:', EncryptedFileKeyring().get_password('qlik-tui', 'work'))\n"
+    )
+    typed = PASSPHRASE.encode() + b"\r"
+    code, seen = run_in_terminal(
+        [sys.executable, "-c", script],
+        [
+            (b"New passphrase for qlik-tui's encrypted key file: ", typed),
+            (b"The same passphrase again: ", typed),
+            (b"Passphrase for qlik-tui's encrypted key file: ", typed),
+        ],
+    )
+    assert code == 0, seen.decode(errors="replace")
+    assert b"READ: typed value" in seen
+    assert PASSPHRASE.encode() not in seen
+    assert make(default_store_path()).get_password(SERVICE, "work") == "typed value"
+
+
+def run_in_terminal(command: list[str], steps: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+    """Run ``command`` on a pty; for each (marker, keys) step wait for the marker, then type the
+    keys. Returns the exit code and everything the terminal showed."""
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != PASSPHRASE_FILE_VARIABLE}
+    process = subprocess.Popen(
+        command,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=env,
+        close_fds=True,
+        start_new_session=True,  # the pty becomes the controlling terminal getpass opens
+    )
+    os.close(follower)
+    seen = b""
+
+    def read_until(marker: bytes | None) -> bool:
+        nonlocal seen
+        while marker is None or marker not in seen:
+            ready, _, _ = select.select([leader], [], [], 60)
+            if not ready:
+                return False
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the program exited and closed the terminal
+                return marker is None
+            if not chunk:
+                return marker is None
+            seen += chunk
+        return True
+
+    try:
+        for marker, keys in steps:
+            if not read_until(marker):
+                break
+            os.write(leader, keys)
+        read_until(None)
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(leader)
+    return code, seen
