@@ -286,7 +286,7 @@ def test_the_production_defaults_are_strong() -> None:
     params = default_kdf_params()
     if argon2id_available():
         assert params == Argon2idParams()
-        assert (params.iterations, params.lanes, params.memory_cost_kib) == (3, 4, 65536)
+        assert (params.iterations, params.lanes, params.memory_cost_kib) == (3, 4, 131072)
     else:
         assert params == ScryptParams()
         assert (params.n, params.r, params.p) == (2**17, 8, 1)
