@@ -53,14 +53,10 @@ def make_services(
 
 
 class PinnedApp(QlikTuiApp):
-    """The real app with a pinned clock and only explicitly registered optional screens, so a
-    screen another engineer adds later cannot change these tests' pictures."""
+    """The real app with a pinned clock."""
 
     def now(self) -> datetime:
         return FIXED_NOW
-
-    def has_screen(self, name: str) -> bool:
-        return name in self._screen_factories
 
 
 def expiry_in(hours: float) -> datetime:

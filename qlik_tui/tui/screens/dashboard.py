@@ -11,19 +11,24 @@ from __future__ import annotations
 import asyncio
 import importlib
 from dataclasses import replace
-from functools import partial
+from enum import Enum
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Static
 
 from qlik_tui.core.expiry import parse_iso_datetime
 from qlik_tui.core.outcomes import Verdict
+from qlik_tui.store.profiles import ProfilesFileError
+from qlik_tui.store.secrets import StoreError
+from qlik_tui.tui.host import AppHost
 from qlik_tui.tui.messages import (
     ForgetFailed,
     ProfileForgotten,
@@ -36,6 +41,8 @@ from qlik_tui.tui.messages import (
     WorkerCancelled,
     WorkerCrashed,
 )
+from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.profile_table import (
     CANCELLED,
@@ -51,7 +58,7 @@ from qlik_tui.tui.widgets.profile_table import (
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
     from qlik_tui.store.profiles import Profile
-    from qlik_tui.tui.app import QlikTuiApp
+    from qlik_tui.tui.screens.profile_details import DetailsChoice
 
 TITLE = "Stored keys"
 LOAD_GROUP = "dashboard-load"
@@ -59,8 +66,23 @@ RECHECK_GROUP = "dashboard-recheck"
 FORGET_GROUP = "dashboard-forget"
 CLOCK_TICK_S = 30.0  # "5 min ago" moves on by itself
 
-# What the screen shows.
-LOADING, TABLE, EMPTY, BROKEN = "loading", "table", "empty", "broken"
+
+class DashboardMode(Enum):
+    """What the screen shows."""
+
+    LOADING = "loading"  # the summary line says so; no pane yet
+    TABLE = "table"
+    EMPTY = "empty"
+    BROKEN = "broken"  # the profiles file cannot be read
+
+
+# The pane of the content switcher that each mode shows.
+PANES: dict[DashboardMode, str | None] = {
+    DashboardMode.LOADING: None,
+    DashboardMode.TABLE: "profiles-box",
+    DashboardMode.EMPTY: "dashboard-empty",
+    DashboardMode.BROKEN: "dashboard-broken",
+}
 
 EMPTY_TEXT = (
     "No API keys are stored yet. The setup walks you through it: check that you may generate "
@@ -97,17 +119,19 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         Binding("escape", "back", "Back"),
     ]
 
+    # Every assignment re-applies the mode: it also moves the focus and refreshes the summary.
+    mode: reactive[DashboardMode] = reactive(DashboardMode.LOADING, always_update=True, init=False)
+
     def __init__(self) -> None:
         super().__init__()
-        self.mode = LOADING
         self.rows: dict[str, ProfileRow] = {}
         self._pending: set[str] = set()  # names whose re-check has not finished
         self._recheck_total = 0
         self._forgetting: str | None = None
 
     @property
-    def qapp(self) -> QlikTuiApp:
-        return cast("QlikTuiApp", self.app)
+    def qapp(self) -> AppHost:
+        return cast("AppHost", self.app)
 
     @property
     def services(self) -> Services:
@@ -133,32 +157,30 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             if self.qapp.is_demo:
                 yield Static("DEMO · sandbox tenant", id="demo-badge")
         yield Static("Reading the stored profiles…", id="dashboard-summary")
-        with Vertical(id="profiles-box"):
-            yield ProfileTable(
-                now=self.qapp.now, warn_below=self.services.expiry_warning, id="profiles-table"
-            )
-        with Vertical(id="dashboard-empty"):
-            yield Static(EMPTY_TEXT, classes="paragraph")
-            with Horizontal(classes="actions"):
-                yield Button("Set up a key", id="setup", variant="primary")
-        yield Vertical(id="dashboard-broken")
+        with ContentSwitcher(id="dashboard-panes"):
+            with Vertical(id="profiles-box"):
+                yield ProfileTable(
+                    now=self.qapp.now, warn_below=self.services.expiry_warning, id="profiles-table"
+                )
+            with Vertical(id="dashboard-empty"):
+                yield Static(EMPTY_TEXT, classes="paragraph")
+                with Horizontal(classes="actions"):
+                    yield Button("Set up a key", id="setup", variant="primary")
+            yield Vertical(id="dashboard-broken")
         yield Static(id="dashboard-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self._set_status("")
-        self._set_mode(LOADING)
+        self.mode = DashboardMode.LOADING
         self.set_interval(CLOCK_TICK_S, self._clock_tick)
         self.load()
 
-    def _set_mode(self, mode: str) -> None:
-        self.mode = mode
-        self.query_one("#profiles-box").display = mode == TABLE
-        self.query_one("#dashboard-empty").display = mode == EMPTY
-        self.query_one("#dashboard-broken").display = mode == BROKEN
-        if mode == TABLE:
+    def watch_mode(self, mode: DashboardMode) -> None:
+        self.query_one("#dashboard-panes", ContentSwitcher).current = PANES[mode]
+        if mode is DashboardMode.TABLE:
             self.table.focus()
-        elif mode == EMPTY:
+        elif mode is DashboardMode.EMPTY:
             self.query_one("#setup", Button).focus()
         self._update_summary()
         self.refresh_bindings()
@@ -171,9 +193,10 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
 
     def _update_summary(self) -> None:
         summary = self.query_one("#dashboard-summary", Static)
-        if self.mode != TABLE:
-            summary.update("Reading the stored profiles…" if self.mode == LOADING else "")
-            summary.display = self.mode == LOADING
+        if self.mode is not DashboardMode.TABLE:
+            loading = self.mode is DashboardMode.LOADING
+            summary.update("Reading the stored profiles…" if loading else "")
+            summary.display = loading
             return
         summary.display = True
         summary.update(Content(self.summary_text()))
@@ -208,28 +231,30 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         return " · ".join(parts)
 
     def _clock_tick(self) -> None:
-        if self.mode == TABLE:
+        if self.mode is DashboardMode.TABLE:
             self.table.refresh_cells()
             self._update_summary()
 
     # -- loading -----------------------------------------------------------------------------
 
+    @work(
+        thread=True,
+        group=LOAD_GROUP,
+        exclusive=True,
+        exit_on_error=False,
+        description="Reading the stored profiles",
+    )
     def load(self) -> None:
-        self.run_worker(
-            partial(_load_profiles, self, self.services),
-            thread=True,
-            description="Reading the stored profiles",
-            group=LOAD_GROUP,
-            exclusive=True,
-            exit_on_error=False,
-        )
+        self.post_message(_load_profiles(self.services))
 
     def on_profiles_loaded(self, message: ProfilesLoaded) -> None:
         self.rows = {profile.name: ProfileRow.from_profile(profile) for profile in message.profiles}
         self.table.show_rows(self.rows.values())
-        self._set_mode(TABLE if self.rows else EMPTY)
+        self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
+        self.qapp.profiles_read(bool(self.rows))
 
     async def on_profiles_unreadable(self, message: ProfilesUnreadable) -> None:
+        self.qapp.profiles_read(True)  # something is there: this screen explains what is wrong
         backup = str(message.backup) if message.backup else "none could be made"
         await self._show_broken(
             [
@@ -254,13 +279,13 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
                 Horizontal(Button("Reload", id="reload", variant="primary"), classes="actions"),
             ]
         )
-        self._set_mode(BROKEN)
+        self.mode = DashboardMode.BROKEN
         self.query_one("#reload", Button).focus()
 
     @on(Button.Pressed, "#reload")
     def _reload(self) -> None:
         self._set_status("")
-        self._set_mode(LOADING)
+        self.mode = DashboardMode.LOADING
         self.load()
 
     # -- re-checking -------------------------------------------------------------------------
@@ -274,7 +299,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.recheck(list(self.rows))
 
     def recheck(self, names: list[str]) -> None:
-        if self.mode != TABLE or not names or self._refuse_while_busy():
+        if self.mode is not DashboardMode.TABLE or not names or self._refuse_while_busy():
             return
         profiles = [self.rows[name].profile for name in names]
         for name in names:
@@ -282,14 +307,13 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self._pending = set(names)
         self._recheck_total = len(names)
         self._show_recheck_progress()
-        self.run_worker(
-            self._recheck(self.services, profiles),
-            description=f"Re-checking {_plural(len(profiles), 'stored key')}",
-            group=RECHECK_GROUP,
-            exclusive=True,
-            exit_on_error=False,
-        )
+        worker = self.run_recheck(self.services, profiles)
+        worker.description = f"Re-checking {_plural(len(profiles), 'stored key')}"
         self.refresh_bindings()
+
+    @work(group=RECHECK_GROUP, exclusive=True, exit_on_error=False, description="Re-checking")
+    async def run_recheck(self, services: Services, profiles: list[Profile]) -> None:
+        await self._recheck(services, profiles)
 
     async def _recheck(self, services: Services, profiles: list[Profile]) -> None:
         # httpx is heavy: import it off the event loop so the table stays responsive.
@@ -362,16 +386,13 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             self.show_details(name)
 
     def show_details(self, name: str) -> None:
-        from qlik_tui.tui.screens.profile_details import (
-            FORGET,
-            RECHECK,
-            ProfileDetailsModal,
-        )
+        # Deferred: the details modal is imported when first opened.
+        from qlik_tui.tui.screens.profile_details import DetailsChoice, ProfileDetailsModal
 
-        def chosen(choice: str | None) -> None:
-            if choice == RECHECK:
+        def chosen(choice: DetailsChoice | None) -> None:
+            if choice is DetailsChoice.RECHECK:
                 self.recheck([name])
-            elif choice == FORGET:
+            elif choice is DetailsChoice.FORGET:
                 self.action_forget(name)
 
         modal = ProfileDetailsModal(
@@ -385,8 +406,6 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         name = name or self.table.selected_name
         if name is None or name not in self.rows or self._refuse_while_busy():
             return
-        from qlik_tui.tui.screens.modals import ConfirmModal
-
         profile = self.rows[name].profile
 
         def decided(forget: bool | None) -> None:
@@ -410,15 +429,19 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self._forgetting = name
         self._put_row(replace(self.rows[name], activity=FORGETTING, note=None))
         self._set_status(f"Forgetting profile {name}…")
-        self.run_worker(
-            partial(_forget_profile, self, self.services, name),
-            thread=True,
-            description=f"Forgetting profile {name!r}",
-            group=FORGET_GROUP,
-            exclusive=True,
-            exit_on_error=False,
-        )
+        worker = self.forget_worker(name)
+        worker.description = f"Forgetting profile {name!r}"
         self.refresh_bindings()
+
+    @work(
+        thread=True,
+        group=FORGET_GROUP,
+        exclusive=True,
+        exit_on_error=False,
+        description="Forgetting a profile",
+    )
+    def forget_worker(self, name: str) -> None:
+        self.post_message(_forget_profile(self.services, name))
 
     def on_profile_forgotten(self, message: ProfileForgotten) -> None:
         name = message.name
@@ -429,7 +452,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         key = f"its key was removed from {where}" if message.key_removed else f"{where} held no key"
         self._set_status("")
         self.notify(f"Forgot profile {name}: {key}, and its metadata.", title="Forgotten")
-        self._set_mode(TABLE if self.rows else EMPTY)
+        self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
 
     def on_forget_failed(self, message: ForgetFailed) -> None:
         self._forgetting = None
@@ -458,8 +481,6 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             self.app.pop_screen()
 
     def _can_go_back(self) -> bool:
-        from qlik_tui.tui.screens.base import WizardStep
-
         stack = self.app.screen_stack
         return len(stack) > 1 and stack[-1] is self and isinstance(stack[-2], WizardStep)
 
@@ -469,9 +490,10 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         if action == "back":
             return not self.rechecking and self._can_go_back()
         if action == "new_setup":
-            return self.mode != BROKEN  # fix the profiles file first: storing would fail
+            # Fix the profiles file first: storing would fail.
+            return self.mode is not DashboardMode.BROKEN
         if action in ("recheck_selected", "recheck_all", "forget"):
-            if self.mode != TABLE:
+            if self.mode is not DashboardMode.TABLE:
                 return False
             return None if self.busy else True  # shown, but greyed out while busy
         return True
@@ -517,32 +539,25 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             )
 
 
-# -- worker bodies (they post messages and do nothing else with the screen) ---------------------
+# -- worker bodies: blocking calls, run in threads; the answer is the message to post ------------
 
 
-def _load_profiles(screen: DashboardScreen, services: Services) -> None:
-    from qlik_tui.store.profiles import ProfilesFileError
-
+def _load_profiles(services: Services) -> Message:
     try:
         profiles = services.profiles.all()
     except ProfilesFileError as exc:
-        screen.post_message(ProfilesUnreadable(exc.path, exc.problem, exc.backup, exc.fix))
-        return
-    screen.post_message(ProfilesLoaded(profiles))
+        return ProfilesUnreadable(exc.path, exc.problem, exc.backup, exc.fix)
+    return ProfilesLoaded(profiles)
 
 
-def _forget_profile(screen: DashboardScreen, services: Services, name: str) -> None:
+def _forget_profile(services: Services, name: str) -> Message:
+    # Deferred: services.login imports httpx, which loads here in the thread, not on the UI.
     from qlik_tui.services.login import forget_profile
-    from qlik_tui.store.profiles import ProfilesFileError
-    from qlik_tui.store.secrets import StoreError
 
     try:
         key_removed, metadata_removed = forget_profile(services, name)
     except StoreError as exc:  # the keyring refused: the key and the metadata are both kept
-        screen.post_message(ForgetFailed(name, exc.problem, exc.fix))
-        return
+        return ForgetFailed(name, exc.problem, exc.fix)
     except ProfilesFileError as exc:  # the key is gone; the metadata could not be removed
-        problem = f"{exc.path} {exc.problem}"
-        screen.post_message(ForgetFailed(name, problem, exc.fix, key_removed=True))
-        return
-    screen.post_message(ProfileForgotten(name, key_removed, metadata_removed))
+        return ForgetFailed(name, f"{exc.path} {exc.problem}", exc.fix, key_removed=True)
+    return ProfileForgotten(name, key_removed, metadata_removed)
