@@ -314,10 +314,11 @@ class Drive:
     async def dashboard(self) -> None:
         from qlik_tui.tui.screens import dashboard, profile_details
 
-        def mode() -> str:
-            return getattr(self.app.screen, "mode", "")
+        def mode() -> object:
+            return getattr(self.app.screen, "mode", None)
 
-        if not await self.until(lambda: mode() in (dashboard.TABLE, dashboard.BROKEN)):
+        shown = (dashboard.DashboardMode.TABLE, dashboard.DashboardMode.BROKEN)
+        if not await self.until(lambda: mode() in shown):
             return
         self.export("dashboard")
         if self.site in ("dashboard", "dashboard-recheck-worker"):
