@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from qlik_tui.core.apikey import ApiKey, parse_key
 from qlik_tui.tui.crash import crash_summary
 from qlik_tui.tui.host import DASHBOARD, PASTE_ANOTHER, STEP_SCREENS
 from qlik_tui.tui.keystroke_log import IN_APP_TITLE, in_app_warning
@@ -23,7 +24,6 @@ from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.state import WizardState
 
 if TYPE_CHECKING:
-    from qlik_tui.core.apikey import ApiKey
     from qlik_tui.sandbox import SandboxTenant
     from qlik_tui.services.context import Services
 
@@ -183,9 +183,6 @@ class QlikTuiApp(App[int]):
 
     def issue_practice_key(self) -> ApiKey:
         """Demo mode: a fresh key from the sandbox, remembered as the practice key."""
-        # Deferred: only demo mode needs the key parser before step 5.
-        from qlik_tui.core.apikey import parse_key
-
         if self.sandbox is None:
             raise RuntimeError("practice keys exist only in demo mode")
         key = parse_key(self.sandbox.issue_key("valid", description="qlik-tui demo practice key"))
@@ -216,7 +213,8 @@ class QlikTuiApp(App[int]):
         if not self.state.key_at_risk:
             self.exit(return_code=0)
             return
-        from qlik_tui.tui.screens.modals import ConfirmModal  # loaded when first asked
+        # Deferred: the dialogs module loads when a question is first asked, not at start-up.
+        from qlik_tui.tui.screens.modals import ConfirmModal
 
         if isinstance(self.screen, ConfirmModal):
             return  # already asking

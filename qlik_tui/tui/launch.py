@@ -16,8 +16,6 @@ if TYPE_CHECKING:
     from qlik_tui.services.context import Services
     from qlik_tui.tui.app import QlikTuiApp
 
-__all__ = ["launch", "run_app", "warn_about_textual_log"]
-
 
 def launch(services: Services, *, start: str = "auto", sandbox: SandboxTenant | None = None) -> int:
     install_crash_hooks()

@@ -18,7 +18,7 @@ from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import Profile
 from qlik_tui.tui.app import QUIT_WITH_KEY_QUESTION, QlikTuiApp
-from qlik_tui.tui.launch import warn_about_textual_log
+from qlik_tui.tui.keystroke_log import warn_about_textual_log
 from qlik_tui.tui.screens.dashboard import DashboardScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
