@@ -453,6 +453,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self._set_status("")
         self.notify(f"Forgot profile {name}: {key}, and its metadata.", title="Forgotten")
         self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
+        self.qapp.profiles_read(bool(self.rows))
 
     def on_forget_failed(self, message: ForgetFailed) -> None:
         self._forgetting = None

@@ -223,6 +223,7 @@ class LiveTestScreen(StoresKey):
         )
 
     def _set_mode(self, mode: str) -> None:
+        """The hook storing calls with its own modes' words."""
         self.mode = LiveTestMode(mode)
 
     def validate_mode(self, mode: str) -> LiveTestMode:
