@@ -56,7 +56,8 @@ class WelcomeScreen(WizardStep):
     def on_mount(self) -> None:
         super().on_mount()
         if self.qapp.profiles_found is None:
-            self.look_for_profiles()
+            # After the first frame: the worker's thread would compete with painting it.
+            self.call_after_refresh(self.look_for_profiles)
 
     @work(thread=True, group="welcome-profiles", description="Looking for stored profiles")
     def look_for_profiles(self) -> None:
