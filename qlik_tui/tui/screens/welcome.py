@@ -59,7 +59,12 @@ class WelcomeScreen(WizardStep):
             # After the first frame: the worker's thread would compete with painting it.
             self.call_after_refresh(self.look_for_profiles)
 
-    @work(thread=True, group="welcome-profiles", description="Looking for stored profiles")
+    @work(
+        thread=True,
+        group="welcome-profiles",
+        exit_on_error=False,  # a failure only leaves "Check stored keys" disabled
+        description="Looking for stored profiles",
+    )
     def look_for_profiles(self) -> None:
         try:
             found = bool(self.qapp.services.profiles.all())
