@@ -45,13 +45,10 @@ from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.profile_table import (
-    CANCELLED,
-    CHECK_FAILED,
-    CHECKING,
-    FORGETTING,
-    QUEUED,
     ProfileRow,
     ProfileTable,
+    RowActivity,
+    RowNote,
     ago,
 )
 
@@ -303,7 +300,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             return
         profiles = [self.rows[name].profile for name in names]
         for name in names:
-            self._put_row(replace(self.rows[name], activity=QUEUED, note=None))
+            self._put_row(replace(self.rows[name], activity=RowActivity.QUEUED, note=None))
         self._pending = set(names)
         self._recheck_total = len(names)
         self._show_recheck_progress()
@@ -329,7 +326,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
     def on_recheck_started(self, message: RecheckStarted) -> None:
         row = self.rows.get(message.name)
         if row is not None and message.name in self._pending:
-            self._put_row(replace(row, activity=CHECKING))
+            self._put_row(replace(row, activity=RowActivity.CHECKING))
 
     def on_recheck_result(self, message: RecheckResult) -> None:
         result = message.result
@@ -353,14 +350,14 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             f"Re-checking {_plural(self._recheck_total, 'key')}: {done} done · Esc or c cancels"
         )
 
-    def _recheck_over(self, note: str | None = None) -> None:
+    def _recheck_over(self, note: RowNote | None = None) -> None:
         """The re-check ended: rows that did not finish get back their state, with ``note``."""
         unfinished = [name for name in self.rows if name in self._pending]
         for name in unfinished:
-            self._put_row(replace(self.rows[name], activity=None, note=note or CANCELLED))
+            self._put_row(replace(self.rows[name], activity=None, note=note or RowNote.CANCELLED))
         finished = self._recheck_total - len(unfinished)
         self._pending = set()
-        if note == CHECK_FAILED:
+        if note is RowNote.CHECK_FAILED:
             pass  # the crash handler says what happened
         elif unfinished:
             self._set_status(
@@ -427,7 +424,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         if name not in self.rows or self.busy:
             return
         self._forgetting = name
-        self._put_row(replace(self.rows[name], activity=FORGETTING, note=None))
+        self._put_row(replace(self.rows[name], activity=RowActivity.FORGETTING, note=None))
         self._set_status(f"Forgetting profile {name}…")
         worker = self.forget_worker(name)
         worker.description = f"Forgetting profile {name!r}"
@@ -515,12 +512,12 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
 
     def on_worker_cancelled(self, message: WorkerCancelled) -> None:
         if message.group == RECHECK_GROUP and self.rechecking:
-            self._recheck_over(CANCELLED)
+            self._recheck_over(RowNote.CANCELLED)
 
     async def on_worker_crashed(self, message: WorkerCrashed) -> None:
         problem = f"{message.description} failed with an unexpected {message.error_type}."
         if message.group == RECHECK_GROUP and self.rechecking:
-            self._recheck_over(CHECK_FAILED)
+            self._recheck_over(RowNote.CHECK_FAILED)
             self._set_status(
                 f"✗ {problem} The keys not yet checked keep their previous state; retry with "
                 "a or r.",

@@ -21,9 +21,9 @@ from textual.widgets import Button, Static
 from qlik_tui.core.expiry import parse_iso_datetime
 from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.profile_table import (
-    CHECK_FAILED,
     NEVER,
     ProfileRow,
+    RowNote,
     ago,
     expiry_view,
     outcome_text,
@@ -73,8 +73,8 @@ class ProfileDetailsModal(ModalScreen[DetailsChoice | None]):
             ("Last checked", self._moment(profile.last_checked_at, NEVER)),
             ("Last outcome", outcome_text(self.row)),
         ]
-        if self.row.note:
-            what = "failed" if self.row.note == CHECK_FAILED else "was cancelled"
+        if self.row.note is not None:
+            what = "failed" if self.row.note is RowNote.CHECK_FAILED else "was cancelled"
             rows.append(("Re-check", f"the last re-check {what}; the outcome above is older"))
         if outcome is not None:
             rows += [("Cause", outcome.cause), ("Next step", outcome.next_step)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -33,10 +34,21 @@ from qlik_tui.core.outcomes import OUTCOMES, Outcome, OutcomeKind, Verdict, make
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.store.profiles import Profile
 
-# What a worker is doing with a row right now.
-QUEUED, CHECKING, FORGETTING = "queued", "checking", "forgetting"
-# Why the last re-check of a row did not finish (the row keeps its previous state).
-CANCELLED, CHECK_FAILED = "cancelled", "check failed"
+
+class RowActivity(Enum):
+    """What a worker is doing with a row right now (the value is the State cell's word)."""
+
+    QUEUED = "queued"
+    CHECKING = "checking"
+    FORGETTING = "forgetting"
+
+
+class RowNote(Enum):
+    """Why the last re-check of a row did not finish (the row keeps its previous state)."""
+
+    CANCELLED = "cancelled"
+    CHECK_FAILED = "check failed"
+
 
 NOT_CHECKED = "not checked"
 NEVER = "never"
@@ -55,8 +67,8 @@ class ProfileRow:
 
     profile: Profile
     outcome: Outcome | None = None  # the last check's outcome (None: never checked)
-    activity: str | None = None  # QUEUED | CHECKING | FORGETTING while a worker is at it
-    note: str | None = None  # CANCELLED | CHECK_FAILED: the last re-check did not finish
+    activity: RowActivity | None = None  # while a worker is at it
+    note: RowNote | None = None  # the last re-check did not finish
 
     @property
     def name(self) -> str:
@@ -134,14 +146,10 @@ def outcome_text(row: ProfileRow) -> str:
 
 
 def state_text(row: ProfileRow) -> str:
-    if row.activity == CHECKING:
-        return "checking…"
-    if row.activity == QUEUED:
-        return "queued…"
-    if row.activity == FORGETTING:
-        return "forgetting…"
-    if row.note:  # the note first: a long title may be cut, the note must not be
-        return f"{CANCELLED_MARK} {row.note} · {outcome_text(row)}"
+    if row.activity is not None:
+        return f"{row.activity.value}…"
+    if row.note is not None:  # the note first: a long title may be cut, the note must not be
+        return f"{CANCELLED_MARK} {row.note.value} · {outcome_text(row)}"
     return outcome_text(row)
 
 
@@ -320,7 +328,7 @@ class ProfileTable(DataTable[Text]):
     def _state_style(self, row: ProfileRow) -> Style:
         if row.activity is not None:
             return self._style("accent")
-        if row.note:
+        if row.note is not None:
             return self._style("warning")
         if row.outcome is None:
             return self._style("muted")
