@@ -1,13 +1,11 @@
 """The Textual app: owns the wizard state, routes between screens, guards quitting and crashes.
 
-Start-up stays light: screens are imported when first shown, and nothing here imports httpx,
-keyring or the sandbox (the services object arrives ready-made from the CLI).
+Start-up stays light: each screen is imported when it is first shown, and nothing here imports
+httpx, keyring or the sandbox (the services object arrives ready-made from the CLI).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,40 +16,88 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from qlik_tui.core.apikey import ApiKey, parse_key
 from qlik_tui.tui.crash import crash_summary
+from qlik_tui.tui.host import DASHBOARD, PASTE_ANOTHER, STEP_SCREENS
+from qlik_tui.tui.keystroke_log import IN_APP_TITLE, in_app_warning
+from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.state import WizardState
 
 if TYPE_CHECKING:
-    from qlik_tui.core.apikey import ApiKey
     from qlik_tui.sandbox import SandboxTenant
     from qlik_tui.services.context import Services
-    from qlik_tui.tui.screens.base import WizardStep
 
-ScreenFactory = Callable[["QlikTuiApp"], Screen[object]]
-
-TOTAL_STEPS = 7
-# step -> (module under qlik_tui.tui.screens, class name)
-STEP_SCREENS: dict[int, tuple[str, str]] = {
-    1: ("welcome", "WelcomeScreen"),
-    2: ("tenant", "TenantScreen"),
-    3: ("permission", "PermissionScreen"),
-    4: ("generate", "GenerateScreen"),
-    5: ("paste", "PasteScreen"),
-    6: ("live_test", "LiveTestScreen"),
-    7: ("done", "DoneScreen"),
-}
-# Screens other engineers add later: name -> (module, class). A module that is not there yet
-# simply means the screen is unavailable (its buttons are hidden).
-OPTIONAL_SCREENS: dict[str, tuple[str, str]] = {
-    "dashboard": ("dashboard", "DashboardScreen"),
-}
 START_CHOICES = ("auto", "setup", "dashboard")
-TEXTUAL_LOG_WARNING = "{what}, which would include a pasted API key. Unset it before pasting a key."
 QUIT_WITH_KEY_QUESTION = "The key is not stored anywhere. Quit and lose it?"
 
 
-def _screens_module(name: str) -> str:
-    return f"qlik_tui.tui.screens.{name}"
+# Each factory imports its screen when first called, so start-up loads only the first screen.
+
+
+def _welcome() -> Screen[Any]:
+    from qlik_tui.tui.screens.welcome import WelcomeScreen
+
+    return WelcomeScreen()
+
+
+def _tenant() -> Screen[Any]:
+    from qlik_tui.tui.screens.tenant import TenantScreen
+
+    return TenantScreen()
+
+
+def _permission() -> Screen[Any]:
+    from qlik_tui.tui.screens.permission import PermissionScreen
+
+    return PermissionScreen()
+
+
+def _generate() -> Screen[Any]:
+    from qlik_tui.tui.screens.generate import GenerateScreen
+
+    return GenerateScreen()
+
+
+def _paste() -> Screen[Any]:
+    from qlik_tui.tui.screens.paste import PasteScreen
+
+    return PasteScreen()
+
+
+def _paste_another() -> Screen[Any]:
+    from qlik_tui.tui.screens.paste import PasteScreen
+
+    return PasteScreen(replace=True)
+
+
+def _live_test() -> Screen[Any]:
+    from qlik_tui.tui.screens.live_test import LiveTestScreen
+
+    return LiveTestScreen()
+
+
+def _done() -> Screen[Any]:
+    from qlik_tui.tui.screens.done import DoneScreen
+
+    return DoneScreen()
+
+
+def _dashboard() -> Screen[Any]:
+    from qlik_tui.tui.screens.dashboard import DashboardScreen
+
+    return DashboardScreen()
+
+
+class CrashReport(Exception):
+    """Stands in for an unhandled exception: Textual prints its ``__rich__`` on exit instead
+    of a traceback with locals (a local may hold the key). It names the type and place only."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(crash_summary(error))
+        self.__cause__ = error  # for Pilot, which re-raises it in tests; never printed
+
+    def __rich__(self) -> Text:
+        return Text(str(self))
 
 
 class QlikTuiApp(App[int]):
@@ -64,6 +110,17 @@ class QlikTuiApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+t", "toggle_theme", "Theme"),
     ]
+    SCREENS: ClassVar[dict[str, Callable[[], Screen[Any]]]] = {
+        "welcome": _welcome,
+        "tenant": _tenant,
+        "permission": _permission,
+        "generate": _generate,
+        "paste": _paste,
+        PASTE_ANOTHER: _paste_another,
+        "live-test": _live_test,
+        "done": _done,
+        DASHBOARD: _dashboard,
+    }
 
     def __init__(
         self,
@@ -79,83 +136,53 @@ class QlikTuiApp(App[int]):
         self.sandbox = sandbox
         self.start_with = start
         self.state = WizardState()
-        self._screen_factories: dict[str, ScreenFactory] = {}
+        self.profiles_found: bool | None = None
 
     # -- routing -----------------------------------------------------------------------------
 
-    def register_screen(self, name: str, factory: ScreenFactory) -> None:
-        """Make ``name`` (e.g. "dashboard") available; ``factory(app)`` builds the screen.
-        Without a registration, ``OPTIONAL_SCREENS`` says which module provides it."""
-        self._screen_factories[name] = factory
-
-    def has_screen(self, name: str) -> bool:
-        if name in self._screen_factories:
-            return True
-        module = OPTIONAL_SCREENS.get(name)
-        return (
-            module is not None and importlib.util.find_spec(_screens_module(module[0])) is not None
-        )
-
-    def make_screen(self, name: str) -> Screen[object]:
-        factory = self._screen_factories.get(name)
-        if factory is not None:
-            return factory(self)
-        module_name, class_name = OPTIONAL_SCREENS[name]
-        screen_class = getattr(importlib.import_module(_screens_module(module_name)), class_name)
-        screen: Screen[object] = screen_class()
-        return screen
+    def new_screen(self, name: str) -> Screen[Any]:
+        """A fresh screen from ``SCREENS``: a step is built from the current state, and the
+        dashboard reads the profiles again. (Textual's ``push_screen(name)`` would keep one
+        instance for the app's lifetime.)"""
+        return self.SCREENS[name]()
 
     @property
     def is_demo(self) -> bool:
         return self.sandbox is not None
 
-    @property
-    def has_profiles(self) -> bool:
-        from qlik_tui.store.profiles import ProfilesFileError
-
-        try:
-            return bool(self.services.profiles.all())
-        except (ProfilesFileError, OSError):
-            return True  # something is there but broken: the dashboard explains it
-
-    def step_screen(self, step: int) -> type[WizardStep]:
-        """The screen class of wizard step ``step``, imported on first use."""
-        module_name, class_name = STEP_SCREENS[step]
-        screen_class: type[WizardStep] = getattr(
-            importlib.import_module(_screens_module(module_name)), class_name
-        )
-        return screen_class
-
-    def go_to_step(self, step: int, **options: object) -> None:
+    def go_to_step(self, step: int) -> None:
         """Show wizard step ``step`` (1..7), built fresh from the state."""
-        screen_class: Any = self.step_screen(step)  # each step takes its own options
-        screen: WizardStep = screen_class(**options)
+        self.show_step(STEP_SCREENS[step - 1])
+
+    def show_step(self, name: str) -> None:
+        screen = self.new_screen(name)
         # The first screen is the app's default screen, which is never switched away: the
         # wizard's later steps replace each other above it.
-        if isinstance(self.screen, _wizard_step_class()) and len(self.screen_stack) > 1:
+        if isinstance(self.screen, WizardStep) and len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
 
     def open_dashboard(self) -> None:
-        if not self.has_screen("dashboard"):
-            self.notify("The dashboard is not available in this version.", severity="warning")
-            return
-        self.push_screen(self.make_screen("dashboard"))
+        self.push_screen(self.new_screen(DASHBOARD))
 
     def start_setup(self) -> None:
         """Entry point for other screens (the dashboard's "Add a key")."""
-        if isinstance(self.screen, _wizard_step_class()):
-            self.go_to_step(1)
-            return
-        while len(self.screen_stack) > 1 and not isinstance(self.screen, _wizard_step_class()):
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, WizardStep):
             self.pop_screen()
         self.go_to_step(1)
 
+    def profiles_read(self, found: bool) -> None:
+        """A screen read the profiles file (in a thread). Started without a choice and with
+        nothing stored, the app shows the setup over the (empty) dashboard."""
+        first_read = self.profiles_found is None
+        self.profiles_found = found
+        stack = self.screen_stack
+        if first_read and not found and self.start_with == "auto" and len(stack) == 1:
+            self.go_to_step(1)
+
     def issue_practice_key(self) -> ApiKey:
         """Demo mode: a fresh key from the sandbox, remembered as the practice key."""
-        from qlik_tui.core.apikey import parse_key
-
         if self.sandbox is None:
             raise RuntimeError("practice keys exist only in demo mode")
         key = parse_key(self.sandbox.issue_key("valid", description="qlik-tui demo practice key"))
@@ -169,42 +196,24 @@ class QlikTuiApp(App[int]):
     # -- lifecycle ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from qlik_tui.tui.launch import keystroke_logging
-
-        logging_to = keystroke_logging()
-        if logging_to is not None:
-            self.notify(
-                TEXTUAL_LOG_WARNING.format(what=logging_to),
-                title="Keystrokes are being logged",
-                severity="warning",
-                timeout=30,
-                markup=False,
-            )
-        if self.start_with == "dashboard" and not self.has_screen("dashboard"):
-            self.notify(
-                "The dashboard is not available yet: starting the setup instead.",
-                severity="warning",
-            )
+        warning = in_app_warning()
+        if warning is not None:
+            self.notify(warning, title=IN_APP_TITLE, severity="warning", timeout=30, markup=False)
 
     def get_default_screen(self) -> Screen[Any]:
-        # The first screen is the default screen itself: no empty frame before it.
-        if self._wants_dashboard():
-            return self.make_screen("dashboard")
-        return self.step_screen(1)()
-
-    def _wants_dashboard(self) -> bool:
-        if not self.has_screen("dashboard"):
-            return False
-        if self.start_with == "dashboard":
-            return True
-        return self.start_with == "auto" and self.has_profiles
+        # The first screen is the default screen itself: no empty frame before it. Without a
+        # choice, the dashboard reads the profiles and hands over to the setup if none exist.
+        if self.start_with == "setup":
+            return self.new_screen(STEP_SCREENS[0])
+        return self.new_screen(DASHBOARD)
 
     # -- actions -----------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
         if not self.state.key_at_risk:
-            self.exit(0)
+            self.exit(return_code=0)
             return
+        # Deferred: the dialogs module loads when a question is first asked, not at start-up.
         from qlik_tui.tui.screens.modals import ConfirmModal
 
         if isinstance(self.screen, ConfirmModal):
@@ -212,7 +221,7 @@ class QlikTuiApp(App[int]):
 
         def decided(quit_anyway: bool | None) -> None:
             if quit_anyway:
-                self.exit(0)
+                self.exit(return_code=0)
 
         self.push_screen(
             ConfirmModal(
@@ -224,7 +233,7 @@ class QlikTuiApp(App[int]):
             decided,
         )
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # Textual's "Screenshot" writes the screen to a file: with the key revealed, that
         # file would hold it. Everything else in the command palette stays.
         for command in super().get_system_commands(screen):
@@ -237,22 +246,7 @@ class QlikTuiApp(App[int]):
     # -- crashes -----------------------------------------------------------------------------
 
     def _handle_exception(self, error: Exception) -> None:
-        """Replaces Textual's crash report, which is a traceback *with locals* (the key may be
-        one): a one-line summary instead, and exit code 1. Keeps what Pilot relies on."""
-        self._return_code = 1
-        if self._exception is None:
-            self._exception = error
-            self._exception_event.set()
-        self._exit_renderables.append(Text(crash_summary(error)))
-        self._close_messages_no_wait()
-
-    def _fatal_error(self) -> None:  # not reached through _handle_exception any more
-        self._return_code = 1
-        self._exit_renderables.append(Text(f"{self.title}: crashed. Details are left out."))
-        self._close_messages_no_wait()
-
-
-def _wizard_step_class() -> type[WizardStep]:
-    from qlik_tui.tui.screens.base import WizardStep
-
-    return WizardStep
+        # The one private override: Textual's crash report is a traceback *with locals*, and
+        # the key may be one. A ``CrashReport`` has ``__rich__``, so Textual panics with that
+        # one line instead; it still sets exit code 1 and keeps the error for Pilot.
+        super()._handle_exception(error if isinstance(error, CrashReport) else CrashReport(error))

@@ -1,10 +1,12 @@
 """Messages the workers post back to their screen. Workers do nothing else.
 
-None of these carries the key; reprs show only what the screen needs.
+None of these carries the key. Their reprs are Textual's, which show no fields: a message is
+logged under TEXTUAL_LOG, and tenant data has no business there either.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -14,73 +16,64 @@ from textual.worker import Worker, WorkerState
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
+    from qlik_tui.services.check import CheckResult
     from qlik_tui.services.verify import VerifyReport
     from qlik_tui.store.profiles import Profile
 
 
+@dataclass(repr=False, eq=False)  # Textual's repr (no fields) and identity
 class LiveTestFinished(Message):
     """``verify_key`` returned (every outcome, success or failure, is in the report)."""
 
-    def __init__(self, report: VerifyReport) -> None:
-        super().__init__()
-        self.report = report
+    report: VerifyReport
 
 
+@dataclass(repr=False, eq=False)
 class KeyringFound(Message):
     """The OS keyring backend the key would go to (looked up in a thread: it may block)."""
 
-    def __init__(self, name: str, insecure_notice: str | None) -> None:
-        super().__init__()
-        self.name = name
-        self.insecure_notice = insecure_notice
+    name: str
+    insecure_notice: str | None
 
 
+@dataclass(repr=False, eq=False)
 class KeyStored(Message):
-    def __init__(self, profile: Profile, where: str) -> None:
-        super().__init__()
-        self.profile = profile
-        self.where = where  # the keyring, described for people
+    profile: Profile
+    where: str  # the keyring, described for people
 
 
+@dataclass(repr=False, eq=False)
 class StoreFailed(Message):
     """The keyring or the profiles file refused; ``problem`` and ``fix`` are user-facing."""
 
-    def __init__(
-        self, problem: str, fix: str, backend: str = "", *, key_in_keyring: bool = False
-    ) -> None:
-        super().__init__()
-        self.problem = problem
-        self.fix = fix
-        self.backend = backend  # "" when not even the backend could be opened
-        self.key_in_keyring = key_in_keyring  # the keyring took it, the profiles file did not
+    problem: str
+    fix: str
+    backend: str = ""  # "" when not even the backend could be opened
+    key_in_keyring: bool = field(default=False, kw_only=True)  # the profile alone failed
 
 
+@dataclass(repr=False, eq=False)
 class RescueWritten(Message):
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = path
+    path: Path
 
 
+@dataclass(repr=False, eq=False)
 class RescueFailed(Message):
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+    reason: str
 
 
+@dataclass(repr=False, eq=False)
 class WorkerCrashed(Message):
     """A worker raised something unexpected: a bug, reported without details or the key."""
 
-    def __init__(self, group: str, description: str, error_type: str) -> None:
-        super().__init__()
-        self.group = group
-        self.description = description
-        self.error_type = error_type
+    group: str
+    description: str
+    error_type: str
 
 
+@dataclass(repr=False, eq=False)
 class WorkerCancelled(Message):
-    def __init__(self, group: str) -> None:
-        super().__init__()
-        self.group = group
+    group: str
 
 
 class ReportsWorkerEnds:
@@ -98,67 +91,64 @@ class ReportsWorkerEnds:
             post(WorkerCancelled(worker.group))
 
 
-# -- the dashboard (issue #5) --------------------------------------------------------------------
-
-if TYPE_CHECKING:
-    from qlik_tui.services.check import CheckResult
+# -- stored profiles -----------------------------------------------------------------------------
 
 
+@dataclass(repr=False, eq=False)
+class ProfilesFound(Message):
+    """Whether any profile is stored (read in a thread: the file's lock can make a read wait)."""
+
+    found: bool
+
+
+@dataclass(repr=False, eq=False)
 class ProfilesLoaded(Message):
     """The profiles file was read (in a thread: its lock can make the read wait)."""
 
-    def __init__(self, profiles: list[Profile]) -> None:
-        super().__init__()
-        self.profiles = profiles
+    profiles: list[Profile]
 
 
+@dataclass(repr=False, eq=False)
 class ProfilesUnreadable(Message):
     """The profiles file is broken or cannot be read: what ``ProfilesFileError`` said."""
 
-    def __init__(self, path: Path, problem: str, backup: Path | None, fix: str) -> None:
-        super().__init__()
-        self.path = path
-        self.problem = problem
-        self.backup = backup
-        self.fix = fix
+    path: Path
+    problem: str
+    backup: Path | None
+    fix: str
 
 
+@dataclass(repr=False, eq=False)
 class RecheckStarted(Message):
     """The re-check of one profile began (its request is about to go out)."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
+    name: str
 
 
+@dataclass(repr=False, eq=False)
 class RecheckResult(Message):
     """One profile was re-checked; ``result.profile`` is its metadata as saved afterwards."""
 
-    def __init__(self, result: CheckResult) -> None:
-        super().__init__()
-        self.result = result
+    result: CheckResult
 
 
+@dataclass(repr=False, eq=False)
 class RecheckFinished(Message):
-    def __init__(self, count: int) -> None:
-        super().__init__()
-        self.count = count
+    count: int
 
 
+@dataclass(repr=False, eq=False)
 class ProfileForgotten(Message):
-    def __init__(self, name: str, key_removed: bool, metadata_removed: bool) -> None:
-        super().__init__()
-        self.name = name
-        self.key_removed = key_removed  # False: the keyring held no key for it
-        self.metadata_removed = metadata_removed
+    name: str
+    key_removed: bool  # False: the keyring held no key for it
+    metadata_removed: bool
 
 
+@dataclass(repr=False, eq=False)
 class ForgetFailed(Message):
     """The keyring or the profiles file refused; ``problem`` and ``fix`` are user-facing."""
 
-    def __init__(self, name: str, problem: str, fix: str, *, key_removed: bool = False) -> None:
-        super().__init__()
-        self.name = name
-        self.problem = problem
-        self.fix = fix
-        self.key_removed = key_removed  # the key is gone, only the metadata stayed
+    name: str
+    problem: str
+    fix: str
+    key_removed: bool = field(default=False, kw_only=True)  # the key is gone, the metadata not

@@ -39,7 +39,7 @@ from qlik_tui.services.login import store_login
 from qlik_tui.store.profiles import Profile, ProfileStore
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
 from qlik_tui.tui.app import QlikTuiApp
-from qlik_tui.tui.screens.dashboard import EMPTY, TABLE, DashboardScreen
+from qlik_tui.tui.screens.dashboard import DashboardMode, DashboardScreen
 from qlik_tui.tui.screens.done import DoneScreen
 from qlik_tui.tui.screens.generate import GenerateScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
@@ -429,7 +429,7 @@ async def test_dashboard_flows_never_show_or_write_the_key(
     app = QlikTuiApp(services, start="auto")  # with profiles: the dashboard comes first
     async with app.run_test(size=(80, 24)) as pilot:
         run = Flow(pilot, observed, sentinel, flow.name)
-        await run.until(lambda: getattr(app.screen, "mode", "") == TABLE)
+        await run.until(lambda: getattr(app.screen, "mode", None) is DashboardMode.TABLE)
         dashboard = app.screen
         assert isinstance(dashboard, DashboardScreen)
         run.snap("dashboard")
@@ -463,7 +463,7 @@ async def test_dashboard_flows_never_show_or_write_the_key(
             await pilot.press("d")
             await run.on(ConfirmModal, "forget-question")
             await run.tap("#confirm")
-            await run.until(lambda: dashboard.mode == EMPTY)
+            await run.until(lambda: dashboard.mode is DashboardMode.EMPTY)
             run.snap("forgotten")
             with pytest.raises(KeyNotFound):
                 secret_store.load("leak")

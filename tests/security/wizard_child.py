@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Button
 
 from qlik_tui.core.apikey import ApiKey, parse_key
@@ -34,6 +35,7 @@ from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import SecretStore
 from qlik_tui.tui import app as app_module
 from qlik_tui.tui.app import QlikTuiApp
+from qlik_tui.tui.host import STEP_SCREENS
 from qlik_tui.tui.launch import launch
 from qlik_tui.tui.screens import live_test, modals, storing
 from qlik_tui.tui.screens.base import WizardStep
@@ -76,19 +78,19 @@ def crash(site: str) -> None:
 
 def crashing_step(step: int, handler: str, site: str) -> None:
     """Step ``step``'s screen gets an extra handler ``handler`` (first in the MRO) that crashes."""
-    real = QlikTuiApp.step_screen
+    name = STEP_SCREENS[step - 1]
+    real = QlikTuiApp.SCREENS[name]
 
-    def step_screen(self: QlikTuiApp, wanted: int) -> type[WizardStep]:
-        screen = real(self, wanted)
-        if wanted != step:
-            return screen
+    def on_event(self: WizardStep, event: object) -> None:
+        crash(site)
 
-        def on_event(self: WizardStep, event: object) -> None:
-            crash(site)
+    def crashing_screen() -> Screen[Any]:
+        screen_class = type(real())
+        crashing = type(f"Crashing{screen_class.__name__}", (screen_class,), {handler: on_event})
+        screen: Screen[Any] = crashing()
+        return screen
 
-        return type(f"Crashing{screen.__name__}", (screen,), {handler: on_event})
-
-    QlikTuiApp.step_screen = step_screen  # type: ignore[method-assign]
+    QlikTuiApp.SCREENS = {**QlikTuiApp.SCREENS, name: crashing_screen}
 
 
 def install_crash(site: str) -> None:
@@ -324,10 +326,11 @@ class Drive:
     async def dashboard(self) -> None:
         from qlik_tui.tui.screens import dashboard, profile_details
 
-        def mode() -> str:
-            return getattr(self.app.screen, "mode", "")
+        def mode() -> object:
+            return getattr(self.app.screen, "mode", None)
 
-        if not await self.until(lambda: mode() in (dashboard.TABLE, dashboard.BROKEN)):
+        shown = (dashboard.DashboardMode.TABLE, dashboard.DashboardMode.BROKEN)
+        if not await self.until(lambda: mode() in shown):
             return
         self.export("dashboard")
         if self.site in ("dashboard", "dashboard-recheck-worker"):

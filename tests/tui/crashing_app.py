@@ -14,7 +14,6 @@ from qlik_tui.core.apikey import parse_key
 from qlik_tui.services.context import Services
 from qlik_tui.tui.app import QlikTuiApp
 from qlik_tui.tui.launch import launch
-from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.welcome import WelcomeScreen
 
 SENTINEL_KEY = parse_key(sys.stdin.readline())
@@ -30,14 +29,7 @@ class CrashingWelcome(WelcomeScreen):
         raise RuntimeError(f"deliberate crash holding {secret_text}")
 
 
-_real_step_screen = QlikTuiApp.step_screen
-
-
-def _step_screen(self: QlikTuiApp, step: int) -> type[WizardStep]:
-    return CrashingWelcome if step == 1 else _real_step_screen(self, step)  # type: ignore[return-value]
-
-
-QlikTuiApp.step_screen = _step_screen  # type: ignore[method-assign]
+QlikTuiApp.SCREENS = {**QlikTuiApp.SCREENS, "welcome": CrashingWelcome}
 
 if __name__ == "__main__":
     sys.exit(launch(Services.default(), start="setup"))

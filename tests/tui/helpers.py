@@ -37,14 +37,10 @@ def fixed_tenant() -> Tenant:
 
 
 class PinnedApp(QlikTuiApp):
-    """The real app with a pinned clock and only explicitly registered optional screens, so a
-    screen another engineer adds later cannot change these tests' pictures."""
+    """The real app with a pinned clock."""
 
     def now(self) -> datetime:
         return FIXED_NOW
-
-    def has_screen(self, name: str) -> bool:
-        return name in self._screen_factories
 
 
 def expiry_in(hours: float) -> datetime:

@@ -1,5 +1,5 @@
 """App-wide behaviour: quitting with an unstored key, crashes without locals or key, the
-TEXTUAL_LOG warning, lazy imports, routing to a registered dashboard, worker failures."""
+TEXTUAL_LOG warning, lazy imports, routing to the dashboard, worker failures."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.screen import Screen
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from qlik_tui.core.apikey import make_fake_key, parse_key
 from qlik_tui.core.outcomes import OutcomeKind
@@ -19,7 +18,8 @@ from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import Profile
 from qlik_tui.tui.app import QUIT_WITH_KEY_QUESTION, QlikTuiApp
-from qlik_tui.tui.launch import warn_about_textual_log
+from qlik_tui.tui.keystroke_log import warn_about_textual_log
+from qlik_tui.tui.screens.dashboard import DashboardScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.welcome import WelcomeScreen
@@ -187,42 +187,29 @@ def test_start_must_be_known(offline_services: Services) -> None:
         QlikTuiApp(offline_services, start="elsewhere")
 
 
-# -- the dashboard (issue #5) is optional ------------------------------------------------------
-
-
-class FakeDashboard(Screen[None]):
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield Static("dashboard stand-in")
+# -- the dashboard ---------------------------------------------------------------------------
 
 
 def add_profile(services: Services) -> None:
     services.profiles.put(Profile(name="work", origin="https://acme.eu.qlikcloud.com"))
 
 
-async def test_without_a_dashboard_the_button_is_hidden(offline_services: Services) -> None:
-    add_profile(offline_services)
-    app = PinnedApp(offline_services, start="dashboard")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, WelcomeScreen)
-        assert not app.screen.query("#dashboard")
-        assert any("not available" in n.message for n in app._notifications)
-
-
-async def test_a_registered_dashboard_opens_when_profiles_exist(
+async def test_the_welcome_opens_the_dashboard_when_profiles_exist(
     offline_services: Services,
 ) -> None:
     app = PinnedApp(offline_services, start="setup")
-    app.register_screen("dashboard", lambda app: FakeDashboard())
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)  # the profiles are looked for in a thread
         button = app.screen.query_one("#dashboard", Button)
         assert button.disabled  # no profiles yet
+        assert app.profiles_found is False
     add_profile(offline_services)
     app = PinnedApp(offline_services, start="setup")
-    app.register_screen("dashboard", lambda app: FakeDashboard())
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.profiles_found is True
         await click(pilot, "#dashboard")
-        assert isinstance(app.screen, FakeDashboard)
+        assert isinstance(app.screen, DashboardScreen)
         app.pop_screen()
         await pilot.pause()
         assert isinstance(app.screen, WelcomeScreen)
@@ -232,16 +219,15 @@ async def test_auto_start_opens_the_dashboard_only_with_profiles(
     offline_services: Services,
 ) -> None:
     app = PinnedApp(offline_services, start="auto")
-    app.register_screen("dashboard", lambda app: FakeDashboard())
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, WelcomeScreen)
+        assert app.screen.query_one("#dashboard", Button).disabled
     add_profile(offline_services)
     app = PinnedApp(offline_services, start="auto")
-    app.register_screen("dashboard", lambda app: FakeDashboard())
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, FakeDashboard)
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
         app.start_setup()
         await pilot.pause()
         assert isinstance(app.screen, WelcomeScreen)
@@ -256,8 +242,7 @@ class BrokenLiveTest(LiveTestScreen):
 
 
 class BrokenWorkerApp(PinnedApp):
-    def step_screen(self, step: int):  # type: ignore[no-untyped-def]
-        return BrokenLiveTest if step == 6 else super().step_screen(step)
+    SCREENS = {**PinnedApp.SCREENS, "live-test": BrokenLiveTest}
 
 
 async def test_an_unexpected_worker_error_is_a_panel_not_a_crash(

@@ -1,4 +1,4 @@
-"""The dashboard of stored keys (issue #5): start screen, re-checks with live per-row progress
+"""The dashboard of stored keys: start screen, re-checks with live per-row progress
 and cancel, details, forget with confirmation, new setup, empty and broken states, snapshots.
 
 Flows run against the TLS sandbox and the real Secret Service with the real clock; snapshots use
@@ -25,13 +25,7 @@ from qlik_tui.services.login import store_login
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
 from qlik_tui.tui.app import QlikTuiApp
-from qlik_tui.tui.screens.dashboard import (
-    BROKEN,
-    EMPTY,
-    TABLE,
-    DashboardScreen,
-    forget_question,
-)
+from qlik_tui.tui.screens.dashboard import DashboardMode, DashboardScreen, forget_question
 from qlik_tui.tui.screens.done import DoneScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.profile_details import ProfileDetailsModal
@@ -118,7 +112,7 @@ async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str
 async def open_dashboard(pilot: Pilot[Any]) -> DashboardScreen:
     await settle(pilot)
     screen = dashboard_of(pilot.app)
-    assert screen.mode in (TABLE, EMPTY, BROKEN)
+    assert screen.mode in (DashboardMode.TABLE, DashboardMode.EMPTY, DashboardMode.BROKEN)
     return screen
 
 
@@ -138,7 +132,7 @@ async def test_the_start_screen_is_the_dashboard_when_profiles_exist(
     app = QlikTuiApp(offline_services, start="auto")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dashboard(pilot)
-        assert screen.mode == TABLE
+        assert screen.mode is DashboardMode.TABLE
         assert text_of(pilot, "#dashboard-title") == "Stored keys"
         assert table_of(app).cell_texts("work")["tenant"] == FIXED_HOST
         assert state_of(app, "work") == "not checked"
@@ -357,7 +351,7 @@ async def test_forget_after_confirmation_removes_key_and_metadata(
         await click(pilot, "#confirm")
         await settle(pilot)
 
-        assert screen.mode == EMPTY
+        assert screen.mode is DashboardMode.EMPTY
         assert any("Forgot profile good" in n.message for n in app._notifications)
     with pytest.raises(KeyNotFound):
         secret_store.load("good")
@@ -404,7 +398,7 @@ async def test_without_profiles_it_offers_the_setup(offline_services: Services) 
     app = QlikTuiApp(offline_services, start="dashboard")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dashboard(pilot)
-        assert screen.mode == EMPTY
+        assert screen.mode is DashboardMode.EMPTY
         assert "No API keys are stored yet" in screen_text(pilot)
         assert not screen.check_action("recheck_all", ())  # nothing to re-check
         await click(pilot, "#setup")
@@ -418,7 +412,7 @@ async def test_a_corrupt_profiles_file_is_explained(offline_services: Services) 
     app = QlikTuiApp(offline_services, start="auto")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dashboard(pilot)
-        assert screen.mode == BROKEN
+        assert screen.mode is DashboardMode.BROKEN
         shown = screen_text(pilot)
         assert "The profiles file cannot be read" in shown
         assert str(path) in shown
@@ -430,7 +424,7 @@ async def test_a_corrupt_profiles_file_is_explained(offline_services: Services) 
         path.unlink()  # the user removes it, then reloads
         await click(pilot, "#reload")
         await settle(pilot)
-        assert screen.mode == EMPTY
+        assert screen.mode is DashboardMode.EMPTY
 
 
 # -- what the cells say --------------------------------------------------------------------
@@ -448,7 +442,6 @@ async def test_expiry_known_soon_expired_and_unknown(offline_services: Services)
             Profile(name=name, origin=origin, expiry=expiry.isoformat() if expiry else None)
         )
     app = PinnedApp(offline_services, start="dashboard")
-    app.register_screen("dashboard", lambda app: DashboardScreen())
     async with app.run_test(size=SIZE) as pilot:
         await open_dashboard(pilot)
         table = table_of(app)
@@ -468,7 +461,6 @@ async def test_colours_follow_the_theme(offline_services: Services) -> None:
         Profile(name="work", origin=f"https://{FIXED_HOST}", last_outcome="valid")
     )
     app = PinnedApp(offline_services, start="dashboard")
-    app.register_screen("dashboard", lambda app: DashboardScreen())
     async with app.run_test(size=SIZE) as pilot:
         await open_dashboard(pilot)
 
@@ -594,7 +586,6 @@ def snapshot_app(services: Services, with_profiles: bool) -> PinnedApp:
         for profile in mixed_profiles():
             services.profiles.put(profile)
     app = PinnedApp(services, start="dashboard")
-    app.register_screen("dashboard", lambda app: DashboardScreen())
     return app
 
 

@@ -18,7 +18,7 @@ from qlik_tui.core.outcomes import OutcomeKind
 from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import Profile
-from qlik_tui.tui.screens.live_test import LIVE_TEST_GROUP, LiveTestScreen
+from qlik_tui.tui.screens.live_test import LIVE_TEST_GROUP, LiveTestMode, LiveTestScreen
 from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.tenant import TenantScreen
 from tests.fixtures.faulty_sandbox import FaultySandbox
@@ -195,7 +195,7 @@ async def test_escape_cancels_a_slow_test_and_retry_works(
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, LiveTestScreen)
-        assert screen.mode == "running"
+        assert screen.mode is LiveTestMode.RUNNING
         assert screen.query_one("#spinner").display
         assert "Esc cancels" in text_of(pilot, "#elapsed")
         (worker,) = [w for w in app.workers if w.group == LIVE_TEST_GROUP]

@@ -13,11 +13,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static
 
+from qlik_tui.tui.host import TOTAL_STEPS, AppHost
 from qlik_tui.tui.messages import ReportsWorkerEnds
 from qlik_tui.tui.widgets.step_header import StepHeader
 
 if TYPE_CHECKING:
-    from qlik_tui.tui.app import QlikTuiApp
     from qlik_tui.tui.state import WizardState
 
 
@@ -33,8 +33,8 @@ class WizardStep(ReportsWorkerEnds, Screen[None]):
     ]
 
     @property
-    def qapp(self) -> QlikTuiApp:
-        return cast("QlikTuiApp", self.app)
+    def qapp(self) -> AppHost:
+        return cast("AppHost", self.app)
 
     @property
     def state(self) -> WizardState:
@@ -43,8 +43,6 @@ class WizardStep(ReportsWorkerEnds, Screen[None]):
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        from qlik_tui.tui.app import TOTAL_STEPS
-
         yield StepHeader(self.STEP, TOTAL_STEPS, self.STEP_TITLE, demo=self.qapp.is_demo)
         with VerticalScroll(id="body"):
             yield from self.compose_body()
@@ -59,7 +57,7 @@ class WizardStep(ReportsWorkerEnds, Screen[None]):
 
     def on_mount(self) -> None:
         # The footer has not rendered yet, so no bindings refresh: each one rebuilds the whole
-        # footer, a visible part of the time to first paint (benchmark (c)).
+        # footer, a visible part of the time to first paint.
         self.refresh_nav(bindings=False)
 
     # -- navigation --------------------------------------------------------------------------
@@ -111,6 +109,11 @@ class WizardStep(ReportsWorkerEnds, Screen[None]):
 
     def set_nav_status(self, text: str) -> None:
         self.query_one("#nav-status", Static).update(text)
+
+    def open_in_browser(self, url: str) -> None:
+        """Ask the user's browser to open ``url`` (a page of their tenant), and say so."""
+        self.app.open_url(url)
+        self.notify(f"Asked your browser to open {url}.", markup=False)
 
     def show(self, widget: Widget | str, visible: bool = True) -> None:
         target = self.query_one(widget) if isinstance(widget, str) else widget

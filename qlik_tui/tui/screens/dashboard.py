@@ -11,19 +11,24 @@ from __future__ import annotations
 import asyncio
 import importlib
 from dataclasses import replace
-from functools import partial
+from enum import Enum
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Static
 
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.timestamps import parse_iso_datetime
+from qlik_tui.services.forgetting import forget_profile
+from qlik_tui.store.profiles import ProfilesFileError
+from qlik_tui.tui.host import AppHost
 from qlik_tui.tui.messages import (
     ForgetFailed,
     ProfileForgotten,
@@ -36,15 +41,13 @@ from qlik_tui.tui.messages import (
     WorkerCancelled,
     WorkerCrashed,
 )
+from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.profile_table import (
-    CANCELLED,
-    CHECK_FAILED,
-    CHECKING,
-    FORGETTING,
-    QUEUED,
     ProfileRow,
     ProfileTable,
+    RowActivity,
     RowNote,
     ago,
 )
@@ -52,7 +55,7 @@ from qlik_tui.tui.widgets.profile_table import (
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
     from qlik_tui.store.profiles import Profile
-    from qlik_tui.tui.app import QlikTuiApp
+    from qlik_tui.tui.screens.profile_details import DetailsChoice
 
 TITLE = "Stored keys"
 LOAD_GROUP = "dashboard-load"
@@ -60,8 +63,23 @@ RECHECK_GROUP = "dashboard-recheck"
 FORGET_GROUP = "dashboard-forget"
 CLOCK_TICK_S = 30.0  # "5 min ago" moves on by itself
 
-# What the screen shows.
-LOADING, TABLE, EMPTY, BROKEN = "loading", "table", "empty", "broken"
+
+class DashboardMode(Enum):
+    """What the screen shows."""
+
+    LOADING = "loading"  # the summary line says so; no pane yet
+    TABLE = "table"
+    EMPTY = "empty"
+    BROKEN = "broken"  # the profiles file cannot be read
+
+
+# The pane of the content switcher that each mode shows.
+PANES: dict[DashboardMode, str | None] = {
+    DashboardMode.LOADING: None,
+    DashboardMode.TABLE: "profiles-box",
+    DashboardMode.EMPTY: "dashboard-empty",
+    DashboardMode.BROKEN: "dashboard-broken",
+}
 
 EMPTY_TEXT = (
     "No API keys are stored yet. The setup walks you through it: check that you may generate "
@@ -98,17 +116,19 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         Binding("escape", "back", "Back"),
     ]
 
+    # Every assignment re-applies the mode: it also moves the focus and refreshes the summary.
+    mode: reactive[DashboardMode] = reactive(DashboardMode.LOADING, always_update=True, init=False)
+
     def __init__(self) -> None:
         super().__init__()
-        self.mode = LOADING
         self.rows: dict[str, ProfileRow] = {}
         self._pending: set[str] = set()  # names whose re-check has not finished
         self._recheck_total = 0
         self._forgetting: str | None = None
 
     @property
-    def qapp(self) -> QlikTuiApp:
-        return cast("QlikTuiApp", self.app)
+    def qapp(self) -> AppHost:
+        return cast("AppHost", self.app)
 
     @property
     def services(self) -> Services:
@@ -134,32 +154,30 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             if self.qapp.is_demo:
                 yield Static("DEMO · sandbox tenant", id="demo-badge")
         yield Static("Reading the stored profiles…", id="dashboard-summary")
-        with Vertical(id="profiles-box"):
-            yield ProfileTable(
-                now=self.qapp.now, warn_below=self.services.expiry_warning, id="profiles-table"
-            )
-        with Vertical(id="dashboard-empty"):
-            yield Static(EMPTY_TEXT, classes="paragraph")
-            with Horizontal(classes="actions"):
-                yield Button("Set up a key", id="setup", variant="primary")
-        yield Vertical(id="dashboard-broken")
+        with ContentSwitcher(id="dashboard-panes"):
+            with Vertical(id="profiles-box"):
+                yield ProfileTable(
+                    now=self.qapp.now, warn_below=self.services.expiry_warning, id="profiles-table"
+                )
+            with Vertical(id="dashboard-empty"):
+                yield Static(EMPTY_TEXT, classes="paragraph")
+                with Horizontal(classes="actions"):
+                    yield Button("Set up a key", id="setup", variant="primary")
+            yield Vertical(id="dashboard-broken")
         yield Static(id="dashboard-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self._set_status("")
-        self._set_mode(LOADING)
+        self.mode = DashboardMode.LOADING
         self.set_interval(CLOCK_TICK_S, self._clock_tick)
         self.load()
 
-    def _set_mode(self, mode: str) -> None:
-        self.mode = mode
-        self.query_one("#profiles-box").display = mode == TABLE
-        self.query_one("#dashboard-empty").display = mode == EMPTY
-        self.query_one("#dashboard-broken").display = mode == BROKEN
-        if mode == TABLE:
+    def watch_mode(self, mode: DashboardMode) -> None:
+        self.query_one("#dashboard-panes", ContentSwitcher).current = PANES[mode]
+        if mode is DashboardMode.TABLE:
             self.table.focus()
-        elif mode == EMPTY:
+        elif mode is DashboardMode.EMPTY:
             self.query_one("#setup", Button).focus()
         self._update_summary()
         self.refresh_bindings()
@@ -172,9 +190,10 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
 
     def _update_summary(self) -> None:
         summary = self.query_one("#dashboard-summary", Static)
-        if self.mode != TABLE:
-            summary.update("Reading the stored profiles…" if self.mode == LOADING else "")
-            summary.display = self.mode == LOADING
+        if self.mode is not DashboardMode.TABLE:
+            loading = self.mode is DashboardMode.LOADING
+            summary.update("Reading the stored profiles…" if loading else "")
+            summary.display = loading
             return
         summary.display = True
         summary.update(Content(self.summary_text()))
@@ -209,28 +228,30 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         return " · ".join(parts)
 
     def _clock_tick(self) -> None:
-        if self.mode == TABLE:
+        if self.mode is DashboardMode.TABLE:
             self.table.refresh_cells()
             self._update_summary()
 
     # -- loading -----------------------------------------------------------------------------
 
+    @work(
+        thread=True,
+        group=LOAD_GROUP,
+        exclusive=True,
+        exit_on_error=False,
+        description="Reading the stored profiles",
+    )
     def load(self) -> None:
-        self.run_worker(
-            partial(_load_profiles, self, self.services),
-            thread=True,
-            description="Reading the stored profiles",
-            group=LOAD_GROUP,
-            exclusive=True,
-            exit_on_error=False,
-        )
+        self.post_message(_load_profiles(self.services))
 
     def on_profiles_loaded(self, message: ProfilesLoaded) -> None:
         self.rows = {profile.name: ProfileRow.from_profile(profile) for profile in message.profiles}
         self.table.show_rows(self.rows.values())
-        self._set_mode(TABLE if self.rows else EMPTY)
+        self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
+        self.qapp.profiles_read(bool(self.rows))
 
     async def on_profiles_unreadable(self, message: ProfilesUnreadable) -> None:
+        self.qapp.profiles_read(True)  # something is there: this screen explains what is wrong
         backup = str(message.backup) if message.backup else "none could be made"
         await self._show_broken(
             [
@@ -255,13 +276,13 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
                 Horizontal(Button("Reload", id="reload", variant="primary"), classes="actions"),
             ]
         )
-        self._set_mode(BROKEN)
+        self.mode = DashboardMode.BROKEN
         self.query_one("#reload", Button).focus()
 
     @on(Button.Pressed, "#reload")
     def _reload(self) -> None:
         self._set_status("")
-        self._set_mode(LOADING)
+        self.mode = DashboardMode.LOADING
         self.load()
 
     # -- re-checking -------------------------------------------------------------------------
@@ -275,22 +296,21 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.recheck(list(self.rows))
 
     def recheck(self, names: list[str]) -> None:
-        if self.mode != TABLE or not names or self._refuse_while_busy():
+        if self.mode is not DashboardMode.TABLE or not names or self._refuse_while_busy():
             return
         profiles = [self.rows[name].profile for name in names]
         for name in names:
-            self._put_row(replace(self.rows[name], activity=QUEUED, note=None))
+            self._put_row(replace(self.rows[name], activity=RowActivity.QUEUED, note=None))
         self._pending = set(names)
         self._recheck_total = len(names)
         self._show_recheck_progress()
-        self.run_worker(
-            self._recheck(self.services, profiles),
-            description=f"Re-checking {_plural(len(profiles), 'stored key')}",
-            group=RECHECK_GROUP,
-            exclusive=True,
-            exit_on_error=False,
-        )
+        worker = self.run_recheck(self.services, profiles)
+        worker.description = f"Re-checking {_plural(len(profiles), 'stored key')}"
         self.refresh_bindings()
+
+    @work(group=RECHECK_GROUP, exclusive=True, exit_on_error=False, description="Re-checking")
+    async def run_recheck(self, services: Services, profiles: list[Profile]) -> None:
+        await self._recheck(services, profiles)
 
     async def _recheck(self, services: Services, profiles: list[Profile]) -> None:
         # httpx is heavy: import it off the event loop so the table stays responsive.
@@ -306,7 +326,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
     def on_recheck_started(self, message: RecheckStarted) -> None:
         row = self.rows.get(message.name)
         if row is not None and message.name in self._pending:
-            self._put_row(replace(row, activity=CHECKING))
+            self._put_row(replace(row, activity=RowActivity.CHECKING))
 
     def on_recheck_result(self, message: RecheckResult) -> None:
         result = message.result
@@ -334,10 +354,10 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         """The re-check ended: rows that did not finish get back their state, with ``note``."""
         unfinished = [name for name in self.rows if name in self._pending]
         for name in unfinished:
-            self._put_row(replace(self.rows[name], activity=None, note=note or CANCELLED))
+            self._put_row(replace(self.rows[name], activity=None, note=note or RowNote.CANCELLED))
         finished = self._recheck_total - len(unfinished)
         self._pending = set()
-        if note == CHECK_FAILED:
+        if note is RowNote.CHECK_FAILED:
             pass  # the crash handler says what happened
         elif unfinished:
             self._set_status(
@@ -363,16 +383,13 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             self.show_details(name)
 
     def show_details(self, name: str) -> None:
-        from qlik_tui.tui.screens.profile_details import (
-            FORGET,
-            RECHECK,
-            ProfileDetailsModal,
-        )
+        # Deferred: the details modal is imported when first opened.
+        from qlik_tui.tui.screens.profile_details import DetailsChoice, ProfileDetailsModal
 
-        def chosen(choice: str | None) -> None:
-            if choice == RECHECK:
+        def chosen(choice: DetailsChoice | None) -> None:
+            if choice is DetailsChoice.RECHECK:
                 self.recheck([name])
-            elif choice == FORGET:
+            elif choice is DetailsChoice.FORGET:
                 self.action_forget(name)
 
         modal = ProfileDetailsModal(
@@ -386,8 +403,6 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         name = name or self.table.selected_name
         if name is None or name not in self.rows or self._refuse_while_busy():
             return
-        from qlik_tui.tui.screens.modals import ConfirmModal
-
         profile = self.rows[name].profile
 
         def decided(forget: bool | None) -> None:
@@ -409,17 +424,21 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         if name not in self.rows or self.busy:
             return
         self._forgetting = name
-        self._put_row(replace(self.rows[name], activity=FORGETTING, note=None))
+        self._put_row(replace(self.rows[name], activity=RowActivity.FORGETTING, note=None))
         self._set_status(f"Forgetting profile {name}…")
-        self.run_worker(
-            partial(_forget_profile, self, self.services, name),
-            thread=True,
-            description=f"Forgetting profile {name!r}",
-            group=FORGET_GROUP,
-            exclusive=True,
-            exit_on_error=False,
-        )
+        worker = self.forget_worker(name)
+        worker.description = f"Forgetting profile {name!r}"
         self.refresh_bindings()
+
+    @work(
+        thread=True,
+        group=FORGET_GROUP,
+        exclusive=True,
+        exit_on_error=False,
+        description="Forgetting a profile",
+    )
+    def forget_worker(self, name: str) -> None:
+        self.post_message(_forget_profile(self.services, name))
 
     def on_profile_forgotten(self, message: ProfileForgotten) -> None:
         name = message.name
@@ -430,7 +449,8 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         key = f"its key was removed from {where}" if message.key_removed else f"{where} held no key"
         self._set_status("")
         self.notify(f"Forgot profile {name}: {key}, and its metadata.", title="Forgotten")
-        self._set_mode(TABLE if self.rows else EMPTY)
+        self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
+        self.qapp.profiles_read(bool(self.rows))
 
     def on_forget_failed(self, message: ForgetFailed) -> None:
         self._forgetting = None
@@ -459,8 +479,6 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             self.app.pop_screen()
 
     def _can_go_back(self) -> bool:
-        from qlik_tui.tui.screens.base import WizardStep
-
         stack = self.app.screen_stack
         return len(stack) > 1 and stack[-1] is self and isinstance(stack[-2], WizardStep)
 
@@ -470,9 +488,10 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         if action == "back":
             return not self.rechecking and self._can_go_back()
         if action == "new_setup":
-            return self.mode != BROKEN  # fix the profiles file first: storing would fail
+            # Fix the profiles file first: storing would fail.
+            return self.mode is not DashboardMode.BROKEN
         if action in ("recheck_selected", "recheck_all", "forget"):
-            if self.mode != TABLE:
+            if self.mode is not DashboardMode.TABLE:
                 return False
             return None if self.busy else True  # shown, but greyed out while busy
         return True
@@ -493,12 +512,12 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
 
     def on_worker_cancelled(self, message: WorkerCancelled) -> None:
         if message.group == RECHECK_GROUP and self.rechecking:
-            self._recheck_over(CANCELLED)
+            self._recheck_over(RowNote.CANCELLED)
 
     async def on_worker_crashed(self, message: WorkerCrashed) -> None:
         problem = f"{message.description} failed with an unexpected {message.error_type}."
         if message.group == RECHECK_GROUP and self.rechecking:
-            self._recheck_over(CHECK_FAILED)
+            self._recheck_over(RowNote.CHECK_FAILED)
             self._set_status(
                 f"✗ {problem} The keys not yet checked keep their previous state; retry with "
                 "a or r.",
@@ -518,28 +537,21 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             )
 
 
-# -- worker bodies (they post messages and do nothing else with the screen) ---------------------
+# -- worker bodies: blocking calls, run in threads; the answer is the message to post ------------
 
 
-def _load_profiles(screen: DashboardScreen, services: Services) -> None:
-    from qlik_tui.store.profiles import ProfilesFileError
-
+def _load_profiles(services: Services) -> Message:
     try:
         profiles = services.profiles.all()
     except ProfilesFileError as exc:
-        screen.post_message(ProfilesUnreadable(exc.path, exc.problem, exc.backup, exc.fix))
-        return
-    screen.post_message(ProfilesLoaded(profiles))
+        return ProfilesUnreadable(exc.path, exc.problem, exc.backup, exc.fix)
+    return ProfilesLoaded(profiles)
 
 
-def _forget_profile(screen: DashboardScreen, services: Services, name: str) -> None:
-    from qlik_tui.services.forgetting import forget_profile
-
+def _forget_profile(services: Services, name: str) -> Message:
+    """The forget service's result as the message the dashboard renders (runs in a thread)."""
     result = forget_profile(services, name)
     if result.complete:
-        screen.post_message(ProfileForgotten(name, result.key_removed, result.profile_removed))
-        return
+        return ProfileForgotten(name, result.key_removed, result.profile_removed)
     problem = f"{result.summary()} {result.problem or ''}".strip()
-    screen.post_message(
-        ForgetFailed(name, problem, result.fix or "", key_removed=result.key_removed)
-    )
+    return ForgetFailed(name, problem, result.fix or "", key_removed=result.key_removed)

@@ -18,6 +18,7 @@ from qlik_tui.tui.widgets.outcome_panel import Fields
 class DoneScreen(WizardStep):
     STEP = 7
     STEP_TITLE = "Done"
+    AUTO_FOCUS = "#dashboard, #quit"  # the dashboard when something was stored
 
     def compose_body(self) -> ComposeResult:
         profile, rescue = self.state.profile, self.state.rescue_path
@@ -58,7 +59,7 @@ class DoneScreen(WizardStep):
         else:
             yield Static("Nothing was stored.", classes="done-heading -warning")
         with Horizontal(classes="actions"):
-            if self.qapp.has_screen("dashboard") and profile is not None:
+            if profile is not None:
                 yield Button("Check stored keys", id="dashboard", variant="primary")
             yield Button("Quit", id="quit")
 
@@ -68,7 +69,6 @@ class DoneScreen(WizardStep):
     def on_mount(self) -> None:
         super().on_mount()
         self.show("#nav", False)  # the only choices left are the buttons: dashboard or quit
-        self.query_one("#dashboard" if self.query("#dashboard") else "#quit", Button).focus()
 
     def can_go_back(self) -> bool:
         return False  # stored or written: the steps before have nothing left to do
@@ -83,7 +83,7 @@ class DoneScreen(WizardStep):
 
     @on(Button.Pressed, "#quit")
     def _quit(self) -> None:
-        self.app.exit(0)
+        self.app.exit(return_code=0)
 
     @on(Button.Pressed, "#dashboard")
     def _dashboard(self) -> None:

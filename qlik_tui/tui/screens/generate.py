@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.modals import SandboxKeyModal
 
 STEPS = (
     "In your tenant, click your [b]profile icon[/b] and select [b]Profile settings[/b].",
@@ -31,6 +32,7 @@ def hub_url(origin: str) -> str:
 class GenerateScreen(WizardStep):
     STEP = 4
     STEP_TITLE = "Generate a key"
+    AUTO_FOCUS = "#next"
 
     def compose_body(self) -> ComposeResult:
         yield Static("Generate the key in your tenant:", classes="paragraph")
@@ -66,20 +68,12 @@ class GenerateScreen(WizardStep):
         tenant = self.state.tenant
         return tenant is not None and tenant.is_qlik_cloud
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#next").focus()
-
     @on(Button.Pressed, "#open-hub")
     def _open_hub(self) -> None:
-        url = hub_url(self._origin())
-        self.app.open_url(url)
-        self.notify(f"Asked your browser to open {url}.", markup=False)
+        self.open_in_browser(hub_url(self._origin()))
 
     @on(Button.Pressed, "#sandbox-key")
     def _sandbox_key(self) -> None:
-        from qlik_tui.tui.screens.modals import SandboxKeyModal
-
         key = self.qapp.issue_practice_key()
         host = self.state.tenant.display_host if self.state.tenant else "the sandbox"
         self.app.push_screen(SandboxKeyModal(key.reveal(), host))

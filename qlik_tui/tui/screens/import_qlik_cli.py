@@ -28,7 +28,7 @@ from qlik_tui.tui.messages import ReportsWorkerEnds, WorkerCancelled, WorkerCras
 if TYPE_CHECKING:
     from qlik_tui.core.qlik_cli_contexts import ContextsFile, QlikCliContext
     from qlik_tui.services.qlik_cli_import import ImportResult
-    from qlik_tui.tui.app import QlikTuiApp
+    from qlik_tui.tui.host import AppHost
 
 TITLE = "Import keys from qlik-cli"
 READ_GROUP = "import-read"
@@ -87,8 +87,8 @@ class ImportQlikCliScreen(ReportsWorkerEnds, Screen[None]):
         self.finished = False
 
     @property
-    def qapp(self) -> QlikTuiApp:
-        return cast("QlikTuiApp", self.app)
+    def qapp(self) -> AppHost:
+        return cast("AppHost", self.app)
 
     # -- layout ------------------------------------------------------------------------------
 

@@ -9,26 +9,24 @@ from __future__ import annotations
 import asyncio
 import importlib
 import time
+from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, LoadingIndicator, Static
 
 from qlik_tui.core.outcomes import OutcomeKind, Verdict, make_outcome
+from qlik_tui.store.profiles import ProfilesFileError
+from qlik_tui.tui.host import PASTE_ANOTHER
 from qlik_tui.tui.messages import LiveTestFinished, WorkerCancelled, WorkerCrashed
-from qlik_tui.tui.screens.storing import (
-    RESULT,
-    STORE_FAILED,
-    STORING,
-    WRITING,
-    StoresKey,
-)
+from qlik_tui.tui.screens.storing import StoresKey
 from qlik_tui.tui.widgets.outcome_panel import OutcomePanel
 
 if TYPE_CHECKING:
@@ -39,7 +37,20 @@ if TYPE_CHECKING:
     from qlik_tui.services.verify import VerifyReport
 
 LIVE_TEST_GROUP = "live-test"
-RUNNING = "running"  # the live test's own mode; the others are storing's
+
+
+class LiveTestMode(str, Enum):
+    """What the screen shows. The values are the words storing uses for its modes."""
+
+    RUNNING = "running"  # the live test's request is out: spinner
+    RESULT = "result"  # the test's result (and, after a pass, the store form)
+    STORING = "storing"  # spinner
+    STORE_FAILED = "store-failed"  # the storing-failed panel
+    WRITING = "writing"  # the key goes to a file: spinner above the storing-failed panel
+
+    @property
+    def busy(self) -> bool:
+        return self in (LiveTestMode.RUNNING, LiveTestMode.STORING, LiveTestMode.WRITING)
 
 
 class LiveTestScreen(StoresKey):
@@ -51,6 +62,10 @@ class LiveTestScreen(StoresKey):
         Binding("escape", "cancel_test", "Cancel test"),
         Binding("escape", "back", "Back"),
     ]
+
+    # Decides the panel, the buttons and what Esc does. Each assignment re-applies it (the
+    # spinner's clock restarts, the nav buttons refresh); a string is read as its mode.
+    mode: reactive[LiveTestMode] = reactive(LiveTestMode.RESULT, always_update=True, init=False)
 
     def __init__(self) -> None:
         super().__init__()
@@ -99,14 +114,18 @@ class LiveTestScreen(StoresKey):
             return
         self.outcome = None
         self.state.report = None
-        self._set_mode(RUNNING)
-        self.run_worker(
-            self._live_test(self.qapp.services, tenant, key),
-            description=f"Live test of the API key against {tenant.display_host}",
-            exclusive=True,
-            group=LIVE_TEST_GROUP,
-            exit_on_error=False,
-        )
+        self.mode = LiveTestMode.RUNNING
+        worker = self.run_live_test(self.qapp.services, tenant, key)
+        worker.description = f"Live test of the API key against {tenant.display_host}"
+
+    @work(
+        group=LIVE_TEST_GROUP,
+        exclusive=True,
+        exit_on_error=False,
+        description="Live test of the API key",
+    )
+    async def run_live_test(self, services: Services, tenant: Tenant, key: ApiKey) -> None:
+        await self._live_test(services, tenant, key)
 
     async def _live_test(self, services: Services, tenant: Tenant, key: ApiKey) -> None:
         # httpx is heavy: import it off the event loop so the spinner keeps turning.
@@ -125,17 +144,17 @@ class LiveTestScreen(StoresKey):
         self.workers.cancel_group(self, LIVE_TEST_GROUP)
 
     async def on_live_test_finished(self, message: LiveTestFinished) -> None:
-        if self.mode != RUNNING:
+        if self.mode is not LiveTestMode.RUNNING:
             return
         self.state.report = message.report
         await self._show_report(message.report)
 
     async def on_worker_cancelled(self, message: WorkerCancelled) -> None:
-        if message.group == LIVE_TEST_GROUP and self.mode == RUNNING:
+        if message.group == LIVE_TEST_GROUP and self.mode is LiveTestMode.RUNNING:
             await self._show_failure(make_outcome(OutcomeKind.CANCELLED, tenant=self.state.tenant))
 
     async def on_worker_crashed(self, message: WorkerCrashed) -> None:
-        if message.group == LIVE_TEST_GROUP and self.mode == RUNNING:
+        if message.group == LIVE_TEST_GROUP and self.mode is LiveTestMode.RUNNING:
             await self._show_failure(
                 make_outcome(
                     OutcomeKind.UNEXPECTED_ERROR,
@@ -163,7 +182,7 @@ class LiveTestScreen(StoresKey):
             warn_below=self.qapp.services.expiry_warning,
         )
         form = self.store_form()
-        self._set_mode(RESULT)
+        self.mode = LiveTestMode.RESULT
         await self._replace_result(panel, *form)
         self._update_store_hint()
         self.query_one("#next", Button).focus(scroll_visible=False)
@@ -171,7 +190,7 @@ class LiveTestScreen(StoresKey):
 
     async def _show_failure(self, outcome: Outcome) -> None:
         self.outcome = outcome
-        self._set_mode(RESULT)
+        self.mode = LiveTestMode.RESULT
         actions = Horizontal(
             Button("Retry", id="retry", variant="primary"),
             Button("Change tenant", id="change-tenant"),
@@ -192,7 +211,7 @@ class LiveTestScreen(StoresKey):
 
     @on(Button.Pressed, "#paste-another")
     def _paste_another(self) -> None:
-        self.qapp.go_to_step(5, replace=True)
+        self.qapp.show_step(PASTE_ANOTHER)
 
     # -- plumbing (and the hooks storing needs) ----------------------------------------------
 
@@ -204,12 +223,20 @@ class LiveTestScreen(StoresKey):
         )
 
     def _set_mode(self, mode: str) -> None:
-        self.mode = mode
+        """The hook storing calls with its own modes' words."""
+        self.mode = LiveTestMode(mode)
+
+    def validate_mode(self, mode: str) -> LiveTestMode:
+        return LiveTestMode(mode)
+
+    def watch_mode(self, mode: LiveTestMode) -> None:
+        if not self.is_mounted:
+            return  # set while constructing: the first mode shown is applied after mounting
         self.set_nav_status("")
-        busy = mode in (RUNNING, STORING, WRITING)
-        self.query_one("#progress", Vertical).display = busy
-        self.query_one("#result", Vertical).display = not busy or mode == WRITING
-        if busy:
+        # The stylesheet shows the spinner and the result area by the mode's class.
+        for each in LiveTestMode:
+            self.set_class(each is mode, f"-{each.value}")
+        if mode.busy:
             self._started = time.monotonic()
             self._tick()
             if self._ticker is not None:
@@ -222,9 +249,9 @@ class LiveTestScreen(StoresKey):
         elapsed = time.monotonic() - self._started
         tenant = self.state.tenant
         host = tenant.display_host if tenant is not None else "the tenant"
-        if self.mode == RUNNING:
+        if self.mode is LiveTestMode.RUNNING:
             text = f"Waiting for {host} … {elapsed:.1f} s   (Esc cancels)"
-        elif self.mode == STORING:
+        elif self.mode is LiveTestMode.STORING:
             text = f"Storing the key in {self.backend_label} … {elapsed:.1f} s"
         else:
             text = f"Writing the file … {elapsed:.1f} s"
@@ -238,26 +265,26 @@ class LiveTestScreen(StoresKey):
         self.query_one("#body").scroll_home(animate=False, immediate=True)
 
     def can_go_back(self) -> bool:
-        return self.mode in (RESULT, STORE_FAILED)
+        return self.mode in (LiveTestMode.RESULT, LiveTestMode.STORE_FAILED)
 
     def can_go_next(self) -> bool:
-        return self.mode == RESULT and self.test_passed
+        return self.mode is LiveTestMode.RESULT and self.test_passed
 
     def go_next(self) -> None:
         self.action_store()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_test":
-            return self.mode == RUNNING
-        if action == "back" and self.mode == RUNNING:
+            return self.mode is LiveTestMode.RUNNING
+        if action == "back" and self.mode is LiveTestMode.RUNNING:
             return False  # Esc cancels instead
         return super().check_action(action, parameters)
 
 
 def _known_tenant_id(services: Services, tenant: Tenant) -> str | None:
     """The tenant id an earlier valid key taught us for this origin (for "other tenant")."""
+    # Deferred: services.login imports httpx; this runs in a thread, off the event loop.
     from qlik_tui.services.login import known_tenant_id
-    from qlik_tui.store.profiles import ProfilesFileError
 
     try:
         return known_tenant_id(services.profiles, tenant)

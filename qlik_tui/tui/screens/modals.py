@@ -20,6 +20,7 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel"),
         Binding("left,right", "switch_button", show=False),
     ]
+    AUTO_FOCUS = "#cancel"  # the safe answer is the default
 
     def __init__(
         self,
@@ -50,9 +51,6 @@ class ConfirmModal(ModalScreen[bool]):
                     variant="default" if self.danger else "primary",
                     classes="danger" if self.danger else "",
                 )
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()  # the safe answer is the default
 
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:

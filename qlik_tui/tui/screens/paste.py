@@ -28,6 +28,7 @@ class PasteScreen(WizardStep):
     STEP = 5
     STEP_TITLE = "Paste the key"
     NEXT_LABEL = "Test the key →"
+    AUTO_FOCUS = "#key-input"
 
     def __init__(self, *, replace: bool = False) -> None:
         super().__init__()
@@ -51,7 +52,6 @@ class PasteScreen(WizardStep):
         super().on_mount()
         secret = self.query_one("#key-input", SecretInput)
         self._inspect(secret.value)
-        secret.focus()
         if self.replace and secret.value:
             secret.select_all()
 

@@ -60,6 +60,7 @@ def admin_console_url(origin: str) -> str:
 class PermissionScreen(WizardStep):
     STEP = 3
     STEP_TITLE = "Permission check"
+    AUTO_FOCUS = "#have-permission"
 
     def compose_body(self) -> ComposeResult:
         yield Static(Content.from_markup(LOOK), classes="paragraph")
@@ -130,7 +131,6 @@ class PermissionScreen(WizardStep):
     def on_mount(self) -> None:
         super().on_mount()
         self.show("#admin-help", False)
-        self.query_one("#have-permission", Button).focus()
 
     @on(Button.Pressed, "#have-permission")
     def _have_permission(self) -> None:
@@ -149,6 +149,4 @@ class PermissionScreen(WizardStep):
 
     @on(Button.Pressed, "#open-console")
     def _open_console(self) -> None:
-        url = admin_console_url(self._origin())
-        self.app.open_url(url)
-        self.notify(f"Asked your browser to open {url}.", markup=False)
+        self.open_in_browser(admin_console_url(self._origin()))

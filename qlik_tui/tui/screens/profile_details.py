@@ -1,12 +1,13 @@
 """Everything the dashboard knows about one stored profile, in a modal. Never the key.
 
 The outcome's cause and next step come from the outcome table. The modal answers what the user
-chose: ``"recheck"``, ``"forget"`` or ``None`` (closed).
+chose: a ``DetailsChoice``, or ``None`` when closed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from enum import Enum
 from typing import ClassVar
 
 from textual import on
@@ -21,21 +22,24 @@ from qlik_tui.core.expiry import expiry_sentence
 from qlik_tui.core.timestamps import NEVER, parse_iso_datetime, time_ago
 from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.profile_table import (
-    CHECK_FAILED,
     ProfileRow,
+    RowNote,
     outcome_text,
 )
 
-RECHECK = "recheck"
-FORGET = "forget"
+
+class DetailsChoice(str, Enum):
+    RECHECK = "recheck"
+    FORGET = "forget"
 
 
-class ProfileDetailsModal(ModalScreen[str | None]):
+class ProfileDetailsModal(ModalScreen[DetailsChoice | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "choose('')", "Close"),
-        Binding("r", f"choose('{RECHECK}')", "Re-check"),
-        Binding("d,delete", f"choose('{FORGET}')", "Forget"),
+        Binding("r", f"choose('{DetailsChoice.RECHECK.value}')", "Re-check"),
+        Binding("d,delete", f"choose('{DetailsChoice.FORGET.value}')", "Forget"),
     ]
+    AUTO_FOCUS = "#details-close"
 
     def __init__(self, row: ProfileRow, *, now: datetime, warn_below: timedelta) -> None:
         super().__init__(classes="dialog-screen")
@@ -53,9 +57,6 @@ class ProfileDetailsModal(ModalScreen[str | None]):
                 yield Button("Forget…", id="details-forget", classes="danger")
                 yield Button("Close", id="details-close", variant="primary")
 
-    def on_mount(self) -> None:
-        self.query_one("#details-close", Button).focus()
-
     def rows(self) -> list[tuple[str, str | None]]:
         profile, outcome = self.row.profile, self.row.outcome
         rows: list[tuple[str, str | None]] = [
@@ -70,8 +71,8 @@ class ProfileDetailsModal(ModalScreen[str | None]):
             ("Last checked", self._moment(profile.last_checked_at, NEVER)),
             ("Last outcome", outcome_text(self.row)),
         ]
-        if self.row.note:
-            what = "failed" if self.row.note is CHECK_FAILED else "was cancelled"
+        if self.row.note is not None:
+            what = "failed" if self.row.note is RowNote.CHECK_FAILED else "was cancelled"
             rows.append(("Re-check", f"the last re-check {what}; the outcome above is older"))
         if outcome is not None:
             rows += [("Cause", outcome.cause), ("Next step", outcome.next_step)]
@@ -100,15 +101,15 @@ class ProfileDetailsModal(ModalScreen[str | None]):
         return expiry_sentence(expiry, now=self.now, warn_below=self.warn_below)
 
     def action_choose(self, choice: str) -> None:
-        self.dismiss(choice or None)
+        self.dismiss(DetailsChoice(choice) if choice else None)
 
     @on(Button.Pressed, "#details-recheck")
     def _recheck(self) -> None:
-        self.dismiss(RECHECK)
+        self.dismiss(DetailsChoice.RECHECK)
 
     @on(Button.Pressed, "#details-forget")
     def _forget(self) -> None:
-        self.dismiss(FORGET)
+        self.dismiss(DetailsChoice.FORGET)
 
     @on(Button.Pressed, "#details-close")
     def _close(self) -> None:

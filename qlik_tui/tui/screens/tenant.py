@@ -31,6 +31,7 @@ def needs_confirmation(tenant: Tenant) -> bool:
 class TenantScreen(WizardStep):
     STEP = 2
     STEP_TITLE = "Tenant"
+    AUTO_FOCUS = "#tenant-input"
 
     def __init__(self) -> None:
         super().__init__()
@@ -61,7 +62,6 @@ class TenantScreen(WizardStep):
         checkbox = self.query_one("#tenant-confirm", Checkbox)
         if self.tenant is not None and self.tenant == self.state.tenant:
             checkbox.value = self.state.tenant_confirmed
-        self.query_one("#tenant-input", Input).focus()
         super().on_mount()
 
     @on(Input.Changed, "#tenant-input")

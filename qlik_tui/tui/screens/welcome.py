@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Static
 
+from qlik_tui.store.profiles import ProfilesFileError
+from qlik_tui.tui.messages import ProfilesFound
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.qlik_cli_offer import (
     QlikCliKeysFound,
@@ -34,6 +36,7 @@ STORAGE = (
 class WelcomeScreen(WizardStep):
     STEP = 1
     STEP_TITLE = "Welcome"
+    AUTO_FOCUS = "#start"
 
     def compose_body(self) -> ComposeResult:
         yield Static(Content.from_markup(INTRO), classes="paragraph")
@@ -48,18 +51,36 @@ class WelcomeScreen(WizardStep):
             )
         with Horizontal(classes="actions"):
             yield Button("Start setup", id="start", variant="primary")
-            if self.qapp.has_screen("dashboard"):
-                yield Button(
-                    "Check stored keys",
-                    id="dashboard",
-                    disabled=not self.qapp.has_profiles,
-                    tooltip="Opens the dashboard of stored keys",
-                )
+            yield Button(
+                "Check stored keys",
+                id="dashboard",
+                disabled=not self.qapp.profiles_found,
+                tooltip="Opens the dashboard of stored keys",
+            )
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#start", Button).focus()
+        if self.qapp.profiles_found is None:
+            # After the first frame: the worker's thread would compete with painting it.
+            self.call_after_refresh(self.look_for_profiles)
         look_for_qlik_cli_keys(self)
+
+    @work(
+        thread=True,
+        group="welcome-profiles",
+        exit_on_error=False,  # a failure only leaves "Check stored keys" disabled
+        description="Looking for stored profiles",
+    )
+    def look_for_profiles(self) -> None:
+        try:
+            found = bool(self.qapp.services.profiles.all())
+        except (ProfilesFileError, OSError):
+            found = True  # something is there but broken: the dashboard explains it
+        self.post_message(ProfilesFound(found))
+
+    def on_profiles_found(self, message: ProfilesFound) -> None:
+        self.qapp.profiles_read(message.found)
+        self.query_one("#dashboard", Button).disabled = not message.found
 
     def on_qlik_cli_keys_found(self, message: QlikCliKeysFound) -> None:
         self._qlik_cli_file = message.path

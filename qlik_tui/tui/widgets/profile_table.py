@@ -31,11 +31,11 @@ from qlik_tui.store.profiles import Profile
 
 
 class RowActivity(Enum):
-    """What a worker is doing with a row right now."""
+    """What a worker is doing with a row right now (the value is the State cell's word)."""
 
-    QUEUED = "queued…"
-    CHECKING = "checking…"
-    FORGETTING = "forgetting…"
+    QUEUED = "queued"
+    CHECKING = "checking"
+    FORGETTING = "forgetting"
 
 
 class RowNote(Enum):
@@ -44,9 +44,6 @@ class RowNote(Enum):
     CANCELLED = "cancelled"
     CHECK_FAILED = "check failed"
 
-
-QUEUED, CHECKING, FORGETTING = RowActivity.QUEUED, RowActivity.CHECKING, RowActivity.FORGETTING
-CANCELLED, CHECK_FAILED = RowNote.CANCELLED, RowNote.CHECK_FAILED
 
 NOT_CHECKED = "not checked"
 ago = time_ago  # the words of the "Checked" column
@@ -126,7 +123,7 @@ def outcome_text(row: ProfileRow) -> str:
 
 def state_text(row: ProfileRow) -> str:
     if row.activity is not None:
-        return row.activity.value
+        return f"{row.activity.value}…"
     if row.note is not None:  # the note first: a long title may be cut, the note must not be
         return f"{CANCELLED_MARK} {row.note.value} · {outcome_text(row)}"
     return outcome_text(row)
