@@ -483,7 +483,8 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         if self.rechecking:
             self.notify("A re-check is running: wait for it, or cancel it with Esc.")
         elif self._forgetting is not None:
-            self.notify(f"Still forgetting profile {self._forgetting}: a moment.", markup=False)
+            still = f"Still forgetting profile {self._forgetting}: a moment, please."
+            self.notify(still, markup=False)
         return self.busy
 
     def _put_row(self, row: ProfileRow) -> None:
