@@ -9,9 +9,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qlik_tui.core.apikey import make_fake_key
+from qlik_tui.core.apikey import make_fake_key, parse_key
+from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User, parse_error_envelope
 from qlik_tui.core.untrusted import MAX_DATA_CHARS, echoed, neutralise, neutralise_optional
-from tests.fixtures.hostile import ATTACKS, BIDI_ISOLATE, BIDI_OVERRIDE, C1_CSI, hostile
+from tests.fixtures.hostile import (
+    ATTACKS,
+    BIDI_ISOLATE,
+    BIDI_OVERRIDE,
+    C1_CSI,
+    HOSTILE_KEY_ID,
+    HOSTILE_NAME,
+    HOSTILE_SUB,
+    HOSTILE_TENANT_ID,
+    hostile,
+    hostile_fake_key,
+)
 
 UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 BIDI_AND_MARKS = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
@@ -119,10 +131,7 @@ KEYS = st.builds(
 @settings(max_examples=200, deadline=None)
 @given(KEYS)
 def test_a_key_like_string_is_never_echoed(text: str) -> None:
-    signature = text.rsplit(".", 1)[1][:40]
-    result = echoed(text, what="name")
-    assert result == "(a name that looks like an API key, not shown)"
-    assert signature[:12] not in result
+    assert echoed(text, what="name") == "(a name that looks like an API key, not shown)"
 
 
 def test_a_truncated_key_header_is_not_echoed_either() -> None:
@@ -136,3 +145,58 @@ def test_an_echoed_string_is_quoted_neutralised_and_short(text: str) -> None:
     result = echoed(text)
     assert_safe(result)
     assert len(result) <= 102
+
+
+# -- where tenant data and key claims enter ----------------------------------------------------
+
+
+def test_a_key_with_hostile_claims_is_inspected_into_neutralised_claims() -> None:
+    info = parse_key(hostile_fake_key()).info
+    assert info.key_id == neutralise(HOSTILE_KEY_ID)
+    assert info.subject == neutralise(HOSTILE_SUB)
+    assert info.tenant_id == neutralise(HOSTILE_TENANT_ID)
+    for value in (info.key_id, info.subject, info.tenant_id, *info.warnings):
+        assert_safe(value or "")
+    assert any("jti, tenantId, sub claims hold control" in w for w in info.warnings)
+
+
+def test_an_ordinary_key_gets_no_claims_warning() -> None:
+    info = parse_key(make_fake_key(key_id="k-1", tenant_id="t", sub="s")).info
+    assert info.key_id == "k-1"
+    assert not any("claim" in w and "control" in w for w in info.warnings)
+
+
+def test_tenant_records_are_neutralised_as_they_are_parsed() -> None:
+    user = User.from_json(
+        {
+            "id": "u1",
+            "tenantId": "t1",
+            "subject": "s",
+            "name": HOSTILE_NAME,
+            "email": HOSTILE_NAME,
+            "assignedRoles": [{"id": "r", "name": HOSTILE_NAME}],
+            "assignedGroups": [{"id": "g", "name": HOSTILE_NAME}],
+        }
+    )
+    record = ApiKeyRecord.from_json(
+        {"id": "k", "status": HOSTILE_NAME, "description": HOSTILE_NAME}
+    )
+    config = ApiKeyConfig.from_json({"max_api_key_expiry": HOSTILE_NAME})
+    envelope = parse_error_envelope(
+        json.dumps({"errors": [{"code": HOSTILE_NAME, "title": HOSTILE_NAME, "detail": "d\x1b"}]})
+    )
+    assert envelope is not None
+    texts = [
+        user.name,
+        user.email or "",
+        user.roles[0].name,
+        user.groups[0].name,
+        record.status or "",
+        record.description or "",
+        config.max_api_key_expiry or "",
+        envelope.summary or "",
+    ]
+    for text in texts:
+        assert_safe(text)
+    assert user.name == neutralise(HOSTILE_NAME)
+    assert envelope.summary == f"{neutralise(HOSTILE_NAME)}: d\\x1b"
