@@ -155,7 +155,7 @@ def test_nesting_is_refused(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("QLIK_TUI_PROFILE", "outer")
     result = run_cli("exec", "prod", "--", "true")
     assert result.code == 2
-    assert "already running inside `qlik-tui exec` (profile \"outer\"" in result.stderr
+    assert 'already running inside `qlik-tui exec` (profile "outer"' in result.stderr
 
 
 def test_check_refuses_a_rejected_key_and_does_not_run_the_command(
