@@ -2,8 +2,9 @@
 are never read as markup: what the app writes to its driver holds no OSC 52 clipboard write,
 no OSC 8 hyperlink and no screen clear coming from data, and markup is shown literally.
 
-Runs the wizard's live test (result panel) and the dashboard (table, details, forget) against
-the hostile sandbox (attack strings in every tenant field, the 401 body and the key's claims).
+Runs the wizard's paste step and live test (result panel) and the dashboard (table, details,
+forget) against the hostile sandbox (attack strings in every tenant field, the 401 body and the
+key's claims).
 """
 
 from __future__ import annotations
@@ -25,19 +26,22 @@ from qlik_tui.tui.app import QlikTuiApp
 from qlik_tui.tui.screens.dashboard import DashboardScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
+from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.profile_details import ProfileDetailsModal
 from tests.fixtures.hostile import (
     BIDI_ISOLATE,
     BIDI_OVERRIDE,
     C1_CSI,
+    HOSTILE_KEY_ID,
     HOSTILE_NAME,
     MARKUP_BOLD,
     MARKUP_CLICK,
     HostileSandbox,
+    hostile_fake_key,
 )
 from tests.fixtures.services import make_services
 from tests.security.tui_spies import Spies, install_spies, osc52_payloads, svg_text
-from tests.tui.helpers import PinnedApp, screen_text, settle
+from tests.tui.helpers import PinnedApp, paste, screen_text, settle
 
 SIZE = (120, 40)
 ODD_NAMES = ("x[/]", MARKUP_CLICK)
@@ -166,3 +170,22 @@ async def test_forgetting_a_profile_named_like_markup_works_and_shows_the_name(
     with pytest.raises(KeyNotFound):
         secret_store.load(name)
     assert services.profiles.get(name) is None
+
+
+async def test_the_paste_step_shows_a_hostile_keys_claims_inert(
+    monkeypatch: pytest.MonkeyPatch, services: Services
+) -> None:
+    spies = install_spies(monkeypatch)
+    app = PinnedApp(services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        app.state.set_tenant(parse_tenant("acme.eu.qlikcloud.com"), "acme", confirmed=False)
+        app.go_to_step(5)
+        await pilot.pause()
+        await paste(pilot, hostile_fake_key())
+        await settle(pilot)
+        assert isinstance(app.screen, PasteScreen)
+        shown = screen_text(pilot)
+    assert_no_terminal_attack_from_data(spies)
+    assert_inert(shown)
+    assert neutralise(HOSTILE_KEY_ID)[:30] in shown
+    assert "claims hold control" in shown  # the warning that no real key's claims need this
