@@ -20,7 +20,7 @@ from qlik_tui.core.outcomes import Verdict
 from qlik_tui.services.check import check_profiles
 from qlik_tui.services.context import Services
 from qlik_tui.services.results import CheckResult
-from qlik_tui.store.profiles import ProfilesFileError
+from qlik_tui.store.profiles import ProfilesFileError, quoted_name
 
 
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     by_name = {p.name: p for p in stored}
     unknown = [n for n in args.names if n not in by_name]
     if unknown:
-        error(stderr, f"no profile named {', '.join(repr(n) for n in unknown)}")
+        error(stderr, f"no profile named {', '.join(quoted_name(n) for n in unknown)}")
         return exits.USAGE
     chosen = [by_name[n] for n in dict.fromkeys(args.names)] if args.names else stored
 

@@ -30,8 +30,9 @@ from qlik_tui.commands.output import error, explain_outcome, explain_store_error
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.core.untrusted import echoed
 from qlik_tui.services.context import Services
-from qlik_tui.store.profiles import Profile, ProfilesFileError
+from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
 from qlik_tui.store.secrets import KeyNotFound, StoreError
 
 PROFILE_VAR = "QLIK_TUI_PROFILE"
@@ -51,7 +52,8 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     if outer is not None:
         error(
             stderr,
-            f"already running inside `qlik-tui exec` (profile {outer!r}, {PROFILE_VAR} is set): "
+            f"already running inside `qlik-tui exec` (profile {quoted_name(outer)}, "
+            f"{PROFILE_VAR} is set): "
             f"run the command directly, or leave that shell first to use another profile",
         )
         return exits.USAGE
@@ -69,7 +71,8 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     extra_names = [*args.key_var, *args.server_var]
     bad = [n for n in extra_names if not _VARIABLE_NAME.fullmatch(n)]
     if bad:
-        error(stderr, f"not a valid environment variable name: {bad[0]!r}")
+        shown = echoed(bad[0], what="variable name")
+        error(stderr, f"not a valid environment variable name: {shown}")
         return exits.USAGE
 
     loaded = _load(args.name, services, stderr)
@@ -150,12 +153,13 @@ def _load(name: str, services: Services, stderr: TextIO) -> tuple[Profile, Tenan
         error(stderr, str(exc))
         return exits.STORAGE
     if profile is None:
-        error(stderr, f"no profile named {name!r}: `qlik-tui list` shows the stored ones")
+        shown = quoted_name(name)
+        error(stderr, f"no profile named {shown}: `qlik-tui list` shows the stored ones")
         return exits.USAGE
     try:
         tenant = parse_tenant(profile.origin)
     except TenantError as exc:
-        error(stderr, f"profile {name!r} has an unusable tenant address: {exc}")
+        error(stderr, f"profile {quoted_name(name)} has an unusable tenant address: {exc}")
         return exits.STORAGE
     try:
         key = services.secrets.load(name)

@@ -23,6 +23,7 @@ from qlik_tui.core.qlik_cli_contexts import (
     shown,
 )
 from qlik_tui.core.qlik_cli_location import ContextsFileNotFound, locate_contexts_file
+from qlik_tui.core.untrusted import echoed
 from qlik_tui.services.context import Services
 from qlik_tui.services.qlik_cli_import import (
     ImportResult,
@@ -77,7 +78,7 @@ def _choose(
         known = ", ".join(shown(c.name) for c in contexts) or "none"
         error(
             stderr,
-            f"no context named {', '.join(repr(shown(n)) for n in unknown)} in "
+            f"no context named {', '.join(echoed(n, what='context name') for n in unknown)} in "
             f"{contexts_file.path} (contexts there: {known})",
         )
         return None

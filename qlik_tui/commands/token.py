@@ -12,7 +12,7 @@ from typing import TextIO
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error, explain_store_error
 from qlik_tui.services.context import Services
-from qlik_tui.store.profiles import ProfilesFileError
+from qlik_tui.store.profiles import ProfilesFileError, quoted_name
 from qlik_tui.store.secrets import KeyNotFound, StoreError
 
 TERMINAL_REFUSAL = (
@@ -33,7 +33,8 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         error(stderr, str(exc))
         return exits.STORAGE
     if profile is None:
-        error(stderr, f"no profile named {name!r}: `qlik-tui list` shows the stored ones")
+        shown = quoted_name(name)
+        error(stderr, f"no profile named {shown}: `qlik-tui list` shows the stored ones")
         return exits.USAGE
     try:
         key = services.secrets.load(name)

@@ -9,8 +9,12 @@ CONTRACT:
 
 Secrets discipline in this module: error messages and warnings are built only from counts,
 positions, character classes and the decoded public claims (shortened); never from the raw
-text. Exceptions are raised outside ``except`` blocks so no decoder error (which may quote the
-data) is chained onto them.
+text. The claims are untrusted data: ``KeyInfo`` holds them neutralised
+(``qlik_tui.core.untrusted``), and that is also the key id used to look the key up. A claim
+that neutralising changes (a control, bidi or invisible character, or an absurd length) cannot
+belong to a real Qlik key, so such a key gets a warning and its lookup simply finds nothing.
+Exceptions are raised outside ``except`` blocks so no decoder error (which may quote the data)
+is chained onto them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import dataclasses
 import hmac
 import json
 import re
@@ -25,6 +30,8 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
+
+from qlik_tui.core.untrusted import neutralise
 
 EXPECTED_ALG = "ES384"
 EXPECTED_AUD = "qlik.api"
@@ -47,6 +54,7 @@ _CURL_FLAG = re.compile(r"(?:-H|--header)(?=[\s'\"])", re.IGNORECASE)
 _B64URL_CHAR = re.compile(r"[A-Za-z0-9_\-]")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 _SHOWN_VALUE_CHARS = 40
+_SHOWN_PAYLOAD_CLAIMS = ("jti", "tenantId", "sub", "subType", "aud", "iss")
 
 
 class KeyFormatError(ValueError):
@@ -184,6 +192,14 @@ def parse_key(text: str) -> ApiKey:
             f"{ES384_SIGNATURE_BYTES} bytes an ES384 key has. {_COPY_AGAIN}"
         )
     info = _key_info(header, payload, alg, signature_bytes=len(signature))
+    altered = _altered_claims(header, payload)
+    if altered:
+        warning = (
+            f"The key's {', '.join(altered)} claim{'s' if len(altered) > 1 else ''} hold"
+            f"{'' if len(altered) > 1 else 's'} control, invisible or far too many characters "
+            "(shown escaped or cut); a Qlik API key's claims never do."
+        )
+        info = dataclasses.replace(info, warnings=(*info.warnings, warning))
     return ApiKey(key, info)
 
 
@@ -304,8 +320,24 @@ def _decode_json_part(part: str, name: str) -> dict[str, Any]:
 
 
 def _text_claim(claims: Mapping[str, Any], name: str) -> str | None:
+    value = _raw_text_claim(claims, name)
+    return None if value is None else neutralise(value)
+
+
+def _raw_text_claim(claims: Mapping[str, Any], name: str) -> str | None:
     value = claims.get(name)
     return value if isinstance(value, str) else None
+
+
+def _altered_claims(header: Mapping[str, Any], payload: Mapping[str, Any]) -> list[str]:
+    """The claims that neutralising changed: no real key's claims need it."""
+    altered = []
+    for claims, names in ((header, ("alg", "kid")), (payload, _SHOWN_PAYLOAD_CLAIMS)):
+        for name in names:
+            value = _raw_text_claim(claims, name)
+            if value is not None and neutralise(value) != value:
+                altered.append(name)
+    return altered
 
 
 def _shown(value: str) -> str:

@@ -4,6 +4,9 @@ CONTRACT: each record has ``from_json(obj: object) -> Self`` raising
 ``qlik_tui.core.errors.MalformedResponse`` when a required field is missing or of the wrong type.
 Optional fields of the wrong type become ``None`` (or are skipped, for list items) rather than
 failing the whole record: the API grows fields over time and we only need a few of them.
+Every text a record holds is tenant data, neutralised here as it is read
+(``qlik_tui.core.untrusted.neutralise``): no record carries a control or bidi character, or a
+value longer than ``MAX_DATA_CHARS``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import TypeVar
 
 from qlik_tui.core.errors import MalformedResponse
 from qlik_tui.core.timestamps import parse_iso_datetime
+from qlik_tui.core.untrusted import neutralise
 
 JsonObject = Mapping[str, object]
 ItemT = TypeVar("ItemT")
@@ -46,12 +50,12 @@ def _required_str(data: JsonObject, name: str, what: str) -> str:
     value = data.get(name)
     if not isinstance(value, str) or not value:
         raise MalformedResponse(f"{what}: missing or invalid field {name!r}")
-    return value
+    return neutralise(value)
 
 
 def _optional_str(data: JsonObject, name: str) -> str | None:
     value = data.get(name)
-    return value if isinstance(value, str) else None
+    return neutralise(value) if isinstance(value, str) else None
 
 
 def _optional_int(data: JsonObject, name: str) -> int | None:
@@ -215,7 +219,9 @@ class ApiErrorItem:
         data = _object(obj, "error")
         code = data.get("code")
         return cls(
-            code=str(code) if isinstance(code, (str, int)) and not isinstance(code, bool) else None,
+            code=neutralise(str(code))
+            if isinstance(code, (str, int)) and not isinstance(code, bool)
+            else None,
             title=_optional_str(data, "title"),
             detail=_optional_str(data, "detail"),
             status=_optional_int(data, "status"),

@@ -38,6 +38,7 @@ import yaml
 
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.core.untrusted import neutralise
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ALIASES = 16  # qlik-cli writes none; a bomb needs many
@@ -112,14 +113,8 @@ class ContextsFile:
 
 
 def shown(text: str) -> str:
-    """Untrusted text for a one-line message: control characters escaped, length capped."""
-    escaped = "".join(
-        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
-        for char in text
-    )
-    if len(escaped) > MAX_SHOWN_NAME_CHARS:
-        escaped = escaped[:MAX_SHOWN_NAME_CHARS] + "…"
-    return escaped
+    """Untrusted text for a one-line message: neutralised, length capped."""
+    return neutralise(text, MAX_SHOWN_NAME_CHARS + 1)
 
 
 def read_contexts_file(path: Path) -> ContextsFile:

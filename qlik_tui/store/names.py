@@ -11,16 +11,15 @@ key-like. Names already in a profiles file are read with the checks they were wr
 
 from __future__ import annotations
 
-import json
-import re
 import unicodedata
+
+from qlik_tui.core.untrusted import JWT as JWT
+from qlik_tui.core.untrusted import echoed
+from qlik_tui.core.untrusted import looks_like_key as looks_like_key
+from qlik_tui.core.untrusted import quoted as _quoted_text
 
 MAX_NAME_CHARS = 100
 
-# A JSON Web Token: base64url header that starts with '{"' (eyJ), payload, optional signature.
-JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-# A key's header alone (base64url of '{"alg"...' and more): a truncated paste is still a key.
-JWT_HEADER = re.compile(r"eyJ[A-Za-z0-9_-]{16,}")
 # Controls, format (invisible, bidi), surrogates, private use, line/paragraph breaks.
 _FORBIDDEN_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 _FORBIDDEN_STORED_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
@@ -64,19 +63,12 @@ def name_problem(name: str, *, incoming: bool = True) -> str | None:
     return None
 
 
-def looks_like_key(text: str) -> bool:
-    """True for text holding a JWT, or the start of one (a header long enough to be a key's)."""
-    return bool(JWT.search(text) or JWT_HEADER.search(text))
-
-
 def quoted_name(name: str) -> str:
     """A profile name for a message: quoted, control characters escaped, and a key-like name
     replaced by a placeholder so that a key typed where a name belongs is never echoed."""
-    if looks_like_key(name):
-        return "(a name that looks like an API key, not shown)"
-    return quoted(name)
+    return echoed(name, what="name", limit=MAX_NAME_CHARS)
 
 
 def quoted(name: str) -> str:
-    """A name for a message, with control characters escaped (json.dumps escapes them)."""
-    return json.dumps(name[:MAX_NAME_CHARS] + ("…" if len(name) > MAX_NAME_CHARS else ""))
+    """A name for a message, neutralised (``qlik_tui.core.untrusted``) and in double quotes."""
+    return _quoted_text(name, MAX_NAME_CHARS)

@@ -26,6 +26,9 @@ Decisions:
   chose and shares). The file is written 0600 every time, and holds no secret anyway.
 - Writes hold the ``<file>.lock`` lock around read-modify-write; reads take it too when they
   can (Windows cannot replace a file another process has open). The lock file is never deleted.
+- Every field but the name is untrusted data when read (an older version wrote what the tenant
+  said as it was): it is neutralised on load (``qlik_tui.core.untrusted``). The name is checked
+  instead, since it is the profile's identity.
 - A broken file is copied once per distinct content to ``<file>.broken-<UTC time>``, and every
   later write refuses until the user fixes or removes it.
 """
@@ -43,6 +46,7 @@ from typing import Any
 
 import platformdirs
 
+from qlik_tui.core.untrusted import neutralise, neutralise_optional
 from qlik_tui.store.files import make_private_dirs, replace_file, stage_file, write_new_file
 from qlik_tui.store.lockfile import LockFile, LockTimeout
 from qlik_tui.store.names import JWT as _JWT
@@ -455,18 +459,18 @@ def _parse_entry(name: str, fields: object) -> _Entry:
     if not isinstance(origin, str) or not origin:
         found = "nothing" if "origin" not in fields else _kind(origin)
         raise _Broken(f'{where} needs "origin" (the tenant address as text), found {found}.')
-    values: dict[str, Any] = {"origin": origin}
+    values: dict[str, Any] = {"origin": neutralise(origin)}
     for field_name in _OPTIONAL_TEXT_FIELDS:
         value = fields.get(field_name)
         if value is not None and not isinstance(value, str):
             raise _Broken(f'{where}: "{field_name}" must be text or null, not {_kind(value)}.')
-        values[field_name] = value
+        values[field_name] = neutralise_optional(value)
     roles = fields.get("roles")
     if roles is None:
         roles = []
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
         raise _Broken(f'{where}: "roles" must be a list of texts, not {_kind(roles)}.')
-    values["roles"] = tuple(roles)
+    values["roles"] = tuple(neutralise(role) for role in roles)
     unknown = {key: value for key, value in fields.items() if key not in FIELD_NAMES}
     unknown.pop("name", None)  # the name is the key; a stray copy inside is dropped
     return _Entry(Profile(name=name, **values), unknown)

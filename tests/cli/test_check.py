@@ -104,7 +104,7 @@ def test_named_profiles_only_and_unknown_names(
     assert run_cli("check", "good").code == 0
     missing = run_cli("check", "good", "nope")
     assert missing.code == 2
-    assert "no profile named 'nope'" in missing.stderr
+    assert 'no profile named "nope"' in missing.stderr
 
 
 def test_key_missing_from_the_keyring_is_rejected(

@@ -155,7 +155,7 @@ def test_nesting_is_refused(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("QLIK_TUI_PROFILE", "outer")
     result = run_cli("exec", "prod", "--", "true")
     assert result.code == 2
-    assert "already running inside `qlik-tui exec` (profile 'outer'" in result.stderr
+    assert 'already running inside `qlik-tui exec` (profile "outer"' in result.stderr
 
 
 def test_check_refuses_a_rejected_key_and_does_not_run_the_command(
@@ -198,7 +198,7 @@ def test_no_command_and_bad_variable_names_are_usage_errors(run_cli: RunCli) -> 
 def test_unknown_profile_is_a_usage_error(run_cli: RunCli) -> None:
     result = run_cli("exec", "nope", "--", "true")
     assert result.code == 2
-    assert "no profile named 'nope'" in result.stderr
+    assert 'no profile named "nope"' in result.stderr
 
 
 @pytest.mark.parametrize(

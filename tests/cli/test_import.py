@@ -170,7 +170,7 @@ def test_only_the_named_contexts_are_imported(
     assert [p.name for p in services.profiles.all()] == ["a"]
     unknown = run_cli("import", "qlik-cli", "--file", str(contexts_path), "--context", "zz")
     assert unknown.code == 2
-    assert "no context named 'zz'" in unknown.stderr and "contexts there: a, b" in unknown.stderr
+    assert 'no context named "zz"' in unknown.stderr and "contexts there: a, b" in unknown.stderr
 
 
 def test_json_output(run_cli: RunCli, sandbox: SandboxTenant, contexts_path: Path) -> None:

@@ -73,7 +73,7 @@ def _drain(leader: int) -> bytes:
 def test_unknown_profile_is_a_usage_error(run_cli: RunCli) -> None:
     result = run_cli("token", "nope")
     assert result.code == 2
-    assert "no profile named 'nope'" in result.stderr
+    assert 'no profile named "nope"' in result.stderr
     assert result.stdout == ""
 
 

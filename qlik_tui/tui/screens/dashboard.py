@@ -448,7 +448,9 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         where = (row.profile.backend if row else None) or "the OS keyring"
         key = f"its key was removed from {where}" if message.key_removed else f"{where} held no key"
         self._set_status("")
-        self.notify(f"Forgot profile {name}: {key}, and its metadata.", title="Forgotten")
+        self.notify(
+            f"Forgot profile {name}: {key}, and its metadata.", title="Forgotten", markup=False
+        )
         self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
         self.qapp.profiles_read(bool(self.rows))
 
@@ -500,7 +502,8 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         if self.rechecking:
             self.notify("A re-check is running: wait for it, or cancel it with Esc.")
         elif self._forgetting is not None:
-            self.notify(f"Still forgetting profile {self._forgetting}: a moment, please.")
+            still = f"Still forgetting profile {self._forgetting}: a moment, please."
+            self.notify(still, markup=False)
         return self.busy
 
     def _put_row(self, row: ProfileRow) -> None:
