@@ -192,7 +192,7 @@ class EnvironmentProxy:
             try:
                 url = httpx.URL(self.url_text)
                 port = url.port
-                if not url.host or "[" in url.host or "]" in url.host:
+                if not _HOST_NAME.fullmatch(url.raw_host.decode("ascii", "replace")):
                     reason = "it names no usable host"
                 elif port is not None and not 0 < port < 65536:
                     reason = f"the port {port} is out of range"
@@ -203,6 +203,7 @@ class EnvironmentProxy:
 
 
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+_HOST_NAME = re.compile(r"[A-Za-z0-9_.:-]+")  # a DNS name, an IPv4 or a (bracketless) IPv6
 _PROXY_VARIABLES = {
     "http": ("http_proxy", "HTTP_PROXY"),
     "https": ("https_proxy", "HTTPS_PROXY"),
