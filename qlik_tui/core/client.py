@@ -605,15 +605,6 @@ class QlikClient:
                 envelope = parse_error_envelope(raw.body)
                 retry_after = parse_retry_after(raw.headers.get("retry-after"))
                 wait = retry_after if retry_after is not None else settings.default_retry_wait
-                deadline = self._deadline
-                if deadline is not None and wait > deadline.remaining():
-                    raise RateLimitWaitRefused(
-                        429,
-                        envelope,
-                        retry_after,
-                        deadline_s=deadline.seconds,
-                        message=f"HTTP 429: asked to wait {wait:g} s, past the deadline",
-                    )
                 if state.retries >= settings.max_retries or wait > settings.max_retry_wait:
                     shown = "unknown" if retry_after is None else f"{retry_after:g} s"
                     raise RateLimited(
@@ -622,6 +613,15 @@ class QlikClient:
                         retry_after,
                         f"HTTP 429: rate limited (retry-after {shown}, "
                         f"waited {state.waited_s:g} s)",
+                    )
+                deadline = self._deadline
+                if deadline is not None and wait > deadline.remaining():
+                    raise RateLimitWaitRefused(
+                        429,
+                        envelope,
+                        retry_after,
+                        deadline_s=deadline.seconds,
+                        message=f"HTTP 429: asked to wait {wait:g} s, past the deadline",
                     )
                 await asyncio.sleep(wait)
                 state.waited_s += wait
