@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from qlik_tui.core.client import ClientSettings
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore
@@ -260,11 +261,13 @@ def test_proxy_problems_are_named_as_such(
 
 
 def test_a_long_retry_after_is_refused_within_the_deadline(
-    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services, tmp_path: Path
 ) -> None:
-    store_profile(services, "a", sandbox.origin, sandbox.issue_key())
+    # the product's own limits: a single wait of up to 30 s would be honoured without a deadline
+    defaults = make_services(tmp_path / "defaults", services.secrets, ClientSettings())
+    store_profile(defaults, "a", sandbox.origin, sandbox.issue_key())
     sandbox.set_fault("rate_limit", retry_after=30)
-    result = run_cli("check", "--deadline", "5")
+    result = run_cli("check", "--deadline", "5", using=defaults)
     assert result.code == 3, result.output
     assert "Rate limited (429): wait refused" in result.stdout
     assert "asked to wait 30 s; the check did not wait that long" in result.stdout
