@@ -33,7 +33,11 @@ from qlik_tui.core.models import User
 from qlik_tui.core.outcomes import OutcomeKind, Verdict, outcome_from_error
 from qlik_tui.core.tenant import Tenant, parse_tenant
 from tests.fixtures.faulty_sandbox import FaultySandbox
-from tests.fixtures.hostile import HOSTILE_REDIRECT_HOST_RAW, HostileSandbox
+from tests.fixtures.hostile import (
+    HOSTILE_REDIRECT_HOST,
+    HOSTILE_REDIRECT_HOST_RAW,
+    HostileSandbox,
+)
 from tests.fixtures.recording import OffsiteRecorder
 from tests.fixtures.tls import TlsCa
 
@@ -401,17 +405,19 @@ async def test_redirect_to_a_lookalike_host_shows_its_punycode(
     assert len(sandbox.requests) == 1
 
 
-async def test_redirect_to_a_raw_unicode_host_is_an_offsite_redirect_shown_escaped(
-    hostile_sandbox: HostileSandbox,
+@pytest.mark.parametrize("host", [HOSTILE_REDIRECT_HOST_RAW, HOSTILE_REDIRECT_HOST])
+async def test_redirect_to_a_hostile_host_is_an_offsite_redirect_shown_escaped(
+    hostile_sandbox: HostileSandbox, host: str
 ) -> None:
-    hostile_sandbox.redirect_host = HOSTILE_REDIRECT_HOST_RAW
+    hostile_sandbox.redirect_host = host
     tenant = parse_tenant(hostile_sandbox.origin)
     exc = await me_fails(tenant, hostile_sandbox.issue_key())
     assert isinstance(exc, errors.OffsiteRedirect)
     outcome = outcome_from_error(exc, tenant=tenant)
     assert outcome.kind is OutcomeKind.OFFSITE_REDIRECT
     text = outcome.title + outcome.cause + outcome.next_step
-    assert "evil\\x9b31m\\u202e\\u2066" in text
+    if host == HOSTILE_REDIRECT_HOST_RAW:
+        assert "evil\\x9b31m\\u202e\\u2066" in text
     assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u202e\u2066" for c in text)
 
 
