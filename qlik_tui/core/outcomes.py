@@ -15,7 +15,7 @@ CONTRACT:
 Placeholders in the texts: {host} {origin} {region} {tenant} (the tenant id the caller expected)
 {key_tenant} {key_id} {target_host} {status} {retry_after} {waited} {reason} {phase} {timeout}
 {limit} {max_redirects} {detail} {backend} {error_type} {fix} {login_command} {setting} {proxy}
-{deadline}. A missing one is replaced by a
+{deadline} {why}. A missing one is replaced by a
 neutral phrase ("the tenant", "unknown", ...), never an error.
 """
 
@@ -177,7 +177,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         _K.NOT_HTTPS,
         _I,
         "Port does not speak HTTPS",
-        "{host} answered, but not with a TLS handshake ({reason}): that port serves plain "
+        "{host} answered, but not with a TLS handshake ({why}): that port serves plain "
         "HTTP or another protocol, not HTTPS. The key was not sent.",
         "Check the address: Qlik Cloud answers HTTPS on port 443 (https://<tenant>.<region>"
         ".qlikcloud.com, no port number).",
@@ -187,8 +187,8 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         _K.CA_CERTIFICATES_UNREADABLE,
         _I,
         "CA certificates unreadable ({setting})",
-        "The setting {setting} names CA certificates that cannot be loaded ({reason}), so no "
-        "secure connection can be made. The key was not tested.",
+        "The CA certificates named by {setting} cannot be loaded ({why}), so no secure "
+        "connection can be made. The key was not tested.",
         "Point {setting} at a readable PEM file of CA certificates (e.g. export "
         "SSL_CERT_FILE=/path/to/ca-bundle.pem), or unset it to use the bundled ones, then retry.",
         _ALERT,
@@ -197,8 +197,8 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         _K.PROXY_SETTING_INVALID,
         _I,
         "Proxy setting unusable ({setting})",
-        "The proxy setting {setting} cannot be used as written ({reason}). Every request "
-        "would go through it, so none was made; the key was not tested.",
+        "{setting} (a proxy setting) cannot be used as written ({why}). Every request "
+        "would go through that proxy, so none was made; the key was not tested.",
         "Set {setting} to the proxy's address as http://host:port (ask IT for it), or unset "
         "it to connect directly, then retry.",
         _UNSURE,
@@ -207,7 +207,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         _K.PROXY_FAILED,
         _I,
         "Proxy failed",
-        "The proxy {proxy} (from {setting}) could not be used to reach {host}: {reason}. "
+        "The proxy {proxy} (from {setting}) could not be used to reach {host}: {why}. "
         "The tenant was not reached and the key was not tested.",
         "Check {setting}: the proxy's address and port, and that the proxy is running (ask "
         "IT); to connect directly, unset it or add the tenant to NO_PROXY. Then retry.",
@@ -237,7 +237,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         _I,
         "Rate limited (429): wait refused",
         "{host} is limiting requests and asked to wait {retry_after}; the check did not wait "
-        "that long, as it stops within its deadline of {deadline}. The key was not judged.",
+        "that long, as it must finish within {deadline}. The key was not judged.",
         "Wait {retry_after} and retry, or allow the check more time (qlik-tui check "
         "--deadline SECONDS).",
         _UNSURE,
@@ -396,9 +396,10 @@ _FALLBACKS: dict[str, str] = {
     "fix": "Unlock the keyring (sign in to the desktop session) or start a Secret Service such "
     "as gnome-keyring, then retry.",
     "login_command": "qlik-tui login --name PROFILE",
-    "setting": "the setting",
+    "setting": "the environment variable",
+    "why": "details unknown",
     "proxy": "in use",
-    "deadline": "its time limit",
+    "deadline": "its deadline",
 }
 
 
@@ -623,14 +624,14 @@ def _outcome_from_error(
         if isinstance(exc, errors.RateLimitWaitRefused) and exc.deadline_s is not None:
             context["deadline"] = _seconds(exc.deadline_s)
     elif isinstance(exc, errors.SettingError):
-        context.update(setting=exc.setting, reason=exc.reason)
+        context.update(setting=exc.setting, why=exc.reason)
     elif isinstance(exc, errors.ProxyFailure):
-        context.update(proxy=exc.proxy, setting=exc.setting, reason=exc.reason)
+        context.update(proxy=exc.proxy, setting=exc.setting, why=exc.reason)
     elif isinstance(exc, errors.OffsiteRedirect):
         context["target_host"] = exc.target_host
     elif isinstance(exc, errors.TLSFailure):
         if exc.reason:
-            context["reason"] = exc.reason
+            context["why" if isinstance(exc, errors.NotHttps) else "reason"] = exc.reason
     elif isinstance(exc, errors.RequestTimedOut):
         if exc.phase:
             context["phase"] = exc.phase

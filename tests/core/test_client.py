@@ -488,7 +488,7 @@ async def test_429_wait_past_the_deadline_is_refused_and_reported(
     outcome = outcome_from_error(exc, tenant=sandbox_tenant)
     assert outcome.kind is OutcomeKind.RATE_LIMIT_WAIT_REFUSED
     assert "asked to wait 30 s; the check did not wait that long" in outcome.cause
-    assert "deadline of 10 s" in outcome.cause
+    assert "must finish within 10 s" in outcome.cause
     assert "--deadline" in outcome.next_step
 
 
