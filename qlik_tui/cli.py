@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="warn when a key expires within this many hours (default: 24, as the dashboard)",
     )
+    from qlik_tui.commands.deadline import add_deadline_option
+
+    add_deadline_option(check)
     _add_use_commands(commands)
     return parser
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TextIO
 
 from qlik_tui.commands import exits
+from qlik_tui.commands.deadline import DEFAULT_DEADLINE_S
 from qlik_tui.commands.output import (
     error,
     insecure_backend_notice,
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         return exits.USAGE
     chosen = [by_name[n] for n in dict.fromkeys(args.names)] if args.names else stored
 
-    results = asyncio.run(check_profiles(services, chosen))
+    deadline_s = getattr(args, "deadline", DEFAULT_DEADLINE_S)
+    results = asyncio.run(check_profiles(services, chosen, deadline_s=deadline_s))
     now = datetime.now(timezone.utc)
     warn_below = (
         services.expiry_warning if args.warn_hours is None else timedelta(hours=args.warn_hours)

@@ -29,6 +29,7 @@ import email.utils
 import json
 import os
 import platform
+import re
 import socket
 import ssl
 import time
@@ -43,17 +44,24 @@ import httpx
 
 import qlik_tui
 from qlik_tui.core.errors import (
+    CaCertificatesUnreadable,
     ConnectionRefused,
     ConnectionReset,
     DNSFailure,
+    DowngradeRedirect,
     Forbidden,
     KeyRejected,
+    LookalikeRedirect,
     MalformedResponse,
     NetworkFailure,
     NotFound,
+    NotHttps,
     OffsiteRedirect,
+    ProxyFailure,
+    ProxySettingInvalid,
     QlikError,
     RateLimited,
+    RateLimitWaitRefused,
     RedirectLoop,
     RequestTimedOut,
     ResponseTooLarge,
@@ -62,7 +70,9 @@ from qlik_tui.core.errors import (
     TLSFailure,
 )
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User, parse_error_envelope
+from qlik_tui.core.phrases import neutral_text
 from qlik_tui.core.settings import ClientSettings as ClientSettings  # re-exported
+from qlik_tui.core.settings import Deadline as Deadline  # re-exported
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
@@ -93,7 +103,7 @@ def tls_context() -> ssl.SSLContext:
     """A verifying client context; SSL_CERT_FILE / SSL_CERT_DIR replace the bundled CA list.
 
     httpx 0.28 does the same for ``verify=True``; building it here keeps that behaviour across
-    httpx versions and reports an unreadable CA file as a TLS problem with its path.
+    httpx versions and reports an unreadable CA file as that setting's problem.
     """
     cafile = os.environ.get("SSL_CERT_FILE") or None
     capath = os.environ.get("SSL_CERT_DIR") or None
@@ -104,28 +114,143 @@ def tls_context() -> ssl.SSLContext:
 
         return ssl.create_default_context(cafile=certifi.where())
     except (OSError, ssl.SSLError) as exc:
-        where = cafile or capath
-        reason = f"cannot load the CA certificates in {where}: {exc.strerror or exc}"
-        failure = TLSFailure(reason, reason=reason)
+        setting, where = ("SSL_CERT_FILE", cafile) if cafile else ("SSL_CERT_DIR", capath)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else _tls_reason(exc)
+        reason = f"{neutral_text(str(where))}: {neutral_text(str(why))}"
+        failure = CaCertificatesUnreadable(setting=setting, reason=reason)
     raise failure
 
 
 def make_http_client(settings: ClientSettings | None = None) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` with this module's policy (the same for every origin); share
-    one per tenant origin."""
+    one per tenant origin. Raises ``SettingError`` when SSL_CERT_FILE / SSL_CERT_DIR or a
+    proxy variable cannot be used as written."""
     settings = settings or ClientSettings()
-    return httpx.AsyncClient(
-        verify=tls_context(),
-        trust_env=True,
-        follow_redirects=False,
-        timeout=httpx.Timeout(
-            connect=settings.connect_timeout,
-            read=settings.read_timeout,
-            write=settings.write_timeout,
-            pool=settings.pool_timeout,
-        ),
-        headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-    )
+    for proxy in environment_proxies():
+        proxy.validate()
+    failure: QlikError | None = None
+    try:
+        return httpx.AsyncClient(
+            verify=tls_context(),
+            trust_env=True,
+            follow_redirects=False,
+            timeout=httpx.Timeout(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                write=settings.write_timeout,
+                pool=settings.pool_timeout,
+            ),
+            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+        )
+    except ImportError:  # httpx needs the optional socksio package for socks:// proxies
+        failure = _proxy_setting_problem(
+            lambda p: p.scheme.startswith("socks"),
+            "SOCKS proxies need the optional socksio package, which is not installed",
+        )
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        failure = _proxy_setting_problem(lambda p: True, f"httpx refused it: {_short(exc)}")
+    raise failure
+
+
+# --------------------------------------------------------------------------------------------
+# Proxies from the environment (what httpx's trust_env uses)
+
+
+@dataclass(frozen=True)
+class EnvironmentProxy:
+    """One proxy variable: its name (``HTTPS_PROXY``...) and its value, as httpx reads it."""
+
+    setting: str
+    value: str
+
+    @property
+    def url_text(self) -> str:
+        # httpx reads a value without a scheme as an http:// proxy
+        return self.value if "://" in self.value else f"http://{self.value}"
+
+    @property
+    def scheme(self) -> str:
+        return self.url_text.split("://", 1)[0].lower()
+
+    @property
+    def display(self) -> str:
+        """scheme://host:port: never the credentials the value may carry."""
+        try:
+            url = httpx.URL(self.url_text)
+            host = url.raw_host.decode("ascii", "replace")
+            port = f":{url.port}" if url.port else ""
+        except (httpx.InvalidURL, ValueError, TypeError, UnicodeError):
+            return neutral_text(self.setting)
+        return neutral_text(f"{url.scheme}://{host}{port}")
+
+    def validate(self) -> None:
+        """Raise ``ProxySettingInvalid`` when httpx could not use this value as a proxy."""
+        reason: str | None = None
+        if self.scheme not in _PROXY_SCHEMES:
+            reason = f"the scheme {neutral_text(self.scheme)}:// is not a proxy scheme"
+        else:
+            try:
+                url = httpx.URL(self.url_text)
+                port = url.port
+                if not _HOST_NAME.fullmatch(url.raw_host.decode("ascii", "replace")):
+                    reason = "it names no usable host"
+                elif port is not None and not 0 < port < 65536:
+                    reason = f"the port {port} is out of range"
+            except (httpx.InvalidURL, ValueError, TypeError, UnicodeError) as exc:
+                reason = f"it is not an address ({neutral_text(_short(exc))})"
+        if reason is not None:
+            raise ProxySettingInvalid(setting=self.setting, reason=reason)
+
+
+_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+_HOST_NAME = re.compile(r"[A-Za-z0-9_.:-]+")  # a DNS name, an IPv4 or a (bracketless) IPv6
+_PROXY_VARIABLES = {
+    "http": ("http_proxy", "HTTP_PROXY"),
+    "https": ("https_proxy", "HTTPS_PROXY"),
+    "all": ("all_proxy", "ALL_PROXY"),
+}
+
+
+def environment_proxies() -> list[EnvironmentProxy]:
+    """Every proxy variable set in the environment (lower case first, as urllib reads them)."""
+    found: list[EnvironmentProxy] = []
+    for names in _PROXY_VARIABLES.values():
+        for name in names:
+            value = os.environ.get(name, "").strip()
+            if value:
+                found.append(EnvironmentProxy(name, value))
+                break
+    return found
+
+
+def proxy_for(url: httpx.URL) -> EnvironmentProxy | None:
+    """The proxy httpx sends requests for ``url`` through, or None (direct, or NO_PROXY)."""
+    by_scheme = {
+        scheme: proxy
+        for scheme, names in _PROXY_VARIABLES.items()
+        for proxy in environment_proxies()
+        if proxy.setting in names
+    }
+    proxy = by_scheme.get(url.scheme) or by_scheme.get("all")
+    if proxy is None:
+        return None
+    no_proxy = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
+    host = url.host.lower()
+    for entry in (e.strip().lower() for e in no_proxy.split(",")):
+        name = entry.split("://", 1)[-1].rsplit(":", 1)[0] if "]" not in entry else entry
+        if entry == "*" or (
+            name and (host == name.lstrip(".") or host.endswith("." + name.lstrip(".")))
+        ):
+            return None
+    return proxy
+
+
+def _proxy_setting_problem(
+    matches: Callable[[EnvironmentProxy], bool], reason: str
+) -> ProxySettingInvalid:
+    chosen = next((p for p in environment_proxies() if matches(p)), None)
+    setting = chosen.setting if chosen else "HTTPS_PROXY"
+    return ProxySettingInvalid(setting=setting, reason=reason)
 
 
 # --------------------------------------------------------------------------------------------
@@ -137,8 +262,15 @@ def _origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
 
 
 def _display_host(url: httpx.URL) -> str:
-    host = f"[{url.host}]" if ":" in url.host else url.host
-    return f"{host}:{url.port}" if url.port else host
+    """host[:port] in its ASCII form: an internationalised name as punycode (xn--...), never
+    decoded into letters that may imitate another host's, and never a control character."""
+    host = url.raw_host.decode("ascii", "backslashreplace")
+    host = f"[{host}]" if ":" in host else host
+    return neutral_text(f"{host}:{url.port}" if url.port else host)
+
+
+def _is_internationalised(url: httpx.URL) -> bool:
+    return any(label.startswith(b"xn--") for label in url.raw_host.lower().split(b"."))
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -191,9 +323,15 @@ def _tls_reason(error: BaseException) -> str:
 
 
 def _map_transport_error(
-    exc: httpx.TransportError, settings: ClientSettings, host: str
+    exc: httpx.TransportError,
+    settings: ClientSettings,
+    host: str,
+    proxy: EnvironmentProxy | None = None,
 ) -> QlikError:
     """httpx's exception (which holds the request, hence the key) -> one of ours, key-free."""
+    through_proxy = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError))
+    if proxy is not None and through_proxy and _first(exc, ssl.SSLError) is None:
+        return _proxy_failure(exc, proxy)  # connecting means connecting to the proxy
     if isinstance(exc, httpx.TimeoutException):
         phase, seconds = {
             httpx.ConnectTimeout: ("connect", settings.connect_timeout),
@@ -214,6 +352,8 @@ def _map_transport_error(
         tls_error = _first(exc, ssl.SSLError)
         if tls_error is not None:
             reason = _tls_reason(tls_error)
+            if isinstance(tls_error, ssl.SSLError) and tls_error.reason in _NOT_TLS_REASONS:
+                return NotHttps(f"{host}: the port does not speak HTTPS: {reason}", reason=reason)
             return TLSFailure(f"{host}: TLS handshake failed: {reason}", reason=reason)
         if _first(exc, ConnectionRefusedError) is not None or "refused" in str(exc).lower():
             return ConnectionRefused(f"{host}: connection refused")
@@ -226,6 +366,42 @@ def _map_transport_error(
     if isinstance(exc, httpx.UnsupportedProtocol):
         return NetworkFailure(f"{host}: unsupported address scheme")
     return NetworkFailure(f"{host}: {type(exc).__name__}: {_short(exc)}")
+
+
+# OpenSSL's words for "the bytes that came back are not a TLS record" (e.g. an HTTP answer)
+_NOT_TLS_REASONS = frozenset(
+    {"WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "HTTP_REQUEST"}
+)
+
+
+def _proxy_failure(exc: httpx.TransportError, proxy: EnvironmentProxy) -> ProxyFailure:
+    if isinstance(exc, httpx.ConnectTimeout):
+        reason = "it did not answer in time"
+    elif _first(exc, socket.gaierror) is not None:
+        reason = "its host name was not found"
+    elif isinstance(exc, httpx.ProxyError):
+        reason = f"it answered {neutral_text(_short(exc))}"
+    elif _first(exc, ConnectionRefusedError) is not None or "refused" in str(exc).lower():
+        reason = "it refused the connection"
+    else:
+        reason = f"the connection to it failed ({neutral_text(_short(exc))})"
+    return ProxyFailure(proxy=proxy.display, setting=proxy.setting, reason=reason)
+
+
+_BAD_LOCATION = re.compile(r"^Invalid URL in location header: .*?(?:hostname: '(?P<host>.*)')?\.?$")
+
+
+def _unreadable_location(exc: httpx.TransportError) -> str | None:
+    """httpx reads a redirect's Location while receiving the answer, even when it will not
+    follow it; a host it cannot parse (raw Unicode, controls) fails the whole exchange there.
+    That is a redirect to a host we cannot use: the host as shown (escaped), else a phrase."""
+    if not isinstance(exc, httpx.RemoteProtocolError):
+        return None
+    match = _BAD_LOCATION.match(str(exc).splitlines()[0] if str(exc) else "")
+    if match is None:
+        return None
+    host = match.group("host")
+    return neutral_text(host, limit=120) if host else "a host name that cannot be read"
 
 
 def _short(exc: BaseException) -> str:
@@ -272,6 +448,7 @@ class QlikClient:
         *,
         settings: ClientSettings | None = None,
         http: httpx.AsyncClient | None = None,
+        deadline: Deadline | None = None,
     ) -> None:
         self._tenant = tenant
         self._key = key
@@ -279,6 +456,7 @@ class QlikClient:
         self._http = http
         self._owns_http = http is None
         self._origin = httpx.URL(tenant.origin)
+        self._deadline = deadline  # no retry-after wait may run past it
 
     def __repr__(self) -> str:
         return f"QlikClient({self._tenant.origin!r}, key=<hidden>)"
@@ -436,6 +614,15 @@ class QlikClient:
                         f"HTTP 429: rate limited (retry-after {shown}, "
                         f"waited {state.waited_s:g} s)",
                     )
+                deadline = self._deadline
+                if deadline is not None and wait > deadline.remaining():
+                    raise RateLimitWaitRefused(
+                        429,
+                        envelope,
+                        retry_after,
+                        deadline_s=deadline.seconds,
+                        message=f"HTTP 429: asked to wait {wait:g} s, past the deadline",
+                    )
                 await asyncio.sleep(wait)
                 state.waited_s += wait
                 state.retries += 1
@@ -459,7 +646,16 @@ class QlikClient:
                 f"HTTP {raw.status} redirect to an unusable Location", status_code=raw.status
             )
         if _origin_of(target) != _origin_of(self._origin):
-            raise OffsiteRedirect(location, _display_host(target))
+            shown = _display_host(target)
+            if (
+                self._origin.scheme == "https"
+                and target.scheme == "http"
+                and target.raw_host.lower() == self._origin.raw_host.lower()
+            ):
+                raise DowngradeRedirect(neutral_text(location), f"http://{shown}")
+            if _is_internationalised(target):
+                raise LookalikeRedirect(neutral_text(location), shown)
+            raise OffsiteRedirect(neutral_text(location), shown)
         state.redirects += 1
         limit = self._settings.max_redirects
         if str(target) in state.visited:
@@ -522,7 +718,12 @@ class QlikClient:
             finally:
                 await response.aclose()
         except httpx.TransportError as exc:
-            failure = _map_transport_error(exc, self._settings, host)
+            unreadable = _unreadable_location(exc)
+            if unreadable is not None:
+                failure = OffsiteRedirect("", unreadable)
+            else:
+                proxy = proxy_for(request.url)
+                failure = _map_transport_error(exc, self._settings, host, proxy)
         except httpx.DecodingError:
             failure = MalformedResponse("the answer's content encoding is corrupt")
         except httpx.StreamError as exc:

@@ -12,16 +12,24 @@ Our exception tree::
     │   ├── Forbidden ········ 403
     │   ├── NotFound ········· 404
     │   ├── RateLimited ······ 429, after the retries we allow
+    │   │   └── RateLimitWaitRefused  the wait asked for would pass the caller's deadline
     │   └── ServerError ······ 5xx
     ├── MalformedResponse ···· not the JSON the API sends
     │   └── ResponseTooLarge
     ├── OffsiteRedirect ······ a redirect to another origin (not followed)
+    │   ├── LookalikeRedirect  to an internationalised (punycode) host name
+    │   └── DowngradeRedirect  from https to http on the tenant's own host
     ├── RedirectLoop ········· too many redirects, or back to one already visited
+    ├── SettingError ········· an environment setting makes every request impossible
+    │   ├── CaCertificatesUnreadable  SSL_CERT_FILE / SSL_CERT_DIR
+    │   └── ProxySettingInvalid ····· HTTPS_PROXY / ALL_PROXY as written cannot be used
     └── NetworkFailure ······· nothing usable came back from the network
         ├── DNSFailure
         ├── ConnectionRefused
         ├── ConnectionReset
         ├── TLSFailure
+        │   └── NotHttps ····· the port answered without TLS (plain HTTP)
+        ├── ProxyFailure ····· the proxy from the environment could not be reached
         └── RequestTimedOut
 
 Secrets: these exceptions never hold the key, a request, its headers or an httpx exception (the
@@ -106,6 +114,24 @@ class RateLimited(StatusError):
         self.retry_after = retry_after
 
 
+class RateLimitWaitRefused(RateLimited):
+    """The tenant asked to wait longer than the caller's deadline leaves: not waited."""
+
+    kind = OutcomeKind.RATE_LIMIT_WAIT_REFUSED
+
+    def __init__(
+        self,
+        status_code: int,
+        envelope: ErrorBody | None,
+        retry_after: float | None,
+        *,
+        deadline_s: float | None,
+        message: str = "",
+    ) -> None:
+        super().__init__(status_code, envelope, retry_after, message)
+        self.deadline_s = deadline_s
+
+
 class ServerError(StatusError):
     kind = OutcomeKind.SERVER_ERROR
 
@@ -145,12 +171,41 @@ class OffsiteRedirect(QlikError):
         self.target_host = target_host
 
 
+class LookalikeRedirect(OffsiteRedirect):
+    """``target_host`` is the ASCII (punycode) form of an internationalised host name."""
+
+    kind = OutcomeKind.LOOKALIKE_REDIRECT
+
+
+class DowngradeRedirect(OffsiteRedirect):
+    """A redirect from https to plain http: the key would travel unencrypted."""
+
+    kind = OutcomeKind.REDIRECT_DOWNGRADE
+
+
 class RedirectLoop(QlikError):
     kind = OutcomeKind.REDIRECT_LOOP
 
     def __init__(self, message: str = "", *, max_redirects: int | None = None) -> None:
         super().__init__(message)
         self.max_redirects = max_redirects
+
+
+class SettingError(QlikError):
+    """An environment variable (``setting``) that makes every request impossible as written."""
+
+    def __init__(self, message: str = "", *, setting: str, reason: str) -> None:
+        super().__init__(message or f"{setting}: {reason}")
+        self.setting = setting
+        self.reason = reason
+
+
+class CaCertificatesUnreadable(SettingError):
+    kind = OutcomeKind.CA_CERTIFICATES_UNREADABLE
+
+
+class ProxySettingInvalid(SettingError):
+    kind = OutcomeKind.PROXY_SETTING_INVALID
 
 
 class NetworkFailure(QlikError):
@@ -173,6 +228,24 @@ class TLSFailure(NetworkFailure):
     def __init__(self, message: str = "", *, reason: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason  # e.g. "unable to get local issuer certificate"
+
+
+class NotHttps(TLSFailure):
+    """The port answered, but not with a TLS handshake (typically a plain HTTP server)."""
+
+    kind = OutcomeKind.NOT_HTTPS
+
+
+class ProxyFailure(NetworkFailure):
+    """The proxy named by ``setting`` could not be reached (refused, unknown name, timeout)."""
+
+    kind = OutcomeKind.PROXY_FAILED
+
+    def __init__(self, message: str = "", *, proxy: str, setting: str, reason: str) -> None:
+        super().__init__(message or f"proxy {proxy} ({setting}): {reason}")
+        self.proxy = proxy  # scheme://host:port, never the credentials
+        self.setting = setting
+        self.reason = reason
 
 
 class RequestTimedOut(NetworkFailure):

@@ -41,3 +41,11 @@ class OutcomeKind(str, Enum):
     KEY_NOT_STORED = "key_not_stored"  # profile exists, keyring has no key for it (REJECTED)
     KEYRING_UNAVAILABLE = "keyring_unavailable"  # locked, no backend, deadline (INCONCLUSIVE)
     UNEXPECTED_ERROR = "unexpected_error"  # a bug or an exception nobody foresaw (INCONCLUSIVE)
+    STORED_KEY_INVALID = "stored_key_invalid"  # the keyring entry is not a key (REJECTED)
+    CA_CERTIFICATES_UNREADABLE = "ca_certificates_unreadable"  # SSL_CERT_FILE / SSL_CERT_DIR
+    PROXY_SETTING_INVALID = "proxy_setting_invalid"  # HTTPS_PROXY etc. unusable as written
+    PROXY_FAILED = "proxy_failed"  # the proxy named in the environment could not be reached
+    NOT_HTTPS = "not_https"  # the port answered, but not with TLS (plain HTTP)
+    LOOKALIKE_REDIRECT = "lookalike_redirect"  # redirect to an internationalised host name
+    REDIRECT_DOWNGRADE = "redirect_downgrade"  # https -> http on the tenant's own host
+    RATE_LIMIT_WAIT_REFUSED = "rate_limit_wait_refused"  # retry-after beyond check's deadline

@@ -19,6 +19,7 @@ from enum import Enum
 from typing import TypeVar
 
 from qlik_tui.core.errors import MalformedResponse
+from qlik_tui.core.phrases import join_heading
 from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.core.untrusted import neutralise
 
@@ -116,6 +117,9 @@ def _lenient_items(value: object, parse: Callable[[object], ItemT]) -> tuple[Ite
     return tuple(items)
 
 
+UNKNOWN_NAME = "unknown"  # a user record without a usable name still proves the key
+
+
 @dataclass(frozen=True)
 class User:
     id: str
@@ -137,8 +141,9 @@ class User:
         return cls(
             id=_required_str(data, "id", "user"),
             tenant_id=_required_str(data, "tenantId", "user"),
-            subject=_required_str(data, "subject", "user"),
-            name=_required_str(data, "name", "user"),
+            # id and tenantId prove the key; display fields may be missing or null
+            subject=_optional_str(data, "subject") or "",
+            name=_optional_str(data, "name") or UNKNOWN_NAME,
             email=_optional_str(data, "email"),
             status=_optional_str(data, "status"),
             roles=_lenient_items(data.get("assignedRoles"), Role.from_json),
@@ -239,7 +244,7 @@ class ErrorEnvelope:
         for item in self.errors:
             head = item.title or item.code
             if head and item.detail and item.detail != head:
-                return f"{head}: {item.detail}"
+                return join_heading(head, item.detail)
             if head or item.detail:
                 return head or item.detail
         return None

@@ -14,7 +14,8 @@ CONTRACT:
 
 Placeholders in the texts: {host} {origin} {region} {tenant} (the tenant id the caller expected)
 {key_tenant} {key_id} {target_host} {status} {retry_after} {waited} {reason} {phase} {timeout}
-{limit} {max_redirects} {detail} {backend} {error_type}. A missing one is replaced by a
+{limit} {max_redirects} {detail} {backend} {error_type} {fix} {login_command} {setting} {proxy}
+{deadline} {why}. A missing one is replaced by a
 neutral phrase ("the tenant", "unknown", ...), never an error.
 """
 
@@ -173,6 +174,46 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         _ALERT,
     ),
     OutcomeSpec(
+        _K.NOT_HTTPS,
+        _I,
+        "Port does not speak HTTPS",
+        "{host} answered, but not with a TLS handshake ({why}): that port serves plain "
+        "HTTP or another protocol, not HTTPS. The key was not sent.",
+        "Check the address: Qlik Cloud answers HTTPS on port 443 (https://<tenant>.<region>"
+        ".qlikcloud.com, no port number).",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.CA_CERTIFICATES_UNREADABLE,
+        _I,
+        "CA certificates unreadable ({setting})",
+        "The CA certificates named by {setting} cannot be loaded ({why}), so no secure "
+        "connection can be made. The key was not tested.",
+        "Point {setting} at a readable PEM file of CA certificates (e.g. export "
+        "SSL_CERT_FILE=/path/to/ca-bundle.pem), or unset it to use the bundled ones, then retry.",
+        _ALERT,
+    ),
+    OutcomeSpec(
+        _K.PROXY_SETTING_INVALID,
+        _I,
+        "Proxy setting unusable ({setting})",
+        "{setting} (a proxy setting) cannot be used as written ({why}). Every request "
+        "would go through that proxy, so none was made; the key was not tested.",
+        "Set {setting} to the proxy's address as http://host:port (ask IT for it), or unset "
+        "it to connect directly, then retry.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.PROXY_FAILED,
+        _I,
+        "Proxy failed",
+        "The proxy {proxy} (from {setting}) could not be used to reach {host}: {why}. "
+        "The tenant was not reached and the key was not tested.",
+        "Check {setting}: the proxy's address and port, and that the proxy is running (ask "
+        "IT); to connect directly, unset it or add the tenant to NO_PROXY. Then retry.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
         _K.TIMEOUT,
         _I,
         "Timed out",
@@ -189,6 +230,16 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "{waited} in total before giving up. The key was not judged.",
         "Wait {retry_after} and retry. Other scripts using keys of the same user count "
         "towards the same limit.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.RATE_LIMIT_WAIT_REFUSED,
+        _I,
+        "Rate limited (429): wait refused",
+        "{host} is limiting requests and asked to wait {retry_after}; the check did not wait "
+        "that long, as it must finish within {deadline}. The key was not judged.",
+        "Wait {retry_after} and retry, or allow the check more time (qlik-tui check "
+        "--deadline SECONDS).",
         _UNSURE,
     ),
     OutcomeSpec(
@@ -229,6 +280,28 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "this.",
         "On a guest or hotel network, sign in to it first. Otherwise check the address; if the "
         "tenant really lives at {target_host}, enter that address instead.",
+        _ALERT,
+    ),
+    OutcomeSpec(
+        _K.LOOKALIKE_REDIRECT,
+        _I,
+        "Redirected to a look-alike host",
+        "{host} redirected the request to {target_host}: an internationalised name, shown "
+        "here in its ASCII (punycode) form, that differs from the tenant's host even where its "
+        "letters look alike. The redirect was not followed and the key was NOT sent there.",
+        "Do not enter that address. Check the tenant address you typed, and the network or "
+        "proxy you are on; the tenant's own host is {host}.",
+        _ALERT,
+    ),
+    OutcomeSpec(
+        _K.REDIRECT_DOWNGRADE,
+        _I,
+        "Redirect to unencrypted HTTP",
+        "{host} redirected the request from https to plain http ({target_host}): a downgrade "
+        "that would send the key unencrypted. The redirect was not followed and the key was "
+        "NOT sent.",
+        "Keep the https:// address. A proxy or captive portal in between usually does this: "
+        "sign in to the network or check the proxy, then retry.",
         _ALERT,
     ),
     OutcomeSpec(
@@ -275,9 +348,18 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "Keyring unavailable",
         "The OS keyring could not be used ({detail}): it is locked, missing, or did not answer "
         "in time.",
-        "Unlock the keyring (sign in to the desktop session) or start a Secret Service such as "
-        "gnome-keyring, then retry.",
+        "{fix}",
         _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.STORED_KEY_INVALID,
+        _R,
+        "Stored key unreadable",
+        "The keyring ({backend}) holds an entry for this profile, but it is not a valid API key "
+        "({detail}): it is empty, cut off, too long or not a key at all.",
+        "Log in again to store the key for this profile ({login_command}), with the key "
+        "pasted whole or a new one from " + _NEW_KEY + ".",
+        _BAD,
     ),
     OutcomeSpec(
         _K.UNEXPECTED_ERROR,
@@ -311,6 +393,13 @@ _FALLBACKS: dict[str, str] = {
     "detail": "no details",
     "backend": "the keyring",
     "error_type": "error",
+    "fix": "Unlock the keyring (sign in to the desktop session) or start a Secret Service such "
+    "as gnome-keyring, then retry.",
+    "login_command": "qlik-tui login --name PROFILE",
+    "setting": "the environment variable",
+    "why": "details unknown",
+    "proxy": "in use",
+    "deadline": "its deadline",
 }
 
 
@@ -532,11 +621,17 @@ def _outcome_from_error(
         if exc.retry_after is not None:
             context["retry_after"] = _seconds(exc.retry_after)
         context["waited"] = _seconds(exc.rate_limit_waited_s)
+        if isinstance(exc, errors.RateLimitWaitRefused) and exc.deadline_s is not None:
+            context["deadline"] = _seconds(exc.deadline_s)
+    elif isinstance(exc, errors.SettingError):
+        context.update(setting=exc.setting, why=exc.reason)
+    elif isinstance(exc, errors.ProxyFailure):
+        context.update(proxy=exc.proxy, setting=exc.setting, why=exc.reason)
     elif isinstance(exc, errors.OffsiteRedirect):
         context["target_host"] = exc.target_host
     elif isinstance(exc, errors.TLSFailure):
         if exc.reason:
-            context["reason"] = exc.reason
+            context["why" if isinstance(exc, errors.NotHttps) else "reason"] = exc.reason
     elif isinstance(exc, errors.RequestTimedOut):
         if exc.phase:
             context["phase"] = exc.phase

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 
@@ -18,3 +19,18 @@ class ClientSettings:
     default_retry_wait: float = 1.0  # a 429 without a usable retry-after waits this long
     max_pages: int = 20  # list_api_keys stops following `next` after this many pages
     max_error_body_bytes: int = 64 * 1024  # error bodies are only read for their envelope
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A point in time (``time.monotonic``) that a whole operation must finish by."""
+
+    seconds: float  # the budget it was given, for messages
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(seconds=seconds, at=time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        return max(0.0, self.at - time.monotonic())

@@ -7,15 +7,18 @@ back to the profile metadata (last checked, outcome, expiry).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import shlex
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 
 import httpx
 
 from qlik_tui.core.client import make_http_client
+from qlik_tui.core.errors import QlikError
 from qlik_tui.core.models import ApiKeyRecord
-from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome
-from qlik_tui.core.tenant import TenantError, parse_tenant
+from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome, outcome_from_error
+from qlik_tui.core.settings import Deadline
+from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.services.context import Services
 from qlik_tui.services.login import learnt_tenant_ids
@@ -23,7 +26,7 @@ from qlik_tui.services.results import CheckResult as CheckResult
 from qlik_tui.services.results import Detail, VerifyReport
 from qlik_tui.services.verify import verify_key
 from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
-from qlik_tui.store.secrets import KeyNotFound, StoreError
+from qlik_tui.store.secrets import KeyNotFound, StoredKeyUnreadable, StoreError
 
 ResultCallback = Callable[[CheckResult], None]
 StartCallback = Callable[[Profile], None]
@@ -35,33 +38,88 @@ async def check_profiles(
     *,
     on_start: StartCallback | None = None,
     on_result: ResultCallback | None = None,
+    deadline_s: float | None = None,
 ) -> list[CheckResult]:
-    """Check every profile; results come back in the order of ``profiles``."""
+    """Check every profile; results come back in the order of ``profiles``.
+
+    With ``deadline_s`` the whole run ends within that many seconds: a retry-after wait that
+    would pass it is refused (and reported), a profile still unanswered then is reported as
+    timed out.
+    """
+    deadline = Deadline.after(deadline_s) if deadline_s is not None else None
     limit = asyncio.Semaphore(max(1, services.check_concurrency))
     async with AsyncExitStack() as stack:
-        clients: dict[str, httpx.AsyncClient] = {}
+        clients: dict[str, httpx.AsyncClient | QlikError] = {}
         tenant_ids = learnt_tenant_ids(profiles)
         for profile in profiles:
             if profile.origin not in clients:
-                clients[profile.origin] = await stack.enter_async_context(
-                    make_http_client(services.client_settings)
-                )
+                try:
+                    http = make_http_client(services.client_settings)
+                except QlikError as exc:  # a setting (CA file, proxy) makes every request fail
+                    clients[profile.origin] = exc
+                else:
+                    clients[profile.origin] = await stack.enter_async_context(http)
 
         async def one(profile: Profile) -> CheckResult:
             async with limit:
                 if on_start:
                     on_start(profile)
-                result = await check_one(
-                    services,
-                    profile,
-                    http=clients[profile.origin],
-                    known_tenant_id=tenant_ids.get(profile.origin),
-                )
+                client = clients[profile.origin]
+                if isinstance(client, QlikError):
+                    result = await _failed_before_asking(services, profile, client)
+                else:
+                    result = await _within(
+                        deadline,
+                        services,
+                        profile,
+                        check_one(
+                            services,
+                            profile,
+                            http=client,
+                            known_tenant_id=tenant_ids.get(profile.origin),
+                            deadline=deadline,
+                        ),
+                    )
             if on_result:
                 on_result(result)
             return result
 
         return list(await asyncio.gather(*(one(p) for p in profiles)))
+
+
+async def _within(
+    deadline: Deadline | None,
+    services: Services,
+    profile: Profile,
+    checking: Coroutine[object, object, CheckResult],
+) -> CheckResult:
+    if deadline is None:
+        return await checking
+    try:
+        return await asyncio.wait_for(checking, timeout=deadline.remaining())
+    except asyncio.TimeoutError:
+        pass
+    outcome = make_outcome(
+        OutcomeKind.TIMEOUT,
+        tenant=_tenant_or_none(profile),
+        phase="overall",
+        timeout=f"{deadline.seconds:g} s",
+    )
+    return await _record(services, profile, outcome, None)
+
+
+async def _failed_before_asking(
+    services: Services, profile: Profile, failure: QlikError
+) -> CheckResult:
+    outcome = outcome_from_error(failure, tenant=_tenant_or_none(profile))
+    return await _record(services, profile, outcome, None)
+
+
+def _tenant_or_none(profile: Profile) -> Tenant | None:
+    try:
+        return parse_tenant(profile.origin)
+    except TenantError:
+        return None
 
 
 async def check_one(
@@ -70,6 +128,7 @@ async def check_one(
     *,
     http: httpx.AsyncClient | None = None,
     known_tenant_id: str | None = None,
+    deadline: Deadline | None = None,
 ) -> CheckResult:
     try:
         tenant = parse_tenant(profile.origin)
@@ -83,8 +142,22 @@ async def check_one(
             OutcomeKind.KEY_NOT_STORED, tenant=tenant, backend=_backend(services)
         )
         return await _record(services, profile, outcome, None)
+    except StoredKeyUnreadable as exc:
+        outcome = make_outcome(
+            OutcomeKind.STORED_KEY_INVALID,
+            tenant=tenant,
+            backend=_backend(services),
+            detail=exc.problem.rstrip("."),
+            login_command=login_command(profile.name),
+        )
+        return await _record(services, profile, outcome, None)
     except StoreError as exc:
-        outcome = make_outcome(OutcomeKind.KEYRING_UNAVAILABLE, tenant=tenant, detail=exc.problem)
+        outcome = make_outcome(
+            OutcomeKind.KEYRING_UNAVAILABLE,
+            tenant=tenant,
+            detail=exc.problem.rstrip("."),
+            fix=exc.fix,
+        )
         return await _record(services, profile, outcome, None)
     report = await verify_key(
         tenant,
@@ -94,8 +167,14 @@ async def check_one(
         detail=Detail.KEY_RECORD,
         known_tenant_id=known_tenant_id,
         remembered_record=remembered_record(profile),
+        deadline=deadline,
     )
     return await _record(services, profile, report.outcome, report)
+
+
+def login_command(profile_name: str) -> str:
+    """The command that stores a key for ``profile_name`` again, quoted for a POSIX shell."""
+    return f"qlik-tui login --name {shlex.quote(profile_name)}"
 
 
 def remembered_record(profile: Profile) -> ApiKeyRecord | None:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable
 import httpx
 
 from qlik_tui.core.apikey import ApiKey
-from qlik_tui.core.client import ApiResult, ClientSettings, QlikClient
+from qlik_tui.core.client import ApiResult, ClientSettings, Deadline, QlikClient
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, KeyStatus, User
 from qlik_tui.core.outcomes import Outcome, OutcomeKind, outcome_from_error
@@ -31,6 +31,7 @@ async def verify_key(
     detail: Detail = Detail.FULL,
     known_tenant_id: str | None = None,
     remembered_record: ApiKeyRecord | None = None,
+    deadline: Deadline | None = None,
 ) -> VerifyReport:
     """Prove ``key`` against ``tenant``.
 
@@ -38,11 +39,14 @@ async def verify_key(
     same origin): a 401 for a key minted in another tenant is then explained as such.
     ``remembered_record`` is what an earlier check learnt of this key (status, expiry): a 401
     after the remembered expiry is then explained as an expired key.
+    ``deadline``: no retry-after wait may run past it (the wait is refused and reported).
     """
     settings = settings or ClientSettings()
     info = key.info
     try:
-        async with QlikClient(tenant, key, settings=settings, http=http) as client:
+        async with QlikClient(
+            tenant, key, settings=settings, http=http, deadline=deadline
+        ) as client:
             me = await client.me()
             record = None
             if detail >= Detail.KEY_RECORD and info.key_id:

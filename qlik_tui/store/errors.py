@@ -87,6 +87,13 @@ class KeyNotFound(StoreError):
     fix = "Add the key again: paste it in the wizard."
 
 
+class StoredKeyUnreadable(StoreError):
+    """The entry exists but does not hold a valid API key (empty, cut off, garbage)."""
+
+    problem = "The keyring entry does not hold a valid API key."
+    fix = "Log in again to store the key for this profile."
+
+
 class InsecureBackend(StoreError):
     problem = "The keyring backend keyring picked is not secure."
     fix = (

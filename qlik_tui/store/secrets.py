@@ -50,6 +50,7 @@ from qlik_tui.store.errors import (
     NoDBusSession,
     PromptDismissed,
     SecretTruncated,
+    StoredKeyUnreadable,
     StoreError,
 )
 from qlik_tui.store.profiles import InvalidProfile, validate_profile_name
@@ -74,6 +75,7 @@ __all__ = [
     "SecretStore",
     "SecretTruncated",
     "StoreError",
+    "StoredKeyUnreadable",
 ]
 
 SERVICE_NAME = "qlik-tui"
@@ -220,7 +222,7 @@ class SecretStore:
             raise KeyNotFound(
                 problem=f"No key is stored for profile {profile!r} in {selected.name}."
             )
-        raise StoreError(
+        raise StoredKeyUnreadable(
             problem=f"The keyring entry of profile {profile!r} does not hold a valid API key.",
             fix="Delete the profile's key and add it again.",
         )

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import pytest
+
+from qlik_tui.core.client import ClientSettings
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import Profile
+from qlik_tui.store.secrets import SecretStore
 from tests.fixtures.cli import RunCli, cli_in_subprocess, closed_port_origin, store_profile
 from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.services import make_services
 
 
 def test_no_profiles_is_a_usage_error(run_cli: RunCli) -> None:
@@ -147,3 +154,159 @@ def test_check_does_not_import_textual(sandbox: FaultySandbox, services: Service
 
 def test_profile_type_is_unchanged_by_failed_metadata(services: Services) -> None:
     assert Profile(name="x", origin="https://x").name == "x"
+
+
+# -- the keyring entry itself, the environment, the deadline ----------------------------------
+
+
+def put_raw_entry(name: str, value: str) -> None:
+    """Write the keyring entry directly, as another tool (or a damaged keyring) would."""
+    import keyring.backends.SecretService as secret_service
+
+    secret_service.Keyring().set_password("qlik-tui", name, value)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda key: "",
+        lambda key: "garbage, not a key",
+        lambda key: key[: len(key) // 3],
+        lambda key: key + "A" * 200_000,
+    ],
+    ids=["empty", "garbage", "truncated", "huge"],
+)
+def test_a_stored_entry_that_is_not_a_key_is_a_rejection(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services, damage: Callable[[str], str]
+) -> None:
+    key = sandbox.issue_key()
+    store_profile(services, "my work", sandbox.origin, key)
+    put_raw_entry("my work", damage(key))
+    result = run_cli("check", "--json")
+    assert result.code == 1, result.output
+    entry = json.loads(result.stdout)[0]
+    assert entry["outcome"] == "stored_key_invalid" and entry["verdict"] == "rejected"
+    assert "does not hold a valid API key" in entry["cause"]
+    assert "qlik-tui login --name 'my work'" in entry["next_step"]
+    assert "Unlock" not in entry["next_step"]
+    assert sandbox.requests == []
+
+
+def test_no_dbus_session_says_so_and_how_to_start_one(
+    run_cli: RunCli,
+    sandbox: FaultySandbox,
+    services: Services,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import keyring.backends.SecretService as secret_service
+
+    store_profile(services, "p", sandbox.origin, sandbox.issue_key())
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
+    nowhere = make_services(tmp_path / "cfg", SecretStore(backend=secret_service.Keyring()))
+    nowhere.profiles.put(Profile(name="p", origin=sandbox.origin))
+    result = run_cli("check", "--json", using=nowhere)
+    assert result.code == 3, result.output
+    entry = json.loads(result.stdout)[0]
+    assert entry["outcome"] == "keyring_unavailable"
+    assert "D-Bus" in entry["cause"]
+    assert "dbus-run-session" in entry["next_step"]
+    assert "Unlock the keyring (sign in" not in entry["next_step"]
+
+
+def test_unreadable_ssl_cert_file_is_explained_not_an_internal_error(
+    run_cli: RunCli,
+    sandbox: FaultySandbox,
+    services: Services,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store_profile(services, "a", sandbox.origin, sandbox.issue_key())
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing-ca.pem"))
+    result = run_cli("check")
+    assert result.code == 3, result.output
+    assert "CA certificates unreadable (SSL_CERT_FILE)" in result.stdout
+    assert "next:  Point SSL_CERT_FILE at a readable PEM file" in result.stdout
+    assert "internal error" not in result.output.lower()
+
+
+@pytest.mark.parametrize(
+    ("value", "title"),
+    [
+        ("socks5://127.0.0.1:1080", "Proxy setting unusable (HTTPS_PROXY)"),
+        ("http://127.0.0.1:99999", "Proxy setting unusable (HTTPS_PROXY)"),
+        ("n" * 64, "Proxy failed"),  # like HTTPS_PROXY=notaurl, with no DNS query sent
+        (f"http://127.0.0.1:{closed_port_origin().rsplit(':', 1)[1]}", "Proxy failed"),
+    ],
+    ids=["socks5", "bad-port", "not-a-url", "refused"],
+)
+def test_proxy_problems_are_named_as_such(
+    run_cli: RunCli,
+    sandbox: FaultySandbox,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
+    title: str,
+) -> None:
+    store_profile(services, "a", sandbox.origin, sandbox.issue_key())
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", value)
+    result = run_cli("check", "--json")
+    assert result.code == 3, result.output
+    entry = json.loads(result.stdout)[0]
+    assert entry["title"] == title
+    assert "HTTPS_PROXY" in entry["cause"] and "HTTPS_PROXY" in entry["next_step"]
+    assert "Hostname not found" not in entry["title"]
+
+
+def test_a_long_retry_after_is_refused_within_the_deadline(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services, tmp_path: Path
+) -> None:
+    # the product's own limits: a single wait of up to 30 s would be honoured without a deadline
+    defaults = make_services(tmp_path / "defaults", services.secrets, ClientSettings())
+    store_profile(defaults, "a", sandbox.origin, sandbox.issue_key())
+    sandbox.set_fault("rate_limit", retry_after=30)
+    result = run_cli("check", "--deadline", "5", using=defaults)
+    assert result.code == 3, result.output
+    assert "Rate limited (429): wait refused" in result.stdout
+    assert "asked to wait 30 s; the check did not wait that long" in result.stdout
+    assert "must finish within 5 s" in result.stdout
+    assert len(sandbox.requests) == 1
+
+
+def test_deadline_is_documented_and_checked(run_cli: RunCli) -> None:
+    from qlik_tui.cli import build_parser
+
+    parser = build_parser()._subparsers._group_actions[0].choices["check"]  # type: ignore[union-attr]
+    check_help = " ".join(parser.format_help().split())
+    assert "--deadline SECONDS finish within this many seconds in total (default: 30)" in check_help
+    assert "reported, not waited for" in check_help
+    bad = run_cli("check", "--deadline", "0")
+    assert bad.code == 2
+    assert "positive number of seconds" in bad.stderr
+
+
+def test_a_user_record_without_a_name_still_proves_the_key(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    sandbox.admin.name = None  # type: ignore[assignment]
+    store_profile(services, "a", sandbox.origin, sandbox.issue_key())
+    result = run_cli("check", "--json")
+    assert result.code == 0, result.output
+    entry = json.loads(result.stdout)[0]
+    assert entry["outcome"] == "valid"
+    assert entry["user_name"] == "unknown"
+
+
+def test_a_tenant_slower_than_the_deadline_is_reported_timed_out(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    store_profile(services, "slow", sandbox.origin, sandbox.issue_key())
+    sandbox.set_fault("slow", delay=5)
+    result = run_cli("check", "--json", "--deadline", "0.5")
+    assert result.code == 3, result.output
+    entry = json.loads(result.stdout)[0]
+    assert entry["outcome"] == "timeout"
+    assert "overall timeout after 0.5 s" in entry["cause"]
+    assert services.profiles.get("slow").last_outcome == "timeout"  # type: ignore[union-attr]

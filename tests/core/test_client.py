@@ -24,6 +24,7 @@ from qlik_tui.core.client import (
     USER_AGENT,
     ApiResult,
     ClientSettings,
+    Deadline,
     QlikClient,
     make_http_client,
     parse_retry_after,
@@ -32,6 +33,11 @@ from qlik_tui.core.models import User
 from qlik_tui.core.outcomes import OutcomeKind, Verdict, outcome_from_error
 from qlik_tui.core.tenant import Tenant, parse_tenant
 from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.hostile import (
+    HOSTILE_REDIRECT_HOST,
+    HOSTILE_REDIRECT_HOST_RAW,
+    HostileSandbox,
+)
 from tests.fixtures.recording import OffsiteRecorder
 from tests.fixtures.tls import TlsCa
 
@@ -366,6 +372,55 @@ async def test_redirect_to_plain_http_on_the_same_host_is_offsite(
     assert len(sandbox.requests) == 1
 
 
+async def test_redirect_from_https_to_http_on_the_same_host_is_a_downgrade(
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
+) -> None:
+    location = f"http://{sandbox.host}:{sandbox.port}/api/v1/users/{sandbox.admin.id}"
+    sandbox.set_fault("offsite_redirect", target="", location=location)
+    exc = await me_fails(sandbox_tenant, sandbox.issue_key())
+    assert isinstance(exc, errors.DowngradeRedirect)
+    outcome = outcome_from_error(exc, tenant=sandbox_tenant)
+    assert outcome.kind is OutcomeKind.REDIRECT_DOWNGRADE
+    assert outcome.title == "Redirect to unencrypted HTTP"
+    assert "downgrade" in outcome.cause and "another host" not in outcome.title
+    assert f"http://{sandbox.host}:{sandbox.port}" in outcome.cause
+
+
+@pytest.mark.parametrize("sent_as", ["punycode", "utf-8"])
+async def test_redirect_to_a_lookalike_host_shows_its_punycode(
+    sandbox: FaultySandbox, sandbox_tenant: Tenant, sent_as: str
+) -> None:
+    lookalike = "qlikcl\u043eud.com"  # a Cyrillic "o"
+    punycode = "acme.eu." + lookalike.encode("idna").decode("ascii")
+    host = punycode if sent_as == "punycode" else f"acme.eu.{lookalike}"
+    location = f"https://{host}/api/v1/users/x".encode().decode("latin-1")  # the bytes sent
+    sandbox.set_fault("offsite_redirect", target="", location=location)
+    exc = await me_fails(sandbox_tenant, sandbox.issue_key())
+    assert isinstance(exc, errors.LookalikeRedirect)
+    assert exc.target_host == punycode
+    outcome = outcome_from_error(exc, tenant=sandbox_tenant)
+    assert outcome.kind is OutcomeKind.LOOKALIKE_REDIRECT
+    assert punycode in outcome.cause and lookalike not in outcome.cause
+    assert "differs from the tenant's host" in outcome.cause
+    assert len(sandbox.requests) == 1
+
+
+@pytest.mark.parametrize("host", [HOSTILE_REDIRECT_HOST_RAW, HOSTILE_REDIRECT_HOST])
+async def test_redirect_to_a_hostile_host_is_an_offsite_redirect_shown_escaped(
+    hostile_sandbox: HostileSandbox, host: str
+) -> None:
+    hostile_sandbox.redirect_host = host
+    tenant = parse_tenant(hostile_sandbox.origin)
+    exc = await me_fails(tenant, hostile_sandbox.issue_key())
+    assert isinstance(exc, errors.OffsiteRedirect)
+    outcome = outcome_from_error(exc, tenant=tenant)
+    assert outcome.kind is OutcomeKind.OFFSITE_REDIRECT
+    text = outcome.title + outcome.cause + outcome.next_step
+    if host == HOSTILE_REDIRECT_HOST_RAW:
+        assert "evil\\x9b31m\\u202e\\u2066" in text
+    assert not any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u202e\u2066" for c in text)
+
+
 async def test_redirect_back_to_the_same_url(
     sandbox: FaultySandbox, sandbox_tenant: Tenant
 ) -> None:
@@ -416,6 +471,25 @@ async def test_429_beyond_the_longest_wait_is_not_waited_for(
     outcome = outcome_from_error(exc, tenant=sandbox_tenant)
     assert outcome.kind is OutcomeKind.RATE_LIMITED
     assert "60 s" in outcome.cause
+
+
+async def test_429_wait_past_the_deadline_is_refused_and_reported(
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
+) -> None:
+    sandbox.set_fault("rate_limit", retry_after=30)
+    key = parse_key(sandbox.issue_key())
+    deadline = Deadline.after(10)
+    async with QlikClient(sandbox_tenant, key, deadline=deadline) as client:
+        with pytest.raises(errors.RateLimitWaitRefused) as caught:
+            await client.me()
+    exc = caught.value
+    assert exc.rate_limit_waited_s == 0 and exc.retry_after == 30
+    assert len(sandbox.requests) == 1
+    outcome = outcome_from_error(exc, tenant=sandbox_tenant)
+    assert outcome.kind is OutcomeKind.RATE_LIMIT_WAIT_REFUSED
+    assert "asked to wait 30 s; the check did not wait that long" in outcome.cause
+    assert "must finish within 10 s" in outcome.cause
+    assert "--deadline" in outcome.next_step
 
 
 async def test_429_retries_are_bounded(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:
@@ -501,14 +575,97 @@ async def test_ssl_cert_file_is_what_makes_the_sandbox_trusted(
     assert isinstance(exc, errors.TLSFailure)
 
 
-async def test_unreadable_ssl_cert_file_is_a_tls_failure_naming_it(
+async def test_unreadable_ssl_cert_file_is_that_settings_problem(
     sandbox: FaultySandbox, sandbox_tenant: Tenant, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     missing = tmp_path / "corp-ca.pem"
     monkeypatch.setenv("SSL_CERT_FILE", str(missing))
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
-    assert isinstance(exc, errors.TLSFailure)
+    assert isinstance(exc, errors.CaCertificatesUnreadable)
     assert str(missing) in str(exc)
+    outcome = outcome_from_error(exc, tenant=sandbox_tenant)
+    assert outcome.kind is OutcomeKind.CA_CERTIFICATES_UNREADABLE
+    assert "SSL_CERT_FILE" in outcome.title
+    assert str(missing) in outcome.cause and "No such file" in outcome.cause
+    assert "Point SSL_CERT_FILE at a readable PEM file" in outcome.next_step
+    assert sandbox.requests == []
+
+
+async def test_plain_http_port_reached_with_https_does_not_speak_https(tls_ca: TlsCa) -> None:
+    with OffsiteRecorder("127.0.0.1") as plain_http:  # answers plain HTTP, no TLS
+        tenant = parse_tenant(f"https://127.0.0.1:{plain_http.port}")
+        exc = await me_fails(tenant, make_fake_key(key_id="k", tenant_id="t", sub="s"))
+    assert isinstance(exc, errors.NotHttps)
+    outcome = outcome_from_error(exc, tenant=tenant)
+    assert outcome.kind is OutcomeKind.NOT_HTTPS
+    assert outcome.title == "Port does not speak HTTPS"
+    assert "not HTTPS" in outcome.cause and "certificate" not in outcome.cause
+    assert "port 443" in outcome.next_step
+
+
+def no_proxy_bypass(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("socks5://127.0.0.1:1080", "socksio"),
+        ("http://127.0.0.1:99999", "out of range"),
+        (":::", "not an address"),
+        ("ftp://127.0.0.1:21", "not a proxy scheme"),
+        ("http://[bad", "no usable host"),
+    ],
+)
+async def test_unusable_proxy_setting_is_named_with_its_fix(
+    sandbox: FaultySandbox,
+    sandbox_tenant: Tenant,
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
+    reason: str,
+) -> None:
+    no_proxy_bypass(monkeypatch)
+    monkeypatch.setenv("HTTPS_PROXY", value)
+    exc = await me_fails(sandbox_tenant, sandbox.issue_key())
+    assert isinstance(exc, errors.ProxySettingInvalid)
+    outcome = outcome_from_error(exc, tenant=sandbox_tenant)
+    assert outcome.kind is OutcomeKind.PROXY_SETTING_INVALID
+    assert outcome.title == "Proxy setting unusable (HTTPS_PROXY)"
+    assert reason in outcome.cause
+    assert "Set HTTPS_PROXY to the proxy's address" in outcome.next_step
+    assert sandbox.requests == []
+
+
+async def test_refusing_proxy_is_a_proxy_failure(
+    sandbox: FaultySandbox, sandbox_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_proxy_bypass(monkeypatch)
+    port = unused_loopback_port()
+    monkeypatch.setenv("HTTPS_PROXY", f"http://user:secret@127.0.0.1:{port}")
+    exc = await me_fails(sandbox_tenant, sandbox.issue_key())
+    assert isinstance(exc, errors.ProxyFailure)
+    outcome = outcome_from_error(exc, tenant=sandbox_tenant)
+    assert outcome.kind is OutcomeKind.PROXY_FAILED
+    assert outcome.title == "Proxy failed"
+    assert f"The proxy http://127.0.0.1:{port} (from HTTPS_PROXY)" in outcome.cause
+    assert "refused" in outcome.cause
+    assert "secret" not in outcome.cause + outcome.next_step + str(exc)
+    assert "Check HTTPS_PROXY" in outcome.next_step
+
+
+async def test_proxy_name_that_does_not_resolve_blames_the_proxy_not_the_tenant(
+    sandbox: FaultySandbox, sandbox_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_proxy_bypass(monkeypatch)
+    # like HTTPS_PROXY=notaurl, but a 64-character label fails before any DNS query leaves
+    monkeypatch.setenv("HTTPS_PROXY", "n" * 64)
+    exc = await me_fails(sandbox_tenant, sandbox.issue_key())
+    assert isinstance(exc, errors.ProxyFailure)
+    outcome = outcome_from_error(exc, tenant=sandbox_tenant)
+    assert outcome.kind is OutcomeKind.PROXY_FAILED
+    assert "(from HTTPS_PROXY)" in outcome.cause and "host name was not found" in outcome.cause
+    assert "Hostname not found" not in outcome.title
 
 
 async def test_read_timeout(sandbox: FaultySandbox, sandbox_tenant: Tenant) -> None:

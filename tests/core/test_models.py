@@ -59,11 +59,19 @@ def test_user_without_admin_role_is_not_tenant_admin() -> None:
     assert not user.is_tenant_admin
 
 
-@pytest.mark.parametrize("missing", ["id", "tenantId", "subject", "name"])
+@pytest.mark.parametrize("missing", ["id", "tenantId"])
 def test_user_missing_required_field_is_malformed(missing: str) -> None:
     record = {k: v for k, v in USER.items() if k != missing}
     with pytest.raises(MalformedResponse, match=missing):
         User.from_json(record)
+
+
+@pytest.mark.parametrize("field", ["subject", "name"])
+def test_user_without_a_display_field_still_proves_the_key(field: str) -> None:
+    for record in ({**USER, field: None}, {k: v for k, v in USER.items() if k != field}):
+        user = User.from_json(record)
+        assert (user.id, user.tenant_id) == (USER["id"], USER["tenantId"])
+    assert User.from_json({**USER, "name": None}).name == "unknown"
 
 
 def test_user_required_field_of_wrong_type_is_malformed() -> None:
@@ -172,7 +180,7 @@ def test_error_envelope_with_int_status_and_detail() -> None:
     assert envelope.errors[0].status == 429
     assert envelope.trace_id is None
     assert envelope.summary == (
-        "API rate limit reached.: You need to wait 13 seconds until limit is lifted."
+        "API rate limit reached. You need to wait 13 seconds until limit is lifted."
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from qlik_tui.core import errors
 from qlik_tui.core.apikey import KeyInfo, make_fake_key, parse_key
-from qlik_tui.core.models import ApiErrorItem, ApiKeyRecord, ErrorEnvelope
+from qlik_tui.core.models import ApiErrorItem, ApiKeyRecord, ErrorEnvelope, parse_error_envelope
 from qlik_tui.core.outcomes import (
     OUTCOMES,
     Outcome,
@@ -20,6 +20,7 @@ from qlik_tui.core.outcomes import (
     outcome_from_error,
     outcome_table_markdown,
 )
+from qlik_tui.core.phrases import join_heading
 from qlik_tui.core.tenant import parse_tenant
 
 TENANT = parse_tenant("https://acme.eu.qlikcloud.com/hub/home")
@@ -37,6 +38,7 @@ REJECTED = {
     OutcomeKind.KEY_EXPIRED,
     OutcomeKind.FORBIDDEN,
     OutcomeKind.KEY_NOT_STORED,
+    OutcomeKind.STORED_KEY_INVALID,
 }
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
@@ -300,3 +302,40 @@ def test_markdown_table_lists_every_kind() -> None:
 def test_latency_text() -> None:
     assert Outcome(OutcomeKind.VALID, latency_ms=182.6).latency_text == "183 ms"
     assert Outcome(OutcomeKind.VALID).latency_text is None
+
+
+def test_rate_limit_title_and_detail_join_as_sentences() -> None:
+    body = (
+        b'{"errors":[{"code":"HTTP-429","title":"API rate limit reached.",'
+        b'"detail":"You need to wait 13 seconds until limit is lifted."}]}'
+    )
+    envelope = parse_error_envelope(body)
+    assert envelope is not None
+    outcome = outcome_from_error(errors.RateLimited(429, envelope, 13.0))
+    assert outcome.server_message == (
+        "API rate limit reached. You need to wait 13 seconds until limit is lifted."
+    )
+    assert join_heading("Not found", "no such key") == "Not found: no such key"
+    assert join_heading("Why?", "because") == "Why? because"
+    assert join_heading("Note:", "x") == "Note: x"
+
+
+def test_store_error_problem_and_fix_reach_the_keyring_outcome() -> None:
+    outcome = make_outcome(
+        OutcomeKind.KEYRING_UNAVAILABLE,
+        detail="There is no D-Bus session bus",
+        fix="Start one with dbus-run-session.",
+    )
+    assert "(There is no D-Bus session bus)" in outcome.cause
+    assert outcome.next_step == "Start one with dbus-run-session."
+    assert "Unlock the keyring" in make_outcome(OutcomeKind.KEYRING_UNAVAILABLE).next_step
+
+
+def test_login_command_in_an_outcome_is_shell_quoted() -> None:
+    from qlik_tui.services.check import login_command
+
+    outcome = make_outcome(
+        OutcomeKind.STORED_KEY_INVALID, login_command=login_command("it's mine; rm -rf ~")
+    )
+    assert "qlik-tui login --name 'it'\"'\"'s mine; rm -rf ~'" in outcome.next_step
+    assert outcome.verdict is Verdict.REJECTED

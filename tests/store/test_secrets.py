@@ -20,6 +20,7 @@ from qlik_tui.store.secrets import (
     NoDBusSession,
     SecretStore,
     SecretTruncated,
+    StoredKeyUnreadable,
     StoreError,
 )
 from tests.store.doubles import (
@@ -222,7 +223,7 @@ def test_a_stored_value_that_is_not_a_key_names_the_profile_not_the_value() -> N
     with pytest.raises(StoreError) as caught:
         store.load("work")
 
-    assert type(caught.value) is StoreError
+    assert type(caught.value) is StoredKeyUnreadable  # not KeyNotFound: an entry is there
     assert "'work'" in caught.value.problem
     assert_no_secret(caught.value, "eyJnot-a-key.but-looks-like-one-sensitive")
 
