@@ -70,9 +70,9 @@ from qlik_tui.core.errors import (
     TLSFailure,
 )
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User, parse_error_envelope
-from qlik_tui.core.phrases import neutral_text
 from qlik_tui.core.settings import ClientSettings as ClientSettings  # re-exported
 from qlik_tui.core.settings import Deadline as Deadline  # re-exported
+from qlik_tui.core.untrusted import neutralise
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
@@ -116,7 +116,7 @@ def tls_context() -> ssl.SSLContext:
     except (OSError, ssl.SSLError) as exc:
         setting, where = ("SSL_CERT_FILE", cafile) if cafile else ("SSL_CERT_DIR", capath)
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else _tls_reason(exc)
-        reason = f"{neutral_text(str(where))}: {neutral_text(str(why))}"
+        reason = f"{neutralise(str(where))}: {neutralise(str(why))}"
         failure = CaCertificatesUnreadable(setting=setting, reason=reason)
     raise failure
 
@@ -180,14 +180,14 @@ class EnvironmentProxy:
             host = url.raw_host.decode("ascii", "replace")
             port = f":{url.port}" if url.port else ""
         except (httpx.InvalidURL, ValueError, TypeError, UnicodeError):
-            return neutral_text(self.setting)
-        return neutral_text(f"{url.scheme}://{host}{port}")
+            return neutralise(self.setting)
+        return neutralise(f"{url.scheme}://{host}{port}")
 
     def validate(self) -> None:
         """Raise ``ProxySettingInvalid`` when httpx could not use this value as a proxy."""
         reason: str | None = None
         if self.scheme not in _PROXY_SCHEMES:
-            reason = f"the scheme {neutral_text(self.scheme)}:// is not a proxy scheme"
+            reason = f"the scheme {neutralise(self.scheme)}:// is not a proxy scheme"
         else:
             try:
                 url = httpx.URL(self.url_text)
@@ -197,7 +197,7 @@ class EnvironmentProxy:
                 elif port is not None and not 0 < port < 65536:
                     reason = f"the port {port} is out of range"
             except (httpx.InvalidURL, ValueError, TypeError, UnicodeError) as exc:
-                reason = f"it is not an address ({neutral_text(_short(exc))})"
+                reason = f"it is not an address ({neutralise(_short(exc))})"
         if reason is not None:
             raise ProxySettingInvalid(setting=self.setting, reason=reason)
 
@@ -266,7 +266,7 @@ def _display_host(url: httpx.URL) -> str:
     decoded into letters that may imitate another host's, and never a control character."""
     host = url.raw_host.decode("ascii", "backslashreplace")
     host = f"[{host}]" if ":" in host else host
-    return neutral_text(f"{host}:{url.port}" if url.port else host)
+    return neutralise(f"{host}:{url.port}" if url.port else host)
 
 
 def _is_internationalised(url: httpx.URL) -> bool:
@@ -380,11 +380,11 @@ def _proxy_failure(exc: httpx.TransportError, proxy: EnvironmentProxy) -> ProxyF
     elif _first(exc, socket.gaierror) is not None:
         reason = "its host name was not found"
     elif isinstance(exc, httpx.ProxyError):
-        reason = f"it answered {neutral_text(_short(exc))}"
+        reason = f"it answered {neutralise(_short(exc))}"
     elif _first(exc, ConnectionRefusedError) is not None or "refused" in str(exc).lower():
         reason = "it refused the connection"
     else:
-        reason = f"the connection to it failed ({neutral_text(_short(exc))})"
+        reason = f"the connection to it failed ({neutralise(_short(exc))})"
     return ProxyFailure(proxy=proxy.display, setting=proxy.setting, reason=reason)
 
 
@@ -401,7 +401,7 @@ def _unreadable_location(exc: httpx.TransportError) -> str | None:
     if match is None:
         return None
     host = match.group("host")
-    return neutral_text(host, limit=120) if host else "a host name that cannot be read"
+    return neutralise(host, limit=120) if host else "a host name that cannot be read"
 
 
 def _short(exc: BaseException) -> str:
@@ -652,10 +652,10 @@ class QlikClient:
                 and target.scheme == "http"
                 and target.raw_host.lower() == self._origin.raw_host.lower()
             ):
-                raise DowngradeRedirect(neutral_text(location), f"http://{shown}")
+                raise DowngradeRedirect(neutralise(location), f"http://{shown}")
             if _is_internationalised(target):
-                raise LookalikeRedirect(neutral_text(location), shown)
-            raise OffsiteRedirect(neutral_text(location), shown)
+                raise LookalikeRedirect(neutralise(location), shown)
+            raise OffsiteRedirect(neutralise(location), shown)
         state.redirects += 1
         limit = self._settings.max_redirects
         if str(target) in state.visited:
