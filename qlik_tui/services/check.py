@@ -77,10 +77,10 @@ async def check_one(
         outcome = make_outcome(OutcomeKind.MALFORMED_RESPONSE, detail=str(exc))
         return CheckResult(profile, outcome)
     try:
-        key = await asyncio.to_thread(services.secrets.load, profile.name)
+        key = await asyncio.to_thread(services.secrets_for(profile).load, profile.name)
     except KeyNotFound:
         outcome = make_outcome(
-            OutcomeKind.KEY_NOT_STORED, tenant=tenant, backend=_backend(services)
+            OutcomeKind.KEY_NOT_STORED, tenant=tenant, backend=_backend(services, profile)
         )
         return await _record(services, profile, outcome, None)
     except StoreError as exc:
@@ -107,9 +107,9 @@ def remembered_record(profile: Profile) -> ApiKeyRecord | None:
     )
 
 
-def _backend(services: Services) -> str:
+def _backend(services: Services, profile: Profile) -> str:
     try:
-        return services.secrets.backend_name
+        return services.secrets_for(profile).backend_name
     except StoreError:
         return "the OS keyring"
 

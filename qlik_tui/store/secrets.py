@@ -9,6 +9,8 @@ CONTRACT:
     store.insecure_notice -> str | None      # the sentence every status output must show
     store.describe() -> str                  # "SecretService Keyring (Secret Service, D-Bus)"
     store.check() -> None                    # pick and vet the backend now (else done lazily)
+    store.is_encrypted_file -> bool          # qlik-tui's own encrypted file, not an OS keyring
+    store.probe() -> KeyringStatus           # pick the backend and ask if it is locked (no prompt)
     store.save(profile, key: ApiKey) -> None # writes, reads back, compares; raises StoreError
     store.load(profile) -> ApiKey            # raises KeyNotFound / StoreError
     store.delete(profile) -> bool            # True when something was removed
@@ -37,6 +39,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from qlik_tui.core.apikey import ApiKey, parse_key
@@ -66,6 +69,7 @@ __all__ = [
     "DeadlineExceeded",
     "InsecureBackend",
     "KeyNotFound",
+    "KeyringStatus",
     "KeyringLocked",
     "NoBackend",
     "NoDBusSession",
@@ -96,6 +100,16 @@ class _Unreadable:
 
 _UNREADABLE = _Unreadable()
 _MISSING = -1
+
+
+@dataclass(frozen=True)
+class KeyringStatus:
+    """What ``SecretStore.probe`` found: the backend, and whether it is locked (None: unknown)."""
+
+    name: str
+    kind: str
+    locked: bool | None
+    encrypted_file: bool
 
 
 class SecretSnapshot:
@@ -155,9 +169,29 @@ class SecretStore:
     def insecure_notice(self) -> str | None:
         return self._backend().insecure_notice
 
+    @property
+    def is_encrypted_file(self) -> bool:
+        return self._backend().encrypted_file
+
     def describe(self) -> str:
         selected = self._backend()
         return f"{selected.name} ({selected.kind})"
+
+    def probe(self) -> KeyringStatus:
+        """Pick the backend and ask whether it is locked, within the deadline and without
+        unlocking it (no prompt appears). Raises the ``StoreError`` explaining an unusable one."""
+        selected = self._backend()
+        if selected.encrypted_file:
+            return KeyringStatus(selected.name, selected.kind, None, encrypted_file=True)
+        backend = selected.backend
+
+        def ask() -> bool | None:
+            from qlik_tui.store.backends import collection_locked
+
+            return collection_locked(backend)
+
+        locked = self._run("ask whether the keyring is locked", backend, ask)
+        return KeyringStatus(selected.name, selected.kind, locked, encrypted_file=False)
 
     def _backend(self) -> SelectedBackend:
         with self._select_lock:
