@@ -5,7 +5,7 @@ unlock prompt) and explain an unusable one: why, the fix for this platform, and 
 CONTRACT:
     probe = probe_key_store(stores)          # blocking, at most about the keyring deadline
     probe.usable -> bool
-    probe.headline -> str                    # "SecretService Keyring, unlocked" | "No usable keyring"
+    probe.headline -> str                    # "SecretService Keyring, unlocked", ...
     probe.problem -> ProbeProblem | None     # why not, as a value (None when usable)
     probe.why / probe.fix / probe.alternative -> str | None   # sentences; alternative always set
     probe.platform -> Platform               # what the fix was written for

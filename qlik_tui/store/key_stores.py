@@ -4,7 +4,7 @@ CONTRACT:
     KeyStoreKind.KEYRING / KeyStoreKind.ENCRYPTED_FILE   # the values profiles record
     kind_of(profile) -> KeyStoreKind | None              # None: a value this qlik-tui does not know
     stores = KeyStores(keyring=None, encrypted_path=None, deadline_s=3.0)   # one per process
-    stores.keyring -> SecretStore                        # the OS keyring (keyring picks the backend)
+    stores.keyring -> SecretStore                        # the OS keyring (keyring picks one)
     stores.encrypted -> SecretStore                      # the encrypted file, as a SecretStore
     stores.for_kind(kind) -> SecretStore
     stores.encrypted_path -> Path;  stores.encrypted_file_exists() -> bool
@@ -154,7 +154,10 @@ class KeyStores:
     def _passphrase_gate(self) -> str:
         """The passphrase source the encrypted file keyring sees: the one given to
         ``unlock_encrypted`` while it runs; otherwise never a prompt (see the module)."""
-        from qlik_tui.store.passphrase import passphrase_file_configured, passphrase_from_environment
+        from qlik_tui.store.passphrase import (
+            passphrase_file_configured,
+            passphrase_from_environment,
+        )
 
         unlocking = self._unlocking
         if unlocking is not None:
