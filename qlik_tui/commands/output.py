@@ -79,8 +79,12 @@ def terminal_passphrase_source(stores: KeyStores) -> PassphraseSource:
 
 
 def _has_terminal() -> bool:
-    if sys.platform == "win32":  # getpass reads the console there
-        return sys.stdin.isatty()
+    """Whether getpass can ask without echo: the controlling terminal, or standard input when
+    it is a terminal (it then holds no piped key). Otherwise getpass would read a pipe."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        return True
+    if sys.platform == "win32":
+        return False
     try:
         with open("/dev/tty", "rb"):  # what getpass reads; without it, it would read stdin
             return True
