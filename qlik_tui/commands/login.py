@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+from contextlib import suppress
 from pathlib import Path
 from typing import TextIO
 
@@ -56,11 +57,9 @@ def run(
 
     # The store is opened before the key is read: a store that cannot take it stops here,
     # before anything could be lost.
-    try:
+    previous: Profile | None = None
+    with suppress(ProfilesFileError):  # a broken file is explained by the store attempt
         previous = services.profiles.get(name)
-    except ProfilesFileError as exc:
-        error(stderr, str(exc))
-        return exits.STORAGE
     opened = _open_store(args, services, previous, stderr)
     if opened is None:
         return exits.STORAGE
@@ -128,7 +127,7 @@ def _open_store(
         probe = probe_key_store(services.stores)
         if not probe.usable:
             explain_store_probe(probe, stderr)
-            print("Nothing was read or stored.", file=stderr)
+            print("The key was not stored: nothing was read or changed.", file=stderr)
             return None
         return services.storing_in(kind)
     stores = services.stores

@@ -46,7 +46,8 @@ class Services:
 
     def storing_in(self, kind: KeyStoreKind) -> Services:
         """These services, writing new keys to ``kind`` (the same stores, one per process)."""
-        return dataclasses.replace(self, secrets=self.stores.for_kind(kind))
+        target = self.stores.for_kind(kind)
+        return self if target is self.secrets else dataclasses.replace(self, secrets=target)
 
     def for_profile(self, profile: Profile | None) -> Services:
         """These services, with ``secrets`` the store of ``profile``'s key."""

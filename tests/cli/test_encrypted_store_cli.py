@@ -240,16 +240,22 @@ def test_two_logins_at_once_both_land_in_the_file(
     keys = {name: sandbox.issue_key() for name in ("left", "right")}
     env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
     env["QLIK_TUI_PASSPHRASE_FILE"] = str(secret)
-    running = {
-        name: subprocess.Popen(
-            [sys.executable, "-m", "qlik_tui", "login", "--tenant", sandbox.origin,
-             "--name", name, "--with-token", "--store", "encrypted-file"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-        )  # fmt: skip
-        for name in keys
-    }
-    for name, process in running.items():
-        _, err = process.communicate(keys[name].encode(), timeout=120)
+    command = [sys.executable, "-m", "qlik_tui", "login", "--tenant", sandbox.origin]
+    running = {}
+    for name in keys:
+        running[name] = subprocess.Popen(
+            [*command, "--name", name, "--with-token", "--store", "encrypted-file"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+    for name, process in running.items():  # both have their key before either finishes
+        assert process.stdin is not None
+        process.stdin.write(keys[name].encode())
+        process.stdin.close()
+    for process in running.values():
+        _, err = process.communicate(timeout=120)
         assert process.returncode == 0, err.decode()
 
     checked = json.loads(cli(isolated_home, "check", "--json", passphrase=secret).stdout)
@@ -287,6 +293,6 @@ def test_check_and_login_without_a_dbus_session_explain_why_and_the_fix(
     assert "why: There is no D-Bus session bus" in logged.stderr
     assert "dbus-run-session" in logged.stderr
     assert "--store encrypted-file" in logged.stderr
-    assert "Nothing was read or stored." in logged.stderr
+    assert "The key was not stored: nothing was read or changed." in logged.stderr
     assert profiles.get("other") is None
     assert not (isolated_home / STORE_FILE).exists()  # never chosen silently
