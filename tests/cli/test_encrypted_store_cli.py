@@ -255,8 +255,11 @@ def test_two_logins_at_once_both_land_in_the_file(
         process.stdin.write(keys[name].encode())
         process.stdin.close()
     for process in running.values():
-        _, err = process.communicate(timeout=120)
-        assert process.returncode == 0, err.decode()
+        assert process.stdout is not None and process.stderr is not None
+        err = process.stderr.read()
+        process.stdout.close()
+        process.stderr.close()
+        assert process.wait(timeout=120) == 0, err.decode()
 
     checked = json.loads(cli(isolated_home, "check", "--json", passphrase=secret).stdout)
     assert sorted((r["name"], r["verdict"]) for r in checked) == [
