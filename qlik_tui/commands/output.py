@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.core.outcomes import Outcome
 from qlik_tui.store.encrypted_errors import PassphraseUnavailable
-from qlik_tui.store.key_stores import KeyStores, kind_of
+from qlik_tui.store.key_stores import KeyStoreKind, KeyStores, kind_of
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore, StoreError
 
 if TYPE_CHECKING:
+    from qlik_tui.services.context import Services
     from qlik_tui.services.store_probe import StoreProbe
     from qlik_tui.store.passphrase import PassphraseSource
 
@@ -76,6 +77,15 @@ def terminal_passphrase_source(stores: KeyStores) -> PassphraseSource:
         return prompt()
 
     return source
+
+
+def key_store_for(services: Services, profile: Profile) -> SecretStore:
+    """The store holding ``profile``'s key, ready to read: the encrypted file is unlocked here
+    (prompt or QLIK_TUI_PASSPHRASE_FILE), never in the keyring worker. Raises ``StoreError``."""
+    stores = services.stores
+    if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE and not stores.encrypted_unlocked:
+        stores.unlock_encrypted(terminal_passphrase_source(stores))
+    return services.secrets_for(profile)
 
 
 def _has_terminal() -> bool:

@@ -105,6 +105,9 @@ def test_login_list_check_forget_through_the_encrypted_file(
         ("vault", "encrypted-file", "valid")
     ]
 
+    token = cli(home, "token", "vault", passphrase=secret)  # its key, to a pipe
+    assert (token.returncode, token.stdout) == (0, key + "\n"), token.stderr
+
     forgotten = cli(home, "forget", "vault")  # deleting an entry needs no passphrase
     assert forgotten.returncode == 0, forgotten.stderr
     assert 'Forgot "vault"' in forgotten.stdout
