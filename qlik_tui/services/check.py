@@ -22,6 +22,7 @@ from qlik_tui.services.login import learnt_tenant_ids
 from qlik_tui.services.results import CheckResult as CheckResult
 from qlik_tui.services.results import Detail, VerifyReport
 from qlik_tui.services.verify import verify_key
+from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
 from qlik_tui.store.secrets import KeyNotFound, StoreError
 
@@ -84,7 +85,12 @@ async def check_one(
         )
         return await _record(services, profile, outcome, None)
     except StoreError as exc:
-        outcome = make_outcome(OutcomeKind.KEYRING_UNAVAILABLE, tenant=tenant, detail=exc.problem)
+        unavailable = (
+            OutcomeKind.KEY_FILE_UNAVAILABLE
+            if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE
+            else OutcomeKind.KEYRING_UNAVAILABLE
+        )
+        outcome = make_outcome(unavailable, tenant=tenant, detail=exc.problem)
         return await _record(services, profile, outcome, None)
     report = await verify_key(
         tenant,

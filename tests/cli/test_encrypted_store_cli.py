@@ -181,7 +181,7 @@ def test_a_wrong_passphrase_is_explained_and_changes_nothing(
     checked = cli(isolated_home, "check", passphrase=wrong)
     assert checked.returncode == 3  # inconclusive: the key could not be read
     assert "The passphrase does not unlock the encrypted key file" in checked.stderr
-    assert "Keyring unavailable" in checked.stdout
+    assert "Encrypted key file unavailable" in checked.stdout
 
     relogin = login(isolated_home, sandbox, "vault", sandbox.issue_key(), wrong)
     assert relogin.returncode == 4
@@ -225,6 +225,8 @@ def test_a_damaged_or_newer_file_is_explained_and_changes_nothing(
     checked = cli(isolated_home, "check", passphrase=secret)
     assert checked.returncode == 3
     assert message in checked.stderr
+    assert "Encrypted key file unavailable" in checked.stdout
+    assert message in checked.stdout  # the outcome's cause names it too
     relogin = login(isolated_home, sandbox, "vault", sandbox.issue_key(), secret)
     assert relogin.returncode == 4
     assert message in relogin.stderr
