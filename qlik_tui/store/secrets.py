@@ -178,20 +178,30 @@ class SecretStore:
         return f"{selected.name} ({selected.kind})"
 
     def probe(self) -> KeyringStatus:
-        """Pick the backend and ask whether it is locked, within the deadline and without
-        unlocking it (no prompt appears). Raises the ``StoreError`` explaining an unusable one."""
-        selected = self._backend()
-        if selected.encrypted_file:
-            return KeyringStatus(selected.name, selected.kind, None, encrypted_file=True)
-        backend = selected.backend
+        """Pick the backend and ask whether it is locked, both in one call under the deadline
+        and without unlocking it (no prompt appears). Raises the ``StoreError`` explaining an
+        unusable backend."""
+        given = self._given
+        with self._select_lock:
+            chosen = self._selected
 
-        def ask() -> bool | None:
+        def ask() -> tuple[SelectedBackend, bool | None]:
             from qlik_tui.store.backends import collection_locked
 
-            return collection_locked(backend)
+            selected = chosen or _select(given)
+            if selected.encrypted_file:
+                return selected, None
+            if chosen is not None:  # _run holds this backend's lock already
+                return selected, collection_locked(selected.backend)
+            with _lock_for(selected.backend):  # one call at a time, as for every other call
+                return selected, collection_locked(selected.backend)
 
-        locked = self._run("ask whether the keyring is locked", backend, ask)
-        return KeyringStatus(selected.name, selected.kind, locked, encrypted_file=False)
+        backend = chosen.backend if chosen else given
+        selected, locked = self._run("ask whether the keyring is locked", backend, ask)
+        with self._select_lock:
+            if self._selected is None:
+                self._selected = selected
+        return KeyringStatus(selected.name, selected.kind, locked, selected.encrypted_file)
 
     def _backend(self) -> SelectedBackend:
         with self._select_lock:
