@@ -191,7 +191,7 @@ class SecretStore:
             selected = chosen or _select(given)
             if selected.encrypted_file:
                 return selected, None
-            if chosen is not None:  # _run holds this backend's lock already
+            if type(selected.backend) is type(backend):  # _run holds its lock already
                 return selected, collection_locked(selected.backend)
             with _lock_for(selected.backend):  # one call at a time, as for every other call
                 return selected, collection_locked(selected.backend)
