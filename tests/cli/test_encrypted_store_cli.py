@@ -14,8 +14,11 @@ from pathlib import Path
 import pytest
 
 from qlik_tui.sandbox import SandboxTenant
+from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import Profile, ProfileStore
+from qlik_tui.store.secrets import KeyNotFound
 from tests.cli.test_terminal import run_in_terminal
+from tests.fixtures.cli import RunCli
 from tests.store.helpers import files_containing, secret_needles
 
 PASSPHRASE = "correct horse battery staple"
@@ -304,3 +307,32 @@ def test_check_and_login_without_a_dbus_session_explain_why_and_the_fix(
     assert "The key was not stored: nothing was read or changed." in logged.stderr
     assert profiles.get("other") is None
     assert not (isolated_home / STORE_FILE).exists()  # never chosen silently
+
+
+def test_a_key_moved_to_the_encrypted_file_leaves_the_keyring(
+    run_cli: RunCli,
+    services: Services,
+    sandbox: SandboxTenant,
+    isolated_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, second = sandbox.issue_key(), sandbox.issue_key()
+    args = ("login", "--tenant", sandbox.origin, "--name", "moved", "--with-token", "--no-verify")
+    assert run_cli(*args, stdin=first).code == 0
+    assert services.secrets.load("moved").reveal() == first
+
+    monkeypatch.setenv("QLIK_TUI_PASSPHRASE_FILE", str(passphrase_file(isolated_home)))
+    moved = run_cli(*args, "--store", "encrypted-file", stdin=second)
+    assert moved.code == 0, moved.stderr
+    assert "Removed the replaced key from the store it was in before." in moved.stdout
+    with pytest.raises(KeyNotFound):
+        services.secrets.load("moved")
+    profile = services.profiles.get("moved")
+    assert profile is not None and profile.store == "encrypted-file"
+    assert services.secrets_for(profile).load("moved").reveal() == second
+
+    again = run_cli(*args, stdin=first)  # no --store: the profile's own store
+    assert again.code == 0, again.stderr
+    assert services.secrets_for(profile).load("moved").reveal() == first
+    with pytest.raises(KeyNotFound):
+        services.secrets.load("moved")
