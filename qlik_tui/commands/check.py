@@ -65,9 +65,11 @@ def _unlock_encrypted_file(services: Services, chosen: list[Profile], stderr: Te
     """Ask for the encrypted file's passphrase before the checks start (not in the keyring
     worker). When it fails, the explanation is printed and those profiles are checked anyway:
     each reads "Keyring unavailable" (inconclusive, exit 3), the others are unaffected."""
+    stores = services.stores
     if not any(kind_of(p) is KeyStoreKind.ENCRYPTED_FILE for p in chosen):
         return
-    stores = services.stores
+    if not stores.encrypted_file_exists():
+        return  # each reads "key missing"; no passphrase is needed (or a new one asked for)
     failure: StoreError | None = None
     try:
         stores.unlock_encrypted(terminal_passphrase_source(stores))

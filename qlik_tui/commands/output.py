@@ -83,7 +83,9 @@ def key_store_for(services: Services, profile: Profile) -> SecretStore:
     """The store holding ``profile``'s key, ready to read: the encrypted file is unlocked here
     (prompt or QLIK_TUI_PASSPHRASE_FILE), never in the keyring worker. Raises ``StoreError``."""
     stores = services.stores
-    if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE and not stores.encrypted_unlocked:
+    # No file: reading finds nothing and needs no passphrase (never ask for a new one here).
+    needs_key = stores.encrypted_file_exists() and not stores.encrypted_unlocked
+    if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE and needs_key:
         stores.unlock_encrypted(terminal_passphrase_source(stores))
     return services.secrets_for(profile)
 

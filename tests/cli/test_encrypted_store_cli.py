@@ -336,3 +336,15 @@ def test_a_key_moved_to_the_encrypted_file_leaves_the_keyring(
     assert services.secrets_for(profile).load("moved").reveal() == first
     with pytest.raises(KeyNotFound):
         services.secrets.load("moved")
+
+
+def test_check_with_the_encrypted_file_gone_asks_for_nothing_and_says_the_key_is_missing(
+    isolated_home: Path, stored_vault: tuple[Path, Path, str]
+) -> None:
+    store_file, _, _ = stored_vault
+    store_file.unlink()
+    checked = cli(isolated_home, "check")  # no passphrase file, no terminal: nothing to ask
+    assert checked.returncode == 1
+    assert "Key missing" in checked.stdout
+    assert "passphrase" not in checked.stderr
+    assert not store_file.exists()
