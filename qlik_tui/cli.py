@@ -84,18 +84,27 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--name", help="profile name (default: the tenant hostname)")
     login.add_argument("--with-token", action="store_true", help="read the key from standard input")
     login.add_argument("--no-verify", action="store_true", help="skip the live /users/me test")
+    login.add_argument(
+        "--store",
+        choices=["keyring", "encrypted-file"],
+        help="where to keep the key: the OS keyring, or qlik-tui's passphrase-encrypted file "
+        "(asked for with a hidden prompt, or read from the file QLIK_TUI_PASSPHRASE_FILE "
+        "names). Default: where the profile's key is now, else the OS keyring",
+    )
 
     listing = command(
         "list",
         "list stored profiles",
-        "List stored profiles: tenant, user, key id, storage backend and last outcome.",
+        "List stored profiles: tenant, user, key id, where the key is kept (OS keyring or "
+        "encrypted file) and last outcome.",
     )
     listing.add_argument("--json", action="store_true", help="machine-readable output")
 
     forget = command(
         "forget",
         "remove profiles: key from the keyring, metadata from disk",
-        "Remove profiles: the key from the OS keyring and the metadata from disk.",
+        "Remove profiles: the key from where it is kept (the OS keyring or the encrypted "
+        "file; removing needs no passphrase) and the metadata from disk.",
     )
     forget.add_argument("names", nargs="*", metavar="NAME", help="profiles to remove")
     forget.add_argument("--all", action="store_true", help="remove every profile")

@@ -12,16 +12,21 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.deadline import DEFAULT_DEADLINE_S
 from qlik_tui.commands.output import (
     error,
+    explain_store_error,
+    explain_store_probe,
     insecure_backend_notice,
     profile_json,
+    terminal_passphrase_source,
 )
 from qlik_tui.core.expiry import ExpiryState, describe_expiry
 from qlik_tui.core.models import user_label
-from qlik_tui.core.outcomes import Verdict
+from qlik_tui.core.outcomes import OutcomeKind, Verdict
 from qlik_tui.services.check import check_profiles
 from qlik_tui.services.context import Services
 from qlik_tui.services.results import CheckResult
-from qlik_tui.store.profiles import ProfilesFileError, quoted_name
+from qlik_tui.store.errors import StoreError
+from qlik_tui.store.key_stores import KeyStoreKind, kind_of
+from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
 
 
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
@@ -40,6 +45,7 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         return exits.USAGE
     chosen = [by_name[n] for n in dict.fromkeys(args.names)] if args.names else stored
 
+    _unlock_encrypted_file(services, chosen, stderr)
     deadline_s = getattr(args, "deadline", DEFAULT_DEADLINE_S)
     results = asyncio.run(check_profiles(services, chosen, deadline_s=deadline_s))
     now = datetime.now(timezone.utc)
@@ -52,8 +58,44 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     else:
         shown = [r for r in results if not (args.quiet and r.outcome.verdict is Verdict.VALID)]
         print_lines(shown, now, warn_below, stdout)
+    _explain_unusable_keyring(services, results, stderr)
     insecure_backend_notice(services.secrets, stderr)
     return exits.for_verdicts(r.outcome.verdict for r in results)
+
+
+def _unlock_encrypted_file(services: Services, chosen: list[Profile], stderr: TextIO) -> None:
+    """Ask for the encrypted file's passphrase before the checks start (not in the keyring
+    worker). When it fails, the explanation is printed and those profiles are checked anyway:
+    each reads "Keyring unavailable" (inconclusive, exit 3), the others are unaffected."""
+    stores = services.stores
+    if not any(kind_of(p) is KeyStoreKind.ENCRYPTED_FILE for p in chosen):
+        return
+    if not stores.encrypted_file_exists():
+        return  # each reads "key missing"; no passphrase is needed (or a new one asked for)
+    failure: StoreError | None = None
+    try:
+        stores.unlock_encrypted(terminal_passphrase_source(stores))
+    except StoreError as exc:
+        failure = exc
+    if failure is not None:
+        explain_store_error(failure, stderr)
+
+
+def _explain_unusable_keyring(
+    services: Services, results: list[CheckResult], stderr: TextIO
+) -> None:
+    """When the OS keyring could not be read: why, the fix for this platform, the alternative."""
+    if not any(
+        r.outcome.kind is OutcomeKind.KEYRING_UNAVAILABLE
+        and kind_of(r.profile) is KeyStoreKind.KEYRING
+        for r in results
+    ):
+        return
+    from qlik_tui.services.store_probe import probe_key_store
+
+    probe = probe_key_store(services.stores)
+    if not probe.usable:
+        explain_store_probe(probe, stderr)
 
 
 def print_lines(
@@ -67,6 +109,8 @@ def print_lines(
         if outcome.verdict is Verdict.VALID:
             expiry = describe_expiry(result.expiry, now=now, warn_below=warn_below)
             status += ("  ⚠ " if expiry.state is ExpiryState.SOON else "  ") + expiry.text
+        if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE:
+            status += "  [key in encrypted file]"
         rows.append(
             [
                 outcome.spec.mark,

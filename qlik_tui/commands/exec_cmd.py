@@ -26,7 +26,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import error, explain_outcome, explain_store_error
+from qlik_tui.commands.output import error, explain_outcome, explain_store_error, key_store_for
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
@@ -162,7 +162,7 @@ def _load(name: str, services: Services, stderr: TextIO) -> tuple[Profile, Tenan
         error(stderr, f"profile {quoted_name(name)} has an unusable tenant address: {exc}")
         return exits.STORAGE
     try:
-        key = services.secrets.load(name)
+        key = key_store_for(services, profile).load(name)
     except KeyNotFound as exc:
         explain_store_error(exc, stderr)
         return exits.REJECTED

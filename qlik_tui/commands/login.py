@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+from contextlib import suppress
 from pathlib import Path
 from typing import TextIO
 
@@ -12,7 +13,10 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.output import (
     error,
     explain_outcome,
+    explain_store_error,
+    explain_store_probe,
     insecure_backend_notice,
+    terminal_passphrase_source,
     warn,
 )
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
@@ -24,8 +28,11 @@ from qlik_tui.services.rescue import RescueFileError, write_key_file
 from qlik_tui.services.results import KeyNotStored, StoredKey
 from qlik_tui.services.storing import store_key
 from qlik_tui.services.verify import Detail, VerifyReport, verify_key
+from qlik_tui.store.errors import StoreError
+from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import (
     InvalidProfile,
+    Profile,
     ProfilesFileError,
     validate_profile_name,
 )
@@ -47,6 +54,16 @@ def run(
         return exits.USAGE
     if not tenant.is_qlik_cloud and not tenant.is_loopback:
         warn(stderr, f"{tenant.display_host} is not a Qlik Cloud hostname; using it as given")
+
+    # The store is opened before the key is read: a store that cannot take it stops here,
+    # before anything could be lost.
+    previous: Profile | None = None
+    with suppress(ProfilesFileError):  # a broken file is explained by the store attempt
+        previous = services.profiles.get(name)
+    opened = _open_store(args, services, previous, stderr)
+    if opened is None:
+        return exits.STORAGE
+    services = opened
 
     key_text = _read_key_text(args, stdin, stderr)
     if key_text is None:
@@ -86,7 +103,64 @@ def run(
         if report.tenant_matches is False:
             warn(stderr, "the key's tenant id differs from the user's tenant id")
 
-    return _store(services, name, tenant, key, report, stdin, stdout, stderr)
+    status = _store(services, name, tenant, key, report, stdin, stdout, stderr)
+    if status == exits.OK:
+        _remove_from_previous_store(services, previous, stdout, stderr)
+    return status
+
+
+def _open_store(
+    args: argparse.Namespace, services: Services, previous: Profile | None, stderr: TextIO
+) -> Services | None:
+    """``services`` writing to the chosen store, ready to use; None after explaining why not.
+
+    The store: ``--store``, else where the profile's key is now, else the OS keyring (the
+    encrypted file is only ever used when chosen). The OS keyring is probed; the encrypted file
+    is unlocked here (a hidden prompt or QLIK_TUI_PASSPHRASE_FILE), not in the keyring worker."""
+    if args.store is not None:
+        kind = KeyStoreKind(args.store)
+    else:
+        kind = (kind_of(previous) if previous else None) or KeyStoreKind.KEYRING
+    if kind is KeyStoreKind.KEYRING:
+        from qlik_tui.services.store_probe import probe_key_store
+
+        probe = probe_key_store(services.stores)
+        if not probe.usable:
+            explain_store_probe(probe, stderr)
+            print("The key was not stored: nothing was read or changed.", file=stderr)
+            return None
+        return services.storing_in(kind)
+    stores = services.stores
+    failure: StoreError | None = None
+    try:
+        stores.unlock_encrypted(terminal_passphrase_source(stores))
+    except StoreError as exc:
+        failure = exc
+    if failure is not None:
+        explain_store_error(failure, stderr)
+        print("Nothing was read or stored; the encrypted key file is unchanged.", file=stderr)
+        return None
+    return services.storing_in(kind)
+
+
+def _remove_from_previous_store(
+    services: Services, previous: Profile | None, stdout: TextIO, stderr: TextIO
+) -> None:
+    """After a key moved to the other store, remove the replaced key from the old one."""
+    if previous is None:
+        return
+    old = services.secrets_for(previous)
+    if old is services.secrets:
+        return
+    problem: str | None = None
+    try:
+        removed = old.delete(previous.name)
+    except StoreError as exc:
+        problem, removed = exc.problem, False
+    if problem is not None:
+        warn(stderr, f"the replaced key is still in the other store: {problem}")
+    elif removed:
+        print("Removed the replaced key from the store it was in before.", file=stdout)
 
 
 def _read_key_text(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> str | None:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+import sys
+from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.core.outcomes import Outcome
+from qlik_tui.store.encrypted_errors import PassphraseUnavailable
+from qlik_tui.store.key_stores import KeyStoreKind, KeyStores, kind_of
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore, StoreError
+
+if TYPE_CHECKING:
+    from qlik_tui.services.context import Services
+    from qlik_tui.services.store_probe import StoreProbe
+    from qlik_tui.store.passphrase import PassphraseSource
 
 
 def error(stderr: TextIO, message: str) -> None:
@@ -30,6 +38,72 @@ def explain_store_error(exc: StoreError, stream: TextIO) -> None:
         print(f"  fix: {exc.fix}", file=stream)
 
 
+def explain_store_probe(probe: StoreProbe, stream: TextIO) -> None:
+    """Why no keyring is usable, the fix for this platform, and the encrypted file."""
+    print(f"qlik-tui: {probe.headline}", file=stream)
+    if probe.why:
+        print(f"  why: {probe.why}", file=stream)
+    if probe.fix:
+        print(f"  fix: {probe.fix}", file=stream)
+    print(f"  or:  {probe.alternative[:1].upper()}{probe.alternative[1:]}", file=stream)
+
+
+def store_label(profile: Profile) -> str:
+    """Where the profile's key is kept, for people: "encrypted file" or "OS keyring (name)"."""
+    kind = kind_of(profile)
+    if kind is None:
+        return f"unknown store {profile.store!r} (newer qlik-tui?)"
+    if kind.value == "encrypted-file":
+        return kind.label
+    return f"{kind.label} ({profile.backend})" if profile.backend else kind.label
+
+
+def terminal_passphrase_source(stores: KeyStores) -> PassphraseSource:
+    """The encrypted file's passphrase: from ``QLIK_TUI_PASSPHRASE_FILE`` when set, else a
+    hidden prompt on the terminal (twice for a new file). Never standard input: it may hold
+    the key being stored."""
+    from qlik_tui.store.passphrase import default_passphrase_source, passphrase_file_configured
+
+    prompt = default_passphrase_source(lambda: not stores.encrypted_file_exists())
+
+    def source() -> str:
+        if not passphrase_file_configured() and not _has_terminal():
+            raise PassphraseUnavailable(
+                problem="The encrypted key file needs its passphrase, and there is no terminal "
+                "to ask for it.",
+                fix="Name a file holding the passphrase (mode 0600) in QLIK_TUI_PASSPHRASE_FILE, "
+                "or run qlik-tui in a terminal.",
+            )
+        return prompt()
+
+    return source
+
+
+def key_store_for(services: Services, profile: Profile) -> SecretStore:
+    """The store holding ``profile``'s key, ready to read: the encrypted file is unlocked here
+    (prompt or QLIK_TUI_PASSPHRASE_FILE), never in the keyring worker. Raises ``StoreError``."""
+    stores = services.stores
+    # No file: reading finds nothing and needs no passphrase (never ask for a new one here).
+    needs_key = stores.encrypted_file_exists() and not stores.encrypted_unlocked
+    if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE and needs_key:
+        stores.unlock_encrypted(terminal_passphrase_source(stores))
+    return services.secrets_for(profile)
+
+
+def _has_terminal() -> bool:
+    """Whether getpass can ask without echo: the controlling terminal, or standard input when
+    it is a terminal (it then holds no piped key). Otherwise getpass would read a pipe."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        return True
+    if sys.platform == "win32":
+        return False
+    try:
+        with open("/dev/tty", "rb"):  # what getpass reads; without it, it would read stdin
+            return True
+    except OSError:
+        return False
+
+
 def insecure_backend_notice(secrets: SecretStore, stream: TextIO) -> None:
     """Every status output says so when the user chose an insecure keyring backend."""
     try:
@@ -50,6 +124,7 @@ def profile_json(profile: Profile) -> dict[str, object]:
         "key_id": profile.key_id,
         "key_tenant_id": profile.key_tenant_id,
         "backend": profile.backend,
+        "store": profile.store or "keyring",  # none recorded: written before the choice
         "last_outcome": profile.last_outcome,
         "last_checked_at": profile.last_checked_at,
         "created_at": profile.created_at,

@@ -7,7 +7,7 @@ import json
 from typing import TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import error, insecure_backend_notice, profile_json
+from qlik_tui.commands.output import error, insecure_backend_notice, profile_json, store_label
 from qlik_tui.core.models import user_label
 from qlik_tui.services.context import Services
 from qlik_tui.services.forgetting import forget_profile
@@ -33,7 +33,7 @@ def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stder
                 p.origin,
                 user_label(p.user_email, p.user_name, p.user_id) or "-",
                 p.key_id or "-",
-                p.backend or "-",
+                store_label(p),
                 p.last_outcome or "never checked",
             )
             for p in profiles

@@ -10,7 +10,7 @@ import argparse
 from typing import TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import error, explain_store_error
+from qlik_tui.commands.output import error, explain_store_error, key_store_for
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import ProfilesFileError, quoted_name
 from qlik_tui.store.secrets import KeyNotFound, StoreError
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         error(stderr, f"no profile named {shown}: `qlik-tui list` shows the stored ones")
         return exits.USAGE
     try:
-        key = services.secrets.load(name)
+        key = key_store_for(services, profile).load(name)
     except KeyNotFound as exc:
         explain_store_error(exc, stderr)
         return exits.REJECTED

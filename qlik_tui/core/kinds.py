@@ -40,6 +40,8 @@ class OutcomeKind(str, Enum):
     CANCELLED = "cancelled"
     KEY_NOT_STORED = "key_not_stored"  # profile exists, keyring has no key for it (REJECTED)
     KEYRING_UNAVAILABLE = "keyring_unavailable"  # locked, no backend, deadline (INCONCLUSIVE)
+    # the encrypted key file: wrong passphrase, damaged, newer format (INCONCLUSIVE)
+    KEY_FILE_UNAVAILABLE = "key_file_unavailable"
     UNEXPECTED_ERROR = "unexpected_error"  # a bug or an exception nobody foresaw (INCONCLUSIVE)
     STORED_KEY_INVALID = "stored_key_invalid"  # the keyring entry is not a key (REJECTED)
     CA_CERTIFICATES_UNREADABLE = "ca_certificates_unreadable"  # SSL_CERT_FILE / SSL_CERT_DIR

@@ -25,6 +25,7 @@ from qlik_tui.services.login import learnt_tenant_ids
 from qlik_tui.services.results import CheckResult as CheckResult
 from qlik_tui.services.results import Detail, VerifyReport
 from qlik_tui.services.verify import verify_key
+from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
 from qlik_tui.store.secrets import KeyNotFound, StoredKeyUnreadable, StoreError
 
@@ -136,27 +137,29 @@ async def check_one(
         outcome = make_outcome(OutcomeKind.MALFORMED_RESPONSE, detail=str(exc))
         return CheckResult(profile, outcome)
     try:
-        key = await asyncio.to_thread(services.secrets.load, profile.name)
+        key = await asyncio.to_thread(services.secrets_for(profile).load, profile.name)
     except KeyNotFound:
         outcome = make_outcome(
-            OutcomeKind.KEY_NOT_STORED, tenant=tenant, backend=_backend(services)
+            OutcomeKind.KEY_NOT_STORED, tenant=tenant, backend=_backend(services, profile)
         )
         return await _record(services, profile, outcome, None)
     except StoredKeyUnreadable as exc:
         outcome = make_outcome(
             OutcomeKind.STORED_KEY_INVALID,
             tenant=tenant,
-            backend=_backend(services),
+            backend=_backend(services, profile),
             detail=exc.problem.rstrip("."),
             login_command=login_command(profile.name),
         )
         return await _record(services, profile, outcome, None)
     except StoreError as exc:
+        unavailable = (
+            OutcomeKind.KEY_FILE_UNAVAILABLE
+            if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE
+            else OutcomeKind.KEYRING_UNAVAILABLE
+        )
         outcome = make_outcome(
-            OutcomeKind.KEYRING_UNAVAILABLE,
-            tenant=tenant,
-            detail=exc.problem.rstrip("."),
-            fix=exc.fix,
+            unavailable, tenant=tenant, detail=exc.problem.rstrip("."), fix=exc.fix
         )
         return await _record(services, profile, outcome, None)
     report = await verify_key(
@@ -186,9 +189,9 @@ def remembered_record(profile: Profile) -> ApiKeyRecord | None:
     )
 
 
-def _backend(services: Services) -> str:
+def _backend(services: Services, profile: Profile) -> str:
     try:
-        return services.secrets.backend_name
+        return services.secrets_for(profile).backend_name
     except StoreError:
         return "the OS keyring"
 

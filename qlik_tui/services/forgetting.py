@@ -17,8 +17,14 @@ from qlik_tui.store.profiles import ProfilesFileError
 
 
 def forget_profile(services: Services, name: str) -> ForgetResult:
-    """Never raises for a keyring or profiles-file failure: the result says what happened."""
+    """Never raises for a keyring or profiles-file failure: the result says what happened.
+    The key is removed from the store the profile records (the OS keyring or the encrypted
+    file, which needs no passphrase to delete an entry)."""
     path = services.profiles.path
+    try:
+        services = services.for_profile(services.profiles.get(name))
+    except ProfilesFileError as exc:
+        return ForgetResult(name, Removal.NOT_TRIED, Removal.FAILED, "", path, exc.problem, exc.fix)
     try:
         backend = services.secrets.backend_name
     except StoreError as exc:

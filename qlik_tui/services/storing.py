@@ -19,6 +19,7 @@ from qlik_tui.services.context import Services
 from qlik_tui.services.results import KeyNotStored, KeyringState, StoredKey, StoreStep
 from qlik_tui.services.verify import VerifyReport
 from qlik_tui.store.errors import StoreError
+from qlik_tui.store.key_stores import KeyStoreKind
 from qlik_tui.store.profiles import (
     InvalidProfile,
     Profile,
@@ -54,14 +55,17 @@ def store_key(
         raise failure
 
     backend = ""
+    store = KeyStoreKind.KEYRING
     try:
         backend = services.secrets.backend_name
+        if services.secrets.is_encrypted_file:
+            store = KeyStoreKind.ENCRYPTED_FILE
     except StoreError as exc:
         failure = KeyNotStored(StoreStep.KEYRING, exc.problem, exc.fix, name=name)
     if failure is not None:
         raise failure
 
-    profile = profile_from_report(name, tenant, key, report, backend)
+    profile = profile_from_report(name, tenant, key, report, backend, store=store)
     attempt = _Attempt(services, name, key, backend)
     stored: StoredKey | None = None
     try:
@@ -187,7 +191,13 @@ class _Attempt:
 
 
 def profile_from_report(
-    name: str, tenant: Tenant, key: ApiKey, report: VerifyReport | None, backend: str
+    name: str,
+    tenant: Tenant,
+    key: ApiKey,
+    report: VerifyReport | None,
+    backend: str,
+    *,
+    store: KeyStoreKind = KeyStoreKind.KEYRING,
 ) -> Profile:
     info = key.info
     user = report.user if report else None
@@ -208,6 +218,7 @@ def profile_from_report(
         expiry=record.expiry.isoformat() if record and record.expiry else None,
         key_status=record.status if record else None,
         backend=backend,
+        store=store.value,
     )
 
 

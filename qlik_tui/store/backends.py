@@ -60,7 +60,9 @@ _KINDS = {
     "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
     "keyrings.alt.file.PlaintextKeyring": "plain-text file, not encrypted",
     "keyrings.alt.file.EncryptedKeyring": "file encrypted with a password",
+    "qlik_tui.store.encrypted_file.EncryptedFileKeyring": "passphrase-encrypted file",
 }
+_ENCRYPTED_FILE_MODULE = "qlik_tui.store.encrypted_file"
 # Long runs of token characters in a backend's error message could be (part of) a key.
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=.]{24,}")
 _MAX_DETAIL_CHARS = 300
@@ -72,6 +74,7 @@ class SelectedBackend:
     name: str
     kind: str
     insecure_notice: str | None
+    encrypted_file: bool = False  # qlik-tui's own encrypted file, not an OS keyring
 
 
 def select_backend(given: KeyringBackend | None) -> SelectedBackend:
@@ -96,6 +99,12 @@ def select_backend(given: KeyringBackend | None) -> SelectedBackend:
             f"{_config_file()}, and start a Secret Service.",
         )
     name = _backend_name(backend)
+    encrypted_file = _encrypted_file_path(backend)
+    if encrypted_file is not None:
+        # Ranked below 1 only so that keyring never picks it by itself: it is secure, and
+        # reaching this point means it was chosen.
+        kind = f"{_KINDS[_class_path(type(backend))]} {encrypted_file}"
+        return SelectedBackend(backend, name, kind, insecure_notice=None, encrypted_file=True)
     try:
         priority = float(type(backend).priority)  # raises when the backend is not viable here
     except Exception as exc:
@@ -133,6 +142,40 @@ def select_backend(given: KeyringBackend | None) -> SelectedBackend:
         "selects it."
     )
     return SelectedBackend(backend, name, f"{kind}; not secure", insecure_notice=notice)
+
+
+def _encrypted_file_path(backend: KeyringBackend) -> str | None:
+    """The file, when ``backend`` is qlik-tui's encrypted file keyring. Looked up through
+    ``sys.modules``: an instance exists only once its module (and cryptography) is loaded."""
+    module = sys.modules.get(_ENCRYPTED_FILE_MODULE)
+    if module is None or not isinstance(backend, module.EncryptedFileKeyring):
+        return None
+    return str(backend.path)
+
+
+def collection_locked(backend: KeyringBackend) -> bool | None:
+    """Whether the Secret Service collection ``backend`` writes to is locked, asked without
+    unlocking it (no prompt); None when that cannot be told (another kind of backend, or no
+    default collection yet). Raises what the D-Bus calls raise."""
+    if _class_path(type(backend)) != "keyring.backends.SecretService.Keyring":
+        return None
+    import secretstorage
+    from secretstorage.collection import Collection, get_collection_by_alias
+    from secretstorage.exceptions import ItemNotFoundException
+
+    connection = secretstorage.dbus_init()
+    try:
+        preferred = getattr(backend, "preferred_collection", None)
+        try:
+            if preferred:
+                collection = Collection(connection, preferred)
+            else:
+                collection = get_collection_by_alias(connection, "default")
+        except ItemNotFoundException:
+            return None
+        return bool(collection.is_locked())
+    finally:
+        connection.close()
 
 
 def _unloadable_configuration(exc: Exception) -> StoreError:

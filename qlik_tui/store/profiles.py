@@ -116,6 +116,9 @@ class Profile:
     expiry: str | None = None  # ISO 8601, when the API told us
     key_status: str | None = None  # active | expired | revoked, when the API told us
     backend: str | None = None  # keyring backend name the key was stored with
+    # Where the key is: "keyring" or "encrypted-file" (``store.key_stores.KeyStoreKind``).
+    # Files written before the choice existed have none: their keys are in the OS keyring.
+    store: str | None = None
 
 
 # The fields stored per profile (the name is the profile's key in the file, not a field).

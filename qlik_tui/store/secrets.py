@@ -9,6 +9,8 @@ CONTRACT:
     store.insecure_notice -> str | None      # the sentence every status output must show
     store.describe() -> str                  # "SecretService Keyring (Secret Service, D-Bus)"
     store.check() -> None                    # pick and vet the backend now (else done lazily)
+    store.is_encrypted_file -> bool          # qlik-tui's own encrypted file, not an OS keyring
+    store.probe() -> KeyringStatus           # pick the backend and ask if it is locked (no prompt)
     store.save(profile, key: ApiKey) -> None # writes, reads back, compares; raises StoreError
     store.load(profile) -> ApiKey            # raises KeyNotFound / StoreError
     store.delete(profile) -> bool            # True when something was removed
@@ -37,6 +39,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from qlik_tui.core.apikey import ApiKey, parse_key
@@ -68,6 +71,7 @@ __all__ = [
     "InsecureBackend",
     "KeyNotFound",
     "KeyringLocked",
+    "KeyringStatus",
     "NoBackend",
     "NoDBusSession",
     "PromptDismissed",
@@ -98,6 +102,16 @@ class _Unreadable:
 
 _UNREADABLE = _Unreadable()
 _MISSING = -1
+
+
+@dataclass(frozen=True)
+class KeyringStatus:
+    """What ``SecretStore.probe`` found: the backend, and whether it is locked (None: unknown)."""
+
+    name: str
+    kind: str
+    locked: bool | None
+    encrypted_file: bool
 
 
 class SecretSnapshot:
@@ -157,9 +171,39 @@ class SecretStore:
     def insecure_notice(self) -> str | None:
         return self._backend().insecure_notice
 
+    @property
+    def is_encrypted_file(self) -> bool:
+        return self._backend().encrypted_file
+
     def describe(self) -> str:
         selected = self._backend()
         return f"{selected.name} ({selected.kind})"
+
+    def probe(self) -> KeyringStatus:
+        """Pick the backend and ask whether it is locked, both in one call under the deadline
+        and without unlocking it (no prompt appears). Raises the ``StoreError`` explaining an
+        unusable backend."""
+        given = self._given
+        with self._select_lock:
+            chosen = self._selected
+
+        def ask() -> tuple[SelectedBackend, bool | None]:
+            from qlik_tui.store.backends import collection_locked
+
+            selected = chosen or _select(given)
+            if selected.encrypted_file:
+                return selected, None
+            if type(selected.backend) is type(backend):  # _run holds its lock already
+                return selected, collection_locked(selected.backend)
+            with _lock_for(selected.backend):  # one call at a time, as for every other call
+                return selected, collection_locked(selected.backend)
+
+        backend = chosen.backend if chosen else given
+        selected, locked = self._run("ask whether the keyring is locked", backend, ask)
+        with self._select_lock:
+            if self._selected is None:
+                self._selected = selected
+        return KeyringStatus(selected.name, selected.kind, locked, selected.encrypted_file)
 
     def _backend(self) -> SelectedBackend:
         with self._select_lock:

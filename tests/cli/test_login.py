@@ -6,7 +6,6 @@ import os
 import stat
 from pathlib import Path
 
-import keyring.backends.fail
 import pytest
 
 from qlik_tui.sandbox import SandboxTenant
@@ -15,6 +14,7 @@ from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
 from tests.fixtures.cli import CliRun, RunCli, TerminalInput
 from tests.fixtures.services import make_services
+from tests.store.doubles import RefusingKeyring
 from tests.store.profile_faults import FAULTS, BreakProfiles
 
 
@@ -169,7 +169,9 @@ def test_unreachable_tenant_is_inconclusive(run_cli: RunCli, sandbox: SandboxTen
 
 
 def no_backend_services(tmp_path: Path) -> Services:
-    return make_services(tmp_path / "c2", SecretStore(backend=keyring.backends.fail.Keyring()))
+    """A keyring that passes the probe, then refuses the key (no backend at all stops login
+    before the key is read: see tests/cli/test_encrypted_store_cli.py)."""
+    return make_services(tmp_path / "c2", SecretStore(backend=RefusingKeyring()))
 
 
 def test_storage_failure_on_a_pipe_exits_4_and_says_nothing_was_stored(

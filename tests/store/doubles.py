@@ -54,7 +54,22 @@ class LeakyKeyring(MemoryKeyring):
         raise RuntimeError(f"backend state: {self.items!r}")
 
 
-for _double in (PlaintextKeyring, TruncatingKeyring, HangingKeyring, LeakyKeyring):
+class RefusingKeyring(MemoryKeyring):
+    """Usable until a key is saved, then refuses: a keyring that locks between probe and save."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        from keyring.errors import KeyringLocked
+
+        raise KeyringLocked("the collection is locked")
+
+
+for _double in (
+    PlaintextKeyring,
+    TruncatingKeyring,
+    HangingKeyring,
+    LeakyKeyring,
+    RefusingKeyring,
+):
     unregister(_double)
 
 __all__ = [
@@ -62,5 +77,6 @@ __all__ = [
     "LeakyKeyring",
     "MemoryKeyring",
     "PlaintextKeyring",
+    "RefusingKeyring",
     "TruncatingKeyring",
 ]
