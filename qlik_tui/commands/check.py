@@ -12,11 +12,10 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.deadline import DEFAULT_DEADLINE_S
 from qlik_tui.commands.output import (
     error,
-    explain_store_error,
     explain_store_probe,
     insecure_backend_notice,
     profile_json,
-    terminal_passphrase_source,
+    unlock_encrypted_file,
 )
 from qlik_tui.core.expiry import ExpiryState, describe_expiry
 from qlik_tui.core.models import user_label
@@ -24,7 +23,6 @@ from qlik_tui.core.outcomes import OutcomeKind, Verdict
 from qlik_tui.services.check import check_profiles
 from qlik_tui.services.context import Services
 from qlik_tui.services.results import CheckResult
-from qlik_tui.store.errors import StoreError
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
 
@@ -72,13 +70,7 @@ def _unlock_encrypted_file(services: Services, chosen: list[Profile], stderr: Te
         return
     if not stores.encrypted_file_exists():
         return  # each reads "key missing"; no passphrase is needed (or a new one asked for)
-    failure: StoreError | None = None
-    try:
-        stores.unlock_encrypted(terminal_passphrase_source(stores))
-    except StoreError as exc:
-        failure = exc
-    if failure is not None:
-        explain_store_error(failure, stderr)
+    unlock_encrypted_file(stores, stderr)
 
 
 def _explain_unusable_keyring(

@@ -26,14 +26,14 @@ from types import FrameType
 from typing import Any, TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import error, explain_outcome, explain_store_error, key_store_for
+from qlik_tui.commands.output import error, explain_outcome
+from qlik_tui.commands.stored_key import load_stored_key
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.core.untrusted import echoed
 from qlik_tui.services.context import Services
-from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
-from qlik_tui.store.secrets import KeyNotFound, StoreError
+from qlik_tui.store.profiles import Profile, quoted_name
 
 PROFILE_VAR = "QLIK_TUI_PROFILE"
 SERVER_VAR = "QCS_SERVER"
@@ -147,28 +147,15 @@ def child_environment(
 
 
 def _load(name: str, services: Services, stderr: TextIO) -> tuple[Profile, Tenant, ApiKey] | int:
-    try:
-        profile = services.profiles.get(name)
-    except ProfilesFileError as exc:
-        error(stderr, str(exc))
-        return exits.STORAGE
-    if profile is None:
-        shown = quoted_name(name)
-        error(stderr, f"no profile named {shown}: `qlik-tui list` shows the stored ones")
-        return exits.USAGE
+    loaded = load_stored_key(name, services, stderr)
+    if isinstance(loaded, int):
+        return loaded
+    profile, key = loaded
     try:
         tenant = parse_tenant(profile.origin)
     except TenantError as exc:
         error(stderr, f"profile {quoted_name(name)} has an unusable tenant address: {exc}")
         return exits.STORAGE
-    try:
-        key = key_store_for(services, profile).load(name)
-    except KeyNotFound as exc:
-        explain_store_error(exc, stderr)
-        return exits.REJECTED
-    except StoreError as exc:
-        explain_store_error(exc, stderr)
-        return exits.INCONCLUSIVE
     return profile, tenant, key
 
 

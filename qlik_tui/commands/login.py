@@ -13,10 +13,9 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.output import (
     error,
     explain_outcome,
-    explain_store_error,
     explain_store_probe,
     insecure_backend_notice,
-    terminal_passphrase_source,
+    unlock_encrypted_file,
     warn,
 )
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
@@ -130,14 +129,7 @@ def _open_store(
             print("The key was not stored: nothing was read or changed.", file=stderr)
             return None
         return services.storing_in(kind)
-    stores = services.stores
-    failure: StoreError | None = None
-    try:
-        stores.unlock_encrypted(terminal_passphrase_source(stores))
-    except StoreError as exc:
-        failure = exc
-    if failure is not None:
-        explain_store_error(failure, stderr)
+    if not unlock_encrypted_file(services.stores, stderr):
         print("Nothing was read or stored; the encrypted key file is unchanged.", file=stderr)
         return None
     return services.storing_in(kind)

@@ -79,6 +79,17 @@ def terminal_passphrase_source(stores: KeyStores) -> PassphraseSource:
     return source
 
 
+def unlock_encrypted_file(stores: KeyStores, stream: TextIO) -> bool:
+    """Unlock the encrypted key file from the terminal; on failure explain why on ``stream``
+    and return False (nothing on disk changed)."""
+    try:
+        stores.unlock_encrypted(terminal_passphrase_source(stores))
+    except StoreError as exc:
+        explain_store_error(exc, stream)
+        return False
+    return True
+
+
 def key_store_for(services: Services, profile: Profile) -> SecretStore:
     """The store holding ``profile``'s key, ready to read: the encrypted file is unlocked here
     (prompt or QLIK_TUI_PASSPHRASE_FILE), never in the keyring worker. Raises ``StoreError``."""

@@ -10,10 +10,9 @@ import argparse
 from typing import TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import error, explain_store_error, key_store_for
+from qlik_tui.commands.output import error
+from qlik_tui.commands.stored_key import load_stored_key
 from qlik_tui.services.context import Services
-from qlik_tui.store.profiles import ProfilesFileError, quoted_name
-from qlik_tui.store.secrets import KeyNotFound, StoreError
 
 TERMINAL_REFUSAL = (
     "standard output is a terminal: the key would stay in scroll-back and screen recordings. "
@@ -27,23 +26,10 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     if _is_terminal(stdout):
         error(stderr, TERMINAL_REFUSAL.format(name=_shell_word(name)))
         return exits.USAGE
-    try:
-        profile = services.profiles.get(name)
-    except ProfilesFileError as exc:
-        error(stderr, str(exc))
-        return exits.STORAGE
-    if profile is None:
-        shown = quoted_name(name)
-        error(stderr, f"no profile named {shown}: `qlik-tui list` shows the stored ones")
-        return exits.USAGE
-    try:
-        key = key_store_for(services, profile).load(name)
-    except KeyNotFound as exc:
-        explain_store_error(exc, stderr)
-        return exits.REJECTED
-    except StoreError as exc:
-        explain_store_error(exc, stderr)
-        return exits.INCONCLUSIVE
+    loaded = load_stored_key(name, services, stderr)
+    if isinstance(loaded, int):
+        return loaded
+    _profile, key = loaded
     stdout.write(key.reveal() + "\n")
     stdout.flush()
     return exits.OK

@@ -32,10 +32,8 @@ are ``StoreError``s with ``problem`` and ``fix``. A failure changes nothing on d
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 import threading
-from contextlib import suppress
 from pathlib import Path
 
 import platformdirs
@@ -61,6 +59,7 @@ from qlik_tui.store.encrypted_format import (
     derive_key,
     encode,
 )
+from qlik_tui.store.files import make_private_dirs, write_atomically
 from qlik_tui.store.lockfile import LockFile, LockTimeout
 from qlik_tui.store.passphrase import PassphraseSource, default_passphrase_source
 
@@ -229,38 +228,15 @@ class EncryptedFileKeyring(KeyringBackend):
     def _ensure_private_directory(self) -> None:
         directory = self._path.parent
         try:
-            missing: list[Path] = []
-            current = directory
-            while not current.exists() and current.parent != current:
-                missing.append(current)
-                current = current.parent
-            for path in reversed(missing):
-                with suppress(FileExistsError):
-                    os.mkdir(path, 0o700)
+            make_private_dirs(directory)
             if sys.platform != "win32" and directory.stat().st_mode & 0o077:
-                os.chmod(directory, 0o700)  # exactly 0700, whatever the umask or its past
+                os.chmod(directory, 0o700)  # an existing open directory is made private too
         except OSError as exc:
             raise StoreFileIOError(directory, "create the directory of", exc) from None
 
     def _write(self, data: bytes) -> None:
-        temporary = self._path.with_name(f".{self._path.name}.{secrets.token_hex(6)}.tmp")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-        flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
         try:
-            fd = os.open(temporary, flags, 0o600)
-            try:
-                with os.fdopen(fd, "wb") as file:
-                    if sys.platform != "win32":
-                        os.fchmod(file.fileno(), 0o600)  # exactly 0600 whatever the umask
-                    file.write(data)
-                    file.flush()
-                    os.fsync(file.fileno())
-                os.replace(temporary, self._path)
-            except BaseException:
-                with suppress(OSError):
-                    os.unlink(temporary)
-                raise
-            _fsync_directory(self._path.parent)
+            write_atomically(self._path, data)
         except OSError as exc:
             raise StoreFileIOError(self._path, "write", exc) from None
 
@@ -277,14 +253,3 @@ class _ExplainedLock(LockFile):
             timed_out = False
         if timed_out:
             raise StoreFileLocked(self.path, self.timeout_s)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable (POSIX; Windows cannot open a directory for fsync)."""
-    if sys.platform == "win32":
-        return
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

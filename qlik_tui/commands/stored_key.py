@@ -1,0 +1,34 @@
+"""Reading one profile's stored key for a command that hands it on (``token``, ``exec``)."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from qlik_tui.commands import exits
+from qlik_tui.commands.output import error, explain_store_error, key_store_for
+from qlik_tui.core.apikey import ApiKey
+from qlik_tui.services.context import Services
+from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
+from qlik_tui.store.secrets import KeyNotFound, StoreError
+
+
+def load_stored_key(name: str, services: Services, stderr: TextIO) -> tuple[Profile, ApiKey] | int:
+    """The profile and its key, or the exit code after explaining on ``stderr`` why not."""
+    try:
+        profile = services.profiles.get(name)
+    except ProfilesFileError as exc:
+        error(stderr, str(exc))
+        return exits.STORAGE
+    if profile is None:
+        shown = quoted_name(name)
+        error(stderr, f"no profile named {shown}: `qlik-tui list` shows the stored ones")
+        return exits.USAGE
+    try:
+        key = key_store_for(services, profile).load(name)
+    except KeyNotFound as exc:
+        explain_store_error(exc, stderr)
+        return exits.REJECTED
+    except StoreError as exc:
+        explain_store_error(exc, stderr)
+        return exits.INCONCLUSIVE
+    return profile, key
