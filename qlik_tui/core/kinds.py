@@ -41,3 +41,6 @@ class OutcomeKind(str, Enum):
     KEY_NOT_STORED = "key_not_stored"  # profile exists, keyring has no key for it (REJECTED)
     KEYRING_UNAVAILABLE = "keyring_unavailable"  # locked, no backend, deadline (INCONCLUSIVE)
     UNEXPECTED_ERROR = "unexpected_error"  # a bug or an exception nobody foresaw (INCONCLUSIVE)
+    KEY_LIMIT_REACHED = "key_limit_reached"  # creating a key: the user has the most allowed
+    KEY_CREATE_FORBIDDEN = "key_create_forbidden"  # creating a key: 403, permission missing
+    EXPIRY_TOO_LONG = "expiry_too_long"  # creating a key: above the tenant's maximum expiry

@@ -37,6 +37,9 @@ REJECTED = {
     OutcomeKind.KEY_EXPIRED,
     OutcomeKind.FORBIDDEN,
     OutcomeKind.KEY_NOT_STORED,
+    OutcomeKind.KEY_LIMIT_REACHED,
+    OutcomeKind.KEY_CREATE_FORBIDDEN,
+    OutcomeKind.EXPIRY_TOO_LONG,
 }
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
