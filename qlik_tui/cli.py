@@ -116,7 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="warn when a key expires within this many hours (default: 24, as the dashboard)",
     )
     _add_use_commands(commands)
+    _add_key_commands(commands)
     return parser
+
+
+def _add_key_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """``rotate``, ``keys`` and ``revoke``: the tenant's API keys of a profile's user."""
+    from qlik_tui.commands.key_help import add_key_commands
+
+    add_key_commands(commands)
 
 
 def _add_use_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -262,6 +270,10 @@ def dispatch(
         from qlik_tui.commands import import_cmd
 
         return import_cmd.run(args, services, stdout, stderr)
+    if args.command in ("rotate", "keys", "revoke"):
+        from qlik_tui.commands.key_help import run_key_command
+
+        return run_key_command(args, services, stdout, stderr)
     raise AssertionError(f"unhandled command {args.command!r}")
 
 

@@ -112,6 +112,7 @@ class Profile:
     expiry: str | None = None  # ISO 8601, when the API told us
     key_status: str | None = None  # active | expired | revoked, when the API told us
     backend: str | None = None  # keyring backend name the key was stored with
+    tenant_id: str | None = None  # the tenant id this origin answered with once (kept)
 
 
 # The fields stored per profile (the name is the profile's key in the file, not a field).
