@@ -99,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     forget.add_argument("names", nargs="*", metavar="NAME", help="profiles to remove")
     forget.add_argument("--all", action="store_true", help="remove every profile")
+    forget.add_argument(
+        "--revoke",
+        action="store_true",
+        help="first delete each key on its tenant (with the key itself), then forget it; a key "
+        "the tenant cannot delete is kept",
+    )
 
     check = command(
         "check",
@@ -115,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="warn when a key expires within this many hours (default: 24, as the dashboard)",
     )
+    check.add_argument(
+        "--renew-within", metavar="DURATION",
+        help="then renew (as `rotate`) each valid key expiring within DURATION, e.g. 12h, 2d, "
+        "PT12H; one line per renewal. Exit 0 only when every check and renewal succeeded",
+    )  # fmt: skip
     _add_use_commands(commands)
     _add_key_commands(commands)
     return parser

@@ -200,8 +200,14 @@ async def creation_refusal(
         except QlikError:
             active = []
         if active:
-            context["max_keys"] = str(len(active))
-            context["active_keys"] = "; ".join(_key_line(r) for r in active)
+            context["active_keys"] = f"{len(active)}: " + "; ".join(_key_line(r) for r in active)
+        if key_info.tenant_id:  # the tenant's limit, when the caller may read the config
+            try:
+                limit = (await client.api_key_config(key_info.tenant_id)).value.max_keys_per_user
+            except QlikError:
+                limit = None
+            if limit is not None:
+                context["max_keys"] = str(limit)
     outcome = make_outcome(
         kind,
         tenant=tenant,

@@ -124,6 +124,7 @@ def test_key_limit_lists_the_active_keys_and_how_to_revoke(
     assert "Maximum number of API keys reached" in result.stderr  # the tenant's own words
     assert f"{other} (laptop" in result.stderr and old_id in result.stderr
     assert "qlik-tui revoke prod KEY_ID" in result.stderr
+    assert "at most 2 active keys" in result.stderr  # the config, read by the TenantAdmin
     assert _stored_key_id(services) == old_id
     assert set(sandbox.key_ids("admin")) == {old_id, other}
 
