@@ -18,6 +18,7 @@ from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome
 from qlik_tui.core.tenant import TenantError, parse_tenant
 from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.services.context import Services
+from qlik_tui.services.dead_keys import sharpen_rejections
 from qlik_tui.services.login import learnt_tenant_ids
 from qlik_tui.services.results import CheckResult as CheckResult
 from qlik_tui.services.results import Detail, VerifyReport
@@ -61,7 +62,8 @@ async def check_profiles(
                 on_result(result)
             return result
 
-        return list(await asyncio.gather(*(one(p) for p in profiles)))
+        results = list(await asyncio.gather(*(one(p) for p in profiles)))
+        return await sharpen_rejections(services, results, clients)
 
 
 async def check_one(
@@ -125,6 +127,7 @@ async def _record(
     if user:
         changes.update(user_id=user.id, user_name=user.name, user_email=user.email)
         changes["roles"] = tuple(role.name for role in user.roles)
+        changes["tenant_id"] = user.tenant_id  # learnt once, kept from then on
     record = report.key_record if report else None
     if record:
         changes["key_status"] = record.status

@@ -208,6 +208,7 @@ def profile_from_report(
         expiry=record.expiry.isoformat() if record and record.expiry else None,
         key_status=record.status if record else None,
         backend=backend,
+        tenant_id=user.tenant_id if user else None,
     )
 
 
