@@ -34,7 +34,7 @@ import httpx
 
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.client import CreatedKey, QlikClient, make_http_client
-from qlik_tui.core.errors import NotFound, QlikError
+from qlik_tui.core.errors import NotFound, QlikError, StatusError
 from qlik_tui.core.models import KeyStatus, User
 from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome, outcome_from_error
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
@@ -224,8 +224,12 @@ class _Rotation:
                 expiry=self.expiry,
                 profile_name=self.name,
             )
+            strays = await self.unanswered_creates(old_client, exc, description)
             return self.result(
-                RotationStatus.FAILED, failed_step=RotationStep.CREATE, outcome=outcome
+                RotationStatus.FAILED,
+                failed_step=RotationStep.CREATE,
+                outcome=outcome,
+                strays=strays,
             )
         self.created = created
         new_id = created.record.id
@@ -307,6 +311,33 @@ class _Rotation:
             )
         self.emit(RotationStep.LOAD, StepState.DONE, self.old_key.info.key_id or "")
         return self.tenant, self.old_key
+
+    async def unanswered_creates(
+        self, old_client: QlikClient, exc: QlikError, description: str
+    ) -> tuple[StrayKey, ...]:
+        """After a create whose answer was lost (network, 5xx, garbled), the tenant may have
+        made the key anyway: active keys with this rotation's description are named as strays
+        (not deleted: an older key may carry the same description)."""
+        if isinstance(exc, StatusError) and exc.status_code < 500:
+            return ()  # the tenant refused: nothing was created
+        try:
+            active = (
+                await old_client.list_api_keys(
+                    sub=self.old_key.info.subject if self.old_key else None
+                )
+            ).value
+        except QlikError:
+            return ()
+        old_id = self.old_key.info.key_id if self.old_key else None
+        why = (
+            "the answer to the create was lost; the tenant may have made this key (it has this "
+            "renewal's description)"
+        )
+        return tuple(
+            StrayKey(r.id, why, remove_command(self.name, r.id))
+            for r in active
+            if r.description == description and r.id != old_id
+        )
 
     def mismatch(self, user: User, old_key: ApiKey) -> str | None:
         """Why the new key's user is not the old key's, or None when it is the same."""

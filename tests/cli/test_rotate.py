@@ -265,3 +265,18 @@ def test_help_documents_every_exit_code(run_cli: RunCli) -> None:
     assert result.code == 0
     for code in ("0", "1", "2", "3", "4", "5"):
         assert f"\n  {code}  " in result.stdout
+
+
+def test_a_create_whose_answer_is_lost_names_the_key_the_tenant_made(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    _, old_id = _stored(sandbox, services)
+    sandbox.set_fault("lost_answer", count=1, path=f"{API}/api-keys")
+    result = run_cli("rotate", "prod", "--description", "renewal 7")
+    assert result.code == 3
+    assert _stored_key_id(services) == old_id and _profile_key_id(services) == old_id
+    made = next(k for k in sandbox.key_ids("admin") if k != old_id)
+    assert sandbox.key_record(made)["description"] == "renewal 7"
+    assert f"Stray key {made} is still active" in result.stderr
+    assert run_cli("revoke", "prod", made).code == 0
+    assert sandbox.key_ids("admin") == [old_id]
