@@ -219,7 +219,13 @@ async def creation_refusal(
     return replace(outcome, context={**outcome.context, **context})
 
 
+def _plain(text: str, limit: int = 60) -> str:
+    """Tenant text for an outcome sentence: control characters escaped, length bounded."""
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
 def _key_line(record: ApiKeyRecord) -> str:
-    described = f" ({record.description})" if record.description else ""
+    described = f" ({_plain(record.description)})" if record.description else ""
     expiry = f", expires {record.expiry.isoformat(timespec='minutes')}" if record.expiry else ""
     return f"{record.id}{described}{expiry}"

@@ -63,6 +63,7 @@ def test_rotation_end_to_end(run_cli: RunCli, sandbox: FaultySandbox, services: 
     assert not sandbox.has_key(old_id)  # the owner's delete removed it
     new_key = services.secrets.load("prod").reveal()
     assert new_key not in result.output
+    assert new_key not in services.profiles.path.read_text()
     assert f"Renewed 'prod': key {new_id} is stored" in result.stdout
     assert f"The old key {old_id} was deleted." in result.stdout
 
@@ -280,3 +281,17 @@ def test_a_create_whose_answer_is_lost_names_the_key_the_tenant_made(
     assert f"Stray key {made} is still active" in result.stderr
     assert run_cli("revoke", "prod", made).code == 0
     assert sandbox.key_ids("admin") == [old_id]
+
+
+def test_key_descriptions_from_the_tenant_are_neutralised(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    _stored(sandbox, services)
+    sandbox.issue_key(description="\x1b]52;c;cGF3bmVk\x07evil\x1b[2J")
+    sandbox.set_config(max_keys_per_user=2)
+    limited = run_cli("rotate", "prod")
+    listed = run_cli("keys", "prod")
+    assert limited.code == 1 and listed.code == 0
+    for output in (limited.output, listed.output):
+        assert "\x1b" not in output and "\x07" not in output
+        assert "evil" in output
