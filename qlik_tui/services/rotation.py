@@ -451,16 +451,22 @@ class _Rotation:
         self.emit(RotationStep.UPDATE, StepState.STARTED)
         notes: tuple[str, ...] = ()
         profile = stored.profile
+        wanted: dict[str, object] = {
+            "last_outcome": OutcomeKind.VALID.value,
+            "key_status": record.status or KeyStatus.ACTIVE.value,
+            "expiry": record.expiry.isoformat() if record.expiry else None,
+            "tenant_id": user.tenant_id,
+            "created_at": self.profile.created_at if self.profile else None,
+        }
+        changes = {k: v for k, v in wanted.items() if v and getattr(profile, k) != v}
         try:
-            profile = await asyncio.to_thread(
-                self.services.profiles.update,
-                self.name,
-                last_checked_at=now_iso(),
-                last_outcome=OutcomeKind.VALID.value,
-                key_status=record.status or KeyStatus.ACTIVE.value,
-                expiry=record.expiry.isoformat() if record.expiry else None,
-                tenant_id=user.tenant_id,
-            )
+            if changes:  # the store wrote most of it already; write only what differs
+                profile = await asyncio.to_thread(
+                    self.services.profiles.update,
+                    self.name,
+                    last_checked_at=now_iso(),
+                    **changes,
+                )
             self.emit(RotationStep.UPDATE, StepState.DONE)
         except (ProfilesFileError, LookupError) as exc:
             self.emit(RotationStep.UPDATE, StepState.FAILED)

@@ -52,6 +52,7 @@ def _assert_untouched(services: Services, sandbox: FaultySandbox, old_id: str) -
 
 def test_rotation_end_to_end(run_cli: RunCli, sandbox: FaultySandbox, services: Services) -> None:
     _, old_id = _stored(sandbox, services)
+    services.profiles.update("prod", created_at="2026-01-02T03:04:05+00:00")
     sandbox.clear_requests()
     result = run_cli("rotate", "prod")
     assert result.code == 0, result.output
@@ -77,6 +78,7 @@ def test_rotation_end_to_end(run_cli: RunCli, sandbox: FaultySandbox, services: 
     assert profile is not None
     assert profile.tenant_id == sandbox.tenant_id
     assert profile.last_outcome == "valid" and profile.key_status == "active" and profile.expiry
+    assert profile.created_at == "2026-01-02T03:04:05+00:00"  # the profile's, not the key's
     # the renewed key works
     assert run_cli("check", "prod").code == 0
 
