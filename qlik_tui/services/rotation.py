@@ -210,6 +210,8 @@ class _Rotation:
         old_client = QlikClient(tenant, old_key, settings=self.services.client_settings, http=http)
 
         # 1. create, with the stored key
+        if self.cancel is not None and self.cancel.requested:
+            return self.result(RotationStatus.CANCELLED)
         self.emit(RotationStep.CREATE, StepState.STARTED)
         description = self.description or default_description(self.name)
         try:
@@ -245,7 +247,7 @@ class _Rotation:
             )
             try:
                 me = await new_client.me()
-            except QlikError as exc:
+            except Exception as exc:  # whatever went wrong, the new key is deleted again
                 self.emit(RotationStep.VERIFY, StepState.FAILED, new_id)
                 outcome = outcome_from_error(exc, tenant=tenant, key_info=created.key.info)
                 return await self.undo(
@@ -404,6 +406,19 @@ class _Rotation:
             )
         except KeyNotStored as exc:
             failure = exc
+        except Exception as exc:  # not the store's contract: what it left is unknown
+            self.emit(RotationStep.STORE, StepState.FAILED, new_id)
+            why = (
+                f"storing failed unexpectedly ({type(exc).__name__}); the keyring may hold "
+                "either key, so neither was deleted"
+            )
+            return self.result(
+                RotationStatus.STORE_FAILED,
+                new_key_id=new_id,
+                failed_step=RotationStep.STORE,
+                outcome=outcome_from_error(exc, tenant=tenant),
+                strays=(StrayKey(new_id, why, remove_command(self.name, new_id)),),
+            )
         if failure is not None:
             self.emit(RotationStep.STORE, StepState.FAILED, new_id)
             outcome = make_outcome(
