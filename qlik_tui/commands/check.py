@@ -53,7 +53,17 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     if renew_within is not None:
         from qlik_tui.commands.renew_lines import renew_and_report
 
-        return renew_and_report(services, results, renew_within, now, args, stdout, stderr)
+        return renew_and_report(
+            services,
+            results,
+            renew_within,
+            now,
+            args,
+            stdout,
+            stderr,
+            print_lines=print_lines,
+            result_json=result_json,
+        )
     warn_below = (
         services.expiry_warning if args.warn_hours is None else timedelta(hours=args.warn_hours)
     )

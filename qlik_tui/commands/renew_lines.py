@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TextIO
 
@@ -26,8 +27,11 @@ def renew_and_report(
     args: argparse.Namespace,
     stdout: TextIO,
     stderr: TextIO,
+    *,
+    print_lines: Callable[[list[CheckResult], datetime, timedelta, TextIO], None],
+    result_json: Callable[[CheckResult, datetime, timedelta], dict[str, object]],
 ) -> int:
-    from qlik_tui.commands.check import print_lines, result_json
+    """``print_lines`` and ``result_json`` are the check's own renderers."""
     from qlik_tui.commands.rotate import exit_code
     from qlik_tui.commands.rotate import result_json as renewal_json
 
