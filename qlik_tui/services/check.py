@@ -18,7 +18,7 @@ from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome
 from qlik_tui.core.tenant import TenantError, parse_tenant
 from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.services.context import Services
-from qlik_tui.services.dead_keys import sharpen_rejections
+from qlik_tui.services.dead_keys import same_owner, sharpen
 from qlik_tui.services.login import learnt_tenant_ids
 from qlik_tui.services.results import CheckResult as CheckResult
 from qlik_tui.services.results import Detail, VerifyReport
@@ -48,6 +48,10 @@ async def check_profiles(
                     make_http_client(services.client_settings)
                 )
 
+        # A rejected key waits for the other keys of its user on its tenant: a working one
+        # reads its record (revoked? expired?). Only rejected keys wait, so none waits forever.
+        checked = {p.name: asyncio.get_running_loop().create_future() for p in profiles}
+
         async def one(profile: Profile) -> CheckResult:
             async with limit:
                 if on_start:
@@ -58,12 +62,20 @@ async def check_profiles(
                     http=clients[profile.origin],
                     known_tenant_id=tenant_ids.get(profile.origin),
                 )
+            if not checked[profile.name].done():
+                checked[profile.name].set_result(result)
+            if result.outcome.kind is OutcomeKind.KEY_REJECTED:
+                siblings = [
+                    p for p in profiles if p.name != profile.name and same_owner(p, profile)
+                ]
+                if siblings:
+                    witnesses = [await checked[p.name] for p in siblings]
+                    result = await sharpen(services, result, witnesses, clients)
             if on_result:
                 on_result(result)
             return result
 
-        results = list(await asyncio.gather(*(one(p) for p in profiles)))
-        return await sharpen_rejections(services, results, clients)
+        return list(await asyncio.gather(*(one(p) for p in profiles)))
 
 
 async def check_one(

@@ -3,9 +3,10 @@ same tenant still works, the working key reads the dead key's record, which says
 "expired (at ...)" where a bare 401 cannot.
 
 CONTRACT:
-    await sharpen_rejections(services, results, clients) -> list[CheckResult]
-        the same results, with KEY_REJECTED replaced by KEY_REVOKED / KEY_EXPIRED where the
-        record says so (and that written to the profile); one request per rejected key.
+    same_owner(a: Profile, b: Profile) -> bool      same origin, user and key tenant
+    await sharpen(services, dead, witnesses, clients) -> CheckResult
+        ``dead`` itself, or with KEY_REJECTED replaced by KEY_REVOKED / KEY_EXPIRED when the
+        first valid witness reads a record saying so (written to the profile); one request.
 """
 
 from __future__ import annotations
@@ -24,12 +25,11 @@ from qlik_tui.core.outcomes import OutcomeKind, Verdict
 from qlik_tui.core.tenant import TenantError, parse_tenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.results import CheckResult
-from qlik_tui.store.profiles import ProfilesFileError
+from qlik_tui.store.profiles import Profile, ProfilesFileError
 from qlik_tui.store.secrets import StoreError
 
 
-def _same_owner(a: CheckResult, b: CheckResult) -> bool:
-    pa, pb = a.profile, b.profile
+def same_owner(pa: Profile, pb: Profile) -> bool:
     return (
         pa.origin == pb.origin
         and bool(pa.user_id)
@@ -39,25 +39,28 @@ def _same_owner(a: CheckResult, b: CheckResult) -> bool:
     )
 
 
-async def sharpen_rejections(
+async def sharpen(
     services: Services,
-    results: Sequence[CheckResult],
+    dead: CheckResult,
+    witnesses: Sequence[CheckResult],
     clients: Mapping[str, httpx.AsyncClient],
-) -> list[CheckResult]:
-    sharpened = list(results)
-    for index, dead in enumerate(results):
-        if dead.outcome.kind is not OutcomeKind.KEY_REJECTED or not dead.profile.key_id:
-            continue
-        witness = next(
-            (r for r in results if r.outcome.verdict is Verdict.VALID and _same_owner(r, dead)),
-            None,
-        )
-        if witness is None:
-            continue
-        record = await _record_of(services, witness, dead.profile.key_id, clients)
-        if record is not None:
-            sharpened[index] = await _explained(services, dead, record)
-    return sharpened
+) -> CheckResult:
+    if dead.outcome.kind is not OutcomeKind.KEY_REJECTED or not dead.profile.key_id:
+        return dead
+    witness = next(
+        (
+            w
+            for w in witnesses
+            if w.outcome.verdict is Verdict.VALID
+            and w.profile.name != dead.profile.name
+            and same_owner(w.profile, dead.profile)
+        ),
+        None,
+    )
+    if witness is None:
+        return dead
+    record = await _record_of(services, witness, dead.profile.key_id, clients)
+    return dead if record is None else await _explained(services, dead, record)
 
 
 async def _record_of(
