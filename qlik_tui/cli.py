@@ -108,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     forget.add_argument("names", nargs="*", metavar="NAME", help="profiles to remove")
     forget.add_argument("--all", action="store_true", help="remove every profile")
+    forget.add_argument(
+        "--revoke",
+        action="store_true",
+        help="first delete each key on its tenant (with the key itself), then forget it; a key "
+        "the tenant cannot delete is kept",
+    )
 
     check = command(
         "check",
@@ -127,8 +133,21 @@ def build_parser() -> argparse.ArgumentParser:
     from qlik_tui.commands.deadline import add_deadline_option
 
     add_deadline_option(check)
+    check.add_argument(
+        "--renew-within", metavar="DURATION",
+        help="then renew (as `rotate`) each valid key expiring within DURATION, e.g. 12h, 2d, "
+        "PT12H; one line per renewal. Exit 0 only when every check and renewal succeeded",
+    )  # fmt: skip
     _add_use_commands(commands)
+    _add_key_commands(commands)
     return parser
+
+
+def _add_key_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """``rotate``, ``keys`` and ``revoke``: the tenant's API keys of a profile's user."""
+    from qlik_tui.commands.key_help import add_key_commands
+
+    add_key_commands(commands)
 
 
 def _add_use_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -274,6 +293,10 @@ def dispatch(
         from qlik_tui.commands import import_cmd
 
         return import_cmd.run(args, services, stdout, stderr)
+    if args.command in ("rotate", "keys", "revoke"):
+        from qlik_tui.commands.key_help import run_key_command
+
+        return run_key_command(args, services, stdout, stderr)
     raise AssertionError(f"unhandled command {args.command!r}")
 
 

@@ -42,11 +42,34 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         error(stderr, f"no profile named {', '.join(quoted_name(n) for n in unknown)}")
         return exits.USAGE
     chosen = [by_name[n] for n in dict.fromkeys(args.names)] if args.names else stored
+    renew_within = None
+    if getattr(args, "renew_within", None) is not None:
+        from qlik_tui.services.renewal import parse_span
+
+        try:
+            renew_within = parse_span(args.renew_within)
+        except ValueError as exc:
+            error(stderr, f"--renew-within: {exc}")
+            return exits.USAGE
 
     _unlock_encrypted_file(services, chosen, stderr)
     deadline_s = getattr(args, "deadline", DEFAULT_DEADLINE_S)
     results = asyncio.run(check_profiles(services, chosen, deadline_s=deadline_s))
     now = datetime.now(timezone.utc)
+    if renew_within is not None:
+        from qlik_tui.commands.renew_lines import renew_and_report
+
+        return renew_and_report(
+            services,
+            results,
+            renew_within,
+            now,
+            args,
+            stdout,
+            stderr,
+            print_lines=print_lines,
+            result_json=result_json,
+        )
     warn_below = (
         services.expiry_warning if args.warn_hours is None else timedelta(hours=args.warn_hours)
     )

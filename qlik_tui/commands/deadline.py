@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from qlik_tui.core.untrusted import echoed
+
 DEFAULT_DEADLINE_S = 30.0  # the whole run, all profiles together
 
 
@@ -14,7 +16,9 @@ def deadline_seconds(text: str) -> float:
     except ValueError:
         value = float("nan")
     if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of seconds, not {echoed(text)}"
+        )
     return value
 
 

@@ -11,6 +11,7 @@ REJECTED = 1  # at least one key rejected (401/403, revoked, expired, other tena
 USAGE = 2  # bad arguments or input, unknown or no profiles
 INCONCLUSIVE = 3  # could not tell: network, TLS, 5xx, rate-limited, keyring unavailable
 STORAGE = 4  # the key could not be stored or removed (keyring or profiles file)
+OLD_KEY_LEFT = 5  # rotate: the new key is stored and works; the old key could not be deleted
 INTERNAL = 70  # a bug in qlik-tui (EX_SOFTWARE)
 INTERRUPTED = 130
 
@@ -31,3 +32,17 @@ def for_verdicts(verdicts: Iterable[Verdict]) -> int:
     if Verdict.INCONCLUSIVE in seen:
         return INCONCLUSIVE
     return OK
+
+
+ROTATE_HELP = """exit codes:
+  0  renewed: the new key is proven and stored, the old key deleted (or kept: --keep-old)
+  1  refused: the stored key was rejected, or the tenant refused a new key (key limit,
+     permission missing (403), expiry above the maximum); the stored key is unchanged
+  2  usage error or unknown profile
+  3  inconclusive: network, TLS, server error or rate limit; the stored key is unchanged
+  4  the new key could not be stored: the old key is still stored, the new one deleted
+  5  renewed, but the old key could not be deleted: it stays active until it expires;
+     the output names its id and the command that removes it
+  70  internal error (a bug in qlik-tui)
+  130 interrupted (before the store: nothing changed; the new key was deleted)
+A key left active by a failed clean-up is always named with the command that removes it."""

@@ -6,6 +6,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.core.outcomes import Outcome
+from qlik_tui.core.untrusted import echoed
 from qlik_tui.store.encrypted_errors import PassphraseUnavailable
 from qlik_tui.store.key_stores import KeyStoreKind, KeyStores, kind_of
 from qlik_tui.store.profiles import Profile
@@ -52,7 +53,7 @@ def store_label(profile: Profile) -> str:
     """Where the profile's key is kept, for people: "encrypted file" or "OS keyring (name)"."""
     kind = kind_of(profile)
     if kind is None:
-        return f"unknown store {profile.store!r} (newer qlik-tui?)"
+        return f"unknown store {echoed(profile.store or '')} (newer qlik-tui?)"
     if kind.value == "encrypted-file":
         return kind.label
     return f"{kind.label} ({profile.backend})" if profile.backend else kind.label

@@ -66,6 +66,13 @@ def run_forget(args: argparse.Namespace, services: Services, stdout: TextIO, std
         return exits.OK
     status = exits.OK
     for name in names:
+        if getattr(args, "revoke", False):
+            from qlik_tui.commands.forget_revoke import revoke_stored_key
+
+            revoked = revoke_stored_key(services, name, stdout, stderr)
+            if revoked != exits.OK:
+                status = max(status, revoked)
+                continue
         result = forget_profile(services, name)
         if result.complete:
             print(result.summary(), file=stdout)

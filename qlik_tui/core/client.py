@@ -7,6 +7,9 @@ CONTRACT:
         res = await client.list_api_keys(sub=..., status="active", limit=100)
                                              # -> ApiResult[list[ApiKeyRecord]] (follows `next`)
         res = await client.api_key_config(tenant_id)   # -> ApiResult[ApiKeyConfig]
+        res = await client.create_api_key(description, expiry="P30D")  # -> ApiResult[CreatedKey]
+        res = await client.delete_api_key(key_id)       # -> ApiResult[None] (204)
+        res = await client.tenant_me()                 # -> ApiResult[TenantRecord]
     Failures raise ``qlik_tui.core.errors.QlikError`` subclasses.
     ``QlikClient(..., http=shared_async_client)`` reuses a client (one per tenant origin);
     use ``make_http_client(settings)`` to build one with the right policy.
@@ -69,7 +72,13 @@ from qlik_tui.core.errors import (
     StatusError,
     TLSFailure,
 )
-from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User, parse_error_envelope
+from qlik_tui.core.models import (
+    ApiKeyConfig,
+    ApiKeyRecord,
+    TenantRecord,
+    User,
+    parse_error_envelope,
+)
 from qlik_tui.core.settings import ClientSettings as ClientSettings  # re-exported
 from qlik_tui.core.settings import Deadline as Deadline  # re-exported
 from qlik_tui.core.untrusted import neutralise
@@ -93,6 +102,17 @@ class ApiResult(Generic[T]):
     rate_limit_waited_s: float = 0.0
     url: str = ""  # final URL (never contains the key)
     complete: bool = True  # False when paging stopped at max_pages with more to come
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    """A key the tenant has just created: its record and the key itself (shown only once)."""
+
+    record: ApiKeyRecord
+    key: ApiKey
+
+    def __repr__(self) -> str:
+        return f"CreatedKey(id={self.record.id!r}, key=<hidden>)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -542,6 +562,144 @@ class QlikClient:
             complete=url is None,
         )
 
+    async def create_api_key(
+        self, description: str, expiry: str | None = None
+    ) -> ApiResult[CreatedKey]:
+        """POST /api/v1/api-keys: a new key for the caller (``expiry``: ISO 8601 duration;
+        None leaves it to the tenant's maximum). The answer's ``token`` is the new key."""
+        body: dict[str, str] = {"description": description}
+        if expiry:
+            body["expiry"] = expiry
+        return await self._write("POST", "/api/v1/api-keys", body, _created_key)
+
+    async def delete_api_key(self, key_id: str) -> ApiResult[None]:
+        """DELETE /api/v1/api-keys/{id}: removes the caller's own key; revokes another user's
+        key when the caller is a TenantAdmin."""
+        path = f"/api/v1/api-keys/{quote(key_id, safe='')}"
+        return await self._write("DELETE", path, None, lambda _: None)
+
+    async def tenant_me(self) -> ApiResult[TenantRecord]:
+        """GET /api/v1/tenants/me (answered with a same-origin 302 to /tenants/{id})."""
+        return await self._call("/api/v1/tenants/me", None, TenantRecord.from_json)
+
+    async def api_key_page(
+        self, url: str | None = None, *, sub: str | None = None, status: str | None = "active",
+        limit: int = 100,
+    ) -> tuple[ApiResult[list[ApiKeyRecord]], str | None]:  # fmt: skip
+        """One page of GET /api/v1/api-keys and the same-origin next-page URL (None: last).
+        ``url`` is a next-page URL from an earlier call; without it the first page is asked."""
+        start = time.perf_counter()
+        state = _CallState()
+        query: dict[str, str] | None = None
+        if url is None:
+            query = {"limit": str(max(1, min(limit, 100))), "sort": "-created"}
+            query.update({k: v for k, v in (("sub", sub), ("status", status)) if v})
+            url = self._url("/api/v1/api-keys")
+        elif _origin_of(httpx.URL(url)) != _origin_of(self._origin):
+            raise MalformedResponse("the next-page link points to another host; not followed")
+        try:
+            raw = await self._fetch(url, query, state)
+            page = _decode_json(raw.body, raw.status)
+            records = _page_items(page, raw.status)
+            next_url = self._next_page(page, raw.url, {str(raw.url)})
+        except QlikError as exc:
+            self._annotate(exc, start, state)
+            raise
+        result = ApiResult(
+            value=records,
+            status_code=raw.status,
+            latency_ms=(time.perf_counter() - start) * 1000,
+            rate_limit_waited_s=state.waited_s,
+            url=str(raw.url),
+            complete=next_url is None,
+        )
+        return result, next_url
+
+    async def _write(
+        self, method: str, path: str, body: dict[str, str] | None, parse: Callable[[object], T]
+    ) -> ApiResult[T]:
+        """One POST or DELETE: no redirects followed (a write is never replayed elsewhere);
+        429 honoured as for reads (the tenant did not act on a rate-limited request)."""
+        start = time.perf_counter()
+        state = _CallState()
+        settings = self._settings
+        try:
+            while True:
+                raw = await self._send_write(method, self._url(path), body)
+                if raw.status == 429:
+                    retry_after = parse_retry_after(raw.headers.get("retry-after"))
+                    wait = retry_after if retry_after is not None else settings.default_retry_wait
+                    if state.retries >= settings.max_retries or wait > settings.max_retry_wait:
+                        shown = "unknown" if retry_after is None else f"{retry_after:g} s"
+                        raise RateLimited(
+                            429,
+                            parse_error_envelope(raw.body),
+                            retry_after,
+                            f"HTTP 429: rate limited (retry-after {shown}, "
+                            f"waited {state.waited_s:g} s)",
+                        )
+                    await asyncio.sleep(wait)
+                    state.waited_s += wait
+                    state.retries += 1
+                    continue
+                if not 200 <= raw.status < 300:
+                    raise self._status_error(raw)
+                value = (
+                    parse(None) if raw.status == 204 or not raw.body else _parse_body(raw, parse)
+                )
+                break
+        except QlikError as exc:
+            self._annotate(exc, start, state)
+            raise
+        return ApiResult(
+            value=value,
+            status_code=raw.status,
+            latency_ms=(time.perf_counter() - start) * 1000,
+            rate_limit_waited_s=state.waited_s,
+            url=str(raw.url),
+        )
+
+    async def _send_write(self, method: str, url: str, body: dict[str, str] | None) -> _Raw:
+        http = self._require_http()
+        host = _display_host(self._origin)
+        failure: QlikError | None = None
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        try:
+            headers["Authorization"] = "Bearer " + self._key.reveal()
+            request = http.build_request(method, url, json=body, headers=headers)
+        except (UnicodeError, ValueError, httpx.InvalidURL):
+            failure = NetworkFailure(
+                "the request could not be built (a character in the key or address cannot be sent)"
+            )
+        if failure is not None:
+            raise failure
+        try:
+            response = await http.send(request, stream=True, follow_redirects=False)
+            try:
+                status = response.status_code
+                limit = (
+                    self._settings.max_body_bytes
+                    if 200 <= status < 300
+                    else self._settings.max_error_body_bytes
+                )
+                reader = _read_capped if 200 <= status < 300 else _read_prefix
+                payload = await reader(response, limit)
+            finally:
+                await response.aclose()
+        except httpx.TransportError as exc:
+            failure = _map_transport_error(exc, self._settings, host)
+        except httpx.DecodingError:
+            failure = MalformedResponse("the answer's content encoding is corrupt")
+        except httpx.StreamError as exc:
+            failure = NetworkFailure(f"{host}: {type(exc).__name__}")
+        if failure is not None:
+            raise failure  # outside the except block: no __context__ holding the request
+        if status in _REDIRECT_STATUSES:
+            raise MalformedResponse(
+                f"HTTP {status}: a {method} was redirected; not followed", status_code=status
+            )
+        return _Raw(status=status, headers=response.headers, body=payload, url=response.url)
+
     # --- machinery ---------------------------------------------------------------------------
 
     def _url(self, path: str) -> str:
@@ -781,3 +939,21 @@ def _page_items(page: object, status: int) -> list[ApiKeyRecord]:
     if not isinstance(data, list):
         raise MalformedResponse("API key list without a 'data' array", status_code=status)
     return [ApiKeyRecord.from_json(item) for item in data]
+
+
+def _created_key(obj: object) -> CreatedKey:
+    """The 201 answer of POST /api-keys: the record, and its ``token`` as an ``ApiKey``.
+    A token that is not an API key is reported without quoting it."""
+    from qlik_tui.core.apikey import KeyFormatError, parse_key
+
+    record = ApiKeyRecord.from_json(obj)
+    token = obj.get("token") if isinstance(obj, dict) else None
+    key: ApiKey | None = None
+    if isinstance(token, str):
+        try:
+            key = parse_key(token)
+        except KeyFormatError:
+            key = None
+    if key is None:
+        raise MalformedResponse("the created key's answer holds no usable key ('token')")
+    return CreatedKey(record=record, key=key)

@@ -51,3 +51,6 @@ class OutcomeKind(str, Enum):
     LOOKALIKE_REDIRECT = "lookalike_redirect"  # redirect to an internationalised host name
     REDIRECT_DOWNGRADE = "redirect_downgrade"  # https -> http on the tenant's own host
     RATE_LIMIT_WAIT_REFUSED = "rate_limit_wait_refused"  # retry-after beyond check's deadline
+    KEY_LIMIT_REACHED = "key_limit_reached"  # creating a key: the user has the most allowed
+    KEY_CREATE_FORBIDDEN = "key_create_forbidden"  # creating a key: 403, permission missing
+    EXPIRY_TOO_LONG = "expiry_too_long"  # creating a key: above the tenant's maximum expiry

@@ -274,3 +274,18 @@ def parse_error_envelope(body: bytes | str) -> ErrorEnvelope | None:
         return ErrorEnvelope.from_json(obj)
     except MalformedResponse:
         return None
+
+
+@dataclass(frozen=True)
+class TenantRecord:
+    """``GET /tenants/{id}``: the id, and the hostnames (the first is the display name)."""
+
+    id: str
+    hostnames: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, obj: object) -> TenantRecord:
+        data = _object(obj, "tenant")
+        names = data.get("hostnames")
+        hostnames = tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else ()
+        return cls(id=_required_str(data, "id", "tenant"), hostnames=hostnames)

@@ -379,6 +379,39 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "Retry. If it happens again, report it with the steps that led there (never the key).",
         _UNSURE,
     ),
+    # Refusals to create a key. Their status codes are not documented: the rows show the
+    # tenant's own words ({detail}) and are chosen from them, not from a status code.
+    OutcomeSpec(
+        _K.KEY_LIMIT_REACHED,
+        _R,
+        "Too many API keys",
+        "{host} refused to create another key ({detail}): a user may hold at most {max_keys} "
+        "active keys (max_keys_per_user). Your active keys: {active_keys}.",
+        "Revoke a key you no longer use with `qlik-tui revoke {profile} KEY_ID` (or Profile "
+        "settings > API keys > Delete), or ask a tenant admin to raise the limit; then retry.",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.KEY_CREATE_FORBIDDEN,
+        _R,
+        "Not allowed to create API keys (403)",
+        "{host} does not let this user create API keys ({detail}). Creating keys needs "
+        + _PERMISSION
+        + ".",
+        "Ask a tenant admin to give you " + _PERMISSION + "; the stored key keeps working "
+        "until it expires.",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.EXPIRY_TOO_LONG,
+        _R,
+        "Expiry above the tenant's maximum",
+        "{host} refused the expiry {expiry} ({detail}). A tenant admin sets the longest "
+        "expiry a key may have (max_api_key_expiry, 24 hours unless raised).",
+        "Ask for a shorter expiry (e.g. --expiry PT24H), or leave --expiry out: the new key "
+        "then gets the tenant's maximum.",
+        _BAD,
+    ),
 )
 
 OUTCOMES: dict[OutcomeKind, OutcomeSpec] = {row.kind: row for row in _ROWS}
@@ -410,6 +443,10 @@ _FALLBACKS: dict[str, str] = {
     "why": "details unknown",
     "proxy": "in use",
     "deadline": "its deadline",
+    "max_keys": "a limited number of",
+    "active_keys": "not known",
+    "profile": "NAME",
+    "expiry": "asked for",
 }
 
 

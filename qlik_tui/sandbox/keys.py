@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 KEY_KINDS = ("valid", "revoked", "expired", "other-tenant")
@@ -54,3 +55,24 @@ class KeyEntry:
             "created": iso(self.created),
             "lastUpdated": iso(self.created),
         }
+
+
+_DURATION = re.compile(
+    r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+
+
+def parse_duration(text: object) -> timedelta | None:
+    """An ISO 8601 duration in weeks, days, hours, minutes and seconds (``P30D``, ``PT24H``);
+    None for anything else (years and months have no fixed length, so the sandbox refuses them
+    as the real tenant's "invalid expiry" would)."""
+    if not isinstance(text, str) or text in ("P", "PT") or text.endswith("T"):
+        return None
+    match = _DURATION.match(text)
+    if match is None:
+        return None
+    parts = {name: int(value) for name, value in match.groupdict().items() if value}
+    if not parts:
+        return None
+    return timedelta(**parts)

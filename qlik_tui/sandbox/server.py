@@ -97,6 +97,7 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 30
     server: _Server
+    body: bytes = b""  # the request body, read before the answer is written
 
     def handle(self) -> None:
         connection = self.connection
@@ -201,9 +202,11 @@ class LoopbackServer:
 
     @staticmethod
     def _drain_body(handler: Handler) -> None:
+        """Read the request body (at most 1 MiB) into ``handler.body``."""
+        handler.body = b""
         length = handler.headers.get("Content-Length", "0").strip()
         if length.isdigit() and 0 < int(length) <= 1024 * 1024:
-            handler.rfile.read(int(length))
+            handler.body = handler.rfile.read(int(length))
 
     @staticmethod
     def _send(

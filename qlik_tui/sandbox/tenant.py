@@ -2,9 +2,19 @@
 
 - ``GET /api/v1/users/me`` answers 301 with an absolute Location ``/api/v1/users/{id}`` on the
   same origin; ``GET /api/v1/users/{id}`` answers the user record (plus unknown fields).
-- ``GET /api/v1/api-keys/{id}``, ``GET /api/v1/api-keys?sub=&status=&limit=&next=`` (paged with
-  absolute ``links.next.href``), ``GET /api/v1/api-keys/configs/{tenantId}`` (TenantAdmin only,
-  403 otherwise), ``DELETE /api/v1/api-keys/{id}`` (revokes).
+- ``GET /api/v1/tenants/me`` answers 302 to ``/api/v1/tenants/{id}``, the tenant record.
+- ``GET /api/v1/api-keys/{id}``: the record; another user's key is 403 (TenantAdmins see all).
+- ``GET /api/v1/api-keys?sub=&status=&limit=&sort=`` paged by opaque cursors: absolute
+  ``links.next.href`` / ``links.prev.href`` carrying ``startingAfter`` / ``endingBefore``;
+  ``limit`` 1..100, default 20. Other users' keys need TenantAdmin (403).
+- ``POST /api/v1/api-keys`` ``{description, expiry?}`` -> 201 with the record plus ``token``.
+  Enforces ``max_keys_per_user`` (active keys) and ``max_api_key_expiry`` from ``config``
+  (400 with an envelope, as the API documents only 400/403), and 403 for a user without the
+  Manage API keys permission (``SandboxUser.can_create_keys``). ``expiry`` omitted: the maximum.
+- ``DELETE /api/v1/api-keys/{id}``: the owner's delete removes the key (then 404, and 401 on
+  use); a TenantAdmin's delete of another user's key revokes it; anyone else gets 403.
+- ``GET/PATCH /api/v1/api-keys/configs/{tenantId}`` (TenantAdmin only, 403 otherwise); PATCH
+  takes JSON-patch ``replace`` operations, as the real endpoint.
 - Missing, unknown, revoked, expired and other-tenant keys get 401 with the envelope whose
   ``status`` is the *string* "401"; 403 and 404 envelopes use an integer status, as Qlik's do.
 
@@ -14,6 +24,7 @@ Only loopback addresses are accepted. Records of what the tenant answers (``_use
 
 from __future__ import annotations
 
+import json
 import random
 import ssl
 import uuid
@@ -23,7 +34,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from qlik_tui.core.apikey import make_fake_key
-from qlik_tui.sandbox.keys import KEY_KINDS, KeyEntry, bearer, iso
+from qlik_tui.sandbox.keys import KEY_KINDS, KeyEntry, bearer, iso, parse_duration
 from qlik_tui.sandbox.server import Handler, LoopbackServer, Request
 
 API = "/api/v1"
@@ -44,6 +55,7 @@ class SandboxUser:
     created_at: datetime
     custom_role: str = "API key users"  # a custom role granting Manage API keys
     group: str = "Analysts"
+    can_create_keys: bool = True  # holds the Manage API keys permission
 
     def record(self, tenant_id: str, origin: str) -> dict[str, Any]:
         roles: list[dict[str, Any]] = []
@@ -164,7 +176,11 @@ class SandboxTenant(LoopbackServer):
         """A new JWT-shaped key; ``kind``: valid | revoked | expired | other-tenant."""
         if kind not in KEY_KINDS:
             raise ValueError(f"unknown key kind {kind!r}; use one of {', '.join(KEY_KINDS)}")
-        owner = self.users[user]
+        return self._mint(self.users[user], kind, expires_in, description).token
+
+    def _mint(
+        self, owner: SandboxUser, kind: str, expires_in: timedelta, description: str | None
+    ) -> KeyEntry:
         now = datetime.now(timezone.utc)
         with self._lock:
             self._issued += 1
@@ -192,7 +208,33 @@ class SandboxTenant(LoopbackServer):
             )
             self._keys_by_token[token] = entry
             self._keys_by_id[key_id] = entry
-        return token
+        return entry
+
+    def key_ids(self, user: str = "admin", status: str | None = "active") -> list[str]:
+        """The ids of a user's keys on this tenant (optionally of one status), oldest first."""
+        owner, now = self.users[user], self._now()
+        with self._lock:
+            entries = sorted(self._keys_by_id.values(), key=lambda e: e.created)
+        return [
+            e.key_id
+            for e in entries
+            if e.sub == owner.id
+            and e.tenant_id == self.tenant_id
+            and (status is None or e.status(now) == status)
+        ]
+
+    def has_key(self, key_id: str) -> bool:
+        """The tenant still knows this key (an owner's delete removes it)."""
+        with self._lock:
+            return key_id in self._keys_by_id
+
+    def set_config(self, **changes: Any) -> None:
+        """Change the tenant's API key config, as a TenantAdmin's PATCH would."""
+        unknown = set(changes) - set(self.config)
+        if unknown:
+            raise ValueError(f"unknown config fields: {', '.join(sorted(unknown))}")
+        with self._lock:
+            self.config.update(changes)
 
     def _key_text(self, key_id: str, tenant_id: str, sub: str) -> str:
         """The text of a key being issued (the tenant knows a key by its text, not its claims)."""
@@ -250,9 +292,9 @@ class SandboxTenant(LoopbackServer):
     def _route(self, handler: Handler, request: Request, entry: KeyEntry | None) -> None:
         parts = [p for p in request.path.split("/") if p]
         method = handler.command
-        known = (parts[:3] == ["api", "v1", "users"] and len(parts) == 4) or (
-            parts[:3] == ["api", "v1", "api-keys"] and len(parts) in (3, 4, 5)
-        )
+        known = (
+            (parts[:3] in (["api", "v1", "users"], ["api", "v1", "tenants"])) and len(parts) == 4
+        ) or (parts[:3] == ["api", "v1", "api-keys"] and len(parts) in (3, 4, 5))
         if not known or (len(parts) == 5 and parts[3] != "configs"):
             self._error(handler, request, 404, "HTTP-404", "Not Found", status_as_text=False)
             return
@@ -260,8 +302,8 @@ class SandboxTenant(LoopbackServer):
         if caller is None:
             self._error(handler, request, 401, "HTTP-401", "Authorization Required")
             return
-        allowed = ("GET", "DELETE") if parts[2] == "api-keys" and len(parts) == 4 else ("GET",)
-        if method not in allowed:
+        allowed = {3: ("GET", "POST"), 4: ("GET", "DELETE"), 5: ("GET", "PATCH")}
+        if method not in (allowed[len(parts)] if parts[2] == "api-keys" else ("GET",)):
             self._error(
                 handler, request, 405, "HTTP-405", "Method Not Allowed", status_as_text=False
             )
@@ -269,14 +311,40 @@ class SandboxTenant(LoopbackServer):
             self._send(handler, request, 301, headers={"Location": self._me_location(caller)})
         elif parts[2] == "users":
             self._get_user(handler, request, caller, parts[3])
+        elif parts[2] == "tenants":
+            self._get_tenant(handler, request, parts[3])
+        elif len(parts) == 3 and method == "POST":
+            self._create_key(handler, request, caller, handler.body)
         elif len(parts) == 3:
             self._list_keys(handler, request, caller, parse_qs(request.query))
+        elif len(parts) == 5 and method == "PATCH":
+            self._patch_config(handler, request, caller, parts[4], handler.body)
         elif len(parts) == 5:
             self._get_config(handler, request, caller, parts[4])
         elif method == "GET":
             self._get_key(handler, request, caller, parts[3])
         else:
             self._delete_key(handler, request, caller, parts[3])
+
+    def _get_tenant(self, handler: Handler, request: Request, tenant_id: str) -> None:
+        if tenant_id == "me":
+            location = f"{self.origin}{API}/tenants/{self.tenant_id}"
+            self._send(handler, request, 302, headers={"Location": location})
+        elif tenant_id != self.tenant_id:
+            self._error(handler, request, 404, "HTTP-404", "Not Found", status_as_text=False)
+        else:
+            self._send_json(handler, request, 200, self._tenant_record())
+
+    def _tenant_record(self) -> dict[str, Any]:
+        return {
+            "id": self.tenant_id,
+            "name": "sandbox",
+            "hostnames": [self.host],
+            "status": "active",
+            "createdByUser": self.admin.id,
+            "created": iso(self._epoch),
+            "links": {"self": {"href": f"{self.origin}{API}/tenants/{self.tenant_id}"}},
+        }
 
     def _get_user(
         self, handler: Handler, request: Request, caller: SandboxUser, user_id: str
@@ -289,31 +357,130 @@ class SandboxTenant(LoopbackServer):
         else:
             self._send_json(handler, request, 200, self._user_record(target))
 
-    def _visible_key(self, caller: SandboxUser, key_id: str) -> KeyEntry | None:
+    def _key_for(
+        self, handler: Handler, request: Request, caller: SandboxUser, key_id: str
+    ) -> KeyEntry | None:
+        """The key, or None after answering 404 (unknown) or 403 (another user's key)."""
         with self._lock:
             entry = self._keys_by_id.get(key_id)
         if entry is None or entry.tenant_id != self.tenant_id:
+            self._error(handler, request, 404, "APIKEYS-404", "Not Found", status_as_text=False)
             return None
-        return entry if caller.is_admin or entry.sub == caller.id else None
+        if entry.sub != caller.id and not caller.is_admin:
+            self._error(
+                handler,
+                request,
+                403,
+                "APIKEYS-403",
+                "Forbidden",
+                detail="Requestor not allowed to access this API key",
+                status_as_text=False,
+            )
+            return None
+        return entry
 
     def _get_key(
         self, handler: Handler, request: Request, caller: SandboxUser, key_id: str
     ) -> None:
-        entry = self._visible_key(caller, key_id)
-        if entry is None:
-            self._error(handler, request, 404, "APIKEYS-404", "Not Found", status_as_text=False)
-        else:
+        entry = self._key_for(handler, request, caller, key_id)
+        if entry is not None:
             self._send_json(handler, request, 200, self._key_record(entry, self._now()))
 
     def _delete_key(
         self, handler: Handler, request: Request, caller: SandboxUser, key_id: str
     ) -> None:
-        entry = self._visible_key(caller, key_id)
+        entry = self._key_for(handler, request, caller, key_id)
         if entry is None:
-            self._error(handler, request, 404, "APIKEYS-404", "Not Found", status_as_text=False)
             return
         with self._lock:
-            entry.revoked = True
+            if entry.sub == caller.id:  # the owner's delete removes the key
+                self._keys_by_id.pop(entry.key_id, None)
+                self._keys_by_token.pop(entry.token, None)
+            else:  # a TenantAdmin's delete of someone else's key disables it
+                entry.revoked = True
+        self._send(handler, request, 204)
+
+    def _create_key(
+        self, handler: Handler, request: Request, caller: SandboxUser, body: bytes
+    ) -> None:
+        def refuse(status: int, code: str, title: str, detail: str) -> None:
+            self._error(handler, request, status, code, title, detail=detail, status_as_text=False)
+
+        if not caller.can_create_keys:
+            refuse(403, "APIKEYS-403", "Forbidden", "Requestor not allowed to create an API key")
+            return
+        try:
+            fields = json.loads(body or b"{}")
+        except ValueError:
+            fields = None
+        if not isinstance(fields, dict) or not isinstance(fields.get("description", ""), str):
+            refuse(400, "APIKEYS-400", "Bad Request", "The request body is not a valid API key")
+            return
+        with self._lock:
+            maximum_text = str(self.config["max_api_key_expiry"])
+            max_keys = int(self.config["max_keys_per_user"])
+        maximum = parse_duration(maximum_text) or timedelta(hours=24)
+        wanted = fields.get("expiry")
+        expires_in = maximum if wanted is None else parse_duration(wanted)
+        if expires_in is None or expires_in <= timedelta(0):
+            refuse(400, "APIKEYS-400", "Invalid expiry", f"{wanted!s:.40} is not a duration")
+            return
+        if expires_in > maximum:
+            refuse(
+                400,
+                "APIKEYS-400",
+                "Invalid expiry",
+                f"The expiry exceeds the maximum allowed expiry of {maximum_text}",
+            )
+            return
+        now = self._now()
+        with self._lock:
+            active = sum(
+                1
+                for e in self._keys_by_id.values()
+                if e.sub == caller.id
+                and e.tenant_id == self.tenant_id
+                and e.status(now) == "active"
+            )
+        if active >= max_keys:
+            refuse(
+                400,
+                "APIKEYS-400",
+                "Maximum number of API keys reached",
+                f"The user already has {active} active API keys; the limit is {max_keys}",
+            )
+            return
+        entry = self._mint(caller, "valid", expires_in, fields.get("description") or "")
+        record = {**self._key_record(entry, self._now()), "token": entry.token}
+        self._send_json(handler, request, 201, record)
+
+    def _patch_config(
+        self, handler: Handler, request: Request, caller: SandboxUser, tenant_id: str, body: bytes
+    ) -> None:
+        if tenant_id != self.tenant_id:
+            self._error(handler, request, 404, "APIKEYS-404", "Not Found", status_as_text=False)
+            return
+        if not caller.is_admin:
+            self._error(handler, request, 403, "HTTP-403", "Forbidden", status_as_text=False)
+            return
+        try:
+            operations = json.loads(body or b"[]")
+        except ValueError:
+            operations = None
+        changes: dict[str, Any] = {}
+        for op in operations if isinstance(operations, list) else [None]:
+            field_name = op.get("path", "").lstrip("/") if isinstance(op, dict) else ""
+            if (
+                not isinstance(op, dict)
+                or op.get("op") != "replace"
+                or field_name not in self.config
+            ):
+                self._error(
+                    handler, request, 400, "APIKEYS-400", "Bad Request", status_as_text=False
+                )
+                return
+            changes[field_name] = op.get("value")
+        self.set_config(**changes)
         self._send(handler, request, 204)
 
     def _list_keys(
@@ -342,8 +509,6 @@ class SandboxTenant(LoopbackServer):
         limit_text = arg("limit") or "20"
         limit = int(limit_text) if limit_text.isdigit() else 20
         limit = max(1, min(limit, 100))
-        offset_text = arg("next") or "0"
-        offset = int(offset_text) if offset_text.isdigit() else 0
         now = self._now()
         with self._lock:
             entries = [e for e in self._keys_by_id.values() if e.tenant_id == self.tenant_id]
@@ -355,15 +520,25 @@ class SandboxTenant(LoopbackServer):
             and (status is None or e.status(now) == status)
         ]
         entries.sort(key=lambda e: e.created, reverse=(arg("sort") or "-created") == "-created")
-        page = entries[offset : offset + limit]
+        ids = [e.key_id for e in entries]
+        after, before = arg("startingAfter"), arg("endingBefore")
+        if after is not None:
+            start = ids.index(after) + 1 if after in ids else len(ids)
+        elif before is not None:
+            start = max(0, (ids.index(before) if before in ids else 0) - limit)
+        else:
+            start = 0
+        page = entries[start : start + limit]
         params = {k: v for k, v in (("sub", sub), ("status", status), ("sort", arg("sort"))) if v}
         params["limit"] = str(limit)
         base = f"{self.origin}{API}/api-keys"
-        links: dict[str, Any] = {
-            "self": {"href": f"{base}?{urlencode({**params, 'next': offset})}"}
-        }
-        if offset + limit < len(entries):
-            links["next"] = {"href": f"{base}?{urlencode({**params, 'next': offset + limit})}"}
+        links: dict[str, Any] = {"self": {"href": f"{base}?{urlencode(params)}"}}
+        if page and start + limit < len(entries):
+            cursor = {"startingAfter": page[-1].key_id}
+            links["next"] = {"href": f"{base}?{urlencode({**params, **cursor})}"}
+        if page and start > 0:
+            cursor = {"endingBefore": page[0].key_id}
+            links["prev"] = {"href": f"{base}?{urlencode({**params, **cursor})}"}
         data = [self._key_record(e, now) for e in page]
         self._send_json(handler, request, 200, {"data": data, "links": links})
 

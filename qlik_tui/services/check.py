@@ -21,6 +21,7 @@ from qlik_tui.core.settings import Deadline
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.services.context import Services
+from qlik_tui.services.dead_keys import same_owner, sharpen
 from qlik_tui.services.login import learnt_tenant_ids
 from qlik_tui.services.results import CheckResult as CheckResult
 from qlik_tui.services.results import Detail, VerifyReport
@@ -61,6 +62,11 @@ async def check_profiles(
                 else:
                     clients[profile.origin] = await stack.enter_async_context(http)
 
+        # A rejected key waits for the other keys of its user on its tenant: a working one
+        # reads its record (revoked? expired?). Only rejected keys wait, so none waits forever.
+        checked = {p.name: asyncio.get_running_loop().create_future() for p in profiles}
+        reachable = {o: c for o, c in clients.items() if not isinstance(c, QlikError)}
+
         async def one(profile: Profile) -> CheckResult:
             async with limit:
                 if on_start:
@@ -81,6 +87,15 @@ async def check_profiles(
                             deadline=deadline,
                         ),
                     )
+            if not checked[profile.name].done():
+                checked[profile.name].set_result(result)
+            if result.outcome.kind is OutcomeKind.KEY_REJECTED:
+                siblings = [
+                    p for p in profiles if p.name != profile.name and same_owner(p, profile)
+                ]
+                if siblings:
+                    witnesses = [await checked[p.name] for p in siblings]
+                    result = await sharpen(services, result, witnesses, reachable)
             if on_result:
                 on_result(result)
             return result
@@ -207,6 +222,7 @@ async def _record(
     if user:
         changes.update(user_id=user.id, user_name=user.name, user_email=user.email)
         changes["roles"] = tuple(role.name for role in user.roles)
+        changes["tenant_id"] = user.tenant_id  # learnt once, kept from then on
     record = report.key_record if report else None
     if record:
         changes["key_status"] = record.status

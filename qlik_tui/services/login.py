@@ -22,12 +22,16 @@ def default_profile_name(tenant: Tenant) -> str:
 
 
 def learnt_tenant_ids(profiles: Iterable[Profile]) -> dict[str, str]:
-    """origin -> tenant id, from profiles whose key was valid there at their last check."""
-    return {
+    """origin -> tenant id: the id a valid answer once gave (kept on the profile whatever its
+    later outcomes), else the key's tenant of a profile valid at its last check."""
+    profiles = list(profiles)
+    learnt = {
         p.origin: p.key_tenant_id
         for p in profiles
         if p.key_tenant_id and p.last_outcome == OutcomeKind.VALID.value
     }
+    learnt.update({p.origin: p.tenant_id for p in profiles if p.tenant_id})
+    return learnt
 
 
 def known_tenant_id(profiles: ProfileStore, tenant: Tenant) -> str | None:

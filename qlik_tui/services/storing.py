@@ -219,6 +219,7 @@ def profile_from_report(
         key_status=record.status if record else None,
         backend=backend,
         store=store.value,
+        tenant_id=user.tenant_id if user else None,
     )
 
 

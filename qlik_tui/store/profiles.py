@@ -119,6 +119,7 @@ class Profile:
     # Where the key is: "keyring" or "encrypted-file" (``store.key_stores.KeyStoreKind``).
     # Files written before the choice existed have none: their keys are in the OS keyring.
     store: str | None = None
+    tenant_id: str | None = None  # the tenant id this origin answered with once (kept)
 
 
 # The fields stored per profile (the name is the profile's key in the file, not a field).

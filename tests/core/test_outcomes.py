@@ -39,6 +39,9 @@ REJECTED = {
     OutcomeKind.FORBIDDEN,
     OutcomeKind.KEY_NOT_STORED,
     OutcomeKind.STORED_KEY_INVALID,
+    OutcomeKind.KEY_LIMIT_REACHED,
+    OutcomeKind.KEY_CREATE_FORBIDDEN,
+    OutcomeKind.EXPIRY_TOO_LONG,
 }
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 

@@ -190,7 +190,8 @@ async def test_recheck_all_shows_each_outcome_and_saves_it(
         await settle(pilot)
 
         assert state_of(app, "good") == "✓ Key works"
-        assert state_of(app, "revoked") == "✗ Key rejected (401)"
+        # "good" is the same user's working key: it reads the dead key's record
+        assert state_of(app, "revoked") == "✗ Key revoked (401)"
         assert state_of(app, "offline") == "? Connection refused"
         good = table_of(app).cell_texts("good")
         assert good["checked"] == "just now"
@@ -205,7 +206,7 @@ async def test_recheck_all_shows_each_outcome_and_saves_it(
     saved = {p.name: p for p in services.profiles.all()}
     assert saved["good"].last_outcome == OutcomeKind.VALID.value
     assert saved["good"].expiry is not None and saved["good"].key_status == "active"
-    assert saved["revoked"].last_outcome == OutcomeKind.KEY_REJECTED.value
+    assert saved["revoked"].last_outcome == OutcomeKind.KEY_REVOKED.value
     assert saved["offline"].last_outcome == OutcomeKind.CONNECTION_REFUSED.value
     assert all(p.last_checked_at is not None for p in saved.values())
 

@@ -1,0 +1,153 @@
+"""``qlik-tui keys NAME``: the tenant's API keys of the profile's user; the stored one marked."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TextIO
+
+from qlik_tui.commands import exits
+from qlik_tui.commands.output import error, explain_outcome, explain_store_error
+from qlik_tui.commands.tenant_text import printable
+from qlik_tui.core.apikey import ApiKey
+from qlik_tui.core.errors import QlikError
+from qlik_tui.core.models import ApiKeyRecord
+from qlik_tui.core.outcomes import Verdict, outcome_from_error
+from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.services.context import Services
+from qlik_tui.services.key_admin import KeyListing, NotTenantAdmin, list_keys
+from qlik_tui.store.names import quoted_name
+from qlik_tui.store.profiles import Profile, ProfilesFileError
+from qlik_tui.store.secrets import KeyNotFound, StoreError
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    profile: Profile
+    tenant: Tenant
+    key: ApiKey
+
+
+def load_stored(services: Services, name: str, stderr: TextIO) -> StoredKey | int:
+    """The profile, its tenant and its key; or the exit code after saying why not."""
+    try:
+        profile = services.profiles.get(name)
+    except ProfilesFileError as exc:
+        error(stderr, str(exc))
+        return exits.STORAGE
+    if profile is None:
+        error(
+            stderr, f"no profile named {quoted_name(name)}: `qlik-tui list` shows the stored ones"
+        )
+        return exits.USAGE
+    try:
+        tenant = parse_tenant(profile.origin)
+    except TenantError as exc:
+        error(stderr, f"profile {quoted_name(name)} has an unusable tenant address: {exc}")
+        return exits.USAGE
+    try:
+        key = services.secrets.load(name)
+    except KeyNotFound as exc:
+        explain_store_error(exc, stderr)
+        return exits.REJECTED
+    except StoreError as exc:
+        explain_store_error(exc, stderr)
+        return exits.INCONCLUSIVE
+    return StoredKey(profile, tenant, key)
+
+
+def explain_failure(exc: QlikError, stored: StoredKey, stderr: TextIO) -> int:
+    outcome = outcome_from_error(exc, tenant=stored.tenant, key_info=stored.key.info)
+    explain_outcome(outcome, stderr)
+    if outcome.server_message:
+        print(f"  tenant said: {printable(outcome.server_message)}", file=stderr)
+    return exits.REJECTED if outcome.verdict is Verdict.REJECTED else exits.INCONCLUSIVE
+
+
+def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    stored = load_stored(services, args.name, stderr)
+    if isinstance(stored, int):
+        return stored
+    try:
+        listing = asyncio.run(
+            list_keys(
+                stored.tenant,
+                stored.key,
+                all_users=args.all_users,
+                settings=services.client_settings,
+            )
+        )
+    except NotTenantAdmin as exc:
+        error(stderr, str(exc))
+        return exits.REJECTED
+    except QlikError as exc:
+        return explain_failure(exc, stored, stderr)
+    stored_id = stored.key.info.key_id
+    if args.json:
+        json.dump(listing_json(listing, stored_id), stdout, indent=2)
+        print(file=stdout)
+    else:
+        print_listing(listing, stored_id, stored.profile, stdout)
+    return exits.OK
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="minutes") if moment else "-"
+
+
+def key_json(record: ApiKeyRecord, stored_id: str | None) -> dict[str, object]:
+    return {
+        "id": record.id,
+        "description": record.description,
+        "status": record.status,
+        "created": record.created.isoformat() if record.created else None,
+        "expiry": record.expiry.isoformat() if record.expiry else None,
+        "owner": record.sub,
+        "stored": record.id == stored_id,
+    }
+
+
+def listing_json(listing: KeyListing, stored_id: str | None) -> dict[str, object]:
+    return {
+        "user_id": listing.user.id,
+        "tenant_id": listing.user.tenant_id,
+        "all_users": listing.all_users,
+        "complete": listing.complete,
+        "keys": [key_json(r, stored_id) for r in listing.keys],
+    }
+
+
+def print_listing(
+    listing: KeyListing, stored_id: str | None, profile: Profile, stdout: TextIO
+) -> None:
+    user = listing.user
+    whose = "all users" if listing.all_users else printable(user.email or user.name)
+    print(f"API keys of {whose} on {profile.origin} ({len(listing.keys)} active):", file=stdout)
+    header = ["", "ID", "DESCRIPTION", "STATUS", "CREATED", "EXPIRY"]
+    if listing.all_users:
+        header.append("OWNER")
+    rows = [header]
+    for record in listing.keys:
+        row = [
+            "*" if record.id == stored_id else "",
+            record.id,
+            printable(record.description, 40) or "-",
+            printable(record.status) or "-",
+            _when(record.created),
+            _when(record.expiry),
+        ]
+        if listing.all_users:
+            row.append("you" if record.sub == user.id else printable(record.sub) or "-")
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(), file=stdout)
+    if stored_id and all(r.id != stored_id for r in listing.keys):
+        print(f"The stored key {stored_id} is not among the active keys.", file=stdout)
+    else:
+        print("* the key stored in profile " + repr(profile.name), file=stdout)
+    if not listing.complete:
+        print(f"(stopped after {listing.pages} pages; more keys exist)", file=stdout)

@@ -1,0 +1,89 @@
+"""``check --renew-within``: the check's output, then one line per renewal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from qlik_tui.commands import exits
+from qlik_tui.commands.output import insecure_backend_notice
+from qlik_tui.core.expiry import describe_expiry
+from qlik_tui.core.outcomes import Verdict
+from qlik_tui.services.context import Services
+from qlik_tui.services.renewal import due_for_renewal, renew_all
+from qlik_tui.services.results import CheckResult
+from qlik_tui.services.rotation import RotationResult
+
+
+def renew_and_report(
+    services: Services,
+    results: list[CheckResult],
+    within: timedelta,
+    now: datetime,
+    args: argparse.Namespace,
+    stdout: TextIO,
+    stderr: TextIO,
+    *,
+    print_lines: Callable[[list[CheckResult], datetime, timedelta, TextIO], None],
+    result_json: Callable[[CheckResult, datetime, timedelta], dict[str, object]],
+) -> int:
+    """``print_lines`` and ``result_json`` are the check's own renderers."""
+    from qlik_tui.commands.rotate import exit_code
+    from qlik_tui.commands.rotate import result_json as renewal_json
+
+    warn_below = (
+        services.expiry_warning if args.warn_hours is None else timedelta(hours=args.warn_hours)
+    )
+    if not args.json:
+        shown = [r for r in results if not (args.quiet and r.outcome.verdict is Verdict.VALID)]
+        print_lines(shown, now, warn_below, stdout)
+    due = due_for_renewal(results, within, now)
+
+    def line(renewal: RotationResult) -> None:
+        if not args.json:
+            print(renewal_line(renewal, now), file=stdout if renewal.renewed else stderr)
+            for stray in renewal.strays:
+                print(
+                    f"    stray key {stray.key_id}: {stray.why}; remove it with: {stray.command}",
+                    file=stderr,
+                )
+
+    renewals = asyncio.run(renew_all(services, due, on_result=line))
+    if args.json:
+        by_name = {r.name: r for r in renewals}
+        entries = []
+        for result in results:
+            entry = result_json(result, now, warn_below)
+            renewal = by_name.get(result.profile.name)
+            entry["renewal"] = renewal_json(renewal) if renewal else None
+            entries.append(entry)
+        json.dump(entries, stdout, indent=2)
+        print(file=stdout)
+    insecure_backend_notice(services.secrets, stderr)
+    code = exits.for_verdicts(r.outcome.verdict for r in results)
+    failed = [exit_code(r) for r in renewals if exit_code(r) != exits.OK]
+    if code == exits.OK and failed:
+        code = min(failed)  # 1 refused, 3 inconclusive, 4 not stored, 5 old key left
+    return code
+
+
+def renewal_line(renewal: RotationResult, now: datetime) -> str:
+    name = renewal.name
+    if renewal.renewed:
+        expiry = describe_expiry(renewal.new_expiry, now=now).text
+        old = (
+            f"old key {renewal.old_key_id} kept"
+            if renewal.kept_old
+            else f"old key {renewal.old_key_id} deleted"
+            if not renewal.strays
+            else f"old key {renewal.old_key_id} NOT deleted"
+        )
+        return f"↻ renewed {name}: key {renewal.new_key_id}, {expiry}; {old}"
+    why = renewal.outcome.title if renewal.outcome else renewal.status.value
+    if renewal.store_failure is not None:
+        why = f"not stored: {renewal.store_failure.problem}"
+    return f"✗ not renewed {name}: {why}; it still holds key {renewal.old_key_id}"

@@ -1,0 +1,150 @@
+"""``qlik-tui rotate NAME``: renew a stored key; each step printed as it happens, or ``--json``.
+
+The new key is never printed: only key ids, which are public.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from datetime import datetime, timezone
+from typing import TextIO
+
+from qlik_tui.commands import exits
+from qlik_tui.commands.output import (
+    error,
+    explain_outcome,
+    explain_store_error,
+    insecure_backend_notice,
+    key_store_for,
+)
+from qlik_tui.commands.tenant_text import printable
+from qlik_tui.core.expiry import expiry_sentence
+from qlik_tui.core.outcomes import Verdict
+from qlik_tui.services.context import Services
+from qlik_tui.services.rotation import (
+    RotationResult,
+    RotationStatus,
+    StepEvent,
+    StepState,
+    rotate_profile,
+)
+from qlik_tui.store.names import quoted_name
+from qlik_tui.store.profiles import ProfilesFileError
+from qlik_tui.store.secrets import StoreError
+
+_MARKS = {StepState.DONE: "✓", StepState.FAILED: "✗", StepState.SKIPPED: "-"}
+
+
+def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    def show(event: StepEvent) -> None:
+        if args.json or event.state is StepState.STARTED:
+            return
+        note = f"  {event.note}" if event.note else ""
+        print(f"  {_MARKS[event.state]} {event.title}{note}", file=stdout)
+
+    try:
+        profile = services.profiles.get(args.name)
+    except ProfilesFileError as exc:
+        error(stderr, str(exc))
+        return exits.STORAGE
+    if profile is None:
+        error(
+            stderr,
+            f"no profile named {quoted_name(args.name)}: `qlik-tui list` shows the stored ones",
+        )
+        return exits.USAGE
+    try:
+        key_store_for(services, profile)  # the encrypted key file is unlocked here, not mid-way
+    except StoreError as exc:
+        explain_store_error(exc, stderr)
+        return exits.INCONCLUSIVE
+    if not args.json:
+        print(f"Renewing the key of profile {quoted_name(args.name)}:", file=stdout)
+    result = asyncio.run(
+        rotate_profile(
+            services,
+            args.name,
+            expiry=args.expiry,
+            description=args.description,
+            keep_old=args.keep_old,
+            on_step=show,
+        )
+    )
+    if args.json:
+        json.dump(result_json(result), stdout, indent=2)
+        print(file=stdout)
+    else:
+        print_result(result, stdout, stderr)
+    insecure_backend_notice(services.secrets, stderr)
+    return exit_code(result)
+
+
+def exit_code(result: RotationResult) -> int:
+    status = result.status
+    if status is RotationStatus.RENEWED:
+        return exits.OK
+    if status is RotationStatus.OLD_KEY_LEFT:
+        return exits.OLD_KEY_LEFT
+    if status is RotationStatus.STORE_FAILED:
+        return exits.STORAGE
+    if status is RotationStatus.CANCELLED:
+        return exits.INTERRUPTED
+    verdict = result.outcome.verdict if result.outcome else Verdict.INCONCLUSIVE
+    return exits.REJECTED if verdict is Verdict.REJECTED else exits.INCONCLUSIVE
+
+
+def print_result(result: RotationResult, stdout: TextIO, stderr: TextIO) -> None:
+    name = repr(result.name)
+    now = datetime.now(timezone.utc)
+    if result.renewed:
+        expiry = expiry_sentence(result.new_expiry, now=now)
+        print(f"Renewed {name}: key {result.new_key_id} is stored; {expiry}.", file=stdout)
+        if result.kept_old:
+            print(f"The old key {result.old_key_id} was kept (--keep-old).", file=stdout)
+        elif result.status is RotationStatus.RENEWED and result.old_key_id:
+            print(f"The old key {result.old_key_id} was deleted.", file=stdout)
+    else:
+        print(f"Not renewed: {name} still holds key {result.old_key_id or '(none)'}.", file=stderr)
+        if result.store_failure is not None:
+            print(f"  {result.store_failure.summary()}", file=stderr)
+            print(f"  problem: {result.store_failure.problem}", file=stderr)
+            print(f"  fix: {result.store_failure.fix}", file=stderr)
+    if result.outcome is not None and result.store_failure is None:
+        stream = stdout if result.renewed else stderr
+        explain_outcome(result.outcome, stream, indent="  ")
+        if result.outcome.server_message:
+            print(f"  tenant said: {printable(result.outcome.server_message)}", file=stream)
+    for stray in result.strays:
+        print(
+            f"Stray key {stray.key_id} is still active on the tenant: {stray.why}. "
+            f"Remove it with: {stray.command}",
+            file=stderr,
+        )
+    for note in result.notes:
+        print(note, file=stderr)
+
+
+def result_json(result: RotationResult) -> dict[str, object]:
+    outcome = result.outcome
+    return {
+        "name": result.name,
+        "status": result.status.value,
+        "renewed": result.renewed,
+        "old_key_id": result.old_key_id,
+        "new_key_id": result.new_key_id,
+        "stored_key_id": result.stored_key_id,
+        "new_expiry": result.new_expiry.isoformat() if result.new_expiry else None,
+        "kept_old": result.kept_old,
+        "failed_step": result.failed_step.value if result.failed_step else None,
+        "outcome": outcome.kind.value if outcome else None,
+        "title": outcome.title if outcome else None,
+        "cause": outcome.cause if outcome else None,
+        "next_step": outcome.next_step if outcome else None,
+        "server_message": outcome.server_message if outcome else None,
+        "store_problem": result.store_failure.problem if result.store_failure else None,
+        "strays": [{"key_id": s.key_id, "why": s.why, "command": s.command} for s in result.strays],
+        "notes": list(result.notes),
+        "exit_code": exit_code(result),
+    }
