@@ -260,7 +260,7 @@ def test_cancel_is_refused_once_storing_began(sandbox: FaultySandbox, services: 
 
 def test_unknown_profile_is_a_usage_error(run_cli: RunCli) -> None:
     result = run_cli("rotate", "nope")
-    assert result.code == 2 and "no profile named 'nope'" in result.stderr
+    assert result.code == 2 and 'no profile named "nope"' in result.stderr
 
 
 def test_help_documents_every_exit_code(run_cli: RunCli) -> None:
