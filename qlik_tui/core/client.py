@@ -29,28 +29,17 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
-import os
-import platform
-import re
-import socket
-import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote
 
 import httpx
 
-import qlik_tui
 from qlik_tui.core.errors import (
-    CaCertificatesUnreadable,
-    ConnectionRefused,
-    ConnectionReset,
-    DNSFailure,
     DowngradeRedirect,
     Forbidden,
     KeyRejected,
@@ -58,19 +47,13 @@ from qlik_tui.core.errors import (
     MalformedResponse,
     NetworkFailure,
     NotFound,
-    NotHttps,
     OffsiteRedirect,
-    ProxyFailure,
-    ProxySettingInvalid,
     QlikError,
     RateLimited,
     RateLimitWaitRefused,
     RedirectLoop,
-    RequestTimedOut,
-    ResponseTooLarge,
     ServerError,
     StatusError,
-    TLSFailure,
 )
 from qlik_tui.core.models import (
     ApiKeyConfig,
@@ -79,8 +62,26 @@ from qlik_tui.core.models import (
     User,
     parse_error_envelope,
 )
+from qlik_tui.core.responses import (
+    ApiResult,
+    CreatedKey,
+    RawAnswer,
+    created_key,
+    decode_json,
+    page_items,
+    parse_body,
+)
 from qlik_tui.core.settings import ClientSettings as ClientSettings  # re-exported
 from qlik_tui.core.settings import Deadline as Deadline  # re-exported
+from qlik_tui.core.transport import USER_AGENT as USER_AGENT  # re-exported
+from qlik_tui.core.transport import make_http_client as make_http_client  # re-exported
+from qlik_tui.core.transport import (
+    map_transport_error,
+    proxy_for,
+    read_capped,
+    read_prefix,
+    unreadable_location,
+)
 from qlik_tui.core.untrusted import neutralise
 
 if TYPE_CHECKING:
@@ -89,192 +90,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-USER_AGENT = f"qlik-tui/{qlik_tui.__version__} ({platform.system().lower() or 'unknown'})"
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-@dataclass(frozen=True)
-class ApiResult(Generic[T]):
-    value: T
-    status_code: int
-    latency_ms: float  # whole call, including redirects and retries
-    rate_limit_waited_s: float = 0.0
-    url: str = ""  # final URL (never contains the key)
-    complete: bool = True  # False when paging stopped at max_pages with more to come
-
-
-@dataclass(frozen=True)
-class CreatedKey:
-    """A key the tenant has just created: its record and the key itself (shown only once)."""
-
-    record: ApiKeyRecord
-    key: ApiKey
-
-    def __repr__(self) -> str:
-        return f"CreatedKey(id={self.record.id!r}, key=<hidden>)"
-
-
-# --------------------------------------------------------------------------------------------
-# The shared httpx client
-
-
-def tls_context() -> ssl.SSLContext:
-    """A verifying client context; SSL_CERT_FILE / SSL_CERT_DIR replace the bundled CA list.
-
-    httpx 0.28 does the same for ``verify=True``; building it here keeps that behaviour across
-    httpx versions and reports an unreadable CA file as that setting's problem.
-    """
-    cafile = os.environ.get("SSL_CERT_FILE") or None
-    capath = os.environ.get("SSL_CERT_DIR") or None
-    try:
-        if cafile or capath:
-            return ssl.create_default_context(cafile=cafile, capath=capath)
-        import certifi  # deferred: not needed when SSL_CERT_FILE / SSL_CERT_DIR is set
-
-        return ssl.create_default_context(cafile=certifi.where())
-    except (OSError, ssl.SSLError) as exc:
-        setting, where = ("SSL_CERT_FILE", cafile) if cafile else ("SSL_CERT_DIR", capath)
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else _tls_reason(exc)
-        reason = f"{neutralise(str(where))}: {neutralise(str(why))}"
-        failure = CaCertificatesUnreadable(setting=setting, reason=reason)
-    raise failure
-
-
-def make_http_client(settings: ClientSettings | None = None) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` with this module's policy (the same for every origin); share
-    one per tenant origin. Raises ``SettingError`` when SSL_CERT_FILE / SSL_CERT_DIR or a
-    proxy variable cannot be used as written."""
-    settings = settings or ClientSettings()
-    for proxy in environment_proxies():
-        proxy.validate()
-    failure: QlikError | None = None
-    try:
-        return httpx.AsyncClient(
-            verify=tls_context(),
-            trust_env=True,
-            follow_redirects=False,
-            timeout=httpx.Timeout(
-                connect=settings.connect_timeout,
-                read=settings.read_timeout,
-                write=settings.write_timeout,
-                pool=settings.pool_timeout,
-            ),
-            headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-        )
-    except ImportError:  # httpx needs the optional socksio package for socks:// proxies
-        failure = _proxy_setting_problem(
-            lambda p: p.scheme.startswith("socks"),
-            "SOCKS proxies need the optional socksio package, which is not installed",
-        )
-    except (httpx.InvalidURL, ValueError, TypeError) as exc:
-        failure = _proxy_setting_problem(lambda p: True, f"httpx refused it: {_short(exc)}")
-    raise failure
-
-
-# --------------------------------------------------------------------------------------------
-# Proxies from the environment (what httpx's trust_env uses)
-
-
-@dataclass(frozen=True)
-class EnvironmentProxy:
-    """One proxy variable: its name (``HTTPS_PROXY``...) and its value, as httpx reads it."""
-
-    setting: str
-    value: str
-
-    @property
-    def url_text(self) -> str:
-        # httpx reads a value without a scheme as an http:// proxy
-        return self.value if "://" in self.value else f"http://{self.value}"
-
-    @property
-    def scheme(self) -> str:
-        return self.url_text.split("://", 1)[0].lower()
-
-    @property
-    def display(self) -> str:
-        """scheme://host:port: never the credentials the value may carry."""
-        try:
-            url = httpx.URL(self.url_text)
-            host = url.raw_host.decode("ascii", "replace")
-            port = f":{url.port}" if url.port else ""
-        except (httpx.InvalidURL, ValueError, TypeError, UnicodeError):
-            return neutralise(self.setting)
-        return neutralise(f"{url.scheme}://{host}{port}")
-
-    def validate(self) -> None:
-        """Raise ``ProxySettingInvalid`` when httpx could not use this value as a proxy."""
-        reason: str | None = None
-        if self.scheme not in _PROXY_SCHEMES:
-            reason = f"the scheme {neutralise(self.scheme)}:// is not a proxy scheme"
-        else:
-            try:
-                url = httpx.URL(self.url_text)
-                port = url.port
-                if not _HOST_NAME.fullmatch(url.raw_host.decode("ascii", "replace")):
-                    reason = "it names no usable host"
-                elif port is not None and not 0 < port < 65536:
-                    reason = f"the port {port} is out of range"
-            except (httpx.InvalidURL, ValueError, TypeError, UnicodeError) as exc:
-                reason = f"it is not an address ({neutralise(_short(exc))})"
-        if reason is not None:
-            raise ProxySettingInvalid(setting=self.setting, reason=reason)
-
-
-_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
-_HOST_NAME = re.compile(r"[A-Za-z0-9_.:-]+")  # a DNS name, an IPv4 or a (bracketless) IPv6
-_PROXY_VARIABLES = {
-    "http": ("http_proxy", "HTTP_PROXY"),
-    "https": ("https_proxy", "HTTPS_PROXY"),
-    "all": ("all_proxy", "ALL_PROXY"),
-}
-
-
-def environment_proxies() -> list[EnvironmentProxy]:
-    """Every proxy variable set in the environment (lower case first, as urllib reads them)."""
-    found: list[EnvironmentProxy] = []
-    for names in _PROXY_VARIABLES.values():
-        for name in names:
-            value = os.environ.get(name, "").strip()
-            if value:
-                found.append(EnvironmentProxy(name, value))
-                break
-    return found
-
-
-def proxy_for(url: httpx.URL) -> EnvironmentProxy | None:
-    """The proxy httpx sends requests for ``url`` through, or None (direct, or NO_PROXY)."""
-    by_scheme = {
-        scheme: proxy
-        for scheme, names in _PROXY_VARIABLES.items()
-        for proxy in environment_proxies()
-        if proxy.setting in names
-    }
-    proxy = by_scheme.get(url.scheme) or by_scheme.get("all")
-    if proxy is None:
-        return None
-    no_proxy = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
-    host = url.host.lower()
-    for entry in (e.strip().lower() for e in no_proxy.split(",")):
-        name = entry.split("://", 1)[-1].rsplit(":", 1)[0] if "]" not in entry else entry
-        if entry == "*" or (
-            name and (host == name.lstrip(".") or host.endswith("." + name.lstrip(".")))
-        ):
-            return None
-    return proxy
-
-
-def _proxy_setting_problem(
-    matches: Callable[[EnvironmentProxy], bool], reason: str
-) -> ProxySettingInvalid:
-    chosen = next((p for p in environment_proxies() if matches(p)), None)
-    setting = chosen.setting if chosen else "HTTPS_PROXY"
-    return ProxySettingInvalid(setting=setting, reason=reason)
-
-
-# --------------------------------------------------------------------------------------------
-# Helpers
 
 
 def _origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -313,149 +130,12 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
-def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    todo: list[BaseException] = [exc]
-    while todo:
-        current = todo.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        nested = getattr(current, "exceptions", None)  # ExceptionGroup from happy eyeballs
-        if isinstance(nested, (list, tuple)):
-            todo.extend(e for e in nested if isinstance(e, BaseException))
-        for linked in (current.__cause__, current.__context__):
-            if linked is not None:
-                todo.append(linked)
-
-
-def _first(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
-    return next((e for e in _exception_chain(exc) if isinstance(e, kind)), None)
-
-
-def _tls_reason(error: BaseException) -> str:
-    if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
-        return str(error.verify_message).rstrip(".")
-    if isinstance(error, ssl.SSLError):
-        return str(error.reason or error.strerror or type(error).__name__).replace("_", " ").lower()
-    return str(error)
-
-
-def _map_transport_error(
-    exc: httpx.TransportError,
-    settings: ClientSettings,
-    host: str,
-    proxy: EnvironmentProxy | None = None,
-) -> QlikError:
-    """httpx's exception (which holds the request, hence the key) -> one of ours, key-free."""
-    through_proxy = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError))
-    if proxy is not None and through_proxy and _first(exc, ssl.SSLError) is None:
-        return _proxy_failure(exc, proxy)  # connecting means connecting to the proxy
-    if isinstance(exc, httpx.TimeoutException):
-        phase, seconds = {
-            httpx.ConnectTimeout: ("connect", settings.connect_timeout),
-            httpx.ReadTimeout: ("read", settings.read_timeout),
-            httpx.WriteTimeout: ("write", settings.write_timeout),
-            httpx.PoolTimeout: ("pool", settings.pool_timeout),
-        }.get(type(exc), ("network", settings.read_timeout))
-        return RequestTimedOut(
-            f"{host}: {phase} timeout after {seconds:g} s", phase=phase, seconds=seconds
-        )
-    verify_error = _first(exc, ssl.SSLCertVerificationError)
-    if verify_error is not None:
-        reason = _tls_reason(verify_error)
-        return TLSFailure(f"{host}: certificate verify failed: {reason}", reason=reason)
-    if isinstance(exc, httpx.ConnectError):
-        if _first(exc, socket.gaierror) is not None:
-            return DNSFailure(f"{host}: name not found")
-        tls_error = _first(exc, ssl.SSLError)
-        if tls_error is not None:
-            reason = _tls_reason(tls_error)
-            if isinstance(tls_error, ssl.SSLError) and tls_error.reason in _NOT_TLS_REASONS:
-                return NotHttps(f"{host}: the port does not speak HTTPS: {reason}", reason=reason)
-            return TLSFailure(f"{host}: TLS handshake failed: {reason}", reason=reason)
-        if _first(exc, ConnectionRefusedError) is not None or "refused" in str(exc).lower():
-            return ConnectionRefused(f"{host}: connection refused")
-        if "name or service not known" in str(exc).lower() or "nodename" in str(exc).lower():
-            return DNSFailure(f"{host}: name not found")
-    if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)):
-        return ConnectionReset(f"{host}: connection closed mid-answer ({type(exc).__name__})")
-    if isinstance(exc, httpx.ProxyError):
-        return NetworkFailure(f"{host}: the proxy failed: {_short(exc)}")
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return NetworkFailure(f"{host}: unsupported address scheme")
-    return NetworkFailure(f"{host}: {type(exc).__name__}: {_short(exc)}")
-
-
-# OpenSSL's words for "the bytes that came back are not a TLS record" (e.g. an HTTP answer)
-_NOT_TLS_REASONS = frozenset(
-    {"WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "HTTP_REQUEST"}
-)
-
-
-def _proxy_failure(exc: httpx.TransportError, proxy: EnvironmentProxy) -> ProxyFailure:
-    if isinstance(exc, httpx.ConnectTimeout):
-        reason = "it did not answer in time"
-    elif _first(exc, socket.gaierror) is not None:
-        reason = "its host name was not found"
-    elif isinstance(exc, httpx.ProxyError):
-        reason = f"it answered {neutralise(_short(exc))}"
-    elif _first(exc, ConnectionRefusedError) is not None or "refused" in str(exc).lower():
-        reason = "it refused the connection"
-    else:
-        reason = f"the connection to it failed ({neutralise(_short(exc))})"
-    return ProxyFailure(proxy=proxy.display, setting=proxy.setting, reason=reason)
-
-
-_BAD_LOCATION = re.compile(r"^Invalid URL in location header: .*?(?:hostname: '(?P<host>.*)')?\.?$")
-
-
-def _unreadable_location(exc: httpx.TransportError) -> str | None:
-    """httpx reads a redirect's Location while receiving the answer, even when it will not
-    follow it; a host it cannot parse (raw Unicode, controls) fails the whole exchange there.
-    That is a redirect to a host we cannot use: the host as shown (escaped), else a phrase."""
-    if not isinstance(exc, httpx.RemoteProtocolError):
-        return None
-    match = _BAD_LOCATION.match(str(exc).splitlines()[0] if str(exc) else "")
-    if match is None:
-        return None
-    host = match.group("host")
-    return neutralise(host, limit=120) if host else "a host name that cannot be read"
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:200]
-
-
-def _decode_json(body: bytes, status: int) -> object:
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
-        problem = "is empty" if not body.strip() else "is not JSON"
-        failure = MalformedResponse(f"the HTTP {status} answer {problem}", status_code=status)
-    raise failure
-
-
 @dataclass
 class _CallState:
     waited_s: float = 0.0
     redirects: int = 0
     retries: int = 0
     visited: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True)
-class _Raw:
-    status: int
-    headers: httpx.Headers
-    body: bytes
-    url: httpx.URL
-
-
-# --------------------------------------------------------------------------------------------
-# The client
 
 
 class QlikClient:
@@ -539,14 +219,14 @@ class QlikClient:
         query: dict[str, str] | None = params
         seen_pages: set[str] = set()
         pages = 0
-        last: _Raw | None = None
+        last: RawAnswer | None = None
         try:
             while url is not None and pages < self._settings.max_pages:
                 seen_pages.add(url)
                 last = await self._fetch(url, query, state)
                 pages += 1
-                page = _decode_json(last.body, last.status)
-                records.extend(_page_items(page, last.status))
+                page = decode_json(last.body, last.status)
+                records.extend(page_items(page, last.status))
                 url = self._next_page(page, last.url, seen_pages)
                 query = None  # the next link carries its own query
         except QlikError as exc:
@@ -570,7 +250,7 @@ class QlikClient:
         body: dict[str, str] = {"description": description}
         if expiry:
             body["expiry"] = expiry
-        return await self._write("POST", "/api/v1/api-keys", body, _created_key)
+        return await self._write("POST", "/api/v1/api-keys", body, created_key)
 
     async def delete_api_key(self, key_id: str) -> ApiResult[None]:
         """DELETE /api/v1/api-keys/{id}: removes the caller's own key; revokes another user's
@@ -599,8 +279,8 @@ class QlikClient:
             raise MalformedResponse("the next-page link points to another host; not followed")
         try:
             raw = await self._fetch(url, query, state)
-            page = _decode_json(raw.body, raw.status)
-            records = _page_items(page, raw.status)
+            page = decode_json(raw.body, raw.status)
+            records = page_items(page, raw.status)
             next_url = self._next_page(page, raw.url, {str(raw.url)})
         except QlikError as exc:
             self._annotate(exc, start, state)
@@ -644,9 +324,7 @@ class QlikClient:
                     continue
                 if not 200 <= raw.status < 300:
                     raise self._status_error(raw)
-                value = (
-                    parse(None) if raw.status == 204 or not raw.body else _parse_body(raw, parse)
-                )
+                value = parse(None) if raw.status == 204 or not raw.body else parse_body(raw, parse)
                 break
         except QlikError as exc:
             self._annotate(exc, start, state)
@@ -659,7 +337,7 @@ class QlikClient:
             url=str(raw.url),
         )
 
-    async def _send_write(self, method: str, url: str, body: dict[str, str] | None) -> _Raw:
+    async def _send_write(self, method: str, url: str, body: dict[str, str] | None) -> RawAnswer:
         http = self._require_http()
         host = _display_host(self._origin)
         failure: QlikError | None = None
@@ -682,12 +360,12 @@ class QlikClient:
                     if 200 <= status < 300
                     else self._settings.max_error_body_bytes
                 )
-                reader = _read_capped if 200 <= status < 300 else _read_prefix
+                reader = read_capped if 200 <= status < 300 else read_prefix
                 payload = await reader(response, limit)
             finally:
                 await response.aclose()
         except httpx.TransportError as exc:
-            failure = _map_transport_error(exc, self._settings, host)
+            failure = map_transport_error(exc, self._settings, host)
         except httpx.DecodingError:
             failure = MalformedResponse("the answer's content encoding is corrupt")
         except httpx.StreamError as exc:
@@ -698,7 +376,7 @@ class QlikClient:
             raise MalformedResponse(
                 f"HTTP {status}: a {method} was redirected; not followed", status_code=status
             )
-        return _Raw(status=status, headers=response.headers, body=payload, url=response.url)
+        return RawAnswer(status=status, headers=response.headers, body=payload, url=response.url)
 
     # --- machinery ---------------------------------------------------------------------------
 
@@ -732,7 +410,7 @@ class QlikClient:
         state = _CallState()
         try:
             raw = await self._fetch(self._url(path), params, state)
-            value = _parse_body(raw, parse)
+            value = parse_body(raw, parse)
         except QlikError as exc:
             self._annotate(exc, start, state)
             raise
@@ -749,7 +427,7 @@ class QlikClient:
         exc.latency_ms = (time.perf_counter() - start) * 1000
         exc.rate_limit_waited_s = state.waited_s
 
-    async def _fetch(self, url: str, params: dict[str, str] | None, state: _CallState) -> _Raw:
+    async def _fetch(self, url: str, params: dict[str, str] | None, state: _CallState) -> RawAnswer:
         """One logical GET: follows same-origin redirects, honours 429, maps error statuses."""
         settings = self._settings
         while True:
@@ -789,7 +467,7 @@ class QlikClient:
                 return raw
             raise self._status_error(raw)
 
-    def _redirect_target(self, raw: _Raw, state: _CallState) -> str:
+    def _redirect_target(self, raw: RawAnswer, state: _CallState) -> str:
         location = raw.headers.get("location")
         if not location:
             raise MalformedResponse(
@@ -825,7 +503,7 @@ class QlikClient:
         return str(target)
 
     @staticmethod
-    def _status_error(raw: _Raw) -> QlikError:
+    def _status_error(raw: RawAnswer) -> QlikError:
         envelope = parse_error_envelope(raw.body)
         status = raw.status
         if status == 401:
@@ -838,7 +516,7 @@ class QlikClient:
             return ServerError(status, envelope)
         return StatusError(status, envelope)
 
-    async def _send_once(self, url: str, params: dict[str, str] | None) -> _Raw:
+    async def _send_once(self, url: str, params: dict[str, str] | None) -> RawAnswer:
         http = self._require_http()
         host = _display_host(self._origin)
         failure: QlikError | None = None
@@ -867,93 +545,25 @@ class QlikClient:
                 if status in _REDIRECT_STATUSES:
                     # Read the (small) body so the connection goes back to the pool: the
                     # same-origin redirect of /users/me then needs no second TLS handshake.
-                    await _read_prefix(response, self._settings.max_error_body_bytes)
+                    await read_prefix(response, self._settings.max_error_body_bytes)
                     body = b""
                 elif 200 <= status < 300:
-                    body = await _read_capped(response, self._settings.max_body_bytes)
+                    body = await read_capped(response, self._settings.max_body_bytes)
                 else:
-                    body = await _read_prefix(response, self._settings.max_error_body_bytes)
+                    body = await read_prefix(response, self._settings.max_error_body_bytes)
             finally:
                 await response.aclose()
         except httpx.TransportError as exc:
-            unreadable = _unreadable_location(exc)
+            unreadable = unreadable_location(exc)
             if unreadable is not None:
                 failure = OffsiteRedirect("", unreadable)
             else:
                 proxy = proxy_for(request.url)
-                failure = _map_transport_error(exc, self._settings, host, proxy)
+                failure = map_transport_error(exc, self._settings, host, proxy)
         except httpx.DecodingError:
             failure = MalformedResponse("the answer's content encoding is corrupt")
         except httpx.StreamError as exc:
             failure = NetworkFailure(f"{host}: {type(exc).__name__}")
         if failure is not None:
             raise failure  # outside the except block: no __context__ holding the request
-        return _Raw(status=status, headers=response.headers, body=body, url=response.url)
-
-
-async def _read_capped(response: httpx.Response, limit: int) -> bytes:
-    """The whole body, or ResponseTooLarge as soon as it is known to exceed ``limit``."""
-    declared = response.headers.get("content-length", "").strip()
-    if declared.isdigit() and int(declared) > limit:
-        raise ResponseTooLarge(
-            f"HTTP {response.status_code} answer announces {int(declared)} bytes (limit {limit})",
-            limit=limit,
-            received=0,
-            declared=int(declared),
-            status_code=response.status_code,
-        )
-    buffer = bytearray()
-    async for chunk in response.aiter_bytes():
-        buffer += chunk
-        if len(buffer) > limit:
-            raise ResponseTooLarge(
-                f"HTTP {response.status_code} answer exceeds {limit} bytes",
-                limit=limit,
-                received=len(buffer),
-                status_code=response.status_code,
-            )
-    return bytes(buffer)
-
-
-async def _read_prefix(response: httpx.Response, limit: int) -> bytes:
-    """At most ``limit`` bytes: an error body only matters for its (small) envelope."""
-    buffer = bytearray()
-    async for chunk in response.aiter_bytes():
-        buffer += chunk
-        if len(buffer) >= limit:
-            break
-    return bytes(buffer[:limit])
-
-
-def _parse_body(raw: _Raw, parse: Callable[[object], T]) -> T:
-    try:
-        return parse(_decode_json(raw.body, raw.status))
-    except MalformedResponse as exc:
-        if exc.status_code is None:
-            exc.status_code = raw.status
-        raise
-
-
-def _page_items(page: object, status: int) -> list[ApiKeyRecord]:
-    data = page.get("data") if isinstance(page, dict) else None
-    if not isinstance(data, list):
-        raise MalformedResponse("API key list without a 'data' array", status_code=status)
-    return [ApiKeyRecord.from_json(item) for item in data]
-
-
-def _created_key(obj: object) -> CreatedKey:
-    """The 201 answer of POST /api-keys: the record, and its ``token`` as an ``ApiKey``.
-    A token that is not an API key is reported without quoting it."""
-    from qlik_tui.core.apikey import KeyFormatError, parse_key
-
-    record = ApiKeyRecord.from_json(obj)
-    token = obj.get("token") if isinstance(obj, dict) else None
-    key: ApiKey | None = None
-    if isinstance(token, str):
-        try:
-            key = parse_key(token)
-        except KeyFormatError:
-            key = None
-    if key is None:
-        raise MalformedResponse("the created key's answer holds no usable key ('token')")
-    return CreatedKey(record=record, key=key)
+        return RawAnswer(status=status, headers=response.headers, body=body, url=response.url)

@@ -33,10 +33,11 @@ from enum import Enum
 import httpx
 
 from qlik_tui.core.apikey import ApiKey
-from qlik_tui.core.client import CreatedKey, QlikClient, make_http_client
+from qlik_tui.core.client import QlikClient, make_http_client
 from qlik_tui.core.errors import NotFound, QlikError, StatusError
 from qlik_tui.core.models import KeyStatus, User
 from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome, outcome_from_error
+from qlik_tui.core.responses import CreatedKey
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.key_admin import creation_refusal, remove_command

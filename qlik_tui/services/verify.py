@@ -13,10 +13,11 @@ from collections.abc import Awaitable
 import httpx
 
 from qlik_tui.core.apikey import ApiKey
-from qlik_tui.core.client import ApiResult, ClientSettings, Deadline, QlikClient
+from qlik_tui.core.client import ClientSettings, Deadline, QlikClient
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, KeyStatus, User
 from qlik_tui.core.outcomes import Outcome, OutcomeKind, outcome_from_error
+from qlik_tui.core.responses import ApiResult
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.services.results import Detail as Detail
 from qlik_tui.services.results import VerifyReport as VerifyReport

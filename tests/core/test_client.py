@@ -22,7 +22,6 @@ from qlik_tui.core import errors
 from qlik_tui.core.apikey import make_fake_key, parse_key
 from qlik_tui.core.client import (
     USER_AGENT,
-    ApiResult,
     ClientSettings,
     Deadline,
     QlikClient,
@@ -31,6 +30,7 @@ from qlik_tui.core.client import (
 )
 from qlik_tui.core.models import User
 from qlik_tui.core.outcomes import OutcomeKind, Verdict, outcome_from_error
+from qlik_tui.core.responses import ApiResult
 from qlik_tui.core.tenant import Tenant, parse_tenant
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.hostile import (
