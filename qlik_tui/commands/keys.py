@@ -11,12 +11,12 @@ from typing import TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error, explain_outcome, explain_store_error
-from qlik_tui.commands.tenant_text import printable
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.models import ApiKeyRecord
 from qlik_tui.core.outcomes import Verdict, outcome_from_error
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.core.untrusted import neutralise
 from qlik_tui.services.context import Services
 from qlik_tui.services.key_admin import KeyListing, NotTenantAdmin, list_keys
 from qlik_tui.store.names import quoted_name
@@ -63,7 +63,7 @@ def explain_failure(exc: QlikError, stored: StoredKey, stderr: TextIO) -> int:
     outcome = outcome_from_error(exc, tenant=stored.tenant, key_info=stored.key.info)
     explain_outcome(outcome, stderr)
     if outcome.server_message:
-        print(f"  tenant said: {printable(outcome.server_message)}", file=stderr)
+        print(f"  tenant said: {neutralise(outcome.server_message or '')}", file=stderr)
     return exits.REJECTED if outcome.verdict is Verdict.REJECTED else exits.INCONCLUSIVE
 
 
@@ -124,7 +124,7 @@ def print_listing(
     listing: KeyListing, stored_id: str | None, profile: Profile, stdout: TextIO
 ) -> None:
     user = listing.user
-    whose = "all users" if listing.all_users else printable(user.email or user.name)
+    whose = "all users" if listing.all_users else neutralise(user.email or user.name or "")
     print(f"API keys of {whose} on {profile.origin} ({len(listing.keys)} active):", file=stdout)
     header = ["", "ID", "DESCRIPTION", "STATUS", "CREATED", "EXPIRY"]
     if listing.all_users:
@@ -134,13 +134,13 @@ def print_listing(
         row = [
             "*" if record.id == stored_id else "",
             record.id,
-            printable(record.description, 40) or "-",
-            printable(record.status) or "-",
+            neutralise(record.description or "", 40) or "-",
+            neutralise(record.status or "") or "-",
             _when(record.created),
             _when(record.expiry),
         ]
         if listing.all_users:
-            row.append("you" if record.sub == user.id else printable(record.sub) or "-")
+            row.append("you" if record.sub == user.id else neutralise(record.sub or "") or "-")
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:

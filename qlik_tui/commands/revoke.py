@@ -14,9 +14,9 @@ from typing import TextIO
 from qlik_tui.commands import exits
 from qlik_tui.commands.keys import load_stored
 from qlik_tui.commands.output import error, explain_outcome
-from qlik_tui.commands.tenant_text import printable
 from qlik_tui.core.models import ApiKeyRecord
 from qlik_tui.core.outcomes import OutcomeKind, Verdict
+from qlik_tui.core.untrusted import neutralise
 from qlik_tui.services.context import Services
 from qlik_tui.services.key_admin import revoke_keys
 from qlik_tui.store.names import quoted_name
@@ -45,10 +45,15 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
             print(f"  {key_id}: the tenant will not show this key; not deleted", file=stdout)
             return
         expiry = record.expiry.isoformat(timespec="minutes") if record.expiry else "unknown"
-        description = printable(record.description, 60) or "(no description)"
-        owner = "" if record.sub == stored.key.info.subject else f", owner {printable(record.sub)}"
+        description = neutralise(record.description or "", 60) or "(no description)"
+        owner = (
+            ""
+            if record.sub == stored.key.info.subject
+            else f", owner {neutralise(record.sub or '')}"
+        )
         print(
-            f"  {key_id}: {description}, {printable(record.status)}, expires {expiry}{owner}",
+            f"  {key_id}: {description}, {neutralise(record.status or '')}, "
+            f"expires {expiry}{owner}",
             file=stdout,
         )
 

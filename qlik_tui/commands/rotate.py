@@ -19,9 +19,9 @@ from qlik_tui.commands.output import (
     insecure_backend_notice,
     key_store_for,
 )
-from qlik_tui.commands.tenant_text import printable
 from qlik_tui.core.expiry import expiry_sentence
 from qlik_tui.core.outcomes import Verdict
+from qlik_tui.core.untrusted import neutralise
 from qlik_tui.services.context import Services
 from qlik_tui.services.rotation import (
     RotationResult,
@@ -115,7 +115,7 @@ def print_result(result: RotationResult, stdout: TextIO, stderr: TextIO) -> None
         stream = stdout if result.renewed else stderr
         explain_outcome(result.outcome, stream, indent="  ")
         if result.outcome.server_message:
-            print(f"  tenant said: {printable(result.outcome.server_message)}", file=stream)
+            print(f"  tenant said: {neutralise(result.outcome.server_message or '')}", file=stream)
     for stray in result.strays:
         print(
             f"Stray key {stray.key_id} is still active on the tenant: {stray.why}. "
