@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 from datetime import datetime, timedelta, timezone
 from typing import TextIO
 
@@ -14,9 +15,10 @@ from qlik_tui.commands.output import (
     insecure_backend_notice,
     profile_json,
 )
-from qlik_tui.core.expiry import ExpiryState, describe_expiry
+from qlik_tui.core.expiry import ExpiryState, ExpiryView, describe_expiry, renewal_hint
 from qlik_tui.core.models import user_label
 from qlik_tui.core.outcomes import Verdict
+from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.services.check import check_profiles
 from qlik_tui.services.context import Services
 from qlik_tui.services.results import CheckResult
@@ -24,12 +26,18 @@ from qlik_tui.store.profiles import ProfilesFileError
 
 
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    warn_problem = warn_hours_problem(args.warn_hours)
+    if warn_problem:
+        error(stderr, warn_problem)
+        return exits.USAGE
     try:
         stored = services.profiles.all()
     except ProfilesFileError as exc:
         error(stderr, str(exc))
         return exits.STORAGE
     if not stored:
+        if args.json:  # still a JSON array, as `list --json` prints: scripts parse stdout
+            print("[]", file=stdout)
         error(stderr, "no profiles stored: run `qlik-tui` or `qlik-tui login` first")
         return exits.USAGE
     by_name = {p.name: p for p in stored}
@@ -54,6 +62,18 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     return exits.for_verdicts(r.outcome.verdict for r in results)
 
 
+def warn_hours_problem(hours: float | None) -> str | None:
+    """Why ``--warn-hours`` cannot be used, or None (not given, or a finite span of 0 or more)."""
+    if hours is None or (math.isfinite(hours) and hours >= 0):
+        return None
+    return f"--warn-hours takes a number of hours of 0 or more, not {hours:g}"
+
+
+def expiry_of(result: CheckResult, now: datetime, warn_below: timedelta) -> ExpiryView:
+    issued = parse_iso_datetime(result.profile.key_created)
+    return describe_expiry(result.expiry, now=now, issued=issued, warn_below=warn_below)
+
+
 def print_lines(
     results: list[CheckResult], now: datetime, warn_below: timedelta, stdout: TextIO
 ) -> None:
@@ -63,8 +83,11 @@ def print_lines(
         profile, outcome = result.profile, result.outcome
         status = outcome.title
         if outcome.verdict is Verdict.VALID:
-            expiry = describe_expiry(result.expiry, now=now, warn_below=warn_below)
-            status += ("  ⚠ " if expiry.state is ExpiryState.SOON else "  ") + expiry.text
+            expiry = expiry_of(result, now, warn_below)
+            if expiry.state is ExpiryState.SOON:
+                status += f"  ⚠ {expiry.text}: {renewal_hint(profile.name)}"
+            else:
+                status += f"  {expiry.text}"
         rows.append(
             [
                 outcome.spec.mark,
@@ -86,7 +109,7 @@ def print_lines(
 
 def result_json(result: CheckResult, now: datetime, warn_below: timedelta) -> dict[str, object]:
     profile, outcome = result.profile, result.outcome
-    expiry = describe_expiry(result.expiry, now=now, warn_below=warn_below)
+    expiry = expiry_of(result, now, warn_below)
     return {
         **profile_json(profile),
         "outcome": outcome.kind.value,

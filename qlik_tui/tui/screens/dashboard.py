@@ -393,7 +393,10 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
                 self.action_forget(name)
 
         modal = ProfileDetailsModal(
-            self.rows[name], now=self.qapp.now(), warn_below=self.services.expiry_warning
+            self.rows[name],
+            now=self.qapp.now(),
+            warn_below=self.services.expiry_warning,
+            demo=self.qapp.is_demo,
         )
         self.app.push_screen(modal, chosen)
 

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from qlik_tui.core.expiry import expiry_sentence
+from qlik_tui.core.expiry import DEFAULT_WARNING, expiry_sentence
 from qlik_tui.core.kinds import OutcomeKind
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class OutcomePanel(Vertical):
         key_info: KeyInfo,
         *,
         now: datetime,
-        warn_below: timedelta = timedelta(hours=24),
+        warn_below: timedelta = DEFAULT_WARNING,
     ) -> OutcomePanel:
         outcome = report.outcome
         user = report.user
@@ -125,7 +125,10 @@ class OutcomePanel(Vertical):
         rows.append(("Key id", key_info.key_id))
         record = report.key_record
         expiry = record.expiry if record is not None else None
-        rows.append(("Key expiry", expiry_sentence(expiry, now=now, warn_below=warn_below)))
+        issued = record.created if record is not None else None
+        rows.append(
+            ("Key expiry", expiry_sentence(expiry, now=now, issued=issued, warn_below=warn_below))
+        )
         if record is not None and record.status:
             rows.append(("Key status", record.status))
         status = f"HTTP {outcome.http_status}" if outcome.http_status else None

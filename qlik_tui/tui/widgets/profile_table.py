@@ -130,7 +130,12 @@ def state_text(row: ProfileRow) -> str:
 
 
 def expiry_view(profile: Profile, now: datetime, warn_below: timedelta) -> ExpiryView:
-    return describe_expiry(parse_iso_datetime(profile.expiry), now=now, warn_below=warn_below)
+    return describe_expiry(
+        parse_iso_datetime(profile.expiry),
+        now=now,
+        issued=parse_iso_datetime(profile.key_created),
+        warn_below=warn_below,
+    )
 
 
 # -- columns -----------------------------------------------------------------------------------
