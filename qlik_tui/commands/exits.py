@@ -15,13 +15,15 @@ INTERNAL = 70  # a bug in qlik-tui (EX_SOFTWARE)
 INTERRUPTED = 130
 
 HELP = """exit codes:
-  0  success: every key checked is valid
-  1  at least one key was rejected (401/403, revoked, expired, other tenant, not stored)
-  2  usage error, bad input, unknown profile or no profiles
-  3  inconclusive: network, TLS, server error, rate limit or keyring trouble, none rejected
-  4  the key could not be stored or removed (keyring or profiles file)
-  70  internal error (a bug in qlik-tui)
-  130 interrupted"""
+  0    success: every key checked is valid
+  1    at least one key was rejected (401/403, revoked, expired, other tenant, not stored)
+  2    usage error, bad input, unknown profile or no profiles
+  3    inconclusive: network, TLS, server error, rate limit or keyring trouble, none rejected
+  4    the key could not be stored or removed (keyring or profiles file)
+  70   internal error (a bug in qlik-tui)
+  130  interrupted"""
+# A subcommand's --help points to the table instead of repeating it.
+SEE_MAIN_HELP = "exit codes: see `qlik-tui --help`"
 
 
 def for_verdicts(verdicts: Iterable[Verdict]) -> int:

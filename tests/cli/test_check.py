@@ -176,3 +176,11 @@ def test_check_does_not_import_textual(sandbox: FaultySandbox, services: Service
 
 def test_profile_type_is_unchanged_by_failed_metadata(services: Services) -> None:
     assert Profile(name="x", origin="https://x").name == "x"
+
+
+def test_the_exit_code_table_is_aligned() -> None:
+    from qlik_tui.commands.exits import HELP
+
+    rows = HELP.splitlines()[1:]
+    starts = {len(row) - len(row.lstrip(" 0123456789")) for row in rows}
+    assert len(rows) == 7 and len(starts) == 1  # every meaning starts in the same column
