@@ -32,7 +32,9 @@ def hub_url(origin: str) -> str:
 class GenerateScreen(WizardStep):
     STEP = 4
     STEP_TITLE = "Generate a key"
-    AUTO_FOCUS = "#next"
+    # The action this step is about: the sandbox key in the demo, the hub otherwise; Next only
+    # when neither applies (a tenant outside Qlik Cloud).
+    AUTO_FOCUS = "#sandbox-key, #open-hub, #next"
 
     def compose_body(self) -> ComposeResult:
         yield Static("Generate the key in your tenant:", classes="paragraph")
@@ -76,4 +78,8 @@ class GenerateScreen(WizardStep):
     def _sandbox_key(self) -> None:
         key = self.qapp.issue_practice_key()
         host = self.state.tenant.display_host if self.state.tenant else "the sandbox"
-        self.app.push_screen(SandboxKeyModal(key.reveal(), host))
+
+        def copied(_: None) -> None:
+            self.query_one("#next", Button).focus()  # the key is copied: on to pasting it
+
+        self.app.push_screen(SandboxKeyModal(key.reveal(), host), copied)
