@@ -69,7 +69,6 @@ def no_recheck_on_open(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DashboardScreen, "RECHECK_ON_OPEN", False)
 
 
-
 def store(
     services: Services, sandbox: FaultySandbox, name: str, kind: str = "valid", origin: str = ""
 ) -> str:
@@ -456,10 +455,12 @@ async def test_opening_it_rechecks_every_key_showing_the_old_results_as_stale(
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(
             pilot,
-            lambda: isinstance(app.screen, DashboardScreen)
-            and dashboard_of(app).mode is DashboardMode.TABLE
-            and all(
-                state_of(app, n).endswith("… · was ✓ Key works") for n in ("first", "second")
+            lambda: (
+                isinstance(app.screen, DashboardScreen)
+                and dashboard_of(app).mode is DashboardMode.TABLE
+                and all(
+                    state_of(app, n).endswith("… · was ✓ Key works") for n in ("first", "second")
+                )
             ),
             "both rows re-checking, their old result marked as what it was",
         )
@@ -509,8 +510,6 @@ async def test_a_key_is_flagged_in_the_last_fifth_of_its_lifetime(
         await pilot.press("down", "down", "enter")  # month-late's details name the renewal
         await pilot.pause()
         assert "renew it: qlik-tui rotate month-late" in screen_text(pilot)
-
-
 
 
 @pytest.mark.usefixtures("no_recheck_on_open")

@@ -10,6 +10,7 @@ from textual.widgets import Button, Static
 
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.modals import SandboxKeyModal
+from qlik_tui.tui.widgets.store_line import StoreLine
 
 STEPS = (
     "In your tenant, click your [b]profile icon[/b] and select [b]Profile settings[/b].",
@@ -55,6 +56,7 @@ class GenerateScreen(WizardStep):
                 ),
                 classes="paragraph hint",
             )
+        yield StoreLine(self.qapp.services)  # under the step's action: it stays in view
         if self.qapp.is_demo:
             yield Static(
                 "Demo mode: the sandbox tenant issues a practice key the way Qlik does — "
