@@ -686,3 +686,26 @@ def test_snapshot_light_theme(snap_compare: SnapCompare, offline_services: Servi
     app = snapshot_app(offline_services, True)
     app.theme = "textual-light"
     assert snap_compare(app, terminal_size=SIZE, run_before=then())
+
+
+@pytest.mark.usefixtures("no_recheck_on_open")
+async def test_at_80x24_the_footer_and_the_name_state_and_expiry_stay_whole(
+    offline_services: Services,
+) -> None:
+    for profile in mixed_profiles():
+        offline_services.profiles.put(profile)
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#dashboard")  # from a step: the footer also offers "esc Back"
+        await open_dashboard(pilot)
+        update = app.screen._compositor.render_update(full=True)  # the rows as drawn
+        rows = ["".join(strip.text for strip in line) for line in update.strips]
+        footer = rows[-1]
+        for words in ("esc Back", "^q Quit", "^t Theme"):
+            assert words in footer, footer
+        table = table_of(app)
+        for profile in mixed_profiles():
+            cells = table.cell_texts(profile.name)
+            shown = next(row for row in rows if row.lstrip().startswith(profile.name))
+            for column in ("name", "state", "expiry"):
+                assert cells[column] in shown, (column, shown)

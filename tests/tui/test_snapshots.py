@@ -436,3 +436,14 @@ async def test_the_store_line_explains_a_missing_keyring(offline_services: Servi
         assert words.startswith("⚠ Key store: No usable keyring.")
         assert "\nWhy: " in words and "\nFix: " in words
         assert line.has_class("-warning")
+
+
+def test_the_readme_shows_every_screenshot() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    pictures = sorted(path.name for path in (repo / "screenshots").glob("*.svg"))
+    assert pictures
+    assert [name for name in pictures if f"(screenshots/{name})" not in readme] == []
+    for name in pictures:  # the PNGs keep their spaces and find a monospace font
+        svg = (repo / "screenshots" / name).read_text(encoding="utf-8")
+        assert 'xml:space="preserve"' in svg and "DejaVu Sans Mono" in svg, name

@@ -111,7 +111,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         Binding("r", "recheck_selected", "Check"),
         Binding("a", "recheck_all", "Check all"),
         Binding("d,delete", "forget", "Forget"),
-        Binding("n", "new_setup", "New key"),
+        Binding("n", "new_setup", "Add"),  # a new key: the setup
         Binding("escape,c", "cancel_recheck", "Cancel"),
         Binding("escape", "back", "Back"),
     ]

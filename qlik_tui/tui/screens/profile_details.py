@@ -107,7 +107,9 @@ class ProfileDetailsModal(ModalScreen[DetailsChoice | None]):
         if view.state is not ExpiryState.SOON:
             return sentence
         renew = (
-            "renew it: New key (n) on the dashboard" if self.demo else renewal_hint(profile.name)
+            "renew it: Add (n) a new key on the dashboard"
+            if self.demo
+            else renewal_hint(profile.name)
         )
         return f"⚠ {sentence}; {renew}"
 
