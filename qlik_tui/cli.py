@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             help=help_text,
             description=description,
-            epilog=exits.HELP,
+            epilog=exits.SEE_MAIN_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
@@ -128,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--warn-hours",
         type=float,
-        help="warn when a key expires within this many hours (default: 24, as the dashboard)",
+        help="warn when less than this many hours are left, or a fifth of the key's lifetime "
+        "(default: 6, as the dashboard)",
     )
     from qlik_tui.commands.deadline import add_deadline_option
 

@@ -7,9 +7,14 @@ every run), walks the wizard in demo mode from Welcome to Done and on to the das
 stored keys, and writes ``screenshots/NN-step-name.svg`` plus a PNG next to each when
 ``rsvg-convert`` is installed (Debian/Ubuntu: librsvg2-bin).
 
-Only sandbox keys ever appear, and the key input is masked anyway. The key is "stored" in an
-in-memory keyring that exists only inside this process (so no Secret Service is needed, and no
-real keyring is touched); profiles go to a temporary directory that is removed afterwards.
+Only sandbox keys ever appear, and the key input is masked anyway. The key is stored in a real
+Secret Service, as in a real run: a private D-Bus session with its own unlocked gnome-keyring
+(the tests' daemon, under a temporary HOME), so the pictures name the backend a user sees and
+no real keyring is touched. Profiles go to the same temporary directory, removed afterwards.
+Needs gnome-keyring and dbus (Debian/Ubuntu: apt-get install gnome-keyring dbus).
+
+The SVGs keep their spaces (``xml:space="preserve"``) and fall back to DejaVu Sans Mono when
+Fira Code is missing: without both, rsvg-convert runs words together in the PNGs.
 """
 
 from __future__ import annotations
@@ -29,7 +34,10 @@ REPO = Path(__file__).resolve().parents[1]
 # The tests' sandbox (a slow answer shows the spinner) and in-memory keyring live under tests/.
 sys.path.insert(0, str(REPO))
 
-from qlik_tui.commands.demo import DEMO_PORT, DEMO_SEED  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+
+from qlik_tui.commands.demo import DEMO_KEYRING_SERVICE, DEMO_PORT, DEMO_SEED  # noqa: E402
 from qlik_tui.core.apikey import parse_key  # noqa: E402
 from qlik_tui.core.tenant import parse_tenant  # noqa: E402
 from qlik_tui.services.context import Services  # noqa: E402
@@ -38,16 +46,25 @@ from qlik_tui.store.profiles import ProfileStore  # noqa: E402
 from qlik_tui.store.secrets import SecretStore  # noqa: E402
 from qlik_tui.tui.app import QlikTuiApp  # noqa: E402
 from tests.fixtures.faulty_sandbox import FaultySandbox  # noqa: E402
-from tests.store.memory_keyring import MemoryKeyring, unregister  # noqa: E402
+from tests.fixtures.keyring_daemon import (  # noqa: E402
+    UNLOCK_PASSWORD,
+    start_secret_service,
+    stop_secret_service,
+)
+
+MONO_FALLBACK = '"DejaVu Sans Mono", "Liberation Mono", monospace'
 
 
-class ScreenshotKeyring(MemoryKeyring):
-    """Keeps keys in a dict for the life of this process. For screenshots only."""
-
-    name = "In-memory keyring (screenshots only)"
-
-
-unregister(ScreenshotKeyring)
+def readable_svg(svg: Path) -> None:
+    """Keep the spaces that start a text span (rsvg drops them otherwise: "^pp alette"), and
+    name installed monospace fonts after Fira Code, which the SVG loads from the web."""
+    text = svg.read_text(encoding="utf-8")
+    if 'xml:space="preserve"' not in text:
+        text = text.replace("<svg ", '<svg xml:space="preserve" ', 1)
+    text = re.sub(
+        r"font-family: Fira Code, monospace;", f"font-family: Fira Code, {MONO_FALLBACK};", text
+    )
+    svg.write_text(text, encoding="utf-8")
 
 
 def start_sandbox() -> FaultySandbox:
@@ -73,6 +90,7 @@ class Shooter:
             self.count += 1
         svg = self.out / f"{self.count:02d}-{name}.svg"
         self.app.save_screenshot(svg.name, str(self.out))
+        readable_svg(svg)
         self.written.append(svg)
         if self.rsvg:
             png = svg.with_suffix(".png")
@@ -93,10 +111,15 @@ class Shooter:
 
 
 async def walk(out: Path, size: tuple[int, int]) -> list[Path]:
+    from keyring.backends import SecretService
+
     sandbox = start_sandbox()
     with tempfile.TemporaryDirectory(prefix="qlik-tui-screenshots-") as tmp:
+        session = start_secret_service(Path(tmp) / "secret-service", UNLOCK_PASSWORD)
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = session.address  # this process's only bus
         services = Services(
-            secrets=SecretStore(backend=ScreenshotKeyring()),
+            # As `qlik-tui demo` stores it: the demo's own service name, a real Secret Service.
+            secrets=SecretStore(backend=SecretService.Keyring(), service=DEMO_KEYRING_SERVICE),
             profiles=ProfileStore(Path(tmp) / "profiles.json"),
         )
         app = QlikTuiApp(services, start="setup", sandbox=sandbox)
@@ -120,10 +143,16 @@ async def walk(out: Path, size: tuple[int, int]) -> list[Path]:
                 await s.click("#use-sandbox-key")
                 await s.shot("paste-inspected")
 
-                sandbox.set_fault("slow", count=2, delay=1.5)  # long enough to see the spinner
+                # A slow answer shows the spinner; that test is cancelled, and the one whose
+                # result is shown runs at the sandbox's own speed (a realistic latency).
+                sandbox.set_fault("slow", delay=5.0)
                 await pilot.press("ctrl+n")
                 await pilot.pause(0.5)
                 await s.shot("live-test-running")
+                await pilot.press("escape")
+                await s.settle()
+                sandbox.clear_faults()
+                await s.click("#retry")
                 await s.settle()
                 await s.shot("live-test-success")
 
@@ -149,9 +178,7 @@ async def walk(out: Path, size: tuple[int, int]) -> list[Path]:
                 for name, kind in (("old-laptop", "revoked"), ("ci-runner", "expired")):
                     key = parse_key(sandbox.issue_key(kind))
                     store_login(services, name=name, tenant=tenant, key=key, report=None)
-                await s.click("#dashboard")
-                await s.settle()
-                await pilot.press("a")
+                await s.click("#dashboard")  # opening it re-checks every key
                 await s.settle()
                 await s.shot("dashboard")
                 await pilot.press("enter")
@@ -163,6 +190,7 @@ async def walk(out: Path, size: tuple[int, int]) -> list[Path]:
                 written = s.written
         finally:
             sandbox.stop()
+            stop_secret_service(session)
     return written
 
 

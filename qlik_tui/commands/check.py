@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 from datetime import datetime, timedelta, timezone
 from typing import TextIO
 
@@ -17,9 +18,10 @@ from qlik_tui.commands.output import (
     profile_json,
     unlock_encrypted_file,
 )
-from qlik_tui.core.expiry import ExpiryState, describe_expiry
+from qlik_tui.core.expiry import ExpiryState, ExpiryView, describe_expiry, renewal_hint
 from qlik_tui.core.models import user_label
 from qlik_tui.core.outcomes import OutcomeKind, Verdict
+from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.services.check import check_profiles
 from qlik_tui.services.context import Services
 from qlik_tui.services.results import CheckResult
@@ -28,12 +30,18 @@ from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
 
 
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    warn_problem = warn_hours_problem(args.warn_hours)
+    if warn_problem:
+        error(stderr, warn_problem)
+        return exits.USAGE
     try:
         stored = services.profiles.all()
     except ProfilesFileError as exc:
         error(stderr, str(exc))
         return exits.STORAGE
     if not stored:
+        if args.json:  # still a JSON array, as `list --json` prints: scripts parse stdout
+            print("[]", file=stdout)
         error(stderr, "no profiles stored: run `qlik-tui` or `qlik-tui login` first")
         return exits.USAGE
     by_name = {p.name: p for p in stored}
@@ -113,6 +121,18 @@ def _explain_unusable_keyring(
         explain_store_probe(probe, stderr)
 
 
+def warn_hours_problem(hours: float | None) -> str | None:
+    """Why ``--warn-hours`` cannot be used, or None (not given, or a finite span of 0 or more)."""
+    if hours is None or (math.isfinite(hours) and hours >= 0):
+        return None
+    return f"--warn-hours takes a number of hours of 0 or more, not {hours:g}"
+
+
+def expiry_of(result: CheckResult, now: datetime, warn_below: timedelta) -> ExpiryView:
+    issued = parse_iso_datetime(result.profile.key_created)
+    return describe_expiry(result.expiry, now=now, issued=issued, warn_below=warn_below)
+
+
 def print_lines(
     results: list[CheckResult], now: datetime, warn_below: timedelta, stdout: TextIO
 ) -> None:
@@ -122,8 +142,11 @@ def print_lines(
         profile, outcome = result.profile, result.outcome
         status = outcome.title
         if outcome.verdict is Verdict.VALID:
-            expiry = describe_expiry(result.expiry, now=now, warn_below=warn_below)
-            status += ("  ⚠ " if expiry.state is ExpiryState.SOON else "  ") + expiry.text
+            expiry = expiry_of(result, now, warn_below)
+            if expiry.state is ExpiryState.SOON:
+                status += f"  ⚠ {expiry.text}: {renewal_hint(profile.name)}"
+            else:
+                status += f"  {expiry.text}"
         if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE:
             status += "  [key in encrypted file]"
         rows.append(
@@ -147,7 +170,7 @@ def print_lines(
 
 def result_json(result: CheckResult, now: datetime, warn_below: timedelta) -> dict[str, object]:
     profile, outcome = result.profile, result.outcome
-    expiry = describe_expiry(result.expiry, now=now, warn_below=warn_below)
+    expiry = expiry_of(result, now, warn_below)
     return {
         **profile_json(profile),
         "outcome": outcome.kind.value,

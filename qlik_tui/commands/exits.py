@@ -16,13 +16,15 @@ INTERNAL = 70  # a bug in qlik-tui (EX_SOFTWARE)
 INTERRUPTED = 130
 
 HELP = """exit codes:
-  0  success: every key checked is valid
-  1  at least one key was rejected (401/403, revoked, expired, other tenant, not stored)
-  2  usage error, bad input, unknown profile or no profiles
-  3  inconclusive: network, TLS, server error, rate limit or keyring trouble, none rejected
-  4  the key could not be stored or removed (keyring or profiles file)
-  70  internal error (a bug in qlik-tui)
-  130 interrupted"""
+  0    success: every key checked is valid
+  1    at least one key was rejected (401/403, revoked, expired, other tenant, not stored)
+  2    usage error, bad input, unknown profile or no profiles
+  3    inconclusive: network, TLS, server error, rate limit or keyring trouble, none rejected
+  4    the key could not be stored or removed (keyring or profiles file)
+  70   internal error (a bug in qlik-tui)
+  130  interrupted"""
+# A subcommand's --help points to the table instead of repeating it.
+SEE_MAIN_HELP = "exit codes: see `qlik-tui --help`"
 
 
 def for_verdicts(verdicts: Iterable[Verdict]) -> int:
@@ -35,14 +37,14 @@ def for_verdicts(verdicts: Iterable[Verdict]) -> int:
 
 
 ROTATE_HELP = """exit codes:
-  0  renewed: the new key is proven and stored, the old key deleted (or kept: --keep-old)
-  1  refused: the stored key was rejected, or the tenant refused a new key (key limit,
-     permission missing (403), expiry above the maximum); the stored key is unchanged
-  2  usage error or unknown profile
-  3  inconclusive: network, TLS, server error or rate limit; the stored key is unchanged
-  4  the new key could not be stored: the old key is still stored, the new one deleted
-  5  renewed, but the old key could not be deleted: it stays active until it expires;
-     the output names its id and the command that removes it
-  70  internal error (a bug in qlik-tui)
-  130 interrupted (before the store: nothing changed; the new key was deleted)
+  0    renewed: the new key is proven and stored, the old key deleted (or kept: --keep-old)
+  1    refused: the stored key was rejected, or the tenant refused a new key (key limit,
+       permission missing (403), expiry above the maximum); the stored key is unchanged
+  2    usage error or unknown profile
+  3    inconclusive: network, TLS, server error or rate limit; the stored key is unchanged
+  4    the new key could not be stored: the old key is still stored, the new one deleted
+  5    renewed, but the old key could not be deleted: it stays active until it expires;
+       the output names its id and the command that removes it
+  70   internal error (a bug in qlik-tui)
+  130  interrupted (before the store: nothing changed; the new key was deleted)
 A key left active by a failed clean-up is always named with the command that removes it."""

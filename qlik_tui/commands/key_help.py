@@ -29,12 +29,12 @@ deleted. The profile's own stored key is refused: `qlik-tui forget NAME --revoke
 on the tenant and then forgets it locally."""
 
 KEYS_HELP = """exit codes:
-  0  listed (revoke: every key deleted)
-  1  the stored key was rejected, or not allowed (403, --all-users without TenantAdmin)
-  2  usage error, unknown profile, or (revoke) the profile's own key or an unknown key id
-  3  inconclusive: network, TLS, server error, rate limit or keyring trouble
-  70  internal error (a bug in qlik-tui)
-  130 interrupted"""
+  0    listed (revoke: every key deleted)
+  1    the stored key was rejected, or not allowed (403, --all-users without TenantAdmin)
+  2    usage error, unknown profile, or (revoke) the profile's own key or an unknown key id
+  3    inconclusive: network, TLS, server error, rate limit or keyring trouble
+  70   internal error (a bug in qlik-tui)
+  130  interrupted"""
 
 
 def add_key_commands(commands: argparse._SubParsersAction[Any]) -> None:

@@ -9,9 +9,10 @@ from typing import TextIO
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error, insecure_backend_notice, profile_json, store_label
 from qlik_tui.core.models import user_label
+from qlik_tui.core.outcomes import OutcomeKind, make_outcome
 from qlik_tui.services.context import Services
 from qlik_tui.services.forgetting import forget_profile
-from qlik_tui.store.profiles import ProfilesFileError, quoted_name
+from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
 
 
 def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
@@ -34,7 +35,7 @@ def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stder
                 user_label(p.user_email, p.user_name, p.user_id) or "-",
                 p.key_id or "-",
                 store_label(p),
-                p.last_outcome or "never checked",
+                last_outcome_text(p),
             )
             for p in profiles
         ]
@@ -46,8 +47,23 @@ def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stder
     return exits.OK
 
 
+def last_outcome_text(profile: Profile) -> str:
+    """The last check's outcome as its title reads ("✓ Key works"), not its id."""
+    if not profile.last_outcome:
+        return "never checked"
+    try:
+        kind = OutcomeKind(profile.last_outcome)
+    except ValueError:  # written by a newer qlik-tui: its id is all there is
+        return profile.last_outcome
+    outcome = make_outcome(kind, key_id=profile.key_id or "", backend=profile.backend or "")
+    return f"{outcome.mark} {outcome.title}"
+
+
 def run_forget(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
-    if bool(args.names) == bool(args.all):
+    if args.names and args.all:
+        error(stderr, "name the profiles to forget or pass --all, not both")
+        return exits.USAGE
+    if not args.names and not args.all:
         error(stderr, "name the profiles to forget, or pass --all")
         return exits.USAGE
     try:

@@ -4,12 +4,12 @@ building the parser imports none of them."""
 from __future__ import annotations
 
 TOKEN_EPILOG = """exit codes:
-  0  the key was printed
-  1  the profile has no key in the keyring
-  2  usage error, unknown profile, or standard output is a terminal
-  3  the keyring could not be read (locked, not running, too slow)
-  4  the profiles file cannot be read
-  70  internal error (a bug in qlik-tui)
+  0    the key was printed
+  1    the profile has no key in the keyring
+  2    usage error, unknown profile, or standard output is a terminal
+  3    the keyring could not be read (locked, not running, too slow)
+  4    the profiles file cannot be read
+  70   internal error (a bug in qlik-tui)
 
 examples:
   KEY="$(qlik-tui token prod)"
@@ -45,10 +45,10 @@ IMPORT_EPILOG = """where the file is looked for:
   or .qlik/contexts.yml), else ~/.qlik/contexts.yml. It is only read, never written.
 
 exit codes:
-  0  every API-key context was imported (or proven, with --dry-run), or was already stored
-  1  at least one key was rejected (it was not stored)
-  2  usage error, unknown --context, or a missing, unreadable or malformed contexts file
-  3  at least one key could not be tested (network, TLS, server error), none rejected
-  4  at least one proven key was not stored: the profile name is taken, or the keyring or
-     profiles file refused it
-  70  internal error (a bug in qlik-tui)"""
+  0    every API-key context was imported (or proven, with --dry-run), or was already stored
+  1    at least one key was rejected (it was not stored)
+  2    usage error, unknown --context, or a missing, unreadable or malformed contexts file
+  3    at least one key could not be tested (network, TLS, server error), none rejected
+  4    at least one proven key was not stored: the profile name is taken, or the keyring or
+       profiles file refused it
+  70   internal error (a bug in qlik-tui)"""

@@ -227,6 +227,7 @@ async def _record(
     if record:
         changes["key_status"] = record.status
         changes["expiry"] = record.expiry.isoformat() if record.expiry else None
+        changes["key_created"] = record.created.isoformat() if record.created else None
     try:
         updated = await asyncio.to_thread(services.profiles.update, profile.name, **changes)
     except (ProfilesFileError, LookupError):  # LookupError: removed meanwhile

@@ -216,6 +216,7 @@ def profile_from_report(
         last_checked_at=now if report else None,
         last_outcome=report.outcome.kind.value if report else None,
         expiry=record.expiry.isoformat() if record and record.expiry else None,
+        key_created=record.created.isoformat() if record and record.created else None,
         key_status=record.status if record else None,
         backend=backend,
         store=store.value,

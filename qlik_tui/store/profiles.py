@@ -114,6 +114,7 @@ class Profile:
     last_checked_at: str | None = None
     last_outcome: str | None = None  # OutcomeKind value
     expiry: str | None = None  # ISO 8601, when the API told us
+    key_created: str | None = None  # ISO 8601, when the tenant created the key (API said)
     key_status: str | None = None  # active | expired | revoked, when the API told us
     backend: str | None = None  # keyring backend name the key was stored with
     # Where the key is: "keyring" or "encrypted-file" (``store.key_stores.KeyStoreKind``).

@@ -24,6 +24,35 @@ def test_no_profiles_is_a_usage_error(run_cli: RunCli) -> None:
     assert "no profiles" in result.stderr
 
 
+def test_no_profiles_with_json_still_prints_a_json_array(run_cli: RunCli) -> None:
+    result = run_cli("check", "--json")
+    assert result.code == 2
+    assert json.loads(result.stdout) == []
+    assert "no profiles" in result.stderr
+
+
+def test_negative_warn_hours_is_a_usage_error(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    store_profile(services, "a", sandbox.origin, sandbox.issue_key())
+    for hours in ("-5", "nan", "inf"):
+        result = run_cli("check", "--warn-hours", hours)
+        assert result.code == 2, hours
+        assert "--warn-hours takes a number of hours of 0 or more" in result.stderr
+        assert result.stdout == ""
+    assert run_cli("check", "--warn-hours", "0").code == 0
+
+
+def test_a_fresh_long_lived_key_is_calm_and_its_creation_is_recorded(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    store_profile(services, "a", sandbox.origin, sandbox.issue_key(expires_in=timedelta(days=30)))
+    calm = run_cli("check")
+    assert "⚠" not in calm.stdout and "expires in 29 d" in calm.stdout
+    profile = services.profiles.get("a")
+    assert profile is not None and profile.key_created  # the lifetime is known from now on
+
+
 def test_all_valid_exits_0_with_one_line_each(
     run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:
@@ -75,7 +104,7 @@ def test_mixed_results_exit_1_and_explain_each_failure(
     assert by_name["down"]["verdict"] == "inconclusive"
     for entry in by_name.values():
         assert set(entry) >= {"title", "cause", "next_step", "latency_ms", "expiry_state", "tenant"}
-    assert by_name["valid"]["expiry_state"] == "soon"  # 24 h keys are within the 24 h warning
+    assert by_name["valid"]["expiry_state"] == "ok"  # a fresh 24 h key has 23 h of 24 left
 
     text = run_cli("check")
     assert text.code == 1
@@ -144,7 +173,7 @@ def test_expired_remembered_expiry_and_soon_warning_in_text(
     calm = run_cli("check", "--warn-hours", "2")
     assert "⚠" not in calm.stdout and "expires in 1 d" in calm.stdout
     warned = run_cli("check", "--warn-hours", "48")
-    assert "⚠ expires in 1 d" in warned.stdout
+    assert "⚠ expires in 1 d: renew it: qlik-tui rotate a" in warned.stdout
 
 
 def test_check_does_not_import_textual(sandbox: FaultySandbox, services: Services) -> None:
@@ -311,3 +340,11 @@ def test_a_tenant_slower_than_the_deadline_is_reported_timed_out(
     assert entry["outcome"] == "timeout"
     assert "overall timeout after 0.5 s" in entry["cause"]
     assert services.profiles.get("slow").last_outcome == "timeout"  # type: ignore[union-attr]
+
+
+def test_the_exit_code_table_is_aligned() -> None:
+    from qlik_tui.commands.exits import HELP
+
+    rows = HELP.splitlines()[1:]
+    starts = {len(row) - len(row.lstrip(" 0123456789")) for row in rows}
+    assert len(rows) == 7 and len(starts) == 1  # every meaning starts in the same column

@@ -56,7 +56,7 @@ def test_list_shows_tenant_user_key_id_backend_and_last_outcome(
         "ada.sandbox@example.com",
         profile.key_id,
         "SecretService Keyring",
-        "valid",
+        "✓ Key works",
     ):
         assert expected in row
     assert key.rsplit(".", 1)[1] not in result.output
@@ -109,8 +109,24 @@ def test_forget_unknown_profile_is_a_usage_error(run_cli: RunCli, sandbox: Sandb
 
 
 def test_forget_needs_names_or_all(run_cli: RunCli) -> None:
-    assert run_cli("forget").code == 2
-    assert run_cli("forget", "x", "--all").code == 2
+    neither = run_cli("forget")
+    assert neither.code == 2
+    assert "name the profiles to forget, or pass --all" in neither.stderr
+    both = run_cli("forget", "--all", "nosuch")
+    assert both.code == 2
+    assert "not both" in both.stderr and "or pass --all\n" not in both.stderr
+
+
+def test_list_shows_the_title_of_an_outcome_not_its_id(
+    run_cli: RunCli, sandbox: SandboxTenant, services: Services
+) -> None:
+    login(run_cli, sandbox, "gone", kind="revoked")
+    services.profiles.update("gone", last_outcome="key_rejected")
+    login(run_cli, sandbox, "fresh")
+    services.profiles.update("fresh", last_outcome=None)
+    rows = run_cli("list").stdout.splitlines()[1:]
+    assert "✗ Key rejected" in rows[1] and "key_rejected" not in rows[1]
+    assert rows[0].endswith("never checked")
 
 
 def test_forget_when_the_key_is_already_gone_still_removes_metadata(

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qlik_tui.core.expiry import ExpiryView, describe_expiry
+from qlik_tui.core.expiry import ExpiryView, describe_expiry, renewal_hint, warning_span
 from qlik_tui.core.timestamps import parse_iso_datetime
 
 FUZZ = settings(max_examples=200, deadline=None)
@@ -158,3 +158,64 @@ def test_describe_expiry_is_consistent(
     else:
         assert view.state == ("soon" if left < warn_below else "ok")
         assert TEXT_SHAPE.fullmatch(view.text)
+
+
+# -- the warning rule: the last fifth of the lifetime, and never less than 6 hours ---------------
+
+
+def test_a_fresh_24_hour_key_is_not_expiring_soon() -> None:
+    issued = NOW - timedelta(minutes=5)
+    view = describe_expiry(issued + timedelta(hours=24), now=NOW, issued=issued)
+    assert view == ExpiryView("ok", "expires in 23 h")
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "left", "state"),
+    [
+        (timedelta(hours=24), timedelta(hours=6, minutes=1), "ok"),
+        (timedelta(hours=24), timedelta(hours=5, minutes=59), "soon"),  # 6 h beats 24 h / 5
+        (timedelta(days=30), timedelta(days=6, minutes=1), "ok"),
+        (timedelta(days=30), timedelta(days=5, hours=23), "soon"),  # a fifth of 30 days
+        (timedelta(hours=2), timedelta(hours=1, minutes=59), "soon"),  # short keys: always
+    ],
+)
+def test_soon_means_a_fifth_of_the_lifetime_or_6_hours(
+    lifetime: timedelta, left: timedelta, state: str
+) -> None:
+    expiry = NOW + left
+    assert describe_expiry(expiry, now=NOW, issued=expiry - lifetime).state == state
+
+
+def test_without_a_known_lifetime_only_the_6_hours_count() -> None:
+    assert describe_expiry(NOW + timedelta(hours=7), now=NOW).state == "ok"
+    assert describe_expiry(NOW + timedelta(hours=5), now=NOW).state == "soon"
+    assert warning_span(None) == timedelta(hours=6)
+    assert warning_span(timedelta(0)) == timedelta(hours=6)  # nonsense lifetimes count as unknown
+
+
+def test_warn_below_replaces_the_6_hours_but_not_the_fifth() -> None:
+    issued = NOW - timedelta(days=20)
+    expiry = NOW + timedelta(days=5)  # 25-day key: its last fifth is 5 days
+    assert describe_expiry(expiry, now=NOW, issued=issued, warn_below=timedelta(0)).state == "ok"
+    later = NOW + timedelta(days=1)
+    assert describe_expiry(expiry, now=later, issued=issued, warn_below=timedelta(0)).state == (
+        "soon"
+    )
+    assert warning_span(timedelta(hours=24), timedelta(hours=48)) == timedelta(hours=48)
+
+
+def test_the_renewal_names_the_command_with_the_name_quoted() -> None:
+    assert renewal_hint("prod") == "renew it: qlik-tui rotate prod"
+    assert renewal_hint("my key; rm -rf ~") == "renew it: qlik-tui rotate 'my key; rm -rf ~'"
+
+
+@FUZZ
+@given(
+    st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=3650)),
+    st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=3650)),
+)
+def test_soon_follows_the_rule(lifetime: timedelta, left: timedelta) -> None:
+    expiry = NOW + left
+    view = describe_expiry(expiry, now=NOW, issued=expiry - lifetime)
+    expected = left < timedelta(hours=6) or left < lifetime / 5
+    assert view.state == ("soon" if expected else "ok")

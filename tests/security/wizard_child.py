@@ -333,6 +333,8 @@ class Drive:
         if not await self.until(lambda: mode() in shown):
             return
         self.export("dashboard")
+        # Opening the dashboard re-checks every key; the keys below act once that is over.
+        await self.until(lambda: not getattr(self.app.screen, "rechecking", True))
         if self.site in ("dashboard", "dashboard-recheck-worker"):
             await self.press("a")  # re-check all
             await self.until(lambda: not getattr(self.app.screen, "rechecking", True))

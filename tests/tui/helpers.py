@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -82,3 +83,14 @@ def screen_text(pilot: Pilot[Any]) -> str:
         "\n".join(str(widget.content) for widget in pilot.app.screen.query(Static))
         + pilot.app.export_screenshot()
     )
+
+
+@dataclass(frozen=True)
+class FixedProbe:
+    """A key-store probe answer fixed for a test (screens render ``KeyStoreProbe``)."""
+
+    usable: bool
+    headline: str
+    why: str | None = None
+    fix: str | None = None
+    alternative: str | None = None

@@ -62,6 +62,13 @@ SnapCompare = Callable[..., bool]
 # -- helpers -------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def no_recheck_on_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard opens with the stored results only: for tests of what the table shows
+    and of the re-checks a user starts (opening it re-checks otherwise, tested below)."""
+    monkeypatch.setattr(DashboardScreen, "RECHECK_ON_OPEN", False)
+
+
 def store(
     services: Services, sandbox: FaultySandbox, name: str, kind: str = "valid", origin: str = ""
 ) -> str:
@@ -119,6 +126,7 @@ async def open_dashboard(pilot: Pilot[Any]) -> DashboardScreen:
 # -- reaching it ---------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_recheck_on_open")
 async def test_the_start_screen_is_the_dashboard_when_profiles_exist(
     offline_services: Services,
 ) -> None:
@@ -173,6 +181,7 @@ async def test_n_starts_a_new_setup(offline_services: Services) -> None:
 # -- re-checking ---------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_recheck_on_open")
 async def test_recheck_all_shows_each_outcome_and_saves_it(
     tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
 ) -> None:
@@ -195,8 +204,8 @@ async def test_recheck_all_shows_each_outcome_and_saves_it(
         assert state_of(app, "offline") == "? Connection refused"
         good = table_of(app).cell_texts("good")
         assert good["checked"] == "just now"
-        assert good["expiry"].startswith("⚠ expires in 23 h")  # sandbox keys live 24 h
-        assert table_of(app).expiry_state("good") == "soon"
+        assert good["expiry"] == "expires in 23 h"  # a fresh 24 h key: not yet in its last fifth
+        assert table_of(app).expiry_state("good") == "ok"
         assert text_of(pilot, "#dashboard-summary").startswith(
             "3 keys · 1 valid · 1 rejected · 1 inconclusive · checked just now"
         )
@@ -211,6 +220,7 @@ async def test_recheck_all_shows_each_outcome_and_saves_it(
     assert all(p.last_checked_at is not None for p in saved.values())
 
 
+@pytest.mark.usefixtures("no_recheck_on_open")
 async def test_each_row_shows_checking_until_its_result_arrives(
     tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
 ) -> None:
@@ -243,6 +253,7 @@ async def test_each_row_shows_checking_until_its_result_arrives(
         assert not app.screen.query_one("#dashboard-status").display
 
 
+@pytest.mark.usefixtures("no_recheck_on_open")
 async def test_cancel_leaves_rows_as_they_were_marked_cancelled(
     tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
 ) -> None:
@@ -284,6 +295,7 @@ async def test_cancel_leaves_rows_as_they_were_marked_cancelled(
 # -- details -------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_recheck_on_open")
 async def test_details_show_the_outcome_cause_and_next_step(offline_services: Services) -> None:
     profile = Profile(
         name="acme",
@@ -376,6 +388,7 @@ async def test_cancelling_the_confirmation_keeps_key_and_metadata(
     assert services.profiles.get("good") is not None
 
 
+@pytest.mark.usefixtures("no_recheck_on_open")
 async def test_a_keyring_that_refuses_to_forget_is_explained(offline_services: Services) -> None:
     offline_services.profiles.put(Profile(name="work", origin=f"https://{FIXED_HOST}"))
     app = QlikTuiApp(offline_services, start="auto")
@@ -428,9 +441,79 @@ async def test_a_corrupt_profiles_file_is_explained(offline_services: Services) 
         assert screen.mode is DashboardMode.EMPTY
 
 
+async def test_opening_it_rechecks_every_key_showing_the_old_results_as_stale(
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    store(services, sandbox, "first")
+    store(services, sandbox, "second", kind="revoked")
+    for name in ("first", "second"):  # what an earlier check left in the file
+        services.profiles.update(
+            name, last_outcome=OutcomeKind.VALID.value, last_checked_at=_at(timedelta(days=2))
+        )
+    sandbox.delay = 0.5  # the answers take a while: the stale rows can be seen
+    app = QlikTuiApp(services, start="dashboard")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, DashboardScreen)
+                and dashboard_of(app).mode is DashboardMode.TABLE
+                and all(
+                    state_of(app, n).endswith("… · was ✓ Key works") for n in ("first", "second")
+                )
+            ),
+            "both rows re-checking, their old result marked as what it was",
+        )
+        assert dashboard_of(app).rechecking
+        await settle(pilot)
+        assert state_of(app, "first") == "✓ Key works"
+        assert state_of(app, "second") == "✗ Key rejected (401)"  # the old "valid" was stale
+        assert table_of(app).cell_texts("first")["checked"] == "just now"
+    saved = services.profiles.get("second")
+    assert saved is not None and saved.last_outcome == OutcomeKind.KEY_REJECTED.value
+
+
 # -- what the cells say --------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_recheck_on_open")
+async def test_a_key_is_flagged_in_the_last_fifth_of_its_lifetime(
+    offline_services: Services,
+) -> None:
+    origin = f"https://{FIXED_HOST}"
+    created = (FIXED_NOW - timedelta(days=24)).isoformat()
+    for name, hours_left in (("month-fresh", 24 * 20), ("month-late", 24 * 5)):
+        offline_services.profiles.put(
+            Profile(
+                name=name,
+                origin=origin,
+                key_created=created,
+                expiry=expiry_in(hours_left).isoformat(),
+            )
+        )
+    day_key_created = (FIXED_NOW - timedelta(minutes=10)).isoformat()
+    offline_services.profiles.put(
+        Profile(
+            name="day-fresh",
+            origin=origin,
+            key_created=day_key_created,
+            expiry=(FIXED_NOW + timedelta(hours=23, minutes=50)).isoformat(),
+        )
+    )
+    app = PinnedApp(offline_services, start="dashboard")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        table = table_of(app)
+        assert table.cell_texts("day-fresh")["expiry"] == "expires in 23 h"
+        assert table.cell_texts("month-fresh")["expiry"] == "expires in 20 d"
+        assert table.cell_texts("month-late")["expiry"] == "⚠ expires in 5 d"
+        await pilot.press("down", "down", "enter")  # month-late's details name the renewal
+        await pilot.pause()
+        assert "renew it: qlik-tui rotate month-late" in screen_text(pilot)
+
+
+@pytest.mark.usefixtures("no_recheck_on_open")
 async def test_expiry_known_soon_expired_and_unknown(offline_services: Services) -> None:
     origin = f"https://{FIXED_HOST}"
     for name, expiry in (
@@ -457,6 +540,7 @@ async def test_expiry_known_soon_expired_and_unknown(offline_services: Services)
             assert table.cell_texts(name)["expiry"] == words, name
 
 
+@pytest.mark.usefixtures("no_recheck_on_open")
 async def test_colours_follow_the_theme(offline_services: Services) -> None:
     offline_services.profiles.put(
         Profile(name="work", origin=f"https://{FIXED_HOST}", last_outcome="valid")
@@ -591,13 +675,38 @@ def snapshot_app(services: Services, with_profiles: bool) -> PinnedApp:
 
 
 @pytest.mark.parametrize("name", list(SNAPSHOTS))
+@pytest.mark.usefixtures("no_recheck_on_open")
 def test_snapshot(name: str, snap_compare: SnapCompare, offline_services: Services) -> None:
     with_profiles, before = SNAPSHOTS[name]
     app = snapshot_app(offline_services, with_profiles)
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
 
 
+@pytest.mark.usefixtures("no_recheck_on_open")
 def test_snapshot_light_theme(snap_compare: SnapCompare, offline_services: Services) -> None:
     app = snapshot_app(offline_services, True)
     app.theme = "textual-light"
     assert snap_compare(app, terminal_size=SIZE, run_before=then())
+
+
+@pytest.mark.usefixtures("no_recheck_on_open")
+async def test_at_80x24_the_footer_and_the_name_state_and_expiry_stay_whole(
+    offline_services: Services,
+) -> None:
+    for profile in mixed_profiles():
+        offline_services.profiles.put(profile)
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#dashboard")  # from a step: the footer also offers "esc Back"
+        await open_dashboard(pilot)
+        update = app.screen._compositor.render_update(full=True)  # the rows as drawn
+        rows = ["".join(strip.text for strip in line) for line in update.strips]
+        footer = rows[-1]
+        for words in ("esc Back", "^q Quit", "^t Theme"):
+            assert words in footer, footer
+        table = table_of(app)
+        for profile in mixed_profiles():
+            cells = table.cell_texts(profile.name)
+            shown = next(row for row in rows if row.lstrip().startswith(profile.name))
+            for column in ("name", "state", "expiry"):
+                assert cells[column] in shown, (column, shown)

@@ -7,7 +7,9 @@ from constructed reports (the sandbox's ports and ids are random). Update them w
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,23 +17,31 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from qlik_tui.cli import build_parser
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, Role, User
 from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome
+from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.verify import VerifyReport
 from qlik_tui.store.profiles import Profile
+from qlik_tui.tui import store_probe
 from qlik_tui.tui.messages import StoreFailed
+from qlik_tui.tui.screens.modals import SandboxKeyModal
+from qlik_tui.tui.widgets.store_line import StoreLine
+from tests.fixtures.services import make_services
 from tests.tui.helpers import (
     FIXED_HOST,
     FIXED_KEY_ID,
     FIXED_TENANT_ID,
     FIXED_USER_ID,
+    FixedProbe,
     PinnedApp,
     click,
     expiry_in,
     fixed_key,
     fixed_tenant,
     paste,
+    screen_text,
 )
 
 SIZE = (80, 24)
@@ -97,10 +107,34 @@ def with_state(
             setattr(app.state, name, value)
         app.go_to_step(step)
         await pilot.pause()
+        await store_line_settled(pilot)
         if then is not None:
             await then(pilot)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False  # a blinking cursor is caught on or off by chance
+        await pilot.pause()
 
     return before
+
+
+async def store_line_settled(pilot: Pilot[Any]) -> None:
+    """Wait for the step's store line (if it has one) to show its probe's answer."""
+    lines = pilot.app.screen.query(StoreLine)
+    for _ in range(500):  # a bound, so a broken probe fails the test instead of hanging it
+        if all(line.probe is not None for line in lines):
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the store line never showed where the key would go")
+
+
+NO_KEYRING = FixedProbe(
+    False,
+    "No usable keyring",
+    why="There is no D-Bus session bus, so the Secret Service cannot be reached.",
+    fix="Start one for this shell: `dbus-run-session -- $SHELL`, then "
+    "`gnome-keyring-daemon --unlock --components=secrets`.",
+    alternative="keep keys in qlik-tui's own encrypted file, protected by a passphrase.",
+)
 
 
 def typing(text: str) -> Before:
@@ -224,3 +258,192 @@ def test_no_color(
     app = PinnedApp(offline_services, start="setup")
     assert app.no_color
     assert snap_compare(app, terminal_size=SIZE, run_before=SCREENS[name])
+
+
+# -- 80x24: every step shows its action and the decision it asks for, without scrolling --------
+
+# The widgets each screen must show whole, unscrolled, at 80x24: its primary action and the
+# choice the user has to make there.
+IN_VIEW: dict[str, tuple[str, ...]] = {
+    "01-welcome": ("#start", "#dashboard", "#store-line"),
+    "02-tenant-valid": ("#tenant-input", "#tenant-status", "#next"),
+    "02-tenant-not-qlik": ("#tenant-input", "#tenant-confirm", "#next"),
+    "03-permission": ("#have-permission", "#missing-permission"),
+    "04-generate": ("#open-hub", "#store-line", "#next"),
+    "05-paste-empty": ("#key-input",),
+    "05-paste-valid": ("#key-input", "#key-inspection", "#next"),
+    "05-paste-mangled": ("#key-input", "#key-inspection"),
+    "06-success": ("#outcome", "#profile-name", "#next"),
+    "06-success-admin": ("#outcome", "#profile-name", "#next"),
+    "06-rejected": ("#outcome", "#retry", "#change-tenant", "#paste-another"),
+    "06-network-failure": ("#outcome", "#retry", "#change-tenant", "#paste-another"),
+    "06-storing-failed": ("#outcome", "#store-retry", "#rescue", "#discard"),
+    "07-done": ("#dashboard", "#quit", ".command"),
+    "07-done-rescued": ("#quit", ".command"),
+}
+
+
+@pytest.mark.parametrize("name", list(IN_VIEW))
+async def test_each_step_shows_its_action_and_decision_at_80x24(
+    name: str, offline_services: Services
+) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await SCREENS[name](pilot)
+        await pilot.pause()
+        screen = app.screen
+        body = screen.query_one("#body")
+        for selector in IN_VIEW[name]:
+            widget = screen.query_one(selector)
+            region = widget.region
+            assert widget.display and region.area > 0, f"{selector} is not shown"
+            inside = body if body in widget.ancestors else screen
+            assert inside.region.contains_region(region), f"{selector} is cut off at 80x24"
+        if screen.query("#body").first().max_scroll_y == 0:
+            return
+        assert screen.query_one("#body").scroll_y == 0  # nothing was scrolled to show them
+
+
+async def test_every_focus_stop_is_visible(offline_services: Services) -> None:
+    """Tab through each step: the focused widget is always on screen, and the scrolling body,
+    when it takes the focus, marks itself (a bar on its left)."""
+    for name in ("01-welcome", "04-generate", "05-paste-valid", "06-success", "06-rejected"):
+        app = PinnedApp(offline_services, start="setup")
+        async with app.run_test(size=SIZE) as pilot:
+            await SCREENS[name](pilot)
+            seen = set()
+            for _ in range(len(app.screen.focus_chain)):
+                await pilot.press("tab")
+                focused = app.focused
+                assert focused is not None, name
+                seen.add(focused.id)
+                assert focused.region.area > 0, f"{name}: {focused!r} has the focus unseen"
+                if focused.id == "body":
+                    assert focused.styles.border_left[0] == "thick", name
+            assert "body" in seen, name
+
+
+async def test_generate_in_the_demo_starts_on_the_sandbox_key(offline_services: Services) -> None:
+    app = PinnedApp(offline_services, start="setup", sandbox=SandboxTenant())
+    async with app.run_test(size=SIZE) as pilot:
+        await with_state(4)(pilot)
+        assert app.focused is not None and app.focused.id == "sandbox-key"
+        await pilot.press("enter")  # Enter generates the key; it does not skip the step
+        await pilot.pause()
+        assert isinstance(app.screen, SandboxKeyModal)
+        assert app.state.practice_key is not None
+        await pilot.press("enter")  # "I copied it"
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "next"  # on to pasting it
+
+
+async def test_generate_outside_the_demo_starts_on_open_the_hub(
+    offline_services: Services,
+) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await with_state(4)(pilot)
+        assert app.focused is not None and app.focused.id == "open-hub"
+
+
+DEMO_SCREENS: dict[str, Before] = {
+    "04-generate-demo": with_state(4),
+    "07-done-demo": with_state(7, profile=STORED, storage_description="SecretService Keyring"),
+    "07-done-demo-rescued": with_state(7, rescue_path=Path("/home/ada/qlik api key.txt")),
+}
+
+
+@pytest.mark.parametrize("name", list(DEMO_SCREENS))
+def test_demo_screen(name: str, snap_compare: SnapCompare, offline_services: Services) -> None:
+    app = PinnedApp(offline_services, start="setup", sandbox=SandboxTenant())
+    assert snap_compare(app, terminal_size=SIZE, run_before=DEMO_SCREENS[name])
+
+
+def test_no_keyring_is_explained_before_the_key_exists(
+    snap_compare: SnapCompare, offline_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_probe, "probe_store", lambda _services: NO_KEYRING)
+    app = PinnedApp(offline_services, start="setup")
+    assert snap_compare(app, terminal_size=SIZE, run_before=with_state(1))
+
+
+# -- the commands the Done step suggests work as printed ----------------------------------------
+
+
+async def test_done_outside_the_demo_suggests_shell_quoted_commands(
+    offline_services: Services,
+) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    odd = replace(STORED, name="my key; rm -rf ~")
+    async with app.run_test(size=SIZE) as pilot:
+        await with_state(7, profile=odd)(pilot)
+        assert commands_shown(pilot) == ["qlik-tui check 'my key; rm -rf ~'"]
+
+        await with_state(
+            7, profile=None, profile_name="it's mine", rescue_path=Path("/tmp/a b/key.txt")
+        )(pilot)
+        command = commands_shown(pilot)[0]
+        assert command == (
+            "qlik-tui login --tenant acme.eu.qlikcloud.com --name 'it'\"'\"'s mine' "
+            "--with-token < '/tmp/a b/key.txt'"
+        )
+        words = shlex.split(command.split(" < ")[0])
+        assert words[words.index("--name") + 1] == "it's mine"
+        login_args = build_parser().parse_args(words[1:])
+        assert (login_args.tenant, login_args.name, login_args.with_token) == (
+            FIXED_HOST,
+            "it's mine",
+            True,
+        )
+
+
+async def test_done_in_the_demo_suggests_no_command_that_misses_the_demo_profiles(
+    offline_services: Services,
+) -> None:
+    app = PinnedApp(offline_services, start="setup", sandbox=SandboxTenant())
+    async with app.run_test(size=SIZE) as pilot:
+        await with_state(7, profile=STORED)(pilot)
+        assert commands_shown(pilot) == ["qlik-tui setup"]
+        assert "Check stored keys" in screen_text(pilot)
+        await with_state(7, profile=None, rescue_path=Path("/tmp/a b/key.txt"))(pilot)
+        assert commands_shown(pilot) == ["rm '/tmp/a b/key.txt'"]
+
+
+def commands_shown(pilot: Pilot[Any]) -> list[str]:
+    return [str(widget.content) for widget in pilot.app.screen.query(".command")]
+
+
+@pytest.mark.usefixtures("real_store_probe")
+async def test_the_store_line_names_the_real_keyring(tmp_path: Path, secret_store: Any) -> None:
+    app = PinnedApp(make_services(tmp_path, secret_store), start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await with_state(1)(pilot)
+        line = app.screen.query_one(StoreLine)
+        assert line.probe is not None and line.probe.usable
+        assert str(line.content) == (
+            f"✓ Key store: {secret_store.backend_name}, unlocked. The key will be kept there."
+        )
+
+
+@pytest.mark.usefixtures("real_store_probe")
+async def test_the_store_line_explains_a_missing_keyring(offline_services: Services) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await with_state(4)(pilot)
+        line = app.screen.query_one(StoreLine)
+        assert line.probe is not None and not line.probe.usable
+        words = str(line.content)
+        assert words.startswith("⚠ Key store: No usable keyring.")
+        assert "\nWhy: " in words and "\nFix: " in words
+        assert line.has_class("-warning")
+
+
+def test_the_readme_shows_every_screenshot() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    pictures = sorted(path.name for path in (repo / "screenshots").glob("*.svg"))
+    assert pictures
+    assert [name for name in pictures if f"(screenshots/{name})" not in readme] == []
+    for name in pictures:  # the PNGs keep their spaces and find a monospace font
+        svg = (repo / "screenshots" / name).read_text(encoding="utf-8")
+        assert 'xml:space="preserve"' in svg and "DejaVu Sans Mono" in svg, name

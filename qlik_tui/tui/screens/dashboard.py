@@ -111,10 +111,14 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         Binding("r", "recheck_selected", "Check"),
         Binding("a", "recheck_all", "Check all"),
         Binding("d,delete", "forget", "Forget"),
-        Binding("n", "new_setup", "New key"),
+        Binding("n", "new_setup", "Add"),  # a new key: the setup
         Binding("escape,c", "cancel_recheck", "Cancel"),
         Binding("escape", "back", "Back"),
     ]
+
+    # Opening the dashboard re-checks every key: what the file remembers shows, marked stale,
+    # until each new result arrives.
+    RECHECK_ON_OPEN: ClassVar[bool] = True
 
     # Every assignment re-applies the mode: it also moves the focus and refreshes the summary.
     mode: reactive[DashboardMode] = reactive(DashboardMode.LOADING, always_update=True, init=False)
@@ -125,6 +129,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self._pending: set[str] = set()  # names whose re-check has not finished
         self._recheck_total = 0
         self._forgetting: str | None = None
+        self._loaded = False  # the profiles were read once (a Reload does not re-check)
 
     @property
     def qapp(self) -> AppHost:
@@ -165,7 +170,9 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
                     yield Button("Set up a key", id="setup", variant="primary")
             yield Vertical(id="dashboard-broken")
         yield Static(id="dashboard-status")
-        yield Footer()
+        # At 80 columns the dashboard's keys and the app's fill the footer: the palette's
+        # entry would cut "Theme" off (ctrl+p still opens it).
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self._set_status("")
@@ -245,10 +252,14 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.post_message(_load_profiles(self.services))
 
     def on_profiles_loaded(self, message: ProfilesLoaded) -> None:
+        first_load = not self._loaded
+        self._loaded = True
         self.rows = {profile.name: ProfileRow.from_profile(profile) for profile in message.profiles}
         self.table.show_rows(self.rows.values())
         self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
         self.qapp.profiles_read(bool(self.rows))
+        if first_load and self.RECHECK_ON_OPEN:
+            self.recheck(list(self.rows))
 
     async def on_profiles_unreadable(self, message: ProfilesUnreadable) -> None:
         self.qapp.profiles_read(True)  # something is there: this screen explains what is wrong
@@ -393,7 +404,10 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
                 self.action_forget(name)
 
         modal = ProfileDetailsModal(
-            self.rows[name], now=self.qapp.now(), warn_below=self.services.expiry_warning
+            self.rows[name],
+            now=self.qapp.now(),
+            warn_below=self.services.expiry_warning,
+            demo=self.qapp.is_demo,
         )
         self.app.push_screen(modal, chosen)
 

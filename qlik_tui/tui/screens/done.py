@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -13,6 +16,29 @@ from qlik_tui.core.models import user_with_email
 from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.widgets.outcome_panel import Fields
+
+# Demo profiles live apart (their own profiles file and keyring entry) and the sandbox tenant
+# runs only while `qlik-tui demo` does: no other command can check a demo key, so the demo
+# suggests what works instead.
+DEMO_STORED = (
+    "The practice key is in the demo's own keyring entry, apart from real profiles, and the "
+    "sandbox tenant runs only as long as this demo: check it again with Check stored keys "
+    "below. For a key of your real tenant, run:"
+)
+DEMO_RESCUED = "It is a practice key that works only against this demo's sandbox. Delete the file:"
+REAL_SETUP_COMMAND = "qlik-tui setup"
+
+
+def check_command(name: str) -> str:
+    """The command that re-checks profile ``name``, as it can be pasted into a shell."""
+    return f"qlik-tui check {shlex.quote(name)}"
+
+
+def login_command(host: str, name: str, rescue: Path) -> str:
+    """The command that stores the key written to ``rescue``, as it can be pasted."""
+    named = f" --name {shlex.quote(name)}" if name else ""
+    source = shlex.quote(str(rescue))
+    return f"qlik-tui login --tenant {shlex.quote(host)}{named} --with-token < {source}"
 
 
 class DoneScreen(WizardStep):
@@ -34,34 +60,44 @@ class DoneScreen(WizardStep):
                     ("Expiry", self._expiry_text(profile.expiry)),
                 ]
             )
-            yield Static(
-                "The key is in the OS keyring only; profiles.json holds its metadata, never the "
-                "key. Check it again any time with:",
-                classes="paragraph",
-            )
-            yield Static(Content(f"qlik-tui check {profile.name}"), classes="command")
+            if self.qapp.is_demo:
+                yield Static(DEMO_STORED, classes="paragraph")
+                yield Static(Content(REAL_SETUP_COMMAND), classes="command")
+            else:
+                yield Static(
+                    "The key is in the OS keyring only; profiles.json holds its metadata, never "
+                    "the key. Check it again any time with:",
+                    classes="paragraph",
+                )
+                yield Static(Content(check_command(profile.name)), classes="command")
         elif rescue is not None:
             yield Static(
                 "⚠ The key was written to a file, not to the keyring.",
                 classes="done-heading -warning",
             )
             yield Fields([("File", str(rescue)), ("Mode", "0600 (only you can read it)")])
-            host = self.state.tenant.display_host if self.state.tenant else "<tenant>"
-            yield Static(
-                "Move it into a password manager and delete the file. To store it in the OS "
-                "keyring once the keyring works:",
-                classes="paragraph",
-            )
-            yield Static(
-                Content(f"qlik-tui login --tenant {host} --with-token < {rescue}"),
-                classes="command",
-            )
+            if self.qapp.is_demo:
+                yield Static(DEMO_RESCUED, classes="paragraph")
+                yield Static(Content(f"rm {shlex.quote(str(rescue))}"), classes="command")
+            else:
+                yield Static(
+                    "Move it into a password manager and delete the file. To store it in the OS "
+                    "keyring once the keyring works:",
+                    classes="paragraph",
+                )
+                yield Static(Content(self._login_command(rescue)), classes="command")
         else:
             yield Static("Nothing was stored.", classes="done-heading -warning")
         with Horizontal(classes="actions"):
             if profile is not None:
                 yield Button("Check stored keys", id="dashboard", variant="primary")
             yield Button("Quit", id="quit")
+
+    def _login_command(self, rescue: Path) -> str:
+        tenant = self.state.tenant
+        return login_command(
+            tenant.display_host if tenant is not None else "TENANT", self.state.profile_name, rescue
+        )
 
     def _expiry_text(self, expiry_iso: str | None) -> str:
         return expiry_sentence(parse_iso_datetime(expiry_iso), now=self.qapp.now())

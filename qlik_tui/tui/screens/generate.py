@@ -10,6 +10,7 @@ from textual.widgets import Button, Static
 
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.modals import SandboxKeyModal
+from qlik_tui.tui.widgets.store_line import StoreLine
 
 STEPS = (
     "In your tenant, click your [b]profile icon[/b] and select [b]Profile settings[/b].",
@@ -32,7 +33,9 @@ def hub_url(origin: str) -> str:
 class GenerateScreen(WizardStep):
     STEP = 4
     STEP_TITLE = "Generate a key"
-    AUTO_FOCUS = "#next"
+    # The action this step is about: the sandbox key in the demo, the hub otherwise; Next only
+    # when neither applies (a tenant outside Qlik Cloud).
+    AUTO_FOCUS = "#sandbox-key, #open-hub, #next"
 
     def compose_body(self) -> ComposeResult:
         yield Static("Generate the key in your tenant:", classes="paragraph")
@@ -53,6 +56,7 @@ class GenerateScreen(WizardStep):
                 ),
                 classes="paragraph hint",
             )
+        yield StoreLine(self.qapp.services)  # under the step's action: it stays in view
         if self.qapp.is_demo:
             yield Static(
                 "Demo mode: the sandbox tenant issues a practice key the way Qlik does — "
@@ -76,4 +80,8 @@ class GenerateScreen(WizardStep):
     def _sandbox_key(self) -> None:
         key = self.qapp.issue_practice_key()
         host = self.state.tenant.display_host if self.state.tenant else "the sandbox"
-        self.app.push_screen(SandboxKeyModal(key.reveal(), host))
+
+        def copied(_: None) -> None:
+            self.query_one("#next", Button).focus()  # the key is copied: on to pasting it
+
+        self.app.push_screen(SandboxKeyModal(key.reveal(), host), copied)

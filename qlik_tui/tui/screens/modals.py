@@ -71,6 +71,7 @@ class SandboxKeyModal(ModalScreen[None]):
     """Like Qlik's "Generate new key" result: the (sandbox) key, shown this once."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    AUTO_FOCUS = "#close"  # the key is selected with the mouse; Enter says it was copied
 
     def __init__(self, key_text: str, host: str) -> None:
         super().__init__(classes="dialog-screen")

@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from qlik_tui.core.expiry import expiry_sentence
+from qlik_tui.core.expiry import ExpiryState, describe_expiry, expiry_sentence, renewal_hint
 from qlik_tui.core.timestamps import NEVER, parse_iso_datetime, time_ago
 from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.profile_table import (
@@ -41,11 +41,14 @@ class ProfileDetailsModal(ModalScreen[DetailsChoice | None]):
     ]
     AUTO_FOCUS = "#details-close"
 
-    def __init__(self, row: ProfileRow, *, now: datetime, warn_below: timedelta) -> None:
+    def __init__(
+        self, row: ProfileRow, *, now: datetime, warn_below: timedelta, demo: bool = False
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.row = row
         self.now = now
         self.warn_below = warn_below
+        self.demo = demo  # demo profiles live apart: no command line reaches them
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="details-dialog"):
@@ -97,8 +100,18 @@ class ProfileDetailsModal(ModalScreen[DetailsChoice | None]):
         return f"{when} ({time_ago(iso, self.now)})"
 
     def _expiry(self) -> str:
-        expiry = parse_iso_datetime(self.row.profile.expiry)
-        return expiry_sentence(expiry, now=self.now, warn_below=self.warn_below)
+        profile = self.row.profile
+        expiry, issued = parse_iso_datetime(profile.expiry), parse_iso_datetime(profile.key_created)
+        sentence = expiry_sentence(expiry, now=self.now, issued=issued, warn_below=self.warn_below)
+        view = describe_expiry(expiry, now=self.now, issued=issued, warn_below=self.warn_below)
+        if view.state is not ExpiryState.SOON:
+            return sentence
+        renew = (
+            "renew it: Add (n) a new key on the dashboard"
+            if self.demo
+            else renewal_hint(profile.name)
+        )
+        return f"⚠ {sentence}; {renew}"
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(DetailsChoice(choice) if choice else None)

@@ -16,6 +16,7 @@ from qlik_tui.tui.screens.qlik_cli_offer import (
     look_for_qlik_cli_keys,
     offer_label,
 )
+from qlik_tui.tui.widgets.store_line import StoreLine
 
 INTRO = (
     'From [b]"I need an API key"[/b] to [b]a key stored safely and proven to work[/b], '
@@ -57,6 +58,7 @@ class WelcomeScreen(WizardStep):
                 disabled=not self.qapp.profiles_found,
                 tooltip="Opens the dashboard of stored keys",
             )
+        yield StoreLine(self.qapp.services)  # under the buttons: they stay in view at 80x24
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from qlik_tui.core.expiry import expiry_sentence
+from qlik_tui.core.expiry import DEFAULT_WARNING, expiry_sentence
 from qlik_tui.core.kinds import OutcomeKind
+from qlik_tui.core.models import user_with_email
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import KeyInfo
@@ -68,8 +69,10 @@ def _latency(outcome: Outcome) -> str | None:
     return text
 
 
-class OutcomePanel(Vertical):
-    """One bordered panel: a heading line, then paragraphs or aligned fields."""
+class OutcomePanel(VerticalScroll):
+    """One bordered panel: a heading line, then paragraphs or aligned fields. Where the
+    stylesheet caps its height (so the choices under it stay in view), it scrolls, and takes
+    the focus only then (its arrow keys scroll it)."""
 
     def __init__(
         self,
@@ -82,6 +85,9 @@ class OutcomePanel(Vertical):
         self.kind = kind
         self.heading = heading
         self.parts = parts
+
+    def allow_focus(self) -> bool:
+        return self.max_scroll_y > 0
 
     def compose(self) -> ComposeResult:
         yield Static(Content(self.heading), classes="outcome-heading")
@@ -101,22 +107,23 @@ class OutcomePanel(Vertical):
         key_info: KeyInfo,
         *,
         now: datetime,
-        warn_below: timedelta = timedelta(hours=24),
+        warn_below: timedelta = DEFAULT_WARNING,
     ) -> OutcomePanel:
         outcome = report.outcome
         user = report.user
         rows: list[tuple[str, str | None]] = []
         if user is not None:
             rows += [
-                ("Name", user.name),
-                ("Email", user.email),
+                ("User", user_with_email(user.name, user.email)),
                 ("User id", user.id),
                 ("Tenant id", user.tenant_id),
                 ("Status", user.status),
                 ("Roles", ", ".join(role.name for role in user.roles) or "none"),
             ]
+        # One line each, so that at 80x24 the profile name under the panel stays in view: the
+        # tenant id is in the row above when the key names the same one.
         if report.tenant_matches is True:
-            match = f"{key_info.tenant_id} ✓ same tenant as the user"
+            match = "✓ same tenant as the user"
         elif report.tenant_matches is False:
             match = f"{key_info.tenant_id} ✗ differs from the user's tenant"
         else:
@@ -125,9 +132,10 @@ class OutcomePanel(Vertical):
         rows.append(("Key id", key_info.key_id))
         record = report.key_record
         expiry = record.expiry if record is not None else None
-        rows.append(("Key expiry", expiry_sentence(expiry, now=now, warn_below=warn_below)))
-        if record is not None and record.status:
-            rows.append(("Key status", record.status))
+        issued = record.created if record is not None else None
+        when = expiry_sentence(expiry, now=now, issued=issued, warn_below=warn_below)
+        status_word = record.status if record is not None and record.status else None
+        rows.append(("Key", f"{status_word} · {when}" if status_word else when))
         status = f"HTTP {outcome.http_status}" if outcome.http_status else None
         latency = _latency(outcome)
         rows.append(("Answer", " · ".join(x for x in (status, latency) if x) or None))

@@ -122,6 +122,9 @@ def outcome_text(row: ProfileRow) -> str:
 
 
 def state_text(row: ProfileRow) -> str:
+    if row.activity in (RowActivity.QUEUED, RowActivity.CHECKING) and row.outcome is not None:
+        # The last result stays in view, dimmed, until the new one replaces it.
+        return f"{row.activity.value}… · was {outcome_text(row)}"
     if row.activity is not None:
         return f"{row.activity.value}…"
     if row.note is not None:  # the note first: a long title may be cut, the note must not be
@@ -130,7 +133,12 @@ def state_text(row: ProfileRow) -> str:
 
 
 def expiry_view(profile: Profile, now: datetime, warn_below: timedelta) -> ExpiryView:
-    return describe_expiry(parse_iso_datetime(profile.expiry), now=now, warn_below=warn_below)
+    return describe_expiry(
+        parse_iso_datetime(profile.expiry),
+        now=now,
+        issued=parse_iso_datetime(profile.key_created),
+        warn_below=warn_below,
+    )
 
 
 # -- columns -----------------------------------------------------------------------------------
@@ -304,6 +312,8 @@ class ProfileTable(DataTable[Text]):
         ]
 
     def _state_style(self, row: ProfileRow) -> Style:
+        if row.activity is not None and row.outcome is not None:
+            return self._style("stale")
         if row.activity is not None:
             return self._style("accent")
         if row.note is not None:
@@ -344,6 +354,7 @@ class ProfileTable(DataTable[Text]):
                 "error": colour("text-error"),
                 "accent": colour("text-accent", bold=True),
                 "muted": Style(dim=True),
+                "stale": Style(dim=True, italic=True),
             }
         return self._styles.get(name, Style())
 

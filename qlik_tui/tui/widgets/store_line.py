@@ -1,0 +1,71 @@
+"""One line on the Welcome and Generate steps: where the key will be kept, or that no keyring
+is usable, why, the fix and the alternative. It probes the store in a thread when mounted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+
+from qlik_tui.tui import store_probe
+
+if TYPE_CHECKING:
+    from qlik_tui.services.context import Services
+    from qlik_tui.tui.store_probe import KeyStoreProbe
+
+PROBING = "Key store: looking for the OS keyring…"
+
+
+@dataclass(repr=False, eq=False)  # Textual's repr (no fields) and identity
+class StoreProbed(Message):
+    probe: KeyStoreProbe
+
+
+def probe_lines(probe: KeyStoreProbe) -> list[str]:
+    """The words for ``probe``: one line when the keyring is usable, the why, the fix and the
+    alternative when it is not."""
+    if probe.usable:
+        return [f"✓ Key store: {probe.headline}. The key will be kept there."]
+    lines = [f"⚠ Key store: {probe.headline}. The key cannot be kept in the OS keyring."]
+    if probe.why:
+        lines.append(f"Why: {probe.why}")
+    if probe.fix:
+        lines.append(f"Fix: {probe.fix}")
+    if probe.alternative:
+        lines.append(f"Or: {probe.alternative}")
+    return lines
+
+
+class StoreLine(Static):
+    def __init__(self, services: Services) -> None:
+        super().__init__(PROBING, id="store-line", classes="paragraph")
+        self.services = services
+        self.probe: KeyStoreProbe | None = None
+
+    def on_mount(self) -> None:
+        # After the first frame: the probe's thread would compete with painting it.
+        self.call_after_refresh(self.run_probe)
+
+    @work(
+        thread=True,
+        group="store-probe",
+        exclusive=True,
+        exit_on_error=False,  # a failure leaves the line saying it is still looking
+        description="Looking for the OS keyring",
+    )
+    def run_probe(self) -> None:
+        self.post_message(StoreProbed(store_probe.probe_store(self.services)))
+
+    def on_store_probed(self, message: StoreProbed) -> None:
+        message.stop()
+        self.show_probe(message.probe)
+
+    def show_probe(self, probe: KeyStoreProbe) -> None:
+        self.probe = probe
+        self.set_class(probe.usable, "-ok")
+        self.set_class(not probe.usable, "-warning")
+        self.update(Content("\n".join(probe_lines(probe))))
