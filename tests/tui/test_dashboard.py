@@ -468,10 +468,10 @@ async def test_opening_it_rechecks_every_key_showing_the_old_results_as_stale(
         assert dashboard_of(app).rechecking
         await settle(pilot)
         assert state_of(app, "first") == "✓ Key works"
-        assert state_of(app, "second") == "✗ Key rejected (401)"  # the old "valid" was stale
+        assert state_of(app, "second") == "✗ Key revoked (401)"  # the old "valid" was stale
         assert table_of(app).cell_texts("first")["checked"] == "just now"
     saved = services.profiles.get("second")
-    assert saved is not None and saved.last_outcome == OutcomeKind.KEY_REJECTED.value
+    assert saved is not None and saved.last_outcome == OutcomeKind.KEY_REVOKED.value
 
 
 # -- what the cells say --------------------------------------------------------------------
