@@ -44,6 +44,8 @@ RENEW_GROUP = "dashboard-renew"
 ROTATION_MODULE = "qlik_tui.services.rotation"
 # The steps shown, in order (the rotation's local LOAD and UPDATE steps are shown only failing).
 SHOWN_STEPS = ("create", "verify", "store", "delete-old")
+# The key id each step names under its title (the others repeat the new key's id).
+NOTED_STEPS = {"create": "new key", "delete-old": "old key"}
 MARKS = {"pending": "·", "started": "…", "done": "✓", "failed": "✗", "skipped": "-"}
 CANCEL_HINT = "Esc cancels until the new key is being stored."
 STORING_HINT = "Storing the new key: the renewal completes now."
@@ -143,9 +145,10 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
 
     def steps_text(self) -> Content:
         lines = []
-        for title, state, note in self.steps.values():
-            shown_note = f"  {note}" if note else ""
-            lines.append(f"{MARKS.get(state, '?')} {title}{shown_note}")
+        for step, (title, state, note) in self.steps.items():
+            lines.append(f"{MARKS.get(state, '?')} {title}")
+            if note and step in NOTED_STEPS:
+                lines.append(f"  {NOTED_STEPS[step]} {note}")
         return Content("\n".join(lines))
 
     def _hint(self, text: str) -> None:
