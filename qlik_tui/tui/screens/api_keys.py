@@ -51,8 +51,9 @@ KEY_ADMIN_MODULE = "qlik_tui.services.key_admin"
 LIST_GROUP = "api-keys-list"
 REVOKE_GROUP = "api-keys-revoke"
 STORED_MARK = "★"
-DESCRIPTION_CHARS = 32
+DESCRIPTION_CHARS = 28
 COLUMNS = ("", "Description", "Expires", "Status", "ID", "Created")
+OWNER_AT = 4  # every user's keys: the owner column comes before the id
 
 
 def _when(moment: datetime | None) -> str:
@@ -169,7 +170,10 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
         self.all_users = listing.all_users
         table = self.table
         table.clear(columns=True)
-        table.add_columns(*(COLUMNS + (("Owner",) if listing.all_users else ())))
+        columns = list(COLUMNS)
+        if listing.all_users:
+            columns.insert(OWNER_AT, "Owner")
+        table.add_columns(*columns)
         for record in listing.keys:
             table.add_row(*self._cells(record), key=record.id)
         self.query_one("#keys-summary", Static).update(Content(self.summary_text()))
@@ -188,7 +192,7 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
             Text(_when(record.created)),
         ]
         if self.listing is not None and self.listing.all_users:
-            cells.append(Text(self.owner_of(record) or "you"))
+            cells.insert(OWNER_AT, Text(self.owner_of(record) or "you"))
         return cells
 
     def owner_of(self, record: ApiKeyRecord) -> str | None:
