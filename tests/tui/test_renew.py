@@ -182,6 +182,25 @@ async def test_renew_waits_while_a_recheck_runs(
         assert sandbox.key_ids("admin") == [old_id]
 
 
+async def test_once_storing_began_escape_no_longer_cancels(offline_services: Services) -> None:
+    app = snapshot_app(offline_services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        modal = RenewModal("acme", start=False)
+        await app.push_screen(modal)
+        await pilot.pause()
+        assert modal.query_one("#renew-cancel").display
+        for event in result_events()[:7]:  # up to "store started"
+            modal.show_step(event)
+        await pilot.pause()
+        assert not modal.query_one("#renew-cancel").display
+        assert text_of(pilot, "#renew-hint") == "Storing the new key: the renewal completes now."
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is modal and not modal.cancel_asked  # still there, nothing asked
+        assert "renewal completes now" in text_of(pilot, "#renew-hint")
+
+
 # -- snapshots -----------------------------------------------------------------------------
 
 
