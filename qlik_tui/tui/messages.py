@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
     from qlik_tui.services.check import CheckResult
+    from qlik_tui.services.key_admin import KeyListing, Revocation
+    from qlik_tui.services.rotation import RotationResult, StepEvent
     from qlik_tui.services.verify import VerifyReport
     from qlik_tui.store.profiles import Profile
 
@@ -152,3 +154,43 @@ class ForgetFailed(Message):
     problem: str
     fix: str
     key_removed: bool = field(default=False, kw_only=True)  # the key is gone, the metadata not
+
+
+# -- renewing and the tenant's keys ----------------------------------------------------------
+
+
+@dataclass(repr=False, eq=False)
+class RenewStep(Message):
+    """A step of a renewal started or ended (the event names key ids, never a key)."""
+
+    event: StepEvent
+
+
+@dataclass(repr=False, eq=False)
+class RenewFinished(Message):
+    """The rotation service returned: what was renewed, cleaned up or left behind."""
+
+    result: RotationResult
+
+
+@dataclass(repr=False, eq=False)
+class KeysListed(Message):
+    """The tenant's keys, as the profile's key may see them; ``stored_id`` is that key's id."""
+
+    listing: KeyListing
+    stored_id: str | None
+
+
+@dataclass(repr=False, eq=False)
+class KeysUnavailable(Message):
+    """The keys could not be listed; ``problem`` and ``fix`` are user-facing."""
+
+    problem: str
+    fix: str
+
+
+@dataclass(repr=False, eq=False)
+class KeyRevokeFinished(Message):
+    """The revoke service returned for one key."""
+
+    revocation: Revocation

@@ -54,6 +54,7 @@ from qlik_tui.tui.widgets.profile_table import (
 
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
+    from qlik_tui.services.rotation import RotationResult
     from qlik_tui.store.profiles import Profile
     from qlik_tui.tui.screens.profile_details import DetailsChoice
 
@@ -109,9 +110,11 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # Short words: with the app's own bindings, the footer has 80 columns for all of them.
         Binding("r", "recheck_selected", "Check"),
-        Binding("a", "recheck_all", "Check all"),
+        Binding("a", "recheck_all", "All", tooltip="Check all keys"),
         Binding("d,delete", "forget", "Forget"),
         Binding("n", "new_setup", "Add"),  # a new key: the setup
+        Binding("R", "renew", "Renew"),
+        Binding("k", "keys", "Keys"),
         Binding("escape,c", "cancel_recheck", "Cancel"),
         Binding("escape", "back", "Back"),
     ]
@@ -481,6 +484,28 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.notify(message.problem, title="Forgetting failed", severity="error", markup=False)
         self.refresh_bindings()
 
+    # -- renewing and the tenant's keys (their screens are imported when first opened) -------
+
+    def action_renew(self) -> None:
+        from qlik_tui.tui.screens.renew import RenewModal
+
+        name = self.table.selected_name
+        if name is None or name not in self.rows or self._refuse_while_busy():
+            return
+
+        def renewed(result: RotationResult | None) -> None:
+            if result is not None and result.profile is not None and name in self.rows:
+                self._put_row(ProfileRow.from_profile(result.profile))
+
+        self.app.push_screen(RenewModal(name), renewed)
+
+    def action_keys(self) -> None:
+        from qlik_tui.tui.screens.api_keys import ApiKeysScreen
+
+        name = self.table.selected_name
+        if name is not None and not self._refuse_while_busy():
+            self.app.push_screen(ApiKeysScreen(name))
+
     # -- the rest ----------------------------------------------------------------------------
 
     def action_new_setup(self) -> None:
@@ -506,7 +531,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         if action == "new_setup":
             # Fix the profiles file first: storing would fail.
             return self.mode is not DashboardMode.BROKEN
-        if action in ("recheck_selected", "recheck_all", "forget"):
+        if action in ("recheck_selected", "recheck_all", "forget", "renew", "keys"):
             if self.mode is not DashboardMode.TABLE:
                 return False
             return None if self.busy else True  # shown, but greyed out while busy

@@ -194,7 +194,7 @@ class ProfileTable(DataTable[Text]):
     """Rows keyed by profile name. Enter (or a click on the highlighted row) selects a row."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Details"),
+        Binding("enter", "select_cursor", "Details", show=False),  # Enter on a row: as everywhere
     ]
 
     def __init__(

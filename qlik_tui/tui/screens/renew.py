@@ -1,0 +1,292 @@
+"""Renewing one stored key from the dashboard: the rotation's steps as they happen, then its result.
+
+One async worker runs ``rotate_profile`` and only posts messages (a ``RenewStep`` per step
+started or ended, then ``RenewFinished``). Esc or Cancel asks the ``CancelToken`` to stop, which
+the rotation honours until the store begins (it then deletes the new key again); from the store
+on, the renewal completes and the Cancel button is gone. The modal answers the result (``None``
+when closed before one arrived, which only a crash allows).
+
+The rotation module imports httpx: the worker imports it in a thread, and this screen reads the
+step titles from it only once the first step arrived (the module is loaded by then).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from qlik_tui.core.expiry import expiry_sentence
+from qlik_tui.tui.host import AppHost
+from qlik_tui.tui.messages import (
+    RenewFinished,
+    RenewStep,
+    ReportsWorkerEnds,
+    WorkerCancelled,
+    WorkerCrashed,
+)
+from qlik_tui.tui.widgets.outcome_panel import Fields
+
+if TYPE_CHECKING:
+    from qlik_tui.services.context import Services
+    from qlik_tui.services.rotation import CancelToken, RotationResult, StepEvent
+
+RENEW_GROUP = "dashboard-renew"
+ROTATION_MODULE = "qlik_tui.services.rotation"
+# The steps shown, in order (the rotation's local LOAD and UPDATE steps are shown only failing).
+SHOWN_STEPS = ("create", "verify", "store", "delete-old")
+# The key id each step names under its title (the others repeat the new key's id).
+NOTED_STEPS = {"create": "new key", "delete-old": "old key"}
+MARKS = {"pending": "·", "started": "…", "done": "✓", "failed": "✗", "skipped": "-"}
+CANCEL_HINT = "Esc cancels until the new key is being stored."
+STORING_HINT = "Storing the new key: the renewal completes now."
+CANCELLING_HINT = "Cancelling: the new key, if made, is deleted again with the stored one…"
+
+
+def renew_question(name: str) -> str:
+    return f"Renew the key of profile {name}"
+
+
+class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
+    """``RenewModal(name)`` renews profile ``name``; ``start=False`` only shows (snapshots)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel_or_close", "Cancel"),
+    ]
+    AUTO_FOCUS = "#renew-cancel"
+
+    def __init__(self, name: str, *, start: bool = True) -> None:
+        super().__init__(classes="dialog-screen")
+        self.profile_name = name
+        self.start = start
+        self.steps: dict[str, tuple[str, str, str]] = {}  # step value -> (title, state, note)
+        self.result: RotationResult | None = None
+        self.cancel_token: CancelToken | None = None
+        self.cancel_asked = False
+        self.storing = False
+        self.crashed = False
+
+    @property
+    def qapp(self) -> AppHost:
+        return cast("AppHost", self.app)
+
+    @property
+    def running(self) -> bool:
+        return self.result is None and not self.crashed
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="renew-dialog"):
+            yield Static(Content(renew_question(self.profile_name)), classes="dialog-question")
+            with VerticalScroll(id="renew-body"):
+                yield Static(Content("Starting…"), id="renew-steps")
+                yield Static(Content(CANCEL_HINT), id="renew-hint", classes="dialog-detail")
+                yield Vertical(id="renew-result")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel renewal", id="renew-cancel", classes="danger")
+                yield Button("Close", id="renew-close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#renew-close", Button).display = False
+        if self.start:
+            worker = self.run_renewal(self.qapp.services, self.profile_name)
+            worker.description = f"Renewing the key of profile {self.profile_name!r}"
+
+    # -- the worker --------------------------------------------------------------------------
+
+    @work(
+        group=RENEW_GROUP,
+        exclusive=True,
+        exit_on_error=False,
+        description="Renewing a stored key",
+    )
+    async def run_renewal(self, services: Services, name: str) -> None:
+        # httpx is heavy: import it off the event loop so the dialog stays responsive.
+        rotation = await asyncio.to_thread(importlib.import_module, ROTATION_MODULE)
+        token = rotation.CancelToken()
+        if self.cancel_asked:
+            token.cancel()
+        self.cancel_token = token
+        result = await rotation.rotate_profile(
+            services,
+            name,
+            on_step=lambda event: self.post_message(RenewStep(event)),
+            cancel=token,
+        )
+        self.post_message(RenewFinished(result))
+
+    # -- progress ----------------------------------------------------------------------------
+
+    def on_renew_step(self, message: RenewStep) -> None:
+        self.show_step(message.event)
+
+    def show_step(self, event: StepEvent) -> None:
+        if not self.steps:
+            titles = importlib.import_module(ROTATION_MODULE).STEP_TITLES
+            for step, title in titles.items():
+                if step.value in SHOWN_STEPS:
+                    self.steps[step.value] = (title, "pending", "")
+        step, state = event.step.value, event.state.value
+        if step in SHOWN_STEPS or state == "failed":
+            self.steps[step] = (event.title, state, event.note)
+        if step == "store" and state == "started":
+            self.storing = True
+            self.query_one("#renew-cancel", Button).display = False
+            self._hint(STORING_HINT)
+        self.query_one("#renew-steps", Static).update(self.steps_text())
+
+    def steps_text(self) -> Content:
+        lines = []
+        for step, (title, state, note) in self.steps.items():
+            lines.append(f"{MARKS.get(state, '?')} {title}")
+            if note and step in NOTED_STEPS:
+                lines.append(f"  {NOTED_STEPS[step]} {note}")
+        return Content("\n".join(lines))
+
+    def _hint(self, text: str) -> None:
+        hint = self.query_one("#renew-hint", Static)
+        hint.update(Content(text))
+        hint.display = bool(text)
+
+    # -- the result --------------------------------------------------------------------------
+
+    async def on_renew_finished(self, message: RenewFinished) -> None:
+        await self.show_result(message.result)
+
+    async def show_result(self, result: RotationResult) -> None:
+        self.result = result
+        self._hint("")
+        self.query_one("#renew-cancel", Button).display = False
+        close = self.query_one("#renew-close", Button)
+        close.display = True
+        box = self.query_one("#renew-result", Vertical)
+        await box.remove_children()
+        heading, rows = result_parts(result, self.qapp.now(), self.qapp.services.expiry_warning)
+        failed = not result.renewed or bool(result.strays)
+        await box.mount_all(
+            [
+                Static(
+                    Content(heading),
+                    id="renew-heading",
+                    classes="outcome-heading " + ("-error" if failed else "-success"),
+                ),
+                Fields(rows, classes="renew-fields"),
+            ]
+        )
+        close.focus()
+
+    # -- cancelling and closing --------------------------------------------------------------
+
+    def action_cancel_or_close(self) -> None:
+        if not self.running:
+            self.dismiss(self.result)
+            return
+        if self.storing:
+            self.notify(STORING_HINT, title="Cannot cancel now", markup=False)
+            return
+        if self.cancel_asked:
+            return
+        token = self.cancel_token
+        if token is not None and not token.cancel():
+            self.storing = True
+            self.notify(STORING_HINT, title="Cannot cancel now", markup=False)
+            return
+        self.cancel_asked = True  # a worker still importing applies it to its token
+        self.query_one("#renew-cancel", Button).disabled = True
+        self._hint(CANCELLING_HINT)
+
+    @on(Button.Pressed, "#renew-cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel_or_close()
+
+    @on(Button.Pressed, "#renew-close")
+    def _close_pressed(self) -> None:
+        self.dismiss(self.result)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_or_close" and self.running and self.storing:
+            return None  # shown greyed out: the store cannot be cancelled
+        return True
+
+    # -- worker failures ---------------------------------------------------------------------
+
+    async def on_worker_crashed(self, message: WorkerCrashed) -> None:
+        if message.group != RENEW_GROUP:
+            return
+        self.crashed = True
+        self._hint("")
+        self.query_one("#renew-cancel", Button).display = False
+        close = self.query_one("#renew-close", Button)
+        close.display = True
+        box = self.query_one("#renew-result", Vertical)
+        await box.remove_children()
+        await box.mount(
+            Static(
+                Content(
+                    f"✗ {message.description} failed with an unexpected {message.error_type}. "
+                    "Re-check the key on the dashboard, and list the tenant's keys with k to "
+                    "see whether a new key was left behind."
+                ),
+                id="renew-heading",
+                classes="outcome-heading -error",
+            )
+        )
+        close.focus()
+
+    def on_worker_cancelled(self, message: WorkerCancelled) -> None:
+        if message.group == RENEW_GROUP and self.result is None:
+            self.crashed = True  # only when the app shuts down: nothing left to show
+
+
+def result_parts(
+    result: RotationResult, now: datetime, warn_below: timedelta
+) -> tuple[str, list[tuple[str, str | None]]]:
+    """The heading and the labelled rows that show ``result``: what the profile holds now, why
+    a step failed and what to do, and each stray key with the command that removes it."""
+    status = result.status.value
+    name = result.name
+    rows: list[tuple[str, str | None]] = []
+    if result.renewed:
+        if status == "renewed":
+            heading = f"✓ Renewed: profile {name} holds the new key {result.new_key_id}"
+        else:
+            heading = f"⚠ Renewed, but the old key {result.old_key_id} is still active"
+        rows.append(("Expiry", expiry_sentence(result.new_expiry, now=now, warn_below=warn_below)))
+        if result.kept_old:
+            rows.append(("Old key", f"{result.old_key_id} kept"))
+        elif status == "renewed" and result.old_key_id:
+            rows.append(("Old key", f"{result.old_key_id} deleted on the tenant"))
+    elif status == "cancelled":
+        heading = f"Cancelled: profile {name} still holds key {result.old_key_id or '(none)'}"
+        if result.new_key_id and not result.strays:
+            rows.append(("New key", f"{result.new_key_id} deleted again on the tenant"))
+    else:
+        heading = f"✗ Not renewed: profile {name} still holds key {result.old_key_id or '(none)'}"
+        if result.failed_step is not None:
+            rows.append(("Failed step", result.failed_step.value))
+    outcome = result.outcome
+    if result.store_failure is not None:
+        rows += [
+            ("Problem", result.store_failure.problem),
+            ("What to do", result.store_failure.fix),
+        ]
+    elif outcome is not None:
+        rows += [("What happened", outcome.title), ("Cause", outcome.cause)]
+        rows.append(("Next step", outcome.next_step))
+        if outcome.server_message:
+            rows.append(("Tenant said", outcome.server_message))
+    for stray in result.strays:
+        rows += [
+            ("Stray key", f"{stray.key_id} is still active on the tenant: {stray.why}"),
+            ("Remove it", stray.command),
+        ]
+    rows += [("Note", note) for note in result.notes]
+    return heading, rows
