@@ -8,6 +8,8 @@ costs one parse and one layout, not one per character.
 
 from __future__ import annotations
 
+import time
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -27,7 +29,7 @@ INSTRUCTIONS = (
 )
 EMPTY_HINT = "Waiting for a key…"
 # Keystrokes closer together than this are one burst (a typed-in paste): inspected at its end.
-SETTLE_SECONDS = 0.1
+SETTLE_SECONDS = 0.15
 INSPECTION_LABELS = ("Key id", "Key's tenant id", "Subject (user)", "Length")
 
 
@@ -42,6 +44,7 @@ class PasteScreen(WizardStep):
         self.replace = replace  # "Paste another key": select the old one so a paste replaces it
         self.inspections = 0  # how many times the field's text was parsed and shown
         self._settle_timer: Timer | None = None
+        self._last_change = 0.0  # time.monotonic() of the field's last change
         self._shown_warnings: tuple[str, ...] = ()
 
     def compose_body(self) -> ComposeResult:
@@ -68,23 +71,29 @@ class PasteScreen(WizardStep):
     # -- input -------------------------------------------------------------------------------
 
     @on(SecretInput.Changed, "#key-input")
-    def _changed(self, event: SecretInput.Changed) -> None:
-        # The state learns at once that a key was pasted (quitting asks from now on); parsing
-        # waits for a burst of keystrokes to end. A paste or a set value arrives as one change.
-        text = event.value
+    def _changed(self) -> None:
+        # The field's value now, not the message's: keystrokes that arrive together are all
+        # in the field before the first of their messages is handled here.
+        text = self.query_one("#key-input", SecretInput).value
+        if text == self.state.key_text and self.inspections:
+            return  # already seen
+        # The state learns at once that a key was pasted: quitting asks from now on.
+        self.state.key_text = text
         if text.strip():
             self.state.key_pasted = True
-        previous = self.state.key_text
-        if text == previous and self.inspections:
-            return  # the value it was built with, or one already inspected
-        self.state.key_text = text
-        typed = abs(len(text) - len(previous)) <= 1
+        # A change on its own (a paste, a keystroke) is inspected at once; a burst of them (a
+        # terminal typing a paste in) once it pauses.
+        now = time.monotonic()
+        in_burst = now - self._last_change < SETTLE_SECONDS
+        self._last_change = now
+        waiting = self._settle_timer is not None
         if self._settle_timer is not None:
             self._settle_timer.stop()
             self._settle_timer = None
-        if typed:
+        if in_burst:
             self._settle_timer = self.set_timer(SETTLE_SECONDS, self._settled)
-            self.refresh_nav()  # Next waits for the inspection
+            if not waiting:
+                self.refresh_nav()  # Next waits for the inspection (once per burst: it is slow)
         else:
             self._inspect(text)
 
