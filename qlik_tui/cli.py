@@ -70,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         f"Start the guided setup wizard (TUI). {NEEDS_TERMINAL}",
     )
     command(
-        "dashboard", "open the dashboard of stored keys", f"Open the dashboard (TUI). {NEEDS_TERMINAL}"
+        "dashboard",
+        "open the dashboard of stored keys",
+        f"Open the dashboard (TUI). {NEEDS_TERMINAL}",
     )
     demo = command(
         "demo",

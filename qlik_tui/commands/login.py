@@ -30,7 +30,6 @@ from qlik_tui.store.profiles import (
     validate_profile_name,
 )
 
-
 INPUT_CLOSED = "the input was closed at the key prompt (Ctrl-D): nothing was stored."
 
 

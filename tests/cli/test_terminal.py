@@ -151,7 +151,7 @@ def test_the_tui_without_a_terminal_exits_2_at_once_and_names_the_command_to_use
 # -- the quit guard and the ending signals -------------------------------------------------------
 
 STEP_MARKERS = (b"Step 2 of 7", b"Step 3 of 7", b"Step 4 of 7", b"Step 5 of 7")
-INSPECTED = "This looks like a Qlik Cloud API key".encode()
+INSPECTED = b"This looks like a Qlik Cloud API key"
 NOT_A_KEY = "✗".encode()
 # What the driver writes when it gives the terminal back: main screen, mouse off, cursor shown.
 RESTORED = (b"\x1b[?1049l", b"\x1b[?1000l", b"\x1b[?25h")

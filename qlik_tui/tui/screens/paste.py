@@ -162,13 +162,15 @@ class PasteScreen(WizardStep):
         box.set_classes(box_class)
         if not box.children:
             heading = Static(text, id="inspection-heading")
-            fields = Fields(zip(INSPECTION_LABELS, values))
+            fields = Fields(zip(INSPECTION_LABELS, values, strict=True))
             box.mount_all([heading, fields])
         else:
             heading = box.query_one("#inspection-heading", Static)
             heading.update(text)
             fields = box.query_one(Fields)
-            for static, value in zip(fields.query(".field-value").results(Static), values):
+            for static, value in zip(
+                fields.query(".field-value").results(Static), values, strict=True
+            ):
                 static.update(Content(value if value else "—"))
         heading.set_classes(f"inspection-heading {heading_class}".strip())
         fields.display = key is not None and error is None
