@@ -24,7 +24,6 @@ from textual.widgets import Button, Input, Static
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.store.names import quoted_name
 from qlik_tui.store.profiles import InvalidProfile, validate_profile_name
-from qlik_tui.tui.key_carry import offer_caught_key
 from qlik_tui.tui.messages import (
     KeyringFound,
     KeyStored,
@@ -34,6 +33,7 @@ from qlik_tui.tui.messages import (
     WorkerCrashed,
 )
 from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.key_carry import offer_caught_key
 from qlik_tui.tui.screens.live_test_mode import LiveTestMode
 from qlik_tui.tui.widgets.key_refusing_input import KeyRefusingInput
 from qlik_tui.tui.widgets.outcome_panel import Fields, OutcomePanel

@@ -9,8 +9,8 @@ from textual.content import Content
 from textual.widgets import Checkbox, Input, Static
 
 from qlik_tui.core.tenant import EXAMPLE_HOST, Tenant, TenantError, parse_tenant
-from qlik_tui.tui.key_carry import offer_caught_key
 from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.key_carry import offer_caught_key
 from qlik_tui.tui.widgets.key_refusing_input import KeyRefusingInput
 
 
