@@ -29,7 +29,7 @@ INSTRUCTIONS = (
 )
 EMPTY_HINT = "Waiting for a key…"
 # Keystrokes closer together than this are one burst (a typed-in paste): inspected at its end.
-SETTLE_SECONDS = 0.15
+SETTLE_SECONDS = 0.1
 INSPECTION_LABELS = ("Key id", "Key's tenant id", "Subject (user)", "Length")
 
 
