@@ -22,6 +22,10 @@ Take a Qlik Cloud API key from "I need one" to "stored safely and proven to work
 Run with no command to start the guided setup (or the dashboard when keys are stored).
 Keys are read from standard input or a hidden prompt, never from the command line,
 and are kept in the OS keyring."""
+NEEDS_TERMINAL = (
+    "Standard input and output must be a terminal; otherwise it exits 2 at once and names "
+    "the command to use instead (login --with-token, check, list)."
+)
 
 
 def _looks_like_key(word: str) -> bool:
@@ -60,13 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    command("setup", "start the guided setup wizard", "Start the guided setup wizard (TUI).")
-    command("dashboard", "open the dashboard of stored keys", "Open the dashboard (TUI).")
+    command(
+        "setup",
+        "start the guided setup wizard",
+        f"Start the guided setup wizard (TUI). {NEEDS_TERMINAL}",
+    )
+    command(
+        "dashboard",
+        "open the dashboard of stored keys",
+        f"Open the dashboard (TUI). {NEEDS_TERMINAL}",
+    )
     demo = command(
         "demo",
         "try everything against a built-in sandbox tenant (no Qlik account needed)",
         "Start a fake Qlik Cloud tenant on 127.0.0.1 and run the wizard against it. Demo "
-        "profiles are kept apart from real ones.",
+        f"profiles are kept apart from real ones. {NEEDS_TERMINAL}",
     )
     demo.add_argument(
         "--port", type=int, help="sandbox port (default: 47470, or any free one if taken)"
@@ -78,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Read an API key from standard input (--with-token) or a hidden prompt, test it "
         "with GET /api/v1/users/me, then store it in the OS keyring. The key is never "
         "accepted as a command-line argument. A second login for a profile replaces its "
-        "key only after the new key has been proven.",
+        "key only after the new key has been proven. Closing the input at the hidden "
+        "prompt (Ctrl-D) stores nothing and exits 2.",
     )
     login.add_argument("--tenant", required=True, help="tenant address, e.g. acme.eu.qlikcloud.com")
     login.add_argument("--name", help="profile name (default: the tenant hostname)")
@@ -243,6 +256,41 @@ def main(
         return exits.INTERNAL
 
 
+# The commands that start the TUI (``None``: no command at all).
+TUI_COMMANDS = (None, "setup", "dashboard", "demo")
+NO_TERMINAL_ADVICE = (
+    "to store a key from a pipe use `qlik-tui login --tenant HOST --with-token < key.txt`; "
+    "to re-validate stored keys use `qlik-tui check`; to see them use `qlik-tui list`"
+)
+
+
+def _refuse_without_terminal(
+    command: str | None, stdin: TextIO, stdout: TextIO, stderr: TextIO
+) -> int | None:
+    """The TUI draws with escape codes and reads keys: without a terminal on both ends it
+    would hang writing to a pipe. Say which command works there instead (exit 2)."""
+    not_terminals = [
+        name for name, stream in (("input", stdin), ("output", stdout)) if not _is_terminal(stream)
+    ]
+    if not not_terminals:
+        return None
+    shown = "qlik-tui" if command is None else f"qlik-tui {command}"
+    which = " and ".join(not_terminals)
+    print(
+        f"qlik-tui: error: `{shown}` needs a terminal, and standard {which} is not one; "
+        f"{NO_TERMINAL_ADVICE}.",
+        file=stderr,
+    )
+    return exits.USAGE
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (OSError, ValueError):  # closed or detached
+        return False
+
+
 def dispatch(
     args: argparse.Namespace,
     stdin: TextIO,
@@ -250,6 +298,10 @@ def dispatch(
     stderr: TextIO,
     services: Services | None,
 ) -> int:
+    if args.command in TUI_COMMANDS:
+        refused = _refuse_without_terminal(args.command, stdin, stdout, stderr)
+        if refused is not None:
+            return refused
     if args.command == "demo":
         from qlik_tui.commands import demo  # the sandbox server: only for the demo
 

@@ -13,16 +13,18 @@ INCONCLUSIVE = 3  # could not tell: network, TLS, 5xx, rate-limited, keyring una
 STORAGE = 4  # the key could not be stored or removed (keyring or profiles file)
 OLD_KEY_LEFT = 5  # rotate: the new key is stored and works; the old key could not be deleted
 INTERNAL = 70  # a bug in qlik-tui (EX_SOFTWARE)
-INTERRUPTED = 130
+INTERRUPTED = 130  # SIGINT: 128 + 2
 
 HELP = """exit codes:
   0    success: every key checked is valid
   1    at least one key was rejected (401/403, revoked, expired, other tenant, not stored)
-  2    usage error, bad input, unknown profile or no profiles
+  2    usage error, bad input (input closed at the key prompt), unknown profile or no
+       profiles, or the TUI started without a terminal
   3    inconclusive: network, TLS, server error, rate limit or keyring trouble, none rejected
   4    the key could not be stored or removed (keyring or profiles file)
   70   internal error (a bug in qlik-tui)
-  130  interrupted"""
+  130  interrupted (SIGINT)
+  143  terminated (SIGTERM)"""
 # A subcommand's --help points to the table instead of repeating it.
 SEE_MAIN_HELP = "exit codes: see `qlik-tui --help`"
 

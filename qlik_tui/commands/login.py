@@ -36,6 +36,8 @@ from qlik_tui.store.profiles import (
     validate_profile_name,
 )
 
+INPUT_CLOSED = "the input was closed at the key prompt (Ctrl-D): nothing was stored."
+
 
 def run(
     args: argparse.Namespace, services: Services, stdin: TextIO, stdout: TextIO, stderr: TextIO
@@ -163,7 +165,12 @@ def _read_key_text(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> s
             return None
         return text
     if stdin.isatty():
-        return getpass.getpass("Paste your API key (input hidden): ")
+        try:
+            return getpass.getpass("Paste your API key (input hidden): ")
+        except EOFError:  # Ctrl-D at the prompt: no key was given
+            print(file=stderr)  # the prompt's line is still open
+            error(stderr, INPUT_CLOSED)
+            return None
     error(stderr, "no key given: pipe it on standard input with --with-token")
     return None
 

@@ -6,6 +6,8 @@ httpx, keyring or the sandbox (the services object arrives ready-made from the C
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
 
 START_CHOICES = ("auto", "setup", "dashboard")
 QUIT_WITH_KEY_QUESTION = "The key is not stored anywhere. Quit and lose it?"
+# Signals that end the app at once (there is no one to ask), with the shell's code 128 + N,
+# through the normal exit: the terminal is restored.
+ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 # Each factory imports its screen when first called, so start-up loads only the first screen.
@@ -137,6 +142,9 @@ class QlikTuiApp(App[int]):
         self.start_with = start
         self.state = WizardState()
         self.profiles_found: bool | None = None
+        self.ended_by_signal: signal.Signals | None = None
+        # Set by ``launch``: the real program handles SIGINT and SIGTERM (tests do not).
+        self.ends_on_signals = False
 
     # -- routing -----------------------------------------------------------------------------
 
@@ -199,6 +207,18 @@ class QlikTuiApp(App[int]):
         warning = in_app_warning()
         if warning is not None:
             self.notify(warning, title=IN_APP_TITLE, severity="warning", timeout=30, markup=False)
+
+    def on_load(self) -> None:
+        # Before the terminal enters application mode. The loop's handlers go with the loop.
+        if self.ends_on_signals:
+            loop = asyncio.get_running_loop()
+            for ending in ENDING_SIGNALS:
+                loop.add_signal_handler(ending, self._end_by_signal, ending)
+
+    def _end_by_signal(self, ending: signal.Signals) -> None:
+        if self.ended_by_signal is None:
+            self.ended_by_signal = ending
+        self.exit(return_code=128 + int(ending))
 
     def get_default_screen(self) -> Screen[Any]:
         # The first screen is the default screen itself: no empty frame before it. Without a

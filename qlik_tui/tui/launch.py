@@ -1,6 +1,8 @@
 """Start the TUI from the CLI: crash hooks, the keystroke-log warning, the app's exit code.
 
-``launch(services, *, start="auto"|"setup"|"dashboard", sandbox=None) -> exit code``.
+``launch(services, *, start="auto"|"setup"|"dashboard", sandbox=None) -> exit code``: 0, 1
+after a crash, 130 / 143 when SIGINT / SIGTERM ended it (then, if a pasted key was not stored,
+a line on stderr says so, once the terminal is restored).
 """
 
 from __future__ import annotations
@@ -10,6 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from qlik_tui.tui.crash import install_crash_hooks
 from qlik_tui.tui.keystroke_log import warn_about_textual_log
+
+KEY_NOT_STORED = (
+    "the pasted key was not stored, nor written to a file. Qlik shows a key only once: paste "
+    "it again if you still have it, or generate a new one."
+)
 
 if TYPE_CHECKING:
     from qlik_tui.sandbox import SandboxTenant
@@ -27,8 +34,15 @@ def launch(services: Services, *, start: str = "auto", sandbox: SandboxTenant | 
 
 
 def run_app(app: QlikTuiApp, **run_options: Any) -> int:
-    """Run the app; its return code is 1 after a crash (Textual sets it)."""
+    """Run the app; its return code is 1 after a crash (Textual sets it), 128 + N after
+    signal N."""
+    app.ends_on_signals = True
     result = app.run(**run_options)
+    if app.ended_by_signal is not None and app.state.key_at_risk:
+        print(
+            f"qlik-tui: {app.ended_by_signal.name} ended the app: {KEY_NOT_STORED}",
+            file=sys.stderr,
+        )
     if app.return_code:
         return app.return_code
     return result if isinstance(result, int) else 0

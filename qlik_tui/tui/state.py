@@ -1,13 +1,14 @@
 """The wizard's state: one small object owned by the app, read and written by every step.
 
-The key lives here from the moment it parses until it is stored, written to a rescue file or
-discarded by the user: going Back, changing the tenant or a failed test never drops it.
-Nothing here can show the key: ``ApiKey``'s repr hides it, and so does this object's.
+The key lives here from the moment it is pasted until it is stored, written to a rescue file or
+discarded by the user: going Back, changing the tenant, a failed test or an edit that breaks the
+field's text never drops it, and quitting asks first. Nothing here can show the key:
+``ApiKey``'s repr hides it, and the text fields are left out of this object's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,13 @@ class WizardState:
     tenant: Tenant | None = None
     tenant_text: str = ""  # what the user typed, shown again when they come back
     tenant_confirmed: bool = False  # a non-Qlik host the user explicitly accepted
-    key: ApiKey | None = None
+    key: ApiKey | None = None  # what the key field's text parses to (None: it does not)
+    key_text: str = field(default="", repr=False)  # the key field's text, parsed or not
+    # A key was pasted and is not yet stored, written to a file or discarded on purpose: held
+    # apart from ``key``, which follows what the field parses to right now.
+    key_pasted: bool = False
+    # A key caught in another field (kept out of it), until the user decides where it goes.
+    offered_key_text: str = field(default="", repr=False)
     report: VerifyReport | None = None  # the live test of ``key`` against ``tenant``
     profile_name: str = ""  # the name the user chose for the profile
     profile: Profile | None = None  # set once the key is stored
@@ -33,8 +40,10 @@ class WizardState:
 
     @property
     def key_at_risk(self) -> bool:
-        """A pasted key that is nowhere but in this process."""
-        return self.key is not None and self.profile is None and self.rescue_path is None
+        """A pasted key that is nowhere but in this process (whether the field parses or not)."""
+        if self.offered_key_text:
+            return True
+        return self.key_pasted and self.profile is None and self.rescue_path is None
 
     def set_tenant(self, tenant: Tenant, text: str, *, confirmed: bool) -> None:
         if tenant != self.tenant:
@@ -43,12 +52,25 @@ class WizardState:
 
     def set_key(self, key: ApiKey | None) -> None:
         if key is None or self.key is None or key != self.key:
-            self.report = None
+            self.report = None  # a test result belongs to one key
+        if key is not None and key != self.key:
+            # A new key: where the previous one went (stored, written) says nothing about it.
             self.profile = None
             self.rescue_path = None
+        if key is not None:
+            self.key_pasted = True
         self.key = key
+
+    def set_key_text(self, text: str, key: ApiKey | None) -> None:
+        """The key field now holds ``text``, which parses to ``key`` (None: it does not)."""
+        self.set_key(key)
+        self.key_text = text
+        if text.strip():
+            self.key_pasted = True
 
     def discard_key(self) -> None:
         """Only on the user's explicit, confirmed choice."""
         self.key = None
+        self.key_text = ""
+        self.key_pasted = False
         self.report = None

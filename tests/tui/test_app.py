@@ -23,6 +23,7 @@ from qlik_tui.tui.screens.dashboard import DashboardScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.welcome import WelcomeScreen
+from tests.cli.terminal import Terminal, shown_text
 from tests.tui.helpers import PinnedApp, click, fixed_key, fixed_tenant, settle, text_of
 
 REPO = Path(__file__).resolve().parents[2]
@@ -120,19 +121,14 @@ def test_an_exception_outside_the_app_is_one_line_without_the_key() -> None:
 
 def test_launch_warns_on_stderr_when_textual_log_is_set(tmp_path: Path) -> None:
     log = tmp_path / "textual.log"
-    env = {**os.environ, **HEADLESS, "TEXTUAL_PRESS": "ctrl+q", "TEXTUAL_LOG": str(log)}
-    done = subprocess.run(
-        [sys.executable, "-m", "qlik_tui", "setup"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "TEXTUAL_LOG is set" in done.stderr
-    assert str(log) in done.stderr
+    terminal = Terminal(["setup"], tmp_path, env={"TEXTUAL_LOG": str(log)})
+    painted = terminal.wait_for(b"Welcome")
+    terminal.send(b"\x11")  # ctrl+q
+    code = terminal.finish()
+    shown = " ".join(shown_text(terminal.output).decode(errors="replace").split())
+    assert painted and code == 0, shown
+    assert "TEXTUAL_LOG is set" in shown
+    assert str(log) in shown
 
 
 def test_no_warning_without_textual_log() -> None:

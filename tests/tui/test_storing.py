@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import on
 from textual.widgets import Button, Input
 
-from qlik_tui.core.apikey import ApiKey, parse_key
+from qlik_tui.core.apikey import ApiKey, make_fake_key, parse_key
 from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
@@ -19,15 +20,18 @@ from qlik_tui.services.storing import store_key
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
 from qlik_tui.tui.screens.done import DoneScreen
-from qlik_tui.tui.screens.live_test import LiveTestScreen
+from qlik_tui.tui.screens.live_test import LiveTestMode, LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.storing import NameTaken, store_failure_message
+from qlik_tui.tui.widgets.store_form import StoreForm
 from tests.fixtures.services import make_services
 from tests.tui.helpers import (
     FIXED_HOST,
     PinnedApp,
     click,
+    fixed_key,
+    paste,
     screen_text,
     settle,
     text_of,
@@ -287,3 +291,49 @@ async def test_a_failed_put_back_says_what_is_stored_and_discard_removes_only_th
     with pytest.raises(KeyNotFound):
         secret_store.load("left")  # the entry this attempt created
     assert secret_store.load("other")  # anything else stays
+
+
+async def test_a_key_pasted_into_the_profile_name_is_kept_out_and_offered_to_the_paste_step(
+    offline_services: Services,
+) -> None:
+    held, other = fixed_key(), parse_key(make_fake_key(key_id="k-2", tenant_id="t-2", sub="u-2"))
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await with_state(6, report=valid_report(PLAIN_USER))(pilot)
+        name = app.screen.query_one("#profile-name", Input)
+        name.focus()
+        await pilot.pause()
+        await paste(pilot, held.reveal())  # the key being stored: said so, nothing to decide
+        assert name.value == FIXED_HOST
+        assert not isinstance(app.screen, ConfirmModal)
+        await paste(pilot, other.reveal())
+        assert name.value == FIXED_HOST
+        assert isinstance(app.screen, ConfirmModal)
+        assert "replace the key pasted there before" in text_of(pilot, ".dialog-question")
+        await pilot.press("enter")  # the focused answer: carry it over
+        assert isinstance(app.screen, PasteScreen)
+        assert app.state.key == other and app.state.key_at_risk
+
+
+async def test_the_store_form_asks_for_the_store_with_its_own_message(
+    offline_services: Services,
+) -> None:
+    requested: list[str] = []
+
+    class RecordingLiveTest(LiveTestScreen):
+        @on(StoreForm.StoreRequested)
+        def record(self, message: StoreForm.StoreRequested) -> None:
+            requested.append(message.form.profile_name)
+
+    class RecordingApp(PinnedApp):
+        SCREENS = {**PinnedApp.SCREENS, "live-test": RecordingLiveTest}
+
+    app = RecordingApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await with_state(6, report=valid_report(PLAIN_USER))(pilot)
+        app.screen.query_one("#profile-name", Input).value = "  work "
+        app.screen.query_one("#profile-name", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert requested == ["work"]
+        assert app.screen.mode is LiveTestMode.STORE_FAILED  # the screen did store (and failed)

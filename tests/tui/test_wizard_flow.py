@@ -2,25 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+import textual.constants
+from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input
 
-from qlik_tui.core.apikey import parse_key
+from qlik_tui.core.apikey import ApiKey, parse_key
 from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.secrets import SecretStore
+from qlik_tui.tui.screens import paste as paste_module
 from qlik_tui.tui.screens.done import DoneScreen
 from qlik_tui.tui.screens.generate import GenerateScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
+from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.permission import PermissionScreen
 from qlik_tui.tui.screens.tenant import TenantScreen
 from qlik_tui.tui.screens.welcome import WelcomeScreen
+from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.secret_input import SecretInput
 from tests.fixtures.services import make_services
-from tests.tui.helpers import PinnedApp, click, paste, screen_text, settle, text_of
+from tests.security.tui_spies import shows_part_of
+from tests.tui.helpers import (
+    FIXED_HOST,
+    PinnedApp,
+    click,
+    fixed_key,
+    paste,
+    screen_text,
+    settle,
+    text_of,
+)
 
 
 async def test_happy_path_ends_with_the_key_in_the_secret_service(
@@ -106,8 +125,6 @@ async def test_admin_sees_the_tenant_key_settings(
 async def test_back_and_a_new_tenant_keep_the_key(
     tmp_path: Path, offline_services: Services
 ) -> None:
-    from tests.tui.helpers import fixed_key
-
     key = fixed_key()
     app = PinnedApp(offline_services, start="setup")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -228,3 +245,129 @@ async def test_demo_mode_generates_and_uses_a_sandbox_key(
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert "Key works" in text_of(pilot, ".outcome-heading")
+
+
+# -- a pasted key is never lost to a stray edit, nor shown in another field ---------------------
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the app never got there")
+
+
+async def on_the_paste_step(app: PinnedApp, pilot: Pilot[Any]) -> SecretInput:
+    app.state.set_tenant(parse_tenant(FIXED_HOST), FIXED_HOST, confirmed=False)
+    app.go_to_step(5)
+    await pilot.pause()
+    return app.screen.query_one("#key-input", SecretInput)
+
+
+async def test_a_stray_keystroke_after_the_paste_keeps_the_key_and_the_quit_question(
+    offline_services: Services,
+) -> None:
+    key = fixed_key()
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_the_paste_step(app, pilot)
+        await paste(pilot, key.reveal())
+        await pilot.press("x")  # the field no longer parses
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")  # Stay
+        assert app.is_running
+        await until(pilot, lambda: app.state.key is None)  # the field's parse, once inspected
+        assert app.state.key_at_risk
+        # Back and forward again: the field holds what it held, the stray character included.
+        await pilot.press("escape", "ctrl+n")
+        assert isinstance(app.screen, PasteScreen)
+        assert app.screen.query_one(SecretInput).value == key.reveal() + "x"
+        await pilot.press("end", "backspace")
+        await until(pilot, lambda: app.state.key == key)
+        app.screen.query_one(SecretInput).value = ""  # emptied: not a decision to discard
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmModal)
+
+
+@pytest.mark.parametrize("how", ["bracketed", "typed-in"])
+async def test_a_key_in_the_tenant_field_is_kept_out_of_it_and_offered_to_the_paste_step(
+    offline_services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, how: str
+) -> None:
+    log = tmp_path / "textual.log"
+    monkeypatch.setattr(textual.constants, "LOG_FILE", str(log))
+    key = fixed_key()
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.go_to_step(2)
+        await pilot.pause()
+        field = app.screen.query_one("#tenant-input", Input)
+        assert app.focused is field
+        if how == "bracketed":
+            await paste(pilot, key.reveal())
+        else:  # a terminal without bracketed paste types it in, one key press per character
+            for character in key.reveal():
+                field.post_message(events.Key(character, character))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert field.value == ""
+        assert not shows_part_of(app.export_screenshot(), key.reveal())
+        assert app.state.key_at_risk  # quitting now would ask
+        await pilot.press("enter")  # the focused answer: carry it over
+        assert app.state.key == key
+        assert field.value == ""
+        app.go_to_step(5)
+        await pilot.pause()
+        assert app.screen.query_one(SecretInput).value == key.reveal()
+    logged = log.read_text(encoding="utf-8")
+    assert "KeyCaught" in logged  # the log did record the field's events
+    assert not shows_part_of(logged, key.reveal())
+
+
+async def test_a_caught_key_is_dropped_only_when_the_user_says_so(
+    offline_services: Services,
+) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.go_to_step(2)
+        await pilot.pause()
+        await paste(pilot, fixed_key().reveal())
+        assert isinstance(app.screen, ConfirmModal)
+        await click(pilot, "#confirm")  # "Discard it"
+        assert app.state.key is None and not app.state.key_at_risk
+        assert app.screen.query_one("#tenant-input", Input).value == ""
+
+
+async def test_a_typed_in_key_is_inspected_once_it_settles(
+    offline_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parses: list[str] = []
+    real_parse = paste_module.parse_key
+
+    def counting_parse(text: str) -> ApiKey:
+        parses.append(text)
+        return real_parse(text)
+
+    monkeypatch.setattr(paste_module, "parse_key", counting_parse)
+    built = 0
+    real_fields_init = Fields.__init__
+
+    def counting_fields(self: Fields, *args: Any, **kwargs: Any) -> None:
+        nonlocal built
+        built += 1
+        real_fields_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Fields, "__init__", counting_fields)
+    key = fixed_key()
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        secret = await on_the_paste_step(app, pilot)
+        for character in key.reveal():  # every key press queued at once, as a terminal sends
+            secret.post_message(events.Key(character, character))
+        await until(pilot, lambda: app.state.key == key)
+        assert "This looks like a Qlik Cloud API key" in text_of(pilot, ".inspection-heading")
+        assert not app.screen.query_one("#next", Button).disabled
+    assert len(key.reveal()) > 400
+    assert len(parses) <= 3  # not one per character
+    assert built <= 1  # the panel is updated in place, never rebuilt

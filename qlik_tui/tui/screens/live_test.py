@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import time
-from enum import Enum
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -17,15 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Button, LoadingIndicator, Static
 
 from qlik_tui.core.outcomes import OutcomeKind, Verdict, make_outcome
 from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.tui.host import PASTE_ANOTHER
 from qlik_tui.tui.messages import LiveTestFinished, WorkerCancelled, WorkerCrashed
+from qlik_tui.tui.screens.live_test_mode import LiveTestMode
 from qlik_tui.tui.screens.storing import StoresKey
 from qlik_tui.tui.widgets.outcome_panel import OutcomePanel
 
@@ -39,20 +37,6 @@ if TYPE_CHECKING:
 LIVE_TEST_GROUP = "live-test"
 
 
-class LiveTestMode(str, Enum):
-    """What the screen shows. The values are the words storing uses for its modes."""
-
-    RUNNING = "running"  # the live test's request is out: spinner
-    RESULT = "result"  # the test's result (and, after a pass, the store form)
-    STORING = "storing"  # spinner
-    STORE_FAILED = "store-failed"  # the storing-failed panel
-    WRITING = "writing"  # the key goes to a file: spinner above the storing-failed panel
-
-    @property
-    def busy(self) -> bool:
-        return self in (LiveTestMode.RUNNING, LiveTestMode.STORING, LiveTestMode.WRITING)
-
-
 class LiveTestScreen(StoresKey):
     STEP = 6
     STEP_TITLE = "Live test"
@@ -63,13 +47,8 @@ class LiveTestScreen(StoresKey):
         Binding("escape", "back", "Back"),
     ]
 
-    # Decides the panel, the buttons and what Esc does. Each assignment re-applies it (the
-    # spinner's clock restarts, the nav buttons refresh); a string is read as its mode.
-    mode: reactive[LiveTestMode] = reactive(LiveTestMode.RESULT, always_update=True, init=False)
-
     def __init__(self) -> None:
         super().__init__()
-        self.outcome: Outcome | None = None  # the failure on show, if any
         self._started = 0.0
         self._ticker: Timer | None = None
 
@@ -181,10 +160,8 @@ class LiveTestScreen(StoresKey):
             now=self.qapp.now(),
             warn_below=self.qapp.services.expiry_warning,
         )
-        form = self.store_form()
         self.mode = LiveTestMode.RESULT
-        await self._replace_result(panel, *form)
-        self._update_store_hint()
+        await self.replace_result(panel, self.store_form())
         self.query_one("#next", Button).focus(scroll_visible=False)
         self.set_nav_status("Enter stores the key")
 
@@ -197,7 +174,7 @@ class LiveTestScreen(StoresKey):
             Button("Paste another key", id="paste-another"),
             classes="actions",
         )
-        await self._replace_result(OutcomePanel.failure(outcome), actions)
+        await self.replace_result(OutcomePanel.failure(outcome), actions)
         self.query_one("#retry", Button).focus(scroll_visible=False)
         self.set_nav_status("Enter retries · more choices below")
 
@@ -213,21 +190,7 @@ class LiveTestScreen(StoresKey):
     def _paste_another(self) -> None:
         self.qapp.show_step(PASTE_ANOTHER)
 
-    # -- plumbing (and the hooks storing needs) ----------------------------------------------
-
-    @property
-    def test_passed(self) -> bool:
-        report = self.state.report
-        return (
-            report is not None and report.outcome.verdict is Verdict.VALID and self.outcome is None
-        )
-
-    def _set_mode(self, mode: str) -> None:
-        """The hook storing calls with its own modes' words."""
-        self.mode = LiveTestMode(mode)
-
-    def validate_mode(self, mode: str) -> LiveTestMode:
-        return LiveTestMode(mode)
+    # -- plumbing ----------------------------------------------------------------------------
 
     def watch_mode(self, mode: LiveTestMode) -> None:
         if not self.is_mounted:
@@ -256,13 +219,6 @@ class LiveTestScreen(StoresKey):
         else:
             text = f"Writing the file … {elapsed:.1f} s"
         self.query_one("#elapsed", Static).update(text)
-
-    async def _replace_result(self, *widgets: Widget) -> None:
-        result = self.query_one("#result", Vertical)
-        await result.remove_children()
-        await result.mount_all(widgets)
-        # The panel's heading (what happened) comes first; the buttons are a scroll away.
-        self.query_one("#body").scroll_home(animate=False, immediate=True)
 
     def can_go_back(self) -> bool:
         return self.mode in (LiveTestMode.RESULT, LiveTestMode.STORE_FAILED)

@@ -1,14 +1,20 @@
-"""Step 5: paste the key into a masked input; it is inspected locally on every change.
+"""Step 5: paste the key into a masked input; it is inspected locally once the field settles.
 
-From here on the key lives in the app state until it is stored (see ``state.py``).
+From here on the key lives in the app state until it is stored (see ``state.py``). A paste is
+inspected at once; keystrokes (a terminal that types a paste in, one key press per character)
+are inspected once they pause, and the inspection panel is updated in place, so a typed-in key
+costs one parse and one layout, not one per character.
 """
 
 from __future__ import annotations
+
+import time
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Button, Static
 
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
@@ -22,6 +28,9 @@ INSTRUCTIONS = (
     "anything is sent."
 )
 EMPTY_HINT = "Waiting for a key…"
+# Keystrokes closer together than this are one burst (a typed-in paste): inspected at its end.
+SETTLE_SECONDS = 0.1
+INSPECTION_LABELS = ("Key id", "Key's tenant id", "Subject (user)", "Length")
 
 
 class PasteScreen(WizardStep):
@@ -33,12 +42,16 @@ class PasteScreen(WizardStep):
     def __init__(self, *, replace: bool = False) -> None:
         super().__init__()
         self.replace = replace  # "Paste another key": select the old one so a paste replaces it
+        self.inspections = 0  # how many times the field's text was parsed and shown
+        self._settle_timer: Timer | None = None
+        self._last_change = 0.0  # time.monotonic() of the field's last change
+        self._shown_warnings: tuple[str, ...] = ()
 
     def compose_body(self) -> ComposeResult:
         yield Static(Content.from_markup(INSTRUCTIONS), classes="paragraph")
         key = self.state.key
         yield SecretInput(
-            key.reveal() if key is not None else None,
+            self.state.key_text or (key.reveal() if key is not None else None),
             placeholder="Paste the API key here",
             id="key-input",
         )
@@ -46,7 +59,7 @@ class PasteScreen(WizardStep):
             yield Button("Show key", id="reveal")
             if self.qapp.is_demo:
                 yield Button("Use the sandbox key", id="use-sandbox-key", variant="success")
-        yield Vertical(id="key-inspection")
+        yield Vertical(id="key-inspection")  # filled by the first inspection, in on_mount
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -58,11 +71,40 @@ class PasteScreen(WizardStep):
     # -- input -------------------------------------------------------------------------------
 
     @on(SecretInput.Changed, "#key-input")
-    def _changed(self, event: SecretInput.Changed) -> None:
-        self._inspect(event.value)
+    def _changed(self) -> None:
+        # The field's value now, not the message's: keystrokes that arrive together are all
+        # in the field before the first of their messages is handled here.
+        text = self.query_one("#key-input", SecretInput).value
+        if text == self.state.key_text and self.inspections:
+            return  # already seen
+        # The state learns at once that a key was pasted: quitting asks from now on.
+        self.state.key_text = text
+        if text.strip():
+            self.state.key_pasted = True
+        # A change on its own (a paste, a keystroke) is inspected at once; a burst of them (a
+        # terminal typing a paste in) once it pauses.
+        now = time.monotonic()
+        in_burst = now - self._last_change < SETTLE_SECONDS
+        self._last_change = now
+        waiting = self._settle_timer is not None
+        if self._settle_timer is not None:
+            self._settle_timer.stop()
+            self._settle_timer = None
+        if in_burst:
+            self._settle_timer = self.set_timer(SETTLE_SECONDS, self._settled)
+            if not waiting:
+                self.refresh_nav()  # Next waits for the inspection (once per burst: it is slow)
+        else:
+            self._inspect(text)
+
+    def _settled(self) -> None:
+        self._settle_timer = None
+        self._inspect(self.query_one("#key-input", SecretInput).value)
 
     @on(SecretInput.Submitted, "#key-input")
     def _submitted(self) -> None:
+        if self._settle_timer is not None:  # Enter right after typing: inspect what is there
+            self._settled()
         self.action_next()
 
     @on(Button.Pressed, "#reveal")
@@ -91,43 +133,55 @@ class PasteScreen(WizardStep):
                 key = parse_key(text)
             except KeyFormatError as exc:
                 error = str(exc)
-        # Only a key that parses replaces the one in the state; emptying or mangling the
-        # field is the user's own edit, and the field still holds what they typed.
-        self.state.set_key(key)
+        # The field's parse becomes the state's key; a broken edit does not end the guard on
+        # quitting (the state remembers that a key was pasted).
+        self.state.set_key_text(text, key)
+        self.inspections += 1
         self._show_inspection(key, error)
         self.refresh_nav()
 
     def _show_inspection(self, key: ApiKey | None, error: str | None) -> None:
+        """Update the panel in place: its widgets are made once, by the first inspection."""
         box = self.query_one("#key-inspection", Vertical)
-        box.remove_children()
-        box.set_classes("")
+        values: tuple[str | None, ...] = (None,) * len(INSPECTION_LABELS)
+        warnings: tuple[str, ...] = ()
         if error is not None:
-            box.add_class("is-error")
-            box.mount(Static(Content(f"✗ {error}"), classes="inspection-heading"))
-            return
-        if key is None:
-            box.mount(Static(EMPTY_HINT, classes="inspection-heading hint"))
-            return
-        info = key.info
-        box.add_class("is-warning" if info.warnings else "is-ok")
-        heading = "✓ This looks like a Qlik Cloud API key"
-        if info.warnings:
-            heading = "⚠ This parses as a key, with warnings"
-        widgets = [
-            Static(heading, classes="inspection-heading"),
-            Fields(
-                [
-                    ("Key id", info.key_id),
-                    ("Key's tenant id", info.tenant_id),
-                    ("Subject (user)", info.subject),
-                    ("Length", f"{len(key.reveal())} characters"),
-                ]
-            ),
-        ]
-        widgets += [Static(Content(f"⚠ {w}"), classes="warning-line") for w in info.warnings]
-        box.mount_all(widgets)
+            box_class, heading_class, text = "is-error", "", Content(f"✗ {error}")
+        elif key is None:
+            box_class, heading_class, text = "", "hint", Content(EMPTY_HINT)
+        else:
+            info = key.info
+            warnings = tuple(info.warnings)
+            box_class, heading_class = ("is-warning" if warnings else "is-ok"), ""
+            text = Content(
+                "⚠ This parses as a key, with warnings"
+                if warnings
+                else "✓ This looks like a Qlik Cloud API key"
+            )
+            values = (info.key_id, info.tenant_id, info.subject, f"{len(key.reveal())} characters")
+        box.set_classes(box_class)
+        if not box.children:
+            heading = Static(text, id="inspection-heading")
+            fields = Fields(zip(INSPECTION_LABELS, values, strict=True))
+            box.mount_all([heading, fields])
+        else:
+            heading = box.query_one("#inspection-heading", Static)
+            heading.update(text)
+            fields = box.query_one(Fields)
+            for static, value in zip(
+                fields.query(".field-value").results(Static), values, strict=True
+            ):
+                static.update(Content(value if value else "—"))
+        heading.set_classes(f"inspection-heading {heading_class}".strip())
+        fields.display = key is not None and error is None
+        if warnings != self._shown_warnings:  # rare: only a key with warnings has lines here
+            self._shown_warnings = warnings
+            box.query(".warning-line").remove()
+            box.mount_all(Static(Content(f"⚠ {w}"), classes="warning-line") for w in warnings)
 
     # -- navigation --------------------------------------------------------------------------
 
     def can_go_next(self) -> bool:
+        if self._settle_timer is not None:
+            return False  # the field changed and is not inspected yet
         return self.state.key is not None and self.state.tenant is not None

@@ -8,18 +8,22 @@ Three thread workers, each calling blocking services and posting one message, no
 
 from __future__ import annotations
 
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
+from qlik_tui.core.outcomes import Verdict
+from qlik_tui.store.names import quoted_name
+from qlik_tui.store.profiles import InvalidProfile, validate_profile_name
 from qlik_tui.tui.messages import (
     KeyringFound,
     KeyStored,
@@ -29,10 +33,15 @@ from qlik_tui.tui.messages import (
     WorkerCrashed,
 )
 from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.key_carry import offer_caught_key
+from qlik_tui.tui.screens.live_test_mode import LiveTestMode
+from qlik_tui.tui.widgets.key_refusing_input import KeyRefusingInput
 from qlik_tui.tui.widgets.outcome_panel import Fields, OutcomePanel
+from qlik_tui.tui.widgets.store_form import StoreForm
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
+    from qlik_tui.core.outcomes import Outcome
     from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
     from qlik_tui.services.results import KeyNotStored
@@ -49,6 +58,11 @@ REPLACE_DETAIL = (
     "Replace puts this key in the keyring in place of the old one (Qlik will not show the old "
     "key again). Keep both stores this key under another name."
 )
+
+
+@dataclass(repr=False, eq=False)
+class HalfStoredKeyRemoved(Message):
+    """The keyring entry a failed attempt left behind was removed after a Discard."""
 
 
 class NameTaken(Message):
@@ -74,93 +88,93 @@ class StoreLeftKey(Message):
         self.new_entry = new_entry  # the entry is one this attempt created (Discard removes it)
 
 
-# The screen's modes that storing knows about (the screen may add its own).
-RESULT, STORING, STORE_FAILED, WRITING = ("result", "storing", "store-failed", "writing")
-
-
 class StoresKey(WizardStep):
-    """A step that stores the proven key. The screen provides the hooks below: whether the test
-    passed, and the mode's display (spinner, result area)."""
+    """The live test screen's storing half: it owns the screen's mode, the result area and
+    the store workers; the store form (``StoreForm``) is a widget in the result area that
+    asks for a store with a message."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "store", "Store key", show=False),
     ]
 
+    # Decides the panel, the buttons and what Esc does. Each assignment re-applies it (the
+    # spinner's clock restarts, the nav buttons refresh).
+    mode: reactive[LiveTestMode] = reactive(LiveTestMode.RESULT, always_update=True, init=False)
+
     def __init__(self) -> None:
         super().__init__()
-        self.mode = RESULT  # decides the panel, the buttons and what Esc does
+        self.outcome: Outcome | None = None  # the live test's failure on show, if any
         self.backend_label = "the OS keyring"  # until the lookup names the backend
         self.insecure_notice: str | None = None
         self._store_error: StoreFailed | None = None
         self._replace_confirmed: str | None = None  # the taken name the user chose to replace
 
-    # -- hooks the screen provides -----------------------------------------------------------
-
     @property
     def test_passed(self) -> bool:
-        raise NotImplementedError
+        report = self.state.report
+        return (
+            report is not None and report.outcome.verdict is Verdict.VALID and self.outcome is None
+        )
 
-    def _set_mode(self, mode: str) -> None:
-        raise NotImplementedError
-
-    async def _replace_result(self, *widgets: Widget) -> None:
-        raise NotImplementedError
+    async def replace_result(self, *widgets: Widget) -> None:
+        result = self.query_one("#result", Vertical)
+        await result.remove_children()
+        await result.mount_all(widgets)
+        # The panel's heading (what happened) comes first; the buttons are a scroll away.
+        self.query_one("#body").scroll_home(animate=False, immediate=True)
 
     # -- before storing: where the key will go, under which name -----------------------------
 
     def start_keyring_lookup(self) -> None:
-        self.run_worker(
-            partial(find_keyring, self, self.qapp.services),
-            thread=True,
-            description="Looking up the OS keyring backend",
-            group=KEYRING_GROUP,
-            exit_on_error=False,
-        )
+        self.look_up_keyring(self.qapp.services)
+
+    @work(
+        thread=True,
+        group=KEYRING_GROUP,
+        exit_on_error=False,
+        description="Looking up the OS keyring backend",
+    )
+    def look_up_keyring(self, services: Services) -> None:
+        find_keyring(self, services)
 
     def on_keyring_found(self, message: KeyringFound) -> None:
         self.backend_label = message.name
         self.insecure_notice = message.insecure_notice
-        self._update_store_hint()
+        for form in self.query(StoreForm).results(StoreForm):
+            form.show_backend(self.backend_label, self.insecure_notice)
 
-    def store_form(self) -> tuple[Widget, Widget]:
+    def store_form(self) -> StoreForm:
         """The profile name field and the hint saying where Store key puts the key."""
+        # Deferred: services.login imports httpx, loaded by the live test in a thread by now.
         from qlik_tui.services.login import default_profile_name
 
         tenant = self.state.tenant
         assert tenant is not None
-        name = self.state.profile_name or default_profile_name(tenant)
-        with_name = Horizontal(
-            Static("Profile name", classes="field-label"),
-            Input(name, id="profile-name", placeholder="a short name, e.g. work"),
-            classes="profile-row",
-        )
-        return with_name, Static(id="store-hint", classes="hint")
-
-    def _update_store_hint(self) -> None:
-        for hint in self.query("#store-hint").results(Static):
-            text = f"Store key puts the key in {self.backend_label} under this profile name."
-            if self.insecure_notice:
-                text += f"\n⚠ {self.insecure_notice}"
-                hint.add_class("-warning")
-            hint.update(Content(text))
+        form = StoreForm(self.state.profile_name or default_profile_name(tenant))
+        form.show_backend(self.backend_label, self.insecure_notice)
+        return form
 
     def _profile_name(self) -> str:
-        for field in self.query("#profile-name").results(Input):
-            return field.value.strip()
+        for form in self.query(StoreForm).results(StoreForm):
+            return form.profile_name
         return self.state.profile_name or ""
+
+    @on(KeyRefusingInput.KeyCaught)
+    def _key_caught(self, event: KeyRefusingInput.KeyCaught) -> None:
+        offer_caught_key(self, event.key_input.take_caught_key(), go_to_paste=True)
 
     # -- storing -----------------------------------------------------------------------------
 
-    @on(Input.Submitted, "#profile-name")
+    @on(StoreForm.StoreRequested)
     def action_store(self) -> None:
         # A Retry after the user chose Replace for this very name keeps that answer.
         self._start_store(replace=self._replace_confirmed == self._profile_name())
 
     def _start_store(self, *, replace: bool) -> None:
-        if self.mode not in (RESULT, STORE_FAILED) or not self.test_passed:
+        if self.mode not in (LiveTestMode.RESULT, LiveTestMode.STORE_FAILED):
             return
-        from qlik_tui.store.profiles import InvalidProfile, validate_profile_name
-
+        if not self.test_passed:
+            return
         name = self._profile_name()
         try:
             validate_profile_name(name)
@@ -170,30 +184,35 @@ class StoresKey(WizardStep):
         self.state.profile_name = name
         tenant, key = self.state.tenant, self.state.key
         assert tenant is not None and key is not None
-        self._set_mode(STORING)
-        self.run_worker(
-            partial(
-                store_key,
-                self,
-                self.qapp.services,
-                name,
-                tenant,
-                key,
-                self.state.report,
-                replace,
-            ),
-            thread=True,
-            description=f"Storing the key in {self.backend_label}",
-            exclusive=True,
-            group=STORE_GROUP,
-            exit_on_error=False,
+        self.mode = LiveTestMode.STORING
+        worker = self.store(
+            self.qapp.services, name, tenant, key, self.state.report, replace=replace
         )
+        worker.description = f"Storing the key in {self.backend_label}"
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group=STORE_GROUP,
+        exit_on_error=False,
+        description="Storing the key in the OS keyring",
+    )
+    def store(
+        self,
+        services: Services,
+        name: str,
+        tenant: Tenant,
+        key: ApiKey,
+        report: VerifyReport | None,
+        *,
+        replace: bool,
+    ) -> None:
+        store_key(self, services, name, tenant, key, report, replace)
 
     def on_name_taken(self, message: NameTaken) -> None:
-        from qlik_tui.store.profiles import quoted_name
         from qlik_tui.tui.screens.modals import ConfirmModal
 
-        self._set_mode(RESULT)
+        self.mode = LiveTestMode.RESULT
         existing = message.existing
         outcome = existing.last_outcome or "never checked"
         checked = f", checked {existing.last_checked_at}" if existing.last_checked_at else ""
@@ -208,9 +227,8 @@ class StoresKey(WizardStep):
                 self._replace_confirmed = message.name
                 self._start_store(replace=True)
                 return
-            for field in self.query("#profile-name").results(Input):
-                field.value = message.free_name or field.value
-                field.focus()
+            for form in self.query(StoreForm).results(StoreForm):
+                form.offer_name(message.free_name)
             self.set_nav_status("Enter stores the key under the new name")
 
         self.app.push_screen(
@@ -227,7 +245,7 @@ class StoresKey(WizardStep):
     def on_key_stored(self, message: KeyStored) -> None:
         self.state.profile = message.profile
         self.state.storage_description = message.where
-        self._set_mode(RESULT)
+        self.mode = LiveTestMode.RESULT
         self.qapp.go_to_step(7)
 
     async def on_store_failed(self, message: StoreFailed) -> None:
@@ -258,7 +276,7 @@ class StoresKey(WizardStep):
     async def _show_store_failure(self, backend: str, panel: OutcomePanel) -> None:
         if backend:
             self.backend_label = backend
-        self._set_mode(STORE_FAILED)
+        self.mode = LiveTestMode.STORE_FAILED
         actions = Horizontal(
             Button("Retry", id="store-retry", variant="primary"),
             Button("Write to a file", id="rescue"),
@@ -272,7 +290,7 @@ class StoresKey(WizardStep):
                 classes="paragraph",
             ),
             Horizontal(
-                Input(placeholder="~/qlik-api-key.txt", id="rescue-path"),
+                KeyRefusingInput(placeholder="~/qlik-api-key.txt", id="rescue-path"),
                 Button("Write", id="rescue-write"),
                 classes="rescue-row",
             ),
@@ -280,7 +298,7 @@ class StoresKey(WizardStep):
             id="rescue-box",
         )
         rescue.display = False
-        await self._replace_result(panel, actions, rescue)
+        await self.replace_result(panel, actions, rescue)
         self.query_one("#store-retry", Button).focus(scroll_visible=False)
         self.set_nav_status("Enter retries · more choices below")
 
@@ -291,14 +309,14 @@ class StoresKey(WizardStep):
     async def storing_worker_crashed(self, message: WorkerCrashed) -> None:
         """A storing worker crashed: its panel says so. Any other (the keyring lookup, a side
         job) is worth a word, not a panel."""
-        if message.group == STORE_GROUP and self.mode == STORING:
+        if message.group == STORE_GROUP and self.mode is LiveTestMode.STORING:
             await self.on_store_failed(
                 StoreFailed(
                     f"Storing hit an unexpected {message.error_type}.",
                     "Retry; if it happens again, write the key to a file and report the problem.",
                 )
             )
-        elif message.group == RESCUE_GROUP and self.mode == WRITING:
+        elif message.group == RESCUE_GROUP and self.mode is LiveTestMode.WRITING:
             self.on_rescue_failed(RescueFailed(f"unexpected {message.error_type}"))
         else:
             self.notify(
@@ -306,6 +324,8 @@ class StoresKey(WizardStep):
                 severity="warning",
                 markup=False,
             )
+            if message.group == DISCARD_GROUP:
+                self.qapp.go_to_step(5)  # the key is discarded all the same
 
     # -- after a failure: write the key to a file, or discard it -----------------------------
 
@@ -325,23 +345,26 @@ class StoresKey(WizardStep):
             return
         key = self.state.key
         assert key is not None
-        self._set_mode(WRITING)
-        self.run_worker(
-            partial(write_rescue_file, self, Path(text), key),
-            thread=True,
-            description="Writing the key to the file the user named",
-            exclusive=True,
-            group=RESCUE_GROUP,
-            exit_on_error=False,
-        )
+        self.mode = LiveTestMode.WRITING
+        self.write_rescue(Path(text), key)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group=RESCUE_GROUP,
+        exit_on_error=False,
+        description="Writing the key to the file the user named",
+    )
+    def write_rescue(self, path: Path, key: ApiKey) -> None:
+        write_rescue_file(self, path, key)
 
     def on_rescue_written(self, message: RescueWritten) -> None:
         self.state.rescue_path = message.path
-        self._set_mode(RESULT)
+        self.mode = LiveTestMode.RESULT
         self.qapp.go_to_step(7)
 
     def on_rescue_failed(self, message: RescueFailed) -> None:
-        self._set_mode(STORE_FAILED)
+        self.mode = LiveTestMode.STORE_FAILED
         self.query_one("#rescue-error", Static).update(Content(f"✗ Not written: {message.reason}"))
         self.query_one("#rescue-path", Input).focus()
 
@@ -350,12 +373,17 @@ class StoresKey(WizardStep):
         from qlik_tui.tui.screens.modals import ConfirmModal
 
         def decided(discard: bool | None) -> None:
-            if discard:
-                failure = self._store_error
-                if failure is not None and failure.key_in_keyring:
-                    self._remove_half_stored_key(self.state.profile_name)
-                self.state.discard_key()
-                self.notify("The key was discarded. Paste another one when ready.")
+            if not discard:
+                return
+            failure = self._store_error
+            self.state.discard_key()
+            self.notify("The key was discarded. Paste another one when ready.")
+            if failure is not None and failure.key_in_keyring:
+                # This attempt created the keyring entry and could not remove it when storing
+                # failed (no profile lists it, and no entry was there before): take it out,
+                # then go on to the paste step.
+                self.remove_half_stored_key(self.qapp.services, self.state.profile_name)
+            else:
                 self.qapp.go_to_step(5)
 
         self.app.push_screen(
@@ -368,17 +396,18 @@ class StoresKey(WizardStep):
             decided,
         )
 
-    def _remove_half_stored_key(self, name: str) -> None:
-        """This attempt created the keyring entry and could not remove it when storing failed
-        (no profile lists it, and no entry was there before): take it out now. Run by the app,
-        since this screen is about to go."""
-        self.app.run_worker(
-            partial(self.qapp.services.secrets.delete, name),
-            thread=True,
-            description="Removing the discarded key from the keyring",
-            group=DISCARD_GROUP,
-            exit_on_error=False,
-        )
+    @work(
+        thread=True,
+        group=DISCARD_GROUP,
+        exit_on_error=False,
+        description="Removing the discarded key from the keyring",
+    )
+    def remove_half_stored_key(self, services: Services, name: str) -> None:
+        services.secrets.delete(name)
+        self.post_message(HalfStoredKeyRemoved())
+
+    def on_half_stored_key_removed(self) -> None:
+        self.qapp.go_to_step(5)
 
 
 # -- thread workers: they call the blocking services and post one message, nothing else ------

@@ -1,4 +1,5 @@
-"""Step 2: the tenant address, validated on every key press."""
+"""Step 2: the tenant address, validated on every key press. An API key pasted here is kept
+out of the field (never shown, never logged) and offered to the paste step."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from textual.widgets import Checkbox, Input, Static
 
 from qlik_tui.core.tenant import EXAMPLE_HOST, Tenant, TenantError, parse_tenant
 from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.key_carry import offer_caught_key
+from qlik_tui.tui.widgets.key_refusing_input import KeyRefusingInput
 
 
 def describe_tenant(tenant: Tenant) -> str:
@@ -44,7 +47,7 @@ class TenantScreen(WizardStep):
             f"[b]{EXAMPLE_HOST}[/b]. A full URL works too; only the host is kept.",
             classes="paragraph",
         )
-        yield Input(
+        yield KeyRefusingInput(
             value=self.state.tenant_text or self._demo_address(),
             placeholder=EXAMPLE_HOST,
             id="tenant-input",
@@ -68,6 +71,10 @@ class TenantScreen(WizardStep):
     def _changed(self, event: Input.Changed) -> None:
         self.state.tenant_text = event.value
         self._validate(event.value)
+
+    @on(KeyRefusingInput.KeyCaught, "#tenant-input")
+    def _key_caught(self, event: KeyRefusingInput.KeyCaught) -> None:
+        offer_caught_key(self, event.key_input.take_caught_key(), go_to_paste=False)
 
     @on(Input.Submitted, "#tenant-input")
     def _submitted(self) -> None:
