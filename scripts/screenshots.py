@@ -187,6 +187,15 @@ async def walk(out: Path, size: tuple[int, int]) -> list[Path]:
                 await pilot.press("d")
                 await s.shot("dashboard-forget", same_number=True)
                 await pilot.press("escape")
+                await pilot.press("R")  # renew the selected key: its successor, proven and stored
+                await s.settle()
+                await s.shot("dashboard-renew", same_number=True)
+                await pilot.press("escape")
+                await s.settle()
+                await pilot.press("k")  # the tenant's keys of that user
+                await s.settle()
+                await s.shot("dashboard-keys", same_number=True)
+                await pilot.press("escape")
                 written = s.written
         finally:
             sandbox.stop()

@@ -150,7 +150,13 @@ def test_the_tui_without_a_terminal_exits_2_at_once_and_names_the_command_to_use
 
 # -- the quit guard and the ending signals -------------------------------------------------------
 
-STEP_MARKERS = (b"Step 2 of 7", b"Step 3 of 7", b"Step 4 of 7", b"Step 5 of 7")
+# Enter takes each step's default button; on Generate that is the sandbox key, so ctrl+n moves on.
+STEP_KEYS = (
+    (b"\r", b"Step 2 of 7"),
+    (b"\r", b"Step 3 of 7"),
+    (b"\r", b"Step 4 of 7"),
+    (b"\x0e", b"Step 5 of 7"),
+)
 INSPECTED = b"This looks like a Qlik Cloud API key"
 NOT_A_KEY = "✗".encode()
 # What the driver writes when it gives the terminal back: main screen, mouse off, cursor shown.
@@ -162,11 +168,11 @@ def a_key() -> str:
 
 
 def demo_at_the_paste_step(home: Path) -> Terminal:
-    """``qlik-tui demo`` walked to step 5 with Enter (each step's default button)."""
+    """``qlik-tui demo`` walked to step 5 from the keyboard."""
     terminal = Terminal(["demo", "--port", "0"], home)
     assert terminal.wait_for(b"DEMO")
-    for marker in STEP_MARKERS:
-        terminal.send(b"\r")
+    for keys, marker in STEP_KEYS:
+        terminal.send(keys)
         assert terminal.wait_for(marker), shown_text(terminal.output)[-2000:]
     return terminal
 

@@ -29,9 +29,21 @@ DEMO_RESCUED = "It is a practice key that works only against this demo's sandbox
 REAL_SETUP_COMMAND = "qlik-tui setup"
 
 
+RENEW_BEFORE_EXPIRY = (
+    "Before it expires, renew it: R on the dashboard creates its successor, proves and stores "
+    "it, then deletes this key."
+)
+RENEW_BEFORE_EXPIRY_OR_COMMAND = RENEW_BEFORE_EXPIRY + " Or from a shell (a scheduled job too):"
+
+
 def check_command(name: str) -> str:
     """The command that re-checks profile ``name``, as it can be pasted into a shell."""
     return f"qlik-tui check {shlex.quote(name)}"
+
+
+def rotate_command(name: str) -> str:
+    """The command that renews profile ``name``'s key, as it can be pasted into a shell."""
+    return f"qlik-tui rotate {shlex.quote(name)}"
 
 
 def login_command(host: str, name: str, rescue: Path) -> str:
@@ -70,6 +82,11 @@ class DoneScreen(WizardStep):
                     classes="paragraph",
                 )
                 yield Static(Content(check_command(profile.name)), classes="command")
+            if profile.expiry and self.qapp.is_demo:
+                yield Static(RENEW_BEFORE_EXPIRY, classes="paragraph")
+            elif profile.expiry:
+                yield Static(RENEW_BEFORE_EXPIRY_OR_COMMAND, classes="paragraph")
+                yield Static(Content(rotate_command(profile.name)), classes="command")
         elif rescue is not None:
             yield Static(
                 "⚠ The key was written to a file, not to the keyring.",

@@ -136,6 +136,8 @@ class OutcomePanel(VerticalScroll):
         when = expiry_sentence(expiry, now=now, issued=issued, warn_below=warn_below)
         status_word = record.status if record is not None and record.status else None
         rows.append(("Key", f"{status_word} · {when}" if status_word else when))
+        if expiry is not None:
+            rows.append(("Renew", "before then: R on the dashboard, or qlik-tui rotate NAME"))
         status = f"HTTP {outcome.http_status}" if outcome.http_status else None
         latency = _latency(outcome)
         rows.append(("Answer", " · ".join(x for x in (status, latency) if x) or None))
