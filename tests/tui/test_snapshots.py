@@ -377,7 +377,12 @@ async def test_done_outside_the_demo_suggests_shell_quoted_commands(
     odd = replace(STORED, name="my key; rm -rf ~")
     async with app.run_test(size=SIZE) as pilot:
         await with_state(7, profile=odd)(pilot)
-        assert commands_shown(pilot) == ["qlik-tui check 'my key; rm -rf ~'"]
+        assert commands_shown(pilot) == [
+            "qlik-tui check 'my key; rm -rf ~'",
+            "qlik-tui rotate 'my key; rm -rf ~'",
+        ]
+        for command in commands_shown(pilot):  # each parses back as the one profile name
+            assert shlex.split(command)[2] == "my key; rm -rf ~"
 
         await with_state(
             7, profile=None, profile_name="it's mine", rescue_path=Path("/tmp/a b/key.txt")

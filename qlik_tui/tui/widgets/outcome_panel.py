@@ -137,7 +137,7 @@ class OutcomePanel(VerticalScroll):
         status_word = record.status if record is not None and record.status else None
         rows.append(("Key", f"{status_word} · {when}" if status_word else when))
         if expiry is not None:
-            rows.append(("Renew", "before then: R on the dashboard, or qlik-tui rotate NAME"))
+            rows.append(("Renew", "before then: R on the dashboard, or qlik-tui rotate"))
         status = f"HTTP {outcome.http_status}" if outcome.http_status else None
         latency = _latency(outcome)
         rows.append(("Answer", " · ".join(x for x in (status, latency) if x) or None))
