@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from qlik_tui import __version__
 from qlik_tui.commands import exits
+from qlik_tui.commands.parsers import add_command
 
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
@@ -56,13 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
-        return commands.add_parser(
-            name,
-            help=help_text,
-            description=description,
-            epilog=exits.SEE_MAIN_HELP,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+        return add_command(commands, name, help_text, description)
 
     command(
         "setup",
@@ -171,13 +166,7 @@ def _add_use_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     def command(
         name: str, help_text: str, description: str, epilog: str
     ) -> argparse.ArgumentParser:
-        return commands.add_parser(
-            name,
-            help=help_text,
-            description=description,
-            epilog=epilog,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+        return add_command(commands, name, help_text, description, epilog)
 
     token = command(
         "token",

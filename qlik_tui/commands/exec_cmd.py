@@ -30,10 +30,10 @@ from qlik_tui.commands.output import error, explain_outcome
 from qlik_tui.commands.stored_key import load_stored_key
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.outcomes import Verdict
-from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.core.tenant import Tenant
 from qlik_tui.core.untrusted import echoed
 from qlik_tui.services.context import Services
-from qlik_tui.store.profiles import Profile, quoted_name
+from qlik_tui.store.profiles import quoted_name
 
 PROFILE_VAR = "QLIK_TUI_PROFILE"
 SERVER_VAR = "QCS_SERVER"
@@ -75,10 +75,10 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         error(stderr, f"not a valid environment variable name: {shown}")
         return exits.USAGE
 
-    loaded = _load(args.name, services, stderr)
-    if isinstance(loaded, int):
-        return loaded
-    profile, tenant, key = loaded
+    stored = load_stored_key(args.name, services, stderr)
+    if isinstance(stored, int):
+        return stored
+    profile, tenant, key = stored.profile, stored.tenant, stored.key
     if args.check:
         refused = _prove(services, tenant, key, stderr)
         if refused is not None:
@@ -144,19 +144,6 @@ def child_environment(
     for name in server_vars:
         environment[name] = tenant.origin
     return environment
-
-
-def _load(name: str, services: Services, stderr: TextIO) -> tuple[Profile, Tenant, ApiKey] | int:
-    loaded = load_stored_key(name, services, stderr)
-    if isinstance(loaded, int):
-        return loaded
-    profile, key = loaded
-    try:
-        tenant = parse_tenant(profile.origin)
-    except TenantError as exc:
-        error(stderr, f"profile {quoted_name(name)} has an unusable tenant address: {exc}")
-        return exits.STORAGE
-    return profile, tenant, key
 
 
 def _prove(services: Services, tenant: Tenant, key: ApiKey, stderr: TextIO) -> int | None:

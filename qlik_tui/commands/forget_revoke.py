@@ -6,8 +6,8 @@ import asyncio
 from typing import TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.keys import StoredKey, load_stored
 from qlik_tui.commands.output import error, explain_outcome
+from qlik_tui.commands.stored_key import StoredKey, load_stored_key
 from qlik_tui.core.client import QlikClient
 from qlik_tui.core.errors import KeyRejected, NotFound, QlikError
 from qlik_tui.core.outcomes import Verdict, outcome_from_error
@@ -18,7 +18,7 @@ from qlik_tui.store.names import quoted_name
 def revoke_stored_key(services: Services, name: str, stdout: TextIO, stderr: TextIO) -> int:
     """OK when the key is gone from the tenant (deleted now, or already unknown or dead there);
     otherwise the exit code after saying why (the profile is then kept)."""
-    stored = load_stored(services, name, stderr)
+    stored = load_stored_key(name, services, stderr)
     if isinstance(stored, int):
         return stored
     key_id = stored.key.info.key_id

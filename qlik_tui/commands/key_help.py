@@ -6,6 +6,7 @@ import argparse
 from typing import Any, TextIO
 
 from qlik_tui.commands import exits
+from qlik_tui.commands.parsers import add_command
 from qlik_tui.services.context import Services
 
 ROTATE_DESCRIPTION = """\
@@ -39,13 +40,7 @@ KEYS_HELP = """exit codes:
 
 def add_key_commands(commands: argparse._SubParsersAction[Any]) -> None:
     def command(name: str, help_text: str, description: str, epilog: str) -> Any:
-        return commands.add_parser(
-            name,
-            help=help_text,
-            description=description,
-            epilog=epilog,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+        return add_command(commands, name, help_text, description, epilog)
 
     rotate = command(
         "rotate", "renew a stored key (create, prove, store, delete the old)",

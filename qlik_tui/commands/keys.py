@@ -5,58 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import error, explain_outcome, explain_store_error
-from qlik_tui.core.apikey import ApiKey
+from qlik_tui.commands.output import error, explain_outcome
+from qlik_tui.commands.stored_key import StoredKey, load_stored_key
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.models import ApiKeyRecord
 from qlik_tui.core.outcomes import Verdict, outcome_from_error
-from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.core.untrusted import neutralise
 from qlik_tui.services.context import Services
 from qlik_tui.services.key_admin import KeyListing, NotTenantAdmin, list_keys
-from qlik_tui.store.names import quoted_name
-from qlik_tui.store.profiles import Profile, ProfilesFileError
-from qlik_tui.store.secrets import KeyNotFound, StoreError
-
-
-@dataclass(frozen=True)
-class StoredKey:
-    profile: Profile
-    tenant: Tenant
-    key: ApiKey
-
-
-def load_stored(services: Services, name: str, stderr: TextIO) -> StoredKey | int:
-    """The profile, its tenant and its key; or the exit code after saying why not."""
-    try:
-        profile = services.profiles.get(name)
-    except ProfilesFileError as exc:
-        error(stderr, str(exc))
-        return exits.STORAGE
-    if profile is None:
-        error(
-            stderr, f"no profile named {quoted_name(name)}: `qlik-tui list` shows the stored ones"
-        )
-        return exits.USAGE
-    try:
-        tenant = parse_tenant(profile.origin)
-    except TenantError as exc:
-        error(stderr, f"profile {quoted_name(name)} has an unusable tenant address: {exc}")
-        return exits.USAGE
-    try:
-        key = services.secrets.load(name)
-    except KeyNotFound as exc:
-        explain_store_error(exc, stderr)
-        return exits.REJECTED
-    except StoreError as exc:
-        explain_store_error(exc, stderr)
-        return exits.INCONCLUSIVE
-    return StoredKey(profile, tenant, key)
+from qlik_tui.store.profiles import Profile
 
 
 def explain_failure(exc: QlikError, stored: StoredKey, stderr: TextIO) -> int:
@@ -68,7 +29,7 @@ def explain_failure(exc: QlikError, stored: StoredKey, stderr: TextIO) -> int:
 
 
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
-    stored = load_stored(services, args.name, stderr)
+    stored = load_stored_key(args.name, services, stderr)
     if isinstance(stored, int):
         return stored
     try:

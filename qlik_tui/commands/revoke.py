@@ -12,8 +12,8 @@ import shlex
 from typing import TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.keys import load_stored
 from qlik_tui.commands.output import error, explain_outcome
+from qlik_tui.commands.stored_key import load_stored_key
 from qlik_tui.core.models import ApiKeyRecord
 from qlik_tui.core.outcomes import OutcomeKind, Verdict
 from qlik_tui.core.untrusted import neutralise
@@ -23,7 +23,7 @@ from qlik_tui.store.names import quoted_name
 
 
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
-    stored = load_stored(services, args.name, stderr)
+    stored = load_stored_key(args.name, services, stderr)
     if isinstance(stored, int):
         return stored
     key_ids = list(dict.fromkeys(args.key_ids))

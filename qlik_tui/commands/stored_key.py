@@ -1,19 +1,30 @@
-"""Reading one profile's stored key for a command that hands it on (``token``, ``exec``)."""
+"""Reading one profile's stored key for a command that uses it (``token``, ``exec``, ``keys``,
+``revoke``, ``forget --revoke``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error, explain_store_error, key_store_for
 from qlik_tui.core.apikey import ApiKey
+from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
 from qlik_tui.store.secrets import KeyNotFound, StoreError
 
 
-def load_stored_key(name: str, services: Services, stderr: TextIO) -> tuple[Profile, ApiKey] | int:
-    """The profile and its key, or the exit code after explaining on ``stderr`` why not."""
+@dataclass(frozen=True)
+class StoredKey:
+    profile: Profile
+    tenant: Tenant
+    key: ApiKey
+
+
+def load_stored_key(name: str, services: Services, stderr: TextIO) -> StoredKey | int:
+    """The profile, its tenant and its key (from the profile's own store), or the exit code
+    after explaining on ``stderr`` why not."""
     try:
         profile = services.profiles.get(name)
     except ProfilesFileError as exc:
@@ -24,6 +35,11 @@ def load_stored_key(name: str, services: Services, stderr: TextIO) -> tuple[Prof
         error(stderr, f"no profile named {shown}: `qlik-tui list` shows the stored ones")
         return exits.USAGE
     try:
+        tenant = parse_tenant(profile.origin)
+    except TenantError as exc:
+        error(stderr, f"profile {quoted_name(name)} has an unusable tenant address: {exc}")
+        return exits.STORAGE
+    try:
         key = key_store_for(services, profile).load(name)
     except KeyNotFound as exc:
         explain_store_error(exc, stderr)
@@ -31,4 +47,4 @@ def load_stored_key(name: str, services: Services, stderr: TextIO) -> tuple[Prof
     except StoreError as exc:
         explain_store_error(exc, stderr)
         return exits.INCONCLUSIVE
-    return profile, key
+    return StoredKey(profile, tenant, key)

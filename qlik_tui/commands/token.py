@@ -26,10 +26,10 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     if _is_terminal(stdout):
         error(stderr, TERMINAL_REFUSAL.format(name=_shell_word(name)))
         return exits.USAGE
-    loaded = load_stored_key(name, services, stderr)
-    if isinstance(loaded, int):
-        return loaded
-    _profile, key = loaded
+    stored = load_stored_key(name, services, stderr)
+    if isinstance(stored, int):
+        return stored
+    key = stored.key
     stdout.write(key.reveal() + "\n")
     stdout.flush()
     return exits.OK

@@ -341,16 +341,7 @@ class QlikClient:
         http = self._require_http()
         host = _display_host(self._origin)
         failure: QlikError | None = None
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
-        try:
-            headers["Authorization"] = "Bearer " + self._key.reveal()
-            request = http.build_request(method, url, json=body, headers=headers)
-        except (UnicodeError, ValueError, httpx.InvalidURL):
-            failure = NetworkFailure(
-                "the request could not be built (a character in the key or address cannot be sent)"
-            )
-        if failure is not None:
-            raise failure
+        request = self._keyed_request(http, method, url, body=body)
         try:
             response = await http.send(request, stream=True, follow_redirects=False)
             try:
@@ -516,15 +507,23 @@ class QlikClient:
             return ServerError(status, envelope)
         return StatusError(status, envelope)
 
-    async def _send_once(self, url: str, params: dict[str, str] | None) -> RawAnswer:
-        http = self._require_http()
-        host = _display_host(self._origin)
+    def _keyed_request(
+        self,
+        http: httpx.AsyncClient,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: dict[str, str] | None = None,
+    ) -> httpx.Request:
+        """A request to the tenant with the key in its Authorization header (and nowhere else)."""
         failure: QlikError | None = None
         try:
-            request = http.build_request(
-                "GET",
+            return http.build_request(
+                method,
                 url,
                 params=params,
+                json=body,
                 headers={
                     "Authorization": "Bearer " + self._key.reveal(),
                     "Accept": "application/json",
@@ -532,12 +531,18 @@ class QlikClient:
                 },
             )
         except (UnicodeError, ValueError, httpx.InvalidURL):
-            # The message of a UnicodeEncodeError would quote the header value, i.e. the key.
+            # The message of a UnicodeEncodeError would quote the header value, i.e. the key;
+            # raised outside the handler so it carries no context either.
             failure = NetworkFailure(
                 "the request could not be built (a character in the key or address cannot be sent)"
             )
-        if failure is not None:
-            raise failure
+        raise failure
+
+    async def _send_once(self, url: str, params: dict[str, str] | None) -> RawAnswer:
+        http = self._require_http()
+        host = _display_host(self._origin)
+        failure: QlikError | None = None
+        request = self._keyed_request(http, "GET", url, params=params)
         try:
             response = await http.send(request, stream=True, follow_redirects=False)
             try:
