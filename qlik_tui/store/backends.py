@@ -35,6 +35,7 @@ from qlik_tui.store.errors import (
     PromptDismissed,
     StoreError,
 )
+from qlik_tui.store.session_keyring import SESSION_STORE_KIND, SessionKeyring
 
 _SS_DISMISSED: tuple[type[BaseException], ...] = ()
 _SS_LOCKED: tuple[type[BaseException], ...] = ()
@@ -105,6 +106,9 @@ def select_backend(given: KeyringBackend | None) -> SelectedBackend:
         # reaching this point means it was chosen.
         kind = f"{_KINDS[_class_path(type(backend))]} {encrypted_file}"
         return SelectedBackend(backend, name, kind, insecure_notice=None, encrypted_file=True)
+    if isinstance(backend, SessionKeyring):
+        # Chosen by the user for practice keys; it keeps nothing once qlik-tui quits.
+        return SelectedBackend(backend, name, SESSION_STORE_KIND, insecure_notice=None)
     try:
         priority = float(type(backend).priority)  # raises when the backend is not viable here
     except Exception as exc:

@@ -36,7 +36,6 @@ import sys
 import threading
 from pathlib import Path
 
-import platformdirs
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
@@ -59,18 +58,16 @@ from qlik_tui.store.encrypted_format import (
     derive_key,
     encode,
 )
+from qlik_tui.store.encrypted_location import default_store_path
 from qlik_tui.store.files import make_private_dirs, write_atomically
 from qlik_tui.store.lockfile import LockFile, LockTimeout
-from qlik_tui.store.passphrase import PassphraseSource, default_passphrase_source
+from qlik_tui.store.passphrase import (
+    MIN_NEW_PASSPHRASE_CHARS,
+    PassphraseSource,
+    default_passphrase_source,
+)
 
-APP_NAME = "qlik-tui"
-FILE_NAME = "keys.encrypted"
-MIN_NEW_PASSPHRASE_CHARS = 8
 _MAX_FILE_BYTES = 16 * 1024 * 1024
-
-
-def default_store_path() -> Path:
-    return platformdirs.user_data_path(APP_NAME, appauthor=False) / FILE_NAME
 
 
 class EncryptedFileKeyring(KeyringBackend):

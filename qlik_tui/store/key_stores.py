@@ -56,6 +56,11 @@ def kind_of(profile: Profile) -> KeyStoreKind | None:
         return None
 
 
+def in_encrypted_file(profile: Profile) -> bool:
+    """Whether ``profile``'s key is kept in qlik-tui's encrypted file."""
+    return kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE
+
+
 class EncryptedFileLocked(PassphraseUnavailable):
     problem = "qlik-tui's encrypted key file is locked: its passphrase was not given."
     fix = (
@@ -100,7 +105,7 @@ class KeyStores:
         if self._file is not None:
             return self._file.path
         if self._encrypted_path is None:
-            from qlik_tui.store.encrypted_file import default_store_path
+            from qlik_tui.store.encrypted_location import default_store_path
 
             self._encrypted_path = default_store_path()
         return self._encrypted_path

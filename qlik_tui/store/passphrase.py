@@ -23,6 +23,7 @@ from pathlib import Path
 from qlik_tui.store.encrypted_errors import PassphraseUnavailable
 
 PASSPHRASE_FILE_VARIABLE = "QLIK_TUI_PASSPHRASE_FILE"
+MIN_NEW_PASSPHRASE_CHARS = 8  # a new file's passphrase; shorter ones are refused
 _MAX_FILE_BYTES = 4096
 
 PassphraseSource = Callable[[], str]

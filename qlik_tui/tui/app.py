@@ -28,6 +28,7 @@ from qlik_tui.tui.state import WizardState
 if TYPE_CHECKING:
     from qlik_tui.sandbox import SandboxTenant
     from qlik_tui.services.context import Services
+    from qlik_tui.services.session_store import SessionStore
 
 START_CHOICES = ("auto", "setup", "dashboard")
 QUIT_WITH_KEY_QUESTION = "The key is not stored anywhere. Quit and lose it?"
@@ -138,6 +139,7 @@ class QlikTuiApp(App[int]):
             raise ValueError(f"start must be one of {START_CHOICES}, not {start!r}")
         super().__init__()
         self.services = services
+        self.lasting_services = services  # ``services`` unless the demo's session store is used
         self.sandbox = sandbox
         self.start_with = start
         self.state = WizardState()
@@ -145,6 +147,8 @@ class QlikTuiApp(App[int]):
         self.ended_by_signal: signal.Signals | None = None
         # Set by ``launch``: the real program handles SIGINT and SIGTERM (tests do not).
         self.ends_on_signals = False
+        # Demo only, once chosen on the storing step: keys kept for this session only.
+        self.session_store: SessionStore | None = None
 
     # -- routing -----------------------------------------------------------------------------
 
@@ -196,6 +200,21 @@ class QlikTuiApp(App[int]):
         key = parse_key(self.sandbox.issue_key("valid", description="qlik-tui demo practice key"))
         self.state.practice_key = key
         return key
+
+    def use_session_store(self, session: bool) -> Services:
+        """Where keys go from now on: this session only (demo mode; in memory and a temporary
+        folder, gone when the app ends), or the stores that last. Returns the services in use."""
+        if not session:
+            self.services = self.lasting_services
+            return self.services
+        if self.sandbox is None:
+            raise RuntimeError("the session-only store exists only in demo mode")
+        if self.session_store is None:
+            from qlik_tui.services.session_store import SessionStore
+
+            self.session_store = SessionStore()
+        self.services = self.session_store.services_from(self.lasting_services)
+        return self.services
 
     def now(self) -> datetime:
         """The clock the screens use for "expires in ..." (tests pin it)."""

@@ -22,6 +22,8 @@ DASHBOARD = "dashboard"
 
 class AppHost(Protocol):
     services: Services
+    # ``services``, unless the demo keeps keys for this session only (``use_session_store``).
+    lasting_services: Services
     sandbox: SandboxTenant | None
     state: WizardState
     # Whether profiles are stored, once a screen has read the file in a thread (None: not yet).
@@ -43,3 +45,5 @@ class AppHost(Protocol):
     def profiles_read(self, found: bool) -> None: ...
 
     def issue_practice_key(self) -> ApiKey: ...
+
+    def use_session_store(self, session: bool) -> Services: ...

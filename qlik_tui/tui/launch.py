@@ -37,7 +37,11 @@ def run_app(app: QlikTuiApp, **run_options: Any) -> int:
     """Run the app; its return code is 1 after a crash (Textual sets it), 128 + N after
     signal N."""
     app.ends_on_signals = True
-    result = app.run(**run_options)
+    try:
+        result = app.run(**run_options)
+    finally:
+        if app.session_store is not None:
+            app.session_store.close()
     if app.ended_by_signal is not None and app.state.key_at_risk:
         print(
             f"qlik-tui: {app.ended_by_signal.name} ended the app: {KEY_NOT_STORED}",

@@ -31,11 +31,15 @@ class LiveTestFinished(Message):
 
 
 @dataclass(repr=False, eq=False)
-class KeyringFound(Message):
-    """The OS keyring backend the key would go to (looked up in a thread: it may block)."""
+class StoresLookedUp(Message):
+    """Where a key can go (looked up in a thread: the keyring may block, and the encrypted
+    file's path loads its module): the OS keyring ``backend`` when it is usable, else
+    ``keyring_problem`` says why not."""
 
-    name: str
+    backend: str | None
     insecure_notice: str | None
+    keyring_problem: str | None
+    encrypted_path: str
 
 
 @dataclass(repr=False, eq=False)
@@ -52,6 +56,9 @@ class StoreFailed(Message):
     fix: str
     backend: str = ""  # "" when not even the backend could be opened
     key_in_keyring: bool = field(default=False, kw_only=True)  # the profile alone failed
+    # The chosen store cannot be used at all here (no keyring, a locked file): retrying the
+    # same store will not help, another store will.
+    store_unusable: bool = field(default=False, kw_only=True)
 
 
 @dataclass(repr=False, eq=False)

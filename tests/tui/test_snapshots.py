@@ -167,6 +167,7 @@ async def store_refused(pilot: Pilot[Any]) -> None:
             "No keyring backend is available: keyring found no Secret Service to store keys in.",
             "Install and start gnome-keyring or KeePassXC's Secret Service, then Retry.",
             "",
+            store_unusable=True,
         )
     )
     await pilot.pause()
@@ -277,7 +278,7 @@ IN_VIEW: dict[str, tuple[str, ...]] = {
     "06-success-admin": ("#outcome", "#profile-name", "#next"),
     "06-rejected": ("#outcome", "#retry", "#change-tenant", "#paste-another"),
     "06-network-failure": ("#outcome", "#retry", "#change-tenant", "#paste-another"),
-    "06-storing-failed": ("#outcome", "#store-retry", "#rescue", "#discard"),
+    "06-storing-failed": ("#outcome", "#other-store", "#store-retry", "#rescue", "#discard"),
     "07-done": ("#dashboard", "#quit", ".command"),
     "07-done-rescued": ("#quit", ".command"),
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -24,9 +25,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Static
 
-from qlik_tui.core.outcomes import Verdict
-from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.services.forgetting import forget_profile
+from qlik_tui.store.key_stores import in_encrypted_file
 from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.tui.host import AppHost
 from qlik_tui.tui.messages import (
@@ -42,6 +42,15 @@ from qlik_tui.tui.messages import (
     WorkerCrashed,
 )
 from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.dashboard_text import (
+    EMPTY_TEXT,
+    FORGET_DETAIL,
+    UNREADABLE_AFTER,
+    UNREADABLE_HEADING,
+    forget_question,
+    plural,
+    summary_text,
+)
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.profile_table import (
@@ -49,7 +58,6 @@ from qlik_tui.tui.widgets.profile_table import (
     ProfileTable,
     RowActivity,
     RowNote,
-    ago,
 )
 
 if TYPE_CHECKING:
@@ -81,29 +89,6 @@ PANES: dict[DashboardMode, str | None] = {
     DashboardMode.EMPTY: "dashboard-empty",
     DashboardMode.BROKEN: "dashboard-broken",
 }
-
-EMPTY_TEXT = (
-    "No API keys are stored yet. The setup walks you through it: check that you may generate "
-    "keys, generate one in Qlik Cloud, paste it once, prove it works, and keep it in the OS "
-    "keyring."
-)
-UNREADABLE_HEADING = "✗ The profiles file cannot be read"
-UNREADABLE_AFTER = "After fixing or removing the file, choose Reload."
-
-
-def forget_question(name: str, backend: str | None) -> str:
-    where = backend or "the OS keyring"
-    return f"Forget profile {name}? This removes its key from {where} and its metadata."
-
-
-FORGET_DETAIL = (
-    "The key itself keeps working in Qlik Cloud until it expires or is deleted there "
-    "(Profile settings > API keys)."
-)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 class DashboardScreen(ReportsWorkerEnds, Screen[None]):
@@ -209,33 +194,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         summary.update(Content(self.summary_text()))
 
     def summary_text(self) -> str:
-        """ "3 keys · 2 valid · 1 rejected · checked 5 min ago" (zero counts left out)."""
-        rows = list(self.rows.values())
-        counts = {verdict: 0 for verdict in Verdict}
-        unchecked = 0
-        for row in rows:
-            if row.outcome is None:
-                unchecked += 1
-            else:
-                counts[row.outcome.verdict] += 1
-        parts = [_plural(len(rows), "key")]
-        parts += [
-            f"{counts[verdict]} {verdict.value}" for verdict in Verdict if counts[verdict] > 0
-        ]
-        if unchecked:
-            parts.append(f"{unchecked} not checked")
-        now = self.qapp.now()
-        moments = {
-            r.profile.last_checked_at: parse_iso_datetime(r.profile.last_checked_at) for r in rows
-        }
-        checked = sorted((moment, iso) for iso, moment in moments.items() if moment and iso)
-        if checked:
-            newest, oldest = ago(checked[-1][1], now), ago(checked[0][1], now)
-            if newest == oldest:
-                parts.append(f"checked {newest}")
-            else:  # "checked 5 min-2 d ago", with an en dash
-                parts.append(f"checked {newest.removesuffix(' ago')}\u2013{oldest}")
-        return " · ".join(parts)
+        return summary_text(list(self.rows.values()), self.qapp.now())
 
     def _clock_tick(self) -> None:
         if self.mode is DashboardMode.TABLE:
@@ -313,13 +272,29 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         if self.mode is not DashboardMode.TABLE or not names or self._refuse_while_busy():
             return
         profiles = [self.rows[name].profile for name in names]
+        count = sum(1 for profile in profiles if in_encrypted_file(profile))
+        purpose = f"to check the {plural(count, 'key')} kept there"
+        self._with_encrypted_file(profiles, purpose, lambda: self._start_recheck(names))
+
+    def _with_encrypted_file(
+        self, profiles: list[Profile], purpose: str, then: Callable[[], object]
+    ) -> None:
+        from qlik_tui.tui.screens.passphrase import unlock_for_profiles
+
+        unlock_for_profiles(self, self.services.stores, profiles, purpose, then)
+
+    def _start_recheck(self, names: list[str]) -> None:
+        names = [name for name in names if name in self.rows]
+        if self.mode is not DashboardMode.TABLE or not names or self._refuse_while_busy():
+            return
+        profiles = [self.rows[name].profile for name in names]
         for name in names:
             self._put_row(replace(self.rows[name], activity=RowActivity.QUEUED, note=None))
         self._pending = set(names)
         self._recheck_total = len(names)
         self._show_recheck_progress()
         worker = self.run_recheck(self.services, profiles)
-        worker.description = f"Re-checking {_plural(len(profiles), 'stored key')}"
+        worker.description = f"Re-checking {plural(len(profiles), 'stored key')}"
         self.refresh_bindings()
 
     @work(group=RECHECK_GROUP, exclusive=True, exit_on_error=False, description="Re-checking")
@@ -361,7 +336,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
     def _show_recheck_progress(self) -> None:
         done = self._recheck_total - len(self._pending)
         self._set_status(
-            f"Re-checking {_plural(self._recheck_total, 'key')}: {done} done · Esc or c cancels"
+            f"Re-checking {plural(self._recheck_total, 'key')}: {done} done · Esc or c cancels"
         )
 
     def _recheck_over(self, note: RowNote | None = None) -> None:
@@ -375,7 +350,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             pass  # the crash handler says what happened
         elif unfinished:
             self._set_status(
-                f"Re-check cancelled: {finished} of {_plural(self._recheck_total, 'key')} "
+                f"Re-check cancelled: {finished} of {plural(self._recheck_total, 'key')} "
                 "finished; the others keep their previous state."
             )
         else:
@@ -424,7 +399,8 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
 
         def decided(forget: bool | None) -> None:
             if forget:
-                self._forget(name)
+                purpose = f"to remove the key of profile {name} from it"
+                self._with_encrypted_file([profile], purpose, lambda: self._forget(name))
 
         self.app.push_screen(
             ConfirmModal(
@@ -497,14 +473,22 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             if result is not None and result.profile is not None and name in self.rows:
                 self._put_row(ProfileRow.from_profile(result.profile))
 
-        self.app.push_screen(RenewModal(name), renewed)
+        profile = self.rows[name].profile
+        purpose = f"to renew the key of profile {name}"
+        self._with_encrypted_file(
+            [profile], purpose, lambda: self.app.push_screen(RenewModal(name), renewed)
+        )
 
     def action_keys(self) -> None:
         from qlik_tui.tui.screens.api_keys import ApiKeysScreen
 
         name = self.table.selected_name
-        if name is not None and not self._refuse_while_busy():
-            self.app.push_screen(ApiKeysScreen(name))
+        if name is None or name not in self.rows or self._refuse_while_busy():
+            return
+        purpose = f"to read the tenant's keys with the key of profile {name}"
+        self._with_encrypted_file(
+            [self.rows[name].profile], purpose, lambda: self.app.push_screen(ApiKeysScreen(name))
+        )
 
     # -- the rest ----------------------------------------------------------------------------
 

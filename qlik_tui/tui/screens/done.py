@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,15 +17,32 @@ from qlik_tui.core.models import user_with_email
 from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.widgets.outcome_panel import Fields
+from qlik_tui.tui.widgets.store_form import StoreChoice
+
+if TYPE_CHECKING:
+    from qlik_tui.store.profiles import Profile
 
 # Demo profiles live apart (their own profiles file and keyring entry) and the sandbox tenant
 # runs only while `qlik-tui demo` does: no other command can check a demo key, so the demo
 # suggests what works instead.
 DEMO_STORED = (
-    "The practice key is in the demo's own keyring entry, apart from real profiles, and the "
-    "sandbox tenant runs only as long as this demo: check it again with Check stored keys "
-    "below. For a key of your real tenant, run:"
+    "The practice key is {where}, apart from real profiles, and the sandbox tenant runs only as "
+    "long as this demo: check it again with Check stored keys below. For a key of your real "
+    "tenant, run:"
 )
+DEMO_WHERE = {
+    StoreChoice.KEYRING: "in the demo's own keyring entry",
+    StoreChoice.ENCRYPTED_FILE: "in qlik-tui's encrypted file, under the demo's own name",
+    StoreChoice.SESSION: "kept in memory for this demo session only (gone when you quit)",
+}
+STORED = (
+    "The key is in {where} only; profiles.json holds its metadata, never the key. Check it "
+    "again any time with:"
+)
+WHERE = {
+    StoreChoice.KEYRING: "the OS keyring",
+    StoreChoice.ENCRYPTED_FILE: "qlik-tui's encrypted file, encrypted with your passphrase",
+}
 DEMO_RESCUED = "It is a practice key that works only against this demo's sandbox. Delete the file:"
 REAL_SETUP_COMMAND = "qlik-tui setup"
 
@@ -72,15 +90,13 @@ class DoneScreen(WizardStep):
                     ("Expiry", self._expiry_text(profile.expiry)),
                 ]
             )
+            store = self._store_choice(profile)
             if self.qapp.is_demo:
-                yield Static(DEMO_STORED, classes="paragraph")
+                yield Static(DEMO_STORED.format(where=DEMO_WHERE[store]), classes="paragraph")
                 yield Static(Content(REAL_SETUP_COMMAND), classes="command")
             else:
-                yield Static(
-                    "The key is in the OS keyring only; profiles.json holds its metadata, never "
-                    "the key. Check it again any time with:",
-                    classes="paragraph",
-                )
+                where = WHERE.get(store, WHERE[StoreChoice.KEYRING])
+                yield Static(STORED.format(where=where), classes="paragraph")
                 yield Static(Content(check_command(profile.name)), classes="command")
             if profile.expiry and self.qapp.is_demo:
                 yield Static(RENEW_BEFORE_EXPIRY, classes="paragraph")
@@ -109,6 +125,13 @@ class DoneScreen(WizardStep):
             if profile is not None:
                 yield Button("Check stored keys", id="dashboard", variant="primary")
             yield Button("Quit", id="quit")
+
+    def _store_choice(self, profile: Profile) -> StoreChoice:
+        if self.state.store_choice == StoreChoice.SESSION.value:
+            return StoreChoice.SESSION
+        if profile.store == StoreChoice.ENCRYPTED_FILE.value:
+            return StoreChoice.ENCRYPTED_FILE
+        return StoreChoice.KEYRING
 
     def _login_command(self, rescue: Path) -> str:
         tenant = self.state.tenant

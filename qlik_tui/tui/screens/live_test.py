@@ -176,7 +176,7 @@ class LiveTestScreen(StoresKey):
         )
         await self.replace_result(OutcomePanel.failure(outcome), actions)
         self.query_one("#retry", Button).focus(scroll_visible=False)
-        self.set_nav_status("Enter retries · more choices below")
+        self.set_nav_status("Enter: retry · Tab: more")
 
     @on(Button.Pressed, "#retry")
     def _retry(self) -> None:
@@ -215,7 +215,7 @@ class LiveTestScreen(StoresKey):
         if self.mode is LiveTestMode.RUNNING:
             text = f"Waiting for {host} … {elapsed:.1f} s   (Esc cancels)"
         elif self.mode is LiveTestMode.STORING:
-            text = f"Storing the key in {self.backend_label} … {elapsed:.1f} s"
+            text = f"Storing the key in {self.storing_label} … {elapsed:.1f} s"
         else:
             text = f"Writing the file … {elapsed:.1f} s"
         self.query_one("#elapsed", Static).update(text)

@@ -1,7 +1,8 @@
-"""Storing the proven key: the profile name, the keyring lookup, the store worker (the
-all-or-nothing ``services.storing.store_key``), the Replace / Keep both question when the name
-is taken and, when storing fails, the "storing failed" panel: Retry, Write to a file, or Discard
-(confirmed). No path here drops the key without the user deciding so.
+"""Storing the proven key: the profile name and the store (the OS keyring, qlik-tui's encrypted
+file after its passphrase, or in the demo "this session only"), the store lookup, the store
+worker (the all-or-nothing ``services.storing.store_key``), the Replace / Keep both question when
+the name is taken and, when storing fails, the "storing failed" panel: Retry, another store,
+Write to a file, or Discard (confirmed). No path here drops the key without the user deciding so.
 
 Three thread workers, each calling blocking services and posting one message, nothing else.
 """
@@ -24,12 +25,13 @@ from textual.widgets import Button, Input, Static
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.store.names import quoted_name
 from qlik_tui.store.profiles import InvalidProfile, validate_profile_name
+from qlik_tui.tui import store_probe
 from qlik_tui.tui.messages import (
-    KeyringFound,
     KeyStored,
     RescueFailed,
     RescueWritten,
     StoreFailed,
+    StoresLookedUp,
     WorkerCrashed,
 )
 from qlik_tui.tui.screens.base import WizardStep
@@ -37,7 +39,7 @@ from qlik_tui.tui.screens.key_carry import offer_caught_key
 from qlik_tui.tui.screens.live_test_mode import LiveTestMode
 from qlik_tui.tui.widgets.key_refusing_input import KeyRefusingInput
 from qlik_tui.tui.widgets.outcome_panel import Fields, OutcomePanel
-from qlik_tui.tui.widgets.store_form import StoreForm
+from qlik_tui.tui.widgets.store_form import StoreChoice, StoreForm
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
@@ -55,9 +57,19 @@ DISCARD_GROUP = "discard"
 DISCARD_QUESTION = "Discard the key? It is not stored anywhere, and Qlik will not show it again."
 
 REPLACE_DETAIL = (
-    "Replace puts this key in the keyring in place of the old one (Qlik will not show the old "
-    "key again). Keep both stores this key under another name."
+    "Replace stores this key in place of the old one (Qlik will not show the old key again). "
+    "Keep both stores this key under another name."
 )
+# What the spinner says the key is being stored in, by choice.
+STORING_IN = {
+    StoreChoice.ENCRYPTED_FILE: "the encrypted file",
+    StoreChoice.SESSION: "this session's memory",
+}
+# The other store offered when the chosen one cannot be used here.
+OTHER_STORE_BUTTON = {
+    StoreChoice.ENCRYPTED_FILE: "Use the encrypted file",
+    StoreChoice.SESSION: "Keep for this session",
+}
 
 
 @dataclass(repr=False, eq=False)
@@ -105,7 +117,8 @@ class StoresKey(WizardStep):
         super().__init__()
         self.outcome: Outcome | None = None  # the live test's failure on show, if any
         self.backend_label = "the OS keyring"  # until the lookup names the backend
-        self.insecure_notice: str | None = None
+        self.stores_found: StoresLookedUp | None = None
+        self.store_choice = StoreChoice.KEYRING  # the store of the last Store key
         self._store_error: StoreFailed | None = None
         self._replace_confirmed: str | None = None  # the taken name the user chose to replace
 
@@ -126,32 +139,49 @@ class StoresKey(WizardStep):
     # -- before storing: where the key will go, under which name -----------------------------
 
     def start_keyring_lookup(self) -> None:
-        self.look_up_keyring(self.qapp.services)
+        self.look_up_stores(self.qapp.lasting_services)
 
     @work(
         thread=True,
         group=KEYRING_GROUP,
         exit_on_error=False,
-        description="Looking up the OS keyring backend",
+        description="Looking up where the key can be stored",
     )
-    def look_up_keyring(self, services: Services) -> None:
-        find_keyring(self, services)
+    def look_up_stores(self, services: Services) -> None:
+        self.post_message(look_up_stores(services))
 
-    def on_keyring_found(self, message: KeyringFound) -> None:
-        self.backend_label = message.name
-        self.insecure_notice = message.insecure_notice
+    def on_stores_looked_up(self, message: StoresLookedUp) -> None:
+        self.stores_found = message
+        if message.backend is not None:
+            self.backend_label = message.backend
         for form in self.query(StoreForm).results(StoreForm):
-            form.show_backend(self.backend_label, self.insecure_notice)
+            self._show_stores(form)
+
+    def _show_stores(self, form: StoreForm) -> None:
+        found = self.stores_found
+        if found is None:
+            return
+        form.encrypted_path = found.encrypted_path
+        if found.keyring_problem is not None:
+            form.keyring_unusable(found.keyring_problem)
+        else:
+            form.show_backend(self.backend_label, found.insecure_notice)
+
+    def store_choices(self) -> tuple[StoreChoice, ...]:
+        choices = (StoreChoice.KEYRING, StoreChoice.ENCRYPTED_FILE)
+        return (*choices, StoreChoice.SESSION) if self.qapp.is_demo else choices
 
     def store_form(self) -> StoreForm:
-        """The profile name field and the hint saying where Store key puts the key."""
+        """The profile name field, the store choice and the hint saying what Store key does."""
         # Deferred: services.login imports httpx, loaded by the live test in a thread by now.
         from qlik_tui.services.login import default_profile_name
 
         tenant = self.state.tenant
         assert tenant is not None
-        form = StoreForm(self.state.profile_name or default_profile_name(tenant))
-        form.show_backend(self.backend_label, self.insecure_notice)
+        form = StoreForm(
+            self.state.profile_name or default_profile_name(tenant), choices=self.store_choices()
+        )
+        self._show_stores(form)
         return form
 
     def _profile_name(self) -> str:
@@ -170,7 +200,7 @@ class StoresKey(WizardStep):
         # A Retry after the user chose Replace for this very name keeps that answer.
         self._start_store(replace=self._replace_confirmed == self._profile_name())
 
-    def _start_store(self, *, replace: bool) -> None:
+    def _start_store(self, *, replace: bool, choice: StoreChoice | None = None) -> None:
         if self.mode not in (LiveTestMode.RESULT, LiveTestMode.STORE_FAILED):
             return
         if not self.test_passed:
@@ -182,13 +212,36 @@ class StoresKey(WizardStep):
             self.notify(str(exc), title="Profile name", severity="error", markup=False)
             return
         self.state.profile_name = name
+        for form in self.query(StoreForm).results(StoreForm):
+            choice = choice or form.store_choice
+        self.store_choice = choice = choice or self.store_choice
+        services = self.qapp.use_session_store(choice is StoreChoice.SESSION)
+        if choice is not StoreChoice.ENCRYPTED_FILE:
+            self._run_store(services, replace=replace)
+            return
+        from qlik_tui.store.key_stores import KeyStoreKind
+        from qlik_tui.tui.screens.passphrase import unlock_then
+
+        def unlocked(ready: bool) -> None:
+            if ready:
+                self._run_store(services.storing_in(KeyStoreKind.ENCRYPTED_FILE), replace=replace)
+            else:
+                self.set_nav_status("Not stored: the encrypted file needs its passphrase")
+
+        unlock_then(self, services.stores, "to store the key", unlocked, creating=True)
+
+    def _run_store(self, services: Services, *, replace: bool) -> None:
         tenant, key = self.state.tenant, self.state.key
         assert tenant is not None and key is not None
         self.mode = LiveTestMode.STORING
         worker = self.store(
-            self.qapp.services, name, tenant, key, self.state.report, replace=replace
+            services, self.state.profile_name, tenant, key, self.state.report, replace=replace
         )
-        worker.description = f"Storing the key in {self.backend_label}"
+        worker.description = f"Storing the key in {self.storing_label}"
+
+    @property
+    def storing_label(self) -> str:
+        return STORING_IN.get(self.store_choice, self.backend_label)
 
     @work(
         thread=True,
@@ -245,12 +298,19 @@ class StoresKey(WizardStep):
     def on_key_stored(self, message: KeyStored) -> None:
         self.state.profile = message.profile
         self.state.storage_description = message.where
+        self.state.store_choice = self.store_choice.value
         self.mode = LiveTestMode.RESULT
         self.qapp.go_to_step(7)
 
     async def on_store_failed(self, message: StoreFailed) -> None:
         self._store_error = message
-        panel = OutcomePanel.store_failed(message.problem, message.fix, message.backend)
+        other = self._other_store()
+        panel = OutcomePanel.store_failed(
+            message.problem,
+            message.fix,
+            message.backend,
+            other_store=OTHER_STORE_BUTTON[other] if other is not None else None,
+        )
         await self._show_store_failure(message.backend, panel)
 
     async def on_store_left_key(self, message: StoreLeftKey) -> None:
@@ -258,7 +318,7 @@ class StoresKey(WizardStep):
             message.problem, message.fix, message.backend, key_in_keyring=message.new_entry
         )
         rows: list[tuple[str, str | None]] = [
-            ("Keyring", message.backend or "none could be opened"),
+            ("Key store", message.backend or "none could be opened"),
             ("Problem", message.problem),
             ("Stored now", message.summary),
             ("Fix", message.fix or "—"),
@@ -277,8 +337,16 @@ class StoresKey(WizardStep):
         if backend:
             self.backend_label = backend
         self.mode = LiveTestMode.STORE_FAILED
+        other = self._other_store()
+        retry = Button("Retry", id="store-retry", variant="primary")
+        buttons = [retry]
+        if other is not None:
+            retry.variant = "default"
+            buttons.insert(
+                0, Button(OTHER_STORE_BUTTON[other], id="other-store", variant="primary")
+            )
         actions = Horizontal(
-            Button("Retry", id="store-retry", variant="primary"),
+            *buttons,
             Button("Write to a file", id="rescue"),
             Button("Discard", id="discard", classes="danger"),
             classes="actions",
@@ -299,8 +367,27 @@ class StoresKey(WizardStep):
         )
         rescue.display = False
         await self.replace_result(panel, actions, rescue)
-        self.query_one("#store-retry", Button).focus(scroll_visible=False)
-        self.set_nav_status("Enter retries · more choices below")
+        first = buttons[0]
+        first.focus(scroll_visible=False)
+        action = str(first.label)
+        self.set_nav_status(f"Enter: {action[0].lower()}{action[1:]} · Tab: more")
+
+    def _other_store(self) -> StoreChoice | None:
+        """The store to offer first when the chosen one cannot be used here: the session store
+        in the demo, else the encrypted file (None when retrying may help, or it was chosen)."""
+        failure = self._store_error
+        if failure is None or not failure.store_unusable:
+            return None
+        if self.store_choice is StoreChoice.SESSION:
+            return None
+        preferred = StoreChoice.SESSION if self.qapp.is_demo else StoreChoice.ENCRYPTED_FILE
+        return preferred if preferred is not self.store_choice else None
+
+    @on(Button.Pressed, "#other-store")
+    def _use_other_store(self) -> None:
+        other = self._other_store()
+        if other is not None:
+            self._start_store(replace=self._replace_confirmed == self._profile_name(), choice=other)
 
     @on(Button.Pressed, "#store-retry")
     def _store_retry(self) -> None:
@@ -413,14 +500,22 @@ class StoresKey(WizardStep):
 # -- thread workers: they call the blocking services and post one message, nothing else ------
 
 
-def find_keyring(screen: StoresKey, services: Services) -> None:
+def look_up_stores(services: Services) -> StoresLookedUp:
+    """Where a key can go: the OS keyring's backend, or why it cannot be used here (the same
+    probe as the Welcome step's store line); and the encrypted file's path."""
     from qlik_tui.store.secrets import StoreError
 
+    probe = store_probe.probe_store(services)
+    path = str(services.stores.encrypted_path)
+    if not probe.usable:
+        problem = probe.why or f"{probe.headline}."
+        return StoresLookedUp(None, None, problem, path)
     try:
         name, notice = services.secrets.backend_name, services.secrets.insecure_notice
     except StoreError:
-        return  # storing will fail and explain why; nothing to say before that
-    screen.post_message(KeyringFound(name, notice))
+        # The probe found it usable: if it fails now, storing will explain why.
+        return StoresLookedUp(None, None, None, path)
+    return StoresLookedUp(name, notice, None, path)
 
 
 def store_key(
@@ -469,7 +564,8 @@ def store_failure_message(failure: KeyNotStored) -> StoreFailed | StoreLeftKey:
         )
     note = failure.keyring_note()
     problem = f"{failure.problem} {note}" if note else failure.problem
-    return StoreFailed(problem, fix, backend=failure.backend)
+    unusable = failure.step is StoreStep.KEYRING
+    return StoreFailed(problem, fix, backend=failure.backend, store_unusable=unusable)
 
 
 def write_rescue_file(screen: StoresKey, path: Path, key: ApiKey) -> None:

@@ -195,16 +195,20 @@ class OutcomePanel(VerticalScroll):
         return cls(kind, f"{outcome.mark} {outcome.title}", Fields(details))
 
     @classmethod
-    def store_failed(cls, problem: str, fix: str, backend: str) -> OutcomePanel:
+    def store_failed(
+        cls, problem: str, fix: str, backend: str, *, other_store: str | None = None
+    ) -> OutcomePanel:
+        """``other_store``: the label of another store offered first (this one cannot work)."""
         rows: list[tuple[str, str | None]] = [
-            ("Keyring", backend or "none could be opened"),
+            ("Key store", backend or "none could be opened"),
             ("Problem", problem),
             ("Fix", fix or "—"),
         ]
+        first = f"{other_store}, or " if other_store else ""
         return cls(
             "store-failed",
             "✗ Storing failed: the key is not stored",
             Fields(rows),
-            "The key is still here, only in memory. Choose: Retry (e.g. after unlocking the "
-            "keyring), write it to a file you name, or discard it.",
+            f"The key is still here, only in memory. Choose: {first}Retry (e.g. after unlocking "
+            "the keyring), write it to a file you name, or discard it.",
         )

@@ -1,18 +1,43 @@
-"""The store form: the profile name and where Store key puts the key. It posts
-``StoreForm.StoreRequested`` when the user submits the name; the screen runs the store."""
+"""The store form: the profile name, where the key goes (the OS keyring, qlik-tui's encrypted
+file, or in the demo "this session only") and a hint saying exactly what Store key will do. It
+posts ``StoreForm.StoreRequested`` when the user submits the name; the screen runs the store.
+
+Where the key goes is always shown and always the user's to change. When the OS keyring is not
+usable here, the form preselects the safe alternative (and the hint says why); storing in the
+encrypted file still needs the passphrase the user types, so nothing happens silently.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Input, Select, Static
 
 from qlik_tui.tui.widgets.key_refusing_input import KeyRefusingInput
+
+
+class StoreChoice(str, Enum):
+    KEYRING = "keyring"
+    ENCRYPTED_FILE = "encrypted-file"
+    SESSION = "session"  # the demo's practice keys only: in memory, gone at quit
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    StoreChoice.KEYRING: "OS keyring",
+    StoreChoice.ENCRYPTED_FILE: "Encrypted file",
+    StoreChoice.SESSION: "This session only",
+}
 
 
 class StoreForm(Vertical):
@@ -32,17 +57,34 @@ class StoreForm(Vertical):
         def control(self) -> StoreForm:
             return self.form
 
-    def __init__(self, name: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        choices: Sequence[StoreChoice] = (StoreChoice.KEYRING, StoreChoice.ENCRYPTED_FILE),
+        encrypted_path: str = "qlik-tui's encrypted file",
+    ) -> None:
         super().__init__()
         self._initial_name = name
-        self._hint = "Store key puts the key in the OS keyring under this profile name."
+        self.choices = tuple(choices)
+        self._choice = self.choices[0]
+        self._chosen_by_user = False
+        self.encrypted_path = encrypted_path
+        self._backend = "the OS keyring"
         self._warning: str | None = None
+        self._keyring_problem: str | None = None  # set when the OS keyring is not usable here
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="profile-row"):
             yield Static("Profile name", classes="field-label")
             yield KeyRefusingInput(
                 self._initial_name, id="profile-name", placeholder="a short name, e.g. work"
+            )
+            yield Select(
+                [(choice.label, choice) for choice in self.choices],
+                value=self._choice,
+                allow_blank=False,
+                id="store-choice",
             )
         yield Static(id="store-hint", classes="hint")
 
@@ -53,6 +95,10 @@ class StoreForm(Vertical):
     def profile_name(self) -> str:
         return self.query_one("#profile-name", Input).value.strip()
 
+    @property
+    def store_choice(self) -> StoreChoice:
+        return self._choice
+
     def offer_name(self, name: str) -> None:
         """Put ``name`` in the field (when there is one) and give the field the focus."""
         field = self.query_one("#profile-name", Input)
@@ -60,18 +106,65 @@ class StoreForm(Vertical):
         field.focus()
 
     def show_backend(self, backend: str, insecure_notice: str | None) -> None:
-        self._hint = f"Store key puts the key in {backend} under this profile name."
+        """The OS keyring is usable: ``backend`` is where the keyring choice puts the key."""
+        self._backend = backend
         self._warning = insecure_notice
+        self._keyring_problem = None
+        self._refresh()
+
+    def keyring_unusable(self, problem: str) -> None:
+        """No usable OS keyring here (``problem`` says why): unless the user already chose,
+        preselect the first other choice; the hint explains."""
+        self._keyring_problem = problem
+        if not self._chosen_by_user and self._choice is StoreChoice.KEYRING:
+            others = [choice for choice in self.choices if choice is not StoreChoice.KEYRING]
+            self._choice = others[-1] if others else self._choice
+            if self.is_mounted:
+                self.query_one("#store-choice", Select).value = self._choice
+        self._refresh()
+
+    def _refresh(self) -> None:
         if self.is_mounted:
             self._show_hint()
 
+    def hint_text(self) -> str:
+        """What Store key will do with the current choice."""
+        choice = self._choice
+        if choice is StoreChoice.ENCRYPTED_FILE:
+            text = (
+                "Store key encrypts the key with a passphrase you type next (chosen now if the "
+                f"file is new) and keeps it in {self.encrypted_path}."
+            )
+        elif choice is StoreChoice.SESSION:
+            text = (
+                "Store key keeps this practice key in memory for this demo session only: it is "
+                "gone when you quit. Nothing is written to disk."
+            )
+        elif self._keyring_problem:
+            return f"⚠ No usable OS keyring here: {self._keyring_problem} Storing would fail."
+        else:
+            text = f"Store key puts the key in {self._backend} under this profile name."
+            if self._warning:
+                text += f"\n⚠ {self._warning}"
+        if choice is not StoreChoice.KEYRING and self._keyring_problem:
+            text = f"No usable OS keyring here: {self._keyring_problem}\n{text}"
+        return text
+
     def _show_hint(self) -> None:
         hint = self.query_one("#store-hint", Static)
-        text = self._hint
-        if self._warning:
-            text += f"\n⚠ {self._warning}"
-            hint.add_class("-warning")
-        hint.update(Content(text))
+        warn = self._choice is StoreChoice.KEYRING and bool(self._warning or self._keyring_problem)
+        hint.set_class(warn, "-warning")
+        hint.update(Content(self.hint_text()))
+
+    @on(Select.Changed, "#store-choice")
+    def _choice_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        value = event.value
+        if not isinstance(value, StoreChoice) or value is self._choice:
+            return
+        self._choice = value
+        self._chosen_by_user = True
+        self._show_hint()
 
     @on(Input.Submitted, "#profile-name")
     def _submitted(self, event: Input.Submitted) -> None:
