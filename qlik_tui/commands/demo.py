@@ -1,7 +1,7 @@
 """``qlik-tui demo``: a sandbox tenant on 127.0.0.1 and the wizard pointed at it.
 
-Demo profiles and keys are kept apart from real ones: their own profiles file and their own
-keyring service name, so a demo never touches a real profile.
+Demo profiles and keys are kept apart from real ones: their own profiles file, their own
+keyring service name and their own encrypted file, so a demo never touches a real profile.
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from platformdirs import user_config_path
+from platformdirs import user_config_path, user_data_path
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
+from qlik_tui.store.key_stores import KeyStores
 from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import SecretStore
 
@@ -24,9 +25,14 @@ DEMO_PORT = 47470  # the same origin every run too (any free port when it is tak
 
 
 def demo_services() -> Services:
+    secrets = SecretStore(service=DEMO_KEYRING_SERVICE)
     return Services(
-        secrets=SecretStore(service=DEMO_KEYRING_SERVICE),
+        secrets=secrets,
         profiles=ProfileStore(user_config_path("qlik-tui") / "demo" / "profiles.json"),
+        # Its own encrypted file too: a passphrase chosen while practising guards no real key.
+        key_stores=KeyStores(
+            keyring=secrets, encrypted_path=user_data_path("qlik-tui") / "demo" / "keys.encrypted"
+        ),
     )
 
 

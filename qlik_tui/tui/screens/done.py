@@ -32,7 +32,7 @@ DEMO_STORED = (
 )
 DEMO_WHERE = {
     StoreChoice.KEYRING: "in the demo's own keyring entry",
-    StoreChoice.ENCRYPTED_FILE: "in qlik-tui's encrypted file, under the demo's own name",
+    StoreChoice.ENCRYPTED_FILE: "in the demo's own encrypted file",
     StoreChoice.SESSION: "kept in memory for this demo session only (gone when you quit)",
 }
 STORED = (

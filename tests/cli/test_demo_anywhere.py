@@ -1,0 +1,74 @@
+"""``qlik-tui demo`` finishes on a machine where no OS keyring runs (no D-Bus session: SSH, WSL,
+containers): from the keyboard, in a real 80x24 pseudo-terminal, through every step to "stored
+and proven", then the dashboard re-checks the key. Either in memory for the session (what the
+demo preselects there) or in the demo's own encrypted file after a passphrase."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.terminal import Terminal, shown_text
+
+CTRL_Q, CTRL_S, SHIFT_TAB, UP = b"\x11", b"\x13", b"\x1b[Z", b"\x1b[A"
+PASSPHRASE = b"correcthorsebattery"
+
+# (keys, what the screen shows next): what a newcomer types, Enter taking each default.
+TO_THE_LIVE_TEST = (
+    (b"\r", b"Step 2 of 7"),  # Welcome
+    (b"\r", b"Step 3 of 7"),  # the sandbox tenant, filled in
+    (b"\r", b"Step 4 of 7"),  # permission
+    (b"\r", b"API key generated"),  # Generate a sandbox key (focused)
+    (b"\r", b"Generate"),  # I copied it
+    (b"\r", b"Step 5 of 7"),  # Next
+    (b"\t", b"Show key"),
+    (b"\t", b"Use the sandbox key"),
+    (b"\r", b"This looks like a Qlik Cloud API key"),
+    (b"\r", b"Key works"),  # Next: the live test
+)
+KEEP_FOR_THE_SESSION = ((b"\r", b"Step 7 of 7"),)  # Store key: the preselected session store
+INTO_THE_ENCRYPTED_FILE = (
+    (SHIFT_TAB, b"Back"),
+    (SHIFT_TAB, b"Store key"),  # the store choice
+    (b"\r", b"OS keyring"),  # its list opens
+    (UP, b"Encrypted file"),
+    (b"\r", b"passphrase you type next"),
+    (CTRL_S, b"Choose a passphrase"),
+    (PASSPHRASE + b"\t", "•".encode()),
+    (PASSPHRASE + b"\r", b"Step 7 of 7"),
+)
+
+
+@pytest.mark.parametrize(
+    ("store_keys", "said"),
+    [
+        (KEEP_FOR_THE_SESSION, b"kept in memory for this demo session only"),
+        (INTO_THE_ENCRYPTED_FILE, b"in the demo's own encrypted file"),
+    ],
+    ids=["session-only", "encrypted-file"],
+)
+def test_the_demo_finishes_in_a_terminal_without_a_dbus_session(
+    store_keys: tuple[tuple[bytes, bytes], ...],
+    said: bytes,
+    isolated_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    terminal = Terminal(["demo", "--port", "0"], isolated_home)
+    try:
+        assert terminal.wait_for(b"DEMO")
+        for keys, marker in (*TO_THE_LIVE_TEST, *store_keys):
+            terminal.send(keys)
+            assert terminal.wait_for(marker), shown_text(terminal.output)[-3000:]
+        assert terminal.wait_for(b"The key is stored and proven to work")
+        assert terminal.wait_for(said)
+        terminal.send(b"\r")  # Check stored keys: the dashboard re-checks it
+        assert terminal.wait_for(b"1 valid"), shown_text(terminal.output)[-3000:]
+        terminal.send(CTRL_Q)
+    finally:
+        code = terminal.finish()
+    assert code == 0
+    data = isolated_home / ".local" / "share" / "qlik-tui"
+    assert not (data / "keys.encrypted").exists()  # a real key's file is never touched
+    assert (data / "demo" / "keys.encrypted").exists() is (store_keys is INTO_THE_ENCRYPTED_FILE)
