@@ -32,14 +32,12 @@ class LiveTestFinished(Message):
 
 @dataclass(repr=False, eq=False)
 class StoresLookedUp(Message):
-    """Where a key can go (looked up in a thread: the keyring may block, and the encrypted
-    file's path loads its module): the OS keyring ``backend`` when it is usable, else
-    ``keyring_problem`` says why not."""
+    """Where a key can go (looked up in a thread: the keyring may block): the OS keyring
+    ``backend`` when it is usable, else ``keyring_problem`` says why not."""
 
     backend: str | None
     insecure_notice: str | None
     keyring_problem: str | None
-    encrypted_path: str
 
 
 @dataclass(repr=False, eq=False)

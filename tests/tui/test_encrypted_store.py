@@ -127,7 +127,9 @@ async def test_without_a_keyring_the_wizard_stores_in_the_encrypted_file(
         assert outcome is not None and outcome.verdict is Verdict.VALID
 
 
-def stored_in_encrypted_file(root: Path, failing_store: SecretStore, key: ApiKey, origin: str) -> Path:
+def stored_in_encrypted_file(
+    root: Path, failing_store: SecretStore, key: ApiKey, origin: str
+) -> Path:
     """A profile whose key an earlier run put in the encrypted file; returns the file."""
     earlier = make_services(root, failing_store)
     earlier.stores.unlock_encrypted(lambda: PASSPHRASE)

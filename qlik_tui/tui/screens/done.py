@@ -41,7 +41,7 @@ STORED = (
 )
 WHERE = {
     StoreChoice.KEYRING: "the OS keyring",
-    StoreChoice.ENCRYPTED_FILE: "qlik-tui's encrypted file, encrypted with your passphrase",
+    StoreChoice.ENCRYPTED_FILE: "qlik-tui's encrypted file",
 }
 DEMO_RESCUED = "It is a practice key that works only against this demo's sandbox. Delete the file:"
 REAL_SETUP_COMMAND = "qlik-tui setup"
@@ -51,7 +51,10 @@ RENEW_BEFORE_EXPIRY = (
     "Before it expires, renew it: R on the dashboard creates its successor, proves and stores "
     "it, then deletes this key."
 )
-RENEW_BEFORE_EXPIRY_OR_COMMAND = RENEW_BEFORE_EXPIRY + " Or from a shell (a scheduled job too):"
+RENEW_BEFORE_EXPIRY_OR_COMMAND = (
+    "Renew it before it expires (a successor is made, proven and stored; then this key is "
+    "deleted): R on the dashboard, or in a shell or scheduled job:"
+)
 
 
 def check_command(name: str) -> str:

@@ -161,7 +161,6 @@ class StoresKey(WizardStep):
         found = self.stores_found
         if found is None:
             return
-        form.encrypted_path = found.encrypted_path
         if found.keyring_problem is not None:
             form.keyring_unusable(found.keyring_problem)
         else:
@@ -502,20 +501,18 @@ class StoresKey(WizardStep):
 
 def look_up_stores(services: Services) -> StoresLookedUp:
     """Where a key can go: the OS keyring's backend, or why it cannot be used here (the same
-    probe as the Welcome step's store line); and the encrypted file's path."""
+    probe as the Welcome step's store line)."""
     from qlik_tui.store.secrets import StoreError
 
     probe = store_probe.probe_store(services)
-    path = str(services.stores.encrypted_path)
     if not probe.usable:
-        problem = probe.why or f"{probe.headline}."
-        return StoresLookedUp(None, None, problem, path)
+        return StoresLookedUp(None, None, probe.why or f"{probe.headline}.")
     try:
         name, notice = services.secrets.backend_name, services.secrets.insecure_notice
     except StoreError:
         # The probe found it usable: if it fails now, storing will explain why.
-        return StoresLookedUp(None, None, None, path)
-    return StoresLookedUp(name, notice, None, path)
+        return StoresLookedUp(None, None, None)
+    return StoresLookedUp(name, notice, None)
 
 
 def store_key(

@@ -45,6 +45,9 @@ class StoreForm(Vertical):
     StoreForm {
         height: auto;
     }
+    StoreForm > .profile-row {
+        margin: 0;  /* at 80x24 the hint needs the line, when no keyring is usable */
+    }
     """
 
     @dataclass(repr=False, eq=False)  # Textual's repr: no fields
@@ -62,14 +65,12 @@ class StoreForm(Vertical):
         name: str,
         *,
         choices: Sequence[StoreChoice] = (StoreChoice.KEYRING, StoreChoice.ENCRYPTED_FILE),
-        encrypted_path: str = "qlik-tui's encrypted file",
     ) -> None:
         super().__init__()
         self._initial_name = name
         self.choices = tuple(choices)
         self._choice = self.choices[0]
         self._chosen_by_user = False
-        self.encrypted_path = encrypted_path
         self._backend = "the OS keyring"
         self._warning: str | None = None
         self._keyring_problem: str | None = None  # set when the OS keyring is not usable here
@@ -131,15 +132,9 @@ class StoreForm(Vertical):
         """What Store key will do with the current choice."""
         choice = self._choice
         if choice is StoreChoice.ENCRYPTED_FILE:
-            text = (
-                "Store key encrypts the key with a passphrase you type next (chosen now if the "
-                f"file is new) and keeps it in {self.encrypted_path}."
-            )
+            text = "Store key asks for a passphrase, then keeps the key encrypted in a file."
         elif choice is StoreChoice.SESSION:
-            text = (
-                "Store key keeps this practice key in memory for this demo session only: it is "
-                "gone when you quit. Nothing is written to disk."
-            )
+            text = "Store key keeps this practice key in memory until you quit: nothing on disk."
         elif self._keyring_problem:
             return f"⚠ No usable OS keyring here: {self._keyring_problem} Storing would fail."
         else:
