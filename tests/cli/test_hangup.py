@@ -5,15 +5,20 @@ behind."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
 import re
 import signal
+import threading
 from pathlib import Path
 
 import pytest
+from textual.drivers._writer_thread import MAX_QUEUED_WRITES, WriterThread
 
 from qlik_tui.commands import exits
 from qlik_tui.core.apikey import make_fake_key
+from qlik_tui.tui.terminal_driver import DroppingWritesWhenGone
 from tests.cli.terminal import (
     Terminal,
     close_every_terminal,
@@ -83,6 +88,33 @@ def test_sighup_ends_the_tui_with_129_and_restores_the_terminal(
     for sequence in RESTORED:
         assert sequence in after
     assert b"crashed" not in shown_text(after)
+
+
+def test_the_screen_writer_outlives_a_closed_terminal_and_drops_what_is_written() -> None:
+    """Textual's writer thread dies of the first EIO, and the app then blocks for ever on its
+    full queue; through ``DroppingWritesWhenGone`` it takes every write and stops when told."""
+    leader, follower = pty.openpty()
+    os.close(leader)  # the terminal hangs up: writing to it fails with EIO
+    stream = open(follower, "w", encoding="utf-8")  # noqa: SIM115 (closed below, EIO or not)
+    output = DroppingWritesWhenGone(stream)
+    writer = WriterThread(output)  # type: ignore[arg-type]
+    writer.start()
+
+    def write_more_than_the_queue_holds() -> None:
+        for number in range(4 * MAX_QUEUED_WRITES):
+            writer.write(f"line {number}\n")
+        writer.stop()
+
+    feeder = threading.Thread(target=write_more_than_the_queue_holds, daemon=True)
+    try:
+        feeder.start()
+        feeder.join(timeout=EXIT_SECONDS)  # a deadline: it returns at once unless blocked
+    finally:
+        with contextlib.suppress(OSError):
+            stream.close()
+    assert not feeder.is_alive()
+    assert not writer.is_alive()
+    assert output.gone
 
 
 def test_a_terminal_left_open_is_killed_with_its_whole_session(isolated_home: Path) -> None:
