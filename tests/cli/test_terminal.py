@@ -1,7 +1,7 @@
 """The CLI in a real pseudo-terminal: the TUI entry points paint and quit, refuse to start
-without a terminal, keep asking before a pasted key is lost and end on SIGINT / SIGTERM with the
-terminal restored; ``login`` prompts with hidden input (the key is not echoed, Ctrl-D stores
-nothing)."""
+without a terminal, keep asking before a pasted key is lost and end on SIGINT / SIGTERM /
+SIGHUP with the terminal restored; ``login`` prompts with hidden input (the key is not echoed,
+Ctrl-D stores nothing)."""
 
 from __future__ import annotations
 
@@ -156,7 +156,9 @@ def test_a_stray_keystroke_after_the_paste_keeps_the_quit_question(isolated_home
 
 
 @pytest.mark.parametrize(
-    ("ending", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
+    ("ending", "code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"],
 )
 @pytest.mark.parametrize("with_key", [True, False], ids=["key-held", "no-key"])
 def test_a_signal_exits_128_plus_n_restores_the_terminal_and_says_the_key_was_not_stored(
