@@ -6,7 +6,8 @@ with EIO (macOS). Textual's input thread takes an empty read for "nothing yet" a
 a busy loop that kept the process alive at full CPU when no SIGHUP came (the terminal was not the
 controlling one, or SIGHUP was ignored). Here the input thread stops at the end of its input and
 raises SIGHUP in its own process, what the kernel sends when a controlling terminal hangs up, so
-that either way the app ends through its one signal path (exit code 129). Writes to a terminal
+that either way the app ends through its one signal path (exit code 129; a program that handles
+no SIGHUP dies of it, as it would of the kernel's). Writes to a terminal
 that is gone fail with EIO: they are dropped, so that the writer thread neither dies nor leaves
 the app blocked on its full queue.
 """
