@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.fixtures.tls",
     "tests.fixtures.keyring_daemon",
     "tests.fixtures.cli",
+    "tests.fixtures.terminals",
     "tests.store.profile_faults",
 ]
 

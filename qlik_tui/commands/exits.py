@@ -13,6 +13,7 @@ INCONCLUSIVE = 3  # could not tell: network, TLS, 5xx, rate-limited, keyring una
 STORAGE = 4  # the key could not be stored or removed (keyring or profiles file)
 OLD_KEY_LEFT = 5  # rotate: the new key is stored and works; the old key could not be deleted
 INTERNAL = 70  # a bug in qlik-tui (EX_SOFTWARE)
+HUNG_UP = 129  # SIGHUP: 128 + 1, the terminal was closed (the TUI also when its input ends)
 INTERRUPTED = 130  # SIGINT: 128 + 2
 
 HELP = """exit codes:
@@ -23,6 +24,7 @@ HELP = """exit codes:
   3    inconclusive: network, TLS, server error, rate limit or keyring trouble, none rejected
   4    the key could not be stored or removed (keyring or profiles file)
   70   internal error (a bug in qlik-tui)
+  129  hung up (SIGHUP): the terminal was closed
   130  interrupted (SIGINT)
   143  terminated (SIGTERM)"""
 # A subcommand's --help points to the table instead of repeating it.

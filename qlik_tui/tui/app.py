@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 
 from qlik_tui.core.apikey import ApiKey, parse_key
@@ -33,8 +35,11 @@ if TYPE_CHECKING:
 START_CHOICES = ("auto", "setup", "dashboard")
 QUIT_WITH_KEY_QUESTION = "The key is not stored anywhere. Quit and lose it?"
 # Signals that end the app at once (there is no one to ask), with the shell's code 128 + N,
-# through the normal exit: the terminal is restored.
-ENDING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# through the normal exit: the terminal is restored (if it is still there). SIGHUP: the terminal
+# hung up, or its input ended (the driver raises it then).
+ENDING_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM)
+if sys.platform != "win32":
+    ENDING_SIGNALS += (signal.SIGHUP,)
 
 
 # Each factory imports its screen when first called, so start-up loads only the first screen.
@@ -238,6 +243,18 @@ class QlikTuiApp(App[int]):
         if self.ended_by_signal is None:
             self.ended_by_signal = ending
         self.exit(return_code=128 + int(ending))
+
+    def get_driver_class(self) -> type[Driver]:
+        driver_class = super().get_driver_class()
+        if sys.platform != "win32":
+            from textual.drivers.linux_driver import LinuxDriver
+
+            if driver_class is LinuxDriver:
+                # Ends the app when the terminal goes away, instead of spinning on its input.
+                from qlik_tui.tui.terminal_driver import TerminalDriver
+
+                return TerminalDriver
+        return driver_class
 
     def get_default_screen(self) -> Screen[Any]:
         # The first screen is the default screen itself: no empty frame before it. Without a

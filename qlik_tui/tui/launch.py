@@ -1,12 +1,14 @@
 """Start the TUI from the CLI: crash hooks, the keystroke-log warning, the app's exit code.
 
 ``launch(services, *, start="auto"|"setup"|"dashboard", sandbox=None) -> exit code``: 0, 1
-after a crash, 130 / 143 when SIGINT / SIGTERM ended it (then, if a pasted key was not stored,
-a line on stderr says so, once the terminal is restored).
+after a crash, 130 / 143 / 129 when SIGINT / SIGTERM / SIGHUP ended it (then, if a pasted key
+was not stored, a line on stderr says so, once the terminal is restored; SIGHUP also stands for
+a terminal that went away, where that line is lost without an error).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -43,10 +45,13 @@ def run_app(app: QlikTuiApp, **run_options: Any) -> int:
         if app.session_store is not None:
             app.session_store.close()
     if app.ended_by_signal is not None and app.state.key_at_risk:
-        print(
-            f"qlik-tui: {app.ended_by_signal.name} ended the app: {KEY_NOT_STORED}",
-            file=sys.stderr,
-        )
+        # The terminal may be gone (EIO): there is no one left to tell then.
+        with contextlib.suppress(OSError):
+            print(
+                f"qlik-tui: {app.ended_by_signal.name} ended the app: {KEY_NOT_STORED}",
+                file=sys.stderr,
+                flush=True,
+            )
     if app.return_code:
         return app.return_code
     return result if isinstance(result, int) else 0

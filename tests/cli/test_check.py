@@ -347,4 +347,4 @@ def test_the_exit_code_table_is_aligned() -> None:
 
     rows = HELP.splitlines()[1:]
     starts = {len(row) - len(row.lstrip(" 0123456789")) for row in rows}
-    assert len(rows) == 9 and len(starts) == 1  # every meaning starts in the same column
+    assert len(rows) == 10 and len(starts) == 1  # every meaning starts in the same column

@@ -1,20 +1,17 @@
 """The CLI in a real pseudo-terminal: the TUI entry points paint and quit, refuse to start
-without a terminal, keep asking before a pasted key is lost and end on SIGINT / SIGTERM with the
-terminal restored; ``login`` prompts with hidden input (the key is not echoed, Ctrl-D stores
-nothing)."""
+without a terminal, keep asking before a pasted key is lost and end on SIGINT / SIGTERM /
+SIGHUP with the terminal restored; ``login`` prompts with hidden input (the key is not echoed,
+Ctrl-D stores nothing)."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pty
-import select
 import signal
-import struct
 import subprocess
 import sys
-import termios
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,51 +28,14 @@ def run_in_terminal(
     args: list[str], steps: list[tuple[bytes, bytes]], home: Path
 ) -> tuple[int, bytes]:
     """Start ``qlik-tui ARGS`` on an 80x24 pty; for each (marker, keys) step wait for the
-    marker, then type the keys. Returns the exit code and everything the terminal showed."""
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "HOME": str(home)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "qlik_tui", *args],
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
-        env=env,
-        close_fds=True,
-        start_new_session=True,
-    )
-    os.close(follower)
-    seen = b""
-
-    def read_until(marker: bytes | None) -> bool:
-        nonlocal seen
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if marker is not None and marker in seen:
-                return True
-            ready, _, _ = select.select([leader], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(leader, 65536)
-                except OSError:
-                    return marker is None  # the program exited and closed the terminal
-                if not chunk:
-                    return marker is None
-                seen += chunk
-        return False
-
-    try:
+    marker, then type the keys. Returns the exit code and everything the terminal received."""
+    with Terminal(args, home) as terminal:
         for marker, keys in steps:
-            if not read_until(marker):
+            if not terminal.wait_for(marker):
                 break
-            os.write(leader, keys)
-        read_until(None)
-        code = process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(leader)
-    return code, seen
+            terminal.send(keys)
+        code = terminal.finish()
+    return code, terminal.output
 
 
 @pytest.mark.parametrize(
@@ -111,10 +71,12 @@ def test_login_prompts_for_the_key_without_echoing_it(
 def test_ctrl_d_at_the_hidden_prompt_says_the_input_was_closed_and_stores_nothing(
     sandbox: SandboxTenant, secret_store: SecretStore, isolated_home: Path
 ) -> None:
-    terminal = Terminal(["login", "--tenant", sandbox.origin, "--name", "closed"], isolated_home)
-    assert terminal.wait_for(b"Paste your API key (input hidden): ")
-    terminal.send(b"\x04")
-    code = terminal.finish()
+    with Terminal(
+        ["login", "--tenant", sandbox.origin, "--name", "closed"], isolated_home
+    ) as terminal:
+        assert terminal.wait_for(b"Paste your API key (input hidden): ")
+        terminal.send(b"\x04")
+        code = terminal.finish()
     shown = shown_text(terminal.output).decode(errors="replace")
     assert code == 2, shown
     assert "input was closed" in shown and "nothing was stored" in shown
@@ -167,44 +129,47 @@ def a_key() -> str:
     return make_fake_key(key_id="pty-key-id", tenant_id="pty-tenant", sub="pty-user")
 
 
-def demo_at_the_paste_step(home: Path) -> Terminal:
-    """``qlik-tui demo`` walked to step 5 from the keyboard."""
-    terminal = Terminal(["demo", "--port", "0"], home)
-    assert terminal.wait_for(b"DEMO")
-    for keys, marker in STEP_KEYS:
-        terminal.send(keys)
-        assert terminal.wait_for(marker), shown_text(terminal.output)[-2000:]
-    return terminal
+@contextmanager
+def demo_at_the_paste_step(home: Path) -> Iterator[Terminal]:
+    """``qlik-tui demo`` walked to step 5 from the keyboard; killed on leaving."""
+    with Terminal(["demo", "--port", "0"], home) as terminal:
+        assert terminal.wait_for(b"DEMO")
+        for keys, marker in STEP_KEYS:
+            terminal.send(keys)
+            assert terminal.wait_for(marker), shown_text(terminal.output)[-2000:]
+        yield terminal
 
 
 def test_a_stray_keystroke_after_the_paste_keeps_the_quit_question(isolated_home: Path) -> None:
-    terminal = demo_at_the_paste_step(isolated_home)
-    terminal.paste(a_key())
-    assert terminal.wait_for(INSPECTED)
-    terminal.send(b"x")  # the field no longer parses
-    assert terminal.wait_for(NOT_A_KEY)
-    terminal.send(CTRL_Q)
-    asked = terminal.wait_for(b"Stay")
-    terminal.send(b"\r")  # Stay (the focused answer)
-    terminal.signal(signal.SIGTERM)
-    code = terminal.finish()
+    with demo_at_the_paste_step(isolated_home) as terminal:
+        terminal.paste(a_key())
+        assert terminal.wait_for(INSPECTED)
+        terminal.send(b"x")  # the field no longer parses
+        assert terminal.wait_for(NOT_A_KEY)
+        terminal.send(CTRL_Q)
+        asked = terminal.wait_for(b"Stay")
+        terminal.send(b"\r")  # Stay (the focused answer)
+        terminal.signal(signal.SIGTERM)
+        code = terminal.finish()
     assert asked, shown_text(terminal.output)[-2000:]
     assert code == 143
 
 
 @pytest.mark.parametrize(
-    ("ending", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
+    ("ending", "code"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"],
 )
 @pytest.mark.parametrize("with_key", [True, False], ids=["key-held", "no-key"])
 def test_a_signal_exits_128_plus_n_restores_the_terminal_and_says_the_key_was_not_stored(
     ending: signal.Signals, code: int, with_key: bool, isolated_home: Path
 ) -> None:
-    terminal = demo_at_the_paste_step(isolated_home)
-    if with_key:
-        terminal.paste(a_key())
-        assert terminal.wait_for(INSPECTED)
-    terminal.signal(ending)
-    exit_code = terminal.finish()
+    with demo_at_the_paste_step(isolated_home) as terminal:
+        if with_key:
+            terminal.paste(a_key())
+            assert terminal.wait_for(INSPECTED)
+        terminal.signal(ending)
+        exit_code = terminal.finish()
     after = terminal.after_mark
     assert exit_code == code, shown_text(after)
     for sequence in RESTORED:

@@ -121,10 +121,10 @@ def test_an_exception_outside_the_app_is_one_line_without_the_key() -> None:
 
 def test_launch_warns_on_stderr_when_textual_log_is_set(tmp_path: Path) -> None:
     log = tmp_path / "textual.log"
-    terminal = Terminal(["setup"], tmp_path, env={"TEXTUAL_LOG": str(log)})
-    painted = terminal.wait_for(b"Welcome")
-    terminal.send(b"\x11")  # ctrl+q
-    code = terminal.finish()
+    with Terminal(["setup"], tmp_path, env={"TEXTUAL_LOG": str(log)}) as terminal:
+        painted = terminal.wait_for(b"Welcome")
+        terminal.send(b"\x11")  # ctrl+q
+        code = terminal.finish()
     shown = " ".join(shown_text(terminal.output).decode(errors="replace").split())
     assert painted and code == 0, shown
     assert "TEXTUAL_LOG is set" in shown
