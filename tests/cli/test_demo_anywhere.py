@@ -33,7 +33,7 @@ INTO_THE_ENCRYPTED_FILE = (
     (SHIFT_TAB, b"Store key"),  # the store choice
     (b"\r", b"OS keyring"),  # its list opens
     (UP, b"Encrypted file"),
-    (b"\r", b"passphrase you type next"),
+    (b"\r", b"asks for a passphrase"),
     (CTRL_S, b"Choose a passphrase"),
     (PASSPHRASE + b"\t", "•".encode()),
     (PASSPHRASE + b"\r", b"Step 7 of 7"),
@@ -55,8 +55,7 @@ def test_the_demo_finishes_in_a_terminal_without_a_dbus_session(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
-    terminal = Terminal(["demo", "--port", "0"], isolated_home)
-    try:
+    with Terminal(["demo", "--port", "0"], isolated_home) as terminal:
         assert terminal.wait_for(b"DEMO")
         for keys, marker in (*TO_THE_LIVE_TEST, *store_keys):
             terminal.send(keys)
@@ -66,7 +65,6 @@ def test_the_demo_finishes_in_a_terminal_without_a_dbus_session(
         terminal.send(b"\r")  # Check stored keys: the dashboard re-checks it
         assert terminal.wait_for(b"1 valid"), shown_text(terminal.output)[-3000:]
         terminal.send(CTRL_Q)
-    finally:
         code = terminal.finish()
     assert code == 0
     data = isolated_home / ".local" / "share" / "qlik-tui"
