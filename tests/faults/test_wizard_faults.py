@@ -23,7 +23,7 @@ import trustme
 from keyring.backend import KeyringBackend
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Select
 
 from qlik_tui.core.apikey import ApiKey, parse_key
 from qlik_tui.core.client import ClientSettings
@@ -37,6 +37,7 @@ from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.tenant import TenantScreen
 from qlik_tui.tui.widgets.secret_input import SecretInput
+from qlik_tui.tui.widgets.store_form import StoreChoice
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.keyring_daemon import SERVICE_NAME, SecretServiceSession
 from tests.fixtures.recording import OffsiteRecorder
@@ -284,7 +285,12 @@ class Wizard:
         await self.result()
 
     async def store(self) -> None:
+        """Store key into the OS keyring, chosen by the user (a keyring that cannot work makes
+        the step preselect the encrypted file; these cases are about the keyring's faults)."""
+        await settle(self.pilot)  # the store lookup has answered: the choice stays the user's
         self.app.screen.query_one("#profile-name", Input).value = PROFILE
+        self.app.screen.query_one("#store-choice", Select).value = StoreChoice.KEYRING
+        await self.pilot.pause()
         await self.pilot.press("ctrl+s")
         await settle(self.pilot)
 
@@ -337,6 +343,8 @@ async def test_the_wizard_explains_each_fault_keeps_the_key_and_recovers(
             if case.keyring is not None:
                 assert "Storing failed" in wizard.heading
                 assert case.problem in screen_text(pilot)
+                # A keyring that fails: the other safe store is offered first.
+                assert app.screen.query_one("#other-store", Button).has_focus
                 wizard.key_survives(key)
                 assert holds_nothing()  # nothing partial left in the failing keyring
                 assert profiles.get(PROFILE) is None

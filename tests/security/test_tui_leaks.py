@@ -28,7 +28,7 @@ import pytest
 from keyring.backends import fail
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Select
 
 from qlik_tui.core.apikey import parse_key
 from qlik_tui.core.client import ClientSettings
@@ -44,12 +44,14 @@ from qlik_tui.tui.screens.done import DoneScreen
 from qlik_tui.tui.screens.generate import GenerateScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
+from qlik_tui.tui.screens.passphrase import PassphraseModal
 from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.permission import PermissionScreen
 from qlik_tui.tui.screens.profile_details import ProfileDetailsModal
 from qlik_tui.tui.screens.tenant import TenantScreen
 from qlik_tui.tui.screens.welcome import WelcomeScreen
 from qlik_tui.tui.widgets.secret_input import SecretInput
+from qlik_tui.tui.widgets.store_form import StoreChoice
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.keyring_daemon import SecretServiceSession, delete_items
 from tests.fixtures.recording import OffsiteRecorder
@@ -212,9 +214,24 @@ class Flow:
         self.snap("live-test-result")
         assert expected in heading, heading
 
-    async def store(self, profile: str) -> None:
+    async def store(self, profile: str, choice: StoreChoice = StoreChoice.KEYRING) -> None:
+        """Store Key into ``choice``, chosen by the user (without a usable keyring the step
+        preselects the encrypted file; these flows choose the keyring to see it fail)."""
+        await settle(self.pilot)  # the store lookup has answered: the choice stays the user's
         self.app.screen.query_one("#profile-name", Input).value = profile
+        self.app.screen.query_one("#store-choice", Select).value = choice
+        await self.pilot.pause()
         await self.pilot.press("ctrl+s")
+        await settle(self.pilot)
+
+    async def choose_passphrase(self, passphrase: str) -> None:
+        await self.on(PassphraseModal, "new-passphrase")
+        fields = list(self.app.screen.query(Input).results(Input))
+        for field in fields:
+            field.value = passphrase
+        fields[-1].focus()
+        self.snap("new-passphrase-typed")
+        await self.pilot.press("enter")  # Enter in the second field: unlock and store
         await settle(self.pilot)
 
     async def quit_losing_the_key(self) -> None:
@@ -226,6 +243,8 @@ class Flow:
 
 # -- the flows -------------------------------------------------------------------------------
 
+PASSPHRASE = "leak-test passphrase 7"
+
 
 @dataclass(frozen=True)
 class LeakFlow:
@@ -233,7 +252,7 @@ class LeakFlow:
     key_kind: str
     expected: str  # the live test's heading
     fault: tuple[str, dict[str, Any]] | None = None
-    ending: str = "failure"  # failure | store | write-file | discard
+    ending: str = "failure"  # failure | store | encrypted-file | write-file | discard
     keyring: str = "secret-service"  # secret-service | none
     workers: frozenset[str] = frozenset({"keyring-lookup", "live-test"})
 
@@ -261,6 +280,14 @@ LEAK_FLOWS = [
         ending="write-file",
         keyring="none",
         workers=frozenset({"keyring-lookup", "live-test", "store", "rescue"}),
+    ),
+    LeakFlow(
+        "no keyring: the encrypted file",
+        "valid",
+        title(OutcomeKind.VALID),
+        ending="encrypted-file",
+        keyring="none",
+        workers=frozenset({"keyring-lookup", "live-test", "unlock-encrypted-file", "store"}),
     ),
     LeakFlow(
         "store failure then discard",
@@ -335,6 +362,11 @@ async def test_wizard_flows_never_show_or_write_the_key(
             await run.store("leak")
             await run.on(DoneScreen, "done")
             assert secret_store.load("leak") == parse_key(sentinel)
+        elif flow.ending == "encrypted-file":
+            await run.store("leak", StoreChoice.ENCRYPTED_FILE)
+            await run.choose_passphrase(PASSPHRASE)
+            await run.on(DoneScreen, "done-encrypted")
+            assert services.stores.encrypted.load("leak") == parse_key(sentinel)
         else:
             await run.store("leak")
             assert "Storing failed" in text_of(pilot, ".outcome-heading")
@@ -372,6 +404,9 @@ async def test_wizard_flows_never_show_or_write_the_key(
 
     assert observed.leaks_of(sentinel) == []
     assert fragment_leaks(observed, sentinel) == []
+    if flow.ending == "encrypted-file":  # the file is there, holding neither key nor passphrase
+        assert any("keys.encrypted" in where for where in observed.texts)
+        assert [where for where, text in observed.texts.items() if PASSPHRASE in text] == []
     # The search is meaningful: the same collector finds a planted copy, whole or in pieces.
     observed.add("planted", f"x{sentinel.rsplit('.', 1)[1]}x")
     observed.add("planted-piece", f"<text>{sentinel.rsplit('.', 1)[1][40:60]}</text>")
@@ -501,7 +536,7 @@ HANDLER_SITES = (
 # The workers: the failure is shown (this text in the last screen) and the app stays usable.
 WORKER_SITES = {
     "live-test-worker": title(OutcomeKind.UNEXPECTED_ERROR),
-    "keyring-worker": "Looking up the OS keyring backend failed (RuntimeError)",
+    "keyring-worker": "Looking up where the key can be stored failed (RuntimeError)",
     "store-worker": "Storing hit an unexpected RuntimeError",
     "rescue-worker": "Not written: unexpected RuntimeError",
     "discard": "Step 5 of 7",  # the discarded key's keyring clean-up crashed: nothing to show

@@ -39,6 +39,7 @@ from qlik_tui.tui.host import STEP_SCREENS
 from qlik_tui.tui.launch import launch
 from qlik_tui.tui.screens import live_test, modals, storing
 from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.widgets.store_form import StoreChoice
 
 HANDLER_SITES = (
     "welcome",
@@ -122,7 +123,7 @@ def install_crash(site: str) -> None:
 
         live_test.LiveTestScreen._live_test = live  # type: ignore[method-assign,assignment]
     elif site == "keyring-worker":
-        storing.find_keyring = lambda *args: crash(site)  # type: ignore[assignment]
+        storing.look_up_stores = lambda *args: crash(site)  # type: ignore[assignment]
     elif site == "store-worker":
         storing.store_key = lambda *args: crash(site)  # type: ignore[assignment]
     elif site == "rescue-worker":
@@ -303,7 +304,10 @@ class Drive:
         screen = self.app.screen
         if self.stopped or not screen.query("#profile-name"):
             return
+        await self.app.workers.wait_for_complete()  # the store lookup: the choice stays ours
         screen.query_one("#profile-name").value = self.profile  # type: ignore[attr-defined]
+        screen.query_one("#store-choice").value = StoreChoice.KEYRING  # type: ignore[attr-defined]
+        await self.pilot.pause()
         await self.press("ctrl+s")
         await self.until(lambda: getattr(self.app.screen, "mode", "") != "storing")
         await self.pilot.pause()

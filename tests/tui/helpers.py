@@ -8,7 +8,7 @@ from typing import Any
 
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from qlik_tui.core.apikey import ApiKey, make_fake_key, parse_key
 from qlik_tui.core.tenant import Tenant, parse_tenant
@@ -94,3 +94,17 @@ class FixedProbe:
     why: str | None = None
     fix: str | None = None
     alternative: str | None = None
+
+
+async def prove_on_step_6(pilot: Pilot[Any], sandbox: Any, name: str = "work") -> ApiKey:
+    """A key the sandbox issued, proven on the live test step; ``name`` in the profile field."""
+    app = pilot.app
+    assert isinstance(app, PinnedApp)
+    key = parse_key(sandbox.issue_key("valid"))
+    app.state.set_tenant(parse_tenant(sandbox.origin), sandbox.origin, confirmed=False)
+    app.state.set_key(key)
+    app.go_to_step(6)
+    await settle(pilot)
+    assert "Key works" in text_of(pilot, ".outcome-heading")
+    app.screen.query_one("#profile-name", Input).value = name
+    return key

@@ -32,6 +32,7 @@ from tests.tui.helpers import (
     click,
     fixed_key,
     paste,
+    prove_on_step_6,
     screen_text,
     settle,
     text_of,
@@ -41,13 +42,7 @@ from tests.tui.test_snapshots import PLAIN_USER, SIZE, SnapCompare, valid_report
 
 async def reach_store_failure(pilot: Any, app: PinnedApp, sandbox: SandboxTenant) -> ApiKey:
     """Prove a key, then press Store with the failing keyring; returns the key."""
-    key = parse_key(sandbox.issue_key("valid"))
-    app.state.set_tenant(parse_tenant(sandbox.origin), sandbox.origin, confirmed=False)
-    app.state.set_key(key)
-    app.go_to_step(6)
-    await settle(pilot)
-    assert "Key works" in text_of(pilot, ".outcome-heading")
-    app.screen.query_one("#profile-name", Input).value = "work"
+    key = await prove_on_step_6(pilot, sandbox)
     await pilot.press("ctrl+s")
     await settle(pilot)
     assert isinstance(app.screen, LiveTestScreen)
