@@ -27,7 +27,6 @@ from qlik_tui.services.rescue import RescueFileError, write_key_file
 from qlik_tui.services.results import KeyNotStored, StoredKey
 from qlik_tui.services.storing import store_key
 from qlik_tui.services.verify import Detail, VerifyReport, verify_key
-from qlik_tui.store.errors import StoreError
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import (
     InvalidProfile,
@@ -104,10 +103,7 @@ def run(
         if report.tenant_matches is False:
             warn(stderr, "the key's tenant id differs from the user's tenant id")
 
-    status = _store(services, name, tenant, key, report, stdin, stdout, stderr)
-    if status == exits.OK:
-        _remove_from_previous_store(services, previous, stdout, stderr)
-    return status
+    return _store(services, name, tenant, key, report, stdin, stdout, stderr)
 
 
 def _open_store(
@@ -135,26 +131,6 @@ def _open_store(
         print("Nothing was read or stored; the encrypted key file is unchanged.", file=stderr)
         return None
     return services.storing_in(kind)
-
-
-def _remove_from_previous_store(
-    services: Services, previous: Profile | None, stdout: TextIO, stderr: TextIO
-) -> None:
-    """After a key moved to the other store, remove the replaced key from the old one."""
-    if previous is None:
-        return
-    old = services.secrets_for(previous)
-    if old is services.secrets:
-        return
-    problem: str | None = None
-    try:
-        removed = old.delete(previous.name)
-    except StoreError as exc:
-        problem, removed = exc.problem, False
-    if problem is not None:
-        warn(stderr, f"the replaced key is still in the other store: {problem}")
-    elif removed:
-        print("Removed the replaced key from the store it was in before.", file=stdout)
 
 
 def _read_key_text(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> str | None:
@@ -250,6 +226,12 @@ def _report_stored(
     note = stored.replacement_note()
     if note:
         print(note, file=stdout)
+    moved = stored.move_note()
+    if moved:
+        print(moved, file=stdout)
+    left_behind = stored.old_copy_warning()
+    if left_behind:
+        warn(stderr, left_behind)
     insecure_backend_notice(services.secrets, stderr)
 
 

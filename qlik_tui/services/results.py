@@ -11,6 +11,7 @@ Storing a key (``services.storing.store_key``):
     StoredKey             the key and its profile were both written; what it replaced
     KeyNotStored          (an exception) nothing new is stored; where it stopped, and whether the
                           keyring is exactly as before (``keyring``) or the restore failed
+    HalfStoredKeyRemoval  (``remove_half_stored_key``) discarding the entry a failed store left
 Forgetting a profile (``services.forgetting.forget_profile``):
     ForgetResult          what was removed (key, profile) and what is left
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User
 from qlik_tui.core.outcomes import Outcome
 from qlik_tui.core.timestamps import parse_iso_datetime
+from qlik_tui.store.key_stores import KeyStoreKind
 from qlik_tui.store.profiles import Profile, looks_like_key, quoted_name
 
 
@@ -80,19 +82,59 @@ class KeyringState(str, Enum):
     NOT_RESTORED = "not-restored"  # written, and putting it back failed: see restore_problem
 
 
+class Removal(str, Enum):
+    REMOVED = "removed"
+    ABSENT = "absent"  # there was nothing to remove
+    FAILED = "failed"
+    NOT_TRIED = "not-tried"  # an earlier step failed, so this one was left as it was
+
+
 @dataclass(frozen=True)
 class StoredKey:
-    """The key is in the keyring and its profile in the profiles file."""
+    """The key is in its store and its profile in the profiles file.
+
+    When the replaced profile's key was in the other store (``moved_from``), ``old_copy`` says
+    what became of that copy: REMOVED, ABSENT (the other store held none), or FAILED (it is
+    still there: ``old_copy_problem``/``old_copy_fix``; the new key is stored all the same).
+    ``old_copy`` is NOT_TRIED when the key did not move."""
 
     profile: Profile
-    backend: str  # the keyring backend's name
-    where: str  # the keyring described for people
+    backend: str  # the store's backend name ("qlik-tui encrypted file" for the file)
+    where: str  # the store described for people
     replaced: Profile | None = None  # the profile (and so the key) this one replaced
-    replaced_unlisted_entry: bool = False  # the keyring held an entry no profile listed
+    replaced_unlisted_entry: bool = False  # the store held an entry no profile listed
+    moved_from: KeyStoreKind | None = None  # the store the replaced profile's key was in
+    old_copy: Removal = Removal.NOT_TRIED
+    old_copy_problem: str | None = None
+    old_copy_fix: str | None = None
 
     @property
     def replaced_key_id(self) -> str | None:
         return self.replaced.key_id if self.replaced else None
+
+    @property
+    def old_copy_removed(self) -> bool:
+        return self.old_copy is Removal.REMOVED
+
+    def move_note(self) -> str | None:
+        """After a move: the sentence saying the old copy was removed; None otherwise (a
+        failed removal is ``old_copy_warning``)."""
+        if self.old_copy is Removal.REMOVED:
+            return "Removed the replaced key from the store it was in before."
+        return None
+
+    def old_copy_warning(self) -> str | None:
+        """After a move whose old copy could not be removed: what is left where, and that the
+        new key is stored regardless. None otherwise."""
+        if self.old_copy is not Removal.FAILED or self.moved_from is None:
+            return None
+        name = quoted_name(self.profile.name)
+        fix = f" {self.old_copy_fix}" if self.old_copy_fix else ""
+        return (
+            f"the replaced key is still in the other store: {self.old_copy_problem} "
+            f"The new key is stored regardless; the {self.moved_from.label} still holds the "
+            f"old key of {name}, which no profile lists now.{fix}"
+        )
 
     def replacement_note(self) -> str | None:
         """A sentence naming what was replaced, or None when nothing was."""
@@ -184,11 +226,46 @@ class KeyNotStored(Exception):
         )
 
 
-class Removal(str, Enum):
+class HalfStoredKeyStatus(str, Enum):
+    """What discarding a half-stored key did."""
+
     REMOVED = "removed"
-    ABSENT = "absent"  # there was nothing to remove
-    FAILED = "failed"
-    NOT_TRIED = "not-tried"  # an earlier step failed, so this one was left as it was
+    ABSENT = "absent"  # the store held no entry under the name (nothing to remove)
+    LISTED = "listed"  # a profile lists the name now: its key was left as it is
+    FAILED = "failed"  # the store or the profiles file refused: see problem and fix
+
+
+@dataclass(frozen=True)
+class HalfStoredKeyRemoval:
+    """The result of ``remove_half_stored_key``: ``problem``/``fix`` when it FAILED."""
+
+    name: str
+    status: HalfStoredKeyStatus
+    backend: str  # the store's backend name; "" when it could not even be opened
+    problem: str | None = None
+    fix: str | None = None
+
+    @property
+    def gone(self) -> bool:
+        """No half-stored entry is left (removed, or there was none)."""
+        return self.status in (HalfStoredKeyStatus.REMOVED, HalfStoredKeyStatus.ABSENT)
+
+    def summary(self) -> str:
+        name = quoted_name(self.name)
+        where = self.backend or "the key store"
+        if self.status is HalfStoredKeyStatus.REMOVED:
+            return f"Discarded: the new key was removed from {where}; nothing is stored for {name}."
+        if self.status is HalfStoredKeyStatus.ABSENT:
+            return f"Discarded: {where} holds no entry for {name}; nothing is stored for it."
+        if self.status is HalfStoredKeyStatus.LISTED:
+            return (
+                f"Kept: a profile named {name} exists now, so the key {where} holds for it was "
+                "left as it is."
+            )
+        return (
+            f"The new key is still in {where} under {name} ({self.problem}), but no profile "
+            "lists it."
+        )
 
 
 @dataclass(frozen=True)
