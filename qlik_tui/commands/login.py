@@ -13,9 +13,8 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.output import (
     error,
     explain_outcome,
-    explain_store_probe,
     insecure_backend_notice,
-    unlock_encrypted_file,
+    open_store_for_writing,
     warn,
 )
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
@@ -112,25 +111,18 @@ def _open_store(
     """``services`` writing to the chosen store, ready to use; None after explaining why not.
 
     The store: ``--store``, else where the profile's key is now, else the OS keyring (the
-    encrypted file is only ever used when chosen). The OS keyring is probed; the encrypted file
-    is unlocked here (a hidden prompt or QLIK_TUI_PASSPHRASE_FILE), not in the keyring worker."""
+    encrypted file is only ever used when chosen)."""
     if args.store is not None:
         kind = KeyStoreKind(args.store)
     else:
         kind = (kind_of(previous) if previous else None) or KeyStoreKind.KEYRING
-    if kind is KeyStoreKind.KEYRING:
-        from qlik_tui.services.store_probe import probe_key_store
-
-        probe = probe_key_store(services.stores)
-        if not probe.usable:
-            explain_store_probe(probe, stderr)
-            print("The key was not stored: nothing was read or changed.", file=stderr)
-            return None
-        return services.storing_in(kind)
-    if not unlock_encrypted_file(services.stores, stderr):
-        print("Nothing was read or stored; the encrypted key file is unchanged.", file=stderr)
-        return None
-    return services.storing_in(kind)
+    return open_store_for_writing(
+        services,
+        kind,
+        stderr,
+        keyring_unusable="The key was not stored: nothing was read or changed.",
+        file_locked="Nothing was read or stored; the encrypted key file is unchanged.",
+    )
 
 
 def _read_key_text(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> str | None:

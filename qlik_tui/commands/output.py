@@ -91,6 +91,34 @@ def unlock_encrypted_file(stores: KeyStores, stream: TextIO) -> bool:
     return True
 
 
+def open_store_for_writing(
+    services: Services,
+    kind: KeyStoreKind,
+    stream: TextIO,
+    *,
+    keyring_unusable: str,
+    file_locked: str,
+) -> Services | None:
+    """``services`` writing new keys to ``kind``, ready to use; None after explaining on
+    ``stream`` why not, followed by the caller's sentence saying what was left undone
+    (``keyring_unusable`` / ``file_locked``). The OS keyring is probed (never replaced by the
+    encrypted file: that is only used when chosen); the encrypted file is unlocked here (a
+    hidden prompt or QLIK_TUI_PASSPHRASE_FILE), not in the keyring worker."""
+    if kind is KeyStoreKind.KEYRING:
+        from qlik_tui.services.store_probe import probe_key_store
+
+        probe = probe_key_store(services.stores)
+        if not probe.usable:
+            explain_store_probe(probe, stream)
+            print(keyring_unusable, file=stream)
+            return None
+        return services.storing_in(kind)
+    if not unlock_encrypted_file(services.stores, stream):
+        print(file_locked, file=stream)
+        return None
+    return services.storing_in(kind)
+
+
 def key_store_for(services: Services, profile: Profile) -> SecretStore:
     """The store holding ``profile``'s key, ready to read: the encrypted file is unlocked here
     (prompt or QLIK_TUI_PASSPHRASE_FILE), never in the keyring worker. Raises ``StoreError``."""
