@@ -165,6 +165,7 @@ class KeyNotStored(Exception):
         previous_existed: bool = False,
         restore_problem: str | None = None,
         existing: Profile | None = None,
+        store: KeyStoreKind = KeyStoreKind.KEYRING,
     ) -> None:
         self.step = step
         self.problem = problem
@@ -175,7 +176,19 @@ class KeyNotStored(Exception):
         self.previous_existed = previous_existed  # the keyring held an entry before the attempt
         self.restore_problem = restore_problem
         self.existing = existing  # with NAME_TAKEN: the profile that holds the name
+        self.store = store  # the store the key was to go to
         super().__init__(problem)
+
+    @property
+    def _store_words(self) -> str:
+        return "the keyring" if self.store is KeyStoreKind.KEYRING else "the encrypted key file"
+
+    @property
+    def _where(self) -> str:
+        """The store, named for people: the keyring's backend, or the encrypted key file."""
+        if self.store is KeyStoreKind.ENCRYPTED_FILE:
+            return self._store_words
+        return self.backend or self._store_words
 
     @property
     def nothing_stored(self) -> bool:
@@ -192,7 +205,7 @@ class KeyNotStored(Exception):
         if self.keyring is not KeyringState.PUT_BACK:
             return None
         name = quoted_name(self.name)
-        where = self.backend or "the keyring"
+        where = self._where
         if self.previous_existed:
             return f"The key that profile {name} held before was put back in {where}."
         return f"{where[:1].upper()}{where[1:]} holds no entry for {name}, as before."
@@ -200,9 +213,11 @@ class KeyNotStored(Exception):
     def summary(self) -> str:
         """What is stored now, in one or two true sentences."""
         name = quoted_name(self.name)
-        where = self.backend or "the keyring"
+        where = self._where
         if self.keyring is KeyringState.UNCHANGED:
-            return "The key was not stored; the keyring and the profiles file are unchanged."
+            return (
+                f"The key was not stored; {self._store_words} and the profiles file are unchanged."
+            )
         if self.keyring is KeyringState.PUT_BACK:
             if self.previous_existed:
                 return (

@@ -98,8 +98,10 @@ def store_key(
     except InvalidProfile as exc:  # a field that must not be written (checked before writing)
         failure = KeyNotStored(StoreStep.NAME, str(exc), _NAME_FIX, name=name, backend=backend)
     if failure is not None:
+        failure.store = store
         raise failure
     if attempt.failure is not None:
+        attempt.failure.store = store
         raise attempt.failure
     assert stored is not None
     return stored

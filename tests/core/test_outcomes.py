@@ -16,6 +16,7 @@ from qlik_tui.core.outcomes import (
     Outcome,
     OutcomeKind,
     Verdict,
+    key_store_context,
     make_outcome,
     outcome_from_error,
     outcome_table_markdown,
@@ -263,9 +264,8 @@ def test_broken_tenant_object_still_gives_an_outcome() -> None:
 
 
 def test_make_outcome_fills_context() -> None:
-    outcome = make_outcome(
-        OutcomeKind.KEY_NOT_STORED, tenant=TENANT, backend="SecretService Keyring"
-    )
+    words = key_store_context(encrypted_file=False, backend="SecretService Keyring")
+    outcome = make_outcome(OutcomeKind.KEY_NOT_STORED, tenant=TENANT, **words)
     assert "SecretService Keyring" in outcome.cause
     assert outcome.verdict is Verdict.REJECTED
     valid = make_outcome(OutcomeKind.VALID, tenant=TENANT, http_status=200, latency_ms=12.5)
@@ -342,3 +342,18 @@ def test_login_command_in_an_outcome_is_shell_quoted() -> None:
     )
     assert "qlik-tui login --name 'it'\"'\"'s mine; rm -rf ~'" in outcome.next_step
     assert outcome.verdict is Verdict.REJECTED
+
+
+def test_the_key_store_words_name_the_encrypted_file_or_the_keyring() -> None:
+    in_file = make_outcome(OutcomeKind.KEY_NOT_STORED, **key_store_context(encrypted_file=True))
+    assert in_file.title == "Key missing from the encrypted file"
+    assert "qlik-tui's encrypted key file holds no key" in in_file.cause
+    assert "keyring" not in f"{in_file.title} {in_file.cause} {in_file.next_step}".lower()
+    unreadable = make_outcome(
+        OutcomeKind.STORED_KEY_INVALID, **key_store_context(encrypted_file=True)
+    )
+    assert "keyring" not in f"{unreadable.title} {unreadable.cause}".lower()
+    # without the words (as in the table): the keyring, as profiles without a store recorded
+    plain = make_outcome(OutcomeKind.KEY_NOT_STORED)
+    assert plain.title == "Key missing from the keyring"
+    assert not PLACEHOLDER.search(plain.cause)
