@@ -357,8 +357,8 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         _K.STORED_KEY_INVALID,
         _R,
         "Stored key unreadable",
-        "This profile's entry in {store_where} is not a valid API key: it is empty, cut off, "
-        "too long or not a key at all.",
+        "This profile's entry in {store_where} does not hold a valid API key: it is empty, cut "
+        "off, too long or not a key at all.",
         "Log in again to store the key for this profile ({login_command}), with the key "
         "pasted whole or a new one from " + _NEW_KEY + ".",
         _BAD,

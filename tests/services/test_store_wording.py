@@ -58,7 +58,7 @@ def test_an_unreadable_entry_in_the_encrypted_file_says_the_encrypted_file(
     outcome = asyncio.run(check_one(services, profile)).outcome
 
     assert outcome.kind is OutcomeKind.STORED_KEY_INVALID
-    assert "entry in qlik-tui's encrypted key file is not a valid API key" in outcome.cause
+    assert "entry in qlik-tui's encrypted key file does not hold a valid API key" in outcome.cause
     assert "qlik-tui login --name vault" in outcome.next_step
     assert "keyring" not in _words(outcome).lower()
 
@@ -79,7 +79,7 @@ def test_keyring_profiles_keep_naming_the_keyring_and_its_backend(tmp_path: Path
         "there, or saved with another keyring backend."
     )
     assert unreadable.kind is OutcomeKind.STORED_KEY_INVALID
-    assert f"entry in the keyring ({backend}) is not a valid API key" in unreadable.cause
+    assert f"entry in the keyring ({backend}) does not hold a valid API key" in unreadable.cause
 
 
 def test_a_failed_store_into_the_encrypted_file_says_the_file_is_unchanged(
