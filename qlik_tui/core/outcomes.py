@@ -10,7 +10,7 @@ CONTRACT:
         -> Outcome                           (never raises; any exception gives a safe outcome)
     make_outcome(kind, *, tenant, key_info, http_status, latency_ms, ..., **context) -> Outcome
     outcome_table_markdown() -> str          (the table, for the README and closing notes)
-    key_store_context(encrypted_file=..., backend=...) -> dict  (where a profile's key is kept,
+    key_store_context(encrypted_file=..., backend=...) -> KeyStoreWords  (where a key is kept,
                                              for KEY_NOT_STORED and STORED_KEY_INVALID)
     Verdict: VALID / REJECTED / INCONCLUSIVE  (drives exit codes 0 / 1 / 3)
 
@@ -457,6 +457,9 @@ _FALLBACKS: dict[str, str] = {
 
 class _Placeholders(dict[str, str]):
     def __missing__(self, key: str) -> str:
+        backend = self.get("backend")
+        if key == "store_where" and backend:  # a caller that named only the keyring's backend
+            return f"the keyring ({backend})"
         return _FALLBACKS.get(key, "unknown")
 
 

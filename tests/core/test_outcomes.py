@@ -264,8 +264,9 @@ def test_broken_tenant_object_still_gives_an_outcome() -> None:
 
 
 def test_make_outcome_fills_context() -> None:
-    words = key_store_context(encrypted_file=False, backend="SecretService Keyring")
-    outcome = make_outcome(OutcomeKind.KEY_NOT_STORED, tenant=TENANT, **words)
+    outcome = make_outcome(
+        OutcomeKind.KEY_NOT_STORED, tenant=TENANT, backend="SecretService Keyring"
+    )
     assert "SecretService Keyring" in outcome.cause
     assert outcome.verdict is Verdict.REJECTED
     valid = make_outcome(OutcomeKind.VALID, tenant=TENANT, http_status=200, latency_ms=12.5)
@@ -357,3 +358,10 @@ def test_the_key_store_words_name_the_encrypted_file_or_the_keyring() -> None:
     plain = make_outcome(OutcomeKind.KEY_NOT_STORED)
     assert plain.title == "Key missing from the keyring"
     assert not PLACEHOLDER.search(plain.cause)
+    words = key_store_context(encrypted_file=False, backend="SecretService Keyring")
+    named = make_outcome(OutcomeKind.KEY_NOT_STORED, **words)
+    assert (
+        named.cause
+        == make_outcome(OutcomeKind.KEY_NOT_STORED, backend="SecretService Keyring").cause
+    )
+    assert "the keyring (SecretService Keyring) holds no key" in named.cause
