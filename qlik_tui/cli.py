@@ -198,7 +198,7 @@ def _add_use_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
 
     bring = command(
         "import",
-        "prove qlik-cli's plain-text keys and move them into the keyring",
+        "prove qlik-cli's plain-text keys and move them into the keyring (or --store)",
         "Read qlik-cli's contexts file, prove every API key in it against its server and "
         "store each proven key as a profile named after its context. The file is never "
         "written: the summary says how to remove qlik-cli's plain-text copies.",
@@ -212,6 +212,14 @@ def _add_use_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     which.add_argument("--all", action="store_true", help="every context (the default)")
     bring.add_argument("--dry-run", action="store_true", help="prove every key, store nothing")
+    bring.add_argument(
+        "--store",
+        choices=["keyring", "encrypted-file"],
+        help="where to keep the imported keys: the OS keyring, or qlik-tui's passphrase-encrypted "
+        "file (asked for with a hidden prompt, or read from the file QLIK_TUI_PASSPHRASE_FILE "
+        "names). Default: the OS keyring; when it is not usable, nothing is imported and the "
+        "reason is explained",
+    )
     bring.add_argument("--json", action="store_true", help="machine-readable output")
 
 

@@ -1,4 +1,9 @@
-"""``qlik-tui import qlik-cli``: prove qlik-cli's plain-text keys and move them into the keyring.
+"""``qlik-tui import qlik-cli``: prove qlik-cli's plain-text keys and move them into the OS
+keyring, or into qlik-tui's encrypted file with ``--store encrypted-file``.
+
+The store is opened before any key is proven, as ``login`` does: without ``--store`` the OS
+keyring, and when it is not usable the command explains why and stops (never a silent fall
+back to the encrypted file). ``--dry-run`` stores nothing, so it opens no store.
 
 Renders what ``services.qlik_cli_import`` decided: one line per context (mark, name, server,
 result), the cause and next step under every failure, then which contexts still hold their key
@@ -15,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import error, insecure_backend_notice
+from qlik_tui.commands.output import error, insecure_backend_notice, open_store_for_writing
 from qlik_tui.core.qlik_cli_contexts import (
     ContextsFile,
     ContextsFileError,
@@ -35,6 +40,7 @@ from qlik_tui.services.qlik_cli_import import (
     remove_command,
     result_mark,
 )
+from qlik_tui.store.key_stores import KeyStoreKind
 
 
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
@@ -47,6 +53,17 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     chosen = _choose(contexts_file, args.context, stderr)
     if chosen is None:
         return exits.USAGE
+    if not args.dry_run:
+        opened = open_store_for_writing(
+            services,
+            KeyStoreKind(args.store or KeyStoreKind.KEYRING.value),
+            stderr,
+            keyring_unusable="Nothing was imported: no key was tested or stored.",
+            file_locked="Nothing was imported; the encrypted key file is unchanged.",
+        )
+        if opened is None:
+            return exits.STORAGE
+        services = opened
     results = asyncio.run(import_contexts(services, chosen, dry_run=args.dry_run))
     if args.json:
         json.dump(
@@ -151,6 +168,7 @@ def result_json(result: ImportResult) -> dict[str, object]:
         "context_kind": result.context.kind.value,
         "status": result.status.value,
         "profile": result.profile.name if result.profile else None,
+        "store": (result.profile.store or "keyring") if result.profile else None,
         "outcome": outcome.kind.value if outcome else None,
         "verdict": outcome.verdict.value if outcome else None,
         "title": outcome.title if outcome else None,

@@ -13,9 +13,8 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.output import (
     error,
     explain_outcome,
-    explain_store_probe,
     insecure_backend_notice,
-    unlock_encrypted_file,
+    open_store_for_writing,
     warn,
 )
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
@@ -27,7 +26,6 @@ from qlik_tui.services.rescue import RescueFileError, write_key_file
 from qlik_tui.services.results import KeyNotStored, StoredKey
 from qlik_tui.services.storing import store_key
 from qlik_tui.services.verify import Detail, VerifyReport, verify_key
-from qlik_tui.store.errors import StoreError
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import (
     InvalidProfile,
@@ -104,10 +102,7 @@ def run(
         if report.tenant_matches is False:
             warn(stderr, "the key's tenant id differs from the user's tenant id")
 
-    status = _store(services, name, tenant, key, report, stdin, stdout, stderr)
-    if status == exits.OK:
-        _remove_from_previous_store(services, previous, stdout, stderr)
-    return status
+    return _store(services, name, tenant, key, report, stdin, stdout, stderr)
 
 
 def _open_store(
@@ -116,45 +111,18 @@ def _open_store(
     """``services`` writing to the chosen store, ready to use; None after explaining why not.
 
     The store: ``--store``, else where the profile's key is now, else the OS keyring (the
-    encrypted file is only ever used when chosen). The OS keyring is probed; the encrypted file
-    is unlocked here (a hidden prompt or QLIK_TUI_PASSPHRASE_FILE), not in the keyring worker."""
+    encrypted file is only ever used when chosen)."""
     if args.store is not None:
         kind = KeyStoreKind(args.store)
     else:
         kind = (kind_of(previous) if previous else None) or KeyStoreKind.KEYRING
-    if kind is KeyStoreKind.KEYRING:
-        from qlik_tui.services.store_probe import probe_key_store
-
-        probe = probe_key_store(services.stores)
-        if not probe.usable:
-            explain_store_probe(probe, stderr)
-            print("The key was not stored: nothing was read or changed.", file=stderr)
-            return None
-        return services.storing_in(kind)
-    if not unlock_encrypted_file(services.stores, stderr):
-        print("Nothing was read or stored; the encrypted key file is unchanged.", file=stderr)
-        return None
-    return services.storing_in(kind)
-
-
-def _remove_from_previous_store(
-    services: Services, previous: Profile | None, stdout: TextIO, stderr: TextIO
-) -> None:
-    """After a key moved to the other store, remove the replaced key from the old one."""
-    if previous is None:
-        return
-    old = services.secrets_for(previous)
-    if old is services.secrets:
-        return
-    problem: str | None = None
-    try:
-        removed = old.delete(previous.name)
-    except StoreError as exc:
-        problem, removed = exc.problem, False
-    if problem is not None:
-        warn(stderr, f"the replaced key is still in the other store: {problem}")
-    elif removed:
-        print("Removed the replaced key from the store it was in before.", file=stdout)
+    return open_store_for_writing(
+        services,
+        kind,
+        stderr,
+        keyring_unusable="The key was not stored: nothing was read or changed.",
+        file_locked="Nothing was read or stored; the encrypted key file is unchanged.",
+    )
 
 
 def _read_key_text(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> str | None:
@@ -250,6 +218,12 @@ def _report_stored(
     note = stored.replacement_note()
     if note:
         print(note, file=stdout)
+    moved = stored.move_note()
+    if moved:
+        print(moved, file=stdout)
+    left_behind = stored.old_copy_warning()
+    if left_behind:
+        warn(stderr, left_behind)
     insecure_backend_notice(services.secrets, stderr)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from qlik_tui.core.outcomes import Outcome
+from qlik_tui.core.outcomes import KeyStoreWords, Outcome, key_store_context
 from qlik_tui.core.untrusted import echoed
 from qlik_tui.store.encrypted_errors import PassphraseUnavailable
 from qlik_tui.store.key_stores import KeyStoreKind, KeyStores, kind_of
@@ -59,6 +59,14 @@ def store_label(profile: Profile) -> str:
     return f"{kind.label} ({profile.backend})" if profile.backend else kind.label
 
 
+def key_store_words(profile: Profile) -> KeyStoreWords:
+    """The outcome placeholders naming where ``profile``'s key is kept (the recorded backend)."""
+    return key_store_context(
+        encrypted_file=kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE,
+        backend=profile.backend or None,
+    )
+
+
 def terminal_passphrase_source(stores: KeyStores) -> PassphraseSource:
     """The encrypted file's passphrase: from ``QLIK_TUI_PASSPHRASE_FILE`` when set, else a
     hidden prompt on the terminal (twice for a new file). Never standard input: it may hold
@@ -89,6 +97,34 @@ def unlock_encrypted_file(stores: KeyStores, stream: TextIO) -> bool:
         explain_store_error(exc, stream)
         return False
     return True
+
+
+def open_store_for_writing(
+    services: Services,
+    kind: KeyStoreKind,
+    stream: TextIO,
+    *,
+    keyring_unusable: str,
+    file_locked: str,
+) -> Services | None:
+    """``services`` writing new keys to ``kind``, ready to use; None after explaining on
+    ``stream`` why not, followed by the caller's sentence saying what was left undone
+    (``keyring_unusable`` / ``file_locked``). The OS keyring is probed (never replaced by the
+    encrypted file: that is only used when chosen); the encrypted file is unlocked here (a
+    hidden prompt or QLIK_TUI_PASSPHRASE_FILE), not in the keyring worker."""
+    if kind is KeyStoreKind.KEYRING:
+        from qlik_tui.services.store_probe import probe_key_store
+
+        probe = probe_key_store(services.stores)
+        if not probe.usable:
+            explain_store_probe(probe, stream)
+            print(keyring_unusable, file=stream)
+            return None
+        return services.storing_in(kind)
+    if not unlock_encrypted_file(services.stores, stream):
+        print(file_locked, file=stream)
+        return None
+    return services.storing_in(kind)
 
 
 def key_store_for(services: Services, profile: Profile) -> SecretStore:

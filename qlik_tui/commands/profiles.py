@@ -7,7 +7,13 @@ import json
 from typing import TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import error, insecure_backend_notice, profile_json, store_label
+from qlik_tui.commands.output import (
+    error,
+    insecure_backend_notice,
+    key_store_words,
+    profile_json,
+    store_label,
+)
 from qlik_tui.core.models import user_label
 from qlik_tui.core.outcomes import OutcomeKind, make_outcome
 from qlik_tui.services.context import Services
@@ -55,7 +61,7 @@ def last_outcome_text(profile: Profile) -> str:
         kind = OutcomeKind(profile.last_outcome)
     except ValueError:  # written by a newer qlik-tui: its id is all there is
         return profile.last_outcome
-    outcome = make_outcome(kind, key_id=profile.key_id or "", backend=profile.backend or "")
+    outcome = make_outcome(kind, key_id=profile.key_id or "", **key_store_words(profile))
     return f"{outcome.mark} {outcome.title}"
 
 

@@ -10,20 +10,23 @@ CONTRACT:
         -> Outcome                           (never raises; any exception gives a safe outcome)
     make_outcome(kind, *, tenant, key_info, http_status, latency_ms, ..., **context) -> Outcome
     outcome_table_markdown() -> str          (the table, for the README and closing notes)
+    key_store_context(encrypted_file=..., backend=...) -> KeyStoreWords  (where a key is kept,
+                                             for KEY_NOT_STORED and STORED_KEY_INVALID)
     Verdict: VALID / REJECTED / INCONCLUSIVE  (drives exit codes 0 / 1 / 3)
 
 Placeholders in the texts: {host} {origin} {region} {tenant} (the tenant id the caller expected)
 {key_tenant} {key_id} {target_host} {status} {retry_after} {waited} {reason} {phase} {timeout}
 {limit} {max_redirects} {detail} {backend} {error_type} {fix} {login_command} {setting} {proxy}
-{deadline} {why}. A missing one is replaced by a
-neutral phrase ("the tenant", "unknown", ...), never an error.
+{deadline} {why} {store} {store_where} {store_why} (the last three from
+``key_store_context``). A missing one is replaced by a neutral phrase ("the tenant",
+"unknown", ...), never an error.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from qlik_tui.core import errors
 from qlik_tui.core.kinds import OutcomeKind as OutcomeKind
@@ -334,9 +337,8 @@ _ROWS: tuple[OutcomeSpec, ...] = (
     OutcomeSpec(
         _K.KEY_NOT_STORED,
         _R,
-        "Key missing from the keyring",
-        "The profile exists but the keyring ({backend}) holds no key for it: it was removed "
-        "there, or saved with another keyring backend.",
+        "Key missing from {store}",
+        "The profile exists but {store_where} holds no key for it: {store_why}.",
         "Log in again to store a key for this profile (paste it, or generate a new one with "
         + _NEW_KEY
         + ").",
@@ -355,8 +357,8 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         _K.STORED_KEY_INVALID,
         _R,
         "Stored key unreadable",
-        "The keyring ({backend}) holds an entry for this profile, but it is not a valid API key "
-        "({detail}): it is empty, cut off, too long or not a key at all.",
+        "This profile's entry in {store_where} does not hold a valid API key: it is empty, cut "
+        "off, too long or not a key at all.",
         "Log in again to store the key for this profile ({login_command}), with the key "
         "pasted whole or a new one from " + _NEW_KEY + ".",
         _BAD,
@@ -435,6 +437,9 @@ _FALLBACKS: dict[str, str] = {
     "max_redirects": "the allowed number of",
     "detail": "no details",
     "backend": "the keyring",
+    "store": "the keyring",
+    "store_where": "the keyring",
+    "store_why": "it was removed there, or saved with another keyring backend",
     "error_type": "error",
     "fix": "Unlock the keyring (sign in to the desktop session) or start a Secret Service such "
     "as gnome-keyring, then retry.",
@@ -452,6 +457,9 @@ _FALLBACKS: dict[str, str] = {
 
 class _Placeholders(dict[str, str]):
     def __missing__(self, key: str) -> str:
+        backend = self.get("backend")
+        if key == "store_where" and backend:  # a caller that named only the keyring's backend
+            return f"the keyring ({backend})"
         return _FALLBACKS.get(key, "unknown")
 
 
@@ -569,6 +577,34 @@ def make_outcome(
         latency_ms=latency_ms,
         rate_limit_waited_s=rate_limit_waited_s,
         context=values,
+    )
+
+
+class KeyStoreWords(TypedDict):
+    """Placeholders naming where a profile's key is kept (``make_outcome(kind, **words)``)."""
+
+    backend: str
+    store: str
+    store_where: str
+    store_why: str
+
+
+def key_store_context(*, encrypted_file: bool, backend: str | None = None) -> KeyStoreWords:
+    """Where a profile's key is kept, in words: the OS keyring (``backend``: its backend's name)
+    or qlik-tui's encrypted file. The caller says which; the core knows no store."""
+    if encrypted_file:
+        return KeyStoreWords(
+            backend=backend or "qlik-tui encrypted file",
+            store="the encrypted file",
+            store_where="qlik-tui's encrypted key file",
+            store_why="it was removed there, or the file was replaced (by an older copy, or one "
+            "from another machine)",
+        )
+    return KeyStoreWords(
+        backend=backend or _FALLBACKS["backend"],
+        store="the keyring",
+        store_where=f"the keyring ({backend})" if backend else "the keyring",
+        store_why=_FALLBACKS["store_why"],
     )
 
 

@@ -16,7 +16,14 @@ import httpx
 from qlik_tui.core.client import make_http_client
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.models import ApiKeyRecord
-from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome, outcome_from_error
+from qlik_tui.core.outcomes import (
+    KeyStoreWords,
+    Outcome,
+    OutcomeKind,
+    key_store_context,
+    make_outcome,
+    outcome_from_error,
+)
 from qlik_tui.core.settings import Deadline
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.core.timestamps import parse_iso_datetime
@@ -155,16 +162,15 @@ async def check_one(
         key = await asyncio.to_thread(services.secrets_for(profile).load, profile.name)
     except KeyNotFound:
         outcome = make_outcome(
-            OutcomeKind.KEY_NOT_STORED, tenant=tenant, backend=_backend(services, profile)
+            OutcomeKind.KEY_NOT_STORED, tenant=tenant, **_key_store(services, profile)
         )
         return await _record(services, profile, outcome, None)
-    except StoredKeyUnreadable as exc:
+    except StoredKeyUnreadable:
         outcome = make_outcome(
             OutcomeKind.STORED_KEY_INVALID,
             tenant=tenant,
-            backend=_backend(services, profile),
-            detail=exc.problem.rstrip("."),
             login_command=login_command(profile.name),
+            **_key_store(services, profile),
         )
         return await _record(services, profile, outcome, None)
     except StoreError as exc:
@@ -204,11 +210,15 @@ def remembered_record(profile: Profile) -> ApiKeyRecord | None:
     )
 
 
-def _backend(services: Services, profile: Profile) -> str:
+def _key_store(services: Services, profile: Profile) -> KeyStoreWords:
+    """The outcome placeholders naming the store of ``profile``'s key."""
+    if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE:
+        return key_store_context(encrypted_file=True)
     try:
-        return services.secrets_for(profile).backend_name
+        backend = services.secrets_for(profile).backend_name
     except StoreError:
-        return "the OS keyring"
+        backend = "the OS keyring"
+    return key_store_context(encrypted_file=False, backend=backend)
 
 
 async def _record(

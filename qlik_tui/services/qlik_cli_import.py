@@ -1,4 +1,5 @@
-"""Move qlik-cli's plain-text API keys into the keyring: prove each, then store it.
+"""Move qlik-cli's plain-text API keys into qlik-tui's key store: prove each, then store it in
+``services.secrets`` (the OS keyring, or the encrypted file the caller chose and unlocked).
 
 Shared by ``qlik-tui import qlik-cli`` and the wizard's import screen; both only render the
 ``ImportResult`` list this returns.
@@ -38,6 +39,7 @@ from qlik_tui.services.login import known_tenant_id
 from qlik_tui.services.results import KeyNotStored, StoreStep
 from qlik_tui.services.storing import store_key
 from qlik_tui.services.verify import Detail, VerifyReport, verify_key
+from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import (
     InvalidProfile,
     Profile,
@@ -54,7 +56,7 @@ class ImportStatus(str, Enum):
     NAME_TAKEN = "name_taken"  # proven; a profile of that name holds another key: not stored
     REJECTED = "rejected"  # the tenant refused the key: not stored
     INCONCLUSIVE = "inconclusive"  # could not tell (network, TLS, 5xx...): not stored
-    STORE_FAILED = "store_failed"  # proven, but the keyring or profiles file refused it
+    STORE_FAILED = "store_failed"  # proven, but the key store or profiles file refused it
     SKIPPED = "skipped"  # not an API-key context (OAuth, no key, not Cloud, broken)
 
 
@@ -205,8 +207,8 @@ def _existing_profile(
 ) -> ImportResult:
     """A profile of that name exists: never replaced silently."""
     try:
-        same_key = services.secrets.load(existing.name) == key
-    except StoreError:  # no key stored for it, or the keyring cannot say: treat as different
+        same_key = services.secrets_for(existing).load(existing.name) == key
+    except StoreError:  # no key stored for it, or its store cannot say: treat as different
         same_key = False
     if same_key and existing.origin == (context.tenant.origin if context.tenant else None):
         return ImportResult(
@@ -271,6 +273,8 @@ def plaintext_note(result: ImportResult) -> str:
     """Why the plain-text copy in qlik-cli's file can go (or what it still is)."""
     status = result.status
     if status in (ImportStatus.IMPORTED, ImportStatus.ALREADY_STORED):
+        if result.profile is not None and kind_of(result.profile) is KeyStoreKind.ENCRYPTED_FILE:
+            return "now in the encrypted file too"
         return "now in the keyring too"
     if status is ImportStatus.PROVEN:
         return "works (not imported: dry run)"

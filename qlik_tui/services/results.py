@@ -11,6 +11,7 @@ Storing a key (``services.storing.store_key``):
     StoredKey             the key and its profile were both written; what it replaced
     KeyNotStored          (an exception) nothing new is stored; where it stopped, and whether the
                           keyring is exactly as before (``keyring``) or the restore failed
+    HalfStoredKeyRemoval  (``remove_half_stored_key``) discarding the entry a failed store left
 Forgetting a profile (``services.forgetting.forget_profile``):
     ForgetResult          what was removed (key, profile) and what is left
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User
 from qlik_tui.core.outcomes import Outcome
 from qlik_tui.core.timestamps import parse_iso_datetime
+from qlik_tui.store.key_stores import KeyStoreKind
 from qlik_tui.store.profiles import Profile, looks_like_key, quoted_name
 
 
@@ -80,19 +82,59 @@ class KeyringState(str, Enum):
     NOT_RESTORED = "not-restored"  # written, and putting it back failed: see restore_problem
 
 
+class Removal(str, Enum):
+    REMOVED = "removed"
+    ABSENT = "absent"  # there was nothing to remove
+    FAILED = "failed"
+    NOT_TRIED = "not-tried"  # an earlier step failed, so this one was left as it was
+
+
 @dataclass(frozen=True)
 class StoredKey:
-    """The key is in the keyring and its profile in the profiles file."""
+    """The key is in its store and its profile in the profiles file.
+
+    When the replaced profile's key was in the other store (``moved_from``), ``old_copy`` says
+    what became of that copy: REMOVED, ABSENT (the other store held none), or FAILED (it is
+    still there: ``old_copy_problem``/``old_copy_fix``; the new key is stored all the same).
+    ``old_copy`` is NOT_TRIED when the key did not move."""
 
     profile: Profile
-    backend: str  # the keyring backend's name
-    where: str  # the keyring described for people
+    backend: str  # the store's backend name ("qlik-tui encrypted file" for the file)
+    where: str  # the store described for people
     replaced: Profile | None = None  # the profile (and so the key) this one replaced
-    replaced_unlisted_entry: bool = False  # the keyring held an entry no profile listed
+    replaced_unlisted_entry: bool = False  # the store held an entry no profile listed
+    moved_from: KeyStoreKind | None = None  # the store the replaced profile's key was in
+    old_copy: Removal = Removal.NOT_TRIED
+    old_copy_problem: str | None = None
+    old_copy_fix: str | None = None
 
     @property
     def replaced_key_id(self) -> str | None:
         return self.replaced.key_id if self.replaced else None
+
+    @property
+    def old_copy_removed(self) -> bool:
+        return self.old_copy is Removal.REMOVED
+
+    def move_note(self) -> str | None:
+        """After a move: the sentence saying the old copy was removed; None otherwise (a
+        failed removal is ``old_copy_warning``)."""
+        if self.old_copy is Removal.REMOVED:
+            return "Removed the replaced key from the store it was in before."
+        return None
+
+    def old_copy_warning(self) -> str | None:
+        """After a move whose old copy could not be removed: what is left where, and that the
+        new key is stored regardless. None otherwise."""
+        if self.old_copy is not Removal.FAILED or self.moved_from is None:
+            return None
+        name = quoted_name(self.profile.name)
+        fix = f" {self.old_copy_fix}" if self.old_copy_fix else ""
+        return (
+            f"the replaced key is still in the other store: {self.old_copy_problem} "
+            f"The new key is stored regardless; the {self.moved_from.label} still holds the "
+            f"old key of {name}, which no profile lists now.{fix}"
+        )
 
     def replacement_note(self) -> str | None:
         """A sentence naming what was replaced, or None when nothing was."""
@@ -123,6 +165,7 @@ class KeyNotStored(Exception):
         previous_existed: bool = False,
         restore_problem: str | None = None,
         existing: Profile | None = None,
+        store: KeyStoreKind = KeyStoreKind.KEYRING,
     ) -> None:
         self.step = step
         self.problem = problem
@@ -133,7 +176,19 @@ class KeyNotStored(Exception):
         self.previous_existed = previous_existed  # the keyring held an entry before the attempt
         self.restore_problem = restore_problem
         self.existing = existing  # with NAME_TAKEN: the profile that holds the name
+        self.store = store  # the store the key was to go to
         super().__init__(problem)
+
+    @property
+    def _store_words(self) -> str:
+        return "the keyring" if self.store is KeyStoreKind.KEYRING else "the encrypted key file"
+
+    @property
+    def _where(self) -> str:
+        """The store, named for people: the keyring's backend, or the encrypted key file."""
+        if self.store is KeyStoreKind.ENCRYPTED_FILE:
+            return self._store_words
+        return self.backend or self._store_words
 
     @property
     def nothing_stored(self) -> bool:
@@ -150,7 +205,7 @@ class KeyNotStored(Exception):
         if self.keyring is not KeyringState.PUT_BACK:
             return None
         name = quoted_name(self.name)
-        where = self.backend or "the keyring"
+        where = self._where
         if self.previous_existed:
             return f"The key that profile {name} held before was put back in {where}."
         return f"{where[:1].upper()}{where[1:]} holds no entry for {name}, as before."
@@ -158,9 +213,11 @@ class KeyNotStored(Exception):
     def summary(self) -> str:
         """What is stored now, in one or two true sentences."""
         name = quoted_name(self.name)
-        where = self.backend or "the keyring"
+        where = self._where
         if self.keyring is KeyringState.UNCHANGED:
-            return "The key was not stored; the keyring and the profiles file are unchanged."
+            return (
+                f"The key was not stored; {self._store_words} and the profiles file are unchanged."
+            )
         if self.keyring is KeyringState.PUT_BACK:
             if self.previous_existed:
                 return (
@@ -184,11 +241,46 @@ class KeyNotStored(Exception):
         )
 
 
-class Removal(str, Enum):
+class HalfStoredKeyStatus(str, Enum):
+    """What discarding a half-stored key did."""
+
     REMOVED = "removed"
-    ABSENT = "absent"  # there was nothing to remove
-    FAILED = "failed"
-    NOT_TRIED = "not-tried"  # an earlier step failed, so this one was left as it was
+    ABSENT = "absent"  # the store held no entry under the name (nothing to remove)
+    LISTED = "listed"  # a profile lists the name now: its key was left as it is
+    FAILED = "failed"  # the store or the profiles file refused: see problem and fix
+
+
+@dataclass(frozen=True)
+class HalfStoredKeyRemoval:
+    """The result of ``remove_half_stored_key``: ``problem``/``fix`` when it FAILED."""
+
+    name: str
+    status: HalfStoredKeyStatus
+    backend: str  # the store's backend name; "" when it could not even be opened
+    problem: str | None = None
+    fix: str | None = None
+
+    @property
+    def gone(self) -> bool:
+        """No half-stored entry is left (removed, or there was none)."""
+        return self.status in (HalfStoredKeyStatus.REMOVED, HalfStoredKeyStatus.ABSENT)
+
+    def summary(self) -> str:
+        name = quoted_name(self.name)
+        where = self.backend or "the key store"
+        if self.status is HalfStoredKeyStatus.REMOVED:
+            return f"Discarded: the new key was removed from {where}; nothing is stored for {name}."
+        if self.status is HalfStoredKeyStatus.ABSENT:
+            return f"Discarded: {where} holds no entry for {name}; nothing is stored for it."
+        if self.status is HalfStoredKeyStatus.LISTED:
+            return (
+                f"Kept: a profile named {name} exists now, so the key {where} holds for it was "
+                "left as it is."
+            )
+        return (
+            f"The new key is still in {where} under {name} ({self.problem}), but no profile "
+            "lists it."
+        )
 
 
 @dataclass(frozen=True)

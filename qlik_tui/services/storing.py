@@ -1,25 +1,47 @@
 """Store a key and its profile as one all-or-nothing operation, for the CLI and the TUI alike.
 
-Either the key is in the keyring and its profile in the profiles file, or both are exactly as
+Either the key is in its store and its profile in the profiles file, or both are exactly as
 they were before: the previous secret is put back, an entry this attempt created is removed.
 
 How: the profiles file is locked and loaded, the new content is staged next to it (so a broken
-file, a folder that refuses files or a path under a regular file fail before the keyring is
-touched), the keyring entry is read for a possible restore, the key is saved, and only then is
-the staged file renamed into place. Any failure after the save puts the keyring entry back.
+file, a folder that refuses files or a path under a regular file fail before the store is
+touched), the store's entry is read for a possible restore, the key is saved, and only then is
+the staged file renamed into place. Any failure after the save puts the entry back.
 
-Blocking (keyring and file I/O): the TUI calls it from a worker thread.
+Moving a key between stores: when the replaced profile recorded the other store (the OS
+keyring vs qlik-tui's encrypted file), its key is removed from that store once the new key and
+profile are committed, still under the profiles lock (so no other store of the same name can
+slip in between). That removal never undoes the store: a failure is reported on ``StoredKey``
+(``old_copy`` FAILED, with the problem and fix) and the new key stays stored. A profile
+recording a store this qlik-tui does not know is not touched there (``moved_from`` is None).
+
+Discarding a half-stored key (``remove_half_stored_key``): after a failed store left a new
+entry behind, the user may choose to discard it. The entry is removed only while no profile
+lists that name (checked under the profiles lock: a name stored properly meanwhile is kept).
+Never raises a ``StoreError``: ``HalfStoredKeyRemoval`` says what happened.
+
+Blocking (key store and file I/O): the TUI calls these from a worker thread.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.services.context import Services
-from qlik_tui.services.results import KeyNotStored, KeyringState, StoredKey, StoreStep
+from qlik_tui.services.results import (
+    HalfStoredKeyRemoval,
+    HalfStoredKeyStatus,
+    KeyNotStored,
+    KeyringState,
+    Removal,
+    StoredKey,
+    StoreStep,
+)
 from qlik_tui.services.verify import VerifyReport
 from qlik_tui.store.errors import StoreError
-from qlik_tui.store.key_stores import KeyStoreKind
+from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import (
     InvalidProfile,
     Profile,
@@ -66,7 +88,7 @@ def store_key(
         raise failure
 
     profile = profile_from_report(name, tenant, key, report, backend, store=store)
-    attempt = _Attempt(services, name, key, backend)
+    attempt = _Attempt(services, name, key, backend, store)
     stored: StoredKey | None = None
     try:
         with services.profiles.editing() as edit:
@@ -76,8 +98,10 @@ def store_key(
     except InvalidProfile as exc:  # a field that must not be written (checked before writing)
         failure = KeyNotStored(StoreStep.NAME, str(exc), _NAME_FIX, name=name, backend=backend)
     if failure is not None:
+        failure.store = store
         raise failure
     if attempt.failure is not None:
+        attempt.failure.store = store
         raise attempt.failure
     assert stored is not None
     return stored
@@ -87,11 +111,14 @@ class _Attempt:
     """One store attempt inside the profiles lock. Failures after entry are kept in
     ``failure`` (not raised) so that leaving the lock cannot be confused with them."""
 
-    def __init__(self, services: Services, name: str, key: ApiKey, backend: str) -> None:
+    def __init__(
+        self, services: Services, name: str, key: ApiKey, backend: str, store: KeyStoreKind
+    ) -> None:
         self.services = services
         self.name = name
         self.key = key
         self.backend = backend
+        self.store = store
         self.failure: KeyNotStored | None = None
 
     def __repr__(self) -> str:
@@ -153,13 +180,37 @@ class _Attempt:
             where = secrets.describe()
         except StoreError:
             where = self.backend
-        return StoredKey(
+        stored = StoredKey(
             profile=profile,
             backend=self.backend,
             where=where,
             replaced=existing,
             replaced_unlisted_entry=existing is None and snapshot.existed,
         )
+        return self._remove_old_copy(stored, existing)
+
+    def _remove_old_copy(self, stored: StoredKey, existing: Profile | None) -> StoredKey:
+        """The key moved stores: remove the replaced key from the store it was in (see the
+        module). Runs after the commit; a failure is reported, never undoes the store."""
+        moved_from = kind_of(existing) if existing is not None else None
+        if existing is None or moved_from is None or moved_from is self.store:
+            return stored
+        problem: StoreError | None = None
+        removed = False
+        try:
+            removed = self.services.stores.for_kind(moved_from).delete(existing.name)
+        except StoreError as exc:
+            problem = exc
+        if problem is not None:
+            return dataclasses.replace(
+                stored,
+                moved_from=moved_from,
+                old_copy=Removal.FAILED,
+                old_copy_problem=problem.problem,
+                old_copy_fix=problem.fix or None,
+            )
+        old_copy = Removal.REMOVED if removed else Removal.ABSENT
+        return dataclasses.replace(stored, moved_from=moved_from, old_copy=old_copy)
 
     def _put_back(self, snapshot: SecretSnapshot) -> None:
         """Make the keyring entry what it was before; record how that went on ``failure``."""
@@ -233,3 +284,50 @@ def free_profile_name(services: Services, base: str) -> str:
     while f"{base}-{index}" in taken:
         index += 1
     return f"{base}-{index}"
+
+
+def remove_half_stored_key(services: Services, name: str) -> HalfStoredKeyRemoval:
+    """Remove the entry a failed store left behind under ``name`` in ``services.secrets``, after
+    the user chose to discard it; kept when a profile lists that name now (see the module).
+    Never raises a ``StoreError``."""
+    where = _store_name(services)
+    result: HalfStoredKeyRemoval | None = None
+    try:
+        with services.profiles.editing() as edit:
+            if edit.get(name) is not None:
+                result = HalfStoredKeyRemoval(name, HalfStoredKeyStatus.LISTED, where)
+            else:
+                result = _delete_half_stored(services, name, where)
+    except ProfilesFileError as exc:  # the listing cannot be read: nothing is removed
+        backup = f" A copy of it was saved as {exc.backup}." if exc.backup else ""
+        result = HalfStoredKeyRemoval(
+            name,
+            HalfStoredKeyStatus.FAILED,
+            where,
+            problem=f"The profiles file {exc.path} {exc.problem}{backup}",
+            fix=exc.fix or "Fix the profiles file, then discard the key again.",
+        )
+    assert result is not None
+    return result
+
+
+def _delete_half_stored(services: Services, name: str, where: str) -> HalfStoredKeyRemoval:
+    problem: StoreError | None = None
+    removed = False
+    try:
+        removed = services.secrets.delete(name)
+    except StoreError as exc:
+        problem = exc
+    if problem is not None:
+        return HalfStoredKeyRemoval(
+            name, HalfStoredKeyStatus.FAILED, where, problem=problem.problem, fix=problem.fix
+        )
+    status = HalfStoredKeyStatus.REMOVED if removed else HalfStoredKeyStatus.ABSENT
+    return HalfStoredKeyRemoval(name, status, where)
+
+
+def _store_name(services: Services) -> str:
+    try:
+        return services.secrets.backend_name
+    except StoreError:
+        return ""

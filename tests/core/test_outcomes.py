@@ -16,6 +16,7 @@ from qlik_tui.core.outcomes import (
     Outcome,
     OutcomeKind,
     Verdict,
+    key_store_context,
     make_outcome,
     outcome_from_error,
     outcome_table_markdown,
@@ -342,3 +343,25 @@ def test_login_command_in_an_outcome_is_shell_quoted() -> None:
     )
     assert "qlik-tui login --name 'it'\"'\"'s mine; rm -rf ~'" in outcome.next_step
     assert outcome.verdict is Verdict.REJECTED
+
+
+def test_the_key_store_words_name_the_encrypted_file_or_the_keyring() -> None:
+    in_file = make_outcome(OutcomeKind.KEY_NOT_STORED, **key_store_context(encrypted_file=True))
+    assert in_file.title == "Key missing from the encrypted file"
+    assert "qlik-tui's encrypted key file holds no key" in in_file.cause
+    assert "keyring" not in f"{in_file.title} {in_file.cause} {in_file.next_step}".lower()
+    unreadable = make_outcome(
+        OutcomeKind.STORED_KEY_INVALID, **key_store_context(encrypted_file=True)
+    )
+    assert "keyring" not in f"{unreadable.title} {unreadable.cause}".lower()
+    # without the words (as in the table): the keyring, as profiles without a store recorded
+    plain = make_outcome(OutcomeKind.KEY_NOT_STORED)
+    assert plain.title == "Key missing from the keyring"
+    assert not PLACEHOLDER.search(plain.cause)
+    words = key_store_context(encrypted_file=False, backend="SecretService Keyring")
+    named = make_outcome(OutcomeKind.KEY_NOT_STORED, **words)
+    assert (
+        named.cause
+        == make_outcome(OutcomeKind.KEY_NOT_STORED, backend="SecretService Keyring").cause
+    )
+    assert "the keyring (SecretService Keyring) holds no key" in named.cause
