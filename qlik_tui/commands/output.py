@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from qlik_tui.core.outcomes import KeyStoreWords, Outcome, key_store_context
+from qlik_tui.core.outcomes import Outcome
 from qlik_tui.core.untrusted import echoed
 from qlik_tui.store.encrypted_errors import PassphraseUnavailable
 from qlik_tui.store.key_stores import KeyStoreKind, KeyStores, kind_of
@@ -57,14 +57,6 @@ def store_label(profile: Profile) -> str:
     if kind.value == "encrypted-file":
         return kind.label
     return f"{kind.label} ({profile.backend})" if profile.backend else kind.label
-
-
-def key_store_words(profile: Profile) -> KeyStoreWords:
-    """The outcome placeholders naming where ``profile``'s key is kept (the recorded backend)."""
-    return key_store_context(
-        encrypted_file=kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE,
-        backend=profile.backend or None,
-    )
 
 
 def terminal_passphrase_source(stores: KeyStores) -> PassphraseSource:

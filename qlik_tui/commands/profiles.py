@@ -10,7 +10,6 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.output import (
     error,
     insecure_backend_notice,
-    key_store_words,
     profile_json,
     store_label,
 )
@@ -18,6 +17,7 @@ from qlik_tui.core.models import user_label
 from qlik_tui.core.outcomes import OutcomeKind, make_outcome
 from qlik_tui.services.context import Services
 from qlik_tui.services.forgetting import forget_profile
+from qlik_tui.store.key_stores import key_store_words
 from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
 
 

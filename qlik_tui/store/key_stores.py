@@ -31,6 +31,7 @@ from qlik_tui.store.errors import StoreError
 from qlik_tui.store.secrets import DEFAULT_DEADLINE_S, SecretStore
 
 if TYPE_CHECKING:
+    from qlik_tui.core.outcomes import KeyStoreWords
     from qlik_tui.store.encrypted_file import EncryptedFileKeyring
     from qlik_tui.store.passphrase import PassphraseSource
     from qlik_tui.store.profiles import Profile
@@ -59,6 +60,13 @@ def kind_of(profile: Profile) -> KeyStoreKind | None:
 def in_encrypted_file(profile: Profile) -> bool:
     """Whether ``profile``'s key is kept in qlik-tui's encrypted file."""
     return kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE
+
+
+def key_store_words(profile: Profile) -> KeyStoreWords:
+    """The outcome placeholders naming where ``profile``'s key is kept (the recorded backend)."""
+    from qlik_tui.core.outcomes import key_store_context  # the outcome table: when first needed
+
+    return key_store_context(encrypted_file=in_encrypted_file(profile), backend=profile.backend)
 
 
 class EncryptedFileLocked(PassphraseUnavailable):

@@ -43,7 +43,10 @@ class StoresLookedUp(Message):
 @dataclass(repr=False, eq=False)
 class KeyStored(Message):
     profile: Profile
-    where: str  # the keyring, described for people
+    where: str  # the store, described for people
+    # After a move between stores: the old copy was removed, or (warning) it stayed.
+    move_note: str | None = None
+    move_warning: str | None = None
 
 
 @dataclass(repr=False, eq=False)

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from qlik_tui.core.outcomes import Outcome
     from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
-    from qlik_tui.services.results import KeyNotStored
+    from qlik_tui.services.results import HalfStoredKeyRemoval, KeyNotStored
     from qlik_tui.services.verify import VerifyReport
     from qlik_tui.store.profiles import Profile
 
@@ -74,7 +74,9 @@ OTHER_STORE_BUTTON = {
 
 @dataclass(repr=False, eq=False)
 class HalfStoredKeyRemoved(Message):
-    """The keyring entry a failed attempt left behind was removed after a Discard."""
+    """What became of the entry a failed attempt left behind, after a Discard."""
+
+    result: HalfStoredKeyRemoval
 
 
 class NameTaken(Message):
@@ -119,6 +121,7 @@ class StoresKey(WizardStep):
         self.backend_label = "the OS keyring"  # until the lookup names the backend
         self.stores_found: StoresLookedUp | None = None
         self.store_choice = StoreChoice.KEYRING  # the store of the last Store key
+        self._store_services: Services | None = None
         self._store_error: StoreFailed | None = None
         self._replace_confirmed: str | None = None  # the taken name the user chose to replace
 
@@ -232,6 +235,7 @@ class StoresKey(WizardStep):
     def _run_store(self, services: Services, *, replace: bool) -> None:
         tenant, key = self.state.tenant, self.state.key
         assert tenant is not None and key is not None
+        self._store_services = services  # a Discard after a failure cleans up the same store
         self.mode = LiveTestMode.STORING
         worker = self.store(
             services, self.state.profile_name, tenant, key, self.state.report, replace=replace
@@ -298,6 +302,11 @@ class StoresKey(WizardStep):
         self.state.profile = message.profile
         self.state.storage_description = message.where
         self.state.store_choice = self.store_choice.value
+        if message.move_warning:
+            warning = message.move_warning[0].upper() + message.move_warning[1:]
+            self.notify(warning, title="Stored", severity="warning", markup=False)
+        elif message.move_note:
+            self.notify(message.move_note, title="Stored", markup=False)
         self.mode = LiveTestMode.RESULT
         self.qapp.go_to_step(7)
 
@@ -468,7 +477,7 @@ class StoresKey(WizardStep):
                 # This attempt created the keyring entry and could not remove it when storing
                 # failed (no profile lists it, and no entry was there before): take it out,
                 # then go on to the paste step.
-                self.remove_half_stored_key(self.qapp.services, self.state.profile_name)
+                self.remove_half_stored_key(self._store_services, self.state.profile_name)
             else:
                 self.qapp.go_to_step(5)
 
@@ -486,13 +495,19 @@ class StoresKey(WizardStep):
         thread=True,
         group=DISCARD_GROUP,
         exit_on_error=False,
-        description="Removing the discarded key from the keyring",
+        description="Removing the discarded key from the key store",
     )
-    def remove_half_stored_key(self, services: Services, name: str) -> None:
-        services.secrets.delete(name)
-        self.post_message(HalfStoredKeyRemoved())
+    def remove_half_stored_key(self, services: Services | None, name: str) -> None:
+        from qlik_tui.services.storing import remove_half_stored_key
 
-    def on_half_stored_key_removed(self) -> None:
+        if services is not None:
+            self.post_message(HalfStoredKeyRemoved(remove_half_stored_key(services, name)))
+
+    def on_half_stored_key_removed(self, message: HalfStoredKeyRemoved) -> None:
+        result = message.result
+        if not result.gone:  # the wizard forgot the key; where it stays is said, with the fix
+            text = f"{result.summary()} {result.fix or ''}".strip()
+            self.notify(text, title="Discarded here", severity="warning", markup=False)
         self.qapp.go_to_step(5)
 
 
@@ -535,7 +550,9 @@ def store_key(
     except KeyNotStored as exc:
         failure = exc
     if failure is None:
-        screen.post_message(KeyStored(stored.profile, stored.where))
+        screen.post_message(
+            KeyStored(stored.profile, stored.where, stored.move_note(), stored.old_copy_warning())
+        )
         return
     if failure.step is StoreStep.NAME_TAKEN and failure.existing is not None:
         try:

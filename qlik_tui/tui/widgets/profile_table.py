@@ -27,6 +27,7 @@ from qlik_tui.core.models import user_label
 from qlik_tui.core.outcomes import OUTCOMES, Outcome, OutcomeKind, Verdict, make_outcome
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.core.timestamps import NEVER, parse_iso_datetime, time_ago
+from qlik_tui.store.key_stores import key_store_words
 from qlik_tui.store.profiles import Profile
 
 
@@ -91,7 +92,7 @@ def stored_outcome(profile: Profile) -> Outcome | None:
         tenant=profile_tenant(profile),
         key_id=profile.key_id or "",
         key_tenant=profile.key_tenant_id or "",
-        backend=profile.backend or "",
+        **key_store_words(profile),
     )
 
 
