@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Select, Static
 
 from qlik_tui.core.apikey import ApiKey, parse_key
 from qlik_tui.core.outcomes import Verdict
@@ -23,6 +23,7 @@ from qlik_tui.store.secrets import SecretStore
 from qlik_tui.tui import store_probe
 from qlik_tui.tui.screens.dashboard import DashboardScreen
 from qlik_tui.tui.screens.done import DoneScreen
+from qlik_tui.tui.screens.import_qlik_cli import ImportQlikCliScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.passphrase import PassphraseModal
@@ -245,3 +246,30 @@ async def test_the_demo_keeps_a_practice_key_for_its_session_only(
         assert session is not None
     session.close()
     assert app.services.profiles.path.parent.exists() is False
+
+
+async def test_the_qlik_cli_import_stores_into_the_encrypted_file_without_a_keyring(
+    sandbox: SandboxTenant,
+    offline_services: Services,
+    no_keyring: None,
+    isolated_home: Path,
+) -> None:
+    from tests.tui.test_import_qlik_cli import key_context, write_home_contexts
+
+    key = sandbox.issue_key()
+    contexts = write_home_contexts(isolated_home, key_context("work", sandbox.origin, key))
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await app.push_screen(ImportQlikCliScreen(contexts))
+        await settle(pilot)
+        assert app.screen.query_one("#import-store", Select).value is StoreChoice.ENCRYPTED_FILE
+        assert "No usable OS keyring here: No D-Bus session bus" in screen_text(pilot)
+        await click(pilot, "#import")
+        await type_passphrase(pilot, PASSPHRASE, PASSPHRASE)
+        screen = app.screen
+        assert isinstance(screen, ImportQlikCliScreen) and screen.finished
+    profile = offline_services.profiles.get("work")
+    assert profile is not None and profile.store == KeyStoreKind.ENCRYPTED_FILE.value
+    assert offline_services.stores.encrypted.load("work") == parse_key(key)
+    contexts.unlink()  # qlik-cli's own plain-text file: the one the test wrote
+    assert_key_nowhere_on_disk(isolated_home.parent, parse_key(key))  # profiles too

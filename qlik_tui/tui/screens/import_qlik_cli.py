@@ -21,12 +21,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import Button, DataTable, Footer, Select, Static
 
+from qlik_tui.tui import store_probe
 from qlik_tui.tui.messages import ReportsWorkerEnds, WorkerCancelled, WorkerCrashed
+from qlik_tui.tui.widgets.store_form import StoreChoice
 
 if TYPE_CHECKING:
     from qlik_tui.core.qlik_cli_contexts import ContextsFile, QlikCliContext
+    from qlik_tui.services.context import Services
     from qlik_tui.services.qlik_cli_import import ImportResult
     from qlik_tui.tui.host import AppHost
 
@@ -35,9 +38,11 @@ READ_GROUP = "import-read"
 IMPORT_GROUP = "import-run"
 INTRO = (
     "qlik-cli keeps each context's API key in plain text in this file. Each key is proven "
-    "against its context's server, then stored in the OS keyring as a profile named after the "
-    "context. An existing profile is never replaced, and the file is only read."
+    "against its context's server, then stored in the store you choose below (the OS keyring, "
+    "or qlik-tui's encrypted file) as a profile named after the context. An existing profile "
+    "is never replaced, and the file is only read."
 )
+IMPORT_STORES = (StoreChoice.KEYRING, StoreChoice.ENCRYPTED_FILE)
 WAITING = "not tested yet"
 PROVING = "testing…"
 
@@ -52,6 +57,12 @@ class ContextsUnreadable(Message):
     def __init__(self, problem: str) -> None:
         super().__init__()
         self.problem = problem  # names the path and line, never the file's text
+
+
+class KeyringUnusable(Message):
+    def __init__(self, why: str) -> None:
+        super().__init__()
+        self.why = why
 
 
 class ContextSettled(Message):
@@ -75,6 +86,7 @@ class ImportQlikCliScreen(ReportsWorkerEnds, Screen[None]):
     #import-details { height: auto; margin: 1 0 0 0; }
     #import-actions { height: 3; padding: 0 1; }
     #import-actions Button { margin: 0 1 0 0; }
+    #import-store { width: 22; margin: 0 1 0 0; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Back")]
 
@@ -85,6 +97,8 @@ class ImportQlikCliScreen(ReportsWorkerEnds, Screen[None]):
         self.results: dict[str, ImportResult] = {}
         self.running = False
         self.finished = False
+        self.keyring_problem: str | None = None  # set when no OS keyring is usable here
+        self._ready_lines: list[str] = []
 
     @property
     def qapp(self) -> AppHost:
@@ -100,6 +114,13 @@ class ImportQlikCliScreen(ReportsWorkerEnds, Screen[None]):
             yield DataTable(id="import-contexts", cursor_type="row", zebra_stripes=False)
             yield Static(Text("Reading the file…"), id="import-details")
         with Horizontal(id="import-actions"):
+            yield Select(
+                [(choice.label, choice) for choice in IMPORT_STORES],
+                value=StoreChoice.KEYRING,
+                allow_blank=False,
+                compact=True,  # one line, like the buttons beside it
+                id="import-store",
+            )
             yield Button("Import", id="import", variant="primary", disabled=True)
             yield Button("Test only", id="prove", disabled=True)
             yield Button("Close", id="close")
@@ -125,6 +146,17 @@ class ImportQlikCliScreen(ReportsWorkerEnds, Screen[None]):
             self.post_message(ContextsUnreadable(str(exc)))
             return
         self.post_message(ContextsRead(contexts_file))
+        probe = store_probe.probe_store(self.qapp.lasting_services)
+        if not probe.usable:
+            self.post_message(KeyringUnusable(probe.why or f"{probe.headline}."))
+
+    def on_keyring_unusable(self, message: KeyringUnusable) -> None:
+        """No usable OS keyring here: the encrypted file is preselected, and the line says why
+        (importing into it still asks for its passphrase first)."""
+        self.keyring_problem = message.why
+        self.query_one("#import-store", Select).value = StoreChoice.ENCRYPTED_FILE
+        if not self.running and not self.finished:
+            self._details([*self._ready_lines, f"No usable OS keyring here: {message.why}"])
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -133,12 +165,14 @@ class ImportQlikCliScreen(ReportsWorkerEnds, Screen[None]):
         importable = len(message.contexts_file.importable)
         self._fill_table()
         if importable:
-            self._details(
-                [f"{importable} of {len(self.contexts)} contexts hold an API key. Import tests "
-                 "each and stores those that work; Test only stores nothing."]
-            )  # fmt: skip
+            self._ready_lines = [
+                f"{importable} of {len(self.contexts)} contexts hold an API key. Import tests "
+                "each and stores those that work; Test only stores nothing."
+            ]
         else:
-            self._details(["No context in this file holds a Qlik Cloud API key."])
+            self._ready_lines = ["No context in this file holds a Qlik Cloud API key."]
+        problem = [f"No usable OS keyring here: {self.keyring_problem}"]
+        self._details(self._ready_lines + (problem if self.keyring_problem else []))
         for button_id in ("#import", "#prove"):
             self.query_one(button_id, Button).disabled = importable == 0
         if importable:
@@ -175,6 +209,25 @@ class ImportQlikCliScreen(ReportsWorkerEnds, Screen[None]):
     def _start(self, *, dry_run: bool) -> None:
         if self.running or not self.contexts:
             return
+        services = self.qapp.lasting_services
+        choice = self.query_one("#import-store", Select).value
+        if dry_run or choice is not StoreChoice.ENCRYPTED_FILE:
+            self._begin(services, dry_run=dry_run)
+            return
+        from qlik_tui.store.key_stores import KeyStoreKind
+        from qlik_tui.tui.screens.passphrase import unlock_then
+
+        def unlocked(ready: bool) -> None:
+            if ready:
+                self._begin(services.storing_in(KeyStoreKind.ENCRYPTED_FILE), dry_run=False)
+            else:
+                self._details(["Nothing was imported: the encrypted file needs its passphrase."])
+
+        unlock_then(self, services.stores, "to store the imported keys", unlocked, creating=True)
+
+    def _begin(self, services: Services, *, dry_run: bool) -> None:
+        if self.running:
+            return
         self.running = True
         self.results.clear()
         for button_id in ("#import", "#prove"):
@@ -182,21 +235,19 @@ class ImportQlikCliScreen(ReportsWorkerEnds, Screen[None]):
         self._fill_table()
         self._details(["Testing each key against its server…"])
         self.run_worker(
-            self._run_import(dry_run),
+            self._run_import(services, dry_run),
             group=IMPORT_GROUP,
             exclusive=True,
             description="Testing qlik-cli's keys" + ("" if dry_run else " and storing them"),
         )
 
-    async def _run_import(self, dry_run: bool) -> None:
+    async def _run_import(self, services: Services, dry_run: bool) -> None:
         from qlik_tui.services.qlik_cli_import import import_contexts
 
         def settled(result: ImportResult) -> None:
             self.post_message(ContextSettled(result))
 
-        results = await import_contexts(
-            self.qapp.services, self.contexts, dry_run=dry_run, on_result=settled
-        )
+        results = await import_contexts(services, self.contexts, dry_run=dry_run, on_result=settled)
         self.post_message(ImportFinished(results))
 
     def on_context_settled(self, message: ContextSettled) -> None:
