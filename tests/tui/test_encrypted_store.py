@@ -26,7 +26,8 @@ from qlik_tui.tui.screens.done import DoneScreen
 from qlik_tui.tui.screens.import_qlik_cli import ImportQlikCliScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
-from qlik_tui.tui.screens.passphrase import PassphraseModal
+from qlik_tui.tui.screens.passphrase import Passphrase, PassphraseModal
+from qlik_tui.tui.widgets.secret_input import SecretInput
 from qlik_tui.tui.widgets.store_form import StoreChoice, StoreForm
 from tests.fixtures.services import make_services
 from tests.tui.helpers import (
@@ -103,6 +104,12 @@ async def test_without_a_keyring_the_wizard_stores_in_the_encrypted_file(
         assert "at least 8 characters" in passphrase_error(pilot)
         await type_passphrase(pilot, PASSPHRASE, PASSPHRASE + "x")
         assert "differ" in passphrase_error(pilot)
+        typed = modal.query_one("#passphrase", Input)
+        typed.value = PASSPHRASE  # what holds it never shows it: reprs (logged), the screen
+        assert isinstance(typed, SecretInput)
+        for held in (typed, Passphrase(PASSPHRASE), SecretInput.Changed(typed, PASSPHRASE)):
+            assert PASSPHRASE not in repr(held)
+        assert PASSPHRASE not in app.export_screenshot()
         assert not offline_services.stores.encrypted_path.exists()  # nothing written yet
 
         await type_passphrase(pilot, PASSPHRASE, PASSPHRASE)

@@ -27,6 +27,7 @@ from textual.widgets import Button, Input, Static
 from qlik_tui.store.key_stores import KeyStores, in_encrypted_file
 from qlik_tui.store.passphrase import MIN_NEW_PASSPHRASE_CHARS, passphrase_file_configured
 from qlik_tui.tui.messages import ReportsWorkerEnds, WorkerCrashed
+from qlik_tui.tui.widgets.secret_input import SecretInput
 
 if TYPE_CHECKING:
     from qlik_tui.store.profiles import Profile
@@ -131,11 +132,10 @@ class PassphraseModal(ReportsWorkerEnds, ModalScreen[bool]):
                 yield Static("Unlock qlik-tui's encrypted key file", classes="dialog-question")
                 detail = f"Type its passphrase {self.purpose}. File: {path}"
             yield Static(Content(detail), classes="dialog-detail")
-            yield Input(password=True, placeholder="passphrase", id="passphrase")
+            # SecretInput: masked, never copied, its messages' reprs (logged) hide the value.
+            yield SecretInput(placeholder="passphrase", id="passphrase")
             if self.creating:
-                yield Input(
-                    password=True, placeholder="the same passphrase again", id="passphrase-again"
-                )
+                yield SecretInput(placeholder="the same passphrase again", id="passphrase-again")
             yield Static(id="passphrase-error", classes="error-line")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
@@ -147,14 +147,14 @@ class PassphraseModal(ReportsWorkerEnds, ModalScreen[bool]):
 
     # -- the user's answer -------------------------------------------------------------------
 
-    @on(Input.Submitted, "#passphrase")
+    @on(SecretInput.Submitted, "#passphrase")
     def _first_submitted(self) -> None:
         if self.creating:
             self.query_one("#passphrase-again", Input).focus()
         else:
             self._unlock()
 
-    @on(Input.Submitted, "#passphrase-again")
+    @on(SecretInput.Submitted, "#passphrase-again")
     @on(Button.Pressed, "#unlock")
     def _unlock(self) -> None:
         if self.is_unlocking:
