@@ -477,7 +477,8 @@ class StoresKey(WizardStep):
                 # This attempt created the keyring entry and could not remove it when storing
                 # failed (no profile lists it, and no entry was there before): take it out,
                 # then go on to the paste step.
-                self.remove_half_stored_key(self._store_services, self.state.profile_name)
+                services = self._store_services or self.qapp.services
+                self.remove_half_stored_key(services, self.state.profile_name)
             else:
                 self.qapp.go_to_step(5)
 
@@ -497,11 +498,10 @@ class StoresKey(WizardStep):
         exit_on_error=False,
         description="Removing the discarded key from the key store",
     )
-    def remove_half_stored_key(self, services: Services | None, name: str) -> None:
+    def remove_half_stored_key(self, services: Services, name: str) -> None:
         from qlik_tui.services.storing import remove_half_stored_key
 
-        if services is not None:
-            self.post_message(HalfStoredKeyRemoved(remove_half_stored_key(services, name)))
+        self.post_message(HalfStoredKeyRemoved(remove_half_stored_key(services, name)))
 
     def on_half_stored_key_removed(self, message: HalfStoredKeyRemoved) -> None:
         result = message.result
