@@ -108,7 +108,7 @@ class DoneScreen(WizardStep):
                 yield Static(Content(rotate_command(profile.name)), classes="command")
         elif rescue is not None:
             yield Static(
-                "⚠ The key was written to a file, not to the keyring.",
+                "⚠ The key was written to a file, not to a key store.",
                 classes="done-heading -warning",
             )
             yield Fields([("File", str(rescue)), ("Mode", "0600 (only you can read it)")])
@@ -117,8 +117,8 @@ class DoneScreen(WizardStep):
                 yield Static(Content(f"rm {shlex.quote(str(rescue))}"), classes="command")
             else:
                 yield Static(
-                    "Move it into a password manager and delete the file. To store it in the OS "
-                    "keyring once the keyring works:",
+                    "Move it into a password manager and delete the file. To store it later, in "
+                    "the OS keyring once it works (or add --store encrypted-file):",
                     classes="paragraph",
                 )
                 yield Static(Content(self._login_command(rescue)), classes="command")
