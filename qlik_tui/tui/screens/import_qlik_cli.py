@@ -43,6 +43,7 @@ INTRO = (
     "is never replaced, and the file is only read."
 )
 IMPORT_STORES = (StoreChoice.KEYRING, StoreChoice.ENCRYPTED_FILE)
+NOT_UNLOCKED = "Nothing was imported: the encrypted file needs its passphrase."
 WAITING = "not tested yet"
 PROVING = "testing…"
 
@@ -214,16 +215,17 @@ class ImportQlikCliScreen(ReportsWorkerEnds, Screen[None]):
         if dry_run or choice is not StoreChoice.ENCRYPTED_FILE:
             self._begin(services, dry_run=dry_run)
             return
-        from qlik_tui.store.key_stores import KeyStoreKind
-        from qlik_tui.tui.screens.passphrase import unlock_then
+        from qlik_tui.tui.screens.passphrase import unlock_for_writing
 
-        def unlocked(ready: bool) -> None:
-            if ready:
-                self._begin(services.storing_in(KeyStoreKind.ENCRYPTED_FILE), dry_run=False)
-            else:
-                self._details(["Nothing was imported: the encrypted file needs its passphrase."])
-
-        unlock_then(self, services.stores, "to store the imported keys", unlocked, creating=True)
+        unlock_for_writing(
+            self,
+            services,
+            "to store the imported keys",
+            lambda writing: self._begin(writing, dry_run=False),
+            lambda: self._details(
+                ["Nothing was imported: the encrypted file needs its passphrase."]
+            ),
+        )
 
     def _begin(self, services: Services, *, dry_run: bool) -> None:
         if self.running:

@@ -30,6 +30,7 @@ from qlik_tui.tui.messages import ReportsWorkerEnds, WorkerCrashed
 from qlik_tui.tui.widgets.secret_input import SecretInput
 
 if TYPE_CHECKING:
+    from qlik_tui.services.context import Services
     from qlik_tui.store.profiles import Profile
 
 UNLOCK_GROUP = "unlock-encrypted-file"
@@ -103,6 +104,26 @@ def unlock_for_profiles(
         then()
         return
     unlock_then(screen, stores, purpose, lambda _unlocked: then())
+
+
+def unlock_for_writing(
+    screen: Screen[Any],
+    services: Services,
+    purpose: str,
+    then: Callable[[Services], object],
+    refused: Callable[[], object],
+) -> None:
+    """Call ``then(services writing to the encrypted file)`` once its passphrase is given (or
+    chosen, for a new file), ``refused()`` when the user cancelled the dialog."""
+    from qlik_tui.store.key_stores import KeyStoreKind
+
+    def unlocked(ready: bool) -> None:
+        if ready:
+            then(services.storing_in(KeyStoreKind.ENCRYPTED_FILE))
+        else:
+            refused()
+
+    unlock_then(screen, services.stores, purpose, unlocked, creating=True)
 
 
 class PassphraseModal(ReportsWorkerEnds, ModalScreen[bool]):

@@ -221,16 +221,15 @@ class StoresKey(WizardStep):
         if choice is not StoreChoice.ENCRYPTED_FILE:
             self._run_store(services, replace=replace)
             return
-        from qlik_tui.store.key_stores import KeyStoreKind
-        from qlik_tui.tui.screens.passphrase import unlock_then
+        from qlik_tui.tui.screens.passphrase import unlock_for_writing
 
-        def unlocked(ready: bool) -> None:
-            if ready:
-                self._run_store(services.storing_in(KeyStoreKind.ENCRYPTED_FILE), replace=replace)
-            else:
-                self.set_nav_status("Not stored: the encrypted file needs its passphrase")
-
-        unlock_then(self, services.stores, "to store the key", unlocked, creating=True)
+        unlock_for_writing(
+            self,
+            services,
+            "to store the key",
+            lambda writing: self._run_store(writing, replace=replace),
+            lambda: self.set_nav_status("Not stored: the encrypted file needs its passphrase"),
+        )
 
     def _run_store(self, services: Services, *, replace: bool) -> None:
         tenant, key = self.state.tenant, self.state.key
