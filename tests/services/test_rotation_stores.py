@@ -26,6 +26,7 @@ from qlik_tui.services.rotation import (
     step_title,
     store_failure_outcome,
 )
+from qlik_tui.store.backends import explain_failure
 from qlik_tui.store.key_stores import KeyStoreKind
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SERVICE_NAME, StoredKeyUnreadable
@@ -180,3 +181,16 @@ def test_no_forget_sentence_calls_the_encrypted_file_a_keyring(tmp_path: Path) -
 
     assert any("qlik-tui's encrypted key file" in sentence for sentence in sentences)
     assert not [s for s in sentences if "keyring" in s.lower() or "from qlik-tui encrypted" in s]
+
+
+def test_an_unforeseen_failure_of_the_encrypted_file_is_not_called_a_keyring_failure(
+    tmp_path: Path,
+) -> None:
+    services = services_with_both_stores(tmp_path, MemoryKeyring())
+
+    in_file = explain_failure(RuntimeError("boom"), services.stores.encrypted_file, "save it")
+    in_keyring = explain_failure(RuntimeError("boom"), MemoryKeyring(), "save it")
+
+    assert in_file.problem == "qlik-tui's encrypted key file failed to save it: RuntimeError: boom."
+    assert "keyring" not in f"{in_file.problem} {in_file.fix}".lower()
+    assert in_keyring.problem.startswith("The keyring (")
