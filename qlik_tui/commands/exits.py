@@ -21,8 +21,7 @@ HELP = """exit codes:
   1    at least one key was rejected (401/403, revoked, expired, other tenant, not stored)
   2    usage error, bad input (input closed at the key prompt), unknown profile or no
        profiles, or the TUI started without a terminal
-  3    inconclusive: network, TLS, server error, rate limit or key store trouble, none
-       rejected
+  3    inconclusive: network, TLS, server error, rate limit or key store trouble, none rejected
   4    the key could not be stored or removed (key store (keyring or encrypted file) or
        profiles file)
   70   internal error (a bug in qlik-tui)
