@@ -264,9 +264,8 @@ class SecretStore:
         if isinstance(found, ApiKey):
             return found
         if found is None:
-            raise KeyNotFound(
-                problem=f"No key is stored for profile {profile!r} in {selected.name}."
-            )
+            where = ENCRYPTED_FILE_WORDS if selected.encrypted_file else selected.name
+            raise KeyNotFound(problem=f"No key is stored for profile {profile!r} in {where}.")
         entry = (
             f"The entry of profile {profile!r} in {ENCRYPTED_FILE_WORDS}"
             if selected.encrypted_file

@@ -29,7 +29,7 @@ from qlik_tui.services.rotation import (
 from qlik_tui.store.backends import explain_failure
 from qlik_tui.store.key_stores import KeyStoreKind
 from qlik_tui.store.profiles import Profile
-from qlik_tui.store.secrets import SERVICE_NAME, StoredKeyUnreadable
+from qlik_tui.store.secrets import SERVICE_NAME, KeyNotFound, StoredKeyUnreadable
 from tests.services.helpers import services_with_both_stores
 from tests.store.helpers import fake_key_text
 from tests.store.memory_keyring import MemoryKeyring
@@ -121,6 +121,11 @@ def test_an_unreadable_entry_names_the_store_it_was_read_from(tmp_path: Path) ->
     )
     assert in_keyring.value.problem == (
         "The keyring entry of profile 'vault' does not hold a valid API key."
+    )
+    with pytest.raises(KeyNotFound) as missing:
+        services.stores.encrypted.load("other")
+    assert missing.value.problem == (
+        "No key is stored for profile 'other' in qlik-tui's encrypted key file."
     )
 
 
