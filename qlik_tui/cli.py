@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     forget = command(
         "forget",
-        "remove profiles: key from the keyring, metadata from disk",
+        "remove profiles: key from its store, metadata from disk",
         "Remove profiles: the key from where it is kept (the OS keyring or the encrypted "
         "file; removing needs no passphrase) and the metadata from disk.",
     )

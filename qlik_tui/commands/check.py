@@ -95,7 +95,8 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
 def _unlock_encrypted_file(services: Services, chosen: list[Profile], stderr: TextIO) -> None:
     """Ask for the encrypted file's passphrase before the checks start (not in the keyring
     worker). When it fails, the explanation is printed and those profiles are checked anyway:
-    each reads "Keyring unavailable" (inconclusive, exit 3), the others are unaffected."""
+    each reads "Encrypted key file unavailable" (inconclusive, exit 3), the others are
+    unaffected. ``--renew-within`` renews with the same unlocked file."""
     stores = services.stores
     if not any(kind_of(p) is KeyStoreKind.ENCRYPTED_FILE for p in chosen):
         return

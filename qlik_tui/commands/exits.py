@@ -9,8 +9,8 @@ from qlik_tui.core.kinds import Verdict
 OK = 0
 REJECTED = 1  # at least one key rejected (401/403, revoked, expired, other tenant, not stored)
 USAGE = 2  # bad arguments or input, unknown or no profiles
-INCONCLUSIVE = 3  # could not tell: network, TLS, 5xx, rate-limited, keyring unavailable
-STORAGE = 4  # the key could not be stored or removed (keyring or profiles file)
+INCONCLUSIVE = 3  # could not tell: network, TLS, 5xx, rate-limited, key store unavailable
+STORAGE = 4  # the key could not be stored or removed (key store or profiles file)
 OLD_KEY_LEFT = 5  # rotate: the new key is stored and works; the old key could not be deleted
 INTERNAL = 70  # a bug in qlik-tui (EX_SOFTWARE)
 HUNG_UP = 129  # SIGHUP: 128 + 1, the terminal was closed (the TUI also when its input ends)
@@ -21,8 +21,9 @@ HELP = """exit codes:
   1    at least one key was rejected (401/403, revoked, expired, other tenant, not stored)
   2    usage error, bad input (input closed at the key prompt), unknown profile or no
        profiles, or the TUI started without a terminal
-  3    inconclusive: network, TLS, server error, rate limit or keyring trouble, none rejected
-  4    the key could not be stored or removed (keyring or profiles file)
+  3    inconclusive: network, TLS, server error, rate limit or key store trouble, none rejected
+  4    the key could not be stored or removed (key store (keyring or encrypted file) or
+       profiles file)
   70   internal error (a bug in qlik-tui)
   129  hung up (SIGHUP): the terminal was closed
   130  interrupted (SIGINT)
@@ -45,7 +46,8 @@ ROTATE_HELP = """exit codes:
   1    refused: the stored key was rejected, or the tenant refused a new key (key limit,
        permission missing (403), expiry above the maximum); the stored key is unchanged
   2    usage error or unknown profile
-  3    inconclusive: network, TLS, server error or rate limit; the stored key is unchanged
+  3    inconclusive: network, TLS, server error, rate limit, or the key store could not be
+       read; the stored key is unchanged
   4    the new key could not be stored: the old key is still stored, the new one deleted
   5    renewed, but the old key could not be deleted: it stays active until it expires;
        the output names its id and the command that removes it

@@ -12,11 +12,11 @@ from qlik_tui.services.context import Services
 ROTATE_DESCRIPTION = """\
 Renew the key of profile NAME before it expires. In this order: create a new key with the
 stored one (POST /api/v1/api-keys) -> prove it (/users/me: same user and tenant) -> store it
-(keyring and profile, all or nothing) -> delete the old key using the new one -> update the
-profile. Nothing is lost at any step: a failure before the store deletes the new key again
-and leaves the stored key as it was; a failed store keeps the old key stored and deletes the
-new one. A key a failed clean-up leaves active is named, with the command that removes it.
-The new key is never printed."""
+where the old key is (the OS keyring or the encrypted file) and in the profile, all or nothing
+-> delete the old key using the new one -> update the profile. Nothing is lost at any step: a
+failure before the store deletes the new key again and leaves the stored key as it was; a
+failed store keeps the old key stored and deletes the new one. A key a failed clean-up leaves
+active is named, with the command that removes it. The new key is never printed."""
 
 KEYS_DESCRIPTION = """\
 List the API keys of profile NAME's user on its tenant (id, description, status, created,
@@ -33,7 +33,7 @@ KEYS_HELP = """exit codes:
   0    listed (revoke: every key deleted)
   1    the stored key was rejected, or not allowed (403, --all-users without TenantAdmin)
   2    usage error, unknown profile, or (revoke) the profile's own key or an unknown key id
-  3    inconclusive: network, TLS, server error, rate limit or keyring trouble
+  3    inconclusive: network, TLS, server error, rate limit or key store trouble
   70   internal error (a bug in qlik-tui)
   130  interrupted"""
 

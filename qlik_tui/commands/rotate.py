@@ -56,7 +56,9 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         )
         return exits.USAGE
     try:
-        key_store_for(services, profile)  # the encrypted key file is unlocked here, not mid-way
+        # The encrypted key file is unlocked here (hidden prompt or QLIK_TUI_PASSPHRASE_FILE),
+        # not mid-way: the new key is stored where the old one is.
+        store = key_store_for(services, profile)
     except StoreError as exc:
         explain_store_error(exc, stderr)
         return exits.INCONCLUSIVE
@@ -77,7 +79,7 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         print(file=stdout)
     else:
         print_result(result, stdout, stderr)
-    insecure_backend_notice(services.secrets, stderr)
+    insecure_backend_notice(store, stderr)
     return exit_code(result)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 TOKEN_EPILOG = """exit codes:
   0    the key was printed
-  1    the profile has no key in the keyring
+  1    the profile has no key in its store (the OS keyring or the encrypted file)
   2    usage error, unknown profile, or standard output is a terminal
-  3    the keyring could not be read (locked, not running, too slow)
+  3    the key store could not be read (a keyring locked, not running or too slow; the
+       encrypted file locked, its passphrase wrong, or damaged)
   4    the profiles file cannot be read
   70   internal error (a bug in qlik-tui)
 
@@ -28,7 +29,8 @@ exit codes:
   N    COMMAND's own exit code; 128+N when it died of signal N
   1    (with --check) the key was rejected; COMMAND was not run
   2    usage error, unknown profile, or already inside `qlik-tui exec`
-  3    (with --check) inconclusive; or the keyring could not be read
+  3    (with --check) inconclusive; or the key store (keyring or encrypted file) could not
+       be read
   4    the profiles file cannot be read
   126  COMMAND cannot be executed
   127  COMMAND was not found
@@ -49,6 +51,6 @@ exit codes:
   1    at least one key was rejected (it was not stored)
   2    usage error, unknown --context, or a missing, unreadable or malformed contexts file
   3    at least one key could not be tested (network, TLS, server error), none rejected
-  4    at least one proven key was not stored: the profile name is taken, or the keyring or
-       profiles file refused it
+  4    at least one proven key was not stored: the profile name is taken, or the key store
+       or profiles file refused it; or no usable key store (nothing was imported)
   70   internal error (a bug in qlik-tui)"""

@@ -158,30 +158,13 @@ async def check_one(
     except TenantError as exc:
         outcome = make_outcome(OutcomeKind.MALFORMED_RESPONSE, detail=str(exc))
         return CheckResult(profile, outcome)
+    failure: StoreError | None = None
     try:
         key = await asyncio.to_thread(services.secrets_for(profile).load, profile.name)
-    except KeyNotFound:
-        outcome = make_outcome(
-            OutcomeKind.KEY_NOT_STORED, tenant=tenant, **_key_store(services, profile)
-        )
-        return await _record(services, profile, outcome, None)
-    except StoredKeyUnreadable:
-        outcome = make_outcome(
-            OutcomeKind.STORED_KEY_INVALID,
-            tenant=tenant,
-            login_command=login_command(profile.name),
-            **_key_store(services, profile),
-        )
-        return await _record(services, profile, outcome, None)
     except StoreError as exc:
-        unavailable = (
-            OutcomeKind.KEY_FILE_UNAVAILABLE
-            if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE
-            else OutcomeKind.KEYRING_UNAVAILABLE
-        )
-        outcome = make_outcome(
-            unavailable, tenant=tenant, detail=exc.problem.rstrip("."), fix=exc.fix
-        )
+        failure = exc
+    if failure is not None:
+        outcome = stored_key_failure(services, profile, failure, tenant)
         return await _record(services, profile, outcome, None)
     report = await verify_key(
         tenant,
@@ -194,6 +177,33 @@ async def check_one(
         deadline=deadline,
     )
     return await _record(services, profile, report.outcome, report)
+
+
+def stored_key_failure(
+    services: Services, profile: Profile, failure: StoreError, tenant: Tenant | None
+) -> Outcome:
+    """The outcome of ``profile``'s key that could not be read from its own store: missing,
+    not a key, or the store unusable (the OS keyring, or the encrypted file: locked, wrong
+    passphrase, damaged), each naming that store."""
+    if isinstance(failure, KeyNotFound):
+        return make_outcome(
+            OutcomeKind.KEY_NOT_STORED, tenant=tenant, **_key_store(services, profile)
+        )
+    if isinstance(failure, StoredKeyUnreadable):
+        return make_outcome(
+            OutcomeKind.STORED_KEY_INVALID,
+            tenant=tenant,
+            login_command=login_command(profile.name),
+            **_key_store(services, profile),
+        )
+    unavailable = (
+        OutcomeKind.KEY_FILE_UNAVAILABLE
+        if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE
+        else OutcomeKind.KEYRING_UNAVAILABLE
+    )
+    return make_outcome(
+        unavailable, tenant=tenant, detail=failure.problem.rstrip("."), fix=failure.fix
+    )
 
 
 def login_command(profile_name: str) -> str:

@@ -294,6 +294,15 @@ class ForgetResult:
     profiles_path: Path
     problem: str | None = None
     fix: str | None = None
+    store: KeyStoreKind = KeyStoreKind.KEYRING  # where the key was kept
+
+    @property
+    def where(self) -> str:
+        """The store the key was removed from, named for people: the keyring's backend, or
+        qlik-tui's encrypted key file."""
+        if self.store is KeyStoreKind.ENCRYPTED_FILE:
+            return "qlik-tui's encrypted key file"
+        return self.backend or "the keyring"
 
     @property
     def complete(self) -> bool:
@@ -317,7 +326,7 @@ class ForgetResult:
     def summary(self) -> str:
         """What was removed and what is left, in true sentences."""
         name = quoted_name(self.name)
-        where = self.backend or "the keyring"
+        where = self.where
         if self.complete:
             if self.key_removed and self.profile_removed:
                 return f"Forgot {name}: removed its key from {where} and its profile."

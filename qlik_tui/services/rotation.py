@@ -3,7 +3,8 @@
 Order (each step only after the one before succeeded):
     1. CREATE   POST /api-keys with the stored (old) key
     2. VERIFY   GET /users/me with the new key: the same user and tenant as the old key
-    3. STORE    the all-or-nothing store puts the new key in the keyring and the profile
+    3. STORE    the all-or-nothing store puts the new key and the profile in the store that
+                holds the old key (the OS keyring, or qlik-tui's encrypted file)
     4. DELETE   DELETE /api-keys/{old id} with the NEW key (skipped with ``keep_old``)
     5. UPDATE   the profile's metadata: checked now, valid, the new expiry, the tenant id
 
@@ -39,13 +40,15 @@ from qlik_tui.core.models import KeyStatus, User
 from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome, outcome_from_error
 from qlik_tui.core.responses import CreatedKey
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.services.check import stored_key_failure
 from qlik_tui.services.context import Services
 from qlik_tui.services.key_admin import creation_refusal, remove_command
-from qlik_tui.services.results import KeyNotStored, VerifyReport
+from qlik_tui.services.results import KeyNotStored, StoreStep, VerifyReport
 from qlik_tui.services.storing import store_key
+from qlik_tui.store.key_stores import KeyStoreKind, key_store_words, kind_of
 from qlik_tui.store.names import quoted_name
 from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
-from qlik_tui.store.secrets import KeyNotFound, StoreError
+from qlik_tui.store.secrets import StoreError
 
 
 class RotationStep(str, Enum):
@@ -57,6 +60,8 @@ class RotationStep(str, Enum):
     UPDATE = "update"
 
 
+# The store step names the store of the profile's key (see ``step_title``); this one is the
+# OS keyring's, the store of profiles that record none.
 STEP_TITLES = {
     RotationStep.LOAD: "Read the stored key",
     RotationStep.CREATE: "Create the new key (with the stored key)",
@@ -65,6 +70,17 @@ STEP_TITLES = {
     RotationStep.DELETE_OLD: "Delete the old key (with the new key)",
     RotationStep.UPDATE: "Update the profile",
 }
+
+
+_STORE_TITLES = {
+    KeyStoreKind.KEYRING: STEP_TITLES[RotationStep.STORE],
+    KeyStoreKind.ENCRYPTED_FILE: "Store the new key (encrypted file and profile, all or nothing)",
+}
+
+
+def step_title(step: RotationStep, store: KeyStoreKind = KeyStoreKind.KEYRING) -> str:
+    """The title of ``step`` when renewing a key kept in ``store``."""
+    return _STORE_TITLES[store] if step is RotationStep.STORE else STEP_TITLES[step]
 
 
 class StepState(str, Enum):
@@ -79,10 +95,11 @@ class StepEvent:
     step: RotationStep
     state: StepState
     note: str = ""  # e.g. the new key's id; never the key
+    store: KeyStoreKind = KeyStoreKind.KEYRING  # where the profile's key is kept
 
     @property
     def title(self) -> str:
-        return STEP_TITLES[self.step]
+        return step_title(self.step, self.store)
 
 
 class RotationStatus(str, Enum):
@@ -172,7 +189,8 @@ async def rotate_profile(
     http: httpx.AsyncClient | None = None,
 ) -> RotationResult:
     """Renew the key of profile ``name`` (see the module's docstring). Never raises for a
-    tenant, keyring or profiles failure: the result says what happened and what is left."""
+    tenant, key store or profiles failure: the result says what happened and what is left.
+    The new key goes to the store the old one is in (the profile's ``store``)."""
     rotation = _Rotation(services, name, expiry, description, keep_old, on_step, cancel)
     if http is not None:
         return await rotation.run(http)
@@ -194,9 +212,15 @@ class _Rotation:
     old_key: ApiKey | None = field(default=None, repr=False)
     created: CreatedKey | None = field(default=None, repr=False)
 
+    @property
+    def store(self) -> KeyStoreKind:
+        """The store of the profile's key (the OS keyring until the profile is read)."""
+        kind = kind_of(self.profile) if self.profile is not None else None
+        return kind or KeyStoreKind.KEYRING
+
     def emit(self, step: RotationStep, state: StepState, note: str = "") -> None:
         if self.on_step is not None:
-            self.on_step(StepEvent(step, state, note))
+            self.on_step(StepEvent(step, state, note, self.store))
 
     def result(self, status: RotationStatus, **fields: object) -> RotationResult:
         old_id = self.profile.key_id if self.profile else None
@@ -301,15 +325,14 @@ class _Rotation:
                 self.tenant = parse_tenant(self.profile.origin)
             except TenantError as exc:
                 failure = make_outcome(OutcomeKind.MALFORMED_RESPONSE, detail=str(exc))
-        if failure is None and self.tenant is not None:
+        if failure is None and self.tenant is not None and self.profile is not None:
+            unread: StoreError | None = None
             try:
                 self.old_key = await asyncio.to_thread(self.services.secrets.load, self.name)
-            except KeyNotFound:
-                failure = make_outcome(OutcomeKind.KEY_NOT_STORED, tenant=self.tenant)
             except StoreError as exc:
-                failure = make_outcome(
-                    OutcomeKind.KEYRING_UNAVAILABLE, tenant=self.tenant, detail=exc.problem
-                )
+                unread = exc
+            if unread is not None:  # named as check names it: the profile's own store
+                failure = stored_key_failure(self.services, self.profile, unread, self.tenant)
         if failure is not None or self.tenant is None or self.old_key is None:
             self.emit(RotationStep.LOAD, StepState.FAILED)
             return self.result(
@@ -412,9 +435,10 @@ class _Rotation:
             failure = exc
         except Exception as exc:  # not the store's contract: what it left is unknown
             self.emit(RotationStep.STORE, StepState.FAILED, new_id)
+            where = key_store_words(self.profile)["store_where"] if self.profile else "the store"
             why = (
-                f"storing failed unexpectedly ({type(exc).__name__}); the keyring may hold "
-                "either key, so neither was deleted"
+                f"storing failed unexpectedly ({type(exc).__name__}); {where} may hold either "
+                "key, so neither was deleted"
             )
             return self.result(
                 RotationStatus.STORE_FAILED,
@@ -425,11 +449,9 @@ class _Rotation:
             )
         if failure is not None:
             self.emit(RotationStep.STORE, StepState.FAILED, new_id)
-            outcome = make_outcome(
-                OutcomeKind.KEYRING_UNAVAILABLE, tenant=tenant, detail=failure.problem
-            )
+            outcome = store_failure_outcome(failure, tenant)
             if not failure.nothing_stored:
-                # The keyring holds the new key and could not be put back: deleting it would
+                # The store holds the new key and could not be put back: deleting it would
                 # lose the only stored working key. Both keys stay active; say so.
                 kept_id = self.old_key.info.key_id or "(unknown id)"
                 why = "the store could not put the old key back, so both keys are kept"
@@ -501,3 +523,19 @@ class _Rotation:
             kept_old=self.keep_old,
             notes=notes,
         )
+
+
+def store_failure_outcome(failure: KeyNotStored, tenant: Tenant) -> Outcome | None:
+    """The outcome table's row for a store attempt the key store refused (the OS keyring or
+    the encrypted file, whichever was written); None when the profiles file refused: no row
+    describes that, and ``failure`` itself says what happened and what to do."""
+    if failure.step is not StoreStep.KEYRING:
+        return None
+    unavailable = (
+        OutcomeKind.KEY_FILE_UNAVAILABLE
+        if failure.store is KeyStoreKind.ENCRYPTED_FILE
+        else OutcomeKind.KEYRING_UNAVAILABLE
+    )
+    return make_outcome(
+        unavailable, tenant=tenant, detail=failure.problem.rstrip("."), fix=failure.fix
+    )

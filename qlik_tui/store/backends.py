@@ -363,6 +363,13 @@ def explain_failure(
         return NoBackend(detail=detail)
     if has(keyring_errors.InitError):
         return PromptDismissed(detail=detail)
+    if backend is not None and not isinstance(backend, type) and _encrypted_file_path(backend):
+        return StoreError(
+            problem=f"qlik-tui's encrypted key file failed to {what}: {_redacted_detail(exc)}.",
+            fix="Check the file's and its directory's permissions and the free disk space, then "
+            "try again.",
+            detail=detail,
+        )
     name = _backend_name(backend) if backend is not None else None
     where = f"The keyring ({name})" if name else "The keyring"
     return StoreError(

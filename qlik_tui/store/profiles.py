@@ -66,7 +66,7 @@ LOCK_TIMEOUT_S = 10.0
 
 _BROKEN_FIX = (
     "qlik-tui will not change this file until you fix or remove it. It holds only profile "
-    "details; your keys stay in the keyring."
+    "details; your keys stay where they are kept (the OS keyring or qlik-tui's encrypted file)."
 )
 
 
@@ -529,7 +529,7 @@ def _refuse_secrets(data: Mapping[str, Any], path: Path) -> None:
     for location in _jwt_locations(data, ()):
         raise SecretInProfile(
             f"Refusing to write {path}: {location} looks like an API key (a JWT). Keys are kept "
-            "in the keyring only, never in the profiles file."
+            "in the OS keyring or qlik-tui's encrypted file, never in the profiles file."
         )
 
 

@@ -84,6 +84,7 @@ __all__ = [
 
 SERVICE_NAME = "qlik-tui"
 DEFAULT_DEADLINE_S = 3.0
+ENCRYPTED_FILE_WORDS = "qlik-tui's encrypted key file"  # the store, named in its failures
 
 _T = TypeVar("_T")
 _BACKEND_LOCKS: dict[type, threading.Lock] = {}  # one call at a time per kind of backend
@@ -242,7 +243,7 @@ class SecretStore:
         if found is None:
             return
         removed = self._delete_quietly(profile, selected)
-        raise SecretTruncated(problem=_truncation_problem(selected.name, found, key, removed))
+        raise SecretTruncated(problem=_truncation_problem(selected, found, key, removed))
 
     def load(self, profile: str) -> ApiKey:
         _check_name(profile)
@@ -263,11 +264,15 @@ class SecretStore:
         if isinstance(found, ApiKey):
             return found
         if found is None:
-            raise KeyNotFound(
-                problem=f"No key is stored for profile {profile!r} in {selected.name}."
-            )
+            where = ENCRYPTED_FILE_WORDS if selected.encrypted_file else selected.name
+            raise KeyNotFound(problem=f"No key is stored for profile {profile!r} in {where}.")
+        entry = (
+            f"The entry of profile {profile!r} in {ENCRYPTED_FILE_WORDS}"
+            if selected.encrypted_file
+            else f"The keyring entry of profile {profile!r}"
+        )
         raise StoredKeyUnreadable(
-            problem=f"The keyring entry of profile {profile!r} does not hold a valid API key.",
+            problem=f"{entry} does not hold a valid API key.",
             fix="Delete the profile's key and add it again.",
         )
 
@@ -302,30 +307,46 @@ class SecretStore:
 
     def restore(self, snapshot: SecretSnapshot) -> None:
         """Make the entry hold exactly what ``snapshot`` saw: its value, or no entry at all.
-        Checked by reading back; raises ``StoreError`` when the keyring refuses or differs."""
+        Checked by reading back; raises ``StoreError`` when the store refuses or differs. An
+        entry that holds it already is not written again: after a save the store refused (a
+        read-only folder, a full disk), putting back needs no write."""
         profile = snapshot.profile
         _check_name(profile)
-        backend = self._backend().backend
+        selected = self._backend()
+        backend = selected.backend
         service = self.service_name
         previous = snapshot._value
 
+        def holds_previous() -> bool:
+            stored = backend.get_password(service, profile)
+            if previous is None or not isinstance(stored, str):
+                return stored is None and previous is None
+            return hmac.compare_digest(stored.encode("utf-8"), previous.encode("utf-8"))
+
         def put_back() -> bool:
+            if holds_previous():
+                return True
             if previous is None:
                 with suppress(_password_delete_error()):
                     backend.delete_password(service, profile)
-                return backend.get_password(service, profile) is None
-            backend.set_password(service, profile, previous)
-            stored = backend.get_password(service, profile)
-            return isinstance(stored, str) and hmac.compare_digest(
-                stored.encode("utf-8"), previous.encode("utf-8")
-            )
+            else:
+                backend.set_password(service, profile, previous)
+            return holds_previous()
 
         what = f"put back the previous entry of profile {profile!r}"
-        if not self._run(what, backend, put_back):
+        if self._run(what, backend, put_back):
+            return
+        if selected.encrypted_file:
             raise StoreError(
-                problem=f"The keyring did not keep the previous entry of profile {profile!r}.",
-                fix="Check the keyring's 'qlik-tui' entries by hand (Passwords and Keys).",
+                problem=f"{ENCRYPTED_FILE_WORDS[:1].upper()}{ENCRYPTED_FILE_WORDS[1:]} did not "
+                f"keep the previous entry of profile {profile!r}.",
+                fix="Check the profile with `qlik-tui check`, and log in again if its key is "
+                "missing.",
             )
+        raise StoreError(
+            problem=f"The keyring did not keep the previous entry of profile {profile!r}.",
+            fix="Check the keyring's 'qlik-tui' entries by hand (Passwords and Keys).",
+        )
 
     def _delete_quietly(self, profile: str, selected: SelectedBackend) -> bool:
         """Best effort: True when nothing of ``profile`` is left behind."""
@@ -392,20 +413,28 @@ class SecretStore:
             with handoff:
                 outcome["abandoned"] = not outcome["finished"]
             if outcome["abandoned"]:
-                raise DeadlineExceeded(
-                    problem=(
-                        f"The keyring did not answer in {self.deadline_s:g} s (trying to {what})."
-                    ),
-                    fix=(
-                        "It may be waiting for an unlock prompt: look for a password dialog on "
-                        "your desktop, or unlock the keyring first, then try again."
-                    ),
-                )
+                raise self._deadline_exceeded(what)
             wait_for([future])  # it finished just as the deadline passed: take its answer
         error = future.exception()
         if error is None:
             return future.result()
         raise error
+
+    def _deadline_exceeded(self, what: str) -> DeadlineExceeded:
+        selected = self._selected  # read without the lock: ``_backend`` may hold it
+        if selected is not None and selected.encrypted_file:
+            return DeadlineExceeded(
+                problem=f"{ENCRYPTED_FILE_WORDS[:1].upper()}{ENCRYPTED_FILE_WORDS[1:]} did not "
+                f"answer in {self.deadline_s:g} s (trying to {what}).",
+                fix="Another qlik-tui may be writing it: try again in a moment.",
+            )
+        return DeadlineExceeded(
+            problem=f"The keyring did not answer in {self.deadline_s:g} s (trying to {what}).",
+            fix=(
+                "It may be waiting for an unlock prompt: look for a password dialog on "
+                "your desktop, or unlock the keyring first, then try again."
+            ),
+        )
 
 
 def _check_name(profile: str) -> None:
@@ -418,7 +447,7 @@ def _check_name(profile: str) -> None:
         raise StoreError(problem=problem, fix="Use a short profile name such as 'work'.")
 
 
-def _truncation_problem(name: str, found: int, key: ApiKey, removed: bool) -> str:
+def _truncation_problem(selected: SelectedBackend, found: int, key: ApiKey, removed: bool) -> str:
     wanted = len(key.reveal())
     if found == _MISSING:
         what = "nothing"
@@ -426,12 +455,14 @@ def _truncation_problem(name: str, found: int, key: ApiKey, removed: bool) -> st
         what = f"only {found} of the key's {wanted} characters"
     else:
         what = "a different value"
-    outcome = (
-        "so it was removed again: a partial key is never kept"
-        if removed
-        else "and the partial copy could not be removed: delete the 'qlik-tui' entry by hand"
-    )
-    return f"After saving, the keyring ({name}) gave back {what}, {outcome}."
+    if removed:
+        outcome = "so it was removed again: a partial key is never kept"
+    elif selected.encrypted_file:
+        outcome = "and the partial copy could not be removed from it"
+    else:
+        outcome = "and the partial copy could not be removed: delete the 'qlik-tui' entry by hand"
+    where = ENCRYPTED_FILE_WORDS if selected.encrypted_file else f"the keyring ({selected.name})"
+    return f"After saving, {where} gave back {what}, {outcome}."
 
 
 def _select(given: KeyringBackend | None) -> SelectedBackend:

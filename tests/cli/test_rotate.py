@@ -174,6 +174,7 @@ def test_store_fails_keeps_the_old_key_and_deletes_the_new(
     answer = json.loads(result.stdout)
     assert answer["status"] == "store-failed" and answer["failed_step"] == "store"
     assert answer["store_problem"] and answer["strays"] == []
+    assert answer["outcome"] is None  # the profiles file refused, not the keyring
     _assert_untouched(services, sandbox, old_id)
     assert not sandbox.has_key(answer["new_key_id"])
 

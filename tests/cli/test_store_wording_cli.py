@@ -51,3 +51,22 @@ def test_a_key_missing_from_the_keyring_still_names_the_keyring(
     assert f"the keyring ({backend}) holds no key for it" in checked.stdout
     row = next(line for line in run_cli("list").stdout.splitlines() if line.startswith("desk "))
     assert row.endswith("✗ Key missing from the keyring")
+
+
+def test_help_texts_name_the_key_store_not_only_the_keyring(run_cli: RunCli) -> None:
+    main_help = run_cli("--help").stdout
+    assert "key from its store, metadata from disk" in main_help  # forget's one-liner
+    assert (
+        "4    the key could not be stored or removed (key store (keyring or encrypted file) or\n"
+        in (main_help)
+    )
+    token = run_cli("token", "--help").stdout
+    assert "no key in its store (the OS keyring or the encrypted file)" in token
+    assert "encrypted file locked, its passphrase wrong, or damaged" in token
+    imported = run_cli("import", "--help").stdout
+    assert "or no usable key store (nothing was imported)" in imported
+    rotate = " ".join(run_cli("rotate", "--help").stdout.split())
+    assert "store it where the old key is (the OS keyring or the encrypted file)" in rotate
+    for text in (main_help, token, imported, rotate):
+        assert "no key in the keyring" not in text
+        assert "(keyring or profiles file)" not in text
