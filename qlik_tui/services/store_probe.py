@@ -8,6 +8,7 @@ CONTRACT:
     probe.headline -> str                    # "SecretService Keyring, unlocked", ...
     probe.problem -> ProbeProblem | None     # why not, as a value (None when usable)
     probe.why / probe.fix / probe.alternative -> str | None   # sentences; alternative always set
+    probe.reason -> str | None               # why not, in a few words ("no D-Bus session, ...")
     probe.platform -> Platform               # what the fix was written for
     probe.encrypted_file_path -> Path; probe.encrypted_file_exists -> bool
     probe.explanation() -> list[str]         # the lines to show, in order
@@ -67,6 +68,13 @@ class StoreProbe:
     encrypted_file_exists: bool
     backend_name: str | None = None
 
+    @property
+    def reason(self) -> str | None:
+        """Why not, in a few words ("no D-Bus session"), for one line; None when usable."""
+        if self.problem is None:
+            return None
+        return _REASONS.get(self.problem) or self.headline
+
     def explanation(self) -> list[str]:
         """What to show, in order: the headline, then why, the fix and the alternative."""
         lines = [self.headline]
@@ -77,6 +85,15 @@ class StoreProbe:
         if not self.usable:
             lines.append(f"or: {self.alternative}")
         return lines
+
+
+_REASONS = {
+    ProbeProblem.NO_DBUS_SESSION: "no D-Bus session, so no Secret Service",
+    ProbeProblem.LOCKED: "the keyring is locked and cannot be unlocked here",
+    ProbeProblem.NO_BACKEND: "no keyring backend is installed",
+    ProbeProblem.INSECURE_BACKEND: "only a backend that is not secure",
+    ProbeProblem.NOT_ANSWERING: "the keyring does not answer",
+}
 
 
 def detect_platform(environ: dict[str, str] | None = None) -> Platform:

@@ -5,7 +5,8 @@ CONTRACT:
     probe_store(services) -> KeyStoreProbe       blocking; never raises a ``StoreError``
     KeyStoreProbe: usable: bool, headline: str ("SecretService Keyring, unlocked"),
                    why / fix: str | None (set when not usable), alternative: str | None
-                   (another safe place for the key, offered when the keyring is not usable)
+                   (another safe place for the key, offered when the keyring is not usable),
+                   reason: str | None (why not, in a few words, for one line)
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ class KeyStoreProbe(Protocol):
 
     @property
     def alternative(self) -> str | None: ...
+
+    @property
+    def reason(self) -> str | None: ...
 
 
 def probe_store(services: Services) -> KeyStoreProbe:

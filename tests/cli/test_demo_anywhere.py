@@ -19,14 +19,13 @@ TO_THE_LIVE_TEST: tuple[tuple[bytes | None, bytes], ...] = (
     (b"\r", b"Step 2 of 7"),  # Welcome
     (b"\r", b"Step 3 of 7"),  # the sandbox tenant, filled in
     (b"\r", b"Step 4 of 7"),  # permission
-    (b"\r", b"API key generated"),  # Generate a sandbox key (focused)
-    (b"\r", b"^n Next"),  # I copied it: the step's own keys are back in the footer
-    (CTRL_N, b"Step 5 of 7"),  # Next (Enter on the focused Next does it too)
+    (CTRL_N, b"Step 5 of 7"),  # on past Generate: the paste step issues the practice key too
     (b"\t", b"Show key"),
     (b"\t", b"Use the sandbox key"),
     (b"\r", b"This looks like a Qlik Cloud API key"),
     (b"\r", b"Key works"),  # Next: the live test
-    (None, b"No usable OS keyring here"),  # the store lookup has answered too
+    # The store lookup has answered: no keyring here, so the session store is preselected.
+    (None, b"Enter keeps it for this session only"),
 )
 KEEP_FOR_THE_SESSION = ((b"\r", b"Step 7 of 7"),)  # Store key: the preselected session store
 INTO_THE_ENCRYPTED_FILE = (
@@ -34,7 +33,7 @@ INTO_THE_ENCRYPTED_FILE = (
     (SHIFT_TAB, b"Store key"),  # the store choice
     (b"\r", b"OS keyring"),  # its list opens
     (UP, b"Encrypted file"),
-    (b"\r", b"asks for a passphrase"),
+    (b"\r", b"Enter: passphrase, then the encrypted file"),
     (CTRL_S, b"Choose a passphrase"),
     (PASSPHRASE + b"\t", "•".encode()),
     (PASSPHRASE + b"\r", b"Step 7 of 7"),

@@ -42,6 +42,7 @@ def test_an_unlocked_secret_service_is_usable_and_named(
     assert probe.usable
     assert probe.headline == "SecretService Keyring, unlocked"
     assert probe.problem is None and probe.why is None and probe.fix is None
+    assert probe.reason is None
     assert probe.explanation() == ["SecretService Keyring, unlocked"]
 
 
@@ -52,6 +53,7 @@ def test_no_dbus_session_explains_why_the_headless_fix_and_the_encrypted_file(
     probe = probe_key_store(stores, Platform.SSH)
     assert not probe.usable
     assert probe.problem is ProbeProblem.NO_DBUS_SESSION
+    assert probe.reason == "no D-Bus session, so no Secret Service"  # the one-line form
     assert probe.why is not None and "no D-Bus session bus" in probe.why
     assert probe.fix is not None
     assert "dbus-run-session" in probe.fix and "gnome-keyring-daemon --unlock" in probe.fix

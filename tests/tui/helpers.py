@@ -94,6 +94,7 @@ class FixedProbe:
     why: str | None = None
     fix: str | None = None
     alternative: str | None = None
+    reason: str | None = None
 
 
 async def prove_on_step_6(pilot: Pilot[Any], sandbox: Any, name: str = "work") -> ApiKey:

@@ -48,6 +48,7 @@ NO_KEYRING = FixedProbe(
     why="No D-Bus session bus is running for this login.",
     fix="Start a session bus and a keyring for this shell.",
     alternative="keep keys in qlik-tui's own encrypted file instead.",
+    reason="no D-Bus session, so no Secret Service",
 )
 
 
@@ -93,7 +94,7 @@ async def test_without_a_keyring_the_wizard_stores_in_the_encrypted_file(
         form = app.screen.query_one(StoreForm)
         assert form.store_choice is StoreChoice.ENCRYPTED_FILE  # preselected, and said why:
         hint = text_of(pilot, "#store-hint")
-        assert "No usable OS keyring here: No D-Bus session bus" in hint
+        assert "No usable OS keyring here (no D-Bus session, so no Secret Service)." in hint
         assert "asks for a passphrase, then keeps the key encrypted in a file" in hint
 
         await pilot.press("ctrl+s")

@@ -134,6 +134,7 @@ NO_KEYRING = FixedProbe(
     fix="Start one for this shell: `dbus-run-session -- $SHELL`, then "
     "`gnome-keyring-daemon --unlock --components=secrets`.",
     alternative="keep keys in qlik-tui's own encrypted file, protected by a passphrase.",
+    reason="no D-Bus session, so no Secret Service",
 )
 
 

@@ -128,6 +128,6 @@ async def test_without_a_keyring_the_choice_is_preselected_and_explained(
             await pilot.pause()
             form = app.screen.query_one(StoreForm)
             assert form.store_choice is expected
-            assert form.hint_text().startswith("No usable OS keyring here: There is no D-Bus")
+            assert form.hint_text().startswith("No usable OS keyring here (no D-Bus session")
             choices = {StoreChoice.KEYRING, StoreChoice.ENCRYPTED_FILE}
             assert set(form.choices) == (choices | {StoreChoice.SESSION} if demo else choices)

@@ -149,7 +149,7 @@ class ImportQlikCliScreen(ReportsWorkerEnds, Screen[None]):
         self.post_message(ContextsRead(contexts_file))
         probe = store_probe.probe_store(self.qapp.lasting_services)
         if not probe.usable:
-            self.post_message(KeyringUnusable(probe.why or f"{probe.headline}."))
+            self.post_message(KeyringUnusable(probe.why or f"{probe.headline}."))  # room here
 
     def on_keyring_unusable(self, message: KeyringUnusable) -> None:
         """No usable OS keyring here: the encrypted file is preselected, and the line says why

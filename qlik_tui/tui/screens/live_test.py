@@ -161,9 +161,10 @@ class LiveTestScreen(StoresKey):
             warn_below=self.qapp.services.expiry_warning,
         )
         self.mode = LiveTestMode.RESULT
-        await self.replace_result(panel, self.store_form())
+        form = self.store_form()
+        await self.replace_result(panel, form)
         self.query_one("#next", Button).focus(scroll_visible=False)
-        self.set_nav_status("Enter stores the key")
+        self.set_nav_status(form.store_choice.enter_does)
 
     async def _show_failure(self, outcome: Outcome) -> None:
         self.outcome = outcome

@@ -186,6 +186,11 @@ class StoresKey(WizardStep):
         self._show_stores(form)
         return form
 
+    @on(StoreForm.ChoiceChanged)
+    def _choice_changed(self, event: StoreForm.ChoiceChanged) -> None:
+        if self.mode is LiveTestMode.RESULT:
+            self.set_nav_status(event.form.store_choice.enter_does)
+
     def _profile_name(self) -> str:
         for form in self.query(StoreForm).results(StoreForm):
             return form.profile_name
@@ -520,7 +525,7 @@ def look_up_stores(services: Services) -> StoresLookedUp:
 
     probe = store_probe.probe_store(services)
     if not probe.usable:
-        return StoresLookedUp(None, None, probe.why or f"{probe.headline}.")
+        return StoresLookedUp(None, None, probe.reason or probe.headline)
     try:
         name, notice = services.secrets.backend_name, services.secrets.insecure_notice
     except StoreError:

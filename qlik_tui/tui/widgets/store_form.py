@@ -32,7 +32,17 @@ class StoreChoice(str, Enum):
     def label(self) -> str:
         return _LABELS[self]
 
+    @property
+    def enter_does(self) -> str:
+        """What Enter (Store key) does with this choice, for the always-visible nav line."""
+        return _ENTER_DOES[self]
 
+
+_ENTER_DOES = {
+    StoreChoice.KEYRING: "Enter stores the key",
+    StoreChoice.ENCRYPTED_FILE: "Enter: passphrase, then the encrypted file",
+    StoreChoice.SESSION: "Enter keeps it for this session only",
+}
 _LABELS = {
     StoreChoice.KEYRING: "OS keyring",
     StoreChoice.ENCRYPTED_FILE: "Encrypted file",
@@ -53,6 +63,16 @@ class StoreForm(Vertical):
     @dataclass(repr=False, eq=False)  # Textual's repr: no fields
     class StoreRequested(Message):
         """The user submitted the profile name: store the key under ``form.profile_name``."""
+
+        form: StoreForm
+
+        @property
+        def control(self) -> StoreForm:
+            return self.form
+
+    @dataclass(repr=False, eq=False)
+    class ChoiceChanged(Message):
+        """Where Store key puts the key changed (the user's choice, or a preselection)."""
 
         form: StoreForm
 
@@ -122,6 +142,7 @@ class StoreForm(Vertical):
             self._choice = others[-1] if others else self._choice
             if self.is_mounted:
                 self.query_one("#store-choice", Select).value = self._choice
+            self.post_message(self.ChoiceChanged(self))
         self._refresh()
 
     def _refresh(self) -> None:
@@ -136,13 +157,13 @@ class StoreForm(Vertical):
         elif choice is StoreChoice.SESSION:
             text = "Store key keeps this practice key in memory until you quit: nothing on disk."
         elif self._keyring_problem:
-            return f"⚠ No usable OS keyring here: {self._keyring_problem} Storing would fail."
+            return f"⚠ No usable OS keyring here ({self._keyring_problem}): storing would fail."
         else:
             text = f"Store key puts the key in {self._backend} under this profile name."
             if self._warning:
                 text += f"\n⚠ {self._warning}"
         if choice is not StoreChoice.KEYRING and self._keyring_problem:
-            text = f"No usable OS keyring here: {self._keyring_problem}\n{text}"
+            text = f"No usable OS keyring here ({self._keyring_problem}).\n{text}"
         return text
 
     def _show_hint(self) -> None:
@@ -160,6 +181,7 @@ class StoreForm(Vertical):
         self._choice = value
         self._chosen_by_user = True
         self._show_hint()
+        self.post_message(self.ChoiceChanged(self))
 
     @on(Input.Submitted, "#profile-name")
     def _submitted(self, event: Input.Submitted) -> None:
