@@ -1,13 +1,16 @@
 """The Textual app: owns the wizard state, routes between screens, guards quitting and crashes.
 
 Start-up stays light: each screen is imported when it is first shown, and nothing here imports
-httpx, keyring or the sandbox (the services object arrives ready-made from the CLI).
+httpx, keyring or the sandbox. Without a services object the app builds the default one when
+first asked for it: after the first frame, from the first screen's workers, so the stores'
+modules are not on the way to that frame.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +21,6 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from qlik_tui.core.apikey import ApiKey, parse_key
 from qlik_tui.tui.crash import crash_summary
 from qlik_tui.tui.host import DASHBOARD, PASTE_ANOTHER, STEP_SCREENS
 from qlik_tui.tui.keystroke_log import IN_APP_TITLE, in_app_warning
@@ -26,6 +28,7 @@ from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.state import WizardState
 
 if TYPE_CHECKING:
+    from qlik_tui.core.apikey import ApiKey
     from qlik_tui.sandbox import SandboxTenant
     from qlik_tui.services.context import Services
 
@@ -106,7 +109,8 @@ class CrashReport(Exception):
 
 
 class QlikTuiApp(App[int]):
-    """``QlikTuiApp(services, start="auto"|"setup"|"dashboard", sandbox=None)``."""
+    """``QlikTuiApp(services=None, start="auto"|"setup"|"dashboard", sandbox=None)``; without
+    ``services``, ``Services.default()`` on first use."""
 
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "qlik-tui"
@@ -129,7 +133,7 @@ class QlikTuiApp(App[int]):
 
     def __init__(
         self,
-        services: Services,
+        services: Services | None = None,
         *,
         start: str = "auto",
         sandbox: SandboxTenant | None = None,
@@ -137,7 +141,8 @@ class QlikTuiApp(App[int]):
         if start not in START_CHOICES:
             raise ValueError(f"start must be one of {START_CHOICES}, not {start!r}")
         super().__init__()
-        self.services = services
+        self._services = services
+        self._services_lock = threading.Lock()  # the first screen's workers ask at once
         self.sandbox = sandbox
         self.start_with = start
         self.state = WizardState()
@@ -145,6 +150,20 @@ class QlikTuiApp(App[int]):
         self.ended_by_signal: signal.Signals | None = None
         # Set by ``launch``: the real program handles SIGINT and SIGTERM (tests do not).
         self.ends_on_signals = False
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            with self._services_lock:
+                if self._services is None:
+                    from qlik_tui.services.context import Services  # the stores: not at start
+
+                    self._services = Services.default()
+        return self._services
+
+    @services.setter
+    def services(self, services: Services) -> None:
+        self._services = services
 
     # -- routing -----------------------------------------------------------------------------
 
@@ -193,6 +212,8 @@ class QlikTuiApp(App[int]):
         """Demo mode: a fresh key from the sandbox, remembered as the practice key."""
         if self.sandbox is None:
             raise RuntimeError("practice keys exist only in demo mode")
+        from qlik_tui.core.apikey import parse_key  # demo only
+
         key = parse_key(self.sandbox.issue_key("valid", description="qlik-tui demo practice key"))
         self.state.practice_key = key
         return key

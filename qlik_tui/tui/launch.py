@@ -2,7 +2,8 @@
 
 ``launch(services, *, start="auto"|"setup"|"dashboard", sandbox=None) -> exit code``: 0, 1
 after a crash, 130 / 143 when SIGINT / SIGTERM ended it (then, if a pasted key was not stored,
-a line on stderr says so, once the terminal is restored).
+a line on stderr says so, once the terminal is restored). ``services=None``: the app builds the
+default ones after its first frame.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
     from qlik_tui.tui.app import QlikTuiApp
 
 
-def launch(services: Services, *, start: str = "auto", sandbox: SandboxTenant | None = None) -> int:
+def launch(
+    services: Services | None, *, start: str = "auto", sandbox: SandboxTenant | None = None
+) -> int:
     install_crash_hooks()
     warn_about_textual_log(sys.stderr)
     # Deferred: Textual loads after the crash hooks are in place and the warning is printed.

@@ -178,6 +178,77 @@ def test_importing_the_app_and_first_screens_pulls_no_network_or_keyring_code() 
     assert done.stdout.strip() == ""
 
 
+# Run as the CLI runs ``qlik-tui setup`` (headless): at the first frame, the modules named in
+# argv are looked for in ``sys.modules``. The first frame is the first screen handed to the
+# driver; the Welcome's workers start only after it.
+FIRST_FRAME_SCRIPT = """\
+import io
+import sys
+
+from textual.app import App
+
+watched = sys.argv[1:]
+found = []
+display = App._display
+
+
+def first_frame(self, screen, renderable):
+    display(self, screen, renderable)
+    if renderable is not None and self._running and not self._batch_count and not found:
+        found.append([name for name in watched if name in sys.modules])
+        self.exit()
+
+
+App._display = first_frame
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+from qlik_tui.cli import main
+
+code = main(["setup"], stdin=Terminal(), stdout=Terminal())
+print(code, ",".join(found[0]) if found else "no frame")
+"""
+# Loaded only once the Welcome is on screen: the stores (profiles, keyring, encrypted file),
+# the key parser, and the keyring, crypto and HTTP libraries behind them.
+NOT_BEFORE_FIRST_FRAME = (
+    "qlik_tui.services.context",
+    "qlik_tui.store.profiles",
+    "qlik_tui.store.secrets",
+    "qlik_tui.store.key_stores",
+    "qlik_tui.core.apikey",
+    "httpx",
+    "keyring",
+    "secretstorage",
+    "cryptography",
+)
+
+
+def test_the_welcome_is_painted_before_the_stores_and_their_libraries_load(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **os.environ,
+        **HEADLESS,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "DBUS_SESSION_BUS_ADDRESS": "",  # the keyring is not reached before the frame either
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME_SCRIPT, *NOT_BEFORE_FIRST_FRAME],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0"], done.stdout  # exit code 0, none of them loaded
+
+
 def test_start_must_be_known(offline_services: Services) -> None:
     with pytest.raises(ValueError, match="start must be one of"):
         QlikTuiApp(offline_services, start="elsewhere")
