@@ -9,6 +9,7 @@ modules are not on the way to that frame.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import threading
 from collections.abc import Callable, Iterable
@@ -223,6 +224,9 @@ class QlikTuiApp(App[int]):
         return datetime.now(timezone.utc)
 
     # -- lifecycle ---------------------------------------------------------------------------
+
+    def on_ready(self) -> None:
+        gc.enable()  # ``launch`` turned it off until the first frame
 
     def on_mount(self) -> None:
         warning = in_app_warning()

@@ -8,6 +8,7 @@ default ones after its first frame.
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -30,10 +31,17 @@ def launch(
 ) -> int:
     install_crash_hooks()
     warn_about_textual_log(sys.stderr)
-    # Deferred: Textual loads after the crash hooks are in place and the warning is printed.
-    from qlik_tui.tui.app import QlikTuiApp
+    # Until the first frame the process creates long-lived objects only (modules, classes, the
+    # first screen): collecting cycles among them frees nothing and delays that frame. The app
+    # turns collection back on once the frame is out (``QlikTuiApp.on_ready``).
+    gc.disable()
+    try:
+        # Deferred: Textual loads after the crash hooks are in place and the warning is printed.
+        from qlik_tui.tui.app import QlikTuiApp
 
-    return run_app(QlikTuiApp(services, start=start, sandbox=sandbox))
+        return run_app(QlikTuiApp(services, start=start, sandbox=sandbox))
+    finally:
+        gc.enable()
 
 
 def run_app(app: QlikTuiApp, **run_options: Any) -> int:

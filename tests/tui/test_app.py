@@ -3,6 +3,7 @@ TEXTUAL_LOG warning, lazy imports, routing to the dashboard, worker failures."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import subprocess
@@ -179,9 +180,10 @@ def test_importing_the_app_and_first_screens_pulls_no_network_or_keyring_code() 
 
 
 # Run as the CLI runs ``qlik-tui setup`` (headless): at the first frame, the modules named in
-# argv are looked for in ``sys.modules``. The first frame is the first screen handed to the
-# driver; the Welcome's workers start only after it.
+# argv are looked for in ``sys.modules``, and whether garbage collection is on. The first frame
+# is the first screen handed to the driver; the Welcome's workers start only after it.
 FIRST_FRAME_SCRIPT = """\
+import gc
 import io
 import sys
 
@@ -195,6 +197,7 @@ display = App._display
 def first_frame(self, screen, renderable):
     display(self, screen, renderable)
     if renderable is not None and self._running and not self._batch_count and not found:
+        found.append(["gc-on" if gc.isenabled() else "gc-off"])
         found.append([name for name in watched if name in sys.modules])
         self.exit()
 
@@ -210,7 +213,7 @@ class Terminal(io.StringIO):
 from qlik_tui.cli import main
 
 code = main(["setup"], stdin=Terminal(), stdout=Terminal())
-print(code, ",".join(found[0]) if found else "no frame")
+print(code, *([",".join(names) for names in found] or ["no frame"]))
 """
 # Loaded only once the Welcome is on screen: the stores (profiles, keyring, encrypted file),
 # the key parser, and the keyring, crypto and HTTP libraries behind them.
@@ -246,7 +249,21 @@ def test_the_welcome_is_painted_before_the_stores_and_their_libraries_load(
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["0"], done.stdout  # exit code 0, none of them loaded
+    # Exit code 0; no collection before the frame (nothing to free); none of them loaded.
+    assert done.stdout.split() == ["0", "gc-off"], done.stdout
+
+
+async def test_garbage_collection_is_back_on_once_the_first_frame_is_out(
+    offline_services: Services,
+) -> None:
+    gc.disable()  # as ``launch`` leaves it until then
+    try:
+        app = PinnedApp(offline_services, start="setup")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_start_must_be_known(offline_services: Services) -> None:
