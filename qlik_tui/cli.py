@@ -233,12 +233,13 @@ def main(
 ) -> int:
     """Run the CLI. Tests pass their own streams and ``services`` (stores bound to test dirs)."""
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
-    parser = build_parser()
-    try:
-        with redirect_stdout(stdout), redirect_stderr(stderr):
-            args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help/--version
-        return int(exc.code or 0)
+    args = _tui_arguments(sys.argv[1:] if argv is None else argv)
+    if args is None:
+        try:
+            with redirect_stdout(stdout), redirect_stderr(stderr):
+                args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help/--version
+            return int(exc.code or 0)
     try:
         return dispatch(args, stdin, stdout, stderr, services)
     except KeyboardInterrupt:
@@ -255,6 +256,22 @@ def main(
 
 # The commands that start the TUI (``None``: no command at all).
 TUI_COMMANDS = (None, "setup", "dashboard", "demo")
+# The TUI's own command lines, and what the parser makes of them: they skip building the
+# parser of every subcommand, a part of the time to the TUI's first frame.
+_TUI_COMMAND_LINES: dict[tuple[str, ...], str | None] = {
+    (): None,
+    ("setup",): "setup",
+    ("dashboard",): "dashboard",
+}
+
+
+def _tui_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
+    words = tuple(argv)
+    if words not in _TUI_COMMAND_LINES:
+        return None
+    return argparse.Namespace(command=_TUI_COMMAND_LINES[words])
+
+
 NO_TERMINAL_ADVICE = (
     "to store a key from a pipe use `qlik-tui login --tenant HOST --with-token < key.txt`; "
     "to re-validate stored keys use `qlik-tui check`; to see them use `qlik-tui list`"
@@ -307,14 +324,15 @@ def dispatch(
     # A one-shot command allocates little after start-up: freezing what the imports created
     # spares the full garbage collection (~20 ms) that otherwise lands on the first request.
     gc.freeze()
+    if args.command in (None, "setup", "dashboard"):
+        from qlik_tui.tui.launch import launch  # Textual: only when the TUI starts
+
+        # Without ``services`` the app builds the default ones after its first frame.
+        return launch(services, start=args.command or "auto")
     if services is None:
         from qlik_tui.services.context import Services  # the stores: not for --help
 
         services = Services.default()
-    if args.command in (None, "setup", "dashboard"):
-        from qlik_tui.tui.launch import launch  # Textual: only when the TUI starts
-
-        return launch(services, start=args.command or "auto")
     if args.command == "login":
         from qlik_tui.commands import login  # each command loads only what it runs
 

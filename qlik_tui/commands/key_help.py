@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.parsers import add_command
-from qlik_tui.services.context import Services
+
+if TYPE_CHECKING:
+    from qlik_tui.services.context import Services
 
 ROTATE_DESCRIPTION = """\
 Renew the key of profile NAME before it expires. In this order: create a new key with the

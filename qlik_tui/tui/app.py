@@ -1,14 +1,18 @@
 """The Textual app: owns the wizard state, routes between screens, guards quitting and crashes.
 
 Start-up stays light: each screen is imported when it is first shown, and nothing here imports
-httpx, keyring or the sandbox (the services object arrives ready-made from the CLI).
+httpx, keyring or the sandbox. Without a services object the app builds the default one when
+first asked for it: after the first frame, from the first screen's workers, so the stores'
+modules are not on the way to that frame.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +24,6 @@ from textual.binding import Binding, BindingType
 from textual.driver import Driver
 from textual.screen import Screen
 
-from qlik_tui.core.apikey import ApiKey, parse_key
 from qlik_tui.tui.crash import crash_summary
 from qlik_tui.tui.host import DASHBOARD, PASTE_ANOTHER, STEP_SCREENS
 from qlik_tui.tui.keystroke_log import IN_APP_TITLE, in_app_warning
@@ -28,6 +31,7 @@ from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.state import WizardState
 
 if TYPE_CHECKING:
+    from qlik_tui.core.apikey import ApiKey
     from qlik_tui.sandbox import SandboxTenant
     from qlik_tui.services.context import Services
     from qlik_tui.services.session_store import SessionStore
@@ -112,7 +116,8 @@ class CrashReport(Exception):
 
 
 class QlikTuiApp(App[int]):
-    """``QlikTuiApp(services, start="auto"|"setup"|"dashboard", sandbox=None)``."""
+    """``QlikTuiApp(services=None, start="auto"|"setup"|"dashboard", sandbox=None)``; without
+    ``services``, ``Services.default()`` on first use."""
 
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "qlik-tui"
@@ -135,7 +140,7 @@ class QlikTuiApp(App[int]):
 
     def __init__(
         self,
-        services: Services,
+        services: Services | None = None,
         *,
         start: str = "auto",
         sandbox: SandboxTenant | None = None,
@@ -143,8 +148,10 @@ class QlikTuiApp(App[int]):
         if start not in START_CHOICES:
             raise ValueError(f"start must be one of {START_CHOICES}, not {start!r}")
         super().__init__()
-        self.services = services
-        self.lasting_services = services  # ``services`` unless the demo's session store is used
+        self._services = services
+        # ``services`` unless the demo's session store is in use (``use_session_store``).
+        self._lasting_services = services
+        self._services_lock = threading.Lock()  # the first screen's workers ask at once
         self.sandbox = sandbox
         self.start_with = start
         self.state = WizardState()
@@ -154,6 +161,24 @@ class QlikTuiApp(App[int]):
         self.ends_on_signals = False
         # Demo only, once chosen on the storing step: keys kept for this session only.
         self.session_store: SessionStore | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            with self._services_lock:
+                if self._services is None:
+                    from qlik_tui.services.context import Services  # the stores: not at start
+
+                    self._services = self._lasting_services = Services.default()
+        return self._services
+
+    @services.setter
+    def services(self, services: Services) -> None:
+        self._services = services
+
+    @property
+    def lasting_services(self) -> Services:
+        return self._lasting_services or self.services
 
     # -- routing -----------------------------------------------------------------------------
 
@@ -202,6 +227,8 @@ class QlikTuiApp(App[int]):
         """Demo mode: a fresh key from the sandbox, remembered as the practice key."""
         if self.sandbox is None:
             raise RuntimeError("practice keys exist only in demo mode")
+        from qlik_tui.core.apikey import parse_key  # demo only
+
         key = parse_key(self.sandbox.issue_key("valid", description="qlik-tui demo practice key"))
         self.state.practice_key = key
         return key
@@ -226,6 +253,9 @@ class QlikTuiApp(App[int]):
         return datetime.now(timezone.utc)
 
     # -- lifecycle ---------------------------------------------------------------------------
+
+    def on_ready(self) -> None:
+        gc.enable()  # ``launch`` turned it off until the first frame
 
     def on_mount(self) -> None:
         warning = in_app_warning()

@@ -22,12 +22,15 @@ DASHBOARD = "dashboard"
 
 class AppHost(Protocol):
     services: Services
-    # ``services``, unless the demo keeps keys for this session only (``use_session_store``).
-    lasting_services: Services
     sandbox: SandboxTenant | None
     state: WizardState
     # Whether profiles are stored, once a screen has read the file in a thread (None: not yet).
     profiles_found: bool | None
+
+    @property
+    def lasting_services(self) -> Services:
+        """``services``, unless the demo keeps keys for this session only."""
+        ...
 
     @property
     def is_demo(self) -> bool: ...

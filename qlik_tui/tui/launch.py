@@ -3,12 +3,14 @@
 ``launch(services, *, start="auto"|"setup"|"dashboard", sandbox=None) -> exit code``: 0, 1
 after a crash, 130 / 143 / 129 when SIGINT / SIGTERM / SIGHUP ended it (then, if a pasted key
 was not stored, a line on stderr says so, once the terminal is restored; SIGHUP also stands for
-a terminal that went away, where that line is lost without an error).
+a terminal that went away, where that line is lost without an error). ``services=None``: the
+app builds the default ones after its first frame.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +28,22 @@ if TYPE_CHECKING:
     from qlik_tui.tui.app import QlikTuiApp
 
 
-def launch(services: Services, *, start: str = "auto", sandbox: SandboxTenant | None = None) -> int:
+def launch(
+    services: Services | None, *, start: str = "auto", sandbox: SandboxTenant | None = None
+) -> int:
     install_crash_hooks()
     warn_about_textual_log(sys.stderr)
-    # Deferred: Textual loads after the crash hooks are in place and the warning is printed.
-    from qlik_tui.tui.app import QlikTuiApp
+    # Until the first frame the process creates long-lived objects only (modules, classes, the
+    # first screen): collecting cycles among them frees nothing and delays that frame. The app
+    # turns collection back on once the frame is out (``QlikTuiApp.on_ready``).
+    gc.disable()
+    try:
+        # Deferred: Textual loads after the crash hooks are in place and the warning is printed.
+        from qlik_tui.tui.app import QlikTuiApp
 
-    return run_app(QlikTuiApp(services, start=start, sandbox=sandbox))
+        return run_app(QlikTuiApp(services, start=start, sandbox=sandbox))
+    finally:
+        gc.enable()
 
 
 def run_app(app: QlikTuiApp, **run_options: Any) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from qlik_tui.cli import _tui_arguments, build_parser
 from qlik_tui.core.apikey import make_fake_key
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
@@ -108,6 +109,18 @@ def test_the_tui_without_a_terminal_exits_2_at_once_and_names_the_command_to_use
     assert f"standard {piped} is not one" in stderr
     assert "qlik-tui login --tenant HOST --with-token" in stderr and "qlik-tui check" in stderr
     assert b"\x1b" not in (done.stdout or b"")  # not one escape code was written
+
+
+@pytest.mark.parametrize("args", [[], ["setup"], ["dashboard"]])
+def test_the_tui_command_lines_skip_the_parser_and_read_as_it_would_read_them(
+    args: list[str],
+) -> None:
+    assert _tui_arguments(args) == build_parser().parse_args(args)
+
+
+@pytest.mark.parametrize("args", [["setup", "--help"], ["--version"], ["dashboard", "x"]])
+def test_other_command_lines_go_through_the_parser(args: list[str]) -> None:
+    assert _tui_arguments(args) is None
 
 
 # -- the quit guard and the ending signals -------------------------------------------------------

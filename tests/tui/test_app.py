@@ -3,6 +3,7 @@ TEXTUAL_LOG warning, lazy imports, routing to the dashboard, worker failures."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import subprocess
@@ -176,6 +177,93 @@ def test_importing_the_app_and_first_screens_pulls_no_network_or_keyring_code() 
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+# Run as the CLI runs ``qlik-tui setup`` (headless): at the first frame, the modules named in
+# argv are looked for in ``sys.modules``, and whether garbage collection is on. The first frame
+# is the first screen handed to the driver; the Welcome's workers start only after it.
+FIRST_FRAME_SCRIPT = """\
+import gc
+import io
+import sys
+
+from textual.app import App
+
+watched = sys.argv[1:]
+found = []
+display = App._display
+
+
+def first_frame(self, screen, renderable):
+    display(self, screen, renderable)
+    if renderable is not None and self._running and not self._batch_count and not found:
+        found.append(["gc-on" if gc.isenabled() else "gc-off"])
+        found.append([name for name in watched if name in sys.modules])
+        self.exit()
+
+
+App._display = first_frame
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+from qlik_tui.cli import main
+
+code = main(["setup"], stdin=Terminal(), stdout=Terminal())
+print(code, *([",".join(names) for names in found] or ["no frame"]))
+"""
+# Loaded only once the Welcome is on screen: the stores (profiles, keyring, encrypted file),
+# the key parser, and the keyring, crypto and HTTP libraries behind them.
+NOT_BEFORE_FIRST_FRAME = (
+    "qlik_tui.services.context",
+    "qlik_tui.store.profiles",
+    "qlik_tui.store.secrets",
+    "qlik_tui.store.key_stores",
+    "qlik_tui.core.apikey",
+    "httpx",
+    "keyring",
+    "secretstorage",
+    "cryptography",
+)
+
+
+def test_the_welcome_is_painted_before_the_stores_and_their_libraries_load(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **os.environ,
+        **HEADLESS,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "DBUS_SESSION_BUS_ADDRESS": "",  # the keyring is not reached before the frame either
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME_SCRIPT, *NOT_BEFORE_FIRST_FRAME],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    # Exit code 0; no collection before the frame (nothing to free); none of them loaded.
+    assert done.stdout.split() == ["0", "gc-off"], done.stdout
+
+
+async def test_garbage_collection_is_back_on_once_the_first_frame_is_out(
+    offline_services: Services,
+) -> None:
+    gc.disable()  # as ``launch`` leaves it until then
+    try:
+        app = PinnedApp(offline_services, start="setup")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_start_must_be_known(offline_services: Services) -> None:

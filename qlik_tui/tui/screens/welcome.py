@@ -8,7 +8,6 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.tui.messages import ProfilesFound
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.qlik_cli_offer import (
@@ -58,7 +57,9 @@ class WelcomeScreen(WizardStep):
                 disabled=not self.qapp.profiles_found,
                 tooltip="Opens the dashboard of stored keys",
             )
-        yield StoreLine(self.qapp.services)  # under the buttons: they stay in view at 80x24
+        # Under the buttons: they stay in view at 80x24. It asks the app for the services when
+        # it probes, after the first frame: building them loads the stores' modules.
+        yield StoreLine()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -74,6 +75,8 @@ class WelcomeScreen(WizardStep):
         description="Looking for stored profiles",
     )
     def look_for_profiles(self) -> None:
+        from qlik_tui.store.profiles import ProfilesFileError  # in the thread: not at start
+
         try:
             found = bool(self.qapp.services.profiles.all())
         except (ProfilesFileError, OSError):

@@ -1,10 +1,13 @@
 """One line on the Welcome and Generate steps: where the key will be kept, or that no keyring
-is usable, why, the fix and the alternative. It probes the store in a thread when mounted."""
+is usable, why, the fix and the alternative. It probes the store in a thread when mounted.
+
+``StoreLine(services=None)``: without ``services`` it probes the app's (``AppHost.services``),
+asked for in the probe's thread, so that building them never delays the first frame."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import work
 from textual.content import Content
@@ -15,6 +18,7 @@ from qlik_tui.tui import store_probe
 
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
+    from qlik_tui.tui.host import AppHost
     from qlik_tui.tui.store_probe import KeyStoreProbe
 
 PROBING = "Key store: looking for the OS keyring…"
@@ -41,7 +45,7 @@ def probe_lines(probe: KeyStoreProbe) -> list[str]:
 
 
 class StoreLine(Static):
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services | None = None) -> None:
         super().__init__(PROBING, id="store-line", classes="paragraph")
         self.services = services
         self.probe: KeyStoreProbe | None = None
@@ -58,7 +62,10 @@ class StoreLine(Static):
         description="Looking for the OS keyring",
     )
     def run_probe(self) -> None:
-        self.post_message(StoreProbed(store_probe.probe_store(self.services)))
+        services = self.services
+        if services is None:
+            services = cast("AppHost", self.app).services
+        self.post_message(StoreProbed(store_probe.probe_store(services)))
 
     def on_store_probed(self, message: StoreProbed) -> None:
         message.stop()
