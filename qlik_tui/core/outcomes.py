@@ -367,7 +367,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         _K.KEY_FILE_UNAVAILABLE,
         _I,
         "Encrypted key file unavailable",
-        "qlik-tui's encrypted key file could not be read ({detail}).",
+        "qlik-tui's encrypted key file could not be used ({detail}).",
         "Give the passphrase the file was created with (at the prompt or through "
         "QLIK_TUI_PASSPHRASE_FILE), or restore the file from a backup, then retry; the file "
         "was not changed.",

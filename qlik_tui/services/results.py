@@ -267,7 +267,7 @@ class HalfStoredKeyRemoval:
 
     def summary(self) -> str:
         name = quoted_name(self.name)
-        where = self.backend or "the key store"
+        where = f"the key store ({self.backend})" if self.backend else "the key store"
         if self.status is HalfStoredKeyStatus.REMOVED:
             return f"Discarded: the new key was removed from {where}; nothing is stored for {name}."
         if self.status is HalfStoredKeyStatus.ABSENT:

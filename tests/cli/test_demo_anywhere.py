@@ -52,9 +52,8 @@ def test_the_demo_finishes_in_a_terminal_without_a_dbus_session(
     store_keys: tuple[tuple[bytes | None, bytes], ...],
     said: bytes,
     isolated_home: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    no_dbus: None,
 ) -> None:
-    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     with Terminal(["demo", "--port", "0"], isolated_home) as terminal:
         assert terminal.wait_for(b"DEMO")
         for keys, marker in (*TO_THE_LIVE_TEST, *store_keys):

@@ -72,12 +72,6 @@ def login(
     )  # fmt: skip
 
 
-@pytest.fixture()
-def no_dbus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
-    monkeypatch.delenv("QLIK_TUI_PASSPHRASE_FILE", raising=False)
-
-
 def test_login_list_check_forget_through_the_encrypted_file(
     sandbox: SandboxTenant, isolated_home: Path, no_dbus: None
 ) -> None:

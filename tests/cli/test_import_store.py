@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.store.profiles import ProfileStore
 from tests.cli.test_encrypted_store_cli import STORE_FILE, cli, key_forms, passphrase_file
@@ -16,12 +14,6 @@ from tests.cli.test_import import key_context, signature, write_contexts
 from tests.store.helpers import files_containing
 
 PROFILES = Path(".config/qlik-tui/profiles.json")
-
-
-@pytest.fixture()
-def no_dbus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
-    monkeypatch.delenv("QLIK_TUI_PASSPHRASE_FILE", raising=False)
 
 
 def test_import_into_the_encrypted_file_then_check_and_token_read_it(

@@ -149,7 +149,7 @@ def test_a_refused_store_gives_the_row_of_the_store_that_refused() -> None:
     profiles = store_failure_outcome(refused(StoreStep.PROFILES_FILE, KeyStoreKind.KEYRING), TENANT)
 
     assert in_file is not None and in_file.kind is OutcomeKind.KEY_FILE_UNAVAILABLE
-    assert in_file.cause == "qlik-tui's encrypted key file could not be read (Could not write it)."
+    assert in_file.cause == "qlik-tui's encrypted key file could not be used (Could not write it)."
     assert in_keyring is not None and in_keyring.kind is OutcomeKind.KEYRING_UNAVAILABLE
     assert in_keyring.next_step == "Free some space."
     assert profiles is None  # no row describes the profiles file: the failure itself says it

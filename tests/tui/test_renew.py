@@ -286,3 +286,19 @@ def test_snapshot(
 ) -> None:
     app = snapshot_app(offline_services)
     assert snap_compare(app, terminal_size=size, run_before=SNAPSHOTS[name]())
+
+
+async def test_the_store_step_names_the_encrypted_file_from_the_start(
+    offline_services: Services,
+) -> None:
+    app = snapshot_app(offline_services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        modal = RenewModal("acme", start=False, store="encrypted-file")
+        await app.push_screen(modal)
+        await pilot.pause()
+        modal.show_step(result_events()[0])  # the first step: every row shows, pending
+        await pilot.pause()
+        steps = text_of(pilot, "#renew-steps")
+        assert "Store the new key (encrypted file and profile, all or nothing)" in steps
+        assert "keyring" not in steps.lower()

@@ -476,7 +476,9 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         profile = self.rows[name].profile
         purpose = f"to renew the key of profile {name}"
         self._with_encrypted_file(
-            [profile], purpose, lambda: self.app.push_screen(RenewModal(name), renewed)
+            [profile],
+            purpose,
+            lambda: self.app.push_screen(RenewModal(name, store=profile.store), renewed),
         )
 
     def action_keys(self) -> None:

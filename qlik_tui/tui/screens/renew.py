@@ -26,6 +26,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from qlik_tui.core.expiry import expiry_sentence
+from qlik_tui.store.key_stores import KeyStoreKind
 from qlik_tui.tui.host import AppHost
 from qlik_tui.tui.messages import (
     RenewFinished,
@@ -57,16 +58,18 @@ def renew_question(name: str) -> str:
 
 
 class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
-    """``RenewModal(name)`` renews profile ``name``; ``start=False`` only shows (snapshots)."""
+    """``RenewModal(name, store=profile.store)`` renews profile ``name``; ``start=False`` only
+    shows (snapshots)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_or_close", "Cancel"),
     ]
     AUTO_FOCUS = "#renew-cancel"
 
-    def __init__(self, name: str, *, start: bool = True) -> None:
+    def __init__(self, name: str, *, start: bool = True, store: str | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.profile_name = name
+        self.store = store  # the profile's recorded store: the store step's title names it
         self.start = start
         self.steps: dict[str, tuple[str, str, str]] = {}  # step value -> (title, state, note)
         self.result: RotationResult | None = None
@@ -130,9 +133,11 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
 
     def show_step(self, event: StepEvent) -> None:
         if not self.steps:
-            titles = importlib.import_module(ROTATION_MODULE).STEP_TITLES
-            for step, title in titles.items():
+            rotation = importlib.import_module(ROTATION_MODULE)
+            store = KeyStoreKind.ENCRYPTED_FILE if self.store == "encrypted-file" else None
+            for step in rotation.STEP_TITLES:
                 if step.value in SHOWN_STEPS:
+                    title = rotation.step_title(step, store or KeyStoreKind.KEYRING)
                     self.steps[step.value] = (title, "pending", "")
         step, state = event.step.value, event.state.value
         if step in SHOWN_STEPS or state == "failed":
