@@ -89,6 +89,26 @@ def folder_refusing_new_files(folder: Path) -> Iterator[None]:
             folder.chmod(0o700)
 
 
+def renewed_in_the_file(
+    services: Services,
+    sandbox: FaultySandbox,
+    secret_store: SecretStore,
+    root: Path,
+    vault: tuple[str, str],
+) -> tuple[str, str]:
+    """The new key is in the encrypted file and on the tenant, the old one nowhere, the OS
+    keyring held neither, and no key bytes are on disk. Returns the new key and its id."""
+    old_key, old_id = vault
+    new_key = key_in_the_file(services)
+    new_id = vault_profile(services).key_id
+    assert new_id and new_id != old_id and key_id_of(new_key) == new_id
+    assert sandbox.key_ids("admin") == [new_id] and not sandbox.has_key(old_id)
+    with pytest.raises(KeyNotFound):
+        secret_store.load(NAME)  # the OS keyring never held either key
+    assert files_containing([root], key_forms(old_key) + key_forms(new_key)) == []
+    return new_key, new_id
+
+
 def test_rotate_renews_an_encrypted_file_profile_in_the_file(
     run_cli: RunCli,
     sandbox: FaultySandbox,
@@ -96,7 +116,6 @@ def test_rotate_renews_an_encrypted_file_profile_in_the_file(
     tmp_path: Path,
     vault: tuple[str, str],
 ) -> None:
-    old_key, old_id = vault
     services = fresh_services(tmp_path, secret_store)
 
     rotated = run_cli("rotate", NAME, using=services)
@@ -105,16 +124,10 @@ def test_rotate_renews_an_encrypted_file_profile_in_the_file(
     assert services.stores.encrypted_unlocked  # unlocked by rotate, before the renewal
     assert f"✓ {STORE_STEP}" in rotated.stdout
     assert "keyring" not in rotated.output.lower()
-    new_key = key_in_the_file(services)
-    new_id = vault_profile(services).key_id
-    assert new_id and new_id != old_id and key_id_of(new_key) == new_id
+    new_key, new_id = renewed_in_the_file(services, sandbox, secret_store, tmp_path, vault)
     assert f"Renewed 'vault': key {new_id} is stored" in rotated.stdout
-    assert f"The old key {old_id} was deleted." in rotated.stdout
-    assert sandbox.key_ids("admin") == [new_id] and not sandbox.has_key(old_id)
-    with pytest.raises(KeyNotFound):
-        secret_store.load(NAME)  # the OS keyring never held either key
+    assert f"The old key {vault[1]} was deleted." in rotated.stdout
     assert new_key not in rotated.output
-    assert files_containing([tmp_path], key_forms(old_key) + key_forms(new_key)) == []
     assert run_cli("check", NAME, using=fresh_services(tmp_path, secret_store)).code == 0
 
 
@@ -125,20 +138,13 @@ def test_check_renew_within_renews_an_encrypted_file_profile_in_the_file(
     tmp_path: Path,
     vault: tuple[str, str],
 ) -> None:
-    old_key, old_id = vault
     services = fresh_services(tmp_path, secret_store)
 
     renewed = run_cli("check", "--renew-within", "2d", using=services)
 
     assert renewed.code == 0, renewed.output
-    new_key = key_in_the_file(services)
-    new_id = vault_profile(services).key_id
-    assert new_id != old_id and key_id_of(new_key) == new_id
+    _, new_id = renewed_in_the_file(services, sandbox, secret_store, tmp_path, vault)
     assert f"↻ renewed vault: key {new_id}" in renewed.stdout
-    assert sandbox.key_ids("admin") == [new_id]
-    with pytest.raises(KeyNotFound):
-        secret_store.load(NAME)
-    assert files_containing([tmp_path], key_forms(old_key) + key_forms(new_key)) == []
 
 
 def test_a_rotation_the_encrypted_file_refuses_names_the_file_and_keeps_the_old_key(

@@ -8,13 +8,29 @@ from pathlib import Path
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked
 
+from qlik_tui.core.outcomes import Outcome
+from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.services.context import Services
-from qlik_tui.store.key_stores import KeyStores
+from qlik_tui.store.key_stores import KeyStoreKind, KeyStores
+from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore
 from tests.fixtures.services import make_services
 from tests.store.memory_keyring import MemoryKeyring, unregister
 
 PASSPHRASE = "correct horse battery staple"
+TENANT = parse_tenant("https://acme.eu.qlikcloud.com")
+NAME = "vault"
+
+
+def outcome_words(outcome: Outcome) -> str:
+    return f"{outcome.title} {outcome.cause} {outcome.next_step}"
+
+
+def profile_in(services: Services, kind: KeyStoreKind) -> Profile:
+    """Profile ``NAME`` of ``TENANT`` whose key is recorded in store ``kind``."""
+    profile = Profile(name=NAME, origin=TENANT.origin, store=kind.value)
+    services.profiles.put(profile)
+    return profile
 
 
 class UndeletableKeyring(MemoryKeyring):

@@ -12,7 +12,6 @@ import pytest
 
 from qlik_tui.core.apikey import parse_key
 from qlik_tui.core.outcomes import Outcome, OutcomeKind
-from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.services.check import check_one
 from qlik_tui.services.context import Services
 from qlik_tui.services.forgetting import forget_profile
@@ -28,25 +27,18 @@ from qlik_tui.services.rotation import (
 )
 from qlik_tui.store.backends import explain_failure
 from qlik_tui.store.key_stores import KeyStoreKind
-from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SERVICE_NAME, KeyNotFound, StoredKeyUnreadable
-from tests.services.helpers import services_with_both_stores
+from tests.services.helpers import (
+    NAME,
+    TENANT,
+    outcome_words,
+    profile_in,
+    services_with_both_stores,
+)
 from tests.store.helpers import fake_key_text
 from tests.store.memory_keyring import MemoryKeyring
 
-TENANT = parse_tenant("https://acme.eu.qlikcloud.com")  # never asked: each renewal stops first
-NAME = "vault"
 FILE = KeyStoreKind.ENCRYPTED_FILE
-
-
-def _words(outcome: Outcome) -> str:
-    return f"{outcome.title} {outcome.cause} {outcome.next_step}"
-
-
-def _profile_in(services: Services, kind: KeyStoreKind) -> Profile:
-    profile = Profile(name=NAME, origin=TENANT.origin, store=kind.value)
-    services.profiles.put(profile)
-    return profile
 
 
 def _renewal_stops_at_load(services: Services) -> tuple[Outcome, list[StepEvent]]:
@@ -68,7 +60,7 @@ def test_a_stored_key_the_renewal_cannot_read_reads_as_check_reads_it(
 ) -> None:
     monkeypatch.delenv("QLIK_TUI_PASSPHRASE_FILE", raising=False)
     services = services_with_both_stores(tmp_path, MemoryKeyring())
-    profile = _profile_in(services, KeyStoreKind.ENCRYPTED_FILE)
+    profile = profile_in(services, KeyStoreKind.ENCRYPTED_FILE)
     if state == "unreadable":
         _with_unreadable_entry(services)
     if state == "locked":  # the file exists; this process was never given its passphrase
@@ -84,9 +76,9 @@ def test_a_stored_key_the_renewal_cannot_read_reads_as_check_reads_it(
         "locked": OutcomeKind.KEY_FILE_UNAVAILABLE,
     }[state]
     assert renewal.kind is checked.kind is expected
-    assert _words(renewal) == _words(checked)
-    assert "encrypted" in _words(renewal)
-    assert "keyring" not in _words(renewal).lower()
+    assert outcome_words(renewal) == outcome_words(checked)
+    assert "encrypted" in outcome_words(renewal)
+    assert "keyring" not in outcome_words(renewal).lower()
     assert [(e.step, e.state, e.store) for e in events] == [
         (RotationStep.LOAD, StepState.STARTED, KeyStoreKind.KEYRING),  # the profile is unread
         (RotationStep.LOAD, StepState.FAILED, KeyStoreKind.ENCRYPTED_FILE),
@@ -95,7 +87,7 @@ def test_a_stored_key_the_renewal_cannot_read_reads_as_check_reads_it(
 
 def test_a_key_missing_from_the_keyring_still_names_the_keyring(tmp_path: Path) -> None:
     services = services_with_both_stores(tmp_path, MemoryKeyring())
-    _profile_in(services, KeyStoreKind.KEYRING)
+    profile_in(services, KeyStoreKind.KEYRING)
 
     renewal, _ = _renewal_stops_at_load(services)
 
@@ -158,7 +150,7 @@ def test_a_refused_store_gives_the_row_of_the_store_that_refused() -> None:
 @pytest.mark.parametrize("kind", list(KeyStoreKind))
 def test_forget_names_the_store_it_removed_the_key_from(kind: KeyStoreKind, tmp_path: Path) -> None:
     services = services_with_both_stores(tmp_path, MemoryKeyring())
-    profile = _profile_in(services, kind)
+    profile = profile_in(services, kind)
     services.secrets_for(profile).save(NAME, parse_key(fake_key_text()))
     where = (
         "qlik-tui's encrypted key file"
@@ -167,7 +159,7 @@ def test_forget_names_the_store_it_removed_the_key_from(kind: KeyStoreKind, tmp_
     )
 
     removed = forget_profile(services, NAME)
-    _profile_in(services, kind)  # listed again, with no key anywhere
+    profile_in(services, kind)  # listed again, with no key anywhere
     nothing = forget_profile(services, NAME)
 
     assert removed.store is nothing.store is kind

@@ -9,50 +9,40 @@ from pathlib import Path
 import pytest
 
 from qlik_tui.core.apikey import parse_key
-from qlik_tui.core.outcomes import Outcome, OutcomeKind
-from qlik_tui.core.tenant import parse_tenant
+from qlik_tui.core.outcomes import OutcomeKind
 from qlik_tui.services.check import check_one
-from qlik_tui.services.context import Services
 from qlik_tui.services.results import KeyNotStored, StoreStep
 from qlik_tui.services.storing import store_key
 from qlik_tui.store.key_stores import KeyStoreKind
-from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SERVICE_NAME
-from tests.services.helpers import services_with_both_stores
+from tests.services.helpers import (
+    NAME,
+    TENANT,
+    outcome_words,
+    profile_in,
+    services_with_both_stores,
+)
 from tests.store.helpers import fake_key_text
 from tests.store.memory_keyring import MemoryKeyring
-
-TENANT = parse_tenant("https://acme.eu.qlikcloud.com")
-NAME = "vault"
-
-
-def _words(outcome: Outcome) -> str:
-    return f"{outcome.title} {outcome.cause} {outcome.next_step}"
-
-
-def _profile_in(services: Services, kind: KeyStoreKind) -> Profile:
-    profile = Profile(name=NAME, origin=TENANT.origin, store=kind.value)
-    services.profiles.put(profile)
-    return profile
 
 
 def test_a_key_missing_from_the_encrypted_file_says_the_encrypted_file(tmp_path: Path) -> None:
     services = services_with_both_stores(tmp_path, MemoryKeyring())
-    profile = _profile_in(services, KeyStoreKind.ENCRYPTED_FILE)
+    profile = profile_in(services, KeyStoreKind.ENCRYPTED_FILE)
 
     outcome = asyncio.run(check_one(services, profile)).outcome
 
     assert outcome.kind is OutcomeKind.KEY_NOT_STORED
     assert outcome.title == "Key missing from the encrypted file"
     assert "qlik-tui's encrypted key file holds no key for it" in outcome.cause
-    assert "keyring" not in _words(outcome).lower()
+    assert "keyring" not in outcome_words(outcome).lower()
 
 
 def test_an_unreadable_entry_in_the_encrypted_file_says_the_encrypted_file(
     tmp_path: Path,
 ) -> None:
     services = services_with_both_stores(tmp_path, MemoryKeyring())
-    profile = _profile_in(services, KeyStoreKind.ENCRYPTED_FILE)
+    profile = profile_in(services, KeyStoreKind.ENCRYPTED_FILE)
     services.stores.encrypted_file.set_password(SERVICE_NAME, NAME, "not an API key")
 
     outcome = asyncio.run(check_one(services, profile)).outcome
@@ -60,13 +50,13 @@ def test_an_unreadable_entry_in_the_encrypted_file_says_the_encrypted_file(
     assert outcome.kind is OutcomeKind.STORED_KEY_INVALID
     assert "entry in qlik-tui's encrypted key file does not hold a valid API key" in outcome.cause
     assert "qlik-tui login --name vault" in outcome.next_step
-    assert "keyring" not in _words(outcome).lower()
+    assert "keyring" not in outcome_words(outcome).lower()
 
 
 def test_keyring_profiles_keep_naming_the_keyring_and_its_backend(tmp_path: Path) -> None:
     memory = MemoryKeyring()
     services = services_with_both_stores(tmp_path, memory)
-    profile = _profile_in(services, KeyStoreKind.KEYRING)
+    profile = profile_in(services, KeyStoreKind.KEYRING)
     backend = services.secrets.backend_name
 
     missing = asyncio.run(check_one(services, profile)).outcome
