@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 from datetime import datetime, timedelta, timezone
@@ -23,13 +24,16 @@ from qlik_tui.core.models import user_label
 from qlik_tui.core.outcomes import OutcomeKind, Verdict
 from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.services.check import check_profiles
+from qlik_tui.services.check_results import CheckResult
 from qlik_tui.services.context import Services
-from qlik_tui.services.results import CheckResult
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
 
 
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    # What this command imported since the CLI froze its start-up objects is as long-lived:
+    # freeze it too, so no full collection of it lands on the first request.
+    gc.freeze()
     warn_problem = warn_hours_problem(args.warn_hours)
     if warn_problem:
         error(stderr, warn_problem)

@@ -13,9 +13,9 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.output import insecure_backend_notice
 from qlik_tui.core.expiry import describe_expiry
 from qlik_tui.core.outcomes import Verdict
+from qlik_tui.services.check_results import CheckResult
 from qlik_tui.services.context import Services
 from qlik_tui.services.renewal import due_for_renewal, renew_all
-from qlik_tui.services.results import CheckResult
 from qlik_tui.services.rotation import RotationResult
 
 

@@ -15,7 +15,6 @@ left. A fresh 24-hour key is therefore not flagged; it is from 6 hours before it
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -87,6 +86,8 @@ def expiry_sentence(
 
 def renewal_hint(name: str) -> str:
     """What to do about a key that expires soon, with the command as it can be typed."""
+    import shlex  # only when a key is near its end: not on every start-up
+
     return f"renew it: qlik-tui rotate {shlex.quote(name)}"
 
 

@@ -7,7 +7,6 @@ back to the profile metadata (last checked, outcome, expiry).
 from __future__ import annotations
 
 import asyncio
-import shlex
 from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 
@@ -27,11 +26,11 @@ from qlik_tui.core.outcomes import (
 from qlik_tui.core.settings import Deadline
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.core.timestamps import parse_iso_datetime
+from qlik_tui.services.check_results import CheckResult as CheckResult
+from qlik_tui.services.check_results import Detail, VerifyReport
 from qlik_tui.services.context import Services
 from qlik_tui.services.dead_keys import same_owner, sharpen
 from qlik_tui.services.login import learnt_tenant_ids
-from qlik_tui.services.results import CheckResult as CheckResult
-from qlik_tui.services.results import Detail, VerifyReport
 from qlik_tui.services.verify import verify_key
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
@@ -208,6 +207,8 @@ def stored_key_failure(
 
 def login_command(profile_name: str) -> str:
     """The command that stores a key for ``profile_name`` again, quoted for a POSIX shell."""
+    import shlex  # only for this rare line: not on every check's start-up
+
     return f"qlik-tui login --name {shlex.quote(profile_name)}"
 
 

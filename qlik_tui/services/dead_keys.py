@@ -23,8 +23,8 @@ from qlik_tui.core.errors import QlikError
 from qlik_tui.core.models import ApiKeyRecord, KeyStatus
 from qlik_tui.core.outcomes import OutcomeKind, Verdict
 from qlik_tui.core.tenant import TenantError, parse_tenant
+from qlik_tui.services.check_results import CheckResult
 from qlik_tui.services.context import Services
-from qlik_tui.services.results import CheckResult
 from qlik_tui.store.profiles import Profile, ProfilesFileError
 from qlik_tui.store.secrets import StoreError
 

@@ -22,8 +22,8 @@ from qlik_tui.core.client import make_http_client
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.timestamps import as_utc
 from qlik_tui.core.untrusted import echoed
+from qlik_tui.services.check_results import CheckResult
 from qlik_tui.services.context import Services
-from qlik_tui.services.results import CheckResult
 from qlik_tui.services.rotation import RotationResult, rotate_profile
 
 RENEWALS_AT_ONCE = 4

@@ -2,10 +2,8 @@
 
 Free of httpx, keyring and Textual, so a front end can name these types without loading them.
 
-Proving a key (``services.verify.verify_key``):
-    VerifyReport          the live test of one key; ``Detail`` says how much it asked
-Re-checking stored keys (``services.check.check_profiles``):
-    CheckResult           the re-check of one stored profile
+(The live test's and the re-check's own results, ``VerifyReport`` and ``CheckResult``, are in
+``services.check_results``: checking loads only those.)
 
 Storing a key (``services.storing.store_key``):
     StoredKey             the key and its profile were both written; what it replaced
@@ -19,49 +17,11 @@ Forgetting a profile (``services.forgetting.forget_profile``):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from enum import Enum, IntEnum
+from enum import Enum
 from pathlib import Path
 
-from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User
-from qlik_tui.core.outcomes import Outcome
-from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.store.key_stores import KeyStoreKind
 from qlik_tui.store.profiles import Profile, looks_like_key, quoted_name
-
-
-class Detail(IntEnum):
-    """How much the live test asks after a successful ``/users/me``; each level adds to the one
-    before, so levels compare with ``>=``."""
-
-    NONE = 0
-    KEY_RECORD = 1  # the key's own status and expiry (check)
-    FULL = 2  # and, for a TenantAdmin, the tenant's key config and active key count (wizard)
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    """The live test of one key."""
-
-    outcome: Outcome
-    user: User | None = None
-    key_record: ApiKeyRecord | None = None  # None: the API would not say (never guessed)
-    config: ApiKeyConfig | None = None  # only for TenantAdmins
-    active_key_count: int | None = None
-    tenant_matches: bool | None = None  # key's tenantId == user's tenantId (None: unknown)
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The re-check of one stored profile."""
-
-    profile: Profile  # as updated by this check
-    outcome: Outcome
-    user: User | None = None
-
-    @property
-    def expiry(self) -> datetime | None:
-        return parse_iso_datetime(self.profile.expiry)
 
 
 class StoreStep(str, Enum):

@@ -41,9 +41,10 @@ from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome, outcome_f
 from qlik_tui.core.responses import CreatedKey
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.services.check import stored_key_failure
+from qlik_tui.services.check_results import VerifyReport
 from qlik_tui.services.context import Services
 from qlik_tui.services.key_admin import creation_refusal, remove_command
-from qlik_tui.services.results import KeyNotStored, StoreStep, VerifyReport
+from qlik_tui.services.results import KeyNotStored, StoreStep
 from qlik_tui.services.storing import store_key
 from qlik_tui.store.key_stores import KeyStoreKind, key_store_words, kind_of
 from qlik_tui.store.names import quoted_name

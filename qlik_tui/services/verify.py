@@ -19,8 +19,8 @@ from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, KeyStatus, User
 from qlik_tui.core.outcomes import Outcome, OutcomeKind, outcome_from_error
 from qlik_tui.core.responses import ApiResult
 from qlik_tui.core.tenant import Tenant
-from qlik_tui.services.results import Detail as Detail
-from qlik_tui.services.results import VerifyReport as VerifyReport
+from qlik_tui.services.check_results import Detail as Detail
+from qlik_tui.services.check_results import VerifyReport as VerifyReport
 
 
 async def verify_key(
