@@ -137,8 +137,7 @@ async def walk(out: Path, size: tuple[int, int]) -> list[Path]:
                 await s.shot("generate")
                 await s.click("#sandbox-key")
                 await s.shot("generate-sandbox-key")
-                await s.click("#close")
-                await pilot.press("ctrl+n")
+                await s.click("#close")  # "I copied it": on to pasting it
                 await s.shot("paste-empty")
                 await s.click("#use-sandbox-key")
                 await s.shot("paste-inspected")

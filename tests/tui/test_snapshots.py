@@ -27,6 +27,7 @@ from qlik_tui.store.profiles import Profile
 from qlik_tui.tui import store_probe
 from qlik_tui.tui.messages import StoreFailed
 from qlik_tui.tui.screens.modals import SandboxKeyModal
+from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.widgets.store_line import StoreLine
 from tests.fixtures.services import make_services
 from tests.tui.helpers import (
@@ -334,9 +335,9 @@ async def test_generate_in_the_demo_starts_on_the_sandbox_key(offline_services: 
         await pilot.pause()
         assert isinstance(app.screen, SandboxKeyModal)
         assert app.state.practice_key is not None
-        await pilot.press("enter")  # "I copied it"
+        await pilot.press("enter")  # "I copied it": on to pasting it
         await pilot.pause()
-        assert app.focused is not None and app.focused.id == "next"  # on to pasting it
+        assert isinstance(app.screen, PasteScreen)
 
 
 async def test_generate_outside_the_demo_starts_on_open_the_hub(

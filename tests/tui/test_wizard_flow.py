@@ -237,9 +237,8 @@ async def test_demo_mode_generates_and_uses_a_sandbox_key(
         modal_text = app.screen.query_one("#sandbox-key-text").text  # type: ignore[attr-defined]
         practice = app.state.practice_key
         assert practice is not None and modal_text == practice.reveal()
-        await click(pilot, "#close")
-        assert isinstance(app.screen, GenerateScreen)
-        await pilot.press("ctrl+n")
+        await click(pilot, "#close")  # "I copied it": on to pasting it
+        assert isinstance(app.screen, PasteScreen)
         await click(pilot, "#use-sandbox-key")
         assert app.state.key == practice
         await pilot.press("ctrl+n")

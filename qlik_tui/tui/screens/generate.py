@@ -81,7 +81,12 @@ class GenerateScreen(WizardStep):
         key = self.qapp.issue_practice_key()
         host = self.state.tenant.display_host if self.state.tenant else "the sandbox"
 
-        def copied(_: None) -> None:
-            self.query_one("#next", Button).focus()  # the key is copied: on to pasting it
+        def copied(copied: bool | None) -> None:
+            # Copied: on to pasting it, all there is left to do here (not "focus Next": an
+            # Enter typed while the dialog closes would land on this step's focused button).
+            if copied:
+                self.qapp.go_to_step(5)
+            else:
+                self.query_one("#next", Button).focus()
 
         self.app.push_screen(SandboxKeyModal(key.reveal(), host), copied)

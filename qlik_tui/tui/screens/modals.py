@@ -67,8 +67,9 @@ class ConfirmModal(ModalScreen[bool]):
         self.focus_next()
 
 
-class SandboxKeyModal(ModalScreen[None]):
-    """Like Qlik's "Generate new key" result: the (sandbox) key, shown this once."""
+class SandboxKeyModal(ModalScreen[bool]):
+    """Like Qlik's "Generate new key" result: the (sandbox) key, shown this once. Answers True
+    for "I copied it" (the wizard goes on to pasting it), False for Esc (it stays)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
     AUTO_FOCUS = "#close"  # the key is selected with the mouse; Enter says it was copied
@@ -94,5 +95,8 @@ class SandboxKeyModal(ModalScreen[None]):
                 yield Button("I copied it", id="close", variant="primary")
 
     @on(Button.Pressed, "#close")
+    def _copied(self) -> None:
+        self.dismiss(True)
+
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.dismiss(False)
