@@ -14,6 +14,7 @@ import asyncio
 import importlib
 import shlex
 from datetime import datetime
+from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -130,14 +131,24 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
         worker.description = f"Listing {whose} API keys for profile {self.profile_name!r}"
         self.refresh_bindings()
 
-    @work(group=LIST_GROUP, exclusive=True, exit_on_error=False, description="Listing API keys")
-    async def list_worker(self, services: Services, name: str, all_users: bool) -> None:
+    async def _stored_key(
+        self, services: Services, name: str
+    ) -> tuple[Tenant, ApiKey, ModuleType] | None:
+        """The profile's tenant and key, read in a thread, and the key service, imported off
+        the event loop (it imports httpx); None after posting why the key cannot be used."""
         stored = await asyncio.to_thread(_load_stored, services, name)
         if isinstance(stored, KeysUnavailable):
             self.post_message(stored)
-            return
-        tenant, key = stored
+            return None
         key_admin = await asyncio.to_thread(importlib.import_module, KEY_ADMIN_MODULE)
+        return (*stored, key_admin)
+
+    @work(group=LIST_GROUP, exclusive=True, exit_on_error=False, description="Listing API keys")
+    async def list_worker(self, services: Services, name: str, all_users: bool) -> None:
+        ready = await self._stored_key(services, name)
+        if ready is None:
+            return
+        tenant, key, key_admin = ready
         try:
             listing = await key_admin.list_keys(
                 tenant, key, all_users=all_users, settings=services.client_settings
@@ -281,12 +292,10 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
 
     @work(group=REVOKE_GROUP, exclusive=True, exit_on_error=False, description="Revoking a key")
     async def revoke_worker(self, services: Services, name: str, key_id: str) -> None:
-        stored = await asyncio.to_thread(_load_stored, services, name)
-        if isinstance(stored, KeysUnavailable):
-            self.post_message(stored)
+        ready = await self._stored_key(services, name)
+        if ready is None:
             return
-        tenant, key = stored
-        key_admin = await asyncio.to_thread(importlib.import_module, KEY_ADMIN_MODULE)
+        tenant, key, key_admin = ready
         results = await key_admin.revoke_keys(
             tenant, key, [key_id], settings=services.client_settings
         )

@@ -23,6 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from qlik_tui.core.expiry import expiry_sentence
@@ -168,24 +169,26 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
 
     async def show_result(self, result: RotationResult) -> None:
         self.result = result
+        heading, rows = result_parts(result, self.qapp.now(), self.qapp.services.expiry_warning)
+        failed = not result.renewed or bool(result.strays)
+        await self._show_end(
+            Static(
+                Content(heading),
+                id="renew-heading",
+                classes="outcome-heading " + ("-error" if failed else "-success"),
+            ),
+            Fields(rows, classes="renew-fields"),
+        )
+
+    async def _show_end(self, *widgets: Widget) -> None:
+        """The renewal is over: no hint, no Cancel; ``widgets`` say how it ended, above Close."""
         self._hint("")
         self.query_one("#renew-cancel", Button).display = False
         close = self.query_one("#renew-close", Button)
         close.display = True
         box = self.query_one("#renew-result", Vertical)
         await box.remove_children()
-        heading, rows = result_parts(result, self.qapp.now(), self.qapp.services.expiry_warning)
-        failed = not result.renewed or bool(result.strays)
-        await box.mount_all(
-            [
-                Static(
-                    Content(heading),
-                    id="renew-heading",
-                    classes="outcome-heading " + ("-error" if failed else "-success"),
-                ),
-                Fields(rows, classes="renew-fields"),
-            ]
-        )
+        await box.mount_all(widgets)
         close.focus()
 
     # -- cancelling and closing --------------------------------------------------------------
@@ -227,13 +230,7 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
         if message.group != RENEW_GROUP:
             return
         self.crashed = True
-        self._hint("")
-        self.query_one("#renew-cancel", Button).display = False
-        close = self.query_one("#renew-close", Button)
-        close.display = True
-        box = self.query_one("#renew-result", Vertical)
-        await box.remove_children()
-        await box.mount(
+        await self._show_end(
             Static(
                 Content(
                     f"✗ {message.description} failed with an unexpected {message.error_type}. "
@@ -244,7 +241,6 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
                 classes="outcome-heading -error",
             )
         )
-        close.focus()
 
     def on_worker_cancelled(self, message: WorkerCancelled) -> None:
         if message.group == RENEW_GROUP and self.result is None:
