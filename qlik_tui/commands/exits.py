@@ -15,6 +15,7 @@ OLD_KEY_LEFT = 5  # rotate: the new key is stored and works; the old key could n
 INTERNAL = 70  # a bug in qlik-tui (EX_SOFTWARE)
 HUNG_UP = 129  # SIGHUP: 128 + 1, the terminal was closed (the TUI also when its input ends)
 INTERRUPTED = 130  # SIGINT: 128 + 2
+TERMINATED = 143  # SIGTERM: 128 + 15
 
 HELP = """exit codes:
   0    success: every key checked is valid
@@ -52,5 +53,8 @@ ROTATE_HELP = """exit codes:
   5    renewed, but the old key could not be deleted: it stays active until it expires;
        the output names its id and the command that removes it
   70   internal error (a bug in qlik-tui)
-  130  interrupted (before the store: nothing changed; the new key was deleted)
+  130  interrupted (SIGINT) before the store: the stored key is unchanged; a key the tenant
+       made meanwhile was deleted again (or is named with the command that removes it).
+       Interrupted after the store began, the renewal finishes and exits as above
+  143  terminated (SIGTERM) before the store: as 130
 A key left active by a failed clean-up is always named with the command that removes it."""

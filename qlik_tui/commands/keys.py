@@ -11,12 +11,14 @@ from typing import TextIO
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error, explain_outcome
 from qlik_tui.commands.stored_key import StoredKey, load_stored_key
+from qlik_tui.commands.stray_lines import print_left_behind, strays_json
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.models import ApiKeyRecord
 from qlik_tui.core.outcomes import Verdict, outcome_from_error
 from qlik_tui.core.untrusted import neutralise
 from qlik_tui.services.context import Services
 from qlik_tui.services.key_admin import KeyListing, NotTenantAdmin, list_keys
+from qlik_tui.services.strays import look_for_left_behind
 from qlik_tui.store.profiles import Profile
 
 
@@ -47,11 +49,16 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     except QlikError as exc:
         return explain_failure(exc, stored, stderr)
     stored_id = stored.key.info.key_id
+    # Keys an unfinished renewal left: named here, deleted by the next rotate or renewal.
+    found = asyncio.run(look_for_left_behind(services, args.name, delete=False))
     if args.json:
-        json.dump(listing_json(listing, stored_id), stdout, indent=2)
+        answer = listing_json(listing, stored_id)
+        answer["strays"] = strays_json(found.strays)
+        json.dump(answer, stdout, indent=2)
         print(file=stdout)
     else:
         print_listing(listing, stored_id, stored.profile, stdout)
+    print_left_behind(found, stderr)
     return exits.OK
 
 

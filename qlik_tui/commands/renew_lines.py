@@ -11,12 +11,20 @@ from typing import TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import insecure_backend_notice
+from qlik_tui.commands.signals import sigterm_cancels_this_task, was_cancelled
+from qlik_tui.commands.stray_lines import print_left_behind
 from qlik_tui.core.expiry import describe_expiry
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.services.check_results import CheckResult
 from qlik_tui.services.context import Services
-from qlik_tui.services.renewal import due_for_renewal, renew_all
-from qlik_tui.services.rotation import RotationResult
+from qlik_tui.services.renewal import (
+    due_for_renewal,
+    renew_all,
+    tenant_lifetimes,
+    window_beyond_lifetime,
+)
+from qlik_tui.services.rotation import RotationResult, RotationStatus
+from qlik_tui.services.strays import look_for_left_behind, pending_profiles
 
 
 def renew_and_report(
@@ -41,18 +49,29 @@ def renew_and_report(
     if not args.json:
         shown = [r for r in results if not (args.quiet and r.outcome.verdict is Verdict.VALID)]
         print_lines(shown, now, warn_below, stdout)
-    due = due_for_renewal(results, within, now)
+    lifetimes = asyncio.run(tenant_lifetimes(services, results, within))
+    due = due_for_renewal(results, within, now, lifetimes)
+    too_long = window_beyond_lifetime(results, within, lifetimes)
+    if too_long:
+        print(too_long, file=stderr)
 
     def line(renewal: RotationResult) -> None:
         if not args.json:
             print(renewal_line(renewal, now), file=stdout if renewal.renewed else stderr)
+            for note in renewal.notes:
+                print(f"    {note}", file=stderr)
             for stray in renewal.strays:
                 print(
                     f"    stray key {stray.key_id}: {stray.why}; remove it with: {stray.command}",
                     file=stderr,
                 )
 
-    renewals = asyncio.run(renew_all(services, due, on_result=line))
+    renewals, signalled = asyncio.run(_renew_to_the_end(services, due, line))
+    checked = {r.profile.name for r in results} - {r.profile.name for r in due}
+    for name in sorted(checked & pending_profiles(services)):
+        # keys that unfinished renewals of the profiles not renewed now left
+        found = asyncio.run(look_for_left_behind(services, name, delete=True))
+        print_left_behind(found, stderr, indent="    ")
     if args.json:
         by_name = {r.name: r for r in renewals}
         entries = []
@@ -64,11 +83,26 @@ def renew_and_report(
         json.dump(entries, stdout, indent=2)
         print(file=stdout)
     insecure_backend_notice(services.secrets, stderr)
+    if signalled is not None:
+        return signalled
     code = exits.for_verdicts(r.outcome.verdict for r in results)
     failed = [exit_code(r) for r in renewals if exit_code(r) != exits.OK]
     if code == exits.OK and failed:
         code = min(failed)  # 1 refused, 3 inconclusive, 4 not stored, 5 old key left
     return code
+
+
+async def _renew_to_the_end(
+    services: Services, due: list[CheckResult], line: Callable[[RotationResult], None]
+) -> tuple[list[RotationResult], int | None]:
+    """The renewals; Ctrl-C or SIGTERM still report what each began renewal did, then exit
+    130 or 143."""
+    with sigterm_cancels_this_task() as received:
+        renewals = await renew_all(services, due, on_result=line)
+        cancelled = was_cancelled()
+    if received:
+        return renewals, exits.TERMINATED
+    return renewals, exits.INTERRUPTED if cancelled else None
 
 
 def renewal_line(renewal: RotationResult, now: datetime) -> str:
@@ -79,7 +113,7 @@ def renewal_line(renewal: RotationResult, now: datetime) -> str:
             f"old key {renewal.old_key_id} kept"
             if renewal.kept_old
             else f"old key {renewal.old_key_id} deleted"
-            if not renewal.strays
+            if renewal.status is not RotationStatus.OLD_KEY_LEFT
             else f"old key {renewal.old_key_id} NOT deleted"
         )
         return f"↻ renewed {name}: key {renewal.new_key_id}, {expiry}; {old}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TextIO
 
@@ -19,11 +20,14 @@ from qlik_tui.commands.output import (
     insecure_backend_notice,
     key_store_for,
 )
+from qlik_tui.commands.signals import sigterm_cancels_this_task
+from qlik_tui.commands.stray_lines import print_strays, strays_json
 from qlik_tui.core.expiry import expiry_sentence
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.untrusted import neutralise
 from qlik_tui.services.context import Services
 from qlik_tui.services.rotation import (
+    RotationCancelled,
     RotationResult,
     RotationStatus,
     StepEvent,
@@ -64,23 +68,36 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         return exits.INCONCLUSIVE
     if not args.json:
         print(f"Renewing the key of profile {quoted_name(args.name)}:", file=stdout)
-    result = asyncio.run(
-        rotate_profile(
-            services,
-            args.name,
-            expiry=args.expiry,
-            description=args.description,
-            keep_old=args.keep_old,
-            on_step=show,
-        )
-    )
+    result, terminated = asyncio.run(_rotate_to_the_end(services, args, show))
     if args.json:
         json.dump(result_json(result), stdout, indent=2)
         print(file=stdout)
     else:
         print_result(result, stdout, stderr)
     insecure_backend_notice(store, stderr)
+    if terminated and result.status is RotationStatus.CANCELLED:
+        return exits.TERMINATED
     return exit_code(result)
+
+
+async def _rotate_to_the_end(
+    services: Services, args: argparse.Namespace, show: Callable[[StepEvent], None]
+) -> tuple[RotationResult, bool]:
+    """The rotation; Ctrl-C or SIGTERM end it through its clean-up, and its result is still
+    reported (what was made, stored, deleted and left)."""
+    with sigterm_cancels_this_task() as received:
+        try:
+            result = await rotate_profile(
+                services,
+                args.name,
+                expiry=args.expiry,
+                description=args.description,
+                keep_old=args.keep_old,
+                on_step=show,
+            )
+        except RotationCancelled as stopped:
+            result = stopped.result
+    return result, bool(received)
 
 
 def exit_code(result: RotationResult) -> int:
@@ -118,12 +135,7 @@ def print_result(result: RotationResult, stdout: TextIO, stderr: TextIO) -> None
         explain_outcome(result.outcome, stream, indent="  ")
         if result.outcome.server_message:
             print(f"  tenant said: {neutralise(result.outcome.server_message or '')}", file=stream)
-    for stray in result.strays:
-        print(
-            f"Stray key {stray.key_id} is still active on the tenant: {stray.why}. "
-            f"Remove it with: {stray.command}",
-            file=stderr,
-        )
+    print_strays(result.strays, stderr)
     for note in result.notes:
         print(note, file=stderr)
 
@@ -146,7 +158,9 @@ def result_json(result: RotationResult) -> dict[str, object]:
         "next_step": outcome.next_step if outcome else None,
         "server_message": outcome.server_message if outcome else None,
         "store_problem": result.store_failure.problem if result.store_failure else None,
-        "strays": [{"key_id": s.key_id, "why": s.why, "command": s.command} for s in result.strays],
+        "strays": strays_json(result.strays),
         "notes": list(result.notes),
+        "deleted_strays": list(result.deleted_strays),
+        "interrupted": result.interrupted,
         "exit_code": exit_code(result),
     }

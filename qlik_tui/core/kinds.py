@@ -54,3 +54,7 @@ class OutcomeKind(str, Enum):
     KEY_LIMIT_REACHED = "key_limit_reached"  # creating a key: the user has the most allowed
     KEY_CREATE_FORBIDDEN = "key_create_forbidden"  # creating a key: 403, permission missing
     EXPIRY_TOO_LONG = "expiry_too_long"  # creating a key: above the tenant's maximum expiry
+    # renewing: another run is renewing this profile's key right now (the lock is held)
+    RENEWAL_IN_PROGRESS = "renewal_in_progress"
+    # renewing: the stored key changed while this renewal ran (another run renewed it first)
+    STORED_KEY_CHANGED = "stored_key_changed"

@@ -414,6 +414,27 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "then gets the tenant's maximum.",
         _BAD,
     ),
+    OutcomeSpec(
+        _K.RENEWAL_IN_PROGRESS,
+        _I,
+        "Another renewal of this key is running",
+        "Another qlik-tui (a `rotate`, a `check --renew-within` or the dashboard's R) is "
+        "renewing the key of profile {profile} right now; two at once would each make a key. "
+        "This run made none, and the stored key is unchanged.",
+        "Let that renewal finish, then check the profile with `qlik-tui check {profile}`; "
+        "renew again only if it is still due.",
+        _STOPPED,
+    ),
+    OutcomeSpec(
+        _K.STORED_KEY_CHANGED,
+        _I,
+        "The stored key changed during the renewal",
+        "While this renewal ran, the key stored for profile {profile} was replaced (another "
+        "renewal or a login stored a different key): storing this run's key would have "
+        "overwritten it. The key this run made was not stored.",
+        "Nothing to fix: `qlik-tui check {profile}` shows the key the profile holds now.",
+        _STOPPED,
+    ),
 )
 
 OUTCOMES: dict[OutcomeKind, OutcomeSpec] = {row.kind: row for row in _ROWS}

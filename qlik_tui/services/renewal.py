@@ -2,8 +2,13 @@
 
 CONTRACT:
     parse_span("12h" | "90m" | "2d" | "1w" | "PT12H" | "P2D") -> timedelta   (ValueError)
-    due_for_renewal(results, within, now) -> list[CheckResult]   valid keys expiring within
+    await tenant_lifetimes(services, results, within) -> {origin: longest life of a new key}
+    due_for_renewal(results, within, now, lifetimes) -> list[CheckResult]   valid keys expiring
+        within; when a new key would live no longer than ``within`` (it would be due the moment
+        it is made), a key is due once half that life is used, not on every run:
+        ``window_beyond_lifetime`` says so, once
     await renew_all(services, results, on_result=None) -> list[RotationResult]
+        (cancelled -- Ctrl-C, SIGTERM -- it still returns the results of the renewals that began)
 Renewals run a few at a time over one HTTP client per tenant origin: each costs two requests
 of Qlik's rate tier 2 (100 per minute), the create and the delete.
 """
@@ -12,19 +17,22 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 
 import httpx
 
-from qlik_tui.core.client import make_http_client
+from qlik_tui.core.client import QlikClient, make_http_client
+from qlik_tui.core.errors import QlikError
 from qlik_tui.core.outcomes import Verdict
-from qlik_tui.core.timestamps import as_utc
+from qlik_tui.core.tenant import TenantError, parse_tenant
+from qlik_tui.core.timestamps import as_utc, parse_iso_datetime
 from qlik_tui.core.untrusted import echoed
 from qlik_tui.services.check_results import CheckResult
 from qlik_tui.services.context import Services
-from qlik_tui.services.rotation import RotationResult, rotate_profile
+from qlik_tui.services.rotation import RotationCancelled, RotationResult, rotate_profile
+from qlik_tui.store.secrets import StoreError
 
 RENEWALS_AT_ONCE = 4
 _SHORT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
@@ -49,17 +57,113 @@ def parse_span(text: str) -> timedelta:
     return timedelta(**parts)
 
 
+def lifetime(result: CheckResult) -> timedelta | None:
+    """How long the key lives from creation to expiry, when the tenant told both."""
+    created = parse_iso_datetime(result.profile.key_created)
+    if created is None or result.expiry is None:
+        return None
+    return as_utc(result.expiry) - as_utc(created)
+
+
+Lifetimes = Mapping[str, timedelta]  # origin -> the longest life the tenant gives a new key
+
+
+def _successor_life(result: CheckResult, lifetimes: Lifetimes) -> timedelta | None:
+    """How long the key's successor will live: the tenant's maximum when it could be read,
+    else the key's own life."""
+    return lifetimes.get(result.profile.origin) or lifetime(result)
+
+
+def _effective_window(result: CheckResult, within: timedelta, lifetimes: Lifetimes) -> timedelta:
+    """``within``, or half the successor's life when that is no longer than ``within``: the
+    successor would be due the moment it is made, and renewed on every run."""
+    life = _successor_life(result, lifetimes)
+    if life is not None and timedelta(0) < life <= within:
+        return life / 2
+    return within
+
+
 def due_for_renewal(
-    results: Sequence[CheckResult], within: timedelta, now: datetime
+    results: Sequence[CheckResult],
+    within: timedelta,
+    now: datetime,
+    lifetimes: Lifetimes | None = None,
 ) -> list[CheckResult]:
-    """Valid keys whose known expiry is within ``within`` from ``now`` (unknown: not due)."""
+    """Valid keys whose known expiry is within the window from ``now`` (unknown: not due)."""
+    known = lifetimes or {}
     return [
         r
         for r in results
         if r.outcome.verdict is Verdict.VALID
         and r.expiry is not None
-        and as_utc(r.expiry) - as_utc(now) <= within
+        and as_utc(r.expiry) - as_utc(now) <= _effective_window(r, within, known)
     ]
+
+
+def window_beyond_lifetime(
+    results: Sequence[CheckResult], within: timedelta, lifetimes: Lifetimes | None = None
+) -> str | None:
+    """The sentence saying ``within`` is at least as long as new keys live, or None."""
+    known = lifetimes or {}
+    lives = [
+        life
+        for r in results
+        if r.outcome.verdict is Verdict.VALID
+        and (life := _successor_life(r, known)) is not None
+        and timedelta(0) < life <= within
+    ]
+    if not lives:
+        return None
+    longest = max(lives)
+    return (
+        f"--renew-within {_span_text(within)} is not shorter than the life of a new key "
+        f"(up to {_span_text(longest)}, the tenant's maximum key lifetime): every key would "
+        "be renewed on every run. Such keys are renewed once half their life is used "
+        f"(with {_span_text(longest / 2)} left for a {_span_text(longest)} key)."
+    )
+
+
+async def tenant_lifetimes(
+    services: Services, results: Sequence[CheckResult], within: timedelta
+) -> dict[str, timedelta]:
+    """The tenant's longest key life (``max_api_key_expiry``, readable by a TenantAdmin) for
+    each tenant where a valid key lives no longer than ``within`` -- only there can it
+    matter, so only there is it asked for. Tenants that do not tell are left out."""
+    asked: dict[str, CheckResult] = {}
+    for result in results:
+        life = lifetime(result)
+        if result.outcome.verdict is Verdict.VALID and life is not None and life <= within:
+            asked.setdefault(result.profile.origin, result)
+    found: dict[str, timedelta] = {}
+    for origin, result in asked.items():
+        life = await _tenant_lifetime(services, result)
+        if life is not None:
+            found[origin] = life
+    return found
+
+
+async def _tenant_lifetime(services: Services, result: CheckResult) -> timedelta | None:
+    profile = result.profile
+    try:
+        key = await asyncio.to_thread(services.for_profile(profile).secrets.load, profile.name)
+        tenant = parse_tenant(profile.origin)
+        tenant_id = profile.tenant_id or key.info.tenant_id
+        if not tenant_id:
+            return None
+        async with QlikClient(tenant, key, settings=services.client_settings) as client:
+            config = (await client.api_key_config(tenant_id)).value
+        return parse_span(config.max_api_key_expiry or "")
+    except (QlikError, StoreError, TenantError, ValueError):
+        return None
+
+
+def _span_text(span: timedelta) -> str:
+    minutes = round(span.total_seconds() / 60)
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
 
 
 async def renew_all(
@@ -80,11 +184,20 @@ async def renew_all(
 
         async def one(result: CheckResult) -> RotationResult:
             async with limit:
-                renewal = await rotate_profile(
-                    services, result.profile.name, http=clients[result.profile.origin]
-                )
+                try:
+                    renewal = await rotate_profile(
+                        services, result.profile.name, http=clients[result.profile.origin]
+                    )
+                except RotationCancelled as stopped:  # cleaned up: still reported
+                    renewal = stopped.result
             if on_result:
                 on_result(renewal)
             return renewal
 
-        return list(await asyncio.gather(*(one(r) for r in due)))
+        tasks = [asyncio.ensure_future(one(r)) for r in due]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except asyncio.CancelledError:
+            # Interrupted: each started renewal has cleaned up (or finished its store) and
+            # returned what it did; those not started yet made nothing.
+            return [t.result() for t in tasks if t.done() and not t.cancelled()]

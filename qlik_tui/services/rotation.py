@@ -26,6 +26,9 @@ re-raises ``CancelledError`` after that clean-up). From the store on, the rotati
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -46,9 +49,20 @@ from qlik_tui.services.context import Services
 from qlik_tui.services.key_admin import creation_refusal, remove_command
 from qlik_tui.services.results import KeyNotStored, StoreStep
 from qlik_tui.services.storing import store_key
+from qlik_tui.services.strays import (
+    LeftBehind,
+    StrayKey,
+    Sweep,
+    left_behind,
+    new_marker,
+    sweep_marked,
+    tagged,
+)
 from qlik_tui.store.key_stores import KeyStoreKind, key_store_words, kind_of
+from qlik_tui.store.lockfile import LockFile, LockTimeout
 from qlik_tui.store.names import quoted_name
 from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
+from qlik_tui.store.renewals import PendingRenewal, RenewalJournal, renewal_lock
 from qlik_tui.store.secrets import StoreError
 
 
@@ -112,15 +126,6 @@ class RotationStatus(str, Enum):
 
 
 @dataclass(frozen=True)
-class StrayKey:
-    """A key left active on the tenant that nothing stores: how to remove it."""
-
-    key_id: str
-    why: str
-    command: str  # the command that removes it
-
-
-@dataclass(frozen=True)
 class RotationResult:
     name: str
     status: RotationStatus
@@ -134,6 +139,10 @@ class RotationResult:
     profile: Profile | None = None  # as stored after a renewal
     kept_old: bool = False
     notes: tuple[str, ...] = ()  # further true sentences (e.g. metadata not updated)
+    # keys found active that nobody could hold (a lost create answer, an earlier run that was
+    # stopped) and deleted by this run
+    deleted_strays: tuple[str, ...] = ()
+    interrupted: bool = False  # a signal or a cancelled task stopped the run (see notes)
 
     @property
     def renewed(self) -> bool:
@@ -170,7 +179,22 @@ class CancelToken:
         return True
 
 
+class RotationCancelled(asyncio.CancelledError):
+    """A cancelled rotation after its clean-up: ``result`` says what was made, stored, deleted
+    and left. A ``CancelledError``, so a cancelled task still ends cancelled."""
+
+    def __init__(self, result: RotationResult) -> None:
+        super().__init__()
+        self.result = result
+
+
 StepCallback = Callable[[StepEvent], None]
+
+_BEFORE_STORE = "Interrupted before the new key was stored: the stored key is unchanged."
+_AFTER_STORE = (
+    "Interrupted after the new key was stored: the renewal was finished first (see above for "
+    "the old key)."
+)
 
 
 def default_description(name: str, now: datetime | None = None) -> str:
@@ -212,6 +236,15 @@ class _Rotation:
     tenant: Tenant | None = None
     old_key: ApiKey | None = field(default=None, repr=False)
     created: CreatedKey | None = field(default=None, repr=False)
+    http: httpx.AsyncClient | None = field(default=None, repr=False)
+    # this run's tag in the new key's description, and whether every key it made is known
+    marker: str = field(default_factory=new_marker)
+    journalled: bool = False
+    accounted: bool = False
+    # keys found and deleted, keys left (named), and sentences, from the sweeps of this run
+    found_deleted: list[str] = field(default_factory=list)
+    found_strays: list[StrayKey] = field(default_factory=list)
+    found_notes: list[str] = field(default_factory=list)
 
     @property
     def store(self) -> KeyStoreKind:
@@ -227,20 +260,57 @@ class _Rotation:
         old_id = self.profile.key_id if self.profile else None
         if self.old_key is not None:
             old_id = self.old_key.info.key_id or old_id
-        return RotationResult(self.name, status, old_id, **fields)  # type: ignore[arg-type]
+        made = RotationResult(self.name, status, old_id, **fields)  # type: ignore[arg-type]
+        return dataclasses.replace(
+            made,
+            strays=(*self.found_strays, *made.strays),
+            notes=(*self.found_notes, *made.notes),
+            deleted_strays=tuple(self.found_deleted),
+        )
 
     async def run(self, http: httpx.AsyncClient) -> RotationResult:
+        """The renewal under the profile's lock: a second renewal of the profile stops."""
+        self.http = http
+        lock = self.take_lock()
+        if isinstance(lock, RotationResult):
+            return lock
+        try:
+            return await self.run_locked(http)
+        finally:
+            await asyncio.shield(self.close_journal())
+            if lock is not None:
+                lock.release()
+
+    def take_lock(self) -> LockFile | RotationResult | None:
+        """The profile's renewal lock (one non-blocking try, so it runs on the loop); None when
+        the folder cannot hold one: the compare-before-store still guards the store."""
+        try:
+            lock = renewal_lock(self.services.profiles.path, self.name)
+            lock.acquire()
+        except LockTimeout:
+            self.emit(RotationStep.LOAD, StepState.FAILED)
+            outcome = make_outcome(OutcomeKind.RENEWAL_IN_PROGRESS, profile=shlex.quote(self.name))
+            return self.result(
+                RotationStatus.FAILED, failed_step=RotationStep.LOAD, outcome=outcome
+            )
+        except OSError:
+            return None
+        return lock
+
+    async def run_locked(self, http: httpx.AsyncClient) -> RotationResult:
         loaded = await self.load()
         if isinstance(loaded, RotationResult):
             return loaded
         tenant, old_key = loaded
         old_client = QlikClient(tenant, old_key, settings=self.services.client_settings, http=http)
+        await self.sweep_left_behind(old_client)
 
         # 1. create, with the stored key
         if self.cancel is not None and self.cancel.requested:
             return self.result(RotationStatus.CANCELLED)
         self.emit(RotationStep.CREATE, StepState.STARTED)
-        description = self.description or default_description(self.name)
+        description = tagged(self.description or default_description(self.name), self.marker)
+        await self.open_journal()
         try:
             created = (await old_client.create_api_key(description, self.expiry)).value
         except QlikError as exc:
@@ -253,14 +323,15 @@ class _Rotation:
                 expiry=self.expiry,
                 profile_name=self.name,
             )
-            strays = await self.unanswered_creates(old_client, exc, description)
+            await self.after_lost_answer(old_client, exc)
             return self.result(
-                RotationStatus.FAILED,
-                failed_step=RotationStep.CREATE,
-                outcome=outcome,
-                strays=strays,
+                RotationStatus.FAILED, failed_step=RotationStep.CREATE, outcome=outcome
             )
+        except asyncio.CancelledError:
+            interrupted = await asyncio.shield(self.interrupted_create(old_client))
+            raise RotationCancelled(interrupted) from None
         self.created = created
+        self.accounted = True  # from here on every path names or deletes the key by its id
         new_id = created.record.id
         self.emit(RotationStep.CREATE, StepState.DONE, new_id)
 
@@ -301,12 +372,24 @@ class _Rotation:
             self.emit(RotationStep.VERIFY, StepState.DONE, new_id)
             if self.cancel is not None and not self.cancel._begin_store():
                 return await self.undo(old_client, RotationStatus.CANCELLED, None, None)
+            changed = await self.stored_key_changed(old_client)
+            if changed is not None:
+                return changed
         except asyncio.CancelledError:
-            await asyncio.shield(self.undo(old_client, RotationStatus.CANCELLED, None, None))
-            raise
+            undone = await asyncio.shield(
+                self.undo(old_client, RotationStatus.CANCELLED, None, None)
+            )
+            raise RotationCancelled(self.interrupted(undone, _BEFORE_STORE)) from None
 
         # 3. store (from here on the rotation completes: a cancelled task waits for it)
-        return await asyncio.shield(self.finish(old_client, new_client, me.value))
+        finishing = asyncio.ensure_future(self.finish(old_client, new_client, me.value))
+        try:
+            return await asyncio.shield(finishing)
+        except asyncio.CancelledError:
+            while not finishing.done():  # every further cancel waits for the store, too
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(finishing)
+            raise RotationCancelled(self.interrupted(finishing.result(), _AFTER_STORE)) from None
 
     async def load(self) -> RotationResult | tuple[Tenant, ApiKey]:
         self.emit(RotationStep.LOAD, StepState.STARTED)
@@ -342,32 +425,120 @@ class _Rotation:
         self.emit(RotationStep.LOAD, StepState.DONE, self.old_key.info.key_id or "")
         return self.tenant, self.old_key
 
-    async def unanswered_creates(
-        self, old_client: QlikClient, exc: QlikError, description: str
-    ) -> tuple[StrayKey, ...]:
-        """After a create whose answer was lost (network, 5xx, garbled), the tenant may have
-        made the key anyway: active keys with this rotation's description are named as strays
-        (not deleted: an older key may carry the same description)."""
-        if isinstance(exc, StatusError) and exc.status_code < 500:
-            return ()  # the tenant refused: nothing was created
-        try:
-            active = (
-                await old_client.list_api_keys(
-                    sub=self.old_key.info.subject if self.old_key else None
-                )
-            ).value
-        except QlikError:
-            return ()
+    # -- the journal, the lock's companion: what a killed run leaves for the next one ---------
+
+    async def open_journal(self) -> None:
+        """Note this run's marker before the create is sent (a SIGKILL then leaves it)."""
         old_id = self.old_key.info.key_id if self.old_key else None
-        why = (
-            "the answer to the create was lost; the tenant may have made this key (it has this "
-            "renewal's description)"
+        entry = PendingRenewal(self.name, self.marker, old_id, now_iso())
+        try:
+            await asyncio.to_thread(RenewalJournal(self.services.profiles.path).add, entry)
+        except (OSError, LockTimeout):
+            return  # this run still sweeps its own lost answer; only a SIGKILL would be silent
+        self.journalled = True
+
+    async def close_journal(self) -> None:
+        if not (self.journalled and self.accounted):
+            return  # unaccounted: the entry stays, and the next run looks for the key again
+        journal = RenewalJournal(self.services.profiles.path)
+        with contextlib.suppress(OSError, LockTimeout):
+            await asyncio.to_thread(journal.remove, self.name, self.marker)
+
+    async def sweep_left_behind(self, old_client: QlikClient) -> None:
+        """Report (and delete, where nobody can hold them) keys earlier runs left."""
+        assert self.old_key is not None
+        found: LeftBehind = await left_behind(
+            self.services,
+            old_client,
+            profile=self.name,
+            subject=self.old_key.info.subject,
+            stored_key_id=self.old_key.info.key_id,
+            delete=True,
         )
-        return tuple(
-            StrayKey(r.id, why, remove_command(self.name, r.id))
-            for r in active
-            if r.description == description and r.id != old_id
+        self.found_deleted.extend(found.deleted)
+        self.found_strays.extend(found.strays)
+        self.found_notes.extend(found.notes)
+
+    # -- a create whose answer never came ---------------------------------------------------
+
+    async def sweep_own(self, old_client: QlikClient, why: str) -> Sweep:
+        """Delete the key this run's create may have made (found by the run's marker)."""
+        sweep = await sweep_marked(
+            old_client,
+            profile=self.name,
+            subject=self.old_key.info.subject if self.old_key else None,
+            marker=self.marker,
+            keep=(self.old_key.info.key_id if self.old_key else None,),
+            why=why,
         )
+        self.found_deleted.extend(sweep.deleted)
+        self.found_strays.extend(sweep.strays)
+        self.accounted = bool(sweep.deleted) and sweep.resolved
+        return sweep
+
+    async def after_lost_answer(self, old_client: QlikClient, exc: QlikError) -> None:
+        """After a create that failed without the tenant's refusal (network, timeout, 5xx,
+        garbled), the tenant may have made the key anyway: delete it, and say so."""
+        if isinstance(exc, StatusError) and exc.status_code < 500:
+            self.accounted = True  # the tenant refused: nothing was created
+            return
+        lost = f"the answer to the create was lost ({exc.message or exc.kind.value})"
+        sweep = await self.sweep_own(old_client, f"{lost} but the tenant made this key")
+        self.found_notes.append(self.lost_answer_sentence(lost, sweep))
+
+    async def interrupted_create(self, old_client: QlikClient) -> RotationResult:
+        lost = "the run was interrupted while the tenant was creating the new key"
+        sweep = await self.sweep_own(old_client, f"{lost}, and the tenant made it")
+        self.found_notes.append(self.lost_answer_sentence(lost, sweep))
+        self.emit(RotationStep.CREATE, StepState.FAILED)
+        return self.result(
+            RotationStatus.CANCELLED, failed_step=RotationStep.CREATE, interrupted=True
+        )
+
+    def lost_answer_sentence(self, lost: str, sweep: Sweep) -> str:
+        again = (
+            f"the next `qlik-tui rotate {shlex.quote(self.name)}`, `check --renew-within` or "
+            f"`keys {shlex.quote(self.name)}` looks again for a key whose description carries "
+            f"[qlik-tui run {self.marker}]"
+        )
+        lost = lost[0].upper() + lost[1:]
+        if not sweep.looked:
+            return (
+                f"{lost}, and the tenant could not be asked whether it made the key "
+                f"({sweep.problem}); {again}."
+            )
+        if sweep.deleted:
+            made = ", ".join(sweep.deleted)
+            return (
+                f"{lost}, but the tenant had made key {made}: it was deleted again (nobody "
+                "had received it)."
+            )
+        if sweep.strays:
+            return f"{lost}, and the key the tenant made could not be deleted (named below)."
+        return f"{lost}; the tenant lists no key made by this run so far: {again}."
+
+    def interrupted(self, result: RotationResult, when: str) -> RotationResult:
+        return dataclasses.replace(result, interrupted=True, notes=(*result.notes, when))
+
+    # -- compare before store -------------------------------------------------------------
+
+    async def stored_key_changed(self, old_client: QlikClient) -> RotationResult | None:
+        """The stored key is still the one this run started from, or the run stops here and
+        deletes its new key: storing it would overwrite another run's (or a login's) key."""
+        assert self.old_key is not None and self.created is not None
+        try:
+            current = await asyncio.to_thread(self.services.secrets.load, self.name)
+        except StoreError:
+            return None  # the store step meets the same trouble and reports it
+        if current.info.key_id == self.old_key.info.key_id:
+            return None
+        self.emit(RotationStep.STORE, StepState.FAILED, self.created.record.id)
+        outcome = make_outcome(OutcomeKind.STORED_KEY_CHANGED, profile=shlex.quote(self.name))
+        assert self.tenant is not None
+        settings = self.services.client_settings
+        # The key stored now deletes it (the other run may have deleted the old one already).
+        holder = QlikClient(self.tenant, current, settings=settings, http=self.http)
+        return await self.undo(holder, RotationStatus.FAILED, RotationStep.STORE, outcome)
 
     def mismatch(self, user: User, old_key: ApiKey) -> str | None:
         """Why the new key's user is not the old key's, or None when it is the same."""

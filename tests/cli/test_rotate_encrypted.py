@@ -139,6 +139,7 @@ def test_check_renew_within_renews_an_encrypted_file_profile_in_the_file(
     vault: tuple[str, str],
 ) -> None:
     services = fresh_services(tmp_path, secret_store)
+    sandbox.set_config(max_api_key_expiry="P30D")  # new keys outlive the window: a 24 h key is due
 
     renewed = run_cli("check", "--renew-within", "2d", using=services)
 
