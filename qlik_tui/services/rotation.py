@@ -271,9 +271,10 @@ class _Rotation:
     async def run(self, http: httpx.AsyncClient) -> RotationResult:
         """The renewal under the profile's lock: a second renewal of the profile stops."""
         self.http = http
-        lock = self.take_lock()
-        if isinstance(lock, RotationResult):
-            return lock
+        try:
+            lock = self.take_lock()
+        except LockTimeout:
+            return await self.in_progress()
         try:
             return await self.run_locked(http)
         finally:
@@ -281,21 +282,25 @@ class _Rotation:
             if lock is not None:
                 lock.release()
 
-    def take_lock(self) -> LockFile | RotationResult | None:
-        """The profile's renewal lock (one non-blocking try, so it runs on the loop); None when
-        the folder cannot hold one: the compare-before-store still guards the store."""
+    def take_lock(self) -> LockFile | None:
+        """The profile's renewal lock (one non-blocking try, so it runs on the loop; raises
+        ``LockTimeout`` when another renewal holds it); None when the folder cannot hold one:
+        the compare-before-store still guards the store."""
         try:
             lock = renewal_lock(self.services.profiles.path, self.name)
             lock.acquire()
         except LockTimeout:
-            self.emit(RotationStep.LOAD, StepState.FAILED)
-            outcome = make_outcome(OutcomeKind.RENEWAL_IN_PROGRESS, profile=shlex.quote(self.name))
-            return self.result(
-                RotationStatus.FAILED, failed_step=RotationStep.LOAD, outcome=outcome
-            )
+            raise
         except OSError:
             return None
         return lock
+
+    async def in_progress(self) -> RotationResult:
+        """Another renewal of the profile runs: this one makes nothing."""
+        with contextlib.suppress(ProfilesFileError):  # to name the key the profile holds
+            self.profile = await asyncio.to_thread(self.services.profiles.get, self.name)
+        outcome = make_outcome(OutcomeKind.RENEWAL_IN_PROGRESS, profile=shlex.quote(self.name))
+        return self.result(RotationStatus.FAILED, failed_step=RotationStep.LOAD, outcome=outcome)
 
     async def run_locked(self, http: httpx.AsyncClient) -> RotationResult:
         loaded = await self.load()

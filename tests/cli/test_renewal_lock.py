@@ -67,6 +67,7 @@ def test_two_renewals_of_one_profile_end_with_one_renewal_and_no_unaccounted_key
     assert stopped["renewed"] is False and stopped["outcome"] == "renewal_in_progress"
     assert stopped["title"] == "Another renewal of this key is running"
     assert beside.code == exits.INCONCLUSIVE
+    assert stopped["old_key_id"] == old_id  # what the profile still holds, named
     # one renewal: one create, the stored key is its key, and it is the only active key
     posts = [r for r in sandbox.requests if r.method == "POST" and r.path == f"{API}/api-keys"]
     assert len(posts) == 1
