@@ -47,7 +47,7 @@ def test_two_renewals_of_one_profile_end_with_one_renewal_and_no_unaccounted_key
     second: list[str], run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:
     old_id = _stored(sandbox, services)
-    sandbox.set_fault("hold_answer", count=1, path=f"{API}/api-keys", delay=WAIT_S)
+    sandbox.set_fault("hold_answer", count=1, path=f"{API}/api-keys", method="POST", delay=WAIT_S)
     first = cli_process(services.profiles.path, "rotate", "prod", "--json")
     try:
         assert sandbox.held.wait(WAIT_S), "the first renewal's create never arrived"

@@ -28,8 +28,13 @@ HELD_S = 60.0  # the create's answer is held far longer than any step of a test 
 WAIT_S = 30.0  # a deadline, not a measurement
 
 
-def _stored(sandbox: FaultySandbox, services: Services, name: str = "prod") -> str:
-    token = sandbox.issue_key(description="the stored key")
+def _stored(
+    sandbox: FaultySandbox,
+    services: Services,
+    name: str = "prod",
+    expires_in: timedelta = timedelta(hours=24),
+) -> str:
+    token = sandbox.issue_key(description="the stored key", expires_in=expires_in)
     store_profile(services, name, sandbox.origin, token)
     key_id = key_id_of(token)
     assert key_id is not None
@@ -53,14 +58,21 @@ def _deleted(sandbox: FaultySandbox) -> list[str]:
     ]
 
 
+ROTATE = ("rotate", "prod")
+RENEW_WITHIN = ("check", "--renew-within", "12h")
+
+
 def _signal_during_create(
-    sandbox: FaultySandbox, services: Services, number: signal.Signals
+    sandbox: FaultySandbox,
+    services: Services,
+    number: signal.Signals,
+    command: tuple[str, ...] = ROTATE,
 ) -> tuple[subprocess.CompletedProcess[str], str]:
-    """``rotate prod`` in its own process, signalled once the tenant made the key and while
-    it holds the answer."""
-    old_id = _stored(sandbox, services)
-    sandbox.set_fault("hold_answer", count=1, path=f"{API}/api-keys", delay=HELD_S)
-    process = cli_process(services.profiles.path, "rotate", "prod")
+    """``command`` (a renewal of profile prod) in its own process, signalled once the tenant
+    made the key and while it holds the answer."""
+    old_id = _stored(sandbox, services, expires_in=timedelta(hours=2))  # due within 12 h
+    sandbox.set_fault("hold_answer", count=1, path=f"{API}/api-keys", method="POST", delay=HELD_S)
+    process = cli_process(services.profiles.path, *command)
     try:
         assert sandbox.held.wait(WAIT_S), "the create never reached the tenant"
         process.send_signal(number)
@@ -81,9 +93,11 @@ def test_a_lost_create_answer_is_deleted_again_and_said(
     )
     old_id = _stored(sandbox, services)
     if fault == "reset":
-        sandbox.set_fault("lost_answer", count=1, path=f"{API}/api-keys")
+        sandbox.set_fault("lost_answer", count=1, path=f"{API}/api-keys", method="POST")
     else:  # the tenant made the key but answers after the client's read timeout
-        sandbox.set_fault("hold_answer", count=1, path=f"{API}/api-keys", delay=HELD_S)
+        sandbox.set_fault(
+            "hold_answer", count=1, path=f"{API}/api-keys", method="POST", delay=HELD_S
+        )
     sandbox.clear_requests()
     result = run_cli("rotate", "prod", "--json", using=services)
 
@@ -106,28 +120,36 @@ def test_the_marker_finds_only_this_runs_key(
     """An older key with the same description (an earlier renewal's) is not deleted."""
     old_id = _stored(sandbox, services)
     older = key_id_of(sandbox.issue_key(description="ci key"))
-    sandbox.set_fault("lost_answer", count=1, path=f"{API}/api-keys")
+    sandbox.set_fault("lost_answer", count=1, path=f"{API}/api-keys", method="POST")
     result = run_cli("rotate", "prod", "--description", "ci key")
     assert result.code == exits.INCONCLUSIVE
     assert sorted(sandbox.key_ids("admin")) == sorted([old_id, older])
     assert "it was deleted again" in result.stderr
 
 
+@pytest.mark.parametrize("command", [ROTATE, RENEW_WITHIN], ids=["rotate", "check-renew-within"])
 @pytest.mark.parametrize(
     ("number", "code"),
     [(signal.SIGINT, exits.INTERRUPTED), (signal.SIGTERM, exits.TERMINATED)],
     ids=["SIGINT", "SIGTERM"],
 )
 def test_a_signal_while_the_create_is_in_flight_deletes_the_key_the_tenant_made(
-    number: signal.Signals, code: int, sandbox: FaultySandbox, services: Services
+    number: signal.Signals,
+    code: int,
+    command: tuple[str, ...],
+    sandbox: FaultySandbox,
+    services: Services,
 ) -> None:
     sandbox.clear_requests()
-    done, old_id = _signal_during_create(sandbox, services, number)
+    done, old_id = _signal_during_create(sandbox, services, number, command)
     assert done.returncode == code, done.stderr
     made = _made_by_the_create(sandbox, old_id)
     assert sandbox.key_ids("admin") == [old_id]
     assert _deleted(sandbox) == [made]
-    assert f"Not renewed: 'prod' still holds key {old_id}." in done.stderr
+    if command == ROTATE:
+        assert f"Not renewed: 'prod' still holds key {old_id}." in done.stderr
+    else:
+        assert f"✗ not renewed prod: cancelled; it still holds key {old_id}" in done.stderr
     assert f"the tenant had made key {made}: it was deleted again" in done.stderr
     assert "qlik-tui: interrupted" not in done.stderr
     assert services.secrets.load("prod").info.key_id == old_id
@@ -167,7 +189,9 @@ def test_an_interrupt_after_the_store_finishes_the_renewal_and_says_so(
 ) -> None:
     old_id = _stored(sandbox, services)
     # the old key's delete is held: the new key is stored by then
-    sandbox.set_fault("hold_answer", count=1, path=f"{API}/api-keys/{old_id}", delay=2.0)
+    sandbox.set_fault(
+        "hold_answer", count=1, path=f"{API}/api-keys/{old_id}", method="DELETE", delay=2.0
+    )
     process = cli_process(services.profiles.path, "rotate", "prod")
     try:
         assert sandbox.held.wait(WAIT_S)

@@ -28,7 +28,7 @@ async def test_the_dashboards_renewal_stops_while_a_rotate_of_the_profile_runs(
 ) -> None:
     services = make_services(tmp_path, secret_store)
     old_id = key_id_of(store(services, sandbox, "prod"))
-    sandbox.set_fault("hold_answer", count=1, path=f"{API}/api-keys", delay=WAIT_S)
+    sandbox.set_fault("hold_answer", count=1, path=f"{API}/api-keys", method="POST", delay=WAIT_S)
     rotate = cli_process(services.profiles.path, "rotate", "prod", "--json")
     try:
         assert sandbox.held.wait(WAIT_S), "the rotate's create never arrived"
