@@ -13,6 +13,13 @@ untouched. A failed store leaves the old key stored (the store puts it back) and
 key. Any clean-up delete that fails leaves a *stray* key, named in the result with the command
 that removes it. A failed delete of the old key after a good store is ``OLD_KEY_LEFT``.
 
+The whole renewal holds the profile's renewal lock (a second one stops: RENEWAL_IN_PROGRESS), and
+the stored key is compared with the one the run started from just before the store
+(STORED_KEY_CHANGED: the new key is deleted). The new key's description carries the run's tag
+(services/strays.py): a create whose answer is lost, or that is interrupted in flight, is
+followed by a look for the tagged key, which is deleted and reported; a journal entry written
+before the create lets the next run find what a killed one left.
+
 For front ends:
     events = []
     cancel = CancelToken()                       # cancel.cancel() -> False once storing began
@@ -20,7 +27,8 @@ For front ends:
 ``on_step`` receives a ``StepEvent`` as each step starts and ends (called on the event loop's
 thread). Cancelling -- the token, or cancelling the task -- is honoured until the store starts:
 the new key is then deleted with the old one and the result is ``CANCELLED`` (a cancelled task
-re-raises ``CancelledError`` after that clean-up). From the store on, the rotation completes.
+raises ``RotationCancelled``, a ``CancelledError`` whose ``result`` says what was done, after
+that clean-up). From the store on, the rotation completes first.
 """
 
 from __future__ import annotations
@@ -277,6 +285,10 @@ class _Rotation:
             return await self.in_progress()
         try:
             return await self.run_locked(http)
+        except RotationCancelled:
+            raise
+        except asyncio.CancelledError:  # outside the steps that clean up after themselves
+            raise RotationCancelled(self.stopped_between_steps()) from None
         finally:
             await asyncio.shield(self.close_journal())
             if lock is not None:
@@ -294,6 +306,18 @@ class _Rotation:
         except OSError:
             return None
         return lock
+
+    def stopped_between_steps(self) -> RotationResult:
+        """Cancelled before the create was sent, or while looking for what a lost one made."""
+        if self.journalled and not self.accounted:
+            note = (
+                "Interrupted while looking for a key the lost create may have made; the next "
+                f"`qlik-tui rotate {shlex.quote(self.name)}`, `check --renew-within` or "
+                f"`keys {shlex.quote(self.name)}` looks again."
+            )
+        else:
+            note = "Interrupted before a new key was asked for: nothing changed."
+        return self.result(RotationStatus.CANCELLED, interrupted=True, notes=(note,))
 
     async def in_progress(self) -> RotationResult:
         """Another renewal of the profile runs: this one makes nothing."""
@@ -377,7 +401,7 @@ class _Rotation:
             self.emit(RotationStep.VERIFY, StepState.DONE, new_id)
             if self.cancel is not None and not self.cancel._begin_store():
                 return await self.undo(old_client, RotationStatus.CANCELLED, None, None)
-            changed = await self.stored_key_changed(old_client)
+            changed = await self.stored_key_changed()
             if changed is not None:
                 return changed
         except asyncio.CancelledError:
@@ -527,7 +551,7 @@ class _Rotation:
 
     # -- compare before store -------------------------------------------------------------
 
-    async def stored_key_changed(self, old_client: QlikClient) -> RotationResult | None:
+    async def stored_key_changed(self) -> RotationResult | None:
         """The stored key is still the one this run started from, or the run stops here and
         deletes its new key: storing it would overwrite another run's (or a login's) key."""
         assert self.old_key is not None and self.created is not None

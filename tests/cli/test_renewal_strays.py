@@ -167,6 +167,12 @@ def test_the_next_run_reports_what_a_sigkill_left(
     assert killed.returncode == -signal.SIGKILL
     stray = next(k for k in sandbox.key_ids("admin") if k != old_id)  # nobody was told
     assert services.secrets.load("prod").info.key_id == old_id
+    # what the killed run left on disk: the run's tag and key ids, never a key
+    journal = services.profiles.path.with_name("renewals-pending.json").read_text()
+    marker = sandbox.key_record(stray)["description"].rsplit(" ", 1)[1].rstrip("]")
+    assert marker in journal and old_id in journal
+    assert sandbox.key_token(stray) not in journal
+    assert services.secrets.load("prod").reveal() not in journal
     sandbox.release_held()
     sandbox.clear_faults()
 
