@@ -127,6 +127,28 @@ def test_the_marker_finds_only_this_runs_key(
     assert "it was deleted again" in result.stderr
 
 
+def test_a_lost_key_that_cannot_be_deleted_is_named_until_a_later_run_deletes_it(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    old_id = _stored(sandbox, services)
+    sandbox.set_fault("lost_answer", count=1, path=f"{API}/api-keys", method="POST")
+    sandbox.set_fault("status_500", count=1, path=f"{API}/api-keys/", method="DELETE")
+    first = run_cli("rotate", "prod", "--json")
+    assert first.code == exits.INCONCLUSIVE
+    answer = json.loads(first.stdout)
+    stray = next(k for k in sandbox.key_ids("admin") if k != old_id)
+    assert [s["key_id"] for s in answer["strays"]] == [stray]
+    assert answer["strays"][0]["command"] == f"qlik-tui revoke prod {stray}"
+    assert "could not be deleted" in " ".join(answer["notes"])
+
+    listed = run_cli("keys", "prod")  # still named by the next run
+    assert f"Stray key {stray} is still active" in listed.stderr
+    renewed = run_cli("rotate", "prod")  # and deleted by the next renewal
+    assert renewed.code == 0, renewed.output
+    assert f"Deleted key {stray}" in renewed.stderr
+    assert sandbox.key_ids("admin") == [services.secrets.load("prod").info.key_id]
+
+
 @pytest.mark.parametrize("command", [ROTATE, RENEW_WITHIN], ids=["rotate", "check-renew-within"])
 @pytest.mark.parametrize(
     ("number", "code"),
