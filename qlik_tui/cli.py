@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _add_use_commands(commands)
     _add_key_commands(commands)
+    from qlik_tui.commands import scan  # its parser only: the scanner loads when scan runs
+
+    scan.add_arguments(commands)
     return parser
 
 
@@ -365,6 +368,10 @@ def dispatch(
         from qlik_tui.commands.key_help import run_key_command
 
         return run_key_command(args, services, stdout, stderr)
+    if args.command == "scan":
+        from qlik_tui.commands import scan
+
+        return scan.run(args, services, stdout, stderr)
     raise AssertionError(f"unhandled command {args.command!r}")
 
 

@@ -1,0 +1,229 @@
+"""``qlik-tui scan``: planted credentials found once each, decoys never, the secrets nowhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from qlik_tui.core.apikey import make_fake_key, parse_key
+from qlik_tui.services.context import Services
+from tests.fixtures.cli import CliRun, RunCli, store_profile
+from tests.fixtures.faulty_sandbox import FaultySandbox
+
+CLIENT_SECRET = "cs_SENTINEL_client_secret_0123456789"
+CONTEXTS_SECRET = "cs_SENTINEL_contexts_secret_98765"
+SPARSE_BYTES = 1024 * 1024 * 1024
+
+
+@dataclass
+class Tree:
+    root: Path  # the working directory scanned
+    planted: dict[str, str] = field(default_factory=dict)  # secret -> "where:line"
+    decoy_keys: list[str] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)  # name -> key text
+
+    @property
+    def secrets(self) -> list[str]:
+        return [*self.planted, *self.decoy_keys]
+
+
+def key_id(key: str) -> str:
+    found = parse_key(key).key_id
+    assert found is not None
+    return found
+
+
+def other_jwt() -> str:
+    import base64
+
+    def part(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return ".".join(
+        (part(b'{"alg":"HS256","typ":"JWT"}'), part(b'{"sub":"1","name":"Jo"}'), part(b"s" * 32))
+    )
+
+
+@pytest.fixture
+def tree(tmp_path: Path, sandbox: FaultySandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Tree]:
+    work = tmp_path / "work"
+    (work / "notebooks").mkdir(parents=True)
+    (work / "src").mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    keys = {name: sandbox.issue_key() for name in ("env", "notebook", "contexts", "history")}
+    keys["outside"] = sandbox.issue_key()
+    keys["binary"] = sandbox.issue_key()
+    keys["sparse"] = sandbox.issue_key()
+    tree = Tree(work, keys=keys)
+
+    (work / ".env").write_text(
+        f"QLIK_API_KEY={keys['env']}\nQLIK_CLIENT_ID=0f1e2d3c\nQLIK_CLIENT_SECRET={CLIENT_SECRET}\n"
+    )
+    tree.planted[keys["env"]] = ".env:1"
+    tree.planted[CLIENT_SECRET] = ".env:3"
+    notebook = {"cells": [{"outputs": [{"text": [f"Authorization: Bearer {keys['notebook']}"]}]}]}
+    (work / "notebooks" / "n.ipynb").write_text(json.dumps(notebook, indent=1))
+    line = (
+        json.dumps(notebook, indent=1)
+        .split("\n")
+        .index(next(x for x in json.dumps(notebook, indent=1).split("\n") if "Bearer" in x))
+    )
+    tree.planted[keys["notebook"]] = f"notebooks/n.ipynb:{line + 1}"
+
+    contexts = tmp_path / "qlik" / "contexts.yml"
+    contexts.parent.mkdir()
+    contexts.write_text(
+        "contexts:\n"
+        f"  work:\n    headers:\n      Authorization: Bearer {keys['contexts']}\n"
+        f"    server: {sandbox.origin}\n"
+        f"  bot:\n    oauth-client-id: 0123456789abcdef\n"
+        f"    oauth-client-secret: {CONTEXTS_SECRET}\n    server: {sandbox.origin}\n"
+        "current-context: work\n"
+    )
+    monkeypatch.setenv("QLIK_CLI_USER_HOME_DIR", str(contexts))
+    tree.planted[keys["contexts"]] = f"{contexts}:4"
+    tree.planted[CONTEXTS_SECRET] = f"{contexts}:8"
+
+    # Decoys: other JWTs, cut-off keys, a key in a binary file, a FIFO, a link out of the
+    # tree, a 1 GB sparse file, a client secret with no client id.
+    truncated = keys["env"][:-30]
+    (work / "src" / "app.py").write_text(
+        f"TOKEN = '{other_jwt()}'\nCUT = '{truncated}'\nQCS_CLIENT_SECRET='{'z' * 30}'\n"
+    )
+    (work / "blob.bin").write_bytes(b"\x7fELF\0\0\0" + keys["binary"].encode())
+    os.mkfifo(work / "pipe")
+    (outside / "secret.txt").write_text(keys["outside"])
+    (work / "link").symlink_to(outside / "secret.txt")
+    (work / "linked-dir").symlink_to(outside)
+    with open(work / "huge.img", "wb") as sparse:
+        sparse.write(keys["sparse"].encode())
+        sparse.truncate(SPARSE_BYTES)
+    tree.decoy_keys = [truncated, keys["outside"], keys["binary"], keys["sparse"], "z" * 30]
+
+    history = Path(os.environ["HOME"]) / ".bash_history"
+    history.write_text(f"ls\ncurl -H 'Authorization: Bearer {keys['history']}' x\n")
+    monkeypatch.chdir(work)
+    yield tree
+
+
+def findings_of(run: CliRun) -> list[tuple[str, str]]:
+    rows = json.loads(run.stdout)["findings"]
+    return sorted((f"{row['where']}:{row['line']}", row["fingerprint"]) for row in rows)
+
+
+def expected(tree: Tree, *names: str) -> list[tuple[str, str]]:
+    rows = []
+    for secret, where in tree.planted.items():
+        if secret in (CLIENT_SECRET, CONTEXTS_SECRET):
+            rows.append((where, f"{secret[:4]}…{secret[-4:]}"))
+        else:
+            rows.append((where, key_id(secret)))
+    return sorted(rows)
+
+
+def assert_secrets_nowhere(tree: Tree, *texts: str) -> None:
+    """No secret (nor an API key's signature) in the output or in any file not planted."""
+    planted_files = {".env", "notebooks/n.ipynb", "src/app.py", "blob.bin", "huge.img"}
+    written = []
+    for path in tree.root.parent.rglob("*"):
+        relative = path.relative_to(tree.root.parent).as_posix()
+        if path.is_symlink() or not path.is_file() or relative.startswith(("work/", "outside/")):
+            continue
+        if relative in ("qlik/contexts.yml", "home/.bash_history"):
+            continue
+        written.append(path.read_bytes().decode("utf-8", "replace"))
+    assert {p for p in planted_files if (tree.root / p).exists()} == planted_files
+    for secret in (*tree.secrets, *tree.keys.values()):
+        needles = [secret, secret.rsplit(".", 1)[-1]]
+        for text in (*texts, *written):
+            assert not any(needle in text for needle in needles)
+
+
+def test_every_planted_credential_once_and_no_decoy(run_cli: RunCli, tree: Tree) -> None:
+    run = run_cli("scan", "--json")
+    assert run.code == 1, run.stderr
+    assert findings_of(run) == expected(tree)
+    skipped = {row["where"]: row["why"] for row in json.loads(run.stdout)["skipped"]}
+    assert skipped == {"blob.bin": "binary", "pipe": "not_regular", "huge.img": "too_large"}
+    assert_secrets_nowhere(tree, run.stdout, run.stderr)
+
+
+def test_text_output_names_place_key_and_tenant(
+    run_cli: RunCli, tree: Tree, sandbox: FaultySandbox
+) -> None:
+    run = run_cli("scan")
+    assert run.code == 1
+    env_key = key_id(tree.keys["env"])
+    assert f".env:1: Qlik API key {env_key} (tenant {sandbox.tenant_id}, user " in run.stdout
+    assert f".env:3: OAuth client secret {CLIENT_SECRET[:4]}…{CLIENT_SECRET[-4:]}" in run.stdout
+    assert "5 credentials found" in run.stderr
+    assert_secrets_nowhere(tree, run.stdout, run.stderr)
+
+
+def test_history_is_scanned_when_asked(run_cli: RunCli, tree: Tree) -> None:
+    run = run_cli("scan", "--json", "--history")
+    history = Path(os.environ["HOME"]) / ".bash_history"
+    assert (f"{history}:2", key_id(tree.keys["history"])) in findings_of(run)
+    assert len(findings_of(run)) == len(tree.planted) + 1
+    assert_secrets_nowhere(tree, run.stdout, run.stderr)
+
+
+def test_a_stored_key_is_named_without_reading_the_key_store(
+    run_cli: RunCli, tree: Tree, services: Services, sandbox: FaultySandbox
+) -> None:
+    store_profile(services, "work", sandbox.origin, tree.keys["env"])
+    run = run_cli("scan", "--json", ".env")
+    [row] = [r for r in json.loads(run.stdout)["findings"] if r["kind"] == "api-key"]
+    assert row["stored_as"] == ["work"]
+    text = run_cli("scan", ".env")
+    assert 'a plain-text copy of the key stored as profile "work"' in text.stdout
+
+
+def test_exit_codes(run_cli: RunCli, tree: Tree, tmp_path: Path) -> None:
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "a.txt").write_text(f"nothing here but {other_jwt()}\n")
+    assert run_cli("scan", str(clean)).code == 0
+    assert run_cli("scan", "src").code == 0  # decoys only
+    assert run_cli("scan", ".env").code == 1
+    missing = run_cli("scan", str(tmp_path / "nope"))
+    assert missing.code == 2
+    assert "no such file or folder" in missing.stderr
+
+
+def test_a_key_in_a_file_name_is_not_echoed(run_cli: RunCli, tree: Tree) -> None:
+    key = tree.keys["env"]
+    run = run_cli("scan", key)
+    assert run.code == 2
+    assert key not in run.output
+    assert key.rsplit(".", 1)[1] not in run.output
+
+
+def test_file_names_from_the_tree_are_neutralised(run_cli: RunCli, tmp_path: Path) -> None:
+    hostile = tmp_path / "h"
+    hostile.mkdir()
+    key = make_fake_key(key_id="6d0c2f5e-3b1a-4c8e-9f2d-7a6b5c4d3e21", tenant_id="T", sub="U")
+    (hostile / "evil\x1b[2Jname\u202e.env").write_text(f"K={key}\n")
+    run = run_cli("scan", str(hostile))
+    assert run.code == 1
+    assert "\x1b" not in run.output and "\u202e" not in run.output
+    assert "\\x1b[2Jname\\u202e.env:1" in run.stdout
+
+
+def test_scan_loads_nothing_for_other_commands() -> None:
+    code = (
+        "import sys\n"
+        "from qlik_tui.cli import build_parser\n"
+        "build_parser().parse_args(['list'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('qlik_tui') and 'scan' in m))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['qlik_tui.commands.scan']"
