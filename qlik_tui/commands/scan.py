@@ -146,6 +146,12 @@ def _print_text(
     if report.skipped:
         summary += f" ({len(report.skipped)} skipped: binary, too large, or not regular files)"
     print(summary, file=stderr)
+    if any(located.place.kind is PlaceKind.STAGED for located in report.findings):
+        print(
+            "The next commit would carry these credentials: take them out of the files, "
+            "`git add` them again, and keep keys in qlik-tui (`qlik-tui login`) instead.",
+            file=stderr,
+        )
     if any(located.place.kind is PlaceKind.GIT for located in report.findings):
         print(
             "A key in git history stays readable in every clone: revoke it on its tenant "

@@ -227,3 +227,108 @@ def test_scan_loads_nothing_for_other_commands() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "['qlik_tui.commands.scan']"
+
+
+# -- git history and the index ------------------------------------------------------------------
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV},
+        check=False,
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert git(repo, "init", "-q", "-b", "main").returncode == 0
+    for name, value in GIT_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def commit_all(repo: Path, message: str) -> None:
+    assert git(repo, "add", "-A").returncode == 0
+    done = git(repo, "commit", "-q", "--no-verify", "-m", message)
+    assert done.returncode == 0, done.stderr
+
+
+def test_git_finds_a_key_removed_two_commits_ago(
+    run_cli: RunCli, repo: Path, sandbox: FaultySandbox
+) -> None:
+    key = sandbox.issue_key()
+    (repo / "README").write_text("hello\n")
+    (repo / "config.env").write_text(f"# config\nQCS_API_KEY={key}\n")
+    commit_all(repo, "add config")
+    first = git(repo, "rev-parse", "HEAD").stdout.strip()
+    (repo / "config.env").write_text("# config\nQCS_API_KEY=\n")
+    commit_all(repo, "remove the key")
+    (repo / "README").write_text("hello again\n")
+    commit_all(repo, "another change")
+
+    assert run_cli("scan").code == 0  # the working tree is clean
+    run = run_cli("scan", "--git", "--json")
+    assert run.code == 1
+    rows = json.loads(run.stdout)["findings"]
+    assert [(r["source"], r["where"], r["line"], r["key_id"]) for r in rows] == [
+        ("git", f"{first[:12]}:config.env", 2, key_id(key))
+    ]
+    text = run_cli("scan", "--git")
+    assert "never rewrites history" in text.stderr
+    for output in (run.output, text.output):
+        assert key not in output and key.rsplit(".", 1)[1] not in output
+
+
+def test_git_outside_a_repository_is_a_usage_error(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    monkeypatch.chdir(alone)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    run = run_cli("scan", "--git")
+    assert run.code == 2
+    assert "not inside a git repository" in run.stderr
+
+
+def test_staged_blocks_a_commit_in_a_pre_commit_hook(repo: Path, sandbox: FaultySandbox) -> None:
+    key = sandbox.issue_key()
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text(f"#!/bin/sh\nexec {sys.executable} -m qlik_tui scan --staged\n")
+    hook.chmod(0o755)
+    (repo / "clean.txt").write_text("nothing secret\n")
+    assert git(repo, "add", "clean.txt").returncode == 0
+    first = git(repo, "commit", "-q", "-m", "first (no HEAD yet)")
+    assert first.returncode == 0, first.stderr
+
+    (repo / "app.env").write_text(f"QLIK_API_KEY={key}\n")
+    (repo / "unstaged.env").write_text(f"QLIK_API_KEY={sandbox.issue_key()}\n")
+    assert git(repo, "add", "app.env").returncode == 0
+    blocked = git(repo, "commit", "-q", "-m", "leak")
+    assert blocked.returncode != 0
+    # git shows a hook's output on its standard error
+    assert f"(staged):app.env:1: Qlik API key {key_id(key)}" in blocked.stderr
+    assert "The next commit would carry" in blocked.stderr
+    assert "unstaged.env" not in blocked.stderr  # only what the commit would carry
+    assert key not in blocked.stdout + blocked.stderr
+    assert git(repo, "rev-list", "--count", "HEAD").stdout.strip() == "1"
+
+    (repo / "app.env").write_text("QLIK_API_KEY=\n")
+    assert git(repo, "add", "app.env").returncode == 0
+    allowed = git(repo, "commit", "-q", "-m", "no key")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert git(repo, "rev-list", "--count", "HEAD").stdout.strip() == "2"
