@@ -15,8 +15,11 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.parsers import add_command
 
 if TYPE_CHECKING:
+    from qlik_tui.core.apikey import ApiKey
     from qlik_tui.services.context import Services
     from qlik_tui.services.scan_files import Located, ScanReport
+    from qlik_tui.services.scan_verify import LeakCheck
+    from qlik_tui.store.profiles import Profile
 
 DESCRIPTION = """\
 Find Qlik Cloud credentials lying in plain text: API keys (recognised by their decoded header
@@ -53,6 +56,13 @@ def add_arguments(commands: argparse._SubParsersAction[Any]) -> None:
     )
     scan.add_argument("--json", action="store_true", help="machine-readable output")
     scan.add_argument("--tokens", action="store_true", help="also report OAuth access tokens")
+    scan.add_argument(
+        "--verify",
+        action="store_true",
+        help="ask whether each API key found is active, revoked or expired: only of the tenant "
+        "of a stored profile with the key's tenant id, at that profile's address (never a host "
+        "named in the file); other keys are not checked",
+    )
 
 
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
@@ -79,10 +89,11 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         print(f"qlik-tui scan: error: {exc}", file=stderr)
         return exits.USAGE
     stored = _stored_key_ids(services)
+    checks = _verify(report, services) if args.verify else {}
     if args.json:
-        _print_json(report, stored, stdout)
+        _print_json(report, stored, checks, stdout)
     else:
-        _print_text(report, stored, stdout, stderr)
+        _print_text(report, stored, checks, stdout, stderr)
     return exits.REJECTED if report.findings else exits.OK
 
 
@@ -101,6 +112,47 @@ def _places(args: argparse.Namespace) -> list[Path]:
     return places
 
 
+def _verify(report: ScanReport, services: Services) -> dict[str, LeakCheck]:
+    from qlik_tui.services.scan_verify import verify_findings
+    from qlik_tui.store.profiles import ProfilesFileError
+
+    try:
+        profiles = services.profiles.all()
+    except ProfilesFileError:
+        profiles = []
+    findings = [located.finding for located in report.findings]
+    return verify_findings(
+        findings, profiles, services.client_settings, lambda p: _stored_key(services, p)
+    )
+
+
+def _stored_key(services: Services, profile: Profile) -> ApiKey | None:
+    """The profile's stored key, or None (a locked encrypted file is not unlocked for this)."""
+    from qlik_tui.store.errors import StoreError
+
+    try:
+        return services.secrets_for(profile).load(profile.name)
+    except StoreError:
+        return None
+
+
+def _check_text(check: LeakCheck | None) -> str:
+    from qlik_tui.services.scan_verify import LeakStatus
+    from qlik_tui.store.names import quoted_name
+
+    if check is None:
+        return ""
+    if check.status is LeakStatus.NOT_CHECKED:
+        return "; not checked: no profile for its tenant"
+    asked = f"asked of profile {quoted_name(check.profile or '')}'s tenant"
+    if check.status is LeakStatus.REJECTED:
+        return f"; rejected by its tenant (revoked or expired), {asked}"
+    if check.status is LeakStatus.UNKNOWN:
+        return f"; status unknown ({check.reason}), {asked}"
+    until = f" until {check.expiry}" if check.expiry and check.status is LeakStatus.ACTIVE else ""
+    return f"; {check.status.value.upper()}{until}, {asked}"
+
+
 def _stored_key_ids(services: Services) -> dict[str, list[str]]:
     """Key id -> the profiles holding it, from the profiles file (no key store is read)."""
     from qlik_tui.store.profiles import ProfilesFileError
@@ -116,7 +168,7 @@ def _stored_key_ids(services: Services) -> dict[str, list[str]]:
     return stored
 
 
-def _describe(located: Located, stored: dict[str, list[str]]) -> str:
+def _describe(located: Located, stored: dict[str, list[str]], checks: dict[str, LeakCheck]) -> str:
     from qlik_tui.core.scan import FindingKind
     from qlik_tui.store.names import quoted_name
 
@@ -126,7 +178,7 @@ def _describe(located: Located, stored: dict[str, list[str]]) -> str:
         names = stored.get(finding.key_id or "", [])
         if names:
             text += f": a plain-text copy of the key stored as profile {quoted_name(names[0])}"
-        return text
+        return text + _check_text(checks.get(finding.key_id or ""))
     if finding.kind is FindingKind.CLIENT_SECRET:
         return f"OAuth client secret {finding.fingerprint} of client {finding.client_id}"
     tenant = f" (tenant {finding.tenant_id})" if finding.tenant_id else ""
@@ -134,12 +186,16 @@ def _describe(located: Located, stored: dict[str, list[str]]) -> str:
 
 
 def _print_text(
-    report: ScanReport, stored: dict[str, list[str]], stdout: TextIO, stderr: TextIO
+    report: ScanReport,
+    stored: dict[str, list[str]],
+    checks: dict[str, LeakCheck],
+    stdout: TextIO,
+    stderr: TextIO,
 ) -> None:
     from qlik_tui.services.scan_files import PlaceKind
 
     for located in report.findings:
-        print(f"{located.where}: {_describe(located, stored)}", file=stdout)
+        print(f"{located.where}: {_describe(located, stored, checks)}", file=stdout)
     count = len(report.findings)
     summary = f"{count} credential{'' if count == 1 else 's'} found in {report.scanned} "
     summary += f"file{'' if report.scanned == 1 else 's'} scanned"
@@ -161,7 +217,12 @@ def _print_text(
         )
 
 
-def _print_json(report: ScanReport, stored: dict[str, list[str]], stdout: TextIO) -> None:
+def _print_json(
+    report: ScanReport,
+    stored: dict[str, list[str]],
+    checks: dict[str, LeakCheck],
+    stdout: TextIO,
+) -> None:
     import json
 
     rows = []
@@ -179,6 +240,17 @@ def _print_json(report: ScanReport, stored: dict[str, list[str]], stdout: TextIO
                 "user_id": finding.subject,
                 "client_id": finding.client_id,
                 "stored_as": stored.get(finding.key_id or "", []),
+            }
+        )
+        check = checks.get(finding.key_id or "")
+        rows[-1]["verified"] = (
+            None
+            if check is None
+            else {
+                "status": check.status.value,
+                "profile": check.profile,
+                "expiry": check.expiry,
+                "reason": check.reason,
             }
         )
     skipped = [{"where": label, "why": reason.name.lower()} for label, reason in report.skipped]

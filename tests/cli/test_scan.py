@@ -16,6 +16,7 @@ from qlik_tui.core.apikey import make_fake_key, parse_key
 from qlik_tui.services.context import Services
 from tests.fixtures.cli import CliRun, RunCli, store_profile
 from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.recording import OffsiteRecorder
 
 CLIENT_SECRET = "cs_SENTINEL_client_secret_0123456789"
 CONTEXTS_SECRET = "cs_SENTINEL_contexts_secret_98765"
@@ -332,3 +333,77 @@ def test_staged_blocks_a_commit_in_a_pre_commit_hook(repo: Path, sandbox: Faulty
     allowed = git(repo, "commit", "-q", "-m", "no key")
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     assert git(repo, "rev-list", "--count", "HEAD").stdout.strip() == "2"
+
+
+# -- --verify --------------------------------------------------------------------------------------
+
+
+def test_verify_asks_only_the_profiles_tenant(
+    run_cli: RunCli,
+    services: Services,
+    sandbox: FaultySandbox,
+    offsite_recorder: OffsiteRecorder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store_profile(
+        services,
+        "work",
+        sandbox.origin,
+        sandbox.issue_key(),
+        tenant_id=sandbox.tenant_id,
+        user_id=sandbox.admin.id,
+    )
+    keys = {
+        "active": sandbox.issue_key(),
+        "expired": sandbox.issue_key("expired"),
+        "revoked": sandbox.issue_key("revoked"),
+        "deleted": sandbox.issue_key(),
+        "other-tenant": sandbox.issue_key("other-tenant"),
+    }
+    leaks = tmp_path / "leaks"
+    leaks.mkdir()
+    for name, key in keys.items():
+        (leaks / f"{name}.env").write_text(f"QLIK_API_KEY={key}\n")
+    # A file that names another host as the key's server: never contacted.
+    (leaks / "contexts.yml").write_text(
+        f"contexts:\n  x:\n    server: {offsite_recorder.origin}\n"
+        f"    headers:\n      Authorization: Bearer {keys['other-tenant']}\n"
+    )
+    _delete_as_owner(sandbox, keys["deleted"])
+    sandbox.clear_requests()
+    monkeypatch.chdir(leaks)
+
+    run = run_cli("scan", "--verify", "--json")
+    assert run.code == 1, run.stderr
+    rows = json.loads(run.stdout)["findings"]
+    statuses = {row["where"]: (row["verified"] or {}).get("status") for row in rows}
+    assert statuses == {
+        "active.env": "active",
+        "expired.env": "expired",
+        "revoked.env": "revoked",
+        "deleted.env": "revoked",
+        "other-tenant.env": "not-checked",
+        "contexts.yml": "not-checked",
+    }
+    assert offsite_recorder.requests == []
+    asked = {request.path for request in sandbox.requests}
+    other_id = key_id(keys["other-tenant"])
+    assert all(path.startswith("/api/v1/api-keys/") for path in asked)
+    assert f"/api/v1/api-keys/{other_id}" not in asked
+    text = run_cli("scan", "--verify")
+    assert "ACTIVE until" in text.stdout and 'asked of profile "work"' in text.stdout
+    for key in keys.values():
+        assert key not in run.output + text.output
+        assert key.rsplit(".", 1)[1] not in run.output + text.output
+
+
+def _delete_as_owner(sandbox: FaultySandbox, key: str) -> None:
+    """The owner deletes the key on the tenant (afterwards GET is 404, using it 401)."""
+    import httpx
+
+    done = httpx.delete(
+        f"{sandbox.origin}/api/v1/api-keys/{key_id(key)}",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert done.status_code == 204
