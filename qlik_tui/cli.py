@@ -371,7 +371,7 @@ def dispatch(
     if args.command == "scan":
         from qlik_tui.commands import scan
 
-        return scan.run(args, services, stdout, stderr)
+        return scan.run(args, services, stdin, stdout, stderr)
     raise AssertionError(f"unhandled command {args.command!r}")
 
 

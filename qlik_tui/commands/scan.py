@@ -63,11 +63,35 @@ def add_arguments(commands: argparse._SubParsersAction[Any]) -> None:
         "of a stored profile with the key's tenant id, at that profile's address (never a host "
         "named in the file); other keys are not checked",
     )
+    scan.add_argument(
+        "--fix",
+        action="store_true",
+        help="then put each finding away, asking before each action: revoke a leaked key "
+        "(with itself, or a stored key of the same user), or store it in qlik-tui; then remove "
+        "its plain-text lines from .env files and qlik-cli's contexts file. Git history is "
+        "never rewritten",
+    )
+    scan.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --fix, for scripts: revoke every leaked key qlik-tui can reach and remove the "
+        "plain-text copies, without asking (keys a profile stores are never revoked)",
+    )
 
 
-def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+def run(
+    args: argparse.Namespace, services: Services, stdin: TextIO, stdout: TextIO, stderr: TextIO
+) -> int:
     from qlik_tui.services import scan_files  # the scanner: only when scan runs
 
+    if args.fix and not args.yes and not (_is_terminal(stdin) and _is_terminal(stdout)):
+        print(
+            "qlik-tui scan: error: --fix asks before each action and needs a terminal; "
+            "add --yes to revoke every leaked key qlik-tui can reach and remove plain-text "
+            "copies of stored keys without asking",
+            file=stderr,
+        )
+        return exits.USAGE
     missing = [path for path in args.paths if not os.path.lexists(path)]
     if missing:
         from qlik_tui.core.untrusted import echoed
@@ -94,6 +118,10 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         _print_json(report, stored, checks, stdout)
     else:
         _print_text(report, stored, checks, stdout, stderr)
+    if args.fix and report.findings:
+        from qlik_tui.commands.scan_fixing import Fixer
+
+        Fixer(services, stored, stdin, stderr, assume_yes=args.yes).fix(report)
     return exits.REJECTED if report.findings else exits.OK
 
 
@@ -110,6 +138,13 @@ def _places(args: argparse.Namespace) -> list[Path]:
 
         places.extend(history_files(Path.home(), os.environ))
     return places
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (OSError, ValueError):
+        return False
 
 
 def _verify(report: ScanReport, services: Services) -> dict[str, LeakCheck]:

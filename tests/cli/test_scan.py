@@ -14,6 +14,9 @@ import pytest
 
 from qlik_tui.core.apikey import make_fake_key, parse_key
 from qlik_tui.services.context import Services
+from qlik_tui.store.profiles import ProfileStore
+from qlik_tui.store.secrets import SecretStore
+from tests.cli.terminal import Terminal, shown_text
 from tests.fixtures.cli import CliRun, RunCli, store_profile
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.recording import OffsiteRecorder
@@ -407,3 +410,107 @@ def _delete_as_owner(sandbox: FaultySandbox, key: str) -> None:
         headers={"Authorization": f"Bearer {key}"},
     )
     assert done.status_code == 204
+
+
+# -- --fix ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Leaks:
+    folder: Path
+    leaked: str  # a key of the profile's user, stored nowhere
+    stored: str  # the key profile "work" stores
+    foreign: str  # a key of a tenant without a profile
+
+
+def plant_leaks(services: Services, sandbox: FaultySandbox, folder: Path) -> Leaks:
+    stored = sandbox.issue_key()
+    store_profile(
+        services, "work", sandbox.origin, stored, tenant_id=sandbox.tenant_id,
+        user_id=sandbox.admin.id,
+    )  # fmt: skip
+    leaks = Leaks(folder, sandbox.issue_key(), stored, sandbox.issue_key("other-tenant"))
+    folder.mkdir(exist_ok=True)
+    env = folder / ".env"
+    env.write_text(f"A=1\nQLIK_API_KEY={leaks.leaked}\nB=2\nSTORED={leaks.stored}\n")
+    env.chmod(0o640)
+    (folder / "notes.txt").write_text(f"old key {leaks.leaked}\n")
+    (folder / ".env.other").write_text(f"QCS_API_KEY={leaks.foreign}\n")
+    return leaks
+
+
+def test_fix_refuses_without_a_terminal_or_yes(
+    run_cli: RunCli, services: Services, sandbox: FaultySandbox, tmp_path: Path
+) -> None:
+    leaks = plant_leaks(services, sandbox, tmp_path / "leaks")
+    before = (leaks.folder / ".env").read_text()
+    run = run_cli("scan", "--fix", str(leaks.folder))
+    assert run.code == 2
+    assert "needs a terminal" in run.stderr
+    assert (leaks.folder / ".env").read_text() == before
+    assert sandbox.key_ids(status="active").count(key_id(leaks.leaked)) == 1
+
+
+def test_fix_yes_revokes_the_leak_and_removes_the_lines(
+    run_cli: RunCli,
+    services: Services,
+    sandbox: FaultySandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    leaks = plant_leaks(services, sandbox, tmp_path / "leaks")
+    monkeypatch.chdir(leaks.folder)
+    run = run_cli("scan", "--fix", "--yes")
+    assert run.code == 1
+    assert not sandbox.has_key(key_id(leaks.leaked))  # deleted by its owner: itself
+    assert sandbox.has_key(key_id(leaks.stored))  # a stored key is never revoked here
+    assert key_id(leaks.stored) in sandbox.key_ids(status="active")
+    env = leaks.folder / ".env"
+    assert env.read_text() == "A=1\nB=2\n"
+    assert oct(env.stat().st_mode & 0o777) == oct(0o640)
+    # Not rewritten: a file other than .env, and the key qlik-tui cannot reach
+    assert leaks.leaked in (leaks.folder / "notes.txt").read_text()
+    assert leaks.foreign in (leaks.folder / ".env.other").read_text()
+    assert "notes.txt:1: qlik-tui rewrites only .env files" in run.stderr
+    assert "which no profile is for" in run.stderr
+    assert services.secrets.load("work") == parse_key(leaks.stored)
+    for key in (leaks.leaked, leaks.stored, leaks.foreign):
+        assert key.rsplit(".", 1)[1] not in run.output
+    assert [p.name for p in tmp_path.joinpath("leaks").iterdir() if p.name.startswith(".env.")] == [
+        ".env.other"
+    ]  # no temporary file left beside it
+
+
+def test_fix_asks_on_a_terminal_and_stores_instead_of_revoking(
+    secret_store: SecretStore,
+    sandbox: FaultySandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_home: Path,
+) -> None:
+    services = Services(secrets=secret_store, profiles=ProfileStore())  # the child's own
+    leaks = plant_leaks(services, sandbox, tmp_path / "leaks")
+    (leaks.folder / ".env.other").unlink()
+    (leaks.folder / "notes.txt").unlink()
+    monkeypatch.chdir(leaks.folder)
+    leaked_id = key_id(leaks.leaked)
+    with Terminal(["scan", "--fix"], isolated_home) as terminal:
+        assert terminal.wait_for(f"Revoke key {leaked_id} on".encode())
+        terminal.send(b"n\r")
+        assert terminal.wait_for(b"Store key " + leaked_id.encode() + b" in qlik-tui as profile")
+        terminal.send(b"y\r")
+        assert terminal.wait_for(b"Remove the plain-text line .env:2?")
+        terminal.send(b"y\r")
+        assert terminal.wait_for(b"Key " + key_id(leaks.stored).encode() + b" is stored")
+        assert terminal.wait_for(b"Remove the plain-text line .env:4?")
+        terminal.send(b"n\r")
+        code = terminal.finish()
+        shown = shown_text(terminal.output).decode("utf-8", "replace")
+    assert code == 1
+    assert sandbox.has_key(leaked_id)  # not revoked: the answer was no
+    [imported] = [p for p in services.profiles.all() if p.key_id == leaked_id]
+    assert imported.name == f"work-{leaked_id[:8]}"
+    assert secret_store.load(imported.name) == parse_key(leaks.leaked)
+    assert (leaks.folder / ".env").read_text() == f"A=1\nB=2\nSTORED={leaks.stored}\n"
+    for key in (leaks.leaked, leaks.stored):
+        assert key.rsplit(".", 1)[1] not in shown
