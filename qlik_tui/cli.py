@@ -332,6 +332,10 @@ def dispatch(
 
         # Without ``services`` the app builds the default ones after its first frame.
         return launch(services, start=args.command or "auto")
+    if args.command == "scan":  # builds the key stores itself, only when --verify/--fix ask
+        from qlik_tui.commands import scan
+
+        return scan.run(args, services, stdin, stdout, stderr)
     if services is None:
         from qlik_tui.services.context import Services  # the stores: not for --help
 
@@ -368,10 +372,6 @@ def dispatch(
         from qlik_tui.commands.key_help import run_key_command
 
         return run_key_command(args, services, stdout, stderr)
-    if args.command == "scan":
-        from qlik_tui.commands import scan
-
-        return scan.run(args, services, stdin, stdout, stderr)
     raise AssertionError(f"unhandled command {args.command!r}")
 
 

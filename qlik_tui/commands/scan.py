@@ -80,8 +80,14 @@ def add_arguments(commands: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(
-    args: argparse.Namespace, services: Services, stdin: TextIO, stdout: TextIO, stderr: TextIO
+    args: argparse.Namespace,
+    services: Services | None,
+    stdin: TextIO,
+    stdout: TextIO,
+    stderr: TextIO,
 ) -> int:
+    """``services`` None: the profiles file is read alone (for matching key ids); the key
+    stores are built only for --verify and --fix."""
     from qlik_tui.services import scan_files  # the scanner: only when scan runs
 
     if args.fix and not args.yes and not (_is_terminal(stdin) and _is_terminal(stdout)):
@@ -112,13 +118,17 @@ def run(
     except scan_files.GitUnavailable as exc:
         print(f"qlik-tui scan: error: {exc}", file=stderr)
         return exits.USAGE
+    if services is None and (args.verify or args.fix):
+        from qlik_tui.services.context import Services
+
+        services = Services.default()
     stored = _stored_key_ids(services)
-    checks = _verify(report, services) if args.verify else {}
+    checks = _verify(report, services) if args.verify and services is not None else {}
     if args.json:
         _print_json(report, stored, checks, stdout)
     else:
         _print_text(report, stored, checks, stdout, stderr)
-    if args.fix and report.findings:
+    if args.fix and report.findings and services is not None:
         from qlik_tui.commands.scan_fixing import Fixer
 
         Fixer(services, stored, stdin, stderr, assume_yes=args.yes).fix(report)
@@ -188,12 +198,12 @@ def _check_text(check: LeakCheck | None) -> str:
     return f"; {check.status.value.upper()}{until}, {asked}"
 
 
-def _stored_key_ids(services: Services) -> dict[str, list[str]]:
+def _stored_key_ids(services: Services | None) -> dict[str, list[str]]:
     """Key id -> the profiles holding it, from the profiles file (no key store is read)."""
-    from qlik_tui.store.profiles import ProfilesFileError
+    from qlik_tui.store.profiles import ProfilesFileError, ProfileStore
 
     try:
-        profiles = services.profiles.all()
+        profiles = (services.profiles if services else ProfileStore()).all()
     except ProfilesFileError:
         return {}
     stored: dict[str, list[str]] = {}

@@ -111,8 +111,13 @@ def looks_binary(data: bytes) -> bool:
 
 
 def might_hold_credentials(data: bytes) -> bool:
-    """A cheap first test: no JWT prefix and no client-secret name, nothing to decode."""
-    return _JWT_PREFIX in data or _SECRET_MARKER.search(data) is not None
+    """A cheap first test: no JWT prefix and no client-secret name, nothing to decode. Plain
+    substring tests first (memchr-fast); the case-blind pattern only where "ecret" is."""
+    if _JWT_PREFIX in data:
+        return True
+    if b"ecret" not in data and b"ECRET" not in data:
+        return False
+    return _SECRET_MARKER.search(data) is not None
 
 
 def scan_text(data: bytes, *, tokens: bool = False) -> list[Finding]:

@@ -92,13 +92,27 @@ class GitUnavailable(Exception):
     """Not a git repository, or git is not installed. ``str(err)`` says which."""
 
 
-def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes | SkipReason:
+def read_regular_file(path: Path | str, limit: int = MAX_FILE_BYTES) -> bytes | SkipReason:
+    data = _read_once(path, limit, None)
+    assert data is not None  # without ``seen`` nothing is a repeat
+    return data
+
+
+def _read_once(
+    path: Path | str, limit: int, seen: set[tuple[int, int]] | None
+) -> bytes | SkipReason | None:
+    """The file's bytes, why it was skipped, or None when ``seen`` holds it already."""
     try:
         descriptor = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
         return SkipReason.NOT_REGULAR if _is_link_refusal(exc) else SkipReason.UNREADABLE
     try:
         status = os.fstat(descriptor)
+        if seen is not None:
+            identity = (status.st_dev, status.st_ino)
+            if identity in seen:
+                return None
+            seen.add(identity)
         if not stat.S_ISREG(status.st_mode):
             return SkipReason.NOT_REGULAR
         if status.st_size > limit:
@@ -112,7 +126,7 @@ def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes | SkipRe
             total += len(chunk)
         if total > limit:  # it grew while read
             return SkipReason.TOO_LARGE
-        return b"".join(chunks)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except OSError:
         return SkipReason.UNREADABLE
     finally:
@@ -135,21 +149,29 @@ def scan_places(
     """Files and trees; a path under ``base`` is shown relative to it."""
     report = ScanReport()
     seen: set[tuple[int, int]] = set()
-    base = Path(os.path.realpath(base)) if base is not None else None
+    prefix = os.path.join(os.path.realpath(base), "") if base is not None else None
     for given in places:
-        for path in _files_under(Path(os.path.realpath(given))):
-            _scan_file(path, _label(path, base), report, seen, tokens, limit)
+        for path in _files_under(os.path.realpath(given)):
+            data = _read_once(path, limit, seen)
+            if data is None:
+                continue
+            if isinstance(data, SkipReason):
+                report.skipped.append((_label(path, prefix), data))
+                continue
+            report.scanned += 1
+            if might_hold_credentials(data):  # the label only for the few that may
+                place = Place(PlaceKind.FILE, _label(path, prefix), Path(path))
+                _add_findings(report, place, data, tokens)
     return report
 
 
-def _label(path: Path, base: Path | None) -> str:
-    shown = path
-    if base is not None and path.is_relative_to(base):
-        shown = path.relative_to(base)
-    return neutralise(str(shown), 1000)
+def _label(path: str, prefix: str | None) -> str:
+    """The path, relative to the base folder when under it, neutralised (names are data)."""
+    shown = path[len(prefix) :] if prefix is not None and path.startswith(prefix) else path
+    return neutralise(shown, 1000)
 
 
-def _files_under(root: Path) -> Iterator[Path]:
+def _files_under(root: str) -> Iterator[str]:
     try:
         is_directory = stat.S_ISDIR(os.lstat(root).st_mode)
     except OSError:
@@ -172,37 +194,12 @@ def _files_under(root: Path) -> Iterator[Path]:
                     continue  # never followed: out of the tree, or scanned at its own place
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name not in SKIPPED_DIRECTORIES:
-                        subdirectories.append(Path(entry.path))
+                        subdirectories.append(entry.path)
                     continue
             except OSError:
                 continue
-            yield Path(entry.path)
+            yield entry.path
         pending.extend(reversed(subdirectories))
-
-
-def _scan_file(
-    path: Path,
-    label: str,
-    report: ScanReport,
-    seen: set[tuple[int, int]],
-    tokens: bool,
-    limit: int,
-) -> None:
-    try:
-        status = os.lstat(path)
-    except OSError:
-        report.skipped.append((label, SkipReason.UNREADABLE))
-        return
-    identity = (status.st_dev, status.st_ino)
-    if identity in seen:
-        return
-    seen.add(identity)
-    data = read_regular_file(path, limit)
-    if isinstance(data, SkipReason):
-        report.skipped.append((label, data))
-        return
-    report.scanned += 1
-    _add_findings(report, Place(PlaceKind.FILE, label, path), data, tokens)
 
 
 def _add_findings(report: ScanReport, place: Place, data: bytes, tokens: bool) -> None:
