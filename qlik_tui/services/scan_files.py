@@ -119,7 +119,14 @@ def _read_once(
             return SkipReason.TOO_LARGE
         chunks, total = [], 0
         while total <= limit:
-            chunk = os.read(descriptor, limit + 1 - total)
+            # What fstat said plus one byte to see the end, never a limit-sized buffer per file;
+            # a file that grows meanwhile is read on in 64 KiB steps up to the limit.
+            if total < status.st_size:
+                wanted = status.st_size - total + 1
+            else:
+                wanted = 1 if total == status.st_size else 65536
+            wanted = min(wanted, limit + 1 - total)
+            chunk = os.read(descriptor, wanted)
             if not chunk:
                 break
             chunks.append(chunk)
