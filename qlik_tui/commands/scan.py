@@ -225,9 +225,11 @@ def _describe(located: Located, stored: dict[str, list[str]], checks: dict[str, 
             text += f": a plain-text copy of the key stored as profile {quoted_name(names[0])}"
         return text + _check_text(checks.get(finding.key_id or ""))
     if finding.kind is FindingKind.CLIENT_SECRET:
-        return f"OAuth client secret {finding.fingerprint} of client {finding.client_id}"
+        client = finding.client_id or "(an id that looks like a key, not shown)"
+        return f"OAuth client secret {finding.fingerprint} of client {client}"
     tenant = f" (tenant {finding.tenant_id})" if finding.tenant_id else ""
-    return f"access token {finding.fingerprint}{tenant}"
+    expiry = f", expires {finding.expiry}" if finding.expiry else ""
+    return f"access token {finding.fingerprint}{tenant}{expiry}"
 
 
 def _print_text(
@@ -284,6 +286,7 @@ def _print_json(
                 "tenant_id": finding.tenant_id,
                 "user_id": finding.subject,
                 "client_id": finding.client_id,
+                "expiry": finding.expiry,
                 "stored_as": stored.get(finding.key_id or "", []),
             }
         )

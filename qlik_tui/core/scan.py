@@ -30,6 +30,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from enum import Enum
 from typing import NoReturn
 
@@ -40,7 +41,7 @@ from qlik_tui.core.apikey import (
     KeyFormatError,
     parse_key,
 )
-from qlik_tui.core.untrusted import neutralise
+from qlik_tui.core.untrusted import looks_like_key, neutralise
 
 BINARY_PROBE_BYTES = 8192
 SHOWN_SECRET_CHARS = 4  # a fingerprint shows at most this many characters at each end
@@ -104,6 +105,7 @@ class Finding:
     tenant_id: str | None = None
     subject: str | None = None  # the key's user id
     client_id: str | None = None  # the OAuth client id beside a secret (neutralised)
+    expiry: str | None = None  # ISO 8601 UTC, from an access token's ``exp`` claim
 
 
 def looks_binary(data: bytes) -> bool:
@@ -193,6 +195,10 @@ def _access_token_finding(text: str, line: int) -> Finding | None:
         return None
     tenant_id = payload.get("tenantId")
     subject = payload.get("sub")
+    expires = payload.get("exp")
+    expiry = None
+    if isinstance(expires, int) and not isinstance(expires, bool) and 0 < expires < 2**33:
+        expiry = datetime.fromtimestamp(expires, timezone.utc).isoformat()
     return Finding(
         kind=FindingKind.ACCESS_TOKEN,
         line=line,
@@ -200,6 +206,7 @@ def _access_token_finding(text: str, line: int) -> Finding | None:
         secret=Secret(text),
         tenant_id=neutralise(tenant_id) if isinstance(tenant_id, str) else None,
         subject=neutralise(subject) if isinstance(subject, str) else None,
+        expiry=expiry,
     )
 
 
@@ -228,7 +235,9 @@ def _client_secret_findings(data: bytes, lines: _LineIndex) -> list[Finding]:
             client_ids.append(value)
     if not client_ids:  # a secret without its client id cannot be used: not reported
         return []
-    client_id = neutralise(client_ids[0].decode("utf-8", "replace"), 80)
+    client_id_text = client_ids[0].decode("utf-8", "replace")
+    # A client id is public, but a key pasted in its place is not: never repeat one.
+    client_id = None if looks_like_key(client_id_text) else neutralise(client_id_text, 80)
     findings = []
     for offset, value in secrets:
         text = value.decode("utf-8", "replace")

@@ -25,10 +25,12 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import IO
 
 from qlik_tui.core.scan import Finding, looks_binary, might_hold_credentials, scan_text
 from qlik_tui.core.untrusted import neutralise
@@ -320,13 +322,45 @@ def _scan_blobs(
             wanted.append(blob)
     if not wanted:
         return report
-    batch = _git(repo, "cat-file", "--batch", stdin="\n".join(wanted).encode() + b"\n")
-    position = 0
-    for blob in wanted:
-        header_end = batch.index(b"\n", position)
-        size = int(batch[position:header_end].split()[2])
-        data = batch[header_end + 1 : header_end + 1 + size]
-        position = header_end + 1 + size + 1
+    for blob, data in zip(wanted, _blob_contents(repo, wanted), strict=False):
         report.scanned += 1
         _add_findings(report, Place(kind, blobs[blob]), data, tokens)
     return report
+
+
+def _blob_contents(repo: Path, blobs: list[str]) -> Iterator[bytes]:
+    """Each blob's bytes in order, streamed from one ``git cat-file --batch`` (a history of
+    many large blobs is never held in memory at once). The names are fed from a thread: git
+    answers while it reads, and a full pipe either way would otherwise block both."""
+    process = subprocess.Popen(
+        [*_GIT, "-C", str(repo), "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    feeder = threading.Thread(target=_feed, args=(process.stdin, blobs), daemon=True)
+    feeder.start()
+    try:
+        for _ in blobs:
+            header = process.stdout.readline().split()
+            if len(header) != 3 or header[1] != b"blob":
+                return
+            data = process.stdout.read(int(header[2]))
+            process.stdout.read(1)  # the newline after the content
+            yield data
+    finally:
+        process.stdout.close()
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        feeder.join()
+
+
+def _feed(stream: IO[bytes], blobs: list[str]) -> None:
+    try:
+        for blob in blobs:
+            stream.write(blob.encode("ascii") + b"\n")
+        stream.close()
+    except (BrokenPipeError, OSError, ValueError):  # git ended first: nothing more to say
+        pass

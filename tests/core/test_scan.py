@@ -96,17 +96,61 @@ def test_a_contexts_file_oauth_context_is_found() -> None:
     assert (finding.kind, finding.line) == (FindingKind.CLIENT_SECRET, 5)
 
 
+def test_a_key_in_the_client_id_place_is_not_repeated() -> None:
+    data = f"QLIK_CLIENT_ID={KEY}\nQLIK_CLIENT_SECRET={CLIENT_SECRET}\n".encode()
+    secrets = [f for f in scan_text(data) if f.kind is FindingKind.CLIENT_SECRET]
+    assert [f.client_id for f in secrets] == [None]
+
+
+_NAME = st.sampled_from(
+    ["QLIK_CLIENT_SECRET", "QCS_CLIENT_SECRET", "oauth-client-secret", "client_secret"]
+)
+_ID_NAME = st.sampled_from(["QLIK_CLIENT_ID", "QCS_CLIENT_ID", "oauth-client-id", "client_id"])
+_VALUE = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789_-", min_size=16, max_size=60
+)
+
+
+@FUZZ
+@given(
+    name=_NAME,
+    id_name=_ID_NAME,
+    value=_VALUE,
+    separator=st.sampled_from(["=", ": ", " = ", ":"]),
+    quote=st.sampled_from(["", "'", '"']),
+    export=st.booleans(),
+    noise=st.lists(st.sampled_from(["# comment", "", "A=1", "  indented: yes"]), max_size=4),
+)
+def test_a_paired_secret_is_found_in_any_layout(
+    name: str,
+    id_name: str,
+    value: str,
+    separator: str,
+    quote: str,
+    export: bool,
+    noise: list[str],
+) -> None:
+    lines = [*noise, f"{id_name}{separator}abc123"]
+    lines.append(f"{'export ' if export else ''}{name}{separator}{quote}{value}{quote}")
+    [finding] = scan_text("\n".join(lines).encode())
+    assert (finding.kind, finding.line) == (FindingKind.CLIENT_SECRET, len(lines))
+    assert finding.secret.reveal() == value
+    assert finding.fingerprint == fingerprint(value)
+
+
 def test_placeholders_are_not_secrets() -> None:
     data = b"QLIK_CLIENT_ID=abc\nQLIK_CLIENT_SECRET=${QLIK_CLIENT_SECRET}\nQCS_CLIENT_SECRET=xxx\n"
     assert scan_text(data) == []
 
 
 def test_access_tokens_only_when_asked() -> None:
-    token = _other_jwt({"aud": "qlik.api", "iss": "qlik.api/login", "tenantId": TENANT_ID}, "RS256")
+    claims = {"aud": "qlik.api", "iss": "qlik.api/login", "tenantId": TENANT_ID, "exp": 1893456000}
+    token = _other_jwt(claims, "RS256")
     data = f"Authorization: Bearer {token}\n".encode()
     assert scan_text(data) == []
     [finding] = scan_text(data, tokens=True)
     assert (finding.kind, finding.tenant_id) == (FindingKind.ACCESS_TOKEN, TENANT_ID)
+    assert finding.expiry == "2030-01-01T00:00:00+00:00"
     assert token not in _visible([finding])
 
 
