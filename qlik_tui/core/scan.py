@@ -11,10 +11,11 @@ What counts (decoded, never a loose regex verdict):
   ``alg ES384``, ``iss qlik.api/api-keys``, ``aud qlik.api``, a key id (``jti``), a
   ``tenantId`` and a ``sub``. Any other JWT, or a cut-off key, is not reported. The regex
   below only finds *candidates* (text shaped like a JWT) cheaply.
-- An OAuth client secret: a value named like one (``oauth-client-secret``,
+- An OAuth client secret: a value named as Qlik's (qlik-cli's ``oauth-client-secret``,
   ``QLIK_CLIENT_SECRET``, ``QCS_CLIENT_SECRET``, ``QLIK_OAUTH_CLIENT_SECRET`` ...) in a file
-  that also names a client id (``oauth-client-id``, ``QLIK_CLIENT_ID`` ...): a secret with
-  no client id beside it is not a usable credential and is not reported.
+  that also names a client id (``oauth-client-id``, ``QLIK_CLIENT_ID``, ``client_id`` ...): a
+  secret with no client id beside it is not a usable credential and is not reported, nor is
+  another service's plain ``client_secret``.
 - With ``tokens``: an access token, a JWT for ``aud qlik.api`` that is not an API key
   (inference: Qlik's OAuth access tokens are JWTs for the same audience; the API key's own
   issuer is not theirs).
@@ -57,7 +58,12 @@ _ASSIGNMENT = re.compile(
     rb"""(?im)^[ \t]*(?:export[ \t]+)?["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?[ \t]*[:=][ \t]*"""
     rb"""["']?([^\s"'#]*)["']?"""
 )
-_SECRET_NAME = re.compile(rb"(?i)^(?:qlik|qcs)?[_-]?(?:oauth[_-]?)?client[_-]secret$")
+# The secret's name says it is Qlik's (qlik-cli's key, or a QLIK_/QCS_ variable): another
+# service's client_secret (Google, Azure ...) is not ours to report. Its client id may be
+# named plainly.
+_SECRET_NAME = re.compile(
+    rb"(?i)^(?:(?:qlik|qcs)[_-]?(?:oauth[_-]?)?client[_-]secret|oauth-client-secret)$"
+)
 _CLIENT_ID_NAME = re.compile(rb"(?i)^(?:qlik|qcs)?[_-]?(?:oauth[_-]?)?client[_-]id$")
 _SECRET_MARKER = re.compile(rb"(?i)client[_-]secret")
 _PLACEHOLDER_START = (b"$", b"<", b"{", b"%")
@@ -87,12 +93,6 @@ class Secret:
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("a found secret cannot be pickled")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._text == self._text
-
-    def __hash__(self) -> int:
-        return hash(("Secret", self._text))
 
 
 @dataclass(frozen=True)

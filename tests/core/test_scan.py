@@ -103,7 +103,7 @@ def test_a_key_in_the_client_id_place_is_not_repeated() -> None:
 
 
 _NAME = st.sampled_from(
-    ["QLIK_CLIENT_SECRET", "QCS_CLIENT_SECRET", "oauth-client-secret", "client_secret"]
+    ["QLIK_CLIENT_SECRET", "QCS_CLIENT_SECRET", "oauth-client-secret", "QLIK_OAUTH_CLIENT_SECRET"]
 )
 _ID_NAME = st.sampled_from(["QLIK_CLIENT_ID", "QCS_CLIENT_ID", "oauth-client-id", "client_id"])
 _VALUE = st.text(
@@ -136,6 +136,13 @@ def test_a_paired_secret_is_found_in_any_layout(
     assert (finding.kind, finding.line) == (FindingKind.CLIENT_SECRET, len(lines))
     assert finding.secret.reveal() == value
     assert finding.fingerprint == fingerprint(value)
+
+
+def test_another_services_client_secret_is_not_reported() -> None:
+    other = {"client_id": "1234.apps.example.com", "client_secret": CLIENT_SECRET}
+    assert scan_text(json.dumps(other, indent=1).encode()) == []
+    named_as_qlik = {"QLIK_CLIENT_ID": "1234", "QLIK_CLIENT_SECRET": CLIENT_SECRET}
+    assert len(scan_text(json.dumps(named_as_qlik, indent=1).encode())) == 1
 
 
 def test_placeholders_are_not_secrets() -> None:
