@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -15,11 +16,9 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.parsers import add_command
 
 if TYPE_CHECKING:
-    from qlik_tui.core.apikey import ApiKey
     from qlik_tui.services.context import Services
     from qlik_tui.services.scan_files import Located, ScanReport
     from qlik_tui.services.scan_verify import LeakCheck
-    from qlik_tui.store.profiles import Profile
 
 DESCRIPTION = """\
 Find Qlik Cloud credentials lying in plain text: API keys (recognised by their decoded header
@@ -158,7 +157,7 @@ def _is_terminal(stream: TextIO) -> bool:
 
 
 def _verify(report: ScanReport, services: Services) -> dict[str, LeakCheck]:
-    from qlik_tui.services.scan_verify import verify_findings
+    from qlik_tui.services.scan_verify import load_stored_key, verify_findings
     from qlik_tui.store.profiles import ProfilesFileError
 
     try:
@@ -167,18 +166,8 @@ def _verify(report: ScanReport, services: Services) -> dict[str, LeakCheck]:
         profiles = []
     findings = [located.finding for located in report.findings]
     return verify_findings(
-        findings, profiles, services.client_settings, lambda p: _stored_key(services, p)
+        findings, profiles, services.client_settings, partial(load_stored_key, services)
     )
-
-
-def _stored_key(services: Services, profile: Profile) -> ApiKey | None:
-    """The profile's stored key, or None (a locked encrypted file is not unlocked for this)."""
-    from qlik_tui.store.errors import StoreError
-
-    try:
-        return services.secrets_for(profile).load(profile.name)
-    except StoreError:
-        return None
 
 
 def _check_text(check: LeakCheck | None) -> str:

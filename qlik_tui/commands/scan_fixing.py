@@ -12,10 +12,10 @@ to do instead. ``--yes`` answers yes to every question (so a key is revoked, nev
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.qlik_cli_location import existing_contexts_file
 from qlik_tui.core.scan import Finding, FindingKind
 from qlik_tui.services.context import Services
@@ -26,10 +26,9 @@ from qlik_tui.services.scan_fix import (
     revoke_leaked,
     rewritable,
 )
-from qlik_tui.services.scan_verify import profile_for_tenant
+from qlik_tui.services.scan_verify import load_stored_key, profile_for_tenant
 from qlik_tui.services.storing import free_profile_name
-from qlik_tui.store.errors import StoreError
-from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
+from qlik_tui.store.profiles import ProfilesFileError, quoted_name
 
 _HISTORY_ADVICE = (
     "qlik-tui never rewrites git history; once the key is revoked the copy is harmless "
@@ -52,6 +51,7 @@ class Fixer:
         self._stdin = stdin
         self._out = out
         self._assume_yes = assume_yes
+        self._load_stored = partial(load_stored_key, services)
         self._contexts: Path | None = existing_contexts_file()
         try:
             self._profiles = services.profiles.all()
@@ -149,12 +149,6 @@ class Fixer:
             else:
                 continue
             self._say(f"{located.where}: {advice}.")
-
-    def _load_stored(self, profile: Profile) -> ApiKey | None:
-        try:
-            return self._services.secrets_for(profile).load(profile.name)
-        except StoreError:
-            return None
 
     def _ask(self, question: str) -> bool:
         if self._assume_yes:

@@ -20,6 +20,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
 from qlik_tui.core.client import ClientSettings, QlikClient
@@ -29,9 +30,23 @@ from qlik_tui.core.outcomes import outcome_from_error
 from qlik_tui.core.scan import Finding, FindingKind
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.services.login import learnt_tenant_ids
+from qlik_tui.store.errors import StoreError
 from qlik_tui.store.profiles import Profile
 
+if TYPE_CHECKING:
+    from qlik_tui.services.context import Services
+
 LoadStored = Callable[[Profile], "ApiKey | None"]
+
+
+def load_stored_key(services: Services, profile: Profile) -> ApiKey | None:
+    """The profile's stored key, or None when it cannot be read (a locked encrypted file is
+    not unlocked for a scan: the fallback it serves is optional)."""
+    try:
+        return services.secrets_for(profile).load(profile.name)
+    except StoreError:
+        return None
+
 
 CONCURRENCY = 8
 
