@@ -203,6 +203,17 @@ def test_exit_codes(run_cli: RunCli, tree: Tree, tmp_path: Path) -> None:
     assert "no such file or folder" in missing.stderr
 
 
+def test_a_fifo_or_device_named_on_the_command_line_is_skipped_at_once(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "named-pipe"
+    os.mkfifo(fifo)  # nobody writes to it: a blocking open would wait for ever
+    run = run_cli("scan", "--json", str(fifo), "/dev/zero")
+    assert run.code == 0
+    skipped = {row["where"]: row["why"] for row in json.loads(run.stdout)["skipped"]}
+    assert skipped == {str(fifo): "not_regular", "/dev/zero": "not_regular"}
+
+
 def test_a_key_in_a_file_name_is_not_echoed(run_cli: RunCli, tree: Tree) -> None:
     key = tree.keys["env"]
     run = run_cli("scan", key)

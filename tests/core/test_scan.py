@@ -49,6 +49,12 @@ def test_a_key_is_found_with_its_claims_and_line() -> None:
     assert KEY.rsplit(".", 1)[1] not in _visible([finding])
 
 
+def test_claims_are_neutralised() -> None:
+    hostile = make_fake_key(key_id=KEY_ID, tenant_id="T\x1b[2J\u202e", sub="U\n\x07")
+    [finding] = scan_text(f"K={hostile}\n".encode())
+    assert (finding.tenant_id, finding.subject) == ("T\\x1b[2J\\u202e", "U\\n\\x07")
+
+
 def test_decoys_are_not_reported() -> None:
     decoys = [
         _other_jwt({"sub": "1234567890", "name": "John Doe", "iat": 1516239022}),
