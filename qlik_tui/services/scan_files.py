@@ -129,10 +129,10 @@ def _read_once(
                 wanted = 1 if total == status.st_size else 65536
             wanted = min(wanted, limit + 1 - total)
             chunk = os.read(descriptor, wanted)
-            if not chunk:
-                break
             chunks.append(chunk)
             total += len(chunk)
+            if len(chunk) < wanted:  # a regular file reads short only at its end
+                break
         if total > limit:  # it grew while read
             return SkipReason.TOO_LARGE
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
