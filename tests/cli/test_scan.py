@@ -525,3 +525,35 @@ def test_fix_asks_on_a_terminal_and_stores_instead_of_revoking(
     assert (leaks.folder / ".env").read_text() == f"A=1\nB=2\nSTORED={leaks.stored}\n"
     for key in (leaks.leaked, leaks.stored):
         assert key.rsplit(".", 1)[1] not in shown
+
+
+def test_fix_removes_a_stored_keys_copy_from_the_contexts_file(
+    run_cli: RunCli,
+    services: Services,
+    sandbox: FaultySandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from qlik_tui.core.qlik_cli_contexts import read_contexts_file
+
+    stored = sandbox.issue_key()
+    store_profile(services, "work", sandbox.origin, stored, tenant_id=sandbox.tenant_id)
+    contexts = tmp_path / "qlik" / "contexts.yml"
+    contexts.parent.mkdir()
+    contexts.write_text(
+        "contexts:\n"
+        f"  work:\n    headers:\n      Authorization: Bearer {stored}\n"
+        f"    server: {sandbox.origin}\n    server-type: cloud\n"
+        f"  other:\n    server: {sandbox.origin}\n    comment: kept\n"
+        "current-context: work\n"
+    )
+    contexts.chmod(0o600)
+    monkeypatch.setenv("QLIK_CLI_USER_HOME_DIR", str(contexts))
+    run = run_cli("scan", "--fix", "--yes", str(contexts))
+    assert run.code == 1
+    assert f"Removed 1 line(s) from {contexts}" in run.stderr
+    assert stored not in contexts.read_text()
+    assert [c.name for c in read_contexts_file(contexts).contexts] == ["work", "other"]
+    assert oct(contexts.stat().st_mode & 0o777) == oct(0o600)
+    assert sandbox.has_key(key_id(stored))  # stored by a profile: never revoked here
+    assert stored.rsplit(".", 1)[1] not in run.output
