@@ -557,3 +557,26 @@ def test_fix_removes_a_stored_keys_copy_from_the_contexts_file(
     assert oct(contexts.stat().st_mode & 0o777) == oct(0o600)
     assert sandbox.has_key(key_id(stored))  # stored by a profile: never revoked here
     assert stored.rsplit(".", 1)[1] not in run.output
+
+
+def test_fix_revokes_with_the_same_users_stored_key_when_the_leak_cannot(
+    run_cli: RunCli,
+    services: Services,
+    sandbox: FaultySandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store_profile(
+        services, "work", sandbox.origin, sandbox.issue_key(), tenant_id=sandbox.tenant_id,
+        user_id=sandbox.admin.id,
+    )  # fmt: skip
+    dead = sandbox.issue_key("revoked")  # the tenant refuses it (401), even to delete itself
+    folder = tmp_path / "leak"
+    folder.mkdir()
+    (folder / ".env").write_text(f"QLIK_API_KEY={dead}\n")
+    monkeypatch.chdir(folder)
+    run = run_cli("scan", "--fix", "--yes")
+    assert f'Revoked key {key_id(dead)} with the stored key of profile "work".' in run.stderr
+    assert not sandbox.has_key(key_id(dead))
+    assert (folder / ".env").read_text() == ""
+    assert dead.rsplit(".", 1)[1] not in run.output
