@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _add_use_commands(commands)
     _add_key_commands(commands)
+    from qlik_tui.commands import scan  # its parser only: the scanner loads when scan runs
+
+    scan.add_arguments(commands)
     return parser
 
 
@@ -329,6 +332,10 @@ def dispatch(
 
         # Without ``services`` the app builds the default ones after its first frame.
         return launch(services, start=args.command or "auto")
+    if args.command == "scan":  # builds the key stores itself, only when --verify/--fix ask
+        from qlik_tui.commands import scan
+
+        return scan.run(args, services, stdin, stdout, stderr)
     if services is None:
         from qlik_tui.services.context import Services  # the stores: not for --help
 
