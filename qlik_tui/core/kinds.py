@@ -54,3 +54,5 @@ class OutcomeKind(str, Enum):
     KEY_LIMIT_REACHED = "key_limit_reached"  # creating a key: the user has the most allowed
     KEY_CREATE_FORBIDDEN = "key_create_forbidden"  # creating a key: 403, permission missing
     EXPIRY_TOO_LONG = "expiry_too_long"  # creating a key: above the tenant's maximum expiry
+    KEY_ID_UNKNOWN = "key_id_unknown"  # revoke: the tenant shows no key with this id (404)
+    KEY_RENEWED_ELSEWHERE = "key_renewed_elsewhere"  # 401: another profile renewed this key

@@ -52,14 +52,22 @@ def parse_span(text: str) -> timedelta:
 def due_for_renewal(
     results: Sequence[CheckResult], within: timedelta, now: datetime
 ) -> list[CheckResult]:
-    """Valid keys whose known expiry is within ``within`` from ``now`` (unknown: not due)."""
-    return [
-        r
-        for r in results
-        if r.outcome.verdict is Verdict.VALID
-        and r.expiry is not None
-        and as_utc(r.expiry) - as_utc(now) <= within
-    ]
+    """Valid keys whose known expiry is within ``within`` from ``now`` (unknown: not due).
+    A key several profiles hold is due once: its rotation renews it for all of them."""
+    due: list[CheckResult] = []
+    seen: set[tuple[str, str]] = set()
+    for r in results:
+        if (
+            r.outcome.verdict is not Verdict.VALID
+            or r.expiry is None
+            or as_utc(r.expiry) - as_utc(now) > within
+        ):
+            continue
+        held = (r.profile.origin, r.profile.key_id or f"profile:{r.profile.name}")
+        if held not in seen:
+            seen.add(held)
+            due.append(r)
+    return due
 
 
 async def renew_all(
