@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from qlik_tui.services.rotation import (
 )
 from qlik_tui.store.key_stores import KeyStoreKind
 from tests.cli.test_encrypted_store_cli import passphrase_file
+from tests.cli.test_import import key_context, write_contexts
 from tests.fixtures.cli import RunCli, store_profile
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.recording import key_id_of
@@ -149,3 +151,40 @@ def test_check_of_a_profile_left_with_a_renewed_key_names_the_successors_holder(
     assert entry["outcome"] == "key_renewed_elsewhere"
     assert 'renewed through profile "a"' in entry["cause"]
     assert 'Use profile "a"' in entry["next_step"]
+
+
+def test_import_of_a_key_another_profile_holds_names_it_in_text_and_json(
+    run_cli: RunCli, sandbox: FaultySandbox, tmp_path: Path
+) -> None:
+    key = sandbox.issue_key()
+    login(run_cli, sandbox, "mine", key)
+    contexts = write_contexts(
+        tmp_path / "qlik" / "contexts.yml",
+        key_context("work", sandbox.origin, key),
+        key_context("other", sandbox.origin, key),
+    )
+    shown = run_cli("import", "qlik-cli", "--file", str(contexts), "--context", "work")
+    assert shown.code == 0, shown.output
+    assert "stored as profile 'work' (the same key is also stored in profile 'mine')" in (
+        shown.stdout
+    )
+    as_json = run_cli("import", "qlik-cli", "--file", str(contexts), "--context", "other", "--json")
+    assert as_json.code == 0, as_json.output
+    [entry] = json.loads(as_json.stdout)["contexts"]
+    assert entry["status"] == "imported"
+    assert entry["shared_with"] == ["mine", "work"]
+
+
+def test_renew_within_renews_a_shared_key_once_for_all_its_holders(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    key = sandbox.issue_key(expires_in=timedelta(hours=1))
+    login(run_cli, sandbox, "a", key)
+    login(run_cli, sandbox, "b", key)
+    done = run_cli("check", "--renew-within", "12h", "--json")
+    assert done.code == 0, done.output
+    renewals = [e["renewal"] for e in json.loads(done.stdout) if e["renewal"]]
+    assert len(renewals) == 1 and renewals[0]["updated_profiles"] == ["a", "b"]
+    new_id = renewals[0]["new_key_id"]
+    assert held_key_id(services, "a") == held_key_id(services, "b") == new_id
+    assert sandbox.key_ids("admin") == [new_id]  # one new key, the old one deleted

@@ -337,3 +337,28 @@ async def test_renew_asks_first_and_escape_keeps_the_key(
         assert not isinstance(app.screen, (ConfirmModal, RenewModal))
     assert sandbox.key_ids("admin") == [old_id]  # nothing created, nothing deleted
     assert stored_key_id(services, "prod") == old_id
+
+
+async def test_renewing_a_shared_key_updates_every_holders_row(
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    old_text = store(services, sandbox, "prod")
+    store_login(
+        services, name="prod-copy", tenant=parse_tenant(sandbox.origin),
+        key=parse_key(old_text), report=None,
+    )  # fmt: skip
+    app = QlikTuiApp(services, start="dashboard")
+    async with app.run_test(size=WIDE) as pilot:
+        modal = await renew_selected(pilot)
+        await settle(pilot)
+        result = modal.result
+        assert result is not None and result.updated_profiles == ("prod", "prod-copy")
+        assert "Also renewed" in screen_text(pilot) and "prod-copy (held the same key)" in (
+            screen_text(pilot)
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        dashboard = dashboard_of(app)
+        assert dashboard.rows["prod-copy"].profile.key_id == result.new_key_id
+    assert stored_key_id(services, "prod-copy") == result.new_key_id

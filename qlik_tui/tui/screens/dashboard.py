@@ -473,7 +473,9 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             return
 
         def renewed(result: RotationResult | None) -> None:
-            if result is not None and result.profile is not None and name in self.rows:
+            if result is not None and result.updated_profiles[1:]:
+                self.load()  # other profiles hold the new key too: read every row again
+            elif result is not None and result.profile is not None and name in self.rows:
                 self._put_row(ProfileRow.from_profile(result.profile))
 
         profile = self.rows[name].profile
