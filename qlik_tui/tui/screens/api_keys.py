@@ -69,13 +69,18 @@ def revoke_question(record: ApiKeyRecord) -> str:
     return f"Revoke key {record.id}?"
 
 
-def revoke_detail(record: ApiKeyRecord, owner: str | None) -> str:
+def revoke_detail(
+    record: ApiKeyRecord, owner: str | None, held_by: tuple[str, ...] | None = None
+) -> str:
     described = record.description or "(no description)"
     parts = [f'"{described}"', record.status or "status unknown", f"expires {_when(record.expiry)}"]
     if owner:
         parts.append(f"owner {owner}")
+    stored = f" Profile {', '.join(held_by)} stores it and stops working too." if held_by else ""
     return (
-        " · ".join(parts) + ". Whatever uses this key stops working at once; this cannot be undone."
+        " · ".join(parts)
+        + ". Whatever uses this key stops working at once; this cannot be undone."
+        + stored
     )
 
 
@@ -97,6 +102,7 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
         self.load_on_mount = load
         self.listing: KeyListing | None = None
         self.stored_id: str | None = None
+        self.held_by: dict[str, tuple[str, ...]] = {}  # key id -> other profiles storing it
         self.all_users = False
         self.busy = False
 
@@ -159,10 +165,12 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
         except QlikError as exc:
             self.post_message(_unavailable(exc, tenant, key))
             return
-        self.post_message(KeysListed(listing, key.info.key_id))
+        held_by = await asyncio.to_thread(_held_by, services, name, tenant)
+        self.post_message(KeysListed(listing, key.info.key_id, held_by))
 
     def on_keys_listed(self, message: KeysListed) -> None:
         self.busy = False
+        self.held_by = message.held_by
         self.show_listing(message.listing, message.stored_id)
         self.refresh_bindings()
 
@@ -278,7 +286,7 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
                 confirm_label="Revoke",
                 cancel_label="Keep",
                 danger=True,
-                detail=revoke_detail(record, self.owner_of(record)),
+                detail=revoke_detail(record, self.owner_of(record), self.held_by.get(record.id)),
             ),
             decided,
         )
@@ -364,6 +372,19 @@ def _load_stored(services: Services, name: str) -> tuple[Tenant, ApiKey] | KeysU
     except StoreError as exc:  # KeyNotFound included: its problem and fix say which
         return KeysUnavailable(exc.problem, exc.fix)
     return tenant, key
+
+
+def _held_by(services: Services, name: str, tenant: Tenant) -> dict[str, tuple[str, ...]]:
+    """Key id -> the other profiles on ``tenant`` that store it (runs in a thread)."""
+    try:
+        profiles = services.profiles.all()
+    except ProfilesFileError:
+        return {}  # only the revoke question's detail is the poorer
+    held: dict[str, tuple[str, ...]] = {}
+    for profile in profiles:
+        if profile.name != name and profile.origin == tenant.origin and profile.key_id:
+            held[profile.key_id] = (*held.get(profile.key_id, ()), profile.name)
+    return held
 
 
 def _unavailable(exc: QlikError, tenant: Tenant, key: ApiKey) -> KeysUnavailable:
