@@ -49,7 +49,8 @@ ROTATE_HELP = """exit codes:
   2    usage error or unknown profile
   3    inconclusive: network, TLS, server error, rate limit, or the key store could not be
        read; the stored key is unchanged
-  4    the new key could not be stored: the old key is still stored, the new one deleted
+  4    the new key could not be stored (in this profile, or in another that holds the same
+       key): every profile still holds the old key, the new one was deleted
   5    renewed, but the old key could not be deleted: it stays active until it expires;
        the output names its id and the command that removes it
   70   internal error (a bug in qlik-tui)

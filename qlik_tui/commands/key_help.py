@@ -18,7 +18,9 @@ where the old key is (the OS keyring or the encrypted file) and in the profile, 
 -> delete the old key using the new one -> update the profile. Nothing is lost at any step: a
 failure before the store deletes the new key again and leaves the stored key as it was; a
 failed store keeps the old key stored and deletes the new one. A key a failed clean-up leaves
-active is named, with the command that removes it. The new key is never printed."""
+active is named, with the command that removes it. The new key is never printed. A key that
+other profiles hold too (same key id, same tenant, either store) is renewed for all of them,
+all or nothing, and the output names every profile it updated."""
 
 KEYS_DESCRIPTION = """\
 List the API keys of profile NAME's user on its tenant (id, description, status, created,
