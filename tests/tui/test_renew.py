@@ -280,7 +280,14 @@ def shown(events: list[StepEvent], result: RotationResult | None = None) -> Any:
     return before
 
 
+async def asked(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("R")
+    await pilot.pause()
+
+
 SNAPSHOTS = {
+    "question": lambda: asked,
     "progress": lambda: shown(progress_events()),
     "result": lambda: shown(result_events(), old_key_left()),
 }

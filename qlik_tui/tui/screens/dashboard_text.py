@@ -30,7 +30,8 @@ FORGET_DETAIL = (
 
 
 def renew_confirm_question(profile: Profile, others: list[str]) -> str:
-    expiry = f", expires {profile.expiry}" if profile.expiry else ""
+    moment = parse_iso_datetime(profile.expiry)
+    expiry = f" (expires {moment.strftime('%Y-%m-%d %H:%M UTC')})" if moment else ""
     return (
         f"Renew the key of profile {profile.name}? A new key is created on {profile.origin}, "
         f"then the old key {profile.key_id or '(no key id)'}{expiry} is deleted there."
