@@ -87,6 +87,7 @@ def test_revoke_of_a_key_another_profile_stores_names_it_and_needs_consent(
         refused.stdout
     )
     assert sandbox.key_record(shared_id)["status"] == "active"
+    assert shared.rsplit(".", 1)[1] not in refused.output
 
     done = run_cli("revoke", "prod", shared_id, "--json", "--yes")
     assert done.code == 0, done.output
@@ -109,6 +110,7 @@ def test_forget_revoke_of_a_shared_key_names_the_other_holders(
     assert 'also stored in profile "b": it stops working too' in asked.stdout
     assert "Revoke the keys and forget 1 profile(s)? [y/N]" in asked.stderr
     assert sandbox.has_key(shared_id) and services.profiles.get("a") is not None
+    assert shared.rsplit(".", 1)[1] not in asked.output  # key ids only, never the key
 
     done = run_cli("forget", "a", "--revoke", stdin=TerminalInput("y\n"))
     assert done.code == 0, done.output
