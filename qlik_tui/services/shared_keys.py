@@ -3,7 +3,8 @@
 The same key can be logged in under two names, or once in the OS keyring and once in the
 encrypted file. Every operation that replaces or deletes a key asks here first:
     holders(profiles, origin=..., key_id=..., besides=name) -> tuple[Profile, ...]
-    names_of(profiles) -> str                      # "'a', 'b'" for sentences
+    holders_by_key(profiles, origin=..., besides=name) -> dict[key id, tuple[name, ...]]
+    names_of(profiles) -> str                      # '"a", "b"' for sentences
     successor_holder(profiles, profile) -> Profile | None
         the profile whose key a rotation made from ``profile``'s key (``renewed_from``)
 Pure functions over profiles already read; no I/O.
@@ -26,6 +27,17 @@ def holders(
     return tuple(
         p for p in profiles if p.name != besides and p.origin == origin and p.key_id == key_id
     )
+
+
+def holders_by_key(
+    profiles: Iterable[Profile], *, origin: str, besides: str | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Each key id on ``origin`` and the names of the profiles (but ``besides``) that hold it."""
+    held: dict[str, tuple[str, ...]] = {}
+    for p in profiles:
+        if p.name != besides and p.origin == origin and p.key_id:
+            held[p.key_id] = (*held.get(p.key_id, ()), p.name)
+    return held
 
 
 def names_of(profiles: Iterable[Profile]) -> str:

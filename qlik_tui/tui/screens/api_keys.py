@@ -29,6 +29,7 @@ from textual.widgets import DataTable, Footer, Static
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.outcomes import outcome_from_error
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.services.shared_keys import holders_by_key
 from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.store.secrets import StoreError
 from qlik_tui.tui.host import AppHost
@@ -380,11 +381,7 @@ def _held_by(services: Services, name: str, tenant: Tenant) -> dict[str, tuple[s
         profiles = services.profiles.all()
     except ProfilesFileError:
         return {}  # only the revoke question's detail is the poorer
-    held: dict[str, tuple[str, ...]] = {}
-    for profile in profiles:
-        if profile.name != name and profile.origin == tenant.origin and profile.key_id:
-            held[profile.key_id] = (*held.get(profile.key_id, ()), profile.name)
-    return held
+    return holders_by_key(profiles, origin=tenant.origin, besides=name)
 
 
 def _unavailable(exc: QlikError, tenant: Tenant, key: ApiKey) -> KeysUnavailable:
