@@ -122,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="first delete each key on its tenant (with the key itself), then forget it; a key "
         "the tenant cannot delete is kept",
     )
+    forget.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --all or --revoke: go ahead without asking (for scripts). Without it they "
+        "show what will be deleted and ask, and refuse without a terminal",
+    )
 
     check = command(
         "check",
@@ -351,7 +357,7 @@ def dispatch(
     if args.command == "forget":
         from qlik_tui.commands import profiles  # each command loads only what it runs
 
-        return profiles.run_forget(args, services, stdout, stderr)
+        return profiles.run_forget(args, services, stdout, stderr, stdin)
     if args.command == "check":
         from qlik_tui.commands import check  # each command loads only what it runs
 
@@ -371,7 +377,7 @@ def dispatch(
     if args.command in ("rotate", "keys", "revoke"):
         from qlik_tui.commands.key_help import run_key_command
 
-        return run_key_command(args, services, stdout, stderr)
+        return run_key_command(args, services, stdout, stderr, stdin)
     raise AssertionError(f"unhandled command {args.command!r}")
 
 

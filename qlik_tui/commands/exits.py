@@ -8,7 +8,7 @@ from qlik_tui.core.kinds import Verdict
 
 OK = 0
 REJECTED = 1  # at least one key rejected (401/403, revoked, expired, other tenant, not stored)
-USAGE = 2  # bad arguments or input, unknown or no profiles
+USAGE = 2  # bad arguments or input, unknown or no profiles, a deletion not confirmed
 INCONCLUSIVE = 3  # could not tell: network, TLS, 5xx, rate-limited, key store unavailable
 STORAGE = 4  # the key could not be stored or removed (key store or profiles file)
 OLD_KEY_LEFT = 5  # rotate: the new key is stored and works; the old key could not be deleted
@@ -21,7 +21,8 @@ HELP = """exit codes:
   0    success: every key checked is valid
   1    at least one key was rejected (401/403, revoked, expired, other tenant, not stored)
   2    usage error, bad input (input closed at the key prompt), unknown profile or no
-       profiles, or the TUI started without a terminal
+       profiles, the TUI started without a terminal, or a deletion (revoke, forget --all,
+       forget --revoke) not confirmed: declined, or no terminal to ask on and no --yes
   3    inconclusive: network, TLS, server error, rate limit or key store trouble, none rejected
   4    the key could not be stored or removed (key store (keyring or encrypted file) or
        profiles file)
@@ -49,7 +50,8 @@ ROTATE_HELP = """exit codes:
   2    usage error or unknown profile
   3    inconclusive: network, TLS, server error, rate limit, or the key store could not be
        read; the stored key is unchanged
-  4    the new key could not be stored: the old key is still stored, the new one deleted
+  4    the new key could not be stored (in this profile, or in another that holds the same
+       key): every profile still holds the old key, the new one was deleted
   5    renewed, but the old key could not be deleted: it stays active until it expires;
        the output names its id and the command that removes it
   70   internal error (a bug in qlik-tui)

@@ -169,6 +169,7 @@ def result_json(result: ImportResult) -> dict[str, object]:
         "status": result.status.value,
         "profile": result.profile.name if result.profile else None,
         "store": (result.profile.store or "keyring") if result.profile else None,
+        "shared_with": list(result.shared_with),
         "outcome": outcome.kind.value if outcome else None,
         "verdict": outcome.verdict.value if outcome else None,
         "title": outcome.title if outcome else None,

@@ -18,7 +18,9 @@ where the old key is (the OS keyring or the encrypted file) and in the profile, 
 -> delete the old key using the new one -> update the profile. Nothing is lost at any step: a
 failure before the store deletes the new key again and leaves the stored key as it was; a
 failed store keeps the old key stored and deletes the new one. A key a failed clean-up leaves
-active is named, with the command that removes it. The new key is never printed."""
+active is named, with the command that removes it. The new key is never printed. A key that
+other profiles hold too (same key id, same tenant, either store) is renewed for all of them,
+all or nothing, and the output names every profile it updated."""
 
 KEYS_DESCRIPTION = """\
 List the API keys of profile NAME's user on its tenant (id, description, status, created,
@@ -27,14 +29,17 @@ user's keys (TenantAdmin only), with their owner."""
 
 REVOKE_DESCRIPTION = """\
 Delete the keys KEY_ID... on profile NAME's tenant, using its stored key: your own keys, or any
-user's as a TenantAdmin (another user's key is then revoked). Each key is shown before it is
-deleted. The profile's own stored key is refused: `qlik-tui forget NAME --revoke` deletes it
-on the tenant and then forgets it locally."""
+user's as a TenantAdmin (another user's key is then revoked). Each key is shown first (id,
+description, status, expiry, and the other profiles that store it), then you are asked; --yes
+answers for scripts, and without a terminal and without --yes nothing is deleted (exit 2). The
+profile's own stored key is refused: `qlik-tui forget NAME --revoke` deletes it on the tenant
+and then forgets it locally."""
 
 KEYS_HELP = """exit codes:
   0    listed (revoke: every key deleted)
   1    the stored key was rejected, or not allowed (403, --all-users without TenantAdmin)
-  2    usage error, unknown profile, or (revoke) the profile's own key or an unknown key id
+  2    usage error, unknown profile, or (revoke) the profile's own key, an unknown key id,
+       or the deletion not confirmed (declined, or no terminal and no --yes)
   3    inconclusive: network, TLS, server error, rate limit or key store trouble
   70   internal error (a bug in qlik-tui)
   130  interrupted"""
@@ -70,10 +75,17 @@ def add_key_commands(commands: argparse._SubParsersAction[Any]) -> None:
     revoke.add_argument("name", metavar="NAME", help="the profile whose key does the deleting")
     revoke.add_argument("key_ids", nargs="+", metavar="KEY_ID", help="ids of the keys to delete")
     revoke.add_argument("--json", action="store_true", help="machine-readable output")
+    revoke.add_argument(
+        "--yes", action="store_true", help="delete without asking (for scripts; see above)"
+    )
 
 
 def run_key_command(
-    args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO
+    args: argparse.Namespace,
+    services: Services,
+    stdout: TextIO,
+    stderr: TextIO,
+    stdin: TextIO | None = None,
 ) -> int:
     if args.command == "rotate":
         from qlik_tui.commands import rotate
@@ -85,4 +97,4 @@ def run_key_command(
         return keys.run(args, services, stdout, stderr)
     from qlik_tui.commands import revoke
 
-    return revoke.run(args, services, stdout, stderr)
+    return revoke.run(args, services, stdout, stderr, stdin)

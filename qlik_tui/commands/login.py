@@ -215,9 +215,9 @@ def _report_stored(
         f"'{profile.name}' in {stored.backend}.",
         file=stdout,
     )
-    note = stored.replacement_note()
-    if note:
-        print(note, file=stdout)
+    for note in (stored.replacement_note(), stored.shared_note()):
+        if note:
+            print(note, file=stdout)
     moved = stored.move_note()
     if moved:
         print(moved, file=stdout)

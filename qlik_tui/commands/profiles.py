@@ -65,7 +65,13 @@ def last_outcome_text(profile: Profile) -> str:
     return f"{outcome.mark} {outcome.title}"
 
 
-def run_forget(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+def run_forget(
+    args: argparse.Namespace,
+    services: Services,
+    stdout: TextIO,
+    stderr: TextIO,
+    stdin: TextIO | None = None,
+) -> int:
     if args.names and args.all:
         error(stderr, "name the profiles to forget or pass --all, not both")
         return exits.USAGE
@@ -86,6 +92,16 @@ def run_forget(args: argparse.Namespace, services: Services, stdout: TextIO, std
     if not names:
         print("No profiles to forget.", file=stdout)
         return exits.OK
+    revoke = getattr(args, "revoke", False)
+    if args.all or revoke:  # consent first: show what goes, ask (or --yes)
+        from qlik_tui.commands.forget_revoke import consent_to_forget
+
+        refused = consent_to_forget(
+            services, names, revoke=revoke, yes=args.yes,
+            stdin=stdin, stdout=stdout, stderr=stderr,
+        )  # fmt: skip
+        if refused is not None:
+            return refused
     status = exits.OK
     for name in names:
         if getattr(args, "revoke", False):

@@ -34,8 +34,9 @@ from qlik_tui.services.rotation import (
     StepState,
     rotate_profile,
 )
+from qlik_tui.services.shared_keys import holders
 from qlik_tui.store.names import quoted_name
-from qlik_tui.store.profiles import ProfilesFileError
+from qlik_tui.store.profiles import Profile, ProfilesFileError
 from qlik_tui.store.secrets import StoreError
 
 _MARKS = {StepState.DONE: "✓", StepState.FAILED: "✗", StepState.SKIPPED: "-"}
@@ -63,6 +64,8 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         # The encrypted key file is unlocked here (hidden prompt or QLIK_TUI_PASSPHRASE_FILE),
         # not mid-way: the new key is stored where the old one is.
         store = key_store_for(services, profile)
+        for holder in _other_holders(services, profile):  # the new key goes to them too
+            key_store_for(services, holder)
     except StoreError as exc:
         explain_store_error(exc, stderr)
         return exits.INCONCLUSIVE
@@ -100,6 +103,14 @@ async def _rotate_to_the_end(
     return result, bool(received)
 
 
+def _other_holders(services: Services, profile: Profile) -> tuple[Profile, ...]:
+    try:
+        everyone = services.profiles.all()
+    except ProfilesFileError:
+        return ()  # the rotation reads the file again and says what is wrong with it
+    return holders(everyone, origin=profile.origin, key_id=profile.key_id, besides=profile.name)
+
+
 def exit_code(result: RotationResult) -> int:
     status = result.status
     if status is RotationStatus.RENEWED:
@@ -124,6 +135,14 @@ def print_result(result: RotationResult, stdout: TextIO, stderr: TextIO) -> None
             print(f"The old key {result.old_key_id} was kept (--keep-old).", file=stdout)
         elif result.status is RotationStatus.RENEWED and result.old_key_id:
             print(f"The old key {result.old_key_id} was deleted.", file=stdout)
+        also = result.updated_profiles[1:]
+        if also:
+            every = ", ".join(quoted_name(n) for n in result.updated_profiles)
+            print(
+                f"Also renewed in profile {', '.join(quoted_name(n) for n in also)}, which held "
+                f"the same key: updated {every}.",
+                file=stdout,
+            )
     else:
         print(f"Not renewed: {name} still holds key {result.old_key_id or '(none)'}.", file=stderr)
         if result.store_failure is not None:
@@ -151,6 +170,7 @@ def result_json(result: RotationResult) -> dict[str, object]:
         "stored_key_id": result.stored_key_id,
         "new_expiry": result.new_expiry.isoformat() if result.new_expiry else None,
         "kept_old": result.kept_old,
+        "updated_profiles": list(result.updated_profiles),
         "failed_step": result.failed_step.value if result.failed_step else None,
         "outcome": outcome.kind.value if outcome else None,
         "title": outcome.title if outcome else None,

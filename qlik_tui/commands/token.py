@@ -21,8 +21,22 @@ TERMINAL_REFUSAL = (
 )
 
 
+CLOSED_REFUSAL = (
+    "standard output is closed, so the key has nowhere to go; nothing was printed. Give the "
+    "command a pipe or a capture, e.g. `qlik-tui token {name} | your-tool` or "
+    '`KEY="$(qlik-tui token {name})"`.'
+)
+UNWRITABLE = (
+    "the key could not be written to standard output ({why}); nothing usable was printed. "
+    "Give the command a pipe or a capture, e.g. `qlik-tui token {name} | your-tool`."
+)
+
+
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
     name = args.name
+    if stdout is None or getattr(stdout, "closed", False):  # started with `>&-`
+        error(stderr, CLOSED_REFUSAL.format(name=_shell_word(name)))
+        return exits.USAGE
     if _is_terminal(stdout):
         error(stderr, TERMINAL_REFUSAL.format(name=_shell_word(name)))
         return exits.USAGE
@@ -30,8 +44,15 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     if isinstance(stored, int):
         return stored
     key = stored.key
-    stdout.write(key.reveal() + "\n")
-    stdout.flush()
+    problem: str | None = None
+    try:
+        stdout.write(key.reveal() + "\n")
+        stdout.flush()
+    except (OSError, ValueError) as exc:  # closed or detached descriptor: never the text
+        problem = getattr(exc, "strerror", None) or type(exc).__name__
+    if problem is not None:
+        error(stderr, UNWRITABLE.format(why=problem, name=_shell_word(name)))
+        return exits.USAGE
     return exits.OK
 
 

@@ -58,3 +58,5 @@ class OutcomeKind(str, Enum):
     RENEWAL_IN_PROGRESS = "renewal_in_progress"
     # renewing: the stored key changed while this renewal ran (another run renewed it first)
     STORED_KEY_CHANGED = "stored_key_changed"
+    KEY_ID_UNKNOWN = "key_id_unknown"  # revoke: the tenant shows no key with this id (404)
+    KEY_RENEWED_ELSEWHERE = "key_renewed_elsewhere"  # 401: another profile renewed this key

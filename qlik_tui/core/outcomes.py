@@ -17,7 +17,7 @@ CONTRACT:
 Placeholders in the texts: {host} {origin} {region} {tenant} (the tenant id the caller expected)
 {key_tenant} {key_id} {target_host} {status} {retry_after} {waited} {reason} {phase} {timeout}
 {limit} {max_redirects} {detail} {backend} {error_type} {fix} {login_command} {setting} {proxy}
-{deadline} {why} {store} {store_where} {store_why} (the last three from
+{deadline} {why} {holder} {store} {store_where} {store_why} (the last three from
 ``key_store_context``). A missing one is replaced by a neutral phrase ("the tenant",
 "unknown", ...), never an error.
 """
@@ -435,6 +435,26 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "Nothing to fix: `qlik-tui check {profile}` shows the key the profile holds now.",
         _STOPPED,
     ),
+    OutcomeSpec(
+        _K.KEY_ID_UNKNOWN,
+        _R,
+        "No such key on the tenant",
+        "{host} shows no key {key_id} to this profile's key: the id is mistyped or is not a "
+        "key id, the key was deleted already, or it belongs to another user (only a "
+        "TenantAdmin sees other users' keys). Nothing was deleted.",
+        "List the keys with `qlik-tui keys {profile}` and copy the id from there.",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.KEY_RENEWED_ELSEWHERE,
+        _R,
+        "Key renewed in another profile (401)",
+        "The key {key_id} was renewed through profile {holder}, which holds its successor; the "
+        "renewal deleted this key, so {host} rejects it.",
+        "Use profile {holder}, or forget this one (`qlik-tui forget {profile}`); to keep both, "
+        "log this profile in again with a key of its own.",
+        _BAD,
+    ),
 )
 
 OUTCOMES: dict[OutcomeKind, OutcomeSpec] = {row.kind: row for row in _ROWS}
@@ -473,6 +493,7 @@ _FALLBACKS: dict[str, str] = {
     "active_keys": "not known",
     "profile": "NAME",
     "expiry": "asked for",
+    "holder": "another profile",
 }
 
 

@@ -31,9 +31,10 @@ from qlik_tui.services.check_results import Detail, VerifyReport
 from qlik_tui.services.context import Services
 from qlik_tui.services.dead_keys import same_owner, sharpen
 from qlik_tui.services.login import learnt_tenant_ids
+from qlik_tui.services.shared_keys import successor_holder
 from qlik_tui.services.verify import verify_key
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
-from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
+from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso, quoted_name
 from qlik_tui.store.secrets import KeyNotFound, StoredKeyUnreadable, StoreError
 
 ResultCallback = Callable[[CheckResult], None]
@@ -175,7 +176,35 @@ async def check_one(
         remembered_record=remembered_record(profile),
         deadline=deadline,
     )
-    return await _record(services, profile, report.outcome, report)
+    outcome = await _renewed_elsewhere(services, profile, report.outcome, tenant)
+    return await _record(services, profile, outcome, report)
+
+
+async def _renewed_elsewhere(
+    services: Services, profile: Profile, outcome: Outcome, tenant: Tenant
+) -> Outcome:
+    """A rejected key that a rotation of another profile renewed: name that profile (it holds
+    the successor) instead of the generic causes of a 401."""
+    if outcome.kind not in (OutcomeKind.KEY_REJECTED, OutcomeKind.KEY_REVOKED):
+        return outcome
+    try:
+        everyone = await asyncio.to_thread(services.profiles.all)
+    except ProfilesFileError:
+        return outcome
+    holder = successor_holder(everyone, profile)
+    if holder is None:
+        return outcome
+    import shlex  # only for this rare line
+
+    return make_outcome(
+        OutcomeKind.KEY_RENEWED_ELSEWHERE,
+        tenant=tenant,
+        http_status=outcome.http_status,
+        latency_ms=outcome.latency_ms,
+        key_id=profile.key_id or "",
+        holder=quoted_name(holder.name),
+        profile=shlex.quote(profile.name),
+    )
 
 
 def stored_key_failure(

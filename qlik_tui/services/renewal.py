@@ -89,15 +89,23 @@ def due_for_renewal(
     now: datetime,
     lifetimes: Lifetimes | None = None,
 ) -> list[CheckResult]:
-    """Valid keys whose known expiry is within the window from ``now`` (unknown: not due)."""
+    """Valid keys whose known expiry is within the window from ``now`` (unknown: not due).
+    A key several profiles hold is due once: its rotation renews it for all of them."""
     known = lifetimes or {}
-    return [
-        r
-        for r in results
-        if r.outcome.verdict is Verdict.VALID
-        and r.expiry is not None
-        and as_utc(r.expiry) - as_utc(now) <= _effective_window(r, within, known)
-    ]
+    due: list[CheckResult] = []
+    seen: set[tuple[str, str]] = set()
+    for r in results:
+        if (
+            r.outcome.verdict is not Verdict.VALID
+            or r.expiry is None
+            or as_utc(r.expiry) - as_utc(now) > _effective_window(r, within, known)
+        ):
+            continue
+        held = (r.profile.origin, r.profile.key_id or f"profile:{r.profile.name}")
+        if held not in seen:
+            seen.add(held)
+            due.append(r)
+    return due
 
 
 def window_beyond_lifetime(

@@ -121,6 +121,9 @@ class Profile:
     # Files written before the choice existed have none: their keys are in the OS keyring.
     store: str | None = None
     tenant_id: str | None = None  # the tenant id this origin answered with once (kept)
+    # The key id this profile's key replaced when a rotation renewed it: a profile still
+    # holding that old key is pointed here (``services.shared_keys.successor_holder``).
+    renewed_from: str | None = None
 
 
 # The fields stored per profile (the name is the profile's key in the file, not a field).
@@ -346,6 +349,9 @@ class ProfilesEdit:
     def get(self, name: str) -> Profile | None:
         entry = self._document.profiles.get(name)
         return None if entry is None else entry.profile
+
+    def all(self) -> list[Profile]:
+        return [entry.profile for entry in self._document.profiles.values()]
 
     def put(self, profile: Profile) -> None:
         """Insert or replace ``profile``; raises ``InvalidProfile`` before changing anything."""

@@ -95,7 +95,7 @@ def test_forget_removes_key_and_metadata_and_says_so(
 def test_forget_all(run_cli: RunCli, sandbox: SandboxTenant, services: Services) -> None:
     login(run_cli, sandbox, "one")
     login(run_cli, sandbox, "two")
-    result = run_cli("forget", "--all")
+    result = run_cli("forget", "--all", "--yes")
     assert result.code == 0
     assert result.stdout.count("Forgot ") == 2
     assert services.profiles.all() == []

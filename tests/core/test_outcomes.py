@@ -43,6 +43,8 @@ REJECTED = {
     OutcomeKind.KEY_LIMIT_REACHED,
     OutcomeKind.KEY_CREATE_FORBIDDEN,
     OutcomeKind.EXPIRY_TOO_LONG,
+    OutcomeKind.KEY_ID_UNKNOWN,
+    OutcomeKind.KEY_RENEWED_ELSEWHERE,
 }
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
@@ -365,3 +367,19 @@ def test_the_key_store_words_name_the_encrypted_file_or_the_keyring() -> None:
         == make_outcome(OutcomeKind.KEY_NOT_STORED, backend="SecretService Keyring").cause
     )
     assert "the keyring (SecretService Keyring) holds no key" in named.cause
+
+
+def test_a_key_renewed_elsewhere_names_the_profile_holding_its_successor() -> None:
+    outcome = make_outcome(
+        OutcomeKind.KEY_RENEWED_ELSEWHERE, key_id="k-old", holder='"work"', profile="stale"
+    )
+    assert outcome.verdict is Verdict.REJECTED
+    assert 'renewed through profile "work"' in outcome.cause and "k-old" in outcome.cause
+    assert 'Use profile "work"' in outcome.next_step and "forget stale" in outcome.next_step
+
+
+def test_an_unknown_key_id_says_nothing_was_deleted_and_where_to_find_ids() -> None:
+    outcome = make_outcome(OutcomeKind.KEY_ID_UNKNOWN, key_id="nope", profile="prod")
+    assert "no key nope" in outcome.cause and "Nothing was deleted" in outcome.cause
+    assert "qlik-tui keys prod" in outcome.next_step
+    assert "region" not in outcome.cause  # not the wrong-host row of a 404

@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Static
 
 from qlik_tui.services.forgetting import forget_profile
+from qlik_tui.services.shared_keys import holders
 from qlik_tui.store.key_stores import in_encrypted_file
 from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.tui.host import AppHost
@@ -45,13 +46,15 @@ from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.dashboard_text import (
     EMPTY_TEXT,
     FORGET_DETAIL,
+    RENEW_DETAIL,
     UNREADABLE_AFTER,
     UNREADABLE_HEADING,
     forget_question,
     plural,
+    renew_confirm_question,
     summary_text,
 )
-from qlik_tui.tui.screens.modals import ConfirmModal
+from qlik_tui.tui.screens.modals import ConfirmModal, GoAheadModal
 from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.profile_table import (
     ProfileRow,
@@ -470,15 +473,32 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             return
 
         def renewed(result: RotationResult | None) -> None:
-            if result is not None and result.profile is not None and name in self.rows:
+            if result is not None and result.updated_profiles[1:]:
+                self.load()  # other profiles hold the new key too: read every row again
+            elif result is not None and result.profile is not None and name in self.rows:
                 self._put_row(ProfileRow.from_profile(result.profile))
 
         profile = self.rows[name].profile
+        others = [row.profile for row in self.rows.values() if row.profile.name != name]
+        holding = list(holders(others, origin=profile.origin, key_id=profile.key_id))
         purpose = f"to renew the key of profile {name}"
-        self._with_encrypted_file(
-            [profile],
-            purpose,
-            lambda: self.app.push_screen(RenewModal(name, store=profile.store), renewed),
+
+        def decided(renew: bool | None) -> None:
+            if renew:
+                self._with_encrypted_file(
+                    [profile, *holding],
+                    purpose,
+                    lambda: self.app.push_screen(RenewModal(name, store=profile.store), renewed),
+                )
+
+        self.app.push_screen(
+            GoAheadModal(
+                renew_confirm_question(profile, [p.name for p in holding]),
+                confirm_label="Renew",
+                cancel_label="Keep",
+                detail=RENEW_DETAIL,
+            ),
+            decided,
         )
 
     def action_keys(self) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.timestamps import parse_iso_datetime
+from qlik_tui.store.profiles import Profile
 from qlik_tui.tui.widgets.profile_table import ProfileRow, ago
 
 EMPTY_TEXT = (
@@ -26,6 +27,19 @@ FORGET_DETAIL = (
     "The key itself keeps working in Qlik Cloud until it expires or is deleted there "
     "(Profile settings > API keys)."
 )
+
+
+def renew_confirm_question(profile: Profile, others: list[str]) -> str:
+    moment = parse_iso_datetime(profile.expiry)
+    expiry = f" (expires {moment.strftime('%Y-%m-%d %H:%M UTC')})" if moment else ""
+    return (
+        f"Renew the key of profile {profile.name}? A new key is created on {profile.origin}, "
+        f"then the old key {profile.key_id or '(no key id)'}{expiry} is deleted there."
+        + (f" Profile {', '.join(others)} holds the same key and is renewed too." if others else "")
+    )
+
+
+RENEW_DETAIL = "Enter renews; Esc keeps the current key."
 
 
 def plural(count: int, word: str) -> str:

@@ -265,6 +265,9 @@ def result_parts(
             rows.append(("Old key", f"{result.old_key_id} kept"))
         elif status == "renewed" and result.old_key_id:
             rows.append(("Old key", f"{result.old_key_id} deleted on the tenant"))
+        if result.updated_profiles[1:]:
+            also = ", ".join(result.updated_profiles[1:])
+            rows.append(("Also renewed", f"{also} (held the same key)"))
     elif status == "cancelled":
         heading = f"Cancelled: profile {name} still holds key {result.old_key_id or '(none)'}"
         if result.new_key_id and not result.strays:
