@@ -54,3 +54,7 @@ class OutcomeKind(str, Enum):
     KEY_LIMIT_REACHED = "key_limit_reached"  # creating a key: the user has the most allowed
     KEY_CREATE_FORBIDDEN = "key_create_forbidden"  # creating a key: 403, permission missing
     EXPIRY_TOO_LONG = "expiry_too_long"  # creating a key: above the tenant's maximum expiry
+    NOT_A_REGULAR_FILE = "not_a_regular_file"  # a FIFO, directory, socket or device: not read
+    # the store holds a key other than the one the profile recorded (an older copy put back)
+    STORED_KEY_MISMATCH = "stored_key_mismatch"
+    PROFILE_FORGOTTEN = "profile_forgotten"  # removed (forget) while it was being checked

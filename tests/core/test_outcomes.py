@@ -43,6 +43,7 @@ REJECTED = {
     OutcomeKind.KEY_LIMIT_REACHED,
     OutcomeKind.KEY_CREATE_FORBIDDEN,
     OutcomeKind.EXPIRY_TOO_LONG,
+    OutcomeKind.STORED_KEY_MISMATCH,
 }
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
@@ -365,3 +366,27 @@ def test_the_key_store_words_name_the_encrypted_file_or_the_keyring() -> None:
         == make_outcome(OutcomeKind.KEY_NOT_STORED, backend="SecretService Keyring").cause
     )
     assert "the keyring (SecretService Keyring) holds no key" in named.cause
+
+
+def test_a_file_that_is_not_regular_is_named_with_what_it_is_and_the_fix() -> None:
+    outcome = make_outcome(
+        OutcomeKind.NOT_A_REGULAR_FILE,
+        path="/home/u/profiles.json",
+        file_kind="a FIFO (named pipe)",
+    )
+    assert outcome.verdict is Verdict.INCONCLUSIVE
+    assert "/home/u/profiles.json is a FIFO (named pipe), not a regular file" in outcome.cause
+    assert "mv /home/u/profiles.json /home/u/profiles.json.moved" in outcome.next_step
+
+
+def test_a_stored_key_other_than_the_profiles_is_named_as_an_older_copy() -> None:
+    outcome = make_outcome(
+        OutcomeKind.STORED_KEY_MISMATCH,
+        key_id="new-id",
+        found_key_id="old-id",
+        **key_store_context(encrypted_file=True),
+    )
+    assert outcome.verdict is Verdict.REJECTED
+    assert "recorded the key new-id" in outcome.cause
+    assert "holds a different key (old-id)" in outcome.cause
+    assert "older copy" in outcome.cause
