@@ -10,6 +10,8 @@ CONTRACT:
     read_regular_file(path, limit, *, follow_symlinks=True) -> bytes
         # at most limit + 1 bytes (the caller tells "too large"); raises NotARegularFile, or the
         # OSError the system gave (FileNotFoundError, PermissionError, ...)
+    refuse_unless_regular(path) -> None   # for a file another library opens: raises
+                                          # NotARegularFile for an existing non-regular file
     NotARegularFile(path, kind)   # an OSError; .path, .kind ("a FIFO (named pipe)", ...)
 """
 
@@ -58,7 +60,7 @@ def read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = True) -
     except OSError as exc:
         # A socket cannot be opened at all (ENXIO); say what it is rather than "no device".
         if exc.errno in (errno.ENXIO, errno.EISDIR, errno.EOPNOTSUPP):
-            _refuse_unless_regular(path)
+            refuse_unless_regular(path)
         raise
     try:
         info = os.fstat(fd)
@@ -77,7 +79,9 @@ def read_regular_file(path: Path, limit: int, *, follow_symlinks: bool = True) -
         os.close(fd)
 
 
-def _refuse_unless_regular(path: Path) -> None:
+def refuse_unless_regular(path: Path) -> None:
+    """Raise ``NotARegularFile`` when ``path`` exists and is not a regular file (``stat`` never
+    waits on a FIFO); a missing or unreadable path is left to whoever opens it."""
     try:
         mode = os.stat(path).st_mode
     except OSError:

@@ -49,14 +49,17 @@ async def check_profiles(
     on_start: StartCallback | None = None,
     on_result: ResultCallback | None = None,
     deadline_s: float | None = None,
+    deadline: Deadline | None = None,
 ) -> list[CheckResult]:
     """Check every profile; results come back in the order of ``profiles``.
 
     With ``deadline_s`` the whole run ends within that many seconds: a retry-after wait that
     would pass it is refused (and reported), a profile still unanswered then is reported as
-    timed out.
+    timed out. ``deadline`` instead: one that started earlier (``check --deadline`` counts
+    from the start of the command).
     """
-    deadline = Deadline.after(deadline_s) if deadline_s is not None else None
+    if deadline is None and deadline_s is not None:
+        deadline = Deadline.after(deadline_s)
     limit = asyncio.Semaphore(max(1, services.check_concurrency))
     async with AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient | QlikError] = {}

@@ -139,3 +139,20 @@ def test_a_directory_at_the_profiles_file_is_named_as_one(isolated_home: Path) -
     done = run("list")
     assert done.returncode not in (0, 70)
     assert f"{path} is a directory, not a regular file" in done.stderr
+
+
+def test_a_fifo_as_the_ca_file_is_named_not_waited_on(
+    sandbox: SandboxTenant, isolated_home: Path, tmp_path: Path
+) -> None:
+    import json
+
+    secret = passphrase_file(isolated_home)
+    assert login(isolated_home, sandbox, "p", sandbox.issue_key(), secret).returncode == 0
+    fifo = make_fifo(tmp_path / "ca.pem")
+    done = run(
+        "check", "--json", "--deadline", "5", passphrase=secret, env={"SSL_CERT_FILE": str(fifo)}
+    )
+    assert done.returncode == 3, done.stderr
+    (answer,) = json.loads(done.stdout)
+    assert answer["outcome"] == "ca_certificates_unreadable"
+    assert f"{fifo}: it is a FIFO (named pipe), not a regular file" in answer["cause"]
