@@ -14,18 +14,19 @@ T = TypeVar("T")
 ActionT = TypeVar("ActionT", bound=argparse.Action)
 
 KEY_AS_ARGUMENT = (
-    "this looks like an API key; it was not used. A key is never a command-line argument "
-    "(the process list and the shell's history keep it): store it from standard input with "
-    "`qlik-tui login --tenant HOST --with-token < key.txt`, then hand it to programs with "
-    "`qlik-tui exec` or `qlik-tui token`. A key typed here may be in your shell's history"
+    "this looks like an API key, so it was not used. A key is never a command-line argument: "
+    "shell history and the process list keep it (treat one typed here as exposed). Store a key "
+    "from standard input with `qlik-tui login --tenant HOST --with-token < key.txt`, then hand "
+    "it to programs with `qlik-tui exec` or `qlik-tui token`"
 )
 
 
 class NotAKey(Generic[T]):
     """The argparse ``type`` of every option and positional (none of them is a key): a key-like
     value is refused as a usage error (exit 2) before anything runs, and the message never
-    repeats it; any other value goes on to ``convert`` (``str`` by default). A test walks the
-    real parser and fails for an argument that takes a value without this type."""
+    repeats it; any other value goes on to ``convert`` (the type the argument was declared
+    with, else ``str``). A test walks the real parser and fails for an argument that takes a
+    value without this type."""
 
     def __init__(self, convert: Callable[[str], T]) -> None:
         self.convert = convert
