@@ -168,6 +168,7 @@ async def check_one(
     except StoreError as exc:
         failure = exc
     if failure is not None:
+        # Any failure: a key deleted under the keyring's read can also read as "unavailable".
         if await _forgotten_meanwhile(services, profile):
             return CheckResult(profile, make_outcome(OutcomeKind.PROFILE_FORGOTTEN, tenant=tenant))
         outcome = stored_key_failure(services, profile, failure, tenant)

@@ -16,8 +16,6 @@ CONTRACT:
 
 from __future__ import annotations
 
-import shlex
-
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.outcomes import (
     KeyStoreWords,
@@ -79,4 +77,6 @@ def key_store_words(services: Services, profile: Profile) -> KeyStoreWords:
 
 def login_command(profile_name: str) -> str:
     """The command that stores a key for ``profile_name`` again, quoted for a POSIX shell."""
+    import shlex  # only for this rare line: not on every check's start-up
+
     return f"qlik-tui login --name {shlex.quote(profile_name)}"
