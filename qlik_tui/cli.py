@@ -8,11 +8,11 @@ import gc
 import sys
 from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui import __version__
 from qlik_tui.commands import exits
-from qlik_tui.commands.parsers import add_command
+from qlik_tui.commands.parsers import Parser, add_command
 
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
@@ -29,32 +29,15 @@ NEEDS_TERMINAL = (
 )
 
 
-def _looks_like_key(word: str) -> bool:
-    return word.lstrip("'\"").startswith("eyJ") and word.count(".") >= 2
-
-
-class _Parser(argparse.ArgumentParser):
-    """Never echoes something that looks like an API key back in a usage error."""
-
-    def error(self, message: str) -> NoReturn:
-        words = [
-            "<an API key: pass keys on standard input with --with-token>"
-            if _looks_like_key(word)
-            else word
-            for word in message.split(" ")
-        ]
-        super().error(" ".join(words))
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="qlik-tui",
         description=DESCRIPTION,
         epilog=exits.HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"qlik-tui {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     def command(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
         return add_command(commands, name, help_text, description)
@@ -161,14 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_key_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_key_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     """``rotate``, ``keys`` and ``revoke``: the tenant's API keys of a profile's user."""
     from qlik_tui.commands.key_help import add_key_commands
 
     add_key_commands(commands)
 
 
-def _add_use_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_use_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     """``token``, ``exec`` and ``import``: put stored keys to use, or bring keys in."""
     from qlik_tui.commands.use_help import EXEC_EPILOG, IMPORT_EPILOG, TOKEN_EPILOG
 

@@ -22,6 +22,7 @@ from qlik_tui.commands.output import (
 from qlik_tui.core.expiry import ExpiryState, ExpiryView, describe_expiry, renewal_hint
 from qlik_tui.core.models import user_label
 from qlik_tui.core.outcomes import OutcomeKind, Verdict
+from qlik_tui.core.settings import Deadline
 from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.services.check import check_profiles
 from qlik_tui.services.check_results import CheckResult
@@ -34,6 +35,8 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     # What this command imported since the CLI froze its start-up objects is as long-lived:
     # freeze it too, so no full collection of it lands on the first request.
     gc.freeze()
+    # --deadline bounds the whole command: reading the profiles and the key files counts too.
+    deadline = Deadline.after(getattr(args, "deadline", DEFAULT_DEADLINE_S))
     warn_problem = warn_hours_problem(args.warn_hours)
     if warn_problem:
         error(stderr, warn_problem)
@@ -65,8 +68,7 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
             return exits.USAGE
 
     _unlock_encrypted_file(services, chosen, stderr)
-    deadline_s = getattr(args, "deadline", DEFAULT_DEADLINE_S)
-    results = asyncio.run(check_profiles(services, chosen, deadline_s=deadline_s))
+    results = asyncio.run(check_profiles(services, chosen, deadline=deadline))
     now = datetime.now(timezone.utc)
     if renew_within is not None:
         from qlik_tui.commands.renew_lines import renew_and_report

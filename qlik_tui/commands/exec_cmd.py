@@ -26,6 +26,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from qlik_tui.commands import exits
+from qlik_tui.commands.exec_names import why_refused
 from qlik_tui.commands.output import error, explain_outcome
 from qlik_tui.commands.stored_key import load_stored_key
 from qlik_tui.core.apikey import ApiKey
@@ -74,6 +75,10 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         shown = echoed(bad[0], what="variable name")
         error(stderr, f"not a valid environment variable name: {shown}")
         return exits.USAGE
+    acted_on = _refused_name(args.key_var, args.server_var)
+    if acted_on is not None:
+        error(stderr, acted_on)
+        return exits.USAGE
 
     stored = load_stored_key(args.name, services, stderr)
     if isinstance(stored, int):
@@ -93,6 +98,19 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         server_vars=args.server_var,
     )
     return run_child(command, environment, stderr)
+
+
+def _refused_name(key_vars: list[str], server_vars: list[str]) -> str | None:
+    """Why the first name something else acts on (``exec_names``) cannot be used, or None."""
+    for flag, names in (("--key-var", key_vars), ("--server-var", server_vars)):
+        for name in names:
+            reason = why_refused(name)
+            if reason is not None:
+                return (
+                    f"{flag} {name}: {reason}, so it never carries the key or the origin; "
+                    "choose a name of your own, e.g. QLIK_API_KEY or QLIK_SERVER"
+                )
+    return None
 
 
 def take_options(words: list[str], args: argparse.Namespace) -> list[str]:

@@ -1,11 +1,67 @@
-"""Building the subcommand parsers: one shape for every subcommand's --help."""
+"""Building the subcommand parsers: one shape for every subcommand's --help, and one type for
+every argument (``NotAKey``), so that no argument carries a key into the run."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, NoReturn, TypeVar
 
 from qlik_tui.commands import exits
+from qlik_tui.core.untrusted import looks_like_key
+
+T = TypeVar("T")
+ActionT = TypeVar("ActionT", bound=argparse.Action)
+
+KEY_AS_ARGUMENT = (
+    "this looks like an API key, so it was not used. A key is never a command-line argument: "
+    "shell history and the process list keep it (treat one typed here as exposed). Store a key "
+    "from standard input with `qlik-tui login --tenant HOST --with-token < key.txt`, then hand "
+    "it to programs with `qlik-tui exec` or `qlik-tui token`"
+)
+
+
+class NotAKey(Generic[T]):
+    """The argparse ``type`` of every option and positional (none of them is a key): a key-like
+    value is refused as a usage error (exit 2) before anything runs, and the message never
+    repeats it; any other value goes on to ``convert`` (the type the argument was declared
+    with, else ``str``). A test walks the real parser and fails for an argument that takes a
+    value without this type."""
+
+    def __init__(self, convert: Callable[[str], T]) -> None:
+        self.convert = convert
+        # argparse names the type in "invalid <name> value" errors.
+        self.__name__ = getattr(convert, "__name__", "value")
+
+    def __call__(self, text: str) -> T:
+        if looks_like_key(text):
+            raise argparse.ArgumentTypeError(KEY_AS_ARGUMENT)
+        return self.convert(text)
+
+    def __repr__(self) -> str:
+        return f"NotAKey({self.__name__})"
+
+
+class Parser(argparse.ArgumentParser):
+    """The parser of qlik-tui and of every subcommand. Every argument that takes a value gets
+    the type ``NotAKey`` (wrapping the type it was given), also arguments added later and in
+    groups: none can skip it. A usage error never repeats a word that looks like a key."""
+
+    def _add_action(self, action: ActionT) -> ActionT:
+        if action.nargs != 0 and not isinstance(action, argparse._SubParsersAction):
+            convert = action.type
+            if not isinstance(convert, NotAKey):
+                action.type = NotAKey(convert if callable(convert) else str)
+        return super()._add_action(action)
+
+    def error(self, message: str) -> NoReturn:
+        words = [
+            "<an API key: pass keys on standard input with --with-token>"
+            if looks_like_key(word)
+            else word
+            for word in message.split(" ")
+        ]
+        super().error(" ".join(words))
 
 
 def add_command(

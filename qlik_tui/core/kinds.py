@@ -60,3 +60,7 @@ class OutcomeKind(str, Enum):
     STORED_KEY_CHANGED = "stored_key_changed"
     KEY_ID_UNKNOWN = "key_id_unknown"  # revoke: the tenant shows no key with this id (404)
     KEY_RENEWED_ELSEWHERE = "key_renewed_elsewhere"  # 401: another profile renewed this key
+    NOT_A_REGULAR_FILE = "not_a_regular_file"  # a FIFO, directory, socket or device: not read
+    # the store holds a key other than the one the profile recorded (an older copy put back)
+    STORED_KEY_MISMATCH = "stored_key_mismatch"
+    PROFILE_FORGOTTEN = "profile_forgotten"  # removed (forget) while it was being checked

@@ -17,9 +17,9 @@ CONTRACT:
 Placeholders in the texts: {host} {origin} {region} {tenant} (the tenant id the caller expected)
 {key_tenant} {key_id} {target_host} {status} {retry_after} {waited} {reason} {phase} {timeout}
 {limit} {max_redirects} {detail} {backend} {error_type} {fix} {login_command} {setting} {proxy}
-{deadline} {why} {holder} {store} {store_where} {store_why} (the last three from
-``key_store_context``). A missing one is replaced by a neutral phrase ("the tenant",
-"unknown", ...), never an error.
+{deadline} {why} {holder} {path} {file_kind} {found_key_id} {store} {store_where}
+{store_why} (the last three from ``key_store_context``). A missing one is replaced by a
+neutral phrase ("the tenant", "unknown", ...), never an error.
 """
 
 from __future__ import annotations
@@ -455,6 +455,35 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "log this profile in again with a key of its own.",
         _BAD,
     ),
+    OutcomeSpec(
+        _K.NOT_A_REGULAR_FILE,
+        _I,
+        "Not a regular file",
+        "{path} is {file_kind}, not a regular file, so it was not read: reading it could wait "
+        "forever.",
+        "Move it out of the way (`mv {path} {path}.moved`) and put the real file back if you "
+        "have a copy, then retry.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.STORED_KEY_MISMATCH,
+        _R,
+        "Stored key is not this profile's",
+        "This profile recorded the key {key_id}, but {store_where} holds a different key "
+        "({found_key_id}): an older copy of the key store put back? The stored key was not used.",
+        "If you restored an old copy of {store}, put the newer one back; otherwise store this "
+        "profile's key again ({login_command}).",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.PROFILE_FORGOTTEN,
+        _I,
+        "Forgotten meanwhile",
+        "The profile was removed (qlik-tui forget) while it was being checked, so there is no "
+        "key left to check.",
+        "Nothing to do; `qlik-tui list` shows the profiles that remain.",
+        _STOPPED,
+    ),
 )
 
 OUTCOMES: dict[OutcomeKind, OutcomeSpec] = {row.kind: row for row in _ROWS}
@@ -494,6 +523,9 @@ _FALLBACKS: dict[str, str] = {
     "profile": "NAME",
     "expiry": "asked for",
     "holder": "another profile",
+    "path": "the file",
+    "file_kind": "not a regular file",
+    "found_key_id": "id unknown",
 }
 
 

@@ -19,6 +19,7 @@ import socket
 import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -38,6 +39,7 @@ from qlik_tui.core.errors import (
     ResponseTooLarge,
     TLSFailure,
 )
+from qlik_tui.core.regular_file import refuse_unless_regular
 from qlik_tui.core.settings import ClientSettings as ClientSettings  # re-exported
 from qlik_tui.core.settings import Deadline as Deadline  # re-exported
 from qlik_tui.core.untrusted import neutralise
@@ -57,6 +59,8 @@ def tls_context() -> ssl.SSLContext:
     cafile = os.environ.get("SSL_CERT_FILE") or None
     capath = os.environ.get("SSL_CERT_DIR") or None
     try:
+        if cafile:
+            refuse_unless_regular(Path(cafile))  # OpenSSL would wait forever on a FIFO
         if cafile or capath:
             return ssl.create_default_context(cafile=cafile, capath=capath)
         import certifi  # deferred: not needed when SSL_CERT_FILE / SSL_CERT_DIR is set

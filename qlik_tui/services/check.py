@@ -16,10 +16,8 @@ from qlik_tui.core.client import make_http_client
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.models import ApiKeyRecord
 from qlik_tui.core.outcomes import (
-    KeyStoreWords,
     Outcome,
     OutcomeKind,
-    key_store_context,
     make_outcome,
     outcome_from_error,
 )
@@ -31,8 +29,12 @@ from qlik_tui.services.check_results import Detail, VerifyReport
 from qlik_tui.services.context import Services
 from qlik_tui.services.dead_keys import same_owner, sharpen
 from qlik_tui.services.login import learnt_tenant_ids
+from qlik_tui.services.profile_key import StoredKeyMismatch as StoredKeyMismatch
+from qlik_tui.services.profile_key import key_store_words, load_profile_key, mismatch_outcome
+from qlik_tui.services.profile_key import login_command as login_command
 from qlik_tui.services.shared_keys import successor_holder
 from qlik_tui.services.verify import verify_key
+from qlik_tui.store.encrypted_errors import NotARegularStoreFile
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso, quoted_name
 from qlik_tui.store.secrets import KeyNotFound, StoredKeyUnreadable, StoreError
@@ -48,14 +50,17 @@ async def check_profiles(
     on_start: StartCallback | None = None,
     on_result: ResultCallback | None = None,
     deadline_s: float | None = None,
+    deadline: Deadline | None = None,
 ) -> list[CheckResult]:
     """Check every profile; results come back in the order of ``profiles``.
 
     With ``deadline_s`` the whole run ends within that many seconds: a retry-after wait that
     would pass it is refused (and reported), a profile still unanswered then is reported as
-    timed out.
+    timed out. ``deadline`` instead: one that started earlier (``check --deadline`` counts
+    from the start of the command).
     """
-    deadline = Deadline.after(deadline_s) if deadline_s is not None else None
+    if deadline is None and deadline_s is not None:
+        deadline = Deadline.after(deadline_s)
     limit = asyncio.Semaphore(max(1, services.check_concurrency))
     async with AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient | QlikError] = {}
@@ -160,10 +165,13 @@ async def check_one(
         return CheckResult(profile, outcome)
     failure: StoreError | None = None
     try:
-        key = await asyncio.to_thread(services.secrets_for(profile).load, profile.name)
+        key = await asyncio.to_thread(load_profile_key, services, profile)
     except StoreError as exc:
         failure = exc
     if failure is not None:
+        # Any failure: a key deleted under the keyring's read can also read as "unavailable".
+        if await _forgotten_meanwhile(services, profile):
+            return CheckResult(profile, make_outcome(OutcomeKind.PROFILE_FORGOTTEN, tenant=tenant))
         outcome = stored_key_failure(services, profile, failure, tenant)
         return await _record(services, profile, outcome, None)
     report = await verify_key(
@@ -213,16 +221,22 @@ def stored_key_failure(
     """The outcome of ``profile``'s key that could not be read from its own store: missing,
     not a key, or the store unusable (the OS keyring, or the encrypted file: locked, wrong
     passphrase, damaged), each naming that store."""
+    if isinstance(failure, StoredKeyMismatch):
+        return mismatch_outcome(services, profile, failure.found_key_id, tenant)
+    if isinstance(failure, NotARegularStoreFile):
+        return make_outcome(
+            OutcomeKind.NOT_A_REGULAR_FILE, path=str(failure.path), file_kind=failure.kind
+        )
     if isinstance(failure, KeyNotFound):
         return make_outcome(
-            OutcomeKind.KEY_NOT_STORED, tenant=tenant, **_key_store(services, profile)
+            OutcomeKind.KEY_NOT_STORED, tenant=tenant, **key_store_words(services, profile)
         )
     if isinstance(failure, StoredKeyUnreadable):
         return make_outcome(
             OutcomeKind.STORED_KEY_INVALID,
             tenant=tenant,
             login_command=login_command(profile.name),
-            **_key_store(services, profile),
+            **key_store_words(services, profile),
         )
     unavailable = (
         OutcomeKind.KEY_FILE_UNAVAILABLE
@@ -234,13 +248,6 @@ def stored_key_failure(
     )
 
 
-def login_command(profile_name: str) -> str:
-    """The command that stores a key for ``profile_name`` again, quoted for a POSIX shell."""
-    import shlex  # only for this rare line: not on every check's start-up
-
-    return f"qlik-tui login --name {shlex.quote(profile_name)}"
-
-
 def remembered_record(profile: Profile) -> ApiKeyRecord | None:
     """What the last check learnt of the key: lets a 401 past the expiry read "expired"."""
     if not profile.key_id or not (profile.key_status or profile.expiry):
@@ -250,20 +257,31 @@ def remembered_record(profile: Profile) -> ApiKeyRecord | None:
     )
 
 
-def _key_store(services: Services, profile: Profile) -> KeyStoreWords:
-    """The outcome placeholders naming the store of ``profile``'s key."""
-    if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE:
-        return key_store_context(encrypted_file=True)
+async def _forgotten_meanwhile(services: Services, profile: Profile) -> bool:
+    """The profile is gone from the profiles file: a ``forget`` ran while this check read its
+    key (which the forget removed first), so the key is not missing, the profile is gone."""
     try:
-        backend = services.secrets_for(profile).backend_name
-    except StoreError:
-        backend = "the OS keyring"
-    return key_store_context(encrypted_file=False, backend=backend)
+        return await asyncio.to_thread(services.profiles.get, profile.name) is None
+    except ProfilesFileError:
+        return False
+
+
+# Outcomes that say a key store could not be used (a wrong passphrase, a locked keyring, a FIFO
+# at the file): the key was not checked, so the profile keeps its last real verdict.
+_NOT_A_CHECK_OF_THE_KEY = frozenset(
+    {
+        OutcomeKind.KEY_FILE_UNAVAILABLE,
+        OutcomeKind.KEYRING_UNAVAILABLE,
+        OutcomeKind.NOT_A_REGULAR_FILE,
+    }
+)
 
 
 async def _record(
     services: Services, profile: Profile, outcome: Outcome, report: VerifyReport | None
 ) -> CheckResult:
+    if outcome.kind in _NOT_A_CHECK_OF_THE_KEY:
+        return CheckResult(profile, outcome)
     changes: dict[str, object] = {
         "last_checked_at": now_iso(),
         "last_outcome": outcome.kind.value,

@@ -55,6 +55,7 @@ from qlik_tui.services.check import stored_key_failure
 from qlik_tui.services.check_results import VerifyReport
 from qlik_tui.services.context import Services
 from qlik_tui.services.key_admin import creation_refusal, remove_command
+from qlik_tui.services.profile_key import load_profile_key
 from qlik_tui.services.results import KeyNotStored, StoreStep
 from qlik_tui.services.shared_keys import holders
 from qlik_tui.services.storing import store_key
@@ -446,7 +447,9 @@ class _Rotation:
         if failure is None and self.tenant is not None and self.profile is not None:
             unread: StoreError | None = None
             try:
-                self.old_key = await asyncio.to_thread(self.services.secrets.load, self.name)
+                self.old_key = await asyncio.to_thread(
+                    load_profile_key, self.services, self.profile, self.services.secrets
+                )
             except StoreError as exc:
                 unread = exc
             if unread is not None:  # named as check names it: the profile's own store

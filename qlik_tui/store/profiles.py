@@ -46,6 +46,8 @@ from typing import Any
 
 import platformdirs
 
+from qlik_tui.core.outcomes import OutcomeKind, make_outcome
+from qlik_tui.core.regular_file import NotARegularFile, read_regular_file
 from qlik_tui.core.untrusted import neutralise, neutralise_optional
 from qlik_tui.store.files import make_private_dirs, replace_file, stage_file, write_new_file
 from qlik_tui.store.lockfile import LockFile, LockTimeout
@@ -164,6 +166,22 @@ class _Document:
     unknown: dict[str, Any] = field(default_factory=dict)
 
 
+class _HoldsAKey(Exception):
+    """Internal: a field of the file holds what looks like an API key (a hand edit)."""
+
+    def __init__(self, location: str) -> None:
+        self.problem = (
+            f"{location} looks like an API key (a JWT), so the file was not used (nothing in it "
+            "was shown or changed)."
+        )
+        self.fix = (
+            "Edit the file to remove it: keys are kept in the OS keyring or qlik-tui's encrypted "
+            "file, never in the profiles file. To store that key, pipe it to `qlik-tui login "
+            "--tenant HOST --with-token`."
+        )
+        super().__init__(self.problem)
+
+
 class _Broken(Exception):
     """Internal: what is wrong with the file's content (a sentence without the path)."""
 
@@ -278,13 +296,21 @@ class ProfileStore:
     def _load(self) -> _Document:
         """Read and check the file; the caller holds the lock."""
         try:
-            raw = self.path.read_bytes()
+            raw = read_regular_file(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
             return _Document()
+        except NotARegularFile as exc:
+            outcome = make_outcome(
+                OutcomeKind.NOT_A_REGULAR_FILE, path=str(self.path), file_kind=exc.kind
+            )
+            raise ProfilesFileError(self.path, outcome.cause, fix=outcome.next_step) from None
         except OSError as exc:
             raise self._os_error("cannot be read", exc) from None
+
         try:
             return _parse(raw)
+        except _HoldsAKey as holding:  # no backup: it would be one more copy of the key
+            raise ProfilesFileError(self.path, holding.problem, fix=holding.fix) from None
         except _Broken as broken:
             problem = broken.problem
         raise ProfilesFileError(self.path, problem, backup=self._back_up(raw))
@@ -309,7 +335,10 @@ class ProfileStore:
         prefix = f"{self.path.name}.broken-"
         with suppress(OSError):
             for existing in sorted(self.path.parent.iterdir()):
-                if existing.name.startswith(prefix) and existing.read_bytes() == raw:
+                if (
+                    existing.name.startswith(prefix)
+                    and read_regular_file(existing, len(raw)) == raw
+                ):
                     return existing
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         for attempt in range(1, 100):
@@ -427,6 +456,8 @@ def _parse(raw: bytes) -> _Document:
             )
         raise _Broken(f"has unknown format version {version} (expected {FORMAT_VERSION}).")
 
+    for location in _jwt_locations(data, ()):  # read as written: no field ever holds a key
+        raise _HoldsAKey(location)
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         raise _Broken(f'"profiles" must be an object (name to profile), not {_kind(profiles)}.')

@@ -186,7 +186,7 @@ def test_a_wrong_passphrase_is_explained_and_changes_nothing(
     assert "the encrypted key file is unchanged" in relogin.stderr
 
     assert store_file.read_bytes() == before
-    # check recorded its inconclusive outcome; login changed nothing
+    # neither the check (a wrong passphrase is no check of the key) nor the login changed it
     profiles = ProfileStore(isolated_home / ".config/qlik-tui/profiles.json")
     assert profiles.get("vault") is not None
     assert profiles_before != b""

@@ -228,3 +228,48 @@ def test_a_key_typed_as_the_command_is_not_echoed(stored_key: str) -> None:
     assert done.returncode == 2
     assert "looks like an API key" in done.stderr
     assert signature(stored_key) not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "name"),
+    [
+        ("--key-var", "LD_PRELOAD"),
+        ("--key-var", "DYLD_INSERT_LIBRARIES"),
+        ("--key-var", "BASH_ENV"),
+        ("--key-var", "PYTHONSTARTUP"),
+        ("--key-var", "https_proxy"),
+        ("--server-var", "PATH"),
+        ("--server-var", "NODE_OPTIONS"),
+    ],
+)
+def test_a_name_a_loader_shell_or_interpreter_acts_on_is_refused(
+    stored_key: str, tmp_path: Path, flag: str, name: str
+) -> None:
+    ran = tmp_path / "ran"
+    done = run_qlik_tui(
+        "exec", "prod", flag, name, "--",
+        sys.executable, "-c", f"open({str(ran)!r}, 'w').close()",
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert f"{flag} {name}: " in done.stderr
+    assert "choose a name of your own" in done.stderr
+    assert not ran.exists()  # COMMAND never started
+    assert signature(stored_key) not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["LD_LIBRARY_PATH", "ld_audit", "IFS", "ENV", "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS",
+     "_JAVA_OPTIONS", "LC_ALL", "SSL_CERT_FILE", "GIT_SSH_COMMAND", "QLIK_TUI_PROFILE", "HOME"],
+)  # fmt: skip
+def test_the_refused_names(name: str) -> None:
+    from qlik_tui.commands.exec_names import why_refused
+
+    assert why_refused(name) is not None
+
+
+@pytest.mark.parametrize("name", ["QLIK_API_KEY", "QCS_API_KEY", "MY_PATH", "URL", "TOKEN"])
+def test_names_of_ones_own_are_free(name: str) -> None:
+    from qlik_tui.commands.exec_names import why_refused
+
+    assert why_refused(name) is None

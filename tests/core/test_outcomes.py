@@ -45,6 +45,7 @@ REJECTED = {
     OutcomeKind.EXPIRY_TOO_LONG,
     OutcomeKind.KEY_ID_UNKNOWN,
     OutcomeKind.KEY_RENEWED_ELSEWHERE,
+    OutcomeKind.STORED_KEY_MISMATCH,
 }
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
@@ -383,3 +384,27 @@ def test_an_unknown_key_id_says_nothing_was_deleted_and_where_to_find_ids() -> N
     assert "no key nope" in outcome.cause and "Nothing was deleted" in outcome.cause
     assert "qlik-tui keys prod" in outcome.next_step
     assert "region" not in outcome.cause  # not the wrong-host row of a 404
+
+
+def test_a_file_that_is_not_regular_is_named_with_what_it_is_and_the_fix() -> None:
+    outcome = make_outcome(
+        OutcomeKind.NOT_A_REGULAR_FILE,
+        path="/home/u/profiles.json",
+        file_kind="a FIFO (named pipe)",
+    )
+    assert outcome.verdict is Verdict.INCONCLUSIVE
+    assert "/home/u/profiles.json is a FIFO (named pipe), not a regular file" in outcome.cause
+    assert "mv /home/u/profiles.json /home/u/profiles.json.moved" in outcome.next_step
+
+
+def test_a_stored_key_other_than_the_profiles_is_named_as_an_older_copy() -> None:
+    outcome = make_outcome(
+        OutcomeKind.STORED_KEY_MISMATCH,
+        key_id="new-id",
+        found_key_id="old-id",
+        **key_store_context(encrypted_file=True),
+    )
+    assert outcome.verdict is Verdict.REJECTED
+    assert "recorded the key new-id" in outcome.cause
+    assert "holds a different key (old-id)" in outcome.cause
+    assert "older copy" in outcome.cause

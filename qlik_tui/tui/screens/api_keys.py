@@ -29,6 +29,7 @@ from textual.widgets import DataTable, Footer, Static
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.outcomes import outcome_from_error
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.services.profile_key import load_profile_key
 from qlik_tui.services.shared_keys import holders_by_key
 from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.store.secrets import StoreError
@@ -369,7 +370,7 @@ def _load_stored(services: Services, name: str) -> tuple[Tenant, ApiKey] | KeysU
     except TenantError as exc:
         return KeysUnavailable(f"The profile's tenant address is unusable: {exc}", "")
     try:
-        key = services.secrets_for(profile).load(name)
+        key = load_profile_key(services, profile)
     except StoreError as exc:  # KeyNotFound included: its problem and fix say which
         return KeysUnavailable(exc.problem, exc.fix)
     return tenant, key
