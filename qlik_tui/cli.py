@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from qlik_tui import __version__
 from qlik_tui.commands import exits
-from qlik_tui.commands.parsers import add_command
+from qlik_tui.commands.parsers import DEFAULT_PROFILE_HELP, add_command
 
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _add_use_commands(commands)
     _add_key_commands(commands)
+    from qlik_tui.commands.habit_parsers import add_habit_commands
+
+    add_habit_commands(commands)
     return parser
 
 
@@ -175,7 +178,7 @@ def _add_use_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
         "$(qlik-tui token NAME) and pipes. Refuses when standard output is a terminal.",
         TOKEN_EPILOG,
     )
-    token.add_argument("name", metavar="NAME", help="the profile")
+    token.add_argument("name", nargs="?", metavar="NAME", help=DEFAULT_PROFILE_HELP)
 
     run = command(
         "exec",
@@ -184,7 +187,6 @@ def _add_use_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
         "line) and exit with COMMAND's exit code.",
         EXEC_EPILOG,
     )
-    run.add_argument("name", metavar="NAME", help="the profile")
     run.add_argument("--check", action="store_true", help="prove the key first; refuse if it fails")
     run.add_argument(
         "--key-var", action="append", default=[], metavar="VAR",
@@ -194,7 +196,10 @@ def _add_use_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
         "--server-var", action="append", default=[], metavar="VAR",
         help="also put the origin URL in VAR (repeatable)",
     )  # fmt: skip
-    run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARG...]")
+    run.add_argument(
+        "argv", nargs=argparse.REMAINDER, metavar="[NAME] -- COMMAND [ARG...]",
+        help=f"NAME is {DEFAULT_PROFILE_HELP}; left out, COMMAND must follow --",
+    )  # fmt: skip
 
     bring = command(
         "import",
@@ -349,6 +354,13 @@ def dispatch(
         from qlik_tui.commands import check  # each command loads only what it runs
 
         return check.run(args, services, stdout, stderr)
+    if args.command in ("token", "rotate", "keys") and args.name is None:
+        from qlik_tui.commands.default_profile import profile_name
+
+        name = profile_name(None, services.profiles, stderr, usage=f"qlik-tui {args.command} NAME")
+        if isinstance(name, int):
+            return name
+        args.name = name
     if args.command == "token":
         from qlik_tui.commands import token
 
@@ -361,6 +373,10 @@ def dispatch(
         from qlik_tui.commands import import_cmd
 
         return import_cmd.run(args, services, stdout, stderr)
+    if args.command in ("use", "status"):
+        from qlik_tui.commands import default_use
+
+        return default_use.run(args, services, stdout, stderr)
     if args.command in ("rotate", "keys", "revoke"):
         from qlik_tui.commands.key_help import run_key_command
 

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
             error(stderr, f"--renew-within: {exc}")
             return exits.USAGE
 
-    _unlock_encrypted_file(services, chosen, stderr)
+    unlock_for_check(services, chosen, stderr)
     deadline_s = getattr(args, "deadline", DEFAULT_DEADLINE_S)
     results = asyncio.run(check_profiles(services, chosen, deadline_s=deadline_s))
     now = datetime.now(timezone.utc)
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     return exits.for_verdicts(r.outcome.verdict for r in results)
 
 
-def _unlock_encrypted_file(services: Services, chosen: list[Profile], stderr: TextIO) -> None:
+def unlock_for_check(services: Services, chosen: list[Profile], stderr: TextIO) -> None:
     """Ask for the encrypted file's passphrase before the checks start (not in the keyring
     worker). When it fails, the explanation is printed and those profiles are checked anyway:
     each reads "Encrypted key file unavailable" (inconclusive, exit 3), the others are
@@ -139,7 +139,12 @@ def expiry_of(result: CheckResult, now: datetime, warn_below: timedelta) -> Expi
 
 
 def print_lines(
-    results: list[CheckResult], now: datetime, warn_below: timedelta, stdout: TextIO
+    results: list[CheckResult],
+    now: datetime,
+    warn_below: timedelta,
+    stdout: TextIO,
+    *,
+    indent: str = "",
 ) -> None:
     """One aligned line per profile; failures get their cause and next step underneath."""
     rows = []
@@ -167,10 +172,10 @@ def print_lines(
     widths = [max((len(row[i]) for row in rows), default=0) for i in range(5)]
     for result, row in zip(results, rows, strict=True):
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        print("  ".join([*cells, row[5]]), file=stdout)
+        print(indent + "  ".join([*cells, row[5]]), file=stdout)
         if result.outcome.verdict is not Verdict.VALID:
-            print(f"    cause: {result.outcome.cause}", file=stdout)
-            print(f"    next:  {result.outcome.next_step}", file=stdout)
+            print(f"{indent}    cause: {result.outcome.cause}", file=stdout)
+            print(f"{indent}    next:  {result.outcome.next_step}", file=stdout)
 
 
 def result_json(result: CheckResult, now: datetime, warn_below: timedelta) -> dict[str, object]:

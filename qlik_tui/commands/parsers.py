@@ -7,6 +7,9 @@ from typing import Any
 
 from qlik_tui.commands import exits
 
+# The help of an optional NAME (token, exec, rotate, keys, status).
+DEFAULT_PROFILE_HELP = "the profile (default: $QLIK_TUI_PROFILE, else `qlik-tui use`'s choice)"
+
 
 def add_command(
     commands: argparse._SubParsersAction[Any],

@@ -1,0 +1,30 @@
+"""The parsers of ``use``, ``status`` and ``completion``: a default profile, and the shell."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from qlik_tui.commands.parsers import add_command
+
+USE_DESCRIPTION = """\
+Make NAME the default profile: token, exec, rotate and keys then work without NAME, and
+`qlik-tui status` checks it. It is kept in the profiles file; QLIK_TUI_PROFILE, when set, wins
+over it (inside `qlik-tui exec` it names the profile exec runs with). Without NAME, print the
+default profile's name."""
+
+STATUS_DESCRIPTION = """\
+Say which profile is the default (QLIK_TUI_PROFILE, else `qlik-tui use`'s choice) and whether
+its key works: GET /api/v1/users/me, then the key's own record for its status and expiry, as
+`qlik-tui check` does. Exit codes as check's; 2 when there is no default profile."""
+
+
+def add_habit_commands(commands: argparse._SubParsersAction[Any]) -> None:
+    use = add_command(commands, "use", "choose the default profile", USE_DESCRIPTION)
+    use.add_argument("name", nargs="?", metavar="NAME", help="the profile to use by default")
+    use.add_argument("--clear", action="store_true", help="have no default profile")
+
+    status = add_command(
+        commands, "status", "the default profile and whether its key works", STATUS_DESCRIPTION
+    )
+    status.add_argument("--json", action="store_true", help="machine-readable output")
