@@ -8,15 +8,17 @@ import gc
 import sys
 from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui import __version__
 from qlik_tui.commands import exits
 from qlik_tui.commands.parsers import DEFAULT_PROFILE_HELP, add_command
+from qlik_tui.commands.usage_errors import UsageParser as _Parser
 
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
 
+IMPORT_SOURCES = ["qlik-cli"]
 DESCRIPTION = """\
 Take a Qlik Cloud API key from "I need one" to "stored safely and proven to work".
 
@@ -27,23 +29,6 @@ NEEDS_TERMINAL = (
     "Standard input and output must be a terminal; otherwise it exits 2 at once and names "
     "the command to use instead (login --with-token, check, list)."
 )
-
-
-def _looks_like_key(word: str) -> bool:
-    return word.lstrip("'\"").startswith("eyJ") and word.count(".") >= 2
-
-
-class _Parser(argparse.ArgumentParser):
-    """Never echoes something that looks like an API key back in a usage error."""
-
-    def error(self, message: str) -> NoReturn:
-        words = [
-            "<an API key: pass keys on standard input with --with-token>"
-            if _looks_like_key(word)
-            else word
-            for word in message.split(" ")
-        ]
-        super().error(" ".join(words))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,7 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         "key only after the new key has been proven. Closing the input at the hidden "
         "prompt (Ctrl-D) stores nothing and exits 2.",
     )
-    login.add_argument("--tenant", required=True, help="tenant address, e.g. acme.eu.qlikcloud.com")
+    login.add_argument(
+        "profile", nargs="?", metavar="NAME",
+        help="the profile (as --name); a stored one keeps its tenant unless --tenant changes it",
+    )  # fmt: skip
+    login.add_argument(
+        "--tenant",
+        help="tenant address, e.g. acme.eu.qlikcloud.com (default: the stored profile's tenant)",
+    )
     login.add_argument("--name", help="profile name (default: the tenant hostname)")
     login.add_argument("--with-token", action="store_true", help="read the key from standard input")
     login.add_argument("--no-verify", action="store_true", help="skip the live /users/me test")
@@ -99,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(asked for with a hidden prompt, or read from the file QLIK_TUI_PASSPHRASE_FILE "
         "names). Default: where the profile's key is now, else the OS keyring",
     )
+    login.add_argument("--json", action="store_true", help="machine-readable output")
 
     listing = command(
         "list",
@@ -122,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="first delete each key on its tenant (with the key itself), then forget it; a key "
         "the tenant cannot delete is kept",
     )
+    forget.add_argument("--json", action="store_true", help="machine-readable output")
 
     check = command(
         "check",
@@ -209,7 +203,9 @@ def _add_use_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
         "written: the summary says how to remove qlik-cli's plain-text copies.",
         IMPORT_EPILOG,
     )
-    bring.add_argument("source", choices=["qlik-cli"], help="where the keys are (qlik-cli)")
+    bring.add_argument(
+        "source", nargs="?", choices=IMPORT_SOURCES, help="where the keys are (qlik-cli)"
+    )
     bring.add_argument("--file", metavar="PATH", help="the contexts file (default: see below)")
     which = bring.add_mutually_exclusive_group()
     which.add_argument(
@@ -370,6 +366,14 @@ def dispatch(
 
         return exec_cmd.run(args, services, stdout, stderr)
     if args.command == "import":
+        if args.source is None:
+            sources = ", ".join(IMPORT_SOURCES)
+            print(
+                f"qlik-tui import: error: name where the keys are: {sources} "
+                "(e.g. `qlik-tui import qlik-cli`)",
+                file=stderr,
+            )
+            return exits.USAGE
         from qlik_tui.commands import import_cmd
 
         return import_cmd.run(args, services, stdout, stderr)

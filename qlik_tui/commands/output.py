@@ -171,3 +171,14 @@ def profile_json(profile: Profile) -> dict[str, object]:
         "expiry": profile.expiry,
         "key_status": profile.key_status,
     }
+
+
+def outcome_json(outcome: Outcome) -> dict[str, object]:
+    """An outcome's id, verdict and three sentences, as every ``--json`` names them."""
+    return {
+        "outcome": outcome.kind.value,
+        "verdict": outcome.verdict.value,
+        "title": outcome.title,
+        "cause": outcome.cause,
+        "next_step": outcome.next_step,
+    }
