@@ -330,6 +330,10 @@ def dispatch(
 
         # Without ``services`` the app builds the default ones after its first frame.
         return launch(services, start=args.command or "auto")
+    if args.command == "completion":
+        from qlik_tui.commands import completion  # before any key store: Tab must be quick
+
+        return completion.run(args, services.profiles if services else None, stdout, stderr)
     if services is None:
         from qlik_tui.services.context import Services  # the stores: not for --help
 

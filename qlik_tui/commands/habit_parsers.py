@@ -19,6 +19,16 @@ its key works: GET /api/v1/users/me, then the key's own record for its status an
 `qlik-tui check` does. Exit codes as check's; 2 when there is no default profile."""
 
 
+COMPLETION_DESCRIPTION = """\
+Print a completion script for SHELL (commands, options and profile names), generated from
+qlik-tui's own parser. Profile names are read from the profiles file when you press Tab (no key
+store is touched). To install it:
+  bash  echo 'eval "$(qlik-tui completion bash)"' >> ~/.bashrc
+  zsh   qlik-tui completion zsh > "${fpath[1]}/_qlik-tui"   (then start a new shell)
+  fish  qlik-tui completion fish > ~/.config/fish/completions/qlik-tui.fish"""
+SHELLS = ["bash", "zsh", "fish"]
+
+
 def add_habit_commands(commands: argparse._SubParsersAction[Any]) -> None:
     use = add_command(commands, "use", "choose the default profile", USE_DESCRIPTION)
     use.add_argument("name", nargs="?", metavar="NAME", help="the profile to use by default")
@@ -28,3 +38,13 @@ def add_habit_commands(commands: argparse._SubParsersAction[Any]) -> None:
         commands, "status", "the default profile and whether its key works", STATUS_DESCRIPTION
     )
     status.add_argument("--json", action="store_true", help="machine-readable output")
+
+    completion = add_command(
+        commands, "completion", "print a shell completion script (bash, zsh, fish)",
+        COMPLETION_DESCRIPTION,
+    )  # fmt: skip
+    completion.add_argument(
+        "shell", nargs="?", choices=SHELLS, metavar="SHELL", help="bash, zsh or fish"
+    )
+    # What the scripts call on Tab: the profile names, one a line (never a key store).
+    completion.add_argument("--profile-names", action="store_true", help=argparse.SUPPRESS)
