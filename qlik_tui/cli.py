@@ -333,7 +333,8 @@ def dispatch(
     if args.command == "completion":
         from qlik_tui.commands import completion  # before any key store: Tab must be quick
 
-        return completion.run(args, services.profiles if services else None, stdout, stderr)
+        profiles = services.profiles if services else None
+        return completion.run(args, build_parser, profiles, stdout, stderr)
     if services is None:
         from qlik_tui.services.context import Services  # the stores: not for --help
 

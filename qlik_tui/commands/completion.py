@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TextIO
 
 from qlik_tui.commands import exits
@@ -34,16 +35,19 @@ COMPLETE_PROFILE = {
 
 
 def run(
-    args: argparse.Namespace, profiles: ProfileStore | None, stdout: TextIO, stderr: TextIO
+    args: argparse.Namespace,
+    build_parser: Callable[[], argparse.ArgumentParser],
+    profiles: ProfileStore | None,
+    stdout: TextIO,
+    stderr: TextIO,
 ) -> int:
+    """``build_parser``: the CLI's (handed over: commands never import the CLI module)."""
     if args.profile_names:
         return _print_profile_names(profiles or ProfileStore(), stdout)
     if args.shell is None:
         error(stderr, "name the shell: qlik-tui completion bash|zsh|fish")
         return exits.USAGE
     import shtab  # only here: generating the script is the only use of it
-
-    from qlik_tui.cli import build_parser
 
     parser = build_parser()
     _complete_profile_names(parser)
