@@ -333,8 +333,8 @@ def dispatch(
     if args.command == "completion":
         from qlik_tui.commands import completion  # before any key store: Tab must be quick
 
-        profiles = services.profiles if services else None
-        return completion.run(args, build_parser, profiles, stdout, stderr)
+        stored = services.profiles if services else None
+        return completion.run(args, build_parser, stored, stdout, stderr)
     if services is None:
         from qlik_tui.services.context import Services  # the stores: not for --help
 
