@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui import __version__
 from qlik_tui.commands import exits
+from qlik_tui.commands.colour import add_color_option
 from qlik_tui.commands.parsers import DEFAULT_PROFILE_HELP, add_command
 from qlik_tui.commands.usage_errors import UsageParser as _Parser
 
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         "encrypted file) and last outcome.",
     )
     listing.add_argument("--json", action="store_true", help="machine-readable output")
+    add_color_option(listing)
 
     forget = command(
         "forget",
@@ -136,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     from qlik_tui.commands.deadline import add_deadline_option
 
     add_deadline_option(check)
+    add_color_option(check)
     check.add_argument(
         "--renew-within", metavar="DURATION",
         help="then renew (as `rotate`) each valid key expiring within DURATION, e.g. 12h, 2d, "

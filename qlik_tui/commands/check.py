@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TextIO
 
 from qlik_tui.commands import exits
+from qlik_tui.commands.colour import Painter
 from qlik_tui.commands.deadline import DEFAULT_DEADLINE_S
 from qlik_tui.commands.output import (
     error,
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         print(file=stdout)
     else:
         shown = [r for r in results if not (args.quiet and r.outcome.verdict is Verdict.VALID)]
-        print_lines(shown, now, warn_below, stdout)
+        print_lines(shown, now, warn_below, stdout, paint=Painter.for_stream(args, stdout))
     _explain_unusable_keyring(services, results, stderr)
     insecure_backend_notice(services.secrets, stderr)
     return exits.for_verdicts(r.outcome.verdict for r in results)
@@ -145,8 +146,11 @@ def print_lines(
     stdout: TextIO,
     *,
     indent: str = "",
+    paint: Painter | None = None,
 ) -> None:
-    """One aligned line per profile; failures get their cause and next step underneath."""
+    """One aligned line per profile; failures get their cause and next step underneath. The
+    marks are coloured when ``paint`` says so."""
+    paint = paint or Painter(on=False)
     rows = []
     for result in results:
         profile, outcome = result.profile, result.outcome
@@ -154,7 +158,7 @@ def print_lines(
         if outcome.verdict is Verdict.VALID:
             expiry = expiry_of(result, now, warn_below)
             if expiry.state is ExpiryState.SOON:
-                status += f"  ⚠ {expiry.text}: {renewal_hint(profile.name)}"
+                status += f"  {paint.mark('⚠')} {expiry.text}: {renewal_hint(profile.name)}"
             else:
                 status += f"  {expiry.text}"
         if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE:
@@ -172,6 +176,7 @@ def print_lines(
     widths = [max((len(row[i]) for row in rows), default=0) for i in range(5)]
     for result, row in zip(results, rows, strict=True):
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        cells[0] = paint.leading_mark(cells[0])  # after padding: escapes take no columns
         print(indent + "  ".join([*cells, row[5]]), file=stdout)
         if result.outcome.verdict is not Verdict.VALID:
             print(f"{indent}    cause: {result.outcome.cause}", file=stdout)

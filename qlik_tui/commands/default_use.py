@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from qlik_tui.commands import exits
+from qlik_tui.commands.colour import Painter
 from qlik_tui.commands.default_profile import (
     PROFILE_ENV,
     DefaultProfile,
@@ -92,7 +93,8 @@ def _status(args: argparse.Namespace, services: Services, stdout: TextIO, stderr
         _print_json(chosen, result_json(result, now, warn_below), stdout)
     else:
         print(f"Default profile: {quoted_name(chosen.name)} ({chosen.origin_text})", file=stdout)
-        print_lines([result], now, warn_below, stdout, indent="  ")
+        paint = Painter.for_stream(args, stdout)
+        print_lines([result], now, warn_below, stdout, indent="  ", paint=paint)
     return exits.for_verdicts([result.outcome.verdict])
 
 

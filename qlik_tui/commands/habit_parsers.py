@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from qlik_tui.commands.colour import add_color_option
 from qlik_tui.commands.parsers import add_command
 
 USE_DESCRIPTION = """\
@@ -38,6 +39,7 @@ def add_habit_commands(commands: argparse._SubParsersAction[Any]) -> None:
         commands, "status", "the default profile and whether its key works", STATUS_DESCRIPTION
     )
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    add_color_option(status)
 
     completion = add_command(
         commands, "completion", "print a shell completion script (bash, zsh, fish)",

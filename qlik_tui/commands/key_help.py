@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any, TextIO
 
 from qlik_tui.commands import exits
+from qlik_tui.commands.colour import add_color_option
 from qlik_tui.commands.parsers import DEFAULT_PROFILE_HELP, add_command
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def add_key_commands(commands: argparse._SubParsersAction[Any]) -> None:
         "--keep-old", action="store_true", help="keep the old key (it lives until it expires)"
     )  # fmt: skip
     rotate.add_argument("--json", action="store_true", help="machine-readable output")
+    add_color_option(rotate)
 
     keys = command("keys", "list the tenant's API keys of a profile's user",
                    KEYS_DESCRIPTION, KEYS_HELP)  # fmt: skip

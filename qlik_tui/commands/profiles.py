@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from qlik_tui.commands import exits
+from qlik_tui.commands.colour import Painter
 from qlik_tui.commands.output import (
     error,
     insecure_backend_notice,
@@ -51,8 +52,11 @@ def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stder
             for p in profiles
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        for row in rows:
-            cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        paint = Painter.for_stream(args, stdout)
+        for number, row in enumerate(rows):
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+            if number:  # the last outcome's mark; the last column, so no padding to keep
+                cells[-1] = paint.leading_mark(row[-1])
             print("  ".join(cells).rstrip(), file=stdout)
     insecure_backend_notice(services.secrets, stderr)
     return exits.OK
