@@ -187,6 +187,16 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         _UNSURE,
     ),
     OutcomeSpec(
+        _K.SPEAKS_HTTPS,
+        _I,
+        "This address speaks HTTPS",
+        "{host} answers with HTTPS (TLS), but the address starts with http://, so it dropped "
+        "the plain HTTP request.",
+        "Start the address with https:// instead of http://, e.g. --tenant https://{host}, "
+        "and retry.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
         _K.CA_CERTIFICATES_UNREADABLE,
         _I,
         "CA certificates unreadable ({setting})",

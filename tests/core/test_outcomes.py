@@ -365,3 +365,12 @@ def test_the_key_store_words_name_the_encrypted_file_or_the_keyring() -> None:
         == make_outcome(OutcomeKind.KEY_NOT_STORED, backend="SecretService Keyring").cause
     )
     assert "the keyring (SecretService Keyring) holds no key" in named.cause
+
+
+def test_an_http_address_to_a_tls_port_names_the_https_address() -> None:
+    from qlik_tui.core.tenant import parse_tenant
+
+    outcome = make_outcome(OutcomeKind.SPEAKS_HTTPS, tenant=parse_tenant("http://127.0.0.1:8443"))
+    assert outcome.verdict is Verdict.INCONCLUSIVE
+    assert outcome.title == "This address speaks HTTPS"
+    assert "--tenant https://127.0.0.1:8443" in outcome.next_step
