@@ -80,11 +80,30 @@ def terminal_passphrase_source(stores: KeyStores) -> PassphraseSource:
     return source
 
 
+def unlock_from_terminal(stores: KeyStores, stream: TextIO) -> None:
+    """Unlock the encrypted key file with ``terminal_passphrase_source``; a wrong passphrase
+    typed at the prompt is asked again, three tries in all (a passphrase file is read once).
+    Raises the last ``StoreError``."""
+    from qlik_tui.store.encrypted_errors import WrongPassphrase
+    from qlik_tui.store.passphrase import PROMPT_TRIES, passphrase_file_configured
+
+    for attempt in range(1, PROMPT_TRIES + 1):
+        try:
+            stores.unlock_encrypted(terminal_passphrase_source(stores))
+            return
+        except WrongPassphrase:
+            if passphrase_file_configured() or attempt == PROMPT_TRIES:
+                raise
+            left = PROMPT_TRIES - attempt
+            tries = "1 more try" if left == 1 else f"{left} more tries"
+            print(f"That passphrase does not unlock the file; {tries}.", file=stream)
+
+
 def unlock_encrypted_file(stores: KeyStores, stream: TextIO) -> bool:
     """Unlock the encrypted key file from the terminal; on failure explain why on ``stream``
     and return False (nothing on disk changed)."""
     try:
-        stores.unlock_encrypted(terminal_passphrase_source(stores))
+        unlock_from_terminal(stores, stream)
     except StoreError as exc:
         explain_store_error(exc, stream)
         return False
@@ -126,7 +145,7 @@ def key_store_for(services: Services, profile: Profile) -> SecretStore:
     # No file: reading finds nothing and needs no passphrase (never ask for a new one here).
     needs_key = stores.encrypted_file_exists() and not stores.encrypted_unlocked
     if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE and needs_key:
-        stores.unlock_encrypted(terminal_passphrase_source(stores))
+        unlock_from_terminal(stores, sys.stderr)
     return services.secrets_for(profile)
 
 
