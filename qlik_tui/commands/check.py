@@ -24,7 +24,7 @@ from qlik_tui.core.expiry import ExpiryState, ExpiryView, describe_expiry, renew
 from qlik_tui.core.models import user_label
 from qlik_tui.core.outcomes import OutcomeKind, Verdict
 from qlik_tui.core.timestamps import parse_iso_datetime
-from qlik_tui.services.check import check_profiles
+from qlik_tui.services.check import check_profiles, with_store_command
 from qlik_tui.services.check_results import CheckResult
 from qlik_tui.services.context import Services
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
@@ -67,7 +67,8 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
 
     unlock_for_check(services, chosen, stderr)
     deadline_s = getattr(args, "deadline", DEFAULT_DEADLINE_S)
-    results = asyncio.run(check_profiles(services, chosen, deadline_s=deadline_s))
+    checked = asyncio.run(check_profiles(services, chosen, deadline_s=deadline_s))
+    results = [with_store_command(result) for result in checked]
     now = datetime.now(timezone.utc)
     if renew_within is not None:
         from qlik_tui.commands.renew_lines import renew_and_report

@@ -84,10 +84,11 @@ def _status(args: argparse.Namespace, services: Services, stdout: TextIO, stderr
 
     from qlik_tui.commands.check import print_lines, result_json, unlock_for_check
     from qlik_tui.commands.deadline import DEFAULT_DEADLINE_S
-    from qlik_tui.services.check import check_profiles
+    from qlik_tui.services.check import check_profiles, with_store_command
 
     unlock_for_check(services, [profile], stderr)
-    result = asyncio.run(check_profiles(services, [profile], deadline_s=DEFAULT_DEADLINE_S))[0]
+    checked = asyncio.run(check_profiles(services, [profile], deadline_s=DEFAULT_DEADLINE_S))
+    result = with_store_command(checked[0])
     now, warn_below = datetime.now(timezone.utc), services.expiry_warning
     if args.json:
         _print_json(chosen, result_json(result, now, warn_below), stdout)

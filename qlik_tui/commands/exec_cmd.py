@@ -90,7 +90,7 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         return stored
     profile, tenant, key = stored.profile, stored.tenant, stored.key
     if args.check:
-        refused = _prove(services, tenant, key, stderr)
+        refused = _prove(services, profile.name, tenant, key, stderr)
         if refused is not None:
             return refused
 
@@ -161,7 +161,10 @@ def child_environment(
     return environment
 
 
-def _prove(services: Services, tenant: Tenant, key: ApiKey, stderr: TextIO) -> int | None:
+def _prove(
+    services: Services, name: str, tenant: Tenant, key: ApiKey, stderr: TextIO
+) -> int | None:
+    from qlik_tui.services.check import with_store_sentence
     from qlik_tui.services.verify import Detail, verify_key
 
     report = asyncio.run(
@@ -169,7 +172,7 @@ def _prove(services: Services, tenant: Tenant, key: ApiKey, stderr: TextIO) -> i
     )
     if report.outcome.verdict is Verdict.VALID:
         return None
-    explain_outcome(report.outcome, stderr)
+    explain_outcome(with_store_sentence(report.outcome, name), stderr)
     print("The command was not run.", file=stderr)
     return exits.for_verdicts([report.outcome.verdict])
 

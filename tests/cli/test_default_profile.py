@@ -111,3 +111,16 @@ def test_exec_and_keys_use_the_default_profile(
     listed = run_qlik_tui("keys", "--json")
     assert listed.returncode == 0, listed.stderr
     assert any(k["stored"] for k in json.loads(listed.stdout)["keys"])
+
+
+def test_a_rejected_stored_key_names_the_command_that_stores_a_new_one(
+    sandbox: SandboxTenant, secret_store: SecretStore
+) -> None:
+    store_in_default_place(secret_store, "old", sandbox.origin, sandbox.issue_key("revoked"))
+    command = "Then store it with `qlik-tui login --name old`"
+    for argv in (["check"], ["status"], ["exec", "--check", "--", "true"], ["keys"]):
+        done = run_qlik_tui(*argv, env=child_env({"QLIK_TUI_PROFILE": "old"}))
+        assert done.returncode == 1, (argv, done.stderr)
+        assert command in done.stdout + done.stderr, argv
+    entry = json.loads(run_qlik_tui("check", "--json").stdout)[0]
+    assert command in entry["next_step"]
