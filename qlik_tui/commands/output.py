@@ -117,16 +117,18 @@ def open_store_for_writing(
     *,
     keyring_unusable: str,
     file_locked: str,
+    with_file: str | None = None,
 ) -> Services | None:
     """``services`` writing new keys to ``kind``, ready to use; None after explaining on
     ``stream`` why not, followed by the caller's sentence saying what was left undone
-    (``keyring_unusable`` / ``file_locked``). The OS keyring is probed (never replaced by the
+    (``keyring_unusable`` / ``file_locked``); ``with_file`` is the command to run instead with
+    the encrypted file (default: login's). The OS keyring is probed (never replaced by the
     encrypted file: that is only used when chosen); the encrypted file is unlocked here (a
     hidden prompt or QLIK_TUI_PASSPHRASE_FILE), not in the keyring worker."""
     if kind is KeyStoreKind.KEYRING:
-        from qlik_tui.services.store_probe import probe_key_store
+        from qlik_tui.services.store_probe import LOGIN_WITH_FILE, probe_key_store
 
-        probe = probe_key_store(services.stores)
+        probe = probe_key_store(services.stores, command=with_file or LOGIN_WITH_FILE)
         if not probe.usable:
             explain_store_probe(probe, stream)
             print(keyring_unusable, file=stream)
