@@ -8,7 +8,6 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
-from difflib import get_close_matches
 from typing import Any, NoReturn
 
 HIDDEN_KEY = "<an API key: pass keys on standard input with --with-token>"
@@ -100,6 +99,8 @@ class UsageParser(argparse.ArgumentParser):
 
 
 def _closest(word: str, candidates: list[str]) -> str | None:
+    from difflib import get_close_matches  # only on a usage error: not on every start-up
+
     matches = get_close_matches(word, candidates, n=1, cutoff=0.75)
     return matches[0] if matches else None
 
