@@ -124,3 +124,18 @@ def test_a_rejected_stored_key_names_the_command_that_stores_a_new_one(
         assert command in done.stdout + done.stderr, argv
     entry = json.loads(run_qlik_tui("check", "--json").stdout)[0]
     assert command in entry["next_step"]
+
+
+def test_rotate_renews_the_default_profile(
+    sandbox: SandboxTenant, secret_store: SecretStore
+) -> None:
+    store_in_default_place(secret_store, "prod", sandbox.origin, sandbox.issue_key())
+    before = ProfileStore().get("prod")
+    run_qlik_tui("use", "prod")
+    renewed = run_qlik_tui("rotate", "--json")
+    assert renewed.returncode == 0, renewed.stderr
+    result = json.loads(renewed.stdout)
+    after = ProfileStore().get("prod")
+    assert before is not None and after is not None
+    assert (result["name"], result["old_key_id"]) == ("prod", before.key_id)
+    assert after.key_id == result["new_key_id"] != before.key_id

@@ -3,9 +3,13 @@ gh-like habits of login, forget and import."""
 
 from __future__ import annotations
 
+import io
 import json
+import string
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
@@ -107,3 +111,26 @@ def test_login_and_forget_speak_json(
     assert services.profiles.all() == []
     for run in (stored, rejected, forgotten):
         assert signature(key) not in run.output
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    header=st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=20),
+    body=st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=20),
+    place=st.sampled_from(["command", "option", "value", "extra"]),
+)
+def test_a_key_like_word_anywhere_in_a_usage_error_is_never_echoed(
+    header: str, body: str, place: str
+) -> None:
+    from qlik_tui.cli import main
+
+    word = f"eyJ{header}.eyJ{body}.sig{header}"
+    argv = {
+        "command": [word],
+        "option": ["check", f"--{word}"],
+        "value": ["login", "--store", word],
+        "extra": ["list", word],
+    }[place]
+    out, err = io.StringIO(), io.StringIO()
+    assert main(argv, stdout=out, stderr=err) == 2
+    assert f"{header}.eyJ{body}" not in out.getvalue() + err.getvalue()
