@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui import __version__
 from qlik_tui.commands import exits
-from qlik_tui.commands.parsers import Parser, add_command
+from qlik_tui.commands.colour import add_color_option
+from qlik_tui.commands.parsers import DEFAULT_PROFILE_HELP, Parser, add_command
 
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
 
+IMPORT_SOURCES = ["qlik-cli"]
 DESCRIPTION = """\
 Take a Qlik Cloud API key from "I need one" to "stored safely and proven to work".
 
@@ -71,7 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         "key only after the new key has been proven. Closing the input at the hidden "
         "prompt (Ctrl-D) stores nothing and exits 2.",
     )
-    login.add_argument("--tenant", required=True, help="tenant address, e.g. acme.eu.qlikcloud.com")
+    login.add_argument(
+        "profile", nargs="?", metavar="NAME",
+        help="the profile (as --name); a stored one keeps its tenant unless --tenant changes it",
+    )  # fmt: skip
+    login.add_argument(
+        "--tenant",
+        help="tenant address, e.g. acme.eu.qlikcloud.com (default: the stored profile's tenant)",
+    )
     login.add_argument("--name", help="profile name (default: the tenant hostname)")
     login.add_argument("--with-token", action="store_true", help="read the key from standard input")
     login.add_argument("--no-verify", action="store_true", help="skip the live /users/me test")
@@ -82,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(asked for with a hidden prompt, or read from the file QLIK_TUI_PASSPHRASE_FILE "
         "names). Default: where the profile's key is now, else the OS keyring",
     )
+    login.add_argument("--json", action="store_true", help="machine-readable output")
 
     listing = command(
         "list",
@@ -90,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         "encrypted file) and last outcome.",
     )
     listing.add_argument("--json", action="store_true", help="machine-readable output")
+    add_color_option(listing)
 
     forget = command(
         "forget",
@@ -111,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --all or --revoke: go ahead without asking (for scripts). Without it they "
         "show what will be deleted and ask, and refuse without a terminal",
     )
+    forget.add_argument("--json", action="store_true", help="machine-readable output")
 
     check = command(
         "check",
@@ -131,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     from qlik_tui.commands.deadline import add_deadline_option
 
     add_deadline_option(check)
+    add_color_option(check)
     check.add_argument(
         "--renew-within", metavar="DURATION",
         help="then renew (as `rotate`) each valid key expiring within DURATION, e.g. 12h, 2d, "
@@ -141,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     from qlik_tui.commands import scan  # its parser only: the scanner loads when scan runs
 
     scan.add_arguments(commands)
+
+    from qlik_tui.commands.habit_parsers import add_habit_commands
+
+    add_habit_commands(commands)
     return parser
 
 
@@ -167,7 +184,7 @@ def _add_use_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         "$(qlik-tui token NAME) and pipes. Refuses when standard output is a terminal.",
         TOKEN_EPILOG,
     )
-    token.add_argument("name", metavar="NAME", help="the profile")
+    token.add_argument("name", nargs="?", metavar="NAME", help=DEFAULT_PROFILE_HELP)
 
     run = command(
         "exec",
@@ -176,7 +193,6 @@ def _add_use_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         "line) and exit with COMMAND's exit code.",
         EXEC_EPILOG,
     )
-    run.add_argument("name", metavar="NAME", help="the profile")
     run.add_argument("--check", action="store_true", help="prove the key first; refuse if it fails")
     run.add_argument(
         "--key-var", action="append", default=[], metavar="VAR",
@@ -186,7 +202,10 @@ def _add_use_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         "--server-var", action="append", default=[], metavar="VAR",
         help="also put the origin URL in VAR (repeatable)",
     )  # fmt: skip
-    run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARG...]")
+    run.add_argument(
+        "argv", nargs=argparse.REMAINDER, metavar="[NAME] -- COMMAND [ARG...]",
+        help=f"NAME is {DEFAULT_PROFILE_HELP}; left out, COMMAND must follow --",
+    )  # fmt: skip
 
     bring = command(
         "import",
@@ -196,7 +215,9 @@ def _add_use_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         "written: the summary says how to remove qlik-cli's plain-text copies.",
         IMPORT_EPILOG,
     )
-    bring.add_argument("source", choices=["qlik-cli"], help="where the keys are (qlik-cli)")
+    bring.add_argument(
+        "source", nargs="?", choices=IMPORT_SOURCES, help="where the keys are (qlik-cli)"
+    )
     bring.add_argument("--file", metavar="PATH", help="the contexts file (default: see below)")
     which = bring.add_mutually_exclusive_group()
     which.add_argument(
@@ -325,6 +346,12 @@ def dispatch(
         from qlik_tui.commands import scan
 
         return scan.run(args, services, stdin, stdout, stderr)
+
+    if args.command == "completion":
+        from qlik_tui.commands import completion  # before any key store: Tab must be quick
+
+        stored = services.profiles if services else None
+        return completion.run(args, build_parser, stored, stdout, stderr)
     if services is None:
         from qlik_tui.services.context import Services  # the stores: not for --help
 
@@ -345,6 +372,13 @@ def dispatch(
         from qlik_tui.commands import check  # each command loads only what it runs
 
         return check.run(args, services, stdout, stderr)
+    if args.command in ("token", "rotate", "keys") and args.name is None:
+        from qlik_tui.commands.default_profile import profile_name
+
+        name = profile_name(None, services.profiles, stderr, usage=f"qlik-tui {args.command} NAME")
+        if isinstance(name, int):
+            return name
+        args.name = name
     if args.command == "token":
         from qlik_tui.commands import token
 
@@ -354,9 +388,21 @@ def dispatch(
 
         return exec_cmd.run(args, services, stdout, stderr)
     if args.command == "import":
+        if args.source is None:
+            sources = ", ".join(IMPORT_SOURCES)
+            print(
+                f"qlik-tui import: error: name where the keys are: {sources} "
+                "(e.g. `qlik-tui import qlik-cli`)",
+                file=stderr,
+            )
+            return exits.USAGE
         from qlik_tui.commands import import_cmd
 
         return import_cmd.run(args, services, stdout, stderr)
+    if args.command in ("use", "status"):
+        from qlik_tui.commands import default_use
+
+        return default_use.run(args, services, stdout, stderr)
     if args.command in ("rotate", "keys", "revoke"):
         from qlik_tui.commands.key_help import run_key_command
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TextIO
 
 from qlik_tui.commands import exits
+from qlik_tui.commands.colour import Painter
 from qlik_tui.commands.deadline import DEFAULT_DEADLINE_S
 from qlik_tui.commands.output import (
     error,
@@ -24,7 +25,7 @@ from qlik_tui.core.models import user_label
 from qlik_tui.core.outcomes import OutcomeKind, Verdict
 from qlik_tui.core.settings import Deadline
 from qlik_tui.core.timestamps import parse_iso_datetime
-from qlik_tui.services.check import check_profiles
+from qlik_tui.services.check import check_profiles, with_store_command
 from qlik_tui.services.check_results import CheckResult
 from qlik_tui.services.context import Services
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
@@ -67,8 +68,9 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
             error(stderr, f"--renew-within: {exc}")
             return exits.USAGE
 
-    _unlock_encrypted_file(services, chosen, stderr)
-    results = asyncio.run(check_profiles(services, chosen, deadline=deadline))
+    unlock_for_check(services, chosen, stderr)
+    checked = asyncio.run(check_profiles(services, chosen, deadline=deadline))
+    results = [with_store_command(result) for result in checked]
     now = datetime.now(timezone.utc)
     if renew_within is not None:
         from qlik_tui.commands.renew_lines import renew_and_report
@@ -92,13 +94,13 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         print(file=stdout)
     else:
         shown = [r for r in results if not (args.quiet and r.outcome.verdict is Verdict.VALID)]
-        print_lines(shown, now, warn_below, stdout)
+        print_lines(shown, now, warn_below, stdout, paint=Painter.for_stream(args, stdout))
     _explain_unusable_keyring(services, results, stderr)
     insecure_backend_notice(services.secrets, stderr)
     return exits.for_verdicts(r.outcome.verdict for r in results)
 
 
-def _unlock_encrypted_file(services: Services, chosen: list[Profile], stderr: TextIO) -> None:
+def unlock_for_check(services: Services, chosen: list[Profile], stderr: TextIO) -> None:
     """Ask for the encrypted file's passphrase before the checks start (not in the keyring
     worker). When it fails, the explanation is printed and those profiles are checked anyway:
     each reads "Encrypted key file unavailable" (inconclusive, exit 3), the others are
@@ -141,9 +143,17 @@ def expiry_of(result: CheckResult, now: datetime, warn_below: timedelta) -> Expi
 
 
 def print_lines(
-    results: list[CheckResult], now: datetime, warn_below: timedelta, stdout: TextIO
+    results: list[CheckResult],
+    now: datetime,
+    warn_below: timedelta,
+    stdout: TextIO,
+    *,
+    indent: str = "",
+    paint: Painter | None = None,
 ) -> None:
-    """One aligned line per profile; failures get their cause and next step underneath."""
+    """One aligned line per profile; failures get their cause and next step underneath. The
+    marks are coloured when ``paint`` says so."""
+    paint = paint or Painter(on=False)
     rows = []
     for result in results:
         profile, outcome = result.profile, result.outcome
@@ -151,7 +161,7 @@ def print_lines(
         if outcome.verdict is Verdict.VALID:
             expiry = expiry_of(result, now, warn_below)
             if expiry.state is ExpiryState.SOON:
-                status += f"  ⚠ {expiry.text}: {renewal_hint(profile.name)}"
+                status += f"  {paint.mark('⚠')} {expiry.text}: {renewal_hint(profile.name)}"
             else:
                 status += f"  {expiry.text}"
         if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE:
@@ -169,10 +179,11 @@ def print_lines(
     widths = [max((len(row[i]) for row in rows), default=0) for i in range(5)]
     for result, row in zip(results, rows, strict=True):
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        print("  ".join([*cells, row[5]]), file=stdout)
+        cells[0] = paint.leading_mark(cells[0])  # after padding: escapes take no columns
+        print(indent + "  ".join([*cells, row[5]]), file=stdout)
         if result.outcome.verdict is not Verdict.VALID:
-            print(f"    cause: {result.outcome.cause}", file=stdout)
-            print(f"    next:  {result.outcome.next_step}", file=stdout)
+            print(f"{indent}    cause: {result.outcome.cause}", file=stdout)
+            print(f"{indent}    next:  {result.outcome.next_step}", file=stdout)
 
 
 def result_json(result: CheckResult, now: datetime, warn_below: timedelta) -> dict[str, object]:

@@ -2,8 +2,10 @@
 environment, never in any argv.
 
 Variables (named after Qlik's own SDK and enigma examples): ``QCS_SERVER`` (origin URL),
-``QCS_HOST`` (host[:port]), ``QCS_API_KEY`` (the key) and ``QLIK_TUI_PROFILE`` (the profile),
-plus any ``--key-var`` / ``--server-var`` aliases.
+``QCS_HOST`` (host[:port]), ``QCS_API_KEY`` (the key), ``QLIK_TUI_PROFILE`` (the profile, so
+qlik-tui inside COMMAND defaults to it) and ``QLIK_TUI_EXEC`` (the same name: marks an exec, which
+refuses to nest), plus any ``--key-var`` / ``--server-var`` aliases. NAME may be left out (the
+default profile) when COMMAND follows ``--``.
 
 Signals: COMMAND runs in qlik-tui's own process group, so what the terminal sends (Ctrl-C,
 Ctrl-\\, hang-up) reaches it directly; meanwhile qlik-tui ignores Ctrl-C and Ctrl-\\ itself and
@@ -37,6 +39,9 @@ from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import quoted_name
 
 PROFILE_VAR = "QLIK_TUI_PROFILE"
+# Set only by exec: QLIK_TUI_PROFILE alone may be the user's own choice of default profile.
+EXEC_VAR = "QLIK_TUI_EXEC"
+USAGE = "qlik-tui exec NAME -- COMMAND [ARG...]"
 SERVER_VAR = "QCS_SERVER"
 HOST_VAR = "QCS_HOST"
 KEY_VAR = "QCS_API_KEY"
@@ -49,22 +54,22 @@ _LEFT_TO_THE_TERMINAL = ("SIGINT", "SIGQUIT")
 
 
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
-    outer = os.environ.get(PROFILE_VAR)
+    outer = os.environ.get(EXEC_VAR)
     if outer is not None:
         error(
             stderr,
             f"already running inside `qlik-tui exec` (profile {quoted_name(outer)}, "
-            f"{PROFILE_VAR} is set): "
+            f"{EXEC_VAR} is set): "
             f"run the command directly, or leave that shell first to use another profile",
         )
         return exits.USAGE
     try:
-        command = take_options(list(args.argv), args)
+        given, command = take_options(list(args.argv), args)
     except ValueError as exc:
         error(stderr, str(exc))
         return exits.USAGE
     if not command:
-        error(stderr, "no command given: qlik-tui exec NAME -- COMMAND [ARG...]")
+        error(stderr, f"no command given: {USAGE}")
         return exits.USAGE
     if _LOOKS_LIKE_KEY.search(command[0]):
         error(stderr, f"COMMAND is {_shown_word(command[0])}; name the program to run instead")
@@ -80,12 +85,17 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         error(stderr, acted_on)
         return exits.USAGE
 
-    stored = load_stored_key(args.name, services, stderr)
+    from qlik_tui.commands.default_profile import profile_name
+
+    name = profile_name(given, services.profiles, stderr, usage=USAGE)
+    if isinstance(name, int):
+        return name
+    stored = load_stored_key(name, services, stderr)
     if isinstance(stored, int):
         return stored
     profile, tenant, key = stored.profile, stored.tenant, stored.key
     if args.check:
-        refused = _prove(services, tenant, key, stderr)
+        refused = _prove(services, profile.name, tenant, key, stderr)
         if refused is not None:
             return refused
 
@@ -113,15 +123,18 @@ def _refused_name(key_vars: list[str], server_vars: list[str]) -> str | None:
     return None
 
 
-def take_options(words: list[str], args: argparse.Namespace) -> list[str]:
-    """Read exec's own options written after NAME (argparse hands everything after NAME over
-    untouched); return COMMAND: what follows ``--``, or the first word that is no option."""
+def take_options(words: list[str], args: argparse.Namespace) -> tuple[str | None, list[str]]:
+    """Split ``[NAME] [OPTION...] [--] COMMAND...`` (argparse hands over everything from the
+    first word that is no option, untouched) into NAME (None: left out, COMMAND after ``--``)
+    and COMMAND: what follows ``--``, or the first word after NAME that is no option. exec's
+    own options written after NAME are read here."""
     valued = {"--key-var": args.key_var, "--server-var": args.server_var}
+    name: str | None = None
     index = 0
     while index < len(words):
         word = words[index]
         if word == "--":
-            return words[index + 1 :]
+            return name, words[index + 1 :]
         if word == "--check":
             args.check = True
         elif word.partition("=")[0] in valued:
@@ -134,13 +147,14 @@ def take_options(words: list[str], args: argparse.Namespace) -> list[str]:
             valued[flag].append(value)
         elif word.startswith("-"):
             raise ValueError(
-                f"unknown option {_shown_word(word)}: put COMMAND after `--`, as in "
-                "qlik-tui exec NAME -- COMMAND [ARG...]"
+                f"unknown option {_shown_word(word)}: put COMMAND after `--`, as in {USAGE}"
             )
+        elif name is None:
+            name = word
         else:
-            return words[index:]
+            return name, words[index:]
         index += 1
-    return []
+    return name, []
 
 
 def child_environment(
@@ -157,6 +171,7 @@ def child_environment(
     environment[HOST_VAR] = tenant.display_host
     environment[KEY_VAR] = key.reveal()
     environment[PROFILE_VAR] = profile
+    environment[EXEC_VAR] = profile
     for name in key_vars:
         environment[name] = key.reveal()
     for name in server_vars:
@@ -164,7 +179,10 @@ def child_environment(
     return environment
 
 
-def _prove(services: Services, tenant: Tenant, key: ApiKey, stderr: TextIO) -> int | None:
+def _prove(
+    services: Services, name: str, tenant: Tenant, key: ApiKey, stderr: TextIO
+) -> int | None:
+    from qlik_tui.services.check import with_store_sentence
     from qlik_tui.services.verify import Detail, verify_key
 
     report = asyncio.run(
@@ -172,7 +190,7 @@ def _prove(services: Services, tenant: Tenant, key: ApiKey, stderr: TextIO) -> i
     )
     if report.outcome.verdict is Verdict.VALID:
         return None
-    explain_outcome(report.outcome, stderr)
+    explain_outcome(with_store_sentence(report.outcome, name), stderr)
     print("The command was not run.", file=stderr)
     return exits.for_verdicts([report.outcome.verdict])
 

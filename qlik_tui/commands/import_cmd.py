@@ -60,6 +60,7 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
             stderr,
             keyring_unusable="Nothing was imported: no key was tested or stored.",
             file_locked="Nothing was imported; the encrypted key file is unchanged.",
+            with_file="qlik-tui import qlik-cli --store encrypted-file",
         )
         if opened is None:
             return exits.STORAGE

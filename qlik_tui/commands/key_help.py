@@ -6,7 +6,8 @@ import argparse
 from typing import TYPE_CHECKING, Any, TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.parsers import add_command
+from qlik_tui.commands.colour import add_color_option
+from qlik_tui.commands.parsers import DEFAULT_PROFILE_HELP, add_command
 
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
@@ -53,7 +54,7 @@ def add_key_commands(commands: argparse._SubParsersAction[Any]) -> None:
         "rotate", "renew a stored key (create, prove, store, delete the old)",
         ROTATE_DESCRIPTION, exits.ROTATE_HELP,
     )  # fmt: skip
-    rotate.add_argument("name", metavar="NAME", help="the profile")
+    rotate.add_argument("name", nargs="?", metavar="NAME", help=DEFAULT_PROFILE_HELP)
     rotate.add_argument(
         "--expiry", metavar="DURATION",
         help="ISO 8601 duration of the new key, e.g. P30D or PT24H (default: the tenant's maximum)",
@@ -63,10 +64,11 @@ def add_key_commands(commands: argparse._SubParsersAction[Any]) -> None:
         "--keep-old", action="store_true", help="keep the old key (it lives until it expires)"
     )  # fmt: skip
     rotate.add_argument("--json", action="store_true", help="machine-readable output")
+    add_color_option(rotate)
 
     keys = command("keys", "list the tenant's API keys of a profile's user",
                    KEYS_DESCRIPTION, KEYS_HELP)  # fmt: skip
-    keys.add_argument("name", metavar="NAME", help="the profile")
+    keys.add_argument("name", nargs="?", metavar="NAME", help=DEFAULT_PROFILE_HELP)
     keys.add_argument("--all-users", action="store_true", help="every user's keys (TenantAdmin)")
     keys.add_argument("--json", action="store_true", help="machine-readable output")
 

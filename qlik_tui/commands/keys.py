@@ -23,7 +23,10 @@ from qlik_tui.store.profiles import Profile
 
 
 def explain_failure(exc: QlikError, stored: StoredKey, stderr: TextIO) -> int:
+    from qlik_tui.services.check import with_store_sentence
+
     outcome = outcome_from_error(exc, tenant=stored.tenant, key_info=stored.key.info)
+    outcome = with_store_sentence(outcome, stored.profile.name)
     explain_outcome(outcome, stderr)
     if outcome.server_message:
         print(f"  tenant said: {neutralise(outcome.server_message or '')}", file=stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 from contextlib import suppress
 from pathlib import Path
 from typing import TextIO
@@ -15,6 +16,8 @@ from qlik_tui.commands.output import (
     explain_outcome,
     insecure_backend_notice,
     open_store_for_writing,
+    outcome_json,
+    profile_json,
     warn,
 )
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
@@ -31,21 +34,37 @@ from qlik_tui.store.profiles import (
     InvalidProfile,
     Profile,
     ProfilesFileError,
+    looks_like_key,
+    quoted_name,
     validate_profile_name,
 )
 
+KEY_NOT_AN_ARGUMENT = (
+    "a key is never taken from the command line; pass it on standard input with --with-token, "
+    "or at the hidden prompt"
+)
 INPUT_CLOSED = "the input was closed at the key prompt (Ctrl-D): nothing was stored."
 
 
 def run(
     args: argparse.Namespace, services: Services, stdin: TextIO, stdout: TextIO, stderr: TextIO
 ) -> int:
+    if args.profile is not None and looks_like_key(args.profile):
+        error(stderr, f"NAME looks like an API key and is not shown: {KEY_NOT_AN_ARGUMENT}")
+        return exits.USAGE
+    if args.profile is not None and args.name is not None and args.profile != args.name:
+        error(stderr, "name the profile once: as NAME or with --name")
+        return exits.USAGE
+    given = args.name if args.name is not None else args.profile
+    address = args.tenant if args.tenant is not None else _stored_tenant(given, services, stderr)
+    if isinstance(address, int):
+        return address
     try:
-        tenant = parse_tenant(args.tenant)
+        tenant = parse_tenant(address)
     except TenantError as exc:
         error(stderr, str(exc))
         return exits.USAGE
-    name = default_profile_name(tenant) if args.name is None else args.name
+    name = default_profile_name(tenant) if given is None else given
     try:
         validate_profile_name(name)
     except InvalidProfile as exc:
@@ -93,6 +112,9 @@ def run(
             )
         )
         if report.outcome.verdict is not Verdict.VALID:
+            if args.json:
+                _print_json({"name": name, "tenant": tenant.origin, "stored": False,
+                             **outcome_json(report.outcome)}, stdout)  # fmt: skip
             explain_outcome(report.outcome, stderr)
             print(
                 "Nothing was stored; any key stored before for this profile is unchanged.",
@@ -102,7 +124,38 @@ def run(
         if report.tenant_matches is False:
             warn(stderr, "the key's tenant id differs from the user's tenant id")
 
-    return _store(services, name, tenant, key, report, stdin, stdout, stderr)
+    stored = _store(services, name, tenant, key, report, stdin, stderr)
+    if isinstance(stored, int):
+        return stored
+    if args.json:  # the same sentences on stderr; the record on stdout
+        _report_stored(stored, report, tenant, services, stderr, stderr)
+        _print_json({**profile_json(stored.profile), "stored": True,
+                     "verified": report is not None}, stdout)  # fmt: skip
+    else:
+        _report_stored(stored, report, tenant, services, stdout, stderr)
+    return exits.OK
+
+
+def _print_json(payload: dict[str, object], stdout: TextIO) -> None:
+    json.dump(payload, stdout, indent=2)
+    print(file=stdout)
+
+
+def _stored_tenant(name: str | None, services: Services, stderr: TextIO) -> str | int:
+    """The tenant of the stored profile ``name`` (``login NAME`` again), or the exit code after
+    saying that --tenant is needed."""
+    if name is None:
+        error(stderr, "--tenant is needed for a new profile (or name a stored one: login NAME)")
+        return exits.USAGE
+    try:
+        stored = services.profiles.get(name)
+    except ProfilesFileError as exc:
+        error(stderr, str(exc))
+        return exits.STORAGE
+    if stored is None:
+        error(stderr, f"no profile named {quoted_name(name)} yet: give its --tenant to create it")
+        return exits.USAGE
+    return stored.origin
 
 
 def _open_store(
@@ -150,9 +203,10 @@ def _store(
     key: ApiKey,
     report: VerifyReport | None,
     stdin: TextIO,
-    stdout: TextIO,
     stderr: TextIO,
-) -> int:
+) -> StoredKey | int:
+    """The stored key, or the exit code after explaining (and offering what to do with the
+    key when it came from a terminal)."""
     while True:
         try:
             stored = store_key(
@@ -180,9 +234,7 @@ def _store(
             return exits.STORAGE
         if _rescue_to_file(key, stdin, stderr):
             return exits.STORAGE
-
-    _report_stored(stored, report, tenant, services, stdout, stderr)
-    return exits.OK
+    return stored
 
 
 def _explain_store_failure(failure: KeyNotStored, stderr: TextIO) -> None:

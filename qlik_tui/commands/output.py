@@ -80,11 +80,30 @@ def terminal_passphrase_source(stores: KeyStores) -> PassphraseSource:
     return source
 
 
+def unlock_from_terminal(stores: KeyStores, stream: TextIO) -> None:
+    """Unlock the encrypted key file with ``terminal_passphrase_source``; a wrong passphrase
+    typed at the prompt is asked again, three tries in all (a passphrase file is read once).
+    Raises the last ``StoreError``."""
+    from qlik_tui.store.encrypted_errors import WrongPassphrase
+    from qlik_tui.store.passphrase import PROMPT_TRIES, passphrase_file_configured
+
+    for attempt in range(1, PROMPT_TRIES + 1):
+        try:
+            stores.unlock_encrypted(terminal_passphrase_source(stores))
+            return
+        except WrongPassphrase:
+            if passphrase_file_configured() or attempt == PROMPT_TRIES:
+                raise
+            left = PROMPT_TRIES - attempt
+            tries = "1 more try" if left == 1 else f"{left} more tries"
+            print(f"That passphrase does not unlock the file; {tries}.", file=stream)
+
+
 def unlock_encrypted_file(stores: KeyStores, stream: TextIO) -> bool:
     """Unlock the encrypted key file from the terminal; on failure explain why on ``stream``
     and return False (nothing on disk changed)."""
     try:
-        stores.unlock_encrypted(terminal_passphrase_source(stores))
+        unlock_from_terminal(stores, stream)
     except StoreError as exc:
         explain_store_error(exc, stream)
         return False
@@ -98,16 +117,18 @@ def open_store_for_writing(
     *,
     keyring_unusable: str,
     file_locked: str,
+    with_file: str | None = None,
 ) -> Services | None:
     """``services`` writing new keys to ``kind``, ready to use; None after explaining on
     ``stream`` why not, followed by the caller's sentence saying what was left undone
-    (``keyring_unusable`` / ``file_locked``). The OS keyring is probed (never replaced by the
+    (``keyring_unusable`` / ``file_locked``); ``with_file`` is the command to run instead with
+    the encrypted file (default: login's). The OS keyring is probed (never replaced by the
     encrypted file: that is only used when chosen); the encrypted file is unlocked here (a
     hidden prompt or QLIK_TUI_PASSPHRASE_FILE), not in the keyring worker."""
     if kind is KeyStoreKind.KEYRING:
-        from qlik_tui.services.store_probe import probe_key_store
+        from qlik_tui.services.store_probe import LOGIN_WITH_FILE, probe_key_store
 
-        probe = probe_key_store(services.stores)
+        probe = probe_key_store(services.stores, command=with_file or LOGIN_WITH_FILE)
         if not probe.usable:
             explain_store_probe(probe, stream)
             print(keyring_unusable, file=stream)
@@ -126,7 +147,7 @@ def key_store_for(services: Services, profile: Profile) -> SecretStore:
     # No file: reading finds nothing and needs no passphrase (never ask for a new one here).
     needs_key = stores.encrypted_file_exists() and not stores.encrypted_unlocked
     if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE and needs_key:
-        stores.unlock_encrypted(terminal_passphrase_source(stores))
+        unlock_from_terminal(stores, sys.stderr)
     return services.secrets_for(profile)
 
 
@@ -170,4 +191,15 @@ def profile_json(profile: Profile) -> dict[str, object]:
         "created_at": profile.created_at,
         "expiry": profile.expiry,
         "key_status": profile.key_status,
+    }
+
+
+def outcome_json(outcome: Outcome) -> dict[str, object]:
+    """An outcome's id, verdict and three sentences, as every ``--json`` names them."""
+    return {
+        "outcome": outcome.kind.value,
+        "verdict": outcome.verdict.value,
+        "title": outcome.title,
+        "cause": outcome.cause,
+        "next_step": outcome.next_step,
     }

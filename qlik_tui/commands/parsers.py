@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, TypeVar
 
 from qlik_tui.commands import exits
+from qlik_tui.commands.usage_errors import UsageParser
 from qlik_tui.core.untrusted import looks_like_key
 
 T = TypeVar("T")
@@ -42,10 +43,11 @@ class NotAKey(Generic[T]):
         return f"NotAKey({self.__name__})"
 
 
-class Parser(argparse.ArgumentParser):
+class Parser(UsageParser):
     """The parser of qlik-tui and of every subcommand. Every argument that takes a value gets
     the type ``NotAKey`` (wrapping the type it was given), also arguments added later and in
-    groups: none can skip it. A usage error never repeats a word that looks like a key."""
+    groups: none can skip it. Its usage errors are ``UsageParser``'s: one line, a "did you
+    mean", never a word that looks like a key."""
 
     def _add_action(self, action: ActionT) -> ActionT:
         if action.nargs != 0 and not isinstance(action, argparse._SubParsersAction):
@@ -54,14 +56,9 @@ class Parser(argparse.ArgumentParser):
                 action.type = NotAKey(convert if callable(convert) else str)
         return super()._add_action(action)
 
-    def error(self, message: str) -> NoReturn:
-        words = [
-            "<an API key: pass keys on standard input with --with-token>"
-            if looks_like_key(word)
-            else word
-            for word in message.split(" ")
-        ]
-        super().error(" ".join(words))
+
+# The help of an optional NAME (token, exec, rotate, keys, status).
+DEFAULT_PROFILE_HELP = "the profile (default: $QLIK_TUI_PROFILE, else `qlik-tui use`'s choice)"
 
 
 def add_command(

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import datetime, timezone
 from typing import TextIO
 
 from qlik_tui.commands import exits
+from qlik_tui.commands.colour import Painter
 from qlik_tui.commands.output import (
     error,
     insecure_backend_notice,
     profile_json,
     store_label,
 )
+from qlik_tui.core.expiry import describe_expiry
 from qlik_tui.core.models import user_label
 from qlik_tui.core.outcomes import OutcomeKind, make_outcome
+from qlik_tui.core.timestamps import as_utc, parse_iso_datetime
 from qlik_tui.services.context import Services
 from qlik_tui.services.forgetting import forget_profile
 from qlik_tui.store.key_stores import key_store_words
@@ -33,24 +37,39 @@ def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stder
     elif not profiles:
         print("No profiles yet. Run `qlik-tui` to set one up, or `qlik-tui login`.", file=stdout)
     else:
-        rows = [("NAME", "TENANT", "USER", "KEY ID", "STORED IN", "LAST OUTCOME")]
+        now = datetime.now(timezone.utc)
+        rows = [("NAME", "TENANT", "USER", "KEY ID", "EXPIRES", "STORED IN", "LAST OUTCOME")]
         rows += [
             (
                 p.name,
                 p.origin,
                 user_label(p.user_email, p.user_name, p.user_id) or "-",
                 p.key_id or "-",
+                expiry_text(p, now),
                 store_label(p),
                 last_outcome_text(p),
             )
             for p in profiles
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        for row in rows:
-            cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        paint = Painter.for_stream(args, stdout)
+        for number, row in enumerate(rows):
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+            if number:  # the last outcome's mark; the last column, so no padding to keep
+                cells[-1] = paint.leading_mark(row[-1])
             print("  ".join(cells).rstrip(), file=stdout)
     insecure_backend_notice(services.secrets, stderr)
     return exits.OK
+
+
+def expiry_text(profile: Profile, now: datetime) -> str:
+    """The key's expiry as the tenant last said (``expiry`` in --json): the day, UTC, and the
+    time left, e.g. "2026-12-20 (expires in 13 days)"; "-" when unknown."""
+    moment = parse_iso_datetime(profile.expiry)
+    if moment is None:
+        return "-"
+    left = describe_expiry(moment, now=now).text
+    return f"{as_utc(moment):%Y-%m-%d} ({left})"
 
 
 def last_outcome_text(profile: Profile) -> str:
@@ -89,8 +108,12 @@ def run_forget(
     if unknown:
         error(stderr, f"no profile named {', '.join(quoted_name(n) for n in unknown)}")
         return exits.USAGE
+    # With --json the sentences go to stderr and one record per profile to stdout.
+    said = stderr if args.json else stdout
     if not names:
-        print("No profiles to forget.", file=stdout)
+        print("No profiles to forget.", file=said)
+        if args.json:
+            print("[]", file=stdout)
         return exits.OK
     revoke = getattr(args, "revoke", False)
     if args.all or revoke:  # consent first: show what goes, ask (or --yes)
@@ -103,17 +126,30 @@ def run_forget(
         if refused is not None:
             return refused
     status = exits.OK
+    records: list[dict[str, object]] = []
     for name in names:
         if getattr(args, "revoke", False):
             from qlik_tui.commands.forget_revoke import revoke_stored_key
 
-            revoked = revoke_stored_key(services, name, stdout, stderr)
+            revoked = revoke_stored_key(services, name, said, stderr)
             if revoked != exits.OK:
                 status = max(status, revoked)
+                records.append({"name": name, "forgotten": False, "revoked": False})
                 continue
         result = forget_profile(services, name)
+        records.append(
+            {
+                "name": name,
+                "forgotten": result.complete,
+                "key_removed": result.key_removed,
+                "profile_removed": result.profile_removed,
+                "summary": result.summary(),
+                "problem": result.problem,
+                **({"revoked": True} if getattr(args, "revoke", False) else {}),
+            }
+        )
         if result.complete:
-            print(result.summary(), file=stdout)
+            print(result.summary(), file=said)
             continue
         status = exits.STORAGE
         error(stderr, result.summary())
@@ -121,4 +157,7 @@ def run_forget(
             print(f"  problem: {result.problem}", file=stderr)
         if result.fix:
             print(f"  fix: {result.fix}", file=stderr)
+    if args.json:
+        json.dump(records, stdout, indent=2)
+        print(file=stdout)
     return status

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from qlik_tui.commands import exits
+from qlik_tui.commands.colour import Painter
 from qlik_tui.commands.output import (
     error,
     explain_outcome,
@@ -43,11 +44,13 @@ _MARKS = {StepState.DONE: "✓", StepState.FAILED: "✗", StepState.SKIPPED: "-"
 
 
 def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    paint = Painter.for_stream(args, stdout)
+
     def show(event: StepEvent) -> None:
         if args.json or event.state is StepState.STARTED:
             return
         note = f"  {event.note}" if event.note else ""
-        print(f"  {_MARKS[event.state]} {event.title}{note}", file=stdout)
+        print(f"  {paint.mark(_MARKS[event.state])} {event.title}{note}", file=stdout)
 
     try:
         profile = services.profiles.get(args.name)

@@ -23,7 +23,8 @@ EXEC_EPILOG = """variables set for COMMAND:
   QCS_SERVER        the tenant's origin, https://host[:port]
   QCS_HOST          host[:port]
   QCS_API_KEY       the key (never put on any command line)
-  QLIK_TUI_PROFILE  the profile name (exec refuses to run inside another exec)
+  QLIK_TUI_PROFILE  the profile name (qlik-tui inside COMMAND defaults to it)
+  QLIK_TUI_EXEC     the profile name too: exec refuses to run inside another exec
 
 exit codes:
   N    COMMAND's own exit code; 128+N when it died of signal N
@@ -39,7 +40,8 @@ examples:
   qlik-tui exec prod -- python my_sdk_script.py
   qlik-tui exec prod -- sh -c 'echo "header = \\"Authorization: Bearer $QCS_API_KEY\\"" |
     curl -sLK - "$QCS_SERVER/api/v1/users/me"'
-  qlik-tui exec prod --key-var QLIK_API_KEY -- my-tool"""
+  qlik-tui exec prod --key-var QLIK_API_KEY -- my-tool
+  qlik-tui exec -- my-tool       (the default profile: QLIK_TUI_PROFILE or `qlik-tui use`)"""
 
 
 IMPORT_EPILOG = """where the file is looked for:

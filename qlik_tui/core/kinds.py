@@ -48,6 +48,7 @@ class OutcomeKind(str, Enum):
     PROXY_SETTING_INVALID = "proxy_setting_invalid"  # HTTPS_PROXY etc. unusable as written
     PROXY_FAILED = "proxy_failed"  # the proxy named in the environment could not be reached
     NOT_HTTPS = "not_https"  # the port answered, but not with TLS (plain HTTP)
+    SPEAKS_HTTPS = "speaks_https"  # http:// to a port that answers TLS: needs https://
     LOOKALIKE_REDIRECT = "lookalike_redirect"  # redirect to an internationalised host name
     REDIRECT_DOWNGRADE = "redirect_downgrade"  # https -> http on the tenant's own host
     RATE_LIMIT_WAIT_REFUSED = "rate_limit_wait_refused"  # retry-after beyond check's deadline

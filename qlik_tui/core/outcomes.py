@@ -18,13 +18,14 @@ Placeholders in the texts: {host} {origin} {region} {tenant} (the tenant id the 
 {key_tenant} {key_id} {target_host} {status} {retry_after} {waited} {reason} {phase} {timeout}
 {limit} {max_redirects} {detail} {backend} {error_type} {fix} {login_command} {setting} {proxy}
 {deadline} {why} {holder} {path} {file_kind} {found_key_id} {store} {store_where}
-{store_why} (the last three from ``key_store_context``). A missing one is replaced by a
-neutral phrase ("the tenant", "unknown", ...), never an error.
+{store_why} (the last three from ``key_store_context``) {store_new} (a sentence naming the
+command that stores a new key). A missing one is replaced by a neutral phrase ("the tenant",
+"unknown", ...), never an error.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TypedDict
 
@@ -75,8 +76,8 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "pasting), it expired (keys live 24 hours unless an admin raised the maximum) or was "
         "revoked, or its user no longer has " + _PERMISSION + ": keys of users who were not "
         "migrated from the Developer role started failing with 401.",
-        "Generate a new key (" + _NEW_KEY + ") and paste it whole. If a fresh key fails too, "
-        "ask a tenant admin to give you " + _PERMISSION + ".",
+        "Generate a new key (" + _NEW_KEY + ") and paste it whole.{store_new} If a fresh key "
+        "fails too, ask a tenant admin to give you " + _PERMISSION + ".",
         _BAD,
     ),
     OutcomeSpec(
@@ -86,7 +87,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "The key was issued by tenant {key_tenant}, but {host} is tenant {tenant}. A key only "
         "works on the tenant that issued it.",
         "Enter the address of the tenant where you generated the key, or generate a new key "
-        "on {host} (" + _NEW_KEY + ").",
+        "on {host} (" + _NEW_KEY + ").{store_new}",
         _BAD,
     ),
     OutcomeSpec(
@@ -95,7 +96,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "Key revoked (401)",
         "The key {key_id} was deleted by its owner or revoked by a tenant admin, so {host} "
         "rejects it.",
-        "Generate a new key (" + _NEW_KEY + ") and replace the stored one.",
+        "Generate a new key (" + _NEW_KEY + ") and replace the stored one.{store_new}",
         _BAD,
     ),
     OutcomeSpec(
@@ -105,7 +106,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "The key {key_id} is past its expiry date, so {host} rejects it. Keys live 24 hours "
         "unless a tenant admin raised the maximum expiry.",
         "Generate a new key (" + _NEW_KEY + "), with a longer expiry if your tenant allows "
-        "it, and replace the stored one.",
+        "it, and replace the stored one.{store_new}",
         _BAD,
     ),
     OutcomeSpec(
@@ -184,6 +185,16 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "HTTP or another protocol, not HTTPS. The key was not sent.",
         "Check the address: Qlik Cloud answers HTTPS on port 443 (https://<tenant>.<region>"
         ".qlikcloud.com, no port number).",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.SPEAKS_HTTPS,
+        _I,
+        "This address speaks HTTPS",
+        "{host} answers with HTTPS (TLS), but the address starts with http://, so it dropped "
+        "the plain HTTP request.",
+        "Start the address with https:// instead of http://, e.g. --tenant https://{host}, "
+        "and retry.",
         _UNSURE,
     ),
     OutcomeSpec(
@@ -341,7 +352,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "The profile exists but {store_where} holds no key for it: {store_why}.",
         "Log in again to store a key for this profile (paste it, or generate a new one with "
         + _NEW_KEY
-        + ").",
+        + ").{store_new}",
         _BAD,
     ),
     OutcomeSpec(
@@ -514,6 +525,8 @@ _FALLBACKS: dict[str, str] = {
     "fix": "Unlock the keyring (sign in to the desktop session) or start a Secret Service such "
     "as gnome-keyring, then retry.",
     "login_command": "qlik-tui login --name PROFILE",
+    # A stored profile's rejected key: the command that stores a new one (nothing otherwise).
+    "store_new": "",
     "setting": "the environment variable",
     "why": "details unknown",
     "proxy": "in use",
@@ -552,6 +565,10 @@ class Outcome:
     latency_ms: float | None = None
     rate_limit_waited_s: float = 0.0  # total time spent honouring retry-after
     context: dict[str, str] = field(default_factory=dict)  # placeholder values
+
+    def with_context(self, **values: str) -> Outcome:
+        """The same outcome with more placeholder values (e.g. ``store_new`` for a profile)."""
+        return replace(self, context={**self.context, **values})
 
     @property
     def spec(self) -> OutcomeSpec:

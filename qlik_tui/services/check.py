@@ -7,6 +7,7 @@ back to the profile metadata (last checked, outcome, expiry).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 
@@ -18,6 +19,7 @@ from qlik_tui.core.models import ApiKeyRecord
 from qlik_tui.core.outcomes import (
     Outcome,
     OutcomeKind,
+    Verdict,
     make_outcome,
     outcome_from_error,
 )
@@ -246,6 +248,24 @@ def stored_key_failure(
     return make_outcome(
         unavailable, tenant=tenant, detail=failure.problem.rstrip("."), fix=failure.fix
     )
+
+
+def with_store_command(result: CheckResult) -> CheckResult:
+    """``result`` whose rejected key's next step ends naming the exact command that stores a
+    new key for the profile (the command line's words; the dashboard offers its own button)."""
+    outcome = with_store_sentence(result.outcome, result.profile.name)
+    return result if outcome is result.outcome else dataclasses.replace(result, outcome=outcome)
+
+
+def with_store_sentence(outcome: Outcome, profile_name: str) -> Outcome:
+    """A rejected stored key's ``outcome`` naming the command that stores a new key."""
+    if outcome.verdict is not Verdict.REJECTED or "login_command" in outcome.context:
+        return outcome
+    sentence = (
+        f" Then store it with `{login_command(profile_name)}` (it asks for the key without "
+        "echo; --with-token reads it from standard input)."
+    )
+    return outcome.with_context(store_new=sentence)
 
 
 def remembered_record(profile: Profile) -> ApiKeyRecord | None:

@@ -7,7 +7,9 @@ CONTRACT:
     profiles.get(name) -> Profile | None
     profiles.put(profile) -> None            # insert or replace, atomic, under a file lock
     profiles.update(name, **changes) -> Profile   # read-modify-write under the lock
-    profiles.remove(name) -> bool
+    profiles.remove(name) -> bool            # also clears it as the default profile
+    profiles.default_name() -> str | None    # the default profile (`qlik-tui use NAME`)
+    profiles.set_default(name | None) -> None    # raises ProfileNotFound for an unknown name
     with profiles.editing() as edit:         # one locked read-modify-write (see ProfilesEdit)
         edit.get(name); edit.put(profile); edit.remove(name)
         edit.stage()                         # write the new content aside: fails early
@@ -17,7 +19,9 @@ Raises ProfilesFileError(path, problem) for a corrupt file (after backing it up)
 
 File format (UTF-8 JSON, a BOM is tolerated)::
 
-    {"version": 1, "profiles": {"<name>": {"origin": "https://...", "key_id": ..., ...}}}
+    {"version": 1, "default": "<name>", "profiles": {"<name>": {"origin": "https://...", ...}}}
+
+``default`` (optional) names the default profile (``qlik-tui use NAME``).
 
 Decisions:
 - Unknown fields (top level and per profile) are kept on rewrite, so a file touched by a newer
@@ -164,6 +168,7 @@ class _Entry:
 class _Document:
     profiles: dict[str, _Entry] = field(default_factory=dict)
     unknown: dict[str, Any] = field(default_factory=dict)
+    default: str | None = None  # the default profile's name, one of ``profiles``
 
 
 class _HoldsAKey(Exception):
@@ -213,6 +218,17 @@ class ProfileStore:
     def get(self, name: str) -> Profile | None:
         entry = self._read().profiles.get(name)
         return None if entry is None else entry.profile
+
+    def default_name(self) -> str | None:
+        """The default profile's name (``qlik-tui use NAME``), or None."""
+        return self._read().default
+
+    def set_default(self, name: str | None) -> None:
+        """Make ``name`` the default profile (None: no default); ``ProfileNotFound`` when no
+        profile has that name."""
+        with self.editing() as edit:
+            edit.set_default(name)
+            edit.commit()
 
     def _read(self) -> _Document:
         if not self.path.exists():  # nothing to read: create nothing either
@@ -394,8 +410,16 @@ class ProfilesEdit:
     def remove(self, name: str) -> bool:
         removed = self._document.profiles.pop(name, None) is not None
         if removed:
+            if self._document.default == name:  # a default that names nothing helps no one
+                self._document.default = None
             self._discard_staged()
         return removed
+
+    def set_default(self, name: str | None) -> None:
+        if name is not None and name not in self._document.profiles:
+            raise ProfileNotFound(name)
+        self._document.default = name
+        self._discard_staged()
 
     def stage(self) -> None:
         """Write the edited content next to the file. Raises ``InvalidProfile`` (a field that
@@ -462,10 +486,18 @@ def _parse(raw: bytes) -> _Document:
     if not isinstance(profiles, dict):
         raise _Broken(f'"profiles" must be an object (name to profile), not {_kind(profiles)}.')
     document = _Document(
-        unknown={key: value for key, value in data.items() if key not in ("version", "profiles")}
+        unknown={
+            key: value
+            for key, value in data.items()
+            if key not in ("version", "profiles", "default")
+        }
     )
     for name, fields in profiles.items():
         document.profiles[name] = _parse_entry(name, fields)
+    default = data.get("default")
+    # A default naming no stored profile (edited by hand, or a name now invalid) is dropped.
+    if isinstance(default, str) and default in document.profiles:
+        document.default = default
     return document
 
 
@@ -550,7 +582,10 @@ def _serialise(document: _Document, path: Path) -> bytes:
         }
         known["roles"] = list(entry.profile.roles)
         profiles[name] = {**entry.unknown, **known}
-    data = {**document.unknown, "version": FORMAT_VERSION, "profiles": profiles}
+    data: dict[str, Any] = {**document.unknown, "version": FORMAT_VERSION}
+    if document.default is not None:
+        data["default"] = document.default
+    data["profiles"] = profiles
     _refuse_secrets(data, path)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     encoded: bytes | None = None

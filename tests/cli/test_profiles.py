@@ -43,6 +43,7 @@ def test_list_shows_tenant_user_key_id_backend_and_last_outcome(
         "USER",
         "KEY",
         "ID",
+        "EXPIRES",
         "STORED",
         "IN",
         "LAST",
@@ -55,6 +56,7 @@ def test_list_shows_tenant_user_key_id_backend_and_last_outcome(
         sandbox.origin,
         "ada.sandbox@example.com",
         profile.key_id,
+        f"{profile.expiry[:10]} (expires in ",  # the day, as `list --json` has it, and the rest
         "SecretService Keyring",
         "✓ Key works",
     ):

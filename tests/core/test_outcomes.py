@@ -408,3 +408,12 @@ def test_a_stored_key_other_than_the_profiles_is_named_as_an_older_copy() -> Non
     assert "recorded the key new-id" in outcome.cause
     assert "holds a different key (old-id)" in outcome.cause
     assert "older copy" in outcome.cause
+
+
+def test_an_http_address_to_a_tls_port_names_the_https_address() -> None:
+    from qlik_tui.core.tenant import parse_tenant
+
+    outcome = make_outcome(OutcomeKind.SPEAKS_HTTPS, tenant=parse_tenant("http://127.0.0.1:8443"))
+    assert outcome.verdict is Verdict.INCONCLUSIVE
+    assert outcome.title == "This address speaks HTTPS"
+    assert "--tenant https://127.0.0.1:8443" in outcome.next_step
