@@ -134,8 +134,8 @@ ANSWER_SCHEMAS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "201",
         ("oauth-clients#OAuthClientSecretResponse",),
     ),
-    # the gateway's answers before any service: a bad key, a wrong method
-    ("[A-Z]+", r".*", "401|405", ANY_ERRORS),
+    # the gateway's answers before any service: a bad key, a wrong method, a rate limit, a fault
+    ("[A-Z]+", r".*", r"401|405|429|5\d\d", ANY_ERRORS),
     ("[A-Z]+", r"/api/v1/api-keys(/.*)?", r"4\d\d", ("api-keys#Errors",)),
     ("[A-Z]+", r"/api/v1/users(/.*)?", r"4\d\d", ("users#Errors",)),
     ("[A-Z]+", r"/api/v1/tenants(/.*)?", r"4\d\d", ("tenants#Errors",)),

@@ -27,8 +27,10 @@ DELIBERATE_EXTRAS = {
     # stands for the fields a newer API adds: clients must tolerate them
     ("users#User", "sandboxFutureField"),
     # users.d.ts and tenants.d.ts declare traceId on Errors and every Qlik envelope carries one;
-    # api-keys.d.ts leaves it out
+    # the other services' types leave it out
     ("api-keys#Errors", "traceId"),
+    ("oauth-tokens#Errors", "traceId"),
+    ("oauth-clients#ErrorResponse", "traceId"),
 }
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -113,6 +115,9 @@ async def drive_every_endpoint(sandbox: FaultySandbox, tenant: Tenant) -> None:
         ):
             headers = bearer(key) if key else {}
             await http.request(method, url, headers=headers, content=b"[{}]")
+        for fault in ("status_500", "rate_limit", "rate_limit_no_retry_after", "forbidden_me"):
+            sandbox.set_fault(fault, count=1)
+            await http.get(f"{api}/users/me", headers=bearer(admin_key))
 
 
 async def test_every_sandbox_answer_conforms_to_qlik_published_types(
@@ -125,6 +130,7 @@ async def test_every_sandbox_answer_conforms_to_qlik_published_types(
     seen = {(a.method, a.status) for a in answers}
     assert {("GET", 200), ("POST", 201), ("GET", 401), ("GET", 403), ("GET", 404)} <= seen
     assert {("POST", 400), ("PUT", 405), ("PATCH", 400), ("PATCH", 403)} <= seen
+    assert {("GET", 429), ("GET", 500)} <= seen
     fitted = {schemas_for(a.method, a.path, a.status)[0] for a in answers}
     every_api_type = {names[0] for *_, names in ANSWER_SCHEMAS if "oauth" not in names[0]}
     assert every_api_type <= fitted  # each API type was met at least once
