@@ -158,10 +158,7 @@ def _ts_kind(ts: TsType, types: dict[str, TsType]) -> tuple[str, tuple[str, ...]
         return f"array<{kind}>", enum
     if tag in ("obj", "inter"):
         return "object", ()
-    name = str(value)
-    if name in ("string", "number", "boolean", "unknown", "null"):
-        return name, ()
-    return name, ()
+    return str(value), ()  # string, number, boolean, unknown, null, or a named type
 
 
 def _ts_members(ts: TsType, types: dict[str, TsType]) -> dict[str, tuple[bool, TsType]] | None:

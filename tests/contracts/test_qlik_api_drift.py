@@ -56,7 +56,7 @@ def test_drift_reports_nothing_when_the_types_are_unchanged(tmp_path: Path) -> N
     assert result.stdout.splitlines()[1:] == ["no changes in the types the schemas record"]
 
 
-def test_drift_reads_a_tarballs_package_folder_or_the_folder_above(tmp_path: Path) -> None:
+def test_drift_reads_a_tarballs_package_folder_or_the_folder_above() -> None:
     inner = run_drift(str(NEXT / "package"))
     outer = run_drift(str(NEXT))
     assert inner.stdout == outer.stdout and inner.returncode == outer.returncode == 1
