@@ -16,7 +16,12 @@
 - ``GET/PATCH /api/v1/api-keys/configs/{tenantId}`` (TenantAdmin only, 403 otherwise); PATCH
   takes JSON-patch ``replace`` operations, as the real endpoint.
 - Missing, unknown, revoked, expired and other-tenant keys get 401 with the envelope whose
-  ``status`` is the *string* "401"; 403 and 404 envelopes use an integer status, as Qlik's do.
+  ``status`` is the *string* "401"; the users and api-keys services' envelopes use an integer
+  status, the tenants service's a string, as their published types say.
+
+Every answer conforms to Qlik's published types (``@qlik/api``; the JSON Schemas and contract
+tests are in ``tests/contracts/``): records carry only the members those types declare, plus
+``sandboxFutureField`` on users, standing for the fields a newer API adds.
 
 Only loopback addresses are accepted. Records of what the tenant answers (``_user_record``,
 ``_key_record``, ``_error``) are methods so that a test tenant can vary them.
@@ -69,7 +74,6 @@ class SandboxUser:
         return {
             "id": self.id,
             "tenantId": tenant_id,
-            "clientId": "sandbox-idp",
             "status": "active",
             "subject": self.subject,
             "name": self.name,
@@ -90,7 +94,6 @@ class SandboxUser:
                 }
             ],
             "assignedScopes": [],
-            "roles": [r["name"] for r in roles],  # deprecated field, still sent
             "links": {"self": {"href": f"{origin}/api/v1/users/{self.id}"}},
             "sandboxFutureField": {"nested": [1, "two", None]},  # clients must tolerate it
         }
@@ -330,8 +333,8 @@ class SandboxTenant(LoopbackServer):
         if tenant_id == "me":
             location = f"{self.origin}{API}/tenants/{self.tenant_id}"
             self._send(handler, request, 302, headers={"Location": location})
-        elif tenant_id != self.tenant_id:
-            self._error(handler, request, 404, "HTTP-404", "Not Found", status_as_text=False)
+        elif tenant_id != self.tenant_id:  # the tenants service types its status as a string
+            self._error(handler, request, 404, "TENANTS-404", "Not Found")
         else:
             self._send_json(handler, request, 200, self._tenant_record())
 
