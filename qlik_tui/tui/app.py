@@ -288,10 +288,26 @@ class QlikTuiApp(App[int]):
 
     def get_default_screen(self) -> Screen[Any]:
         # The first screen is the default screen itself: no empty frame before it. Without a
-        # choice, the dashboard reads the profiles and hands over to the setup if none exist.
+        # choice and without a profiles file (one stat, not a read), the Welcome comes first;
+        # with one, the dashboard reads it and hands over to the setup if it holds none.
+        if self.start_with != "dashboard" and not self._profiles_file_exists():
+            self.profiles_found = False
+            return self.new_screen(STEP_SCREENS[0])
         if self.start_with == "setup":
             return self.new_screen(STEP_SCREENS[0])
         return self.new_screen(DASHBOARD)
+
+    def _profiles_file_exists(self) -> bool:
+        if self._services is not None:
+            path = self._services.profiles.path
+        else:
+            from qlik_tui.store.profiles_location import default_profiles_path  # a path only
+
+            path = default_profiles_path()
+        try:
+            return path.exists()
+        except OSError:
+            return True  # something is in the way: the dashboard says what
 
     # -- actions -----------------------------------------------------------------------------
 
