@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from qlik_tui.sandbox import SandboxTenant
     from qlik_tui.services.context import Services
     from qlik_tui.services.session_store import SessionStore
+    from qlik_tui.store.profiles import Profile
 
 START_CHOICES = ("auto", "setup", "dashboard")
 QUIT_WITH_KEY_QUESTION = "The key is not stored anywhere. Quit and lose it?"
@@ -213,6 +214,25 @@ class QlikTuiApp(App[int]):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, WizardStep):
             self.pop_screen()
         self.go_to_step(1)
+
+    def start_replacing(self, profile: Profile) -> bool:
+        """The dashboard's "Replace key": the wizard from the paste step, for ``profile``'s
+        tenant and under its name (storing then asks before it replaces the stored key). False,
+        and nothing changes, while a pasted key is not stored yet."""
+        if self.state.key_at_risk:
+            return False
+        from qlik_tui.core.tenant import parse_tenant
+
+        tenant = parse_tenant(profile.origin)  # stored, so accepted once already
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, WizardStep):
+            self.pop_screen()
+        self.state.discard_key()  # none at risk: stored, written to a file, or never pasted
+        self.state.set_tenant(tenant, profile.origin, confirmed=True)
+        self.state.profile_name = profile.name
+        self.state.profile = None
+        self.state.rescue_path = None
+        self.go_to_step(STEP_SCREENS.index("paste") + 1)
+        return True
 
     def profiles_read(self, found: bool) -> None:
         """A screen read the profiles file (in a thread). Started without a choice and with

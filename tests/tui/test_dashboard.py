@@ -33,6 +33,7 @@ from qlik_tui.tui.screens.dashboard_text import KEYS_WORDS
 from qlik_tui.tui.screens.done import DoneScreen
 from qlik_tui.tui.screens.keys_help import KeysHelpModal
 from qlik_tui.tui.screens.modals import ConfirmModal
+from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.profile_details import ProfileDetailsModal
 from qlik_tui.tui.screens.welcome import WelcomeScreen
 from qlik_tui.tui.widgets.profile_table import (
@@ -54,6 +55,7 @@ from tests.tui.helpers import (
     PinnedApp,
     click,
     expiry_in,
+    paste,
     screen_text,
     settle,
     text_of,
@@ -308,6 +310,38 @@ async def test_each_row_shows_checking_until_its_result_arrives(
         assert state_of(app, "second") == "✓ Key works"
         assert state_of(app, "first") == "not checked"
         assert not app.screen.query_one("#dashboard-status").display
+
+
+@pytest.mark.usefixtures("no_recheck_on_open")
+async def test_replace_key_in_the_details_runs_the_wizard_from_the_paste_step(
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    old_text = store(services, sandbox, "work")
+    app = QlikTuiApp(services, start="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ProfileDetailsModal)
+        await click(pilot, "#details-replace")
+        await settle(pilot)
+        assert isinstance(app.screen, PasteScreen)  # the same tenant, the same name
+        assert app.state.tenant is not None and app.state.tenant.origin == sandbox.origin
+        assert app.state.profile_name == "work" and app.state.key is None
+
+        new_text = sandbox.issue_key("valid")
+        await paste(pilot, new_text)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # stored under "work": it asks before replacing
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await click(pilot, "#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen)
+        assert services.secrets.load("work").reveal() == new_text != old_text
+        assert [profile.name for profile in services.profiles.all()] == ["work"]
 
 
 @pytest.mark.usefixtures("no_recheck_on_open")

@@ -45,6 +45,7 @@ from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.dashboard_text import (
     EMPTY_TEXT,
     FORGET_DETAIL,
+    KEY_AT_RISK,
     KEYS_TITLE,
     KEYS_WORDS,
     MOVING_WORDS,
@@ -442,6 +443,8 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
                 self.recheck([name])
             elif choice is DetailsChoice.FORGET:
                 self.action_forget(name)
+            elif choice is DetailsChoice.REPLACE and name in self.rows:
+                self.replace_key(name)
 
         modal = ProfileDetailsModal(
             self.rows[name],
@@ -450,6 +453,12 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             demo=self.qapp.is_demo,
         )
         self.app.push_screen(modal, chosen)
+
+    def replace_key(self, name: str) -> None:
+        if self._refuse_while_busy():
+            return
+        if not self.qapp.start_replacing(self.rows[name].profile):
+            self.notify(KEY_AT_RISK, severity="warning", markup=False)
 
     # -- forgetting --------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ def forget_question(name: str, backend: str | None) -> str:
     return f"Forget profile {name}? This removes its key from {where} and its metadata."
 
 
+KEY_AT_RISK = "A pasted key is not stored yet: store it or discard it in the setup first."
 FORGET_DETAIL = (
     "The key itself keeps working in Qlik Cloud until it expires or is deleted there "
     "(Profile settings > API keys)."
@@ -73,4 +74,7 @@ KEYS_WORDS = {
     "quit": "quit",
     "toggle_theme": "light or dark theme",
 }
-MOVING_WORDS = (("↑ ↓", "move between the stored keys"), ("enter", "the selected key's details"))
+MOVING_WORDS = (
+    ("↑ ↓", "move between the stored keys"),
+    ("enter", "the selected key's details (Replace key is there)"),
+)
