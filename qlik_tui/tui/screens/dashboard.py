@@ -276,6 +276,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.qapp.profiles_read(bool(self.rows))
 
     async def on_profiles_unreadable(self, message: ProfilesUnreadable) -> None:
+        self._after_reread = None  # nothing to check in a file that cannot be read
         self.qapp.profiles_read(True)  # something is there: this screen explains what is wrong
         backup = str(message.backup) if message.backup else "none could be made"
         await self._show_broken(
