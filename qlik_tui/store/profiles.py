@@ -48,8 +48,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from qlik_tui.core.outcomes import OutcomeKind, make_outcome
 from qlik_tui.core.regular_file import NotARegularFile, read_regular_file
 from qlik_tui.core.untrusted import neutralise, neutralise_optional
@@ -63,10 +61,11 @@ from qlik_tui.store.names import name_problem as _name_problem
 from qlik_tui.store.names import quoted as _quoted
 from qlik_tui.store.names import quoted_name as quoted_name
 from qlik_tui.store.names import validate_profile_name as validate_profile_name
+from qlik_tui.store.profiles_location import APP_NAME as APP_NAME
+from qlik_tui.store.profiles_location import FILE_NAME as FILE_NAME
+from qlik_tui.store.profiles_location import default_profiles_path
 
 FORMAT_VERSION = 1
-APP_NAME = "qlik-tui"
-FILE_NAME = "profiles.json"
 MAX_FILE_BYTES = 4 * 1024 * 1024  # thousands of profiles; anything bigger is not ours
 LOCK_TIMEOUT_S = 10.0
 
@@ -198,7 +197,7 @@ class _Broken(Exception):
 class ProfileStore:
     def __init__(self, path: Path | None = None, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
         if path is None:  # resolved now, not at import, so XDG_CONFIG_HOME changes are seen
-            path = platformdirs.user_config_path(APP_NAME, appauthor=False) / FILE_NAME
+            path = default_profiles_path()
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.lock_timeout_s = lock_timeout_s

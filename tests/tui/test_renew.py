@@ -27,6 +27,7 @@ from qlik_tui.services.rotation import (
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore
 from qlik_tui.tui.app import QlikTuiApp
+from qlik_tui.tui.screens.done import DoneScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.renew import RenewModal
 from tests.fixtures.faulty_sandbox import FaultySandbox
@@ -36,6 +37,7 @@ from tests.tui.helpers import (
     FIXED_HOST,
     FIXED_KEY_ID,
     PinnedApp,
+    click,
     expiry_in,
     screen_text,
     settle,
@@ -114,6 +116,33 @@ async def test_renew_stores_the_new_key_and_deletes_the_old_one(
         dashboard = dashboard_of(app)
         assert dashboard.rows["prod"].profile.key_id == new_id
         assert dashboard.table.cell_texts("prod")["state"] == "✓ Key works"
+
+
+async def test_back_on_done_after_a_renewal_shows_the_new_key_not_the_deleted_one(
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    old_id = key_id_of(store(services, sandbox, "prod"))
+    assert old_id is not None
+    app = QlikTuiApp(services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        app.state.profile = services.profiles.get("prod")
+        app.go_to_step(7)
+        await settle(pilot)
+        assert old_id in screen_text(pilot)
+        await click(pilot, "#dashboard")
+        modal = await renew_selected(pilot)
+        await settle(pilot)
+        assert modal.result is not None and modal.result.status is RotationStatus.RENEWED
+        new_id = modal.result.new_key_id
+        assert new_id is not None and not sandbox.has_key(old_id)
+        await pilot.press("escape")  # the renewal's dialog
+        await pilot.pause()
+        await pilot.press("escape")  # the dashboard: back to Done
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen)
+        shown = screen_text(pilot)
+        assert new_id in shown and old_id not in shown
 
 
 async def test_cancel_before_the_store_keeps_the_old_key_and_leaves_no_stray(
