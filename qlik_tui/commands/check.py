@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
-import json
-import math
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
@@ -15,6 +11,8 @@ from qlik_tui.commands.colour import Painter, add_color_option
 from qlik_tui.commands.parsers import Call, Subcommands, add_command
 
 if TYPE_CHECKING:
+    from datetime import datetime, timedelta
+
     from qlik_tui.core.expiry import ExpiryView
     from qlik_tui.services.check_results import CheckResult
     from qlik_tui.services.context import Services
@@ -80,6 +78,10 @@ def run(args: argparse.Namespace, call: Call) -> int:
 
 
 def check(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    import asyncio
+    import json
+    from datetime import datetime, timedelta, timezone
+
     from qlik_tui.commands.output import error, insecure_backend_notice
     from qlik_tui.core.outcomes import Verdict
     from qlik_tui.core.settings import Deadline
@@ -192,6 +194,8 @@ def _explain_unusable_keyring(
 
 def warn_hours_problem(hours: float | None) -> str | None:
     """Why ``--warn-hours`` cannot be used, or None (not given, or a finite span of 0 or more)."""
+    import math
+
     if hours is None or (math.isfinite(hours) and hours >= 0):
         return None
     return f"--warn-hours takes a number of hours of 0 or more, not {hours:g}"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
@@ -92,6 +90,8 @@ def _use(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: T
 
 
 def _status(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    from datetime import datetime, timezone
+
     from qlik_tui.commands.default_profile import PROFILE_ENV, DefaultSource, default_profile
     from qlik_tui.commands.output import error
     from qlik_tui.store.profiles import quoted_name
@@ -142,6 +142,8 @@ def _print_json(
 ) -> None:
     """``default`` and its ``source`` (null: none), and ``check``: as one of `check --json`'s
     entries (null: not checked)."""
+    import json
+
     payload = {
         "default": chosen.name if chosen else None,
         "source": chosen.source.value if chosen else None,

@@ -16,13 +16,9 @@ forwards SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 sent to it alone. It exits with CO
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
-import signal
-import subprocess
 import sys
-import threading
 from collections.abc import Mapping
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
@@ -31,6 +27,8 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.parsers import DEFAULT_PROFILE_HELP, Call, Subcommands, add_command
 
 if TYPE_CHECKING:
+    import subprocess
+
     from qlik_tui.core.apikey import ApiKey
     from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
@@ -247,6 +245,8 @@ def child_environment(
 def _prove(
     services: Services, name: str, tenant: Tenant, key: ApiKey, stderr: TextIO
 ) -> int | None:
+    import asyncio
+
     from qlik_tui.commands.output import explain_outcome
     from qlik_tui.core.outcomes import Verdict
     from qlik_tui.services.check import with_store_sentence
@@ -264,6 +264,8 @@ def _prove(
 
 def run_child(command: list[str], environment: dict[str, str], stderr: TextIO) -> int:
     """Start COMMAND, relay signals to it, and return its exit code (128+N for signal N)."""
+    import subprocess
+
     from qlik_tui.commands.output import error
 
     relay = _SignalRelay()
@@ -296,11 +298,15 @@ class _SignalRelay:
     until it exists); Ctrl-C and Ctrl-\\ are left to the child, which the terminal signals too."""
 
     def __init__(self) -> None:
+
         self._child: subprocess.Popen[bytes] | None = None
         self._pending: list[int] = []
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _SignalRelay:
+        import signal
+        import threading
+
         if threading.current_thread() is not threading.main_thread():
             return self  # handlers can only be installed from the main thread
         for name in _FORWARDED + _LEFT_TO_THE_TERMINAL:
@@ -311,6 +317,8 @@ class _SignalRelay:
         return self
 
     def __exit__(self, *_: object) -> None:
+        import signal
+
         for number, handler in self._previous.items():
             signal.signal(number, handler)
 

@@ -13,8 +13,6 @@ in plain text and the qlik-cli command that removes each. The contexts file is n
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -106,6 +104,9 @@ def run(args: argparse.Namespace, call: Call) -> int:
 def import_keys(
     args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO
 ) -> int:
+    import asyncio
+    import json
+
     from qlik_tui.commands.output import error, insecure_backend_notice, open_store_for_writing
     from qlik_tui.core.qlik_cli_contexts import ContextsFileError
     from qlik_tui.core.qlik_cli_location import ContextsFileNotFound, locate_contexts_file

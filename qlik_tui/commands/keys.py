@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.parsers import DEFAULT_PROFILE_HELP, Call, Subcommands, add_command
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from qlik_tui.commands.stored_key import StoredKey
     from qlik_tui.core.errors import QlikError
     from qlik_tui.core.models import ApiKeyRecord
@@ -83,6 +82,9 @@ def run(args: argparse.Namespace, call: Call) -> int:
 def list_tenant_keys(
     args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO
 ) -> int:
+    import asyncio
+    import json
+
     from qlik_tui.commands.output import error
     from qlik_tui.commands.stored_key import load_stored_key
     from qlik_tui.commands.stray_lines import print_left_behind, strays_json

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
-import json
-from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -69,6 +65,9 @@ def run(args: argparse.Namespace, call: Call) -> int:
 def login(
     args: argparse.Namespace, services: Services, stdin: TextIO, stdout: TextIO, stderr: TextIO
 ) -> int:
+    import asyncio
+    from contextlib import suppress
+
     from qlik_tui.commands.output import error, explain_outcome, outcome_json, profile_json, warn
     from qlik_tui.core.apikey import KeyFormatError, parse_key
     from qlik_tui.core.outcomes import Verdict
@@ -170,6 +169,8 @@ def login(
 
 
 def _print_json(payload: dict[str, object], stdout: TextIO) -> None:
+    import json
+
     json.dump(payload, stdout, indent=2)
     print(file=stdout)
 
@@ -218,6 +219,8 @@ def _open_store(
 
 
 def _read_key_text(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> str | None:
+    import getpass
+
     from qlik_tui.commands.output import error
 
     if args.with_token:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TextIO, TypeAlias, TypeVar
 
 from qlik_tui.commands import exits
@@ -72,16 +71,22 @@ class Parser(UsageParser):
 Subcommands: TypeAlias = "argparse._SubParsersAction[Any]"
 
 
-@dataclass
 class Call:
     """One run of a command: its streams, the CLI's parser (for ``completion``) and the
-    services, built on first use (``given``: the tests' stores bound to their directories)."""
+    services, built on first use (``given``: the tests' stores bound to their directories).
+    A plain class: ``dataclasses`` would cost every command line its import."""
 
-    stdin: TextIO
-    stdout: TextIO
-    stderr: TextIO
-    build_parser: Callable[[], argparse.ArgumentParser]
-    given: Services | None = None
+    def __init__(
+        self,
+        stdin: TextIO,
+        stdout: TextIO,
+        stderr: TextIO,
+        build_parser: Callable[[], argparse.ArgumentParser],
+        given: Services | None = None,
+    ) -> None:
+        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
+        self.build_parser = build_parser
+        self.given = given
 
     def services(self) -> Services:
         if self.given is None:

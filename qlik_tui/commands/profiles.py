@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
@@ -12,6 +10,8 @@ from qlik_tui.commands.colour import Painter, add_color_option
 from qlik_tui.commands.parsers import Call, Subcommands, add_command
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from qlik_tui.services.context import Services
     from qlik_tui.store.profiles import Profile
 
@@ -58,6 +58,9 @@ def run(args: argparse.Namespace, call: Call) -> int:
 
 
 def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    import json
+    from datetime import datetime, timezone
+
     from qlik_tui.commands.output import error, insecure_backend_notice, profile_json, store_label
     from qlik_tui.core.models import user_label
     from qlik_tui.store.profiles import ProfilesFileError
@@ -133,6 +136,8 @@ def run_forget(
     stderr: TextIO,
     stdin: TextIO | None = None,
 ) -> int:
+    import json
+
     from qlik_tui.commands.output import error
     from qlik_tui.services.forgetting import forget_profile
     from qlik_tui.store.profiles import ProfilesFileError, quoted_name

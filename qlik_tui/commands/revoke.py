@@ -8,9 +8,6 @@ A key another profile stores is named with that profile: revoking it stops that 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import shlex
 from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits, keys
@@ -55,6 +52,10 @@ def revoke(
     stderr: TextIO,
     stdin: TextIO | None = None,
 ) -> int:
+    import asyncio
+    import json
+    import shlex
+
     from qlik_tui.commands.consent import confirmed
     from qlik_tui.commands.output import error
     from qlik_tui.commands.stored_key import load_stored_key

@@ -6,10 +6,7 @@ The new key is never printed: only key ids, which are public.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
@@ -107,6 +104,9 @@ def run(args: argparse.Namespace, call: Call) -> int:
 
 
 def rotate(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    import asyncio
+    import json
+
     from qlik_tui.commands.output import (
         error,
         explain_store_error,
@@ -213,6 +213,8 @@ def exit_code(result: RotationResult) -> int:
 
 
 def print_result(result: RotationResult, stdout: TextIO, stderr: TextIO) -> None:
+    from datetime import datetime, timezone
+
     from qlik_tui.commands.output import explain_outcome
     from qlik_tui.commands.stray_lines import print_strays
     from qlik_tui.core.expiry import expiry_sentence
