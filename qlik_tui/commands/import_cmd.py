@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.parsers import KEY_STORE_CHOICES, Call, Subcommands, add_command
+from qlik_tui.core.kinds import KeyStoreKind
 
 if TYPE_CHECKING:
     from qlik_tui.core.qlik_cli_contexts import (
@@ -111,7 +112,6 @@ def import_keys(
     from qlik_tui.core.qlik_cli_contexts import ContextsFileError
     from qlik_tui.core.qlik_cli_location import ContextsFileNotFound, locate_contexts_file
     from qlik_tui.services.qlik_cli_import import ImportStatus, import_contexts, load_contexts
-    from qlik_tui.store.key_stores import KeyStoreKind
 
     try:
         path = Path(args.file).expanduser() if args.file else locate_contexts_file()
@@ -252,7 +252,7 @@ def result_json(result: ImportResult) -> dict[str, object]:
         "context_kind": result.context.kind.value,
         "status": result.status.value,
         "profile": result.profile.name if result.profile else None,
-        "store": (result.profile.store or "keyring") if result.profile else None,
+        "store": (result.profile.store or KeyStoreKind.KEYRING.value) if result.profile else None,
         "shared_with": list(result.shared_with),
         "outcome": outcome.kind.value if outcome else None,
         "verdict": outcome.verdict.value if outcome else None,

@@ -104,7 +104,7 @@ class KeyStores:
         if self._file is not None:
             return self._file.path
         if self._encrypted_path is None:
-            from qlik_tui.store.encrypted_location import default_store_path
+            from qlik_tui.store.files import default_store_path
 
             self._encrypted_path = default_store_path()
         return self._encrypted_path
