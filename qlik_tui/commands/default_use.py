@@ -11,9 +11,7 @@ from qlik_tui.commands.colour import Painter, add_color_option
 from qlik_tui.commands.parsers import Call, Subcommands, add_command
 
 if TYPE_CHECKING:
-    from qlik_tui.commands.default_profile import (
-        DefaultProfile,
-    )
+    from qlik_tui.commands.default_profile import DefaultProfile
     from qlik_tui.services.context import Services
 
 

@@ -27,9 +27,7 @@ if TYPE_CHECKING:
         QlikCliContext,
     )
     from qlik_tui.services.context import Services
-    from qlik_tui.services.qlik_cli_import import (
-        ImportResult,
-    )
+    from qlik_tui.services.qlik_cli_import import ImportResult
 
 
 SOURCES = ["qlik-cli"]

@@ -15,9 +15,7 @@ if TYPE_CHECKING:
     from qlik_tui.services.context import Services
     from qlik_tui.services.results import KeyNotStored, StoredKey
     from qlik_tui.services.verify import VerifyReport
-    from qlik_tui.store.profiles import (
-        Profile,
-    )
+    from qlik_tui.store.profiles import Profile
 
 KEY_NOT_AN_ARGUMENT = (
     "a key is never taken from the command line; pass it on standard input with --with-token, "
