@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import error
-from qlik_tui.store.profiles import ProfilesFileError, ProfileStore
+from qlik_tui.commands.parsers import Call, Subcommands, add_command
+
+if TYPE_CHECKING:
+    from qlik_tui.store.profiles import ProfileStore
 
 PROFILES_FUNCTION = "_qlik_tui_profiles"
 # Each shell's function listing the profile names that start with the word being completed.
@@ -34,14 +35,37 @@ COMPLETE_PROFILE = {
 }
 
 
-def run(
-    args: argparse.Namespace,
-    build_parser: Callable[[], argparse.ArgumentParser],
-    profiles: ProfileStore | None,
-    stdout: TextIO,
-    stderr: TextIO,
-) -> int:
-    """``build_parser``: the CLI's (handed over: commands never import the CLI module)."""
+COMPLETION_DESCRIPTION = """\
+Print a completion script for SHELL (commands, options and profile names), generated from
+qlik-tui's own parser. Profile names are read from the profiles file when you press Tab (no key
+store is touched). To install it:
+  bash  echo 'eval "$(qlik-tui completion bash)"' >> ~/.bashrc
+  zsh   qlik-tui completion zsh > "${fpath[1]}/_qlik-tui"   (then start a new shell)
+  fish  qlik-tui completion fish > ~/.config/fish/completions/qlik-tui.fish"""
+SHELLS = ["bash", "zsh", "fish"]
+
+
+def add_arguments(commands: Subcommands) -> None:
+    completion = add_command(
+        commands, "completion", "print a shell completion script (bash, zsh, fish)",
+        COMPLETION_DESCRIPTION,
+    )  # fmt: skip
+    completion.add_argument(
+        "shell", nargs="?", choices=SHELLS, metavar="SHELL", help="bash, zsh or fish"
+    )
+    # What the scripts call on Tab: the profile names, one a line (never a key store).
+    completion.add_argument("--profile-names", action="store_true", help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace, call: Call) -> int:
+    """Before any key store is opened (Tab must be quick): the profiles file only. The parser
+    is the CLI's, handed over in ``call`` (commands never import the CLI module)."""
+    from qlik_tui.commands.output import error
+    from qlik_tui.store.profiles import ProfileStore
+
+    stdout, stderr = call.stdout, call.stderr
+    profiles = call.given.profiles if call.given else None
+
     if args.profile_names:
         return _print_profile_names(profiles or ProfileStore(), stdout)
     if args.shell is None:
@@ -49,7 +73,7 @@ def run(
         return exits.USAGE
     import shtab  # only here: generating the script is the only use of it
 
-    parser = build_parser()
+    parser = call.build_parser()
     _complete_profile_names(parser)
     # shtab takes a preamble per shell as a dict too (its annotation says str).
     script = shtab.complete(parser, args.shell, preamble=PREAMBLE)  # type: ignore[arg-type]
@@ -58,6 +82,8 @@ def run(
 
 
 def _print_profile_names(profiles: ProfileStore, stdout: TextIO) -> int:
+    from qlik_tui.store.profiles import ProfilesFileError
+
     try:
         names = [profile.name for profile in profiles.all()]
     except ProfilesFileError:

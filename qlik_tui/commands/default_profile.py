@@ -3,6 +3,7 @@ kept in the profiles file (``qlik-tui use NAME``)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 from dataclasses import dataclass
 from enum import Enum
@@ -62,3 +63,13 @@ def profile_name(
         error(stderr, "no profile given and no default profile: " + NO_DEFAULT.format(usage=usage))
         return exits.USAGE
     return chosen.name
+
+
+def fill_in_name(args: argparse.Namespace, profiles: ProfileStore, stderr: TextIO) -> int | None:
+    """Set ``args.name`` to the default profile's when NAME was left out (token, exec, rotate,
+    keys); or return the exit code after saying why there is none."""
+    name = profile_name(args.name, profiles, stderr, usage=f"qlik-tui {args.command} NAME")
+    if isinstance(name, int):
+        return name
+    args.name = name
+    return None

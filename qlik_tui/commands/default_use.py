@@ -3,25 +3,47 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-from datetime import datetime, timezone
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.colour import Painter
-from qlik_tui.commands.default_profile import (
-    PROFILE_ENV,
-    DefaultProfile,
-    DefaultSource,
-    default_profile,
-)
-from qlik_tui.commands.output import error
-from qlik_tui.services.context import Services
-from qlik_tui.store.profiles import ProfileNotFound, ProfilesFileError, quoted_name
+from qlik_tui.commands.colour import Painter, add_color_option
+from qlik_tui.commands.parsers import Call, Subcommands, add_command
+
+if TYPE_CHECKING:
+    from qlik_tui.commands.default_profile import DefaultProfile
+    from qlik_tui.services.context import Services
 
 
-def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+USE_DESCRIPTION = """\
+Make NAME the default profile: token, exec, rotate and keys then work without NAME, and
+`qlik-tui status` checks it. It is kept in the profiles file; QLIK_TUI_PROFILE, when set, wins
+over it (inside `qlik-tui exec` it names the profile exec runs with). Without NAME, print the
+default profile's name."""
+
+STATUS_DESCRIPTION = """\
+Say which profile is the default (QLIK_TUI_PROFILE, else `qlik-tui use`'s choice) and whether
+its key works: GET /api/v1/users/me, then the key's own record for its status and expiry, as
+`qlik-tui check` does. Exit codes as check's; 2 when there is no default profile."""
+
+
+def add_arguments(commands: Subcommands) -> None:
+    use = add_command(commands, "use", "choose the default profile", USE_DESCRIPTION)
+    use.add_argument("name", nargs="?", metavar="NAME", help="the profile to use by default")
+    use.add_argument("--clear", action="store_true", help="have no default profile")
+
+    status = add_command(
+        commands, "status", "the default profile and whether its key works", STATUS_DESCRIPTION
+    )
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    add_color_option(status)
+
+
+def run(args: argparse.Namespace, call: Call) -> int:
+    from qlik_tui.commands.output import error
+    from qlik_tui.store.profiles import ProfilesFileError
+
+    services, stdout, stderr = call.services(), call.stdout, call.stderr
     try:
         if args.command == "use":
             return _use(args, services, stdout, stderr)
@@ -32,6 +54,10 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
 
 
 def _use(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    from qlik_tui.commands.default_profile import PROFILE_ENV
+    from qlik_tui.commands.output import error
+    from qlik_tui.store.profiles import ProfileNotFound, quoted_name
+
     if args.clear and args.name is not None:
         error(stderr, "name a profile or pass --clear, not both")
         return exits.USAGE
@@ -62,6 +88,12 @@ def _use(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: T
 
 
 def _status(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    from datetime import datetime, timezone
+
+    from qlik_tui.commands.default_profile import PROFILE_ENV, DefaultSource, default_profile
+    from qlik_tui.commands.output import error
+    from qlik_tui.store.profiles import quoted_name
+
     chosen = default_profile(services.profiles)
     if chosen is None:
         if args.json:
@@ -82,8 +114,12 @@ def _status(args: argparse.Namespace, services: Services, stdout: TextIO, stderr
 
     import asyncio
 
-    from qlik_tui.commands.check import print_lines, result_json, unlock_for_check
-    from qlik_tui.commands.deadline import DEFAULT_DEADLINE_S
+    from qlik_tui.commands.check import (
+        DEFAULT_DEADLINE_S,
+        print_lines,
+        result_json,
+        unlock_for_check,
+    )
     from qlik_tui.services.check import check_profiles, with_store_command
 
     unlock_for_check(services, [profile], stderr)
@@ -104,6 +140,8 @@ def _print_json(
 ) -> None:
     """``default`` and its ``source`` (null: none), and ``check``: as one of `check --json`'s
     entries (null: not checked)."""
+    import json
+
     payload = {
         "default": chosen.name if chosen else None,
         "source": chosen.source.value if chosen else None,

@@ -16,27 +16,22 @@ forwards SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 sent to it alone. It exits with CO
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
-import signal
-import subprocess
 import sys
-import threading
 from collections.abc import Mapping
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.exec_names import why_refused
-from qlik_tui.commands.output import error, explain_outcome
-from qlik_tui.commands.stored_key import load_stored_key
-from qlik_tui.core.apikey import ApiKey
-from qlik_tui.core.outcomes import Verdict
-from qlik_tui.core.tenant import Tenant
-from qlik_tui.core.untrusted import echoed
-from qlik_tui.services.context import Services
-from qlik_tui.store.profiles import quoted_name
+from qlik_tui.commands.parsers import DEFAULT_PROFILE_HELP, Call, Subcommands, add_command
+
+if TYPE_CHECKING:
+    import subprocess
+
+    from qlik_tui.core.apikey import ApiKey
+    from qlik_tui.core.tenant import Tenant
+    from qlik_tui.services.context import Services
 
 PROFILE_VAR = "QLIK_TUI_PROFILE"
 # Set only by exec: QLIK_TUI_PROFILE alone may be the user's own choice of default profile.
@@ -53,7 +48,73 @@ _FORWARDED = ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2")
 _LEFT_TO_THE_TERMINAL = ("SIGINT", "SIGQUIT")
 
 
-def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+EPILOG = exits.render(
+    (
+        ("N", "COMMAND's own exit code; 128+N when it died of signal N"),
+        (exits.REJECTED, "(with --check) the key was rejected; COMMAND was not run"),
+        (exits.USAGE, "usage error, unknown profile, or already inside `qlik-tui exec`"),
+        (
+            exits.INCONCLUSIVE,
+            "(with --check) inconclusive; or the key store (keyring or encrypted file) could not "
+            "be read",
+        ),
+        (exits.STORAGE, "the profiles file cannot be read"),
+        (126, "COMMAND cannot be executed"),
+        (127, "COMMAND was not found"),
+    ),
+    before="""variables set for COMMAND:
+  QCS_SERVER        the tenant's origin, https://host[:port]
+  QCS_HOST          host[:port]
+  QCS_API_KEY       the key (never put on any command line)
+  QLIK_TUI_PROFILE  the profile name (qlik-tui inside COMMAND defaults to it)
+  QLIK_TUI_EXEC     the profile name too: exec refuses to run inside another exec
+""",
+    after="""
+examples:
+  qlik-tui exec prod -- python my_sdk_script.py
+  qlik-tui exec prod -- sh -c 'echo "header = \\"Authorization: Bearer $QCS_API_KEY\\"" |
+    curl -sLK - "$QCS_SERVER/api/v1/users/me"'
+  qlik-tui exec prod --key-var QLIK_API_KEY -- my-tool
+  qlik-tui exec -- my-tool       (the default profile: QLIK_TUI_PROFILE or `qlik-tui use`)""",
+)
+
+
+def add_arguments(commands: Subcommands) -> None:
+    run = add_command(
+        commands,
+        "exec",
+        "run a command with a stored key in its environment",
+        "Run COMMAND with the key of profile NAME in its environment (never on a command "
+        "line) and exit with COMMAND's exit code.",
+        EPILOG,
+    )
+    run.add_argument("--check", action="store_true", help="prove the key first; refuse if it fails")
+    run.add_argument(
+        "--key-var", action="append", default=[], metavar="VAR",
+        help="also put the key in VAR (repeatable), e.g. QLIK_API_KEY",
+    )  # fmt: skip
+    run.add_argument(
+        "--server-var", action="append", default=[], metavar="VAR",
+        help="also put the origin URL in VAR (repeatable)",
+    )  # fmt: skip
+    run.add_argument(
+        "argv", nargs=argparse.REMAINDER, metavar="[NAME] -- COMMAND [ARG...]",
+        help=f"NAME is {DEFAULT_PROFILE_HELP}; left out, COMMAND must follow --",
+    )  # fmt: skip
+
+
+def run(args: argparse.Namespace, call: Call) -> int:
+    return run_with_key(args, call.services(), call.stdout, call.stderr)
+
+
+def run_with_key(
+    args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO
+) -> int:
+    from qlik_tui.commands.output import error
+    from qlik_tui.commands.stored_key import load_stored_key
+    from qlik_tui.core.untrusted import echoed
+    from qlik_tui.store.profiles import quoted_name
+
     outer = os.environ.get(EXEC_VAR)
     if outer is not None:
         error(
@@ -112,6 +173,8 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
 
 def _refused_name(key_vars: list[str], server_vars: list[str]) -> str | None:
     """Why the first name something else acts on (``exec_names``) cannot be used, or None."""
+    from qlik_tui.commands.exec_names import why_refused
+
     for flag, names in (("--key-var", key_vars), ("--server-var", server_vars)):
         for name in names:
             reason = why_refused(name)
@@ -182,6 +245,10 @@ def child_environment(
 def _prove(
     services: Services, name: str, tenant: Tenant, key: ApiKey, stderr: TextIO
 ) -> int | None:
+    import asyncio
+
+    from qlik_tui.commands.output import explain_outcome
+    from qlik_tui.core.outcomes import Verdict
     from qlik_tui.services.check import with_store_sentence
     from qlik_tui.services.verify import Detail, verify_key
 
@@ -197,6 +264,10 @@ def _prove(
 
 def run_child(command: list[str], environment: dict[str, str], stderr: TextIO) -> int:
     """Start COMMAND, relay signals to it, and return its exit code (128+N for signal N)."""
+    import subprocess
+
+    from qlik_tui.commands.output import error
+
     relay = _SignalRelay()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -227,11 +298,15 @@ class _SignalRelay:
     until it exists); Ctrl-C and Ctrl-\\ are left to the child, which the terminal signals too."""
 
     def __init__(self) -> None:
+
         self._child: subprocess.Popen[bytes] | None = None
         self._pending: list[int] = []
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _SignalRelay:
+        import signal
+        import threading
+
         if threading.current_thread() is not threading.main_thread():
             return self  # handlers can only be installed from the main thread
         for name in _FORWARDED + _LEFT_TO_THE_TERMINAL:
@@ -242,6 +317,8 @@ class _SignalRelay:
         return self
 
     def __exit__(self, *_: object) -> None:
+        import signal
+
         for number, handler in self._previous.items():
             signal.signal(number, handler)
 

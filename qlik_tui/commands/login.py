@@ -3,41 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
-import json
-from contextlib import suppress
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import (
-    error,
-    explain_outcome,
-    insecure_backend_notice,
-    open_store_for_writing,
-    outcome_json,
-    profile_json,
-    warn,
-)
-from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
-from qlik_tui.core.outcomes import Verdict
-from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
-from qlik_tui.services.context import Services
-from qlik_tui.services.login import default_profile_name, known_tenant_id
-from qlik_tui.services.rescue import RescueFileError, write_key_file
-from qlik_tui.services.results import KeyNotStored, StoredKey
-from qlik_tui.services.storing import store_key
-from qlik_tui.services.verify import Detail, VerifyReport, verify_key
-from qlik_tui.store.key_stores import KeyStoreKind, kind_of
-from qlik_tui.store.profiles import (
-    InvalidProfile,
-    Profile,
-    ProfilesFileError,
-    looks_like_key,
-    quoted_name,
-    validate_profile_name,
-)
+from qlik_tui.commands.parsers import KEY_STORE_CHOICES, Call, Subcommands, add_command
+
+if TYPE_CHECKING:
+    from qlik_tui.core.apikey import ApiKey
+    from qlik_tui.core.tenant import Tenant
+    from qlik_tui.services.context import Services
+    from qlik_tui.services.results import KeyNotStored, StoredKey
+    from qlik_tui.services.verify import VerifyReport
+    from qlik_tui.store.profiles import Profile
 
 KEY_NOT_AN_ARGUMENT = (
     "a key is never taken from the command line; pass it on standard input with --with-token, "
@@ -46,9 +24,61 @@ KEY_NOT_AN_ARGUMENT = (
 INPUT_CLOSED = "the input was closed at the key prompt (Ctrl-D): nothing was stored."
 
 
-def run(
+def add_arguments(commands: Subcommands) -> None:
+    login = add_command(
+        commands,
+        "login",
+        "prove an API key against a tenant and store it in the OS keyring",
+        "Read an API key from standard input (--with-token) or a hidden prompt, test it "
+        "with GET /api/v1/users/me, then store it in the OS keyring. The key is never "
+        "accepted as a command-line argument. A second login for a profile replaces its "
+        "key only after the new key has been proven. Closing the input at the hidden "
+        "prompt (Ctrl-D) stores nothing and exits 2.",
+    )
+    login.add_argument(
+        "profile", nargs="?", metavar="NAME",
+        help="the profile (as --name); a stored one keeps its tenant unless --tenant changes it",
+    )  # fmt: skip
+    login.add_argument(
+        "--tenant",
+        help="tenant address, e.g. acme.eu.qlikcloud.com (default: the stored profile's tenant)",
+    )
+    login.add_argument("--name", help="profile name (default: the tenant hostname)")
+    login.add_argument("--with-token", action="store_true", help="read the key from standard input")
+    login.add_argument("--no-verify", action="store_true", help="skip the live /users/me test")
+    login.add_argument(
+        "--store",
+        choices=KEY_STORE_CHOICES,
+        help="where to keep the key: the OS keyring, or qlik-tui's passphrase-encrypted file "
+        "(asked for with a hidden prompt, or read from the file QLIK_TUI_PASSPHRASE_FILE "
+        "names). Default: where the profile's key is now, else the OS keyring",
+    )
+    login.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace, call: Call) -> int:
+    return login(args, call.services(), call.stdin, call.stdout, call.stderr)
+
+
+def login(
     args: argparse.Namespace, services: Services, stdin: TextIO, stdout: TextIO, stderr: TextIO
 ) -> int:
+    import asyncio
+    from contextlib import suppress
+
+    from qlik_tui.commands.output import error, explain_outcome, outcome_json, profile_json, warn
+    from qlik_tui.core.apikey import KeyFormatError, parse_key
+    from qlik_tui.core.outcomes import Verdict
+    from qlik_tui.core.tenant import TenantError, parse_tenant
+    from qlik_tui.services.login import default_profile_name, known_tenant_id
+    from qlik_tui.services.verify import Detail, verify_key
+    from qlik_tui.store.profiles import (
+        InvalidProfile,
+        ProfilesFileError,
+        looks_like_key,
+        validate_profile_name,
+    )
+
     if args.profile is not None and looks_like_key(args.profile):
         error(stderr, f"NAME looks like an API key and is not shown: {KEY_NOT_AN_ARGUMENT}")
         return exits.USAGE
@@ -137,6 +167,8 @@ def run(
 
 
 def _print_json(payload: dict[str, object], stdout: TextIO) -> None:
+    import json
+
     json.dump(payload, stdout, indent=2)
     print(file=stdout)
 
@@ -144,6 +176,9 @@ def _print_json(payload: dict[str, object], stdout: TextIO) -> None:
 def _stored_tenant(name: str | None, services: Services, stderr: TextIO) -> str | int:
     """The tenant of the stored profile ``name`` (``login NAME`` again), or the exit code after
     saying that --tenant is needed."""
+    from qlik_tui.commands.output import error
+    from qlik_tui.store.profiles import ProfilesFileError, quoted_name
+
     if name is None:
         error(stderr, "--tenant is needed for a new profile (or name a stored one: login NAME)")
         return exits.USAGE
@@ -165,6 +200,9 @@ def _open_store(
 
     The store: ``--store``, else where the profile's key is now, else the OS keyring (the
     encrypted file is only ever used when chosen)."""
+    from qlik_tui.commands.output import open_store_for_writing
+    from qlik_tui.store.key_stores import KeyStoreKind, kind_of
+
     if args.store is not None:
         kind = KeyStoreKind(args.store)
     else:
@@ -179,6 +217,10 @@ def _open_store(
 
 
 def _read_key_text(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> str | None:
+    import getpass
+
+    from qlik_tui.commands.output import error
+
     if args.with_token:
         text = stdin.read()
         if len(text.split()) > 1 and sum(part.count(".") >= 2 for part in text.split()) > 1:
@@ -207,6 +249,9 @@ def _store(
 ) -> StoredKey | int:
     """The stored key, or the exit code after explaining (and offering what to do with the
     key when it came from a terminal)."""
+    from qlik_tui.services.results import KeyNotStored
+    from qlik_tui.services.storing import store_key
+
     while True:
         try:
             stored = store_key(
@@ -238,6 +283,8 @@ def _store(
 
 
 def _explain_store_failure(failure: KeyNotStored, stderr: TextIO) -> None:
+    from qlik_tui.commands.output import error
+
     error(stderr, failure.problem)
     if failure.fix:
         print(f"  fix: {failure.fix}", file=stderr)
@@ -252,6 +299,8 @@ def _report_stored(
     stdout: TextIO,
     stderr: TextIO,
 ) -> None:
+    from qlik_tui.commands.output import insecure_backend_notice, warn
+
     profile = stored.profile
     user = report.user if report else None
     who = f"{user.name} <{user.email}>" if user and user.email else (user.name if user else None)
@@ -297,6 +346,9 @@ def _ask_after_store_failure(stdin: TextIO, stderr: TextIO) -> str:
 
 
 def _rescue_to_file(key: ApiKey, stdin: TextIO, stderr: TextIO) -> bool:
+    from qlik_tui.commands.output import error
+    from qlik_tui.services.rescue import RescueFileError, write_key_file
+
     print("File to create (mode 0600, never overwritten): ", end="", file=stderr, flush=True)
     answer = stdin.readline().strip()
     if not answer:

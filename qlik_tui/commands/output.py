@@ -54,7 +54,7 @@ def store_label(profile: Profile) -> str:
     kind = kind_of(profile)
     if kind is None:
         return f"unknown store {echoed(profile.store or '')} (newer qlik-tui?)"
-    if kind.value == "encrypted-file":
+    if kind is KeyStoreKind.ENCRYPTED_FILE:
         return kind.label
     return f"{kind.label} ({profile.backend})" if profile.backend else kind.label
 
@@ -84,19 +84,15 @@ def unlock_from_terminal(stores: KeyStores, stream: TextIO) -> None:
     """Unlock the encrypted key file with ``terminal_passphrase_source``; a wrong passphrase
     typed at the prompt is asked again, three tries in all (a passphrase file is read once).
     Raises the last ``StoreError``."""
-    from qlik_tui.store.encrypted_errors import WrongPassphrase
+    from qlik_tui.services.unlocking import unlock_encrypted_file
     from qlik_tui.store.passphrase import PROMPT_TRIES, passphrase_file_configured
 
-    for attempt in range(1, PROMPT_TRIES + 1):
-        try:
-            stores.unlock_encrypted(terminal_passphrase_source(stores))
-            return
-        except WrongPassphrase:
-            if passphrase_file_configured() or attempt == PROMPT_TRIES:
-                raise
-            left = PROMPT_TRIES - attempt
-            tries = "1 more try" if left == 1 else f"{left} more tries"
-            print(f"That passphrase does not unlock the file; {tries}.", file=stream)
+    def wrong(left: int) -> None:
+        tries = "1 more try" if left == 1 else f"{left} more tries"
+        print(f"That passphrase does not unlock the file; {tries}.", file=stream)
+
+    tries = 1 if passphrase_file_configured() else PROMPT_TRIES
+    unlock_encrypted_file(stores, terminal_passphrase_source(stores), tries=tries, on_wrong=wrong)
 
 
 def unlock_encrypted_file(stores: KeyStores, stream: TextIO) -> bool:
@@ -185,7 +181,8 @@ def profile_json(profile: Profile) -> dict[str, object]:
         "key_id": profile.key_id,
         "key_tenant_id": profile.key_tenant_id,
         "backend": profile.backend,
-        "store": profile.store or "keyring",  # none recorded: written before the choice
+        # None recorded: written before the choice, so in the OS keyring.
+        "store": profile.store or KeyStoreKind.KEYRING.value,
         "last_outcome": profile.last_outcome,
         "last_checked_at": profile.last_checked_at,
         "created_at": profile.created_at,

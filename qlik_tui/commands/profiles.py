@@ -3,29 +3,68 @@
 from __future__ import annotations
 
 import argparse
-import json
-from datetime import datetime, timezone
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.colour import Painter
-from qlik_tui.commands.output import (
-    error,
-    insecure_backend_notice,
-    profile_json,
-    store_label,
-)
-from qlik_tui.core.expiry import describe_expiry
-from qlik_tui.core.models import user_label
-from qlik_tui.core.outcomes import OutcomeKind, make_outcome
-from qlik_tui.core.timestamps import as_utc, parse_iso_datetime
-from qlik_tui.services.context import Services
-from qlik_tui.services.forgetting import forget_profile
-from qlik_tui.store.key_stores import key_store_words
-from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
+from qlik_tui.commands.colour import Painter, add_color_option
+from qlik_tui.commands.parsers import Call, Subcommands, add_command
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from qlik_tui.services.context import Services
+    from qlik_tui.store.profiles import Profile
+
+
+def add_arguments(commands: Subcommands) -> None:
+    listing = add_command(
+        commands,
+        "list",
+        "list stored profiles",
+        "List stored profiles: tenant, user, key id, where the key is kept (OS keyring or "
+        "encrypted file) and last outcome.",
+    )
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    add_color_option(listing)
+
+    forget = add_command(
+        commands,
+        "forget",
+        "remove profiles: key from its store, metadata from disk",
+        "Remove profiles: the key from where it is kept (the OS keyring or the encrypted "
+        "file; removing needs no passphrase) and the metadata from disk.",
+    )
+    forget.add_argument("names", nargs="*", metavar="NAME", help="profiles to remove")
+    forget.add_argument("--all", action="store_true", help="remove every profile")
+    forget.add_argument(
+        "--revoke",
+        action="store_true",
+        help="first delete each key on its tenant (with the key itself), then forget it; a key "
+        "the tenant cannot delete is kept",
+    )
+    forget.add_argument(
+        "--yes",
+        action="store_true",
+        help="with --all or --revoke: go ahead without asking (for scripts). Without it they "
+        "show what will be deleted and ask, and refuse without a terminal",
+    )
+    forget.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace, call: Call) -> int:
+    if args.command == "list":
+        return run_list(args, call.services(), call.stdout, call.stderr)
+    return run_forget(args, call.services(), call.stdout, call.stderr, call.stdin)
 
 
 def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    import json
+    from datetime import datetime, timezone
+
+    from qlik_tui.commands.output import error, insecure_backend_notice, profile_json, store_label
+    from qlik_tui.core.models import user_label
+    from qlik_tui.store.profiles import ProfilesFileError
+
     try:
         profiles = services.profiles.all()
     except ProfilesFileError as exc:
@@ -65,6 +104,9 @@ def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stder
 def expiry_text(profile: Profile, now: datetime) -> str:
     """The key's expiry as the tenant last said (``expiry`` in --json): the day, UTC, and the
     time left, e.g. "2026-12-20 (expires in 13 days)"; "-" when unknown."""
+    from qlik_tui.core.expiry import describe_expiry
+    from qlik_tui.core.timestamps import as_utc, parse_iso_datetime
+
     moment = parse_iso_datetime(profile.expiry)
     if moment is None:
         return "-"
@@ -74,6 +116,9 @@ def expiry_text(profile: Profile, now: datetime) -> str:
 
 def last_outcome_text(profile: Profile) -> str:
     """The last check's outcome as its title reads ("✓ Key works"), not its id."""
+    from qlik_tui.core.outcomes import OutcomeKind, make_outcome
+    from qlik_tui.store.key_stores import key_store_words
+
     if not profile.last_outcome:
         return "never checked"
     try:
@@ -91,6 +136,12 @@ def run_forget(
     stderr: TextIO,
     stdin: TextIO | None = None,
 ) -> int:
+    import json
+
+    from qlik_tui.commands.output import error
+    from qlik_tui.services.forgetting import forget_profile
+    from qlik_tui.store.profiles import ProfilesFileError, quoted_name
+
     if args.names and args.all:
         error(stderr, "name the profiles to forget or pass --all, not both")
         return exits.USAGE

@@ -8,32 +8,62 @@ A key another profile stores is named with that profile: revoking it stops that 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import shlex
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from qlik_tui.commands import exits
-from qlik_tui.commands.consent import confirmed
-from qlik_tui.commands.output import error, explain_outcome
-from qlik_tui.commands.stored_key import load_stored_key
-from qlik_tui.core.models import ApiKeyRecord
-from qlik_tui.core.outcomes import OutcomeKind, Verdict
-from qlik_tui.core.untrusted import neutralise
-from qlik_tui.services.context import Services
-from qlik_tui.services.key_admin import Revocation, revoke_keys
-from qlik_tui.services.shared_keys import holders, names_of
-from qlik_tui.store.names import quoted_name
-from qlik_tui.store.profiles import Profile, ProfilesFileError
+from qlik_tui.commands import exits, keys
+from qlik_tui.commands.parsers import Call, Subcommands, add_command
+
+if TYPE_CHECKING:
+    from qlik_tui.core.models import ApiKeyRecord
+    from qlik_tui.services.context import Services
+    from qlik_tui.services.key_admin import Revocation
+    from qlik_tui.store.profiles import Profile
 
 
-def run(
+DESCRIPTION = """\
+Delete the keys KEY_ID... on profile NAME's tenant, using its stored key: your own keys, or any
+user's as a TenantAdmin (another user's key is then revoked). Each key is shown first (id,
+description, status, expiry, and the other profiles that store it), then you are asked; --yes
+answers for scripts, and without a terminal and without --yes nothing is deleted (exit 2). The
+profile's own stored key is refused: `qlik-tui forget NAME --revoke` deletes it on the tenant
+and then forgets it locally."""
+
+
+def add_arguments(commands: Subcommands) -> None:
+    revoke = add_command(
+        commands, "revoke", "delete API keys on a profile's tenant", DESCRIPTION, keys.EPILOG
+    )
+    revoke.add_argument("name", metavar="NAME", help="the profile whose key does the deleting")
+    revoke.add_argument("key_ids", nargs="+", metavar="KEY_ID", help="ids of the keys to delete")
+    revoke.add_argument("--json", action="store_true", help="machine-readable output")
+    revoke.add_argument(
+        "--yes", action="store_true", help="delete without asking (for scripts; see above)"
+    )
+
+
+def run(args: argparse.Namespace, call: Call) -> int:
+    return revoke(args, call.services(), call.stdout, call.stderr, call.stdin)
+
+
+def revoke(
     args: argparse.Namespace,
     services: Services,
     stdout: TextIO,
     stderr: TextIO,
     stdin: TextIO | None = None,
 ) -> int:
+    import asyncio
+    import json
+    import shlex
+
+    from qlik_tui.commands.consent import confirmed
+    from qlik_tui.commands.output import error
+    from qlik_tui.commands.stored_key import load_stored_key
+    from qlik_tui.services.key_admin import revoke_keys
+    from qlik_tui.services.shared_keys import holders, names_of
+    from qlik_tui.store.names import quoted_name
+    from qlik_tui.store.profiles import ProfilesFileError
+
     stored = load_stored_key(args.name, services, stderr)
     if isinstance(stored, int):
         return stored
@@ -95,6 +125,8 @@ def run(
 
 
 def key_line(record: ApiKeyRecord, own_subject: str | None) -> str:
+    from qlik_tui.core.untrusted import neutralise
+
     expiry = record.expiry.isoformat(timespec="minutes") if record.expiry else "unknown"
     description = neutralise(record.description or "", 60) or "(no description)"
     owner = "" if record.sub == own_subject else f", owner {neutralise(record.sub or '')}"
@@ -103,6 +135,9 @@ def key_line(record: ApiKeyRecord, own_subject: str | None) -> str:
 
 def report(results: list[Revocation], as_json: bool, stdout: TextIO, stderr: TextIO) -> int:
     """Each result's line (unless ``as_json``) and the exit code of the whole run."""
+    from qlik_tui.commands.output import explain_outcome
+    from qlik_tui.core.outcomes import OutcomeKind, Verdict
+
     code = exits.OK
     for result in results:
         if result.removed:

@@ -8,6 +8,18 @@ from __future__ import annotations
 from enum import Enum
 
 
+class KeyStoreKind(str, Enum):
+    """Where a key is kept: the one word for it outside the TUI (the profiles file's ``store``
+    field, ``--store`` choices, ``--json``)."""
+
+    KEYRING = "keyring"
+    ENCRYPTED_FILE = "encrypted-file"
+
+    @property
+    def label(self) -> str:
+        return "OS keyring" if self is KeyStoreKind.KEYRING else "encrypted file"
+
+
 class Verdict(str, Enum):
     VALID = "valid"
     REJECTED = "rejected"  # the key itself is bad: exit 1

@@ -60,8 +60,7 @@ from qlik_tui.store.encrypted_format import (
     derive_key,
     encode,
 )
-from qlik_tui.store.encrypted_location import default_store_path
-from qlik_tui.store.files import make_private_dirs, write_atomically
+from qlik_tui.store.files import default_store_path, make_private_dirs, write_atomically
 from qlik_tui.store.lockfile import LockFile, LockTimeout
 from qlik_tui.store.passphrase import (
     MIN_NEW_PASSPHRASE_CHARS,

@@ -11,7 +11,7 @@ from pathlib import Path
 from qlik_tui.core.apikey import parse_key
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
-from qlik_tui.store.encrypted_location import default_store_path
+from qlik_tui.store.files import default_store_path
 from tests.cli.test_encrypted_store_cli import cli, login, passphrase_file
 from tests.fixtures.cli import RunCli, store_profile
 from tests.fixtures.recording import key_id_of

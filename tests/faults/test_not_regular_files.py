@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from qlik_tui.sandbox import SandboxTenant
-from qlik_tui.store.encrypted_location import default_store_path
+from qlik_tui.store.files import default_store_path
 from qlik_tui.store.profiles import ProfileStore
 from tests.cli.test_encrypted_store_cli import login, passphrase_file
 

@@ -224,11 +224,12 @@ class PassphraseModal(ReportsWorkerEnds, ModalScreen[bool]):
         description="Unlocking the encrypted key file",
     )
     def unlock(self, passphrase: Passphrase) -> None:
+        from qlik_tui.services.unlocking import unlock_encrypted_file
         from qlik_tui.store.errors import StoreError
 
         failure: UnlockFailed | None = None
         try:
-            self.stores.unlock_encrypted(passphrase)
+            unlock_encrypted_file(self.stores, passphrase)
         except StoreError as exc:
             failure = UnlockFailed(exc.problem, exc.fix)
         self.post_message(failure or Unlocked())
