@@ -107,7 +107,7 @@ def install_crash(site: str) -> None:
     elif site == "paste":
         crashing_step(5, "on_secret_input_changed", site)
     elif site == "live-test":
-        crashing_step(6, "on_live_test_finished", site)
+        crashing_step(6, "on_live_test_screen_live_test_finished", site)
     elif site == "done":
         crashing_step(7, "on_button_pressed", site)
     elif site == "confirm-modal":

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pytest
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Button, Input
@@ -33,19 +33,23 @@ SIZE = (80, 24)
 
 
 class PanelScreen(Screen[None]):
-    """What the live test screen gives the panel: a place in ``#result``, Ctrl+S, and an ear
-    for ``Finished``."""
+    """What the live test screen gives the panel: a place, the passing report, Ctrl+S, and an
+    ear for ``Finished``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "store", "Store key")]
 
     def __init__(self, tenant: Tenant, key: ApiKey, report: VerifyReport) -> None:
         super().__init__()
-        self.panel = StorePanel(tenant, key, report, id="store-panel")
+        self.panel = StorePanel(tenant, key, id="store-panel")
+        self.report = report
         self.finished: list[StoreEnd] = []
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="body"), Vertical(id="result"):
+        with VerticalScroll(id="body"):
             yield self.panel
+
+    async def on_mount(self) -> None:
+        await self.panel.show_form(self.report)  # the live test passed
 
     def action_store(self) -> None:
         self.panel.store()

@@ -44,7 +44,7 @@ async def reach_store_failure(pilot: Any, app: PinnedApp, sandbox: SandboxTenant
     return key
 
 
-async def test_store_failure_keeps_the_key_and_retry_with_a_working_keyring_succeeds(
+async def test_the_wizard_moves_on_to_done_when_a_retry_stores_the_key(
     sandbox: SandboxTenant, offline_services: Services, secret_store: SecretStore
 ) -> None:
     app = PinnedApp(offline_services, start="setup")
@@ -67,7 +67,7 @@ async def test_store_failure_keeps_the_key_and_retry_with_a_working_keyring_succ
     assert profile is not None and profile.backend == secret_store.backend_name
 
 
-async def test_discard_needs_a_confirmation(
+async def test_the_wizard_goes_back_to_an_empty_paste_step_after_a_confirmed_discard(
     sandbox: SandboxTenant, offline_services: Services
 ) -> None:
     app = PinnedApp(offline_services, start="setup")

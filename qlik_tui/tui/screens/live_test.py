@@ -97,7 +97,7 @@ class LiveTestScreen(WizardStep):
     def shown(self) -> LiveTestMode | StoreMode:
         """The mode the screen shows: its own, or after a pass the store panel's."""
         panel = self.store_panel
-        if self.mode is LiveTestMode.RESULT and panel is not None:
+        if self.mode is LiveTestMode.RESULT and self.test_passed and panel is not None:
             return panel.mode
         return self.mode
 
@@ -128,6 +128,8 @@ class LiveTestScreen(WizardStep):
                 host=tenant.display_host,
             )
         )
+        # The store panel looks up the key stores now; it shows its form after a pass.
+        await self.query_one("#body").mount(StorePanel(tenant, key, id="store-panel"))
         if self.state.report is not None:
             await self._show_report(self.state.report)  # tested already; nothing changed since
         else:
@@ -213,8 +215,8 @@ class LiveTestScreen(WizardStep):
             await self._show_failure(report.outcome)
 
     async def _show_success(self, report: VerifyReport) -> None:
-        tenant, key = self.state.tenant, self.state.key
-        assert tenant is not None and key is not None
+        key = self.state.key
+        assert key is not None
         self.outcome = None
         panel = OutcomePanel.success(
             report,
@@ -223,7 +225,10 @@ class LiveTestScreen(WizardStep):
             warn_below=self.qapp.services.expiry_warning,
         )
         self.mode = LiveTestMode.RESULT
-        await self.replace_result(panel, StorePanel(tenant, key, report, id="store-panel"))
+        await self.replace_result(panel)
+        store_panel = self.store_panel
+        if store_panel is not None:
+            await store_panel.show_form(report)
         self.query_one("#next", Button).focus(scroll_visible=False)
 
     async def _show_failure(self, outcome: Outcome) -> None:
@@ -263,7 +268,7 @@ class LiveTestScreen(WizardStep):
             panel.store()
 
     async def on_store_panel_changed(self, message: StorePanel.Changed) -> None:
-        if self.mode is not LiveTestMode.RESULT:
+        if self.mode is not LiveTestMode.RESULT or not self.test_passed:
             return
         if message.mode is StoreMode.FAILED:
             # The storing-failed panel takes the place of the test's result.
@@ -292,7 +297,7 @@ class LiveTestScreen(WizardStep):
         # The stylesheet shows the spinner and the result area by the mode's class.
         for each in (*LiveTestMode, *StoreMode):
             self.set_class(each is shown, f"-{each.value}")
-        if shown in (LiveTestMode.RUNNING, StoreMode.STORING, StoreMode.WRITING):
+        if shown is LiveTestMode.RUNNING or (isinstance(shown, StoreMode) and shown.busy):
             self._started = time.monotonic()
             self._tick()
             if self._ticker is not None:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from textual import on, work
-from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -88,9 +87,10 @@ class StoreEnd(Enum):
 
 
 class StorePanel(ReportsWorkerEnds, Vertical):
-    """``StorePanel(tenant, key, report)`` stores ``key`` (proven by ``report``) for the
-    wizard; it records what became of the key in the wizard's state and then posts
-    ``Finished``."""
+    """``StorePanel(tenant, key)`` stores ``key`` for the wizard once ``show_form(report)``
+    says a live test proved it; it records what became of the key in the wizard's state and
+    then posts ``Finished``. Mounted with the live test, it looks up the key stores while the
+    test runs (the form then names them at once), and shows nothing before the pass."""
 
     DEFAULT_CSS = """
     StorePanel {
@@ -191,13 +191,11 @@ class StorePanel(ReportsWorkerEnds, Vertical):
 
     # -- the panel ---------------------------------------------------------------------------
 
-    def __init__(
-        self, tenant: Tenant, key: ApiKey, report: VerifyReport, *, id: str | None = None
-    ) -> None:
+    def __init__(self, tenant: Tenant, key: ApiKey, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.tenant = tenant
         self.key = key
-        self.report = report
+        self.report: VerifyReport | None = None  # the live test's, once it passed
         self.mode = StoreMode.FORM
         self.hint = ""
         self.backend_label = "the OS keyring"  # until the lookup names the backend
@@ -212,13 +210,16 @@ class StorePanel(ReportsWorkerEnds, Vertical):
     def qapp(self) -> AppHost:
         return cast("AppHost", self.app)
 
-    def compose(self) -> ComposeResult:
-        yield self._store_form()
-
     def on_mount(self) -> None:
         self.look_up_stores(self.qapp.lasting_services)
-        for form in self.query(StoreForm).results(StoreForm):
-            self._say(form.store_choice.enter_does)
+
+    async def show_form(self, report: VerifyReport) -> None:
+        """The live test passed (``report``): show the store form."""
+        self.report = report
+        form = self._store_form()
+        await self._replace(form)
+        self._set_mode(StoreMode.FORM)
+        self._say(form.store_choice.enter_does)
 
     def _set_mode(self, mode: StoreMode) -> None:
         """Each change tells the screen (its spinner's clock restarts, its nav refreshes);
@@ -298,7 +299,7 @@ class StorePanel(ReportsWorkerEnds, Vertical):
         self._start_store(replace=self._replace_confirmed == self._profile_name())
 
     def _start_store(self, *, replace: bool, choice: StoreChoice | None = None) -> None:
-        if self.mode not in (StoreMode.FORM, StoreMode.FAILED):
+        if self.mode not in (StoreMode.FORM, StoreMode.FAILED) or self.report is None:
             return
         name = self._profile_name()
         try:
