@@ -15,6 +15,7 @@ from textual.widgets import Button, Static
 from qlik_tui.core.expiry import expiry_sentence
 from qlik_tui.core.models import user_with_email
 from qlik_tui.core.timestamps import parse_iso_datetime
+from qlik_tui.store.key_stores import in_encrypted_file
 from qlik_tui.tui.host import Step
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.widgets.outcome_panel import Fields
@@ -131,9 +132,9 @@ class DoneScreen(WizardStep):
             yield Button("Quit", id="quit")
 
     def _store_choice(self, profile: Profile) -> StoreChoice:
-        if self.state.store_choice == StoreChoice.SESSION.value:
+        if self.state.session_only:
             return StoreChoice.SESSION
-        if profile.store == StoreChoice.ENCRYPTED_FILE.value:
+        if in_encrypted_file(profile):
             return StoreChoice.ENCRYPTED_FILE
         return StoreChoice.KEYRING
 

@@ -415,7 +415,7 @@ class StorePanel(ReportsWorkerEnds, Vertical):
         state = self.qapp.state
         state.profile = message.profile
         state.storage_description = message.where
-        state.store_choice = self.store_choice.value
+        state.session_only = self.store_choice is StoreChoice.SESSION
         if message.move_warning:
             warning = message.move_warning[0].upper() + message.move_warning[1:]
             self.notify(warning, title="Stored", severity="warning", markup=False)
