@@ -25,7 +25,7 @@ from textual.driver import Driver
 from textual.screen import Screen
 
 from qlik_tui.tui.crash import crash_summary
-from qlik_tui.tui.host import DASHBOARD, PASTE_ANOTHER, STEP_SCREENS
+from qlik_tui.tui.host import DASHBOARD, PASTE_ANOTHER, STEP_SCREENS, Step
 from qlik_tui.tui.keystroke_log import IN_APP_TITLE, in_app_warning
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.state import WizardState
@@ -193,8 +193,8 @@ class QlikTuiApp(App[int]):
     def is_demo(self) -> bool:
         return self.sandbox is not None
 
-    def go_to_step(self, step: int) -> None:
-        """Show wizard step ``step`` (1..7), built fresh from the state."""
+    def go_to_step(self, step: Step) -> None:
+        """Show wizard step ``step``, built fresh from the state."""
         self.show_step(STEP_SCREENS[step - 1])
 
     def show_step(self, name: str) -> None:
@@ -213,7 +213,7 @@ class QlikTuiApp(App[int]):
         """Entry point for other screens (the dashboard's "Add a key")."""
         while len(self.screen_stack) > 1 and not isinstance(self.screen, WizardStep):
             self.pop_screen()
-        self.go_to_step(1)
+        self.go_to_step(Step.WELCOME)
 
     def start_replacing(self, profile: Profile) -> bool:
         """The dashboard's "Replace key": the wizard from the paste step, for ``profile``'s
@@ -231,7 +231,7 @@ class QlikTuiApp(App[int]):
         self.state.profile_name = profile.name
         self.state.profile = None
         self.state.rescue_path = None
-        self.go_to_step(STEP_SCREENS.index("paste") + 1)
+        self.go_to_step(Step.PASTE)
         return True
 
     def profiles_read(self, found: bool) -> None:
@@ -241,7 +241,7 @@ class QlikTuiApp(App[int]):
         self.profiles_found = found
         stack = self.screen_stack
         if first_read and not found and self.start_with == "auto" and len(stack) == 1:
-            self.go_to_step(1)
+            self.go_to_step(Step.WELCOME)
 
     def issue_practice_key(self) -> ApiKey:
         """Demo mode: a fresh key from the sandbox, remembered as the practice key."""

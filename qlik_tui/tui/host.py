@@ -4,6 +4,7 @@ and screens talk to it through that protocol, so neither module imports the othe
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -13,9 +14,22 @@ if TYPE_CHECKING:
     from qlik_tui.store.profiles import Profile
     from qlik_tui.tui.state import WizardState
 
-# The wizard's steps, in order: step N is the screen named STEP_SCREENS[N - 1].
+
+class Step(IntEnum):
+    """The wizard's steps, in order (the number is the one its header shows)."""
+
+    WELCOME = 1
+    TENANT = 2
+    PERMISSION = 3
+    GENERATE = 4
+    PASTE = 5
+    LIVE_TEST = 6
+    DONE = 7
+
+
+# The screen each step is, by step: step N is the screen named STEP_SCREENS[N - 1].
 STEP_SCREENS = ("welcome", "tenant", "permission", "generate", "paste", "live-test", "done")
-TOTAL_STEPS = len(STEP_SCREENS)
+TOTAL_STEPS = len(Step)
 # Step 5 again, with the key in the field selected so that a paste replaces it.
 PASTE_ANOTHER = "paste-another"
 DASHBOARD = "dashboard"
@@ -38,7 +52,7 @@ class AppHost(Protocol):
 
     def now(self) -> datetime: ...
 
-    def go_to_step(self, step: int) -> None: ...
+    def go_to_step(self, step: Step) -> None: ...
 
     def show_step(self, name: str) -> None: ...
 

@@ -1,4 +1,6 @@
-"""Messages the workers post back to their screen. Workers do nothing else.
+"""Messages several screens share: a worker's end (crash or cancel), and, until those screens
+nest their own, the dashboard's and the Welcome's. A message one screen or widget posts is
+nested in its class (Textual's convention). Workers do nothing but post messages.
 
 None of these carries the key. Their reprs are Textual's, which show no fields: a message is
 logged under TEXTUAL_LOG, and tenant data has no business there either.
@@ -17,59 +19,7 @@ if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
     from qlik_tui.services.check import CheckResult
-    from qlik_tui.services.key_admin import KeyListing, Revocation
-    from qlik_tui.services.rotation import RotationResult, StepEvent
-    from qlik_tui.services.verify import VerifyReport
     from qlik_tui.store.profiles import Profile
-
-
-@dataclass(repr=False, eq=False)  # Textual's repr (no fields) and identity
-class LiveTestFinished(Message):
-    """``verify_key`` returned (every outcome, success or failure, is in the report)."""
-
-    report: VerifyReport
-
-
-@dataclass(repr=False, eq=False)
-class StoresLookedUp(Message):
-    """Where a key can go (looked up in a thread: the keyring may block): the OS keyring
-    ``backend`` when it is usable, else ``keyring_problem`` says why not."""
-
-    backend: str | None
-    insecure_notice: str | None
-    keyring_problem: str | None
-
-
-@dataclass(repr=False, eq=False)
-class KeyStored(Message):
-    profile: Profile
-    where: str  # the store, described for people
-    # After a move between stores: the old copy was removed, or (warning) it stayed.
-    move_note: str | None = None
-    move_warning: str | None = None
-
-
-@dataclass(repr=False, eq=False)
-class StoreFailed(Message):
-    """The keyring or the profiles file refused; ``problem`` and ``fix`` are user-facing."""
-
-    problem: str
-    fix: str
-    backend: str = ""  # "" when not even the backend could be opened
-    key_in_keyring: bool = field(default=False, kw_only=True)  # the profile alone failed
-    # The chosen store cannot be used at all here (no keyring, a locked file): retrying the
-    # same store will not help, another store will.
-    store_unusable: bool = field(default=False, kw_only=True)
-
-
-@dataclass(repr=False, eq=False)
-class RescueWritten(Message):
-    path: Path
-
-
-@dataclass(repr=False, eq=False)
-class RescueFailed(Message):
-    reason: str
 
 
 @dataclass(repr=False, eq=False)
@@ -162,45 +112,3 @@ class ForgetFailed(Message):
     problem: str
     fix: str
     key_removed: bool = field(default=False, kw_only=True)  # the key is gone, the metadata not
-
-
-# -- renewing and the tenant's keys ----------------------------------------------------------
-
-
-@dataclass(repr=False, eq=False)
-class RenewStep(Message):
-    """A step of a renewal started or ended (the event names key ids, never a key)."""
-
-    event: StepEvent
-
-
-@dataclass(repr=False, eq=False)
-class RenewFinished(Message):
-    """The rotation service returned: what was renewed, cleaned up or left behind."""
-
-    result: RotationResult
-
-
-@dataclass(repr=False, eq=False)
-class KeysListed(Message):
-    """The tenant's keys, as the profile's key may see them; ``stored_id`` is that key's id."""
-
-    listing: KeyListing
-    stored_id: str | None
-    # key id -> the other profiles (on this tenant) that store it: named before a revoke
-    held_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-
-@dataclass(repr=False, eq=False)
-class KeysUnavailable(Message):
-    """The keys could not be listed; ``problem`` and ``fix`` are user-facing."""
-
-    problem: str
-    fix: str
-
-
-@dataclass(repr=False, eq=False)
-class KeyRevokeFinished(Message):
-    """The revoke service returned for one key."""
-
-    revocation: Revocation

@@ -35,7 +35,7 @@ class WizardState:
     profile_name: str = ""  # the name the user chose for the profile
     profile: Profile | None = None  # set once the key is stored
     storage_description: str = ""  # where it was stored, e.g. "SecretService Keyring (...)"
-    store_choice: str = ""  # which store the user chose: a ``StoreChoice`` value
+    session_only: bool = False  # the demo kept the key in this session's memory only
     rescue_path: Path | None = None  # set when the user wrote the key to a file instead
     practice_key: ApiKey | None = None  # demo mode: the sandbox key "generated" on step 4
 

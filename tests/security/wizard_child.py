@@ -37,8 +37,9 @@ from qlik_tui.tui import app as app_module
 from qlik_tui.tui.app import QlikTuiApp
 from qlik_tui.tui.host import STEP_SCREENS
 from qlik_tui.tui.launch import launch
-from qlik_tui.tui.screens import live_test, modals, storing
+from qlik_tui.tui.screens import live_test, modals, store_panel
 from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.store_panel import StoreMode
 from qlik_tui.tui.widgets.store_form import StoreChoice
 
 HANDLER_SITES = (
@@ -106,7 +107,7 @@ def install_crash(site: str) -> None:
     elif site == "paste":
         crashing_step(5, "on_secret_input_changed", site)
     elif site == "live-test":
-        crashing_step(6, "on_live_test_finished", site)
+        crashing_step(6, "on_live_test_screen_live_test_finished", site)
     elif site == "done":
         crashing_step(7, "on_button_pressed", site)
     elif site == "confirm-modal":
@@ -123,11 +124,11 @@ def install_crash(site: str) -> None:
 
         live_test.LiveTestScreen._live_test = live  # type: ignore[method-assign,assignment]
     elif site == "keyring-worker":
-        storing.look_up_stores = lambda *args: crash(site)  # type: ignore[assignment]
+        store_panel.find_stores = lambda *args: crash(site)  # type: ignore[assignment]
     elif site == "store-worker":
-        storing.store_key = lambda *args: crash(site)  # type: ignore[assignment]
+        store_panel.try_storing = lambda *args: crash(site)  # type: ignore[assignment]
     elif site == "rescue-worker":
-        storing.write_rescue_file = lambda *args: crash(site)  # type: ignore[assignment]
+        store_panel.write_rescue = lambda *args: crash(site)  # type: ignore[assignment]
     elif site == "discard":  # the profiles write fails after the keyring took the key, and
         # putting the keyring back fails too: Discard then removes the entry the attempt left
         from qlik_tui.store.errors import StoreError
@@ -309,14 +310,16 @@ class Drive:
         screen.query_one("#store-choice").value = StoreChoice.KEYRING  # type: ignore[attr-defined]
         await self.pilot.pause()
         await self.press("ctrl+s")
-        await self.until(lambda: getattr(self.app.screen, "mode", "") != "storing")
+        await self.until(lambda: getattr(self.app.screen, "shown", None) is not StoreMode.STORING)
         await self.pilot.pause()
         self.export("stored")
         if self.site == "rescue-worker" and self.app.screen.query("#rescue"):
             await self.click("#rescue")
             self.app.screen.query_one("#rescue-path").value = str(self.out / "rescue.txt")  # type: ignore[attr-defined]
             await self.click("#rescue-write")
-            await self.until(lambda: getattr(self.app.screen, "mode", "") != "writing")
+            await self.until(
+                lambda: getattr(self.app.screen, "shown", None) is not StoreMode.WRITING
+            )
             await self.pilot.pause()
         elif self.site == "discard" and self.app.screen.query("#discard"):
             await self.click("#discard")

@@ -28,6 +28,7 @@ from qlik_tui.tui.screens.import_qlik_cli import ImportQlikCliScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.passphrase import Passphrase, PassphraseModal
+from qlik_tui.tui.screens.store_panel import StoreMode, StorePanel
 from qlik_tui.tui.widgets.secret_input import SecretInput
 from qlik_tui.tui.widgets.store_form import StoreChoice, StoreForm
 from tests.fixtures.services import make_services
@@ -236,7 +237,8 @@ async def test_a_keyring_that_cannot_work_offers_the_encrypted_file_first(
         await pilot.press("ctrl+s")
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, LiveTestScreen) and screen.mode == "store-failed"
+        assert isinstance(screen, LiveTestScreen)
+        assert screen.query_one(StorePanel).mode is StoreMode.FAILED
         other = screen.query_one("#other-store", Button)
         assert other.has_focus and str(other.label) == "Use the encrypted file"
         await pilot.press("enter")

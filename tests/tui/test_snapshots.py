@@ -25,9 +25,9 @@ from qlik_tui.services.context import Services
 from qlik_tui.services.verify import VerifyReport
 from qlik_tui.store.profiles import Profile
 from qlik_tui.tui import store_probe
-from qlik_tui.tui.messages import StoreFailed
 from qlik_tui.tui.screens.modals import SandboxKeyModal
 from qlik_tui.tui.screens.paste import PasteScreen
+from qlik_tui.tui.screens.store_panel import StorePanel
 from qlik_tui.tui.widgets.store_line import StoreLine
 from tests.fixtures.services import make_services
 from tests.tui.helpers import (
@@ -164,8 +164,8 @@ def clicking(selector: str) -> Before:
 
 
 async def store_refused(pilot: Pilot[Any]) -> None:
-    pilot.app.screen.post_message(
-        StoreFailed(
+    pilot.app.screen.query_one(StorePanel).post_message(
+        StorePanel.StoreFailed(
             "No keyring backend is available: keyring found no Secret Service to store keys in.",
             "Install and start gnome-keyring or KeePassXC's Secret Service, then Retry.",
             "",

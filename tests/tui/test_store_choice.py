@@ -76,7 +76,7 @@ SCREENS: dict[str, tuple[Before, bool]] = {  # (how to get there, in the demo)
         with_state(
             7,
             profile=STORED,
-            store_choice=StoreChoice.SESSION.value,
+            session_only=True,
             storage_description="this demo session only (in memory; gone when qlik-tui quits)",
         ),
         True,

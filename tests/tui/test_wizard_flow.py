@@ -24,6 +24,7 @@ from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.permission import PermissionScreen
+from qlik_tui.tui.screens.store_panel import StorePanel
 from qlik_tui.tui.screens.tenant import TenantScreen
 from qlik_tui.tui.screens.welcome import WelcomeScreen
 from qlik_tui.tui.widgets.outcome_panel import Fields
@@ -83,7 +84,8 @@ async def test_happy_path_ends_with_the_key_in_the_secret_service(
         assert "Tenant API key settings" not in shown  # not an admin
         assert key_text not in shown
 
-        assert app.screen.backend_label == secret_store.backend_name  # names the store worker
+        panel = app.screen.query_one(StorePanel)
+        assert panel.backend_label == secret_store.backend_name  # names the store worker
         profile_name = app.screen.query_one("#profile-name", Input)
         profile_name.value = "sandbox"
         await click(pilot, "#next")  # "Store key →"

@@ -11,10 +11,9 @@ The profile's own stored key is never revoked here: ``qlik-tui forget NAME --rev
 from __future__ import annotations
 
 import asyncio
-import importlib
 import shlex
+from dataclasses import dataclass, field
 from datetime import datetime
-from types import ModuleType
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -23,6 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -35,22 +35,19 @@ from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.store.secrets import StoreError
 from qlik_tui.tui.host import AppHost
 from qlik_tui.tui.messages import (
-    KeyRevokeFinished,
-    KeysListed,
-    KeysUnavailable,
     ReportsWorkerEnds,
     WorkerCancelled,
     WorkerCrashed,
 )
+from qlik_tui.tui.preload import load_services
 from qlik_tui.tui.screens.modals import ConfirmModal
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
     from qlik_tui.core.models import ApiKeyRecord
     from qlik_tui.services.context import Services
-    from qlik_tui.services.key_admin import KeyListing
+    from qlik_tui.services.key_admin import KeyListing, Revocation
 
-KEY_ADMIN_MODULE = "qlik_tui.services.key_admin"
 LIST_GROUP = "api-keys-list"
 REVOKE_GROUP = "api-keys-revoke"
 STORED_MARK = "★"
@@ -98,6 +95,28 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
     ]
     AUTO_FOCUS = "#keys-table"
 
+    @dataclass(repr=False, eq=False)
+    class KeysListed(Message):
+        """The tenant's keys, as the profile's key may see them; ``stored_id`` is that key's id."""
+
+        listing: KeyListing
+        stored_id: str | None
+        # key id -> the other profiles (on this tenant) that store it: named before a revoke
+        held_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @dataclass(repr=False, eq=False)
+    class KeysUnavailable(Message):
+        """The keys could not be listed; ``problem`` and ``fix`` are user-facing."""
+
+        problem: str
+        fix: str
+
+    @dataclass(repr=False, eq=False)
+    class KeyRevokeFinished(Message):
+        """The revoke service returned for one key."""
+
+        revocation: Revocation
+
     def __init__(self, name: str, *, load: bool = True) -> None:
         super().__init__()
         self.profile_name = name
@@ -139,44 +158,46 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
         worker.description = f"Listing {whose} API keys for profile {self.profile_name!r}"
         self.refresh_bindings()
 
-    async def _stored_key(
-        self, services: Services, name: str
-    ) -> tuple[Tenant, ApiKey, ModuleType] | None:
-        """The profile's tenant and key, read in a thread, and the key service, imported off
+    async def _stored_key(self, services: Services, name: str) -> tuple[Tenant, ApiKey] | None:
+        """The profile's tenant and key, read in a thread, with the key service loaded off
         the event loop (it imports httpx); None after posting why the key cannot be used."""
         stored = await asyncio.to_thread(_load_stored, services, name)
-        if isinstance(stored, KeysUnavailable):
+        if isinstance(stored, ApiKeysScreen.KeysUnavailable):
             self.post_message(stored)
             return None
-        key_admin = await asyncio.to_thread(importlib.import_module, KEY_ADMIN_MODULE)
-        return (*stored, key_admin)
+        await load_services()
+        return stored
 
     @work(group=LIST_GROUP, exclusive=True, exit_on_error=False, description="Listing API keys")
     async def list_worker(self, services: Services, name: str, all_users: bool) -> None:
         ready = await self._stored_key(services, name)
         if ready is None:
             return
-        tenant, key, key_admin = ready
+        from qlik_tui.services.key_admin import NotTenantAdmin, list_keys
+
+        tenant, key = ready
         try:
-            listing = await key_admin.list_keys(
+            listing = await list_keys(
                 tenant, key, all_users=all_users, settings=services.client_settings
             )
-        except key_admin.NotTenantAdmin as exc:
-            self.post_message(KeysUnavailable(str(exc), "Press u to list your own keys again."))
+        except NotTenantAdmin as exc:
+            self.post_message(
+                self.KeysUnavailable(str(exc), "Press u to list your own keys again.")
+            )
             return
         except QlikError as exc:
             self.post_message(_unavailable(exc, tenant, key))
             return
         held_by = await asyncio.to_thread(_held_by, services, name, tenant)
-        self.post_message(KeysListed(listing, key.info.key_id, held_by))
+        self.post_message(self.KeysListed(listing, key.info.key_id, held_by))
 
-    def on_keys_listed(self, message: KeysListed) -> None:
+    def on_api_keys_screen_keys_listed(self, message: ApiKeysScreen.KeysListed) -> None:
         self.busy = False
         self.held_by = message.held_by
         self.show_listing(message.listing, message.stored_id)
         self.refresh_bindings()
 
-    def on_keys_unavailable(self, message: KeysUnavailable) -> None:
+    def on_api_keys_screen_keys_unavailable(self, message: ApiKeysScreen.KeysUnavailable) -> None:
         self.busy = False
         if self.all_users and self.listing is not None and not self.listing.all_users:
             self.all_users = False  # the listing shown is still the user's own
@@ -305,13 +326,15 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
         ready = await self._stored_key(services, name)
         if ready is None:
             return
-        tenant, key, key_admin = ready
-        results = await key_admin.revoke_keys(
-            tenant, key, [key_id], settings=services.client_settings
-        )
-        self.post_message(KeyRevokeFinished(results[0]))
+        from qlik_tui.services.key_admin import revoke_keys
 
-    def on_key_revoke_finished(self, message: KeyRevokeFinished) -> None:
+        tenant, key = ready
+        results = await revoke_keys(tenant, key, [key_id], settings=services.client_settings)
+        self.post_message(self.KeyRevokeFinished(results[0]))
+
+    def on_api_keys_screen_key_revoke_finished(
+        self, message: ApiKeysScreen.KeyRevokeFinished
+    ) -> None:
         self.busy = False
         revocation = message.revocation
         if revocation.removed:
@@ -357,22 +380,26 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
 # -- worker helpers: blocking calls run in threads ----------------------------------------------
 
 
-def _load_stored(services: Services, name: str) -> tuple[Tenant, ApiKey] | KeysUnavailable:
+def _load_stored(
+    services: Services, name: str
+) -> tuple[Tenant, ApiKey] | ApiKeysScreen.KeysUnavailable:
     """The profile's tenant and key, from the store its profile names (runs in a thread)."""
     try:
         profile = services.profiles.get(name)
     except ProfilesFileError as exc:
-        return KeysUnavailable(exc.problem, exc.fix)
+        return ApiKeysScreen.KeysUnavailable(exc.problem, exc.fix)
     if profile is None:
-        return KeysUnavailable(f"There is no profile named {name}.", "Go back to the dashboard.")
+        return ApiKeysScreen.KeysUnavailable(
+            f"There is no profile named {name}.", "Go back to the dashboard."
+        )
     try:
         tenant = parse_tenant(profile.origin)
     except TenantError as exc:
-        return KeysUnavailable(f"The profile's tenant address is unusable: {exc}", "")
+        return ApiKeysScreen.KeysUnavailable(f"The profile's tenant address is unusable: {exc}", "")
     try:
         key = load_profile_key(services, profile)
     except StoreError as exc:  # KeyNotFound included: its problem and fix say which
-        return KeysUnavailable(exc.problem, exc.fix)
+        return ApiKeysScreen.KeysUnavailable(exc.problem, exc.fix)
     return tenant, key
 
 
@@ -385,9 +412,9 @@ def _held_by(services: Services, name: str, tenant: Tenant) -> dict[str, tuple[s
     return holders_by_key(profiles, origin=tenant.origin, besides=name)
 
 
-def _unavailable(exc: QlikError, tenant: Tenant, key: ApiKey) -> KeysUnavailable:
+def _unavailable(exc: QlikError, tenant: Tenant, key: ApiKey) -> ApiKeysScreen.KeysUnavailable:
     outcome = outcome_from_error(exc, tenant=tenant, key_info=key.info)
     problem = f"{outcome.title}: {outcome.cause}"
     if outcome.server_message:
         problem += f" (the tenant said: {outcome.server_message})"
-    return KeysUnavailable(problem, outcome.next_step)
+    return ApiKeysScreen.KeysUnavailable(problem, outcome.next_step)

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Static
 
-from qlik_tui.tui.host import TOTAL_STEPS, AppHost
+from qlik_tui.tui.host import TOTAL_STEPS, AppHost, Step
 from qlik_tui.tui.messages import ReportsWorkerEnds
 from qlik_tui.tui.widgets.step_header import StepHeader
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class WizardStep(ReportsWorkerEnds, Screen[None]):
-    STEP: ClassVar[int] = 0
+    STEP: ClassVar[Step]
     STEP_TITLE: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = "Next →"
 
@@ -63,16 +63,16 @@ class WizardStep(ReportsWorkerEnds, Screen[None]):
     # -- navigation --------------------------------------------------------------------------
 
     def can_go_back(self) -> bool:
-        return self.STEP > 1
+        return self.STEP > Step.WELCOME
 
     def can_go_next(self) -> bool:
         return True
 
     def go_back(self) -> None:
-        self.qapp.go_to_step(self.STEP - 1)
+        self.qapp.go_to_step(Step(self.STEP - 1))
 
     def go_next(self) -> None:
-        self.qapp.go_to_step(self.STEP + 1)
+        self.qapp.go_to_step(Step(self.STEP + 1))
 
     def refresh_nav(self, *, bindings: bool = True) -> None:
         """Call after anything that changes whether Back or Next is possible."""

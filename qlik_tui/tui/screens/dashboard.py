@@ -8,8 +8,6 @@ Their failures and cancellations arrive as ``WorkerCrashed`` / ``WorkerCancelled
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
@@ -42,6 +40,7 @@ from qlik_tui.tui.messages import (
     WorkerCancelled,
     WorkerCrashed,
 )
+from qlik_tui.tui.preload import load_services
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.dashboard_text import (
     EMPTY_TEXT,
@@ -68,6 +67,7 @@ from qlik_tui.tui.widgets.profile_table import (
 )
 
 if TYPE_CHECKING:
+    from qlik_tui.services.check import CheckResult
     from qlik_tui.services.context import Services
     from qlik_tui.services.rotation import RotationResult
     from qlik_tui.store.profiles import Profile
@@ -369,14 +369,16 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         await self._recheck(services, profiles)
 
     async def _recheck(self, services: Services, profiles: list[Profile]) -> None:
-        # httpx is heavy: import it off the event loop so the table stays responsive.
-        check = await asyncio.to_thread(importlib.import_module, "qlik_tui.services.check")
-        results = await check.check_profiles(
-            services,
-            profiles,
-            on_start=lambda profile: self.post_message(RecheckStarted(profile.name)),
-            on_result=lambda result: self.post_message(RecheckResult(result)),
-        )
+        await load_services()  # off the event loop: the table stays responsive
+        from qlik_tui.services.check import check_profiles
+
+        def on_start(profile: Profile) -> None:
+            self.post_message(RecheckStarted(profile.name))
+
+        def on_result(result: CheckResult) -> None:
+            self.post_message(RecheckResult(result))
+
+        results = await check_profiles(services, profiles, on_start=on_start, on_result=on_result)
         self.post_message(RecheckFinished(len(results)))
 
     def on_recheck_started(self, message: RecheckStarted) -> None:

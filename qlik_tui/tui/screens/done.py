@@ -15,6 +15,8 @@ from textual.widgets import Button, Static
 from qlik_tui.core.expiry import expiry_sentence
 from qlik_tui.core.models import user_with_email
 from qlik_tui.core.timestamps import parse_iso_datetime
+from qlik_tui.store.key_stores import in_encrypted_file
+from qlik_tui.tui.host import Step
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.store_form import StoreChoice
@@ -75,7 +77,7 @@ def login_command(host: str, name: str, rescue: Path) -> str:
 
 
 class DoneScreen(WizardStep):
-    STEP = 7
+    STEP = Step.DONE
     STEP_TITLE = "Done"
     AUTO_FOCUS = "#dashboard, #quit"  # the dashboard when something was stored
     _shown_profile: Profile | None = None
@@ -132,9 +134,9 @@ class DoneScreen(WizardStep):
             yield Button("Quit", id="quit")
 
     def _store_choice(self, profile: Profile) -> StoreChoice:
-        if self.state.store_choice == StoreChoice.SESSION.value:
+        if self.state.session_only:
             return StoreChoice.SESSION
-        if profile.store == StoreChoice.ENCRYPTED_FILE.value:
+        if in_encrypted_file(profile):
             return StoreChoice.ENCRYPTED_FILE
         return StoreChoice.KEYRING
 

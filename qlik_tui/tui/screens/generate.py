@@ -8,6 +8,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Static
 
+from qlik_tui.tui.host import Step
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.modals import SandboxKeyModal
 from qlik_tui.tui.widgets.store_line import StoreLine
@@ -31,7 +32,7 @@ def hub_url(origin: str) -> str:
 
 
 class GenerateScreen(WizardStep):
-    STEP = 4
+    STEP = Step.GENERATE
     STEP_TITLE = "Generate a key"
     # The action this step is about: the sandbox key in the demo, the hub otherwise; Next only
     # when neither applies (a tenant outside Qlik Cloud).
@@ -85,7 +86,7 @@ class GenerateScreen(WizardStep):
             # Copied: on to pasting it, all there is left to do here (not "focus Next": an
             # Enter typed while the dialog closes would land on this step's focused button).
             if copied:
-                self.qapp.go_to_step(5)
+                self.qapp.go_to_step(Step.PASTE)
             else:
                 self.query_one("#next", Button).focus()
 

@@ -7,10 +7,10 @@ quitting asks) and asks the user: carry it over to the paste step, or discard it
 from __future__ import annotations
 
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
+from qlik_tui.tui.host import Step
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.modals import ConfirmModal
 
-PASTE_STEP = 5
 CAUGHT_QUESTION = (
     "That looks like an API key, so it was kept out of this field and is not shown. "
     "Carry it over to the paste step?"
@@ -38,7 +38,7 @@ def offer_caught_key(screen: WizardStep, text: str, *, go_to_paste: bool) -> Non
             return
         state.set_key_text(offered, _parse_or_none(offered))
         if go_to_paste:
-            screen.qapp.go_to_step(PASTE_STEP)
+            screen.qapp.go_to_step(Step.PASTE)
         else:
             screen.notify("The key waits on the paste step.", title="Carried over", markup=False)
 

@@ -18,6 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Static
 
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
+from qlik_tui.tui.host import Step
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.secret_input import SecretInput
@@ -34,7 +35,7 @@ INSPECTION_LABELS = ("Key id", "Key's tenant id", "Subject (user)", "Length")
 
 
 class PasteScreen(WizardStep):
-    STEP = 5
+    STEP = Step.PASTE
     STEP_TITLE = "Paste the key"
     NEXT_LABEL = "Test the key →"
     AUTO_FOCUS = "#key-input"

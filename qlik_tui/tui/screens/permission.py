@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static, TextArea
 
+from qlik_tui.tui.host import Step
 from qlik_tui.tui.screens.base import WizardStep
 
 LOOK = (
@@ -58,7 +59,7 @@ def admin_console_url(origin: str) -> str:
 
 
 class PermissionScreen(WizardStep):
-    STEP = 3
+    STEP = Step.PERMISSION
     STEP_TITLE = "Permission check"
     AUTO_FOCUS = "#have-permission"
 

@@ -12,8 +12,7 @@ step titles from it only once the first step arrived (the module is loaded by th
 
 from __future__ import annotations
 
-import asyncio
-import importlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -22,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Static
@@ -30,25 +30,29 @@ from qlik_tui.core.expiry import expiry_sentence
 from qlik_tui.store.key_stores import KeyStoreKind
 from qlik_tui.tui.host import AppHost
 from qlik_tui.tui.messages import (
-    RenewFinished,
-    RenewStep,
     ReportsWorkerEnds,
     WorkerCancelled,
     WorkerCrashed,
 )
+from qlik_tui.tui.preload import load_services
 from qlik_tui.tui.widgets.outcome_panel import Fields
 
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
-    from qlik_tui.services.rotation import CancelToken, RotationResult, StepEvent
+    from qlik_tui.services.rotation import (
+        CancelToken,
+        RotationResult,
+        RotationStep,
+        StepEvent,
+        StepState,
+    )
 
 RENEW_GROUP = "dashboard-renew"
-ROTATION_MODULE = "qlik_tui.services.rotation"
-# The steps shown, in order (the rotation's local LOAD and UPDATE steps are shown only failing).
-SHOWN_STEPS = ("create", "verify", "store", "delete-old")
-# The key id each step names under its title (the others repeat the new key's id).
-NOTED_STEPS = {"create": "new key", "delete-old": "old key"}
-MARKS = {"pending": "·", "started": "…", "done": "✓", "failed": "✗", "skipped": "-"}
+# The key id a step names under its title (the others repeat the new key's id), by step name.
+NOTED_STEPS = {"CREATE": "new key", "DELETE_OLD": "old key"}
+# A step's mark by its state's name; a step not begun yet (no state) is "·".
+MARKS = {"STARTED": "…", "DONE": "✓", "FAILED": "✗", "SKIPPED": "-"}
+PENDING_MARK = "·"
 CANCEL_HINT = "Esc cancels until the new key is being stored."
 STORING_HINT = "Storing the new key: the renewal completes now."
 CANCELLING_HINT = "Cancelling: the new key, if made, is deleted again with the stored one…"
@@ -67,12 +71,25 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
     ]
     AUTO_FOCUS = "#renew-cancel"
 
+    @dataclass(repr=False, eq=False)
+    class RenewStep(Message):
+        """A step of a renewal started or ended (the event names key ids, never a key)."""
+
+        event: StepEvent
+
+    @dataclass(repr=False, eq=False)
+    class RenewFinished(Message):
+        """The rotation service returned: what was renewed, cleaned up or left behind."""
+
+        result: RotationResult
+
     def __init__(self, name: str, *, start: bool = True, store: str | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.profile_name = name
         self.store = store  # the profile's recorded store: the store step's title names it
         self.start = start
-        self.steps: dict[str, tuple[str, str, str]] = {}  # step value -> (title, state, note)
+        # step -> (title, state or None before it began, note)
+        self.steps: dict[RotationStep, tuple[str, StepState | None, str]] = {}
         self.result: RotationResult | None = None
         self.cancel_token: CancelToken | None = None
         self.cancel_asked = False
@@ -113,37 +130,44 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
         description="Renewing a stored key",
     )
     async def run_renewal(self, services: Services, name: str) -> None:
-        # httpx is heavy: import it off the event loop so the dialog stays responsive.
-        rotation = await asyncio.to_thread(importlib.import_module, ROTATION_MODULE)
-        token = rotation.CancelToken()
+        await load_services()  # off the event loop: the dialog stays responsive
+        from qlik_tui.services.rotation import CancelToken, rotate_profile
+
+        token = CancelToken()
         if self.cancel_asked:
             token.cancel()
         self.cancel_token = token
-        result = await rotation.rotate_profile(
-            services,
-            name,
-            on_step=lambda event: self.post_message(RenewStep(event)),
-            cancel=token,
-        )
-        self.post_message(RenewFinished(result))
+
+        def on_step(event: StepEvent) -> None:
+            self.post_message(self.RenewStep(event))
+
+        result = await rotate_profile(services, name, on_step=on_step, cancel=token)
+        self.post_message(self.RenewFinished(result))
 
     # -- progress ----------------------------------------------------------------------------
 
-    def on_renew_step(self, message: RenewStep) -> None:
+    def on_renew_modal_renew_step(self, message: RenewModal.RenewStep) -> None:
         self.show_step(message.event)
 
     def show_step(self, event: StepEvent) -> None:
+        # Loaded by the worker before its first step (no import on the event loop).
+        from qlik_tui.services.rotation import RotationStep, StepState, step_title
+
+        # The steps shown, in order (the rotation's local LOAD and UPDATE show only failing).
+        shown = (
+            RotationStep.CREATE,
+            RotationStep.VERIFY,
+            RotationStep.STORE,
+            RotationStep.DELETE_OLD,
+        )
         if not self.steps:
-            rotation = importlib.import_module(ROTATION_MODULE)
-            store = KeyStoreKind.ENCRYPTED_FILE if self.store == "encrypted-file" else None
-            for step in rotation.STEP_TITLES:
-                if step.value in SHOWN_STEPS:
-                    title = rotation.step_title(step, store or KeyStoreKind.KEYRING)
-                    self.steps[step.value] = (title, "pending", "")
-        step, state = event.step.value, event.state.value
-        if step in SHOWN_STEPS or state == "failed":
+            store = _recorded_store(self.store)
+            for each in shown:
+                self.steps[each] = (step_title(each, store), None, "")
+        step, state = event.step, event.state
+        if step in shown or state is StepState.FAILED:
             self.steps[step] = (event.title, state, event.note)
-        if step == "store" and state == "started":
+        if step is RotationStep.STORE and state is StepState.STARTED:
             self.storing = True
             self.query_one("#renew-cancel", Button).display = False
             self._hint(STORING_HINT)
@@ -152,9 +176,9 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
     def steps_text(self) -> Content:
         lines = []
         for step, (title, state, note) in self.steps.items():
-            lines.append(f"{MARKS.get(state, '?')} {title}")
-            if note and step in NOTED_STEPS:
-                lines.append(f"  {NOTED_STEPS[step]} {note}")
+            lines.append(f"{PENDING_MARK if state is None else MARKS[state.name]} {title}")
+            if note and step.name in NOTED_STEPS:
+                lines.append(f"  {NOTED_STEPS[step.name]} {note}")
         return Content("\n".join(lines))
 
     def _hint(self, text: str) -> None:
@@ -164,7 +188,7 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
 
     # -- the result --------------------------------------------------------------------------
 
-    async def on_renew_finished(self, message: RenewFinished) -> None:
+    async def on_renew_modal_renew_finished(self, message: RenewModal.RenewFinished) -> None:
         await self.show_result(message.result)
 
     async def show_result(self, result: RotationResult) -> None:
@@ -247,28 +271,39 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
             self.crashed = True  # only when the app shuts down: nothing left to show
 
 
+def _recorded_store(store: str | None) -> KeyStoreKind:
+    """The store a profile records (profiles that record none, or one unknown, use the OS
+    keyring's step title)."""
+    try:
+        return KeyStoreKind(store) if store is not None else KeyStoreKind.KEYRING
+    except ValueError:
+        return KeyStoreKind.KEYRING
+
+
 def result_parts(
     result: RotationResult, now: datetime, warn_below: timedelta
 ) -> tuple[str, list[tuple[str, str | None]]]:
     """The heading and the labelled rows that show ``result``: what the profile holds now, why
     a step failed and what to do, and each stray key with the command that removes it."""
-    status = result.status.value
+    from qlik_tui.services.rotation import RotationStatus  # loaded: a result came from it
+
+    status = result.status
     name = result.name
     rows: list[tuple[str, str | None]] = []
     if result.renewed:
-        if status == "renewed":
+        if status is RotationStatus.RENEWED:
             heading = f"✓ Renewed: profile {name} holds the new key {result.new_key_id}"
         else:
             heading = f"⚠ Renewed, but the old key {result.old_key_id} is still active"
         rows.append(("Expiry", expiry_sentence(result.new_expiry, now=now, warn_below=warn_below)))
         if result.kept_old:
             rows.append(("Old key", f"{result.old_key_id} kept"))
-        elif status == "renewed" and result.old_key_id:
+        elif status is RotationStatus.RENEWED and result.old_key_id:
             rows.append(("Old key", f"{result.old_key_id} deleted on the tenant"))
         if result.updated_profiles[1:]:
             also = ", ".join(result.updated_profiles[1:])
             rows.append(("Also renewed", f"{also} (held the same key)"))
-    elif status == "cancelled":
+    elif status is RotationStatus.CANCELLED:
         heading = f"Cancelled: profile {name} still holds key {result.old_key_id or '(none)'}"
         if result.new_key_id and not result.strays:
             rows.append(("New key", f"{result.new_key_id} deleted again on the tenant"))

@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Checkbox, Input, Static
 
 from qlik_tui.core.tenant import EXAMPLE_HOST, Tenant, TenantError, parse_tenant
+from qlik_tui.tui.host import Step
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.key_carry import offer_caught_key
 from qlik_tui.tui.widgets.key_refusing_input import KeyRefusingInput
@@ -32,7 +33,7 @@ def needs_confirmation(tenant: Tenant) -> bool:
 
 
 class TenantScreen(WizardStep):
-    STEP = 2
+    STEP = Step.TENANT
     STEP_TITLE = "Tenant"
     AUTO_FOCUS = "#tenant-input"
 

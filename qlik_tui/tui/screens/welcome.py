@@ -8,6 +8,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Static
 
+from qlik_tui.tui.host import Step
 from qlik_tui.tui.messages import ProfilesFound
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.qlik_cli_offer import (
@@ -35,7 +36,7 @@ STORAGE = (
 
 
 class WelcomeScreen(WizardStep):
-    STEP = 1
+    STEP = Step.WELCOME
     STEP_TITLE = "Welcome"
     AUTO_FOCUS = "#start"
 

@@ -1,56 +1,45 @@
-"""Storing the proven key: the profile name and the store (the OS keyring, qlik-tui's encrypted
-file after its passphrase, or in the demo "this session only"), the store lookup, the store
-worker (the all-or-nothing ``services.storing.store_key``), the Replace / Keep both question when
-the name is taken and, when storing fails, the "storing failed" panel: Retry, another store,
-Write to a file, or Discard (confirmed). No path here drops the key without the user deciding so.
+"""Storing a proven key: the store form (profile name and store), the store lookup, the store
+worker (the all-or-nothing ``services.storing.store_key``), the Replace / Keep both and "another
+profile holds this key" questions and, when storing fails, the "storing failed" panel: Retry,
+another store, Write to a file, or Discard (confirmed). No path here drops the key without the
+user deciding so; the panel posts ``StorePanel.Finished`` once the key is stored, written to a
+file or discarded, and ``StorePanel.Changed`` whenever its mode or its one-line hint changes.
 
-Three thread workers, each calling blocking services and posting one message, nothing else.
+Its thread workers call blocking services and post one message each, nothing else.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, cast
 
 from textual import on, work
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
-from qlik_tui.core.outcomes import Verdict
 from qlik_tui.store.names import quoted_name
 from qlik_tui.store.profiles import InvalidProfile, validate_profile_name
 from qlik_tui.tui import store_probe
-from qlik_tui.tui.messages import (
-    KeyStored,
-    RescueFailed,
-    RescueWritten,
-    StoreFailed,
-    StoresLookedUp,
-    WorkerCrashed,
-)
-from qlik_tui.tui.screens.base import WizardStep
-from qlik_tui.tui.screens.key_carry import offer_caught_key
-from qlik_tui.tui.screens.live_test_mode import LiveTestMode
+from qlik_tui.tui.host import AppHost
+from qlik_tui.tui.messages import ReportsWorkerEnds, WorkerCrashed
 from qlik_tui.tui.widgets.key_refusing_input import KeyRefusingInput
 from qlik_tui.tui.widgets.outcome_panel import Fields, OutcomePanel
 from qlik_tui.tui.widgets.store_form import StoreChoice, StoreForm
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
-    from qlik_tui.core.outcomes import Outcome
     from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
     from qlik_tui.services.results import HalfStoredKeyRemoval, KeyNotStored
     from qlik_tui.services.verify import VerifyReport
     from qlik_tui.store.profiles import Profile
 
-KEYRING_GROUP = "keyring-lookup"
+LOOKUP_GROUP = "keyring-lookup"
 STORE_GROUP = "store"
 RESCUE_GROUP = "rescue"
 DISCARD_GROUP = "discard"
@@ -59,6 +48,10 @@ DISCARD_QUESTION = "Discard the key? It is not stored anywhere, and Qlik will no
 REPLACE_DETAIL = (
     "Replace stores this key in place of the old one (Qlik will not show the old key again). "
     "Keep both stores this key under another name."
+)
+SHARED_DETAIL = (
+    "One key in several profiles: renewing it in one renews it in all of them; revoking it "
+    "stops every profile that holds it."
 )
 # What the spinner says the key is being stored in, by choice.
 STORING_IN = {
@@ -72,100 +65,192 @@ OTHER_STORE_BUTTON = {
 }
 
 
-@dataclass(repr=False, eq=False)
-class HalfStoredKeyRemoved(Message):
-    """What became of the entry a failed attempt left behind, after a Discard."""
+class StoreMode(str, Enum):
+    """What the panel shows (the value is the class its screen shows it by)."""
 
-    result: HalfStoredKeyRemoval
+    FORM = "store-form"  # the store form (or, after a question, the panel it was asked from)
+    STORING = "storing"  # the store worker runs: the screen shows its spinner
+    FAILED = "store-failed"  # the storing-failed panel
+    WRITING = "writing"  # the key goes to a file: spinner above the storing-failed panel
 
-
-class NameTaken(Message):
-    """A profile already has the chosen name; the user decides: Replace, or Keep both."""
-
-    def __init__(self, name: str, existing: Profile, free_name: str) -> None:
-        super().__init__()
-        self.name = name
-        self.existing = existing
-        self.free_name = free_name  # a name no profile has yet, offered for "keep both"
+    @property
+    def busy(self) -> bool:
+        return self in (StoreMode.STORING, StoreMode.WRITING)
 
 
-class KeyHeldElsewhere(Message):
-    """Other profiles already hold the key (same key id, same tenant): the user decides whether
-    to store it once more (renewing or revoking it then touches every holder)."""
+class StoreEnd(Enum):
+    """How the key left the panel's hands."""
 
-    def __init__(self, name: str, key_id: str, holders: tuple[str, ...]) -> None:
-        super().__init__()
-        self.name = name
-        self.key_id = key_id
-        self.holders = holders
+    STORED = "stored"
+    RESCUED = "rescued"  # written to a file the user named
+    DISCARDED = "discarded"  # the user confirmed
 
 
-class StoreLeftKey(Message):
-    """Storing failed and putting the keyring back failed too: part of the attempt stayed.
-    ``summary`` says exactly what is stored now."""
+class StorePanel(ReportsWorkerEnds, Vertical):
+    """``StorePanel(tenant, key)`` stores ``key`` for the wizard once ``show_form(report)``
+    says a live test proved it; it records what became of the key in the wizard's state and
+    then posts ``Finished``. Mounted with the live test, it looks up the key stores while the
+    test runs (the form then names them at once), and shows nothing before the pass."""
 
-    def __init__(self, problem: str, fix: str, backend: str, summary: str, new_entry: bool) -> None:
-        super().__init__()
-        self.problem = problem
-        self.fix = fix
-        self.backend = backend
-        self.summary = summary
-        self.new_entry = new_entry  # the entry is one this attempt created (Discard removes it)
+    DEFAULT_CSS = """
+    StorePanel {
+        height: auto;
+    }
+    """
 
+    # -- what the panel tells its screen -----------------------------------------------------
 
-class StoresKey(WizardStep):
-    """The live test screen's storing half: it owns the screen's mode, the result area and
-    the store workers; the store form (``StoreForm``) is a widget in the result area that
-    asks for a store with a message."""
+    @dataclass(repr=False, eq=False)  # Textual's repr (no fields) and identity
+    class Finished(Message):
+        """The key was stored, written to a file, or discarded (the wizard's state says
+        where)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "store", "Store key", show=False),
-    ]
+        end: StoreEnd
 
-    # Decides the panel, the buttons and what Esc does. Each assignment re-applies it (the
-    # spinner's clock restarts, the nav buttons refresh).
-    mode: reactive[LiveTestMode] = reactive(LiveTestMode.RESULT, always_update=True, init=False)
+    @dataclass(repr=False, eq=False)
+    class Changed(Message):
+        """The panel's mode or its one-line hint (what Enter does) changed."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.outcome: Outcome | None = None  # the live test's failure on show, if any
+        mode: StoreMode
+        hint: str
+
+    # -- what its workers tell the panel (none of these carries the key) ---------------------
+
+    @dataclass(repr=False, eq=False)
+    class StoresLookedUp(Message):
+        """Where a key can go (looked up in a thread: the keyring may block): the OS keyring
+        ``backend`` when it is usable, else ``keyring_problem`` says why not."""
+
+        backend: str | None
+        insecure_notice: str | None
+        keyring_problem: str | None
+
+    @dataclass(repr=False, eq=False)
+    class KeyStored(Message):
+        profile: Profile
+        where: str  # the store, described for people
+        # After a move between stores: the old copy was removed, or (warning) it stayed.
+        move_note: str | None = None
+        move_warning: str | None = None
+
+    @dataclass(repr=False, eq=False)
+    class StoreFailed(Message):
+        """The key store or the profiles file refused; ``problem`` and ``fix`` are
+        user-facing."""
+
+        problem: str
+        fix: str
+        backend: str = ""  # "" when not even the backend could be opened
+        # The profile alone failed: the key store holds the entry this attempt made.
+        key_in_key_store: bool = field(default=False, kw_only=True)
+        # The chosen store cannot be used at all here (no keyring, a locked file): retrying
+        # the same store will not help, another store will.
+        store_unusable: bool = field(default=False, kw_only=True)
+
+    @dataclass(repr=False, eq=False)
+    class StoreLeftKey(Message):
+        """Storing failed and putting the key store back failed too: part of the attempt
+        stayed. ``summary`` says exactly what is stored now."""
+
+        problem: str
+        fix: str
+        backend: str
+        summary: str
+        new_entry: bool  # the entry is one this attempt created (Discard removes it)
+
+    @dataclass(repr=False, eq=False)
+    class NameTaken(Message):
+        """A profile already has the chosen name; the user decides: Replace, or Keep both."""
+
+        name: str
+        existing: Profile
+        free_name: str  # a name no profile has yet, offered for "keep both"
+
+    @dataclass(repr=False, eq=False)
+    class KeyHeldElsewhere(Message):
+        """Other profiles already hold the key (same key id, same tenant): the user decides
+        whether to store it once more (renewing or revoking it then touches every holder)."""
+
+        name: str
+        key_id: str
+        holders: tuple[str, ...]
+
+    @dataclass(repr=False, eq=False)
+    class RescueWritten(Message):
+        path: Path
+
+    @dataclass(repr=False, eq=False)
+    class RescueFailed(Message):
+        reason: str
+
+    @dataclass(repr=False, eq=False)
+    class HalfStoredKeyRemoved(Message):
+        """What became of the entry a failed attempt left behind, after a Discard."""
+
+        result: HalfStoredKeyRemoval
+
+    # -- the panel ---------------------------------------------------------------------------
+
+    def __init__(self, tenant: Tenant, key: ApiKey, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.tenant = tenant
+        self.key = key
+        self.report: VerifyReport | None = None  # the live test's, once it passed
+        self.mode = StoreMode.FORM
+        self.hint = ""
         self.backend_label = "the OS keyring"  # until the lookup names the backend
-        self.stores_found: StoresLookedUp | None = None
+        self.stores_found: StorePanel.StoresLookedUp | None = None
         self.store_choice = StoreChoice.KEYRING  # the store of the last Store key
         self._store_services: Services | None = None
-        self._store_error: StoreFailed | None = None
+        self._store_error: StorePanel.StoreFailed | None = None
         self._replace_confirmed: str | None = None  # the taken name the user chose to replace
         self._shared_confirmed: str | None = None  # the name to store a shared key under anyway
 
     @property
-    def test_passed(self) -> bool:
-        report = self.state.report
-        return (
-            report is not None and report.outcome.verdict is Verdict.VALID and self.outcome is None
-        )
+    def qapp(self) -> AppHost:
+        return cast("AppHost", self.app)
 
-    async def replace_result(self, *widgets: Widget) -> None:
-        result = self.query_one("#result", Vertical)
-        await result.remove_children()
-        await result.mount_all(widgets)
-        # The panel's heading (what happened) comes first; the buttons are a scroll away.
-        self.query_one("#body").scroll_home(animate=False, immediate=True)
+    def on_mount(self) -> None:
+        self.look_up_stores(self.qapp.lasting_services)
+
+    async def show_form(self, report: VerifyReport) -> None:
+        """The live test passed (``report``): show the store form."""
+        self.report = report
+        form = self._store_form()
+        await self._replace(form)
+        self._set_mode(StoreMode.FORM)
+        self._say(form.store_choice.enter_does)
+
+    def _set_mode(self, mode: StoreMode) -> None:
+        """Each change tells the screen (its spinner's clock restarts, its nav refreshes);
+        the hint is cleared until the new mode says what Enter does."""
+        self.mode, self.hint = mode, ""
+        self.post_message(self.Changed(mode, ""))
+
+    def _say(self, hint: str) -> None:
+        self.hint = hint
+        self.post_message(self.Changed(self.mode, hint))
+
+    async def _replace(self, *widgets: Widget) -> None:
+        await self.remove_children()
+        await self.mount_all(widgets)
+
+    @property
+    def storing_label(self) -> str:
+        return STORING_IN.get(self.store_choice, self.backend_label)
 
     # -- before storing: where the key will go, under which name -----------------------------
 
-    def start_keyring_lookup(self) -> None:
-        self.look_up_stores(self.qapp.lasting_services)
-
     @work(
         thread=True,
-        group=KEYRING_GROUP,
+        group=LOOKUP_GROUP,
         exit_on_error=False,
         description="Looking up where the key can be stored",
     )
     def look_up_stores(self, services: Services) -> None:
-        self.post_message(look_up_stores(services))
+        self.post_message(find_stores(services))
 
-    def on_stores_looked_up(self, message: StoresLookedUp) -> None:
+    def on_store_panel_stores_looked_up(self, message: StorePanel.StoresLookedUp) -> None:
         self.stores_found = message
         if message.backend is not None:
             self.backend_label = message.backend
@@ -181,48 +266,40 @@ class StoresKey(WizardStep):
         else:
             form.show_backend(self.backend_label, found.insecure_notice)
 
-    def store_choices(self) -> tuple[StoreChoice, ...]:
-        choices = (StoreChoice.KEYRING, StoreChoice.ENCRYPTED_FILE)
-        return (*choices, StoreChoice.SESSION) if self.qapp.is_demo else choices
-
-    def store_form(self) -> StoreForm:
+    def _store_form(self) -> StoreForm:
         """The profile name field, the store choice and the hint saying what Store key does."""
         # Deferred: services.login imports httpx, loaded by the live test in a thread by now.
         from qlik_tui.services.login import default_profile_name
 
-        tenant = self.state.tenant
-        assert tenant is not None
-        form = StoreForm(
-            self.state.profile_name or default_profile_name(tenant), choices=self.store_choices()
-        )
+        choices: tuple[StoreChoice, ...] = (StoreChoice.KEYRING, StoreChoice.ENCRYPTED_FILE)
+        if self.qapp.is_demo:
+            choices = (*choices, StoreChoice.SESSION)
+        name = self.qapp.state.profile_name or default_profile_name(self.tenant)
+        form = StoreForm(name, choices=choices)
         self._show_stores(form)
         return form
 
     @on(StoreForm.ChoiceChanged)
     def _choice_changed(self, event: StoreForm.ChoiceChanged) -> None:
-        if self.mode is LiveTestMode.RESULT:
-            self.set_nav_status(event.form.store_choice.enter_does)
+        event.stop()
+        if self.mode is StoreMode.FORM:
+            self._say(event.form.store_choice.enter_does)
 
     def _profile_name(self) -> str:
         for form in self.query(StoreForm).results(StoreForm):
             return form.profile_name
-        return self.state.profile_name or ""
-
-    @on(KeyRefusingInput.KeyCaught)
-    def _key_caught(self, event: KeyRefusingInput.KeyCaught) -> None:
-        offer_caught_key(self, event.key_input.take_caught_key(), go_to_paste=True)
+        return self.qapp.state.profile_name or ""
 
     # -- storing -----------------------------------------------------------------------------
 
     @on(StoreForm.StoreRequested)
-    def action_store(self) -> None:
+    def store(self) -> None:
+        """Store the key under the name in the form (Store key, Enter in the name, Retry)."""
         # A Retry after the user chose Replace for this very name keeps that answer.
         self._start_store(replace=self._replace_confirmed == self._profile_name())
 
     def _start_store(self, *, replace: bool, choice: StoreChoice | None = None) -> None:
-        if self.mode not in (LiveTestMode.RESULT, LiveTestMode.STORE_FAILED):
-            return
-        if not self.test_passed:
+        if self.mode not in (StoreMode.FORM, StoreMode.FAILED) or self.report is None:
             return
         name = self._profile_name()
         try:
@@ -230,44 +307,31 @@ class StoresKey(WizardStep):
         except InvalidProfile as exc:
             self.notify(str(exc), title="Profile name", severity="error", markup=False)
             return
-        self.state.profile_name = name
+        self.qapp.state.profile_name = name
         for form in self.query(StoreForm).results(StoreForm):
             choice = choice or form.store_choice
         self.store_choice = choice = choice or self.store_choice
         services = self.qapp.use_session_store(choice is StoreChoice.SESSION)
         if choice is not StoreChoice.ENCRYPTED_FILE:
-            self._run_store(services, replace=replace)
+            self._run_store(services, name, replace=replace)
             return
         from qlik_tui.tui.screens.passphrase import unlock_for_writing
 
         unlock_for_writing(
-            self,
+            self.screen,
             services,
             "to store the key",
-            lambda writing: self._run_store(writing, replace=replace),
-            lambda: self.set_nav_status("Not stored: the encrypted file needs its passphrase"),
+            lambda writing: self._run_store(writing, name, replace=replace),
+            lambda: self._say("Not stored: the encrypted file needs its passphrase"),
         )
 
-    def _run_store(self, services: Services, *, replace: bool) -> None:
-        tenant, key = self.state.tenant, self.state.key
-        assert tenant is not None and key is not None
+    def _run_store(self, services: Services, name: str, *, replace: bool) -> None:
         self._store_services = services  # a Discard after a failure cleans up the same store
-        self.mode = LiveTestMode.STORING
-        name = self.state.profile_name
-        worker = self.store(
-            services,
-            name,
-            tenant,
-            key,
-            self.state.report,
-            replace=replace,
-            shared_ok=self._shared_confirmed == name,
+        self._set_mode(StoreMode.STORING)
+        worker = self.store_worker(
+            services, name, replace=replace, shared_ok=self._shared_confirmed == name
         )
         worker.description = f"Storing the key in {self.storing_label}"
-
-    @property
-    def storing_label(self) -> str:
-        return STORING_IN.get(self.store_choice, self.backend_label)
 
     @work(
         thread=True,
@@ -276,25 +340,21 @@ class StoresKey(WizardStep):
         exit_on_error=False,
         description="Storing the key in the OS keyring",
     )
-    def store(
-        self,
-        services: Services,
-        name: str,
-        tenant: Tenant,
-        key: ApiKey,
-        report: VerifyReport | None,
-        *,
-        replace: bool,
-        shared_ok: bool = False,
+    def store_worker(
+        self, services: Services, name: str, *, replace: bool, shared_ok: bool = False
     ) -> None:
-        if not shared_ok and held_elsewhere(self, services, name, tenant, key):
-            return
-        store_key(self, services, name, tenant, key, report, replace)
+        tenant, key = self.tenant, self.key
+        if not shared_ok:
+            held = held_elsewhere(services, name, tenant, key)
+            if held is not None:
+                self.post_message(held)
+                return
+        self.post_message(try_storing(services, name, tenant, key, self.report, replace))
 
-    def on_key_held_elsewhere(self, message: KeyHeldElsewhere) -> None:
+    def on_store_panel_key_held_elsewhere(self, message: StorePanel.KeyHeldElsewhere) -> None:
         from qlik_tui.tui.screens.modals import ConfirmModal
 
-        self.mode = LiveTestMode.RESULT
+        self._set_mode(StoreMode.FORM)
         holders = ", ".join(quoted_name(n) for n in message.holders)
         question = (
             f"Key {message.key_id} is already stored in profile {holders}. Store it as "
@@ -306,7 +366,7 @@ class StoresKey(WizardStep):
                 self._shared_confirmed = message.name
                 self._start_store(replace=self._replace_confirmed == message.name)
                 return
-            self.set_nav_status(f"Not stored: profile {holders} already holds this key")
+            self._say(f"Not stored: profile {holders} already holds this key")
 
         self.app.push_screen(
             ConfirmModal(
@@ -318,10 +378,10 @@ class StoresKey(WizardStep):
             decided,
         )
 
-    def on_name_taken(self, message: NameTaken) -> None:
+    def on_store_panel_name_taken(self, message: StorePanel.NameTaken) -> None:
         from qlik_tui.tui.screens.modals import ConfirmModal
 
-        self.mode = LiveTestMode.RESULT
+        self._set_mode(StoreMode.FORM)
         existing = message.existing
         outcome = existing.last_outcome or "never checked"
         checked = f", checked {existing.last_checked_at}" if existing.last_checked_at else ""
@@ -338,7 +398,7 @@ class StoresKey(WizardStep):
                 return
             for form in self.query(StoreForm).results(StoreForm):
                 form.offer_name(message.free_name)
-            self.set_nav_status("Enter stores the key under the new name")
+            self._say("Enter stores the key under the new name")
 
         self.app.push_screen(
             ConfirmModal(
@@ -351,19 +411,20 @@ class StoresKey(WizardStep):
             decided,
         )
 
-    def on_key_stored(self, message: KeyStored) -> None:
-        self.state.profile = message.profile
-        self.state.storage_description = message.where
-        self.state.store_choice = self.store_choice.value
+    def on_store_panel_key_stored(self, message: StorePanel.KeyStored) -> None:
+        state = self.qapp.state
+        state.profile = message.profile
+        state.storage_description = message.where
+        state.session_only = self.store_choice is StoreChoice.SESSION
         if message.move_warning:
             warning = message.move_warning[0].upper() + message.move_warning[1:]
             self.notify(warning, title="Stored", severity="warning", markup=False)
         elif message.move_note:
             self.notify(message.move_note, title="Stored", markup=False)
-        self.mode = LiveTestMode.RESULT
-        self.qapp.go_to_step(7)
+        self._set_mode(StoreMode.FORM)
+        self.post_message(self.Finished(StoreEnd.STORED))
 
-    async def on_store_failed(self, message: StoreFailed) -> None:
+    async def on_store_panel_store_failed(self, message: StorePanel.StoreFailed) -> None:
         self._store_error = message
         other = self._other_store()
         panel = OutcomePanel.store_failed(
@@ -374,9 +435,9 @@ class StoresKey(WizardStep):
         )
         await self._show_store_failure(message.backend, panel)
 
-    async def on_store_left_key(self, message: StoreLeftKey) -> None:
-        self._store_error = StoreFailed(
-            message.problem, message.fix, message.backend, key_in_keyring=message.new_entry
+    async def on_store_panel_store_left_key(self, message: StorePanel.StoreLeftKey) -> None:
+        self._store_error = self.StoreFailed(
+            message.problem, message.fix, message.backend, key_in_key_store=message.new_entry
         )
         rows: list[tuple[str, str | None]] = [
             ("Key store", message.backend or "none could be opened"),
@@ -397,7 +458,7 @@ class StoresKey(WizardStep):
     async def _show_store_failure(self, backend: str, panel: OutcomePanel) -> None:
         if backend:
             self.backend_label = backend
-        self.mode = LiveTestMode.STORE_FAILED
+        self._set_mode(StoreMode.FAILED)
         other = self._other_store()
         retry = Button("Retry", id="store-retry", variant="primary")
         buttons = [retry]
@@ -427,11 +488,11 @@ class StoresKey(WizardStep):
             id="rescue-box",
         )
         rescue.display = False
-        await self.replace_result(panel, actions, rescue)
+        await self._replace(panel, actions, rescue)
         first = buttons[0]
         first.focus(scroll_visible=False)
         action = str(first.label)
-        self.set_nav_status(f"Enter: {action[0].lower()}{action[1:]} · Tab: more")
+        self._say(f"Enter: {action[0].lower()}{action[1:]} · Tab: more")
 
     def _other_store(self) -> StoreChoice | None:
         """The store to offer first when the chosen one cannot be used here: the session store
@@ -452,20 +513,21 @@ class StoresKey(WizardStep):
 
     @on(Button.Pressed, "#store-retry")
     def _store_retry(self) -> None:
-        self.action_store()
+        self.store()
 
-    async def storing_worker_crashed(self, message: WorkerCrashed) -> None:
-        """A storing worker crashed: its panel says so. Any other (the keyring lookup, a side
-        job) is worth a word, not a panel."""
-        if message.group == STORE_GROUP and self.mode is LiveTestMode.STORING:
-            await self.on_store_failed(
-                StoreFailed(
+    async def on_worker_crashed(self, message: WorkerCrashed) -> None:
+        """A storing worker crashed: its panel says so. Any other (the store lookup, a
+        discard's clean-up) is worth a word, not a panel."""
+        message.stop()
+        if message.group == STORE_GROUP and self.mode is StoreMode.STORING:
+            await self.on_store_panel_store_failed(
+                self.StoreFailed(
                     f"Storing hit an unexpected {message.error_type}.",
                     "Retry; if it happens again, write the key to a file and report the problem.",
                 )
             )
-        elif message.group == RESCUE_GROUP and self.mode is LiveTestMode.WRITING:
-            self.on_rescue_failed(RescueFailed(f"unexpected {message.error_type}"))
+        elif message.group == RESCUE_GROUP and self.mode is StoreMode.WRITING:
+            self.on_store_panel_rescue_failed(self.RescueFailed(f"unexpected {message.error_type}"))
         else:
             self.notify(
                 f"{message.description} failed ({message.error_type}).",
@@ -473,7 +535,7 @@ class StoresKey(WizardStep):
                 markup=False,
             )
             if message.group == DISCARD_GROUP:
-                self.qapp.go_to_step(5)  # the key is discarded all the same
+                self.post_message(self.Finished(StoreEnd.DISCARDED))  # discarded all the same
 
     # -- after a failure: write the key to a file, or discard it -----------------------------
 
@@ -491,10 +553,8 @@ class StoresKey(WizardStep):
         if not text:
             self.query_one("#rescue-error", Static).update("Type a file name first.")
             return
-        key = self.state.key
-        assert key is not None
-        self.mode = LiveTestMode.WRITING
-        self.write_rescue(Path(text), key)
+        self._set_mode(StoreMode.WRITING)
+        self.rescue_worker(Path(text))
 
     @work(
         thread=True,
@@ -503,16 +563,16 @@ class StoresKey(WizardStep):
         exit_on_error=False,
         description="Writing the key to the file the user named",
     )
-    def write_rescue(self, path: Path, key: ApiKey) -> None:
-        write_rescue_file(self, path, key)
+    def rescue_worker(self, path: Path) -> None:
+        self.post_message(write_rescue(path, self.key))
 
-    def on_rescue_written(self, message: RescueWritten) -> None:
-        self.state.rescue_path = message.path
-        self.mode = LiveTestMode.RESULT
-        self.qapp.go_to_step(7)
+    def on_store_panel_rescue_written(self, message: StorePanel.RescueWritten) -> None:
+        self.qapp.state.rescue_path = message.path
+        self._set_mode(StoreMode.FORM)
+        self.post_message(self.Finished(StoreEnd.RESCUED))
 
-    def on_rescue_failed(self, message: RescueFailed) -> None:
-        self.mode = LiveTestMode.STORE_FAILED
+    def on_store_panel_rescue_failed(self, message: StorePanel.RescueFailed) -> None:
+        self._set_mode(StoreMode.FAILED)
         self.query_one("#rescue-error", Static).update(Content(f"✗ Not written: {message.reason}"))
         self.query_one("#rescue-path", Input).focus()
 
@@ -524,16 +584,17 @@ class StoresKey(WizardStep):
             if not discard:
                 return
             failure = self._store_error
-            self.state.discard_key()
+            state = self.qapp.state
+            state.discard_key()
             self.notify("The key was discarded. Paste another one when ready.")
-            if failure is not None and failure.key_in_keyring:
-                # This attempt created the keyring entry and could not remove it when storing
-                # failed (no profile lists it, and no entry was there before): take it out,
-                # then go on to the paste step.
+            if failure is not None and failure.key_in_key_store:
+                # This attempt created the key store's entry and could not remove it when
+                # storing failed (no profile lists it, and no entry was there before): take it
+                # out, then finish.
                 services = self._store_services or self.qapp.services
-                self.remove_half_stored_key(services, self.state.profile_name)
+                self.discard_worker(services, state.profile_name)
             else:
-                self.qapp.go_to_step(5)
+                self.post_message(self.Finished(StoreEnd.DISCARDED))
 
         self.app.push_screen(
             ConfirmModal(
@@ -551,99 +612,93 @@ class StoresKey(WizardStep):
         exit_on_error=False,
         description="Removing the discarded key from the key store",
     )
-    def remove_half_stored_key(self, services: Services, name: str) -> None:
+    def discard_worker(self, services: Services, name: str) -> None:
         from qlik_tui.services.storing import remove_half_stored_key
 
-        self.post_message(HalfStoredKeyRemoved(remove_half_stored_key(services, name)))
+        self.post_message(self.HalfStoredKeyRemoved(remove_half_stored_key(services, name)))
 
-    def on_half_stored_key_removed(self, message: HalfStoredKeyRemoved) -> None:
+    def on_store_panel_half_stored_key_removed(
+        self, message: StorePanel.HalfStoredKeyRemoved
+    ) -> None:
         result = message.result
         if not result.gone:  # the wizard forgot the key; where it stays is said, with the fix
             text = f"{result.summary()} {result.fix or ''}".strip()
             self.notify(text, title="Discarded here", severity="warning", markup=False)
-        self.qapp.go_to_step(5)
+        self.post_message(self.Finished(StoreEnd.DISCARDED))
 
 
-# -- thread workers: they call the blocking services and post one message, nothing else ------
+# -- what the thread workers run: blocking services in, one message out -----------------------
 
 
-def look_up_stores(services: Services) -> StoresLookedUp:
+def find_stores(services: Services) -> StorePanel.StoresLookedUp:
     """Where a key can go: the OS keyring's backend, or why it cannot be used here (the same
     probe as the Welcome step's store line)."""
     from qlik_tui.store.secrets import StoreError
 
     probe = store_probe.probe_store(services)
     if not probe.usable:
-        return StoresLookedUp(None, None, probe.reason or probe.headline)
+        return StorePanel.StoresLookedUp(None, None, probe.reason or probe.headline)
     try:
         name, notice = services.secrets.backend_name, services.secrets.insecure_notice
     except StoreError:
         # The probe found it usable: if it fails now, storing will explain why.
-        return StoresLookedUp(None, None, None)
-    return StoresLookedUp(name, notice, None)
-
-
-SHARED_DETAIL = (
-    "One key in several profiles: renewing it in one renews it in all of them; revoking it "
-    "stops every profile that holds it."
-)
+        return StorePanel.StoresLookedUp(None, None, None)
+    return StorePanel.StoresLookedUp(name, notice, None)
 
 
 def held_elsewhere(
-    screen: StoresKey, services: Services, name: str, tenant: Tenant, key: ApiKey
-) -> bool:
-    """Post ``KeyHeldElsewhere`` (and answer True) when other profiles hold ``key``."""
+    services: Services, name: str, tenant: Tenant, key: ApiKey
+) -> StorePanel.KeyHeldElsewhere | None:
+    """The question to ask when other profiles hold ``key`` (None when none does)."""
     from qlik_tui.services.shared_keys import holders
     from qlik_tui.store.profiles import ProfilesFileError
 
     try:
         everyone = services.profiles.all()
     except ProfilesFileError:
-        return False  # the store reads the file again and explains what is wrong with it
+        return None  # the store reads the file again and explains what is wrong with it
     key_id = key.info.key_id
     others = holders(everyone, origin=tenant.origin, key_id=key_id, besides=name)
     if not others or not key_id:
-        return False
-    screen.post_message(KeyHeldElsewhere(name, key_id, tuple(p.name for p in others)))
-    return True
+        return None
+    return StorePanel.KeyHeldElsewhere(name, key_id, tuple(p.name for p in others))
 
 
-def store_key(
-    screen: StoresKey,
+def try_storing(
     services: Services,
     name: str,
     tenant: Tenant,
     key: ApiKey,
     report: VerifyReport | None,
     replace: bool,
-) -> None:
+) -> StorePanel.KeyStored | StorePanel.NameTaken | StorePanel.StoreFailed | StorePanel.StoreLeftKey:
+    """Store the key (all or nothing): what became of it, as the message the panel handles."""
     from qlik_tui.services.results import KeyNotStored, StoreStep
-    from qlik_tui.services.storing import free_profile_name
-    from qlik_tui.services.storing import store_key as store
+    from qlik_tui.services.storing import free_profile_name, store_key
     from qlik_tui.store.profiles import ProfilesFileError
 
     failure: KeyNotStored | None = None
     try:
-        stored = store(services, name=name, tenant=tenant, key=key, report=report, replace=replace)
+        stored = store_key(
+            services, name=name, tenant=tenant, key=key, report=report, replace=replace
+        )
     except KeyNotStored as exc:
         failure = exc
     if failure is None:
-        screen.post_message(
-            KeyStored(stored.profile, stored.where, stored.move_note(), stored.old_copy_warning())
+        return StorePanel.KeyStored(
+            stored.profile, stored.where, stored.move_note(), stored.old_copy_warning()
         )
-        return
     if failure.step is StoreStep.NAME_TAKEN and failure.existing is not None:
         try:
             free_name = free_profile_name(services, name)
         except ProfilesFileError:
             free_name = ""
-        screen.post_message(NameTaken(name, failure.existing, free_name))
-        return
-    screen.post_message(store_failure_message(failure))
+        return StorePanel.NameTaken(name, failure.existing, free_name)
+    return failure_message(failure)
 
 
-def store_failure_message(failure: KeyNotStored) -> StoreFailed | StoreLeftKey:
-    """The message that tells the screen what ``failure`` left behind: nothing (the panel says
+def failure_message(failure: KeyNotStored) -> StorePanel.StoreFailed | StorePanel.StoreLeftKey:
+    """The message that tells the panel what ``failure`` left behind: nothing (the panel says
     the key is not stored), or part of the attempt (the panel says exactly which part)."""
     from qlik_tui.services.results import StoreStep
 
@@ -651,21 +706,20 @@ def store_failure_message(failure: KeyNotStored) -> StoreFailed | StoreLeftKey:
     if failure.step is StoreStep.NAME:
         fix = "Change the profile name and Retry."
     if not failure.nothing_stored:
-        return StoreLeftKey(
+        return StorePanel.StoreLeftKey(
             failure.problem, fix, failure.backend, failure.summary(), failure.new_entry_left
         )
     note = failure.keyring_note()
     problem = f"{failure.problem} {note}" if note else failure.problem
-    unusable = failure.step is StoreStep.KEYRING
-    return StoreFailed(problem, fix, backend=failure.backend, store_unusable=unusable)
+    unusable = failure.step is StoreStep.KEYRING  # the key store itself could not be used
+    return StorePanel.StoreFailed(problem, fix, backend=failure.backend, store_unusable=unusable)
 
 
-def write_rescue_file(screen: StoresKey, path: Path, key: ApiKey) -> None:
+def write_rescue(path: Path, key: ApiKey) -> StorePanel.RescueWritten | StorePanel.RescueFailed:
     from qlik_tui.services.rescue import RescueFileError, write_key_file
 
     try:
         written = write_key_file(path, key)
     except RescueFileError as exc:
-        screen.post_message(RescueFailed(str(exc)))
-        return
-    screen.post_message(RescueWritten(written))
+        return StorePanel.RescueFailed(str(exc))
+    return StorePanel.RescueWritten(written)
