@@ -1,15 +1,16 @@
 """The dashboard: every stored key, its last check and expiry; re-check, inspect, forget, add.
 
 Three kinds of worker, each only posting messages: reading the profiles file (a thread: its lock
-can make a read wait), re-checking (ONE async worker running ``check_profiles`` whose callbacks
-post a message per profile started and finished) and forgetting (a thread: keyring calls block).
+can make a read wait), re-checking (ONE thread with its own event loop running
+``check_profiles``, whose callbacks post a message per profile started and finished: the TLS
+handshakes and answers of hundreds of checks never hold the UI's loop) and forgetting (a thread:
+keyring calls block). Each result re-renders its own row only.
 Their failures and cancellations arrive as ``WorkerCrashed`` / ``WorkerCancelled``, handled here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
@@ -24,6 +25,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Static
+from textual.worker import get_current_worker
 
 from qlik_tui.services.forgetting import forget_profile
 from qlik_tui.store.key_stores import in_encrypted_file
@@ -71,6 +73,7 @@ LOAD_GROUP = "dashboard-load"
 RECHECK_GROUP = "dashboard-recheck"
 FORGET_GROUP = "dashboard-forget"
 CLOCK_TICK_S = 30.0  # "5 min ago" moves on by itself
+CANCEL_POLL_S = 0.1  # how soon the re-check's own loop notices that its worker was cancelled
 
 
 class DashboardMode(Enum):
@@ -118,6 +121,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self._recheck_total = 0
         self._forgetting: str | None = None
         self._loaded = False  # the profiles were read once (a Reload does not re-check)
+        self._summary_due = False  # one summary update per refresh, however many rows changed
 
     @property
     def qapp(self) -> AppHost:
@@ -297,20 +301,39 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         worker.description = f"Re-checking {plural(len(profiles), 'stored key')}"
         self.refresh_bindings()
 
-    @work(group=RECHECK_GROUP, exclusive=True, exit_on_error=False, description="Re-checking")
-    async def run_recheck(self, services: Services, profiles: list[Profile]) -> None:
-        await self._recheck(services, profiles)
+    @work(
+        thread=True,
+        group=RECHECK_GROUP,
+        exclusive=True,
+        exit_on_error=False,
+        description="Re-checking",
+    )
+    def run_recheck(self, services: Services, profiles: list[Profile]) -> None:
+        worker = get_current_worker()
 
-    async def _recheck(self, services: Services, profiles: list[Profile]) -> None:
-        # httpx is heavy: import it off the event loop so the table stays responsive.
-        check = await asyncio.to_thread(importlib.import_module, "qlik_tui.services.check")
-        results = await check.check_profiles(
-            services,
-            profiles,
-            on_start=lambda profile: self.post_message(RecheckStarted(profile.name)),
-            on_result=lambda result: self.post_message(RecheckResult(result)),
-        )
-        self.post_message(RecheckFinished(len(results)))
+        def post(message: Message) -> None:
+            if not worker.is_cancelled:  # a cancelled re-check's late results are not shown
+                self.post_message(message)
+
+        async def recheck() -> None:
+            from qlik_tui.services.check import check_profiles  # httpx: imported off the UI
+
+            checking = asyncio.ensure_future(
+                check_profiles(
+                    services,
+                    profiles,
+                    on_start=lambda profile: post(RecheckStarted(profile.name)),
+                    on_result=lambda result: post(RecheckResult(result)),
+                )
+            )
+            while not checking.done():
+                if worker.is_cancelled:
+                    checking.cancel()
+                await asyncio.wait({checking}, timeout=CANCEL_POLL_S)
+            if not checking.cancelled():
+                post(RecheckFinished(len(checking.result())))
+
+        asyncio.run(recheck())
 
     def on_recheck_started(self, message: RecheckStarted) -> None:
         row = self.rows.get(message.name)
@@ -346,6 +369,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             self._put_row(replace(self.rows[name], activity=None, note=note or RowNote.CANCELLED))
         finished = self._recheck_total - len(unfinished)
         self._pending = set()
+        self.table.refresh_cells()  # once: columns widened for "checking…" fit again
         if note is RowNote.CHECK_FAILED:
             pass  # the crash handler says what happened
         elif unfinished:
@@ -534,6 +558,12 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
     def _put_row(self, row: ProfileRow) -> None:
         self.rows[row.name] = row
         self.table.put_row(row)
+        if not self._summary_due:
+            self._summary_due = True
+            self.call_after_refresh(self._summary_now)
+
+    def _summary_now(self) -> None:
+        self._summary_due = False
         self._update_summary()
 
     # -- workers: the one place their failures are handled -----------------------------------
