@@ -225,7 +225,8 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
         self.qapp.profiles_read(bool(self.rows))
         if first_load and self.RECHECK_ON_OPEN:
-            self.recheck(list(self.rows))
+            # After the table is painted: its results then fill in rows already on screen.
+            self.call_after_refresh(self.recheck, list(self.rows))
 
     async def on_profiles_unreadable(self, message: ProfilesUnreadable) -> None:
         self.qapp.profiles_read(True)  # something is there: this screen explains what is wrong
