@@ -262,7 +262,8 @@ class ProfileTable(DataTable[Text]):
                 self._rebuild()
                 return
         for key, cell in zip(COLUMN_KEYS, cells, strict=True):
-            self.update_cell(row.name, key, cell)
+            if key in self._widths:  # a column the fitting left out has no cells
+                self.update_cell(row.name, key, cell)
 
     def drop_row(self, name: str) -> None:
         if self._profile_rows.pop(name, None) is not None:
