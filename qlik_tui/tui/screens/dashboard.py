@@ -25,7 +25,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from qlik_tui.services.forgetting import forget_profile
 from qlik_tui.store.key_stores import in_encrypted_file
@@ -225,8 +225,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
         self.qapp.profiles_read(bool(self.rows))
         if first_load and self.RECHECK_ON_OPEN:
-            # After the table is painted: its results then fill in rows already on screen.
-            self.call_after_refresh(self.recheck, list(self.rows))
+            self.recheck(list(self.rows))
 
     async def on_profiles_unreadable(self, message: ProfilesUnreadable) -> None:
         self.qapp.profiles_read(True)  # something is there: this screen explains what is wrong
@@ -310,7 +309,10 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         description="Re-checking",
     )
     def run_recheck(self, services: Services, profiles: list[Profile]) -> None:
-        worker = get_current_worker()
+        self._recheck(services, profiles, get_current_worker())
+
+    def _recheck(self, services: Services, profiles: list[Profile], worker: Worker[None]) -> None:
+        """The re-check on its own event loop (in the worker's thread)."""
 
         def post(message: Message) -> None:
             if not worker.is_cancelled:  # a cancelled re-check's late results are not shown
