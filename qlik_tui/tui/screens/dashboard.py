@@ -122,6 +122,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self._forgetting: str | None = None
         self._loaded = False  # the profiles were read once (a Reload does not re-check)
         self._summary_due = False  # one summary update per refresh, however many rows changed
+        self._recheck_on_open = False  # the re-check on opening starts after the first paint
 
     @property
     def qapp(self) -> AppHost:
@@ -133,7 +134,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
 
     @property
     def rechecking(self) -> bool:
-        return bool(self._pending)
+        return bool(self._pending) or self._recheck_on_open
 
     @property
     def busy(self) -> bool:
@@ -224,7 +225,15 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.table.show_rows(self.rows.values())
         self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
         self.qapp.profiles_read(bool(self.rows))
-        if first_load and self.RECHECK_ON_OPEN:
+        if first_load and self.RECHECK_ON_OPEN and self.rows:
+            # After the table's first paint: it shows at once however many rows it has, and
+            # counts as re-checking from now on (its keys wait, Esc cancels).
+            self._recheck_on_open = True
+            self.call_after_refresh(self._recheck_after_paint)
+
+    def _recheck_after_paint(self) -> None:
+        if self._recheck_on_open:  # not cancelled meanwhile
+            self._recheck_on_open = False
             self.recheck(list(self.rows))
 
     async def on_profiles_unreadable(self, message: ProfilesUnreadable) -> None:
@@ -386,6 +395,11 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.refresh_bindings()
 
     def action_cancel_recheck(self) -> None:
+        if self._recheck_on_open and not self._pending:
+            self._recheck_on_open = False  # cancelled before it started: nothing to undo
+            self._set_status("")
+            self.refresh_bindings()
+            return
         if self.rechecking:
             self._set_status("Cancelling the re-check…")
             self.workers.cancel_group(self, RECHECK_GROUP)
