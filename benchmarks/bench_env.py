@@ -9,7 +9,10 @@
   127.0.0.1 (the tests' ``FaultySandbox``): ``fast`` (no delay) and ``slow`` (``delay``
   seconds on every request);
 - stored profiles, made with ``qlik_tui.services.login.store_login`` after a real verification:
-  ``bench-fast`` on the fast sandbox and ``bench-slow-01`` .. ``bench-slow-NN`` on the slow one.
+  ``bench-fast`` and ``bench-many-001`` .. ``bench-many-NNN`` on the fast sandbox and
+  ``bench-slow-001`` .. ``bench-slow-NNN`` on the slow one;
+- for the dashboard, one config dir per profile count (``world.dashboard_env(n)``): the first
+  ``n`` of the fast sandbox's many profiles (their keys in the same keyring).
 
 ``world.env`` is the environment for every subprocess (A and B alike): with
 ``bytecode_cache`` (the default) a throwaway ``PYTHONPYCACHEPREFIX`` and no
@@ -47,6 +50,9 @@ from tests.fixtures.tls import SERVER_NAMES, server_context
 
 FAST_PROFILE = "bench-fast"
 SLOW_PREFIX = "bench-slow-"
+MANY_PREFIX = "bench-many-"
+DASHBOARD_SIZES = (1, 20, 200, 500)
+VERIFY_BATCH = 50  # keys verified at once while the world is built
 KEYRING_PASSWORD = "qlik-tui-bench"
 # Variables that would reach the developer's own session, display, proxies or logs.
 _SCRUBBED = (
@@ -72,10 +78,16 @@ class World:
     fast: FaultySandbox
     slow: FaultySandbox
     slow_profiles: tuple[str, ...]
+    many_profiles: tuple[str, ...]  # on the fast sandbox
+    dashboard_configs: dict[int, Path]
 
     @property
     def fast_profile(self) -> str:
         return FAST_PROFILE
+
+    def dashboard_env(self, count: int) -> dict[str, str]:
+        """The environment of a dashboard holding ``count`` profiles (of ``many_profiles``)."""
+        return {**self.env, "XDG_CONFIG_HOME": str(self.dashboard_configs[count])}
 
 
 def _environment(
@@ -110,9 +122,12 @@ def _store_profiles(
 
     async def verify_all() -> list[object]:
         keys = [parse_key(sandbox.issue_key("valid", user=user)) for _ in names]
-        reports = await asyncio.gather(
-            *(verify_key(tenant, key, detail=Detail.KEY_RECORD) for key in keys)
-        )
+        reports: list[object] = []
+        for start in range(0, len(keys), VERIFY_BATCH):
+            batch = keys[start : start + VERIFY_BATCH]
+            reports += await asyncio.gather(
+                *(verify_key(tenant, key, detail=Detail.KEY_RECORD) for key in batch)
+            )
         return list(zip(keys, reports, strict=True))
 
     for name, (key, report) in zip(names, asyncio.run(verify_all()), strict=True):
@@ -121,9 +136,29 @@ def _store_profiles(
         store_login(services, name=name, tenant=tenant, key=key, report=report)
 
 
+def _dashboard_configs(root: Path, source: ProfileStore, names: list[str]) -> dict[int, Path]:
+    """A config dir per dashboard size holding the first ``n`` of ``names``."""
+    by_name = {profile.name: profile for profile in source.all()}
+    configs: dict[int, Path] = {}
+    for count in DASHBOARD_SIZES:
+        if count > len(names):
+            continue
+        config = root / f"dashboard-{count}"
+        with ProfileStore(config / "qlik-tui" / "profiles.json").editing() as edit:
+            for name in names[:count]:
+                edit.put(by_name[name])
+            edit.commit()
+        configs[count] = config
+    return configs
+
+
 @contextmanager
 def bench_world(
-    slow_delay: float = 0.3, slow_profiles: int = 20, *, bytecode_cache: bool = True
+    slow_delay: float = 0.3,
+    slow_profiles: int = 20,
+    *,
+    many_profiles: int = max(DASHBOARD_SIZES),
+    bytecode_cache: bool = True,
 ) -> Iterator[World]:
     """The world, torn down on exit. The sandbox's server is the package's (listen backlog 128,
     TCP_NODELAY on its connections): nothing of it is patched."""
@@ -153,11 +188,13 @@ def bench_world(
             secrets=SecretStore(),
             profiles=ProfileStore(session.home / ".config" / "qlik-tui" / "profiles.json"),
         )
-        slow_names = [f"{SLOW_PREFIX}{i:02d}" for i in range(1, slow_profiles + 1)]
-        _store_profiles(services, fast, [FAST_PROFILE])
+        slow_names = [f"{SLOW_PREFIX}{i:03d}" for i in range(1, slow_profiles + 1)]
+        many_names = [f"{MANY_PREFIX}{i:03d}" for i in range(1, many_profiles + 1)]
+        _store_profiles(services, fast, [FAST_PROFILE, *many_names])
         _store_profiles(services, slow, slow_names)
+        configs = _dashboard_configs(root, services.profiles, many_names)
         slow.delay = slow_delay  # only now: setting up stays quick
-        yield World(root, env, fast, slow, tuple(slow_names))
+        yield World(root, env, fast, slow, tuple(slow_names), tuple(many_names), configs)
     finally:
         for sandbox in sandboxes:
             sandbox.stop()

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 ROTATE_DESCRIPTION = """\
 Renew the key of profile NAME before it expires. In this order: create a new key with the
-stored one (POST /api/v1/api-keys) -> prove it (/users/me: same user and tenant) -> store it
+stored one (POST /api/v1/api-keys) -> prove it (its user: same user and tenant) -> store it
 where the old key is (the OS keyring or the encrypted file) and in the profile, all or nothing
 -> delete the old key using the new one -> update the profile. Nothing is lost at any step: a
 failure before the store deletes the new key again and leaves the stored key as it was; a

@@ -3,6 +3,7 @@
 CONTRACT:
     async with QlikClient(tenant, key, settings=ClientSettings()) as client:
         res = await client.me()              # -> ApiResult[User]
+        res = await client.caller(sub)       # -> ApiResult[User]: /users/{sub}, else /users/me
         res = await client.api_key(key_id)   # -> ApiResult[ApiKeyRecord]
         res = await client.list_api_keys(sub=..., status="active", limit=100)
                                              # -> ApiResult[list[ApiKeyRecord]] (follows `next`)
@@ -21,6 +22,8 @@ Policy:
   corporate proxies); proxy variables are honoured (``trust_env``).
 - The key goes into each request's Authorization header only (the shared client has none).
 - Bodies are streamed and cut at ``max_body_bytes``; 429 honours ``retry-after`` within bounds.
+- Every request waits for its place in the origin's pace (``core/pacing``): how many at once
+  is learnt from the tenant's answers, within Qlik's rate tiers.
 - Exceptions raised from here carry no cause or context: httpx exceptions hold the request,
   and the request holds the key.
 """
@@ -28,11 +31,9 @@ Policy:
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote
@@ -62,6 +63,8 @@ from qlik_tui.core.models import (
     User,
     parse_error_envelope,
 )
+from qlik_tui.core.pacing import pace_for
+from qlik_tui.core.pacing import parse_retry_after as parse_retry_after  # re-exported
 from qlik_tui.core.responses import (
     ApiResult,
     CreatedKey,
@@ -109,26 +112,6 @@ def _display_host(url: httpx.URL) -> str:
 
 def _is_internationalised(url: httpx.URL) -> bool:
     return any(label.startswith(b"xn--") for label in url.raw_host.lower().split(b"."))
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """``retry-after`` as seconds to wait: delta-seconds or an HTTP-date; junk -> None."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        return seconds if seconds >= 0 and seconds == seconds and seconds != float("inf") else None
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 @dataclass
@@ -194,6 +177,24 @@ class QlikClient:
     async def me(self) -> ApiResult[User]:
         """GET /api/v1/users/me (answered with a same-origin 301 to /users/{id})."""
         return await self._call("/api/v1/users/me", None, User.from_json)
+
+    async def user(self, user_id: str) -> ApiResult[User]:
+        """GET /api/v1/users/{id}."""
+        return await self._call(f"/api/v1/users/{quote(user_id, safe='')}", None, User.from_json)
+
+    async def caller(self, subject: str | None) -> ApiResult[User]:
+        """The key's own user in one round trip: ``GET /users/{sub}`` with the ``sub`` claim
+        (the tenant checks the key's signature on every request, so an answer proves the key
+        as /users/me's does). Where that read is refused (403/404 says nothing about the key)
+        or answers another user, or there is no ``sub``: /users/me and its redirect."""
+        if subject:
+            try:
+                direct = await self.user(subject)
+            except (Forbidden, NotFound):
+                direct = None
+            if direct is not None and direct.value.id == subject:
+                return direct
+        return await self.me()
 
     async def api_key(self, key_id: str) -> ApiResult[ApiKeyRecord]:
         return await self._call(
@@ -303,25 +304,16 @@ class QlikClient:
         429 honoured as for reads (the tenant did not act on a rate-limited request)."""
         start = time.perf_counter()
         state = _CallState()
-        settings = self._settings
         try:
             while True:
-                raw = await self._send_write(method, self._url(path), body)
+                raw = await self._send(method, self._url(path), body=body)
+                if raw.status in _REDIRECT_STATUSES:
+                    raise MalformedResponse(
+                        f"HTTP {raw.status}: a {method} was redirected; not followed",
+                        status_code=raw.status,
+                    )
                 if raw.status == 429:
-                    retry_after = parse_retry_after(raw.headers.get("retry-after"))
-                    wait = retry_after if retry_after is not None else settings.default_retry_wait
-                    if state.retries >= settings.max_retries or wait > settings.max_retry_wait:
-                        shown = "unknown" if retry_after is None else f"{retry_after:g} s"
-                        raise RateLimited(
-                            429,
-                            parse_error_envelope(raw.body),
-                            retry_after,
-                            f"HTTP 429: rate limited (retry-after {shown}, "
-                            f"waited {state.waited_s:g} s)",
-                        )
-                    await asyncio.sleep(wait)
-                    state.waited_s += wait
-                    state.retries += 1
+                    await self._wait_after_429(raw, state)
                     continue
                 if not 200 <= raw.status < 300:
                     raise self._status_error(raw)
@@ -337,39 +329,6 @@ class QlikClient:
             rate_limit_waited_s=state.waited_s,
             url=str(raw.url),
         )
-
-    async def _send_write(self, method: str, url: str, body: dict[str, str] | None) -> RawAnswer:
-        http = self._require_http()
-        host = _display_host(self._origin)
-        failure: QlikError | None = None
-        request = self._keyed_request(http, method, url, body=body)
-        try:
-            response = await http.send(request, stream=True, follow_redirects=False)
-            try:
-                status = response.status_code
-                limit = (
-                    self._settings.max_body_bytes
-                    if 200 <= status < 300
-                    else self._settings.max_error_body_bytes
-                )
-                reader = read_capped if 200 <= status < 300 else read_prefix
-                payload = await reader(response, limit)
-            finally:
-                await response.aclose()
-        except httpx.TransportError as exc:
-            failure = map_transport_error(exc, self._settings, host)
-        except httpx.DecodingError:
-            failure = MalformedResponse("the answer's content encoding is corrupt")
-        except httpx.StreamError as exc:
-            failure = NetworkFailure(f"{host}: {type(exc).__name__}")
-        if failure is not None:
-            # Outside the except block: no __context__ holding the request.
-            raise await https_hint(failure, request.url, self._settings)
-        if status in _REDIRECT_STATUSES:
-            raise MalformedResponse(
-                f"HTTP {status}: a {method} was redirected; not followed", status_code=status
-            )
-        return RawAnswer(status=status, headers=response.headers, body=payload, url=response.url)
 
     # --- machinery ---------------------------------------------------------------------------
 
@@ -422,43 +381,47 @@ class QlikClient:
 
     async def _fetch(self, url: str, params: dict[str, str] | None, state: _CallState) -> RawAnswer:
         """One logical GET: follows same-origin redirects, honours 429, maps error statuses."""
-        settings = self._settings
         while True:
-            raw = await self._send_once(url, params)
+            raw = await self._send("GET", url, params=params)
             url, params = str(raw.url), None  # from now on the URL carries the query
             state.visited.add(url)
             if raw.status in _REDIRECT_STATUSES:
                 url = self._redirect_target(raw, state)
                 continue
             if raw.status == 429:
-                envelope = parse_error_envelope(raw.body)
-                retry_after = parse_retry_after(raw.headers.get("retry-after"))
-                wait = retry_after if retry_after is not None else settings.default_retry_wait
-                if state.retries >= settings.max_retries or wait > settings.max_retry_wait:
-                    shown = "unknown" if retry_after is None else f"{retry_after:g} s"
-                    raise RateLimited(
-                        429,
-                        envelope,
-                        retry_after,
-                        f"HTTP 429: rate limited (retry-after {shown}, "
-                        f"waited {state.waited_s:g} s)",
-                    )
-                deadline = self._deadline
-                if deadline is not None and wait > deadline.remaining():
-                    raise RateLimitWaitRefused(
-                        429,
-                        envelope,
-                        retry_after,
-                        deadline_s=deadline.seconds,
-                        message=f"HTTP 429: asked to wait {wait:g} s, past the deadline",
-                    )
-                await asyncio.sleep(wait)
-                state.waited_s += wait
-                state.retries += 1
+                await self._wait_after_429(raw, state)
                 continue
             if 200 <= raw.status < 300:
                 return raw
             raise self._status_error(raw)
+
+    async def _wait_after_429(self, raw: RawAnswer, state: _CallState) -> None:
+        """Wait as the 429 asks, or raise when that wait is too long, too often or past the
+        deadline."""
+        settings = self._settings
+        envelope = parse_error_envelope(raw.body)
+        retry_after = parse_retry_after(raw.headers.get("retry-after"))
+        wait = retry_after if retry_after is not None else settings.default_retry_wait
+        if state.retries >= settings.max_retries or wait > settings.max_retry_wait:
+            shown = "unknown" if retry_after is None else f"{retry_after:g} s"
+            raise RateLimited(
+                429,
+                envelope,
+                retry_after,
+                f"HTTP 429: rate limited (retry-after {shown}, waited {state.waited_s:g} s)",
+            )
+        deadline = self._deadline
+        if deadline is not None and wait > deadline.remaining():
+            raise RateLimitWaitRefused(
+                429,
+                envelope,
+                retry_after,
+                deadline_s=deadline.seconds,
+                message=f"HTTP 429: asked to wait {wait:g} s, past the deadline",
+            )
+        await asyncio.sleep(wait)
+        state.waited_s += wait
+        state.retries += 1
 
     def _redirect_target(self, raw: RawAnswer, state: _CallState) -> str:
         location = raw.headers.get("location")
@@ -540,26 +503,37 @@ class QlikClient:
             )
         raise failure
 
-    async def _send_once(self, url: str, params: dict[str, str] | None) -> RawAnswer:
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: dict[str, str] | None = None,
+    ) -> RawAnswer:
+        """One request and its answer, within the origin's pace; transport failures mapped."""
         http = self._require_http()
         host = _display_host(self._origin)
         failure: QlikError | None = None
-        request = self._keyed_request(http, "GET", url, params=params)
+        request = self._keyed_request(http, method, url, params=params, body=body)
+        pace = pace_for(http, self._settings)
         try:
-            response = await http.send(request, stream=True, follow_redirects=False)
-            try:
-                status = response.status_code
-                if status in _REDIRECT_STATUSES:
-                    # Read the (small) body so the connection goes back to the pool: the
-                    # same-origin redirect of /users/me then needs no second TLS handshake.
-                    await read_prefix(response, self._settings.max_error_body_bytes)
-                    body = b""
-                elif 200 <= status < 300:
-                    body = await read_capped(response, self._settings.max_body_bytes)
-                else:
-                    body = await read_prefix(response, self._settings.max_error_body_bytes)
-            finally:
-                await response.aclose()
+            async with pace.slot(write=method != "GET", deadline=self._deadline) as ticket:
+                response = await http.send(request, stream=True, follow_redirects=False)
+                try:
+                    status = response.status_code
+                    ticket.observe(status, response.headers)
+                    if status in _REDIRECT_STATUSES:
+                        # Read the (small) body so the connection goes back to the pool: the
+                        # same-origin redirect of /users/me then needs no second TLS handshake.
+                        await read_prefix(response, self._settings.max_error_body_bytes)
+                        payload = b""
+                    elif 200 <= status < 300:
+                        payload = await read_capped(response, self._settings.max_body_bytes)
+                    else:
+                        payload = await read_prefix(response, self._settings.max_error_body_bytes)
+                finally:
+                    await response.aclose()
         except httpx.TransportError as exc:
             unreadable = unreadable_location(exc)
             if unreadable is not None:
@@ -574,4 +548,4 @@ class QlikClient:
         if failure is not None:
             # Outside the except block: no __context__ holding the request.
             raise await https_hint(failure, request.url, self._settings)
-        return RawAnswer(status=status, headers=response.headers, body=body, url=response.url)
+        return RawAnswer(status=status, headers=response.headers, body=payload, url=response.url)

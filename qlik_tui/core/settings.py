@@ -19,6 +19,8 @@ class ClientSettings:
     default_retry_wait: float = 1.0  # a 429 without a usable retry-after waits this long
     max_pages: int = 20  # list_api_keys stops following `next` after this many pages
     max_error_body_bytes: int = 64 * 1024  # error bodies are only read for their envelope
+    # Requests in flight to one origin at most, and connections kept alive to it (core/pacing).
+    max_in_flight: int = 64
 
 
 @dataclass(frozen=True)

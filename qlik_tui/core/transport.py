@@ -96,6 +96,12 @@ def make_http_client(settings: ClientSettings | None = None) -> httpx.AsyncClien
                 pool=settings.pool_timeout,
             ),
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+            # As many kept alive as may be in flight: a connection is never closed only to be
+            # opened again (another TLS handshake) by the next of many checks.
+            limits=httpx.Limits(
+                max_connections=settings.max_in_flight,
+                max_keepalive_connections=settings.max_in_flight,
+            ),
         )
     except ImportError:  # httpx needs the optional socksio package for socks:// proxies
         failure = _proxy_setting_problem(

@@ -24,9 +24,10 @@ class Services:
     profiles: ProfileStore
     client_settings: ClientSettings = field(default_factory=ClientSettings)
     expiry_warning: timedelta = DEFAULT_WARNING
-    # Profiles checked at once. Each holds one connection; 24 covers most users' profiles in a
-    # single wave and stays far below Qlik's rate tier 1 (1000 requests/minute per tenant).
-    check_concurrency: int = 24
+    # Profiles in progress at once (their keyring reads, their tasks). Their requests wait for
+    # their place in each origin's pace (core/pacing): how many at once is learnt from the
+    # tenant's answers, within Qlik's rate tiers.
+    check_concurrency: int = 256
     # Both key stores of the process (default: the OS keyring is ``secrets``).
     key_stores: KeyStores | None = None
 

@@ -78,7 +78,7 @@ async def list_keys(
     """The caller's keys (or, for a TenantAdmin with ``all_users``, everyone's), following
     the opaque ``links.next`` cursors page by page."""
     async with QlikClient(tenant, key, settings=settings, http=http) as client:
-        user = (await client.me()).value
+        user = (await client.caller(key.info.subject)).value
         if all_users and not user.is_tenant_admin:
             raise NotTenantAdmin(user)
         records: list[ApiKeyRecord] = []

@@ -2,7 +2,8 @@
 
 Order (each step only after the one before succeeded):
     1. CREATE   POST /api-keys with the stored (old) key
-    2. VERIFY   GET /users/me with the new key: the same user and tenant as the old key
+    2. VERIFY   the new key's user (one round trip: /users/{sub}, else /users/me): the same user
+                and tenant as the old key
     3. STORE    the all-or-nothing store puts the new key and the profile in the store that
                 holds the old key (the OS keyring, or qlik-tui's encrypted file)
     4. DELETE   DELETE /api-keys/{old id} with the NEW key (skipped with ``keep_old``)
@@ -91,7 +92,7 @@ class RotationStep(str, Enum):
 STEP_TITLES = {
     RotationStep.LOAD: "Read the stored key",
     RotationStep.CREATE: "Create the new key (with the stored key)",
-    RotationStep.VERIFY: "Prove the new key (/users/me: same user and tenant)",
+    RotationStep.VERIFY: "Prove the new key (its user: same user and tenant)",
     RotationStep.STORE: "Store the new key (keyring and profile, all or nothing)",
     RotationStep.DELETE_OLD: "Delete the old key (with the new key)",
     RotationStep.UPDATE: "Update the profile",
@@ -379,7 +380,7 @@ class _Rotation:
                 tenant, created.key, settings=self.services.client_settings, http=http
             )
             try:
-                me = await new_client.me()
+                me = await new_client.caller(created.key.info.subject)
             except Exception as exc:  # whatever went wrong, the new key is deleted again
                 self.emit(RotationStep.VERIFY, StepState.FAILED, new_id)
                 outcome = outcome_from_error(exc, tenant=tenant, key_info=created.key.info)

@@ -1,4 +1,5 @@
-"""The live test of a key: ``GET /users/me`` plus what else the API will tell about the key.
+"""The live test of a key in one round trip: its user (``GET /users/{sub}``, else
+``/users/me``) and, at the same time, the key's own record; plus what else the API will tell.
 
 ``verify_key`` never raises for anything in the outcome table: the result is in
 ``report.outcome``. Cancellation (``asyncio.CancelledError``) still propagates.
@@ -48,12 +49,19 @@ async def verify_key(
         async with QlikClient(
             tenant, key, settings=settings, http=http, deadline=deadline
         ) as client:
-            me = await client.me()
-            record = None
+            record_read = None
             if detail >= Detail.KEY_RECORD and info.key_id:
-                # After /users/me, not beside it: on the kept-alive connection this costs one
-                # round trip, where a parallel request would open a second TLS connection.
-                record = await _unless_refused(client.api_key(info.key_id))
+                # Beside the user, not after it: one round trip for both.
+                record_read = asyncio.ensure_future(_unless_refused(client.api_key(info.key_id)))
+            try:
+                me = await client.caller(info.subject)
+            except BaseException:
+                if record_read is not None:
+                    record_read.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await record_read
+                raise
+            record = await record_read if record_read is not None else None
             user = me.value
             config, active = None, None
             if detail >= Detail.FULL and user.is_tenant_admin:
@@ -72,7 +80,7 @@ async def verify_key(
         )
     key_record = record.value if record else None
     outcome = Outcome(
-        # /users/me answered 200, so the key works now even if its record says otherwise.
+        # Its user answered 200, so the key works now even if its record says otherwise.
         kind=OutcomeKind.VALID,
         http_status=me.status_code,
         latency_ms=me.latency_ms,

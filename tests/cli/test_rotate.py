@@ -71,9 +71,10 @@ def test_rotation_end_to_end(run_cli: RunCli, sandbox: FaultySandbox, services: 
 
     calls = [(r.method, r.path, r.key_id) for r in sandbox.requests]
     assert calls[0] == ("POST", f"{API}/api-keys", old_id)  # created with the stored key
-    assert calls[1] == ("GET", f"{API}/users/me", new_id)  # proven with the new one
+    # proven with the new one, in one round trip: its own user, read directly
+    assert calls[1] == ("GET", f"{API}/users/{sandbox.admin.id}", new_id)
     assert calls[-1] == ("DELETE", f"{API}/api-keys/{old_id}", new_id)  # old deleted by new
-    assert len(calls) == 4
+    assert len(calls) == 3  # renewed in three round trips; the profile update is local
 
     profile = services.profiles.get("prod")
     assert profile is not None
@@ -150,7 +151,7 @@ def test_verify_fails_deletes_the_new_key_with_the_old(
     run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:
     _, old_id = _stored(sandbox, services)
-    sandbox.set_fault("status_500", count=1, path=f"{API}/users/me")
+    sandbox.set_fault("status_500", count=1, path=f"{API}/users/")
     sandbox.clear_requests()
     result = run_cli("rotate", "prod", "--json")
     assert result.code == 3

@@ -32,7 +32,8 @@ from tests.fixtures.services import make_services
 from tests.fixtures.tls import TlsCa
 from tests.store.doubles import HangingKeyring, MemoryKeyring, TruncatingKeyring
 
-USERS_ME = "/api/v1/users/me"
+# the user read: /users/{sub}, and /users/me where that is refused
+USERS_ME = "/api/v1/users/"
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,8 @@ from tests.fixtures.tls import TlsCa
 from tests.store.doubles import HangingKeyring, TruncatingKeyring
 from tests.tui.helpers import PinnedApp, paste, screen_text, settle, text_of
 
-USERS_ME = "/api/v1/users/me"
+# the user read: /users/{sub}, and /users/me where that is refused
+USERS_ME = "/api/v1/users/"
 PROFILE = "work"
 FAST = ClientSettings(
     connect_timeout=2.0, read_timeout=0.5, max_retry_wait=2.0, default_retry_wait=0.2

@@ -168,7 +168,7 @@ def install_dashboard_crash(site: str) -> None:
         dashboard._load_profiles = lambda *args: crash(site)  # type: ignore[assignment]
     elif site == "dashboard-recheck-worker":
 
-        async def recheck(self: object, *args: object) -> None:
+        def recheck(self: object, *args: object) -> None:  # runs in the worker's thread
             crash(site)
 
         dashboard.DashboardScreen._recheck = recheck  # type: ignore[method-assign,assignment]

@@ -121,14 +121,14 @@ async def test_other_tenant_is_named_when_the_tenant_id_is_known(
 
 
 async def test_rate_limit_then_success(sandbox: FaultySandbox, offline_services: Services) -> None:
-    sandbox.set_fault("rate_limit", count=1, retry_after=1, path="/api/v1/users/me")
+    sandbox.set_fault("rate_limit", count=1, retry_after=1, path="/api/v1/users/")
     app = PinnedApp(offline_services, start="setup")
     async with app.run_test(size=(80, 24)) as pilot:
         start_live_test(app, sandbox.origin, parse_key(sandbox.issue_key("valid")))
         await settle(pilot)
         assert "Key works" in heading(pilot)
         assert "waiting out rate limits" in screen_text(pilot)
-    assert [r.status for r in sandbox.requests if r.path.endswith("/users/me")][:1] == [429]
+    assert [r.status for r in sandbox.requests if r.path.startswith("/api/v1/users/")][:1] == [429]
 
 
 async def test_timeout(sandbox: FaultySandbox, tmp_path: Path, offline_services: Services) -> None:

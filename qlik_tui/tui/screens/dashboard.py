@@ -1,13 +1,16 @@
 """The dashboard: every stored key, its last check and expiry; re-check, inspect, forget, add.
 
 Three kinds of worker, each only posting messages: reading the profiles file (a thread: its lock
-can make a read wait), re-checking (ONE async worker running ``check_profiles`` whose callbacks
-post a message per profile started and finished) and forgetting (a thread: keyring calls block).
+can make a read wait), re-checking (ONE thread with its own event loop running
+``check_profiles``, whose callbacks post a message per profile started and finished: the TLS
+handshakes and answers of hundreds of checks never hold the UI's loop) and forgetting (a thread:
+keyring calls block). Each result re-renders its own row only.
 Their failures and cancellations arrive as ``WorkerCrashed`` / ``WorkerCancelled``, handled here.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from enum import Enum
@@ -22,6 +25,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Static
+from textual.worker import Worker, get_current_worker
 
 from qlik_tui.services.forgetting import forget_profile
 from qlik_tui.services.shared_keys import holders
@@ -40,7 +44,6 @@ from qlik_tui.tui.messages import (
     WorkerCancelled,
     WorkerCrashed,
 )
-from qlik_tui.tui.preload import load_services
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.dashboard_text import (
     EMPTY_TEXT,
@@ -67,7 +70,6 @@ from qlik_tui.tui.widgets.profile_table import (
 )
 
 if TYPE_CHECKING:
-    from qlik_tui.services.check import CheckResult
     from qlik_tui.services.context import Services
     from qlik_tui.services.rotation import RotationResult
     from qlik_tui.store.profiles import Profile
@@ -78,6 +80,7 @@ LOAD_GROUP = "dashboard-load"
 RECHECK_GROUP = "dashboard-recheck"
 FORGET_GROUP = "dashboard-forget"
 CLOCK_TICK_S = 30.0  # "5 min ago" moves on by itself
+CANCEL_POLL_S = 0.1  # how soon the re-check's own loop notices that its worker was cancelled
 
 
 class DashboardMode(Enum):
@@ -130,6 +133,8 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         # Read again on r and when the terminal regains focus: another terminal may have
         # stored or forgotten a profile. Then ``then`` runs (r: the re-check).
         self._after_reread: Callable[[], object] | None = None
+        self._summary_due = False  # one summary update per refresh, however many rows changed
+        self._recheck_on_open = False  # the re-check on opening starts after the first paint
 
     @property
     def qapp(self) -> AppHost:
@@ -141,7 +146,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
 
     @property
     def rechecking(self) -> bool:
-        return bool(self._pending)
+        return bool(self._pending) or self._recheck_on_open
 
     @property
     def busy(self) -> bool:
@@ -253,7 +258,15 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.table.show_rows(self.rows.values())
         self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
         self.qapp.profiles_read(bool(self.rows))
-        if self.RECHECK_ON_OPEN:
+        if self.RECHECK_ON_OPEN and self.rows:
+            # After the table's first paint: it shows at once however many rows it has, and
+            # counts as re-checking from now on (its keys wait, Esc cancels).
+            self._recheck_on_open = True
+            self.call_after_refresh(self._recheck_after_paint)
+
+    def _recheck_after_paint(self) -> None:
+        if self._recheck_on_open:  # not cancelled meanwhile
+            self._recheck_on_open = False
             self.recheck(list(self.rows))
 
     def _merge(self, profiles: list[Profile]) -> None:
@@ -364,22 +377,42 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         worker.description = f"Re-checking {plural(len(profiles), 'stored key')}"
         self.refresh_bindings()
 
-    @work(group=RECHECK_GROUP, exclusive=True, exit_on_error=False, description="Re-checking")
-    async def run_recheck(self, services: Services, profiles: list[Profile]) -> None:
-        await self._recheck(services, profiles)
+    @work(
+        thread=True,
+        group=RECHECK_GROUP,
+        exclusive=True,
+        exit_on_error=False,
+        description="Re-checking",
+    )
+    def run_recheck(self, services: Services, profiles: list[Profile]) -> None:
+        self._recheck(services, profiles, get_current_worker())
 
-    async def _recheck(self, services: Services, profiles: list[Profile]) -> None:
-        await load_services()  # off the event loop: the table stays responsive
-        from qlik_tui.services.check import check_profiles
+    def _recheck(self, services: Services, profiles: list[Profile], worker: Worker[None]) -> None:
+        """The re-check on its own event loop (in the worker's thread)."""
 
-        def on_start(profile: Profile) -> None:
-            self.post_message(RecheckStarted(profile.name))
+        def post(message: Message) -> None:
+            if not worker.is_cancelled:  # a cancelled re-check's late results are not shown
+                self.post_message(message)
 
-        def on_result(result: CheckResult) -> None:
-            self.post_message(RecheckResult(result))
+        async def recheck() -> None:
+            from qlik_tui.services.check import check_profiles  # httpx: imported off the UI
 
-        results = await check_profiles(services, profiles, on_start=on_start, on_result=on_result)
-        self.post_message(RecheckFinished(len(results)))
+            checking = asyncio.ensure_future(
+                check_profiles(
+                    services,
+                    profiles,
+                    on_start=lambda profile: post(RecheckStarted(profile.name)),
+                    on_result=lambda result: post(RecheckResult(result)),
+                )
+            )
+            while not checking.done():
+                if worker.is_cancelled:
+                    checking.cancel()
+                await asyncio.wait({checking}, timeout=CANCEL_POLL_S)
+            if not checking.cancelled():
+                post(RecheckFinished(len(checking.result())))
+
+        asyncio.run(recheck())
 
     def on_recheck_started(self, message: RecheckStarted) -> None:
         row = self.rows.get(message.name)
@@ -415,6 +448,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             self._put_row(replace(self.rows[name], activity=None, note=note or RowNote.CANCELLED))
         finished = self._recheck_total - len(unfinished)
         self._pending = set()
+        self.table.refresh_cells()  # once: columns widened for "checking…" fit again
         if note is RowNote.CHECK_FAILED:
             pass  # the crash handler says what happened
         elif unfinished:
@@ -428,6 +462,11 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.refresh_bindings()
 
     def action_cancel_recheck(self) -> None:
+        if self._recheck_on_open and not self._pending:
+            self._recheck_on_open = False  # cancelled before it started: nothing to undo
+            self._set_status("")
+            self.refresh_bindings()
+            return
         if self.rechecking:
             self._set_status("Cancelling the re-check…")
             self.workers.cancel_group(self, RECHECK_GROUP)
@@ -635,6 +674,12 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
     def _put_row(self, row: ProfileRow) -> None:
         self.rows[row.name] = row
         self.table.put_row(row)
+        if not self._summary_due:
+            self._summary_due = True
+            self.call_after_refresh(self._summary_now)
+
+    def _summary_now(self) -> None:
+        self._summary_due = False
         self._update_summary()
 
     # -- workers: the one place their failures are handled -----------------------------------

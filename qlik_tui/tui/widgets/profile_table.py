@@ -241,6 +241,7 @@ class ProfileTable(DataTable[Text]):
         self._warn_below = warn_below
         self._profile_rows: dict[str, ProfileRow] = {}
         self._widths: dict[str, int] = {}
+        self._wanted: dict[str, int] = {}  # the widest cell of each column at the last fitting
         self._styles: dict[str, Style] = {}
 
     def on_mount(self) -> None:
@@ -273,13 +274,26 @@ class ProfileTable(DataTable[Text]):
         self._rebuild()
 
     def put_row(self, row: ProfileRow) -> None:
-        """Replace the row of ``row.name`` (or add it at the end)."""
+        """Replace the row of ``row.name`` (or add it at the end). Only that row is rendered
+        again, unless a cell of it would widen a column: one result, one row."""
         if row.name not in self._profile_rows:
             self._profile_rows[row.name] = row
             self._rebuild()
             return
         self._profile_rows[row.name] = row
-        self.refresh_cells()
+        cells = self._cells(row.name)
+        wanted = dict(self._wanted)
+        for key, cell in zip(COLUMN_KEYS, cells, strict=True):
+            wanted[key] = max(wanted.get(key, 0), cell.cell_len)
+        if wanted != self._wanted:  # rare: widths only grow until the next full fitting
+            self._wanted = wanted
+            scrollbar = self.styles.scrollbar_size_vertical
+            if column_widths(wanted, max(0, self.size.width - scrollbar)) != self._widths:
+                self._rebuild()
+                return
+        for key, cell in zip(COLUMN_KEYS, cells, strict=True):
+            if key in self._widths:  # a column the fitting left out has no cells
+                self.update_cell(row.name, key, cell)
 
     def drop_row(self, name: str) -> None:
         if self._profile_rows.pop(name, None) is not None:
@@ -329,6 +343,7 @@ class ProfileTable(DataTable[Text]):
         for name in self._profile_rows:
             for key, cell in zip(COLUMN_KEYS, self._cells(name), strict=True):
                 wanted[key] = max(wanted.get(key, 0), cell.cell_len)
+        self._wanted = wanted
         scrollbar = self.styles.scrollbar_size_vertical
         return column_widths(wanted, max(0, self.size.width - scrollbar))
 
