@@ -24,7 +24,7 @@ def imported_modules(path: Path) -> set[str]:
 
 def test_no_module_imports_a_test_module() -> None:
     imports = {path: imported_modules(path) for path in TESTS.rglob("*.py")}
-    assert "tests.tui.helpers" in imports[TESTS / "tui" / "test_renew.py"]  # the scan sees them
+    assert sum("tests.tui.helpers" in names for names in imports.values()) > 5  # the scan works
     offenders = {
         f"{path.relative_to(TESTS)} imports {name}"
         for path, names in imports.items()
