@@ -10,7 +10,7 @@ pytest_plugins = [
     "tests.fixtures.keyring_daemon",
     "tests.fixtures.cli",
     "tests.fixtures.terminals",
-    "tests.store.profile_faults",
+    "tests.fixtures.profile_faults",
 ]
 
 

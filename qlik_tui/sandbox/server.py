@@ -218,6 +218,9 @@ class LoopbackServer:
         content_type: str = JSON_CONTENT_TYPE,
         headers: dict[str, str] | None = None,
     ) -> None:
+        # Recorded before the answer leaves: a client that has read it may look at the record at
+        # once, while this thread has not been scheduled again (a busy machine, parallel tests).
+        request.status = status
         handler.send_response(status)
         if status != 204:  # a 204 has neither a body nor body headers
             handler.send_header("Content-Type", content_type)
@@ -227,7 +230,6 @@ class LoopbackServer:
         handler.end_headers()
         if body:
             handler.wfile.write(body)
-        request.status = status
         request.body_bytes_sent = len(body)
 
     def _send_json(

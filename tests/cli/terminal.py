@@ -225,3 +225,17 @@ def processes_started_by_tests(test_process: int) -> list[tuple[int, str]]:
         if marker in environ and fields is not None and fields[0] != "Z":
             found.append((int(entry), command.replace(b"\0", b" ").decode(errors="replace")))
     return found
+
+
+def run_in_terminal(
+    args: list[str], steps: list[tuple[bytes, bytes]], home: Path
+) -> tuple[int, bytes]:
+    """Start ``qlik-tui ARGS`` on an 80x24 pty; for each (marker, keys) step wait for the
+    marker, then type the keys. Returns the exit code and everything the terminal received."""
+    with Terminal(args, home) as terminal:
+        for marker, keys in steps:
+            if not terminal.wait_for(marker):
+                break
+            terminal.send(keys)
+        code = terminal.finish()
+    return code, terminal.output

@@ -16,7 +16,7 @@ from qlik_tui.services.context import Services
 from qlik_tui.services.forgetting import forget_profile
 from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import SecretStore
-from tests.cli.test_encrypted_store_cli import cli, login, passphrase_file
+from tests.cli.helpers import cli, login, passphrase_file
 from tests.cli.use_helpers import child_env, qlik_tui_argv, store_in_default_place
 from tests.fixtures.cli import store_profile
 

@@ -4,7 +4,6 @@ QLIK_TUI_PASSPHRASE_FILE or a hidden prompt in a pty, and every way the file can
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
@@ -17,59 +16,10 @@ from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import Profile, ProfileStore
 from qlik_tui.store.secrets import KeyNotFound
-from tests.cli.test_terminal import run_in_terminal
+from tests.cli.helpers import PASSPHRASE, STORE_FILE, cli, key_forms, login, passphrase_file
+from tests.cli.terminal import run_in_terminal
 from tests.fixtures.cli import RunCli
-from tests.store.helpers import files_containing, secret_needles
-
-PASSPHRASE = "correct horse battery staple"
-STORE_FILE = Path(".local/share/qlik-tui/keys.encrypted")
-
-
-def key_forms(key: str) -> list[bytes]:
-    """The key, its parts (UTF-8, UTF-16) and its base64 forms at every alignment."""
-    forms = secret_needles(key)
-    raw = key.encode()
-    for shift in range(3):
-        for encode in (base64.b64encode, base64.urlsafe_b64encode):
-            encoded = encode(raw[shift:])
-            forms.append(encoded[4:-4])  # the stable middle, whatever the neighbours
-    return [form for form in forms if len(form) >= 12]
-
-
-def passphrase_file(home: Path, text: str = PASSPHRASE, name: str = "passphrase") -> Path:
-    path = home / name
-    path.write_text(text + "\n")
-    path.chmod(0o600)
-    return path
-
-
-def cli(
-    home: Path, *args: str, stdin: str = "", passphrase: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """``qlik-tui ARGS`` in a fresh interpreter: this test's HOME, no D-Bus session."""
-    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
-    env.pop("QLIK_TUI_PASSPHRASE_FILE", None)
-    if passphrase is not None:
-        env["QLIK_TUI_PASSPHRASE_FILE"] = str(passphrase)
-    return subprocess.run(
-        [sys.executable, "-m", "qlik_tui", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-
-
-def login(
-    home: Path, sandbox: SandboxTenant, name: str, key: str, passphrase: Path | None
-) -> subprocess.CompletedProcess[str]:
-    return cli(
-        home,
-        "login", "--tenant", sandbox.origin, "--name", name, "--with-token",
-        "--store", "encrypted-file",
-        stdin=key, passphrase=passphrase,
-    )  # fmt: skip
+from tests.store.helpers import files_containing
 
 
 def test_login_list_check_forget_through_the_encrypted_file(

@@ -12,39 +12,9 @@ import pytest
 from qlik_tui.core.qlik_cli_location import locate_contexts_file
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
+from tests.cli.helpers import key_context, oauth_context, signature, write_contexts
 from tests.fixtures.cli import RunCli, closed_port_origin, store_profile
 from tests.security.leaks import Observed
-
-
-def signature(key: str) -> str:
-    return key.rsplit(".", 1)[1]
-
-
-def key_context(name: str, server: str, key: str, server_type: str = "cloud") -> str:
-    return (
-        f"  {name}:\n"
-        f"    comment: made by a test\n"
-        f"    headers:\n"
-        f"      Authorization: Bearer {key}\n"
-        f"    server: {server}\n"
-        f"    server-type: {server_type}\n"
-    )
-
-
-def oauth_context(name: str, server: str) -> str:
-    return (
-        f"  {name}:\n"
-        f"    oauth-client-id: 0123456789abcdef\n"
-        f"    oauth-client-secret: not-a-key-but-secret\n"
-        f"    server: {server}\n"
-        f"    server-type: cloud\n"
-    )
-
-
-def write_contexts(path: Path, *contexts: str, current: str = "work") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("contexts:\n" + "".join(contexts) + f"current-context: {current}\n")
-    return path
 
 
 @pytest.fixture

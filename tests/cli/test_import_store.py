@@ -9,8 +9,15 @@ from pathlib import Path
 
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.store.profiles import ProfileStore
-from tests.cli.test_encrypted_store_cli import STORE_FILE, cli, key_forms, passphrase_file
-from tests.cli.test_import import key_context, signature, write_contexts
+from tests.cli.helpers import (
+    STORE_FILE,
+    cli,
+    key_context,
+    key_forms,
+    passphrase_file,
+    signature,
+    write_contexts,
+)
 from tests.store.helpers import files_containing
 
 PROFILES = Path(".config/qlik-tui/profiles.json")

@@ -13,9 +13,9 @@ from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
 from tests.fixtures.cli import CliRun, RunCli, TerminalInput
+from tests.fixtures.profile_faults import FAULTS, BreakProfiles
 from tests.fixtures.services import make_services
 from tests.store.doubles import RefusingKeyring
-from tests.store.profile_faults import FAULTS, BreakProfiles
 
 
 def signature(key: str) -> str:

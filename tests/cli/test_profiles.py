@@ -11,7 +11,7 @@ from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.secrets import KeyNotFound
 from tests.fixtures.cli import RunCli
-from tests.store.profile_faults import BreakProfiles
+from tests.fixtures.profile_faults import BreakProfiles
 
 
 def login(run_cli: RunCli, sandbox: SandboxTenant, name: str, kind: str = "valid") -> str:

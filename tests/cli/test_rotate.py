@@ -20,8 +20,8 @@ from qlik_tui.services.rotation import (
 )
 from tests.fixtures.cli import RunCli, store_profile
 from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.profile_faults import BreakProfiles
 from tests.fixtures.recording import key_id_of
-from tests.store.profile_faults import BreakProfiles
 
 API = "/api/v1"
 

@@ -17,7 +17,7 @@ from qlik_tui.services.context import Services
 from qlik_tui.store.key_stores import KeyStoreKind
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
-from tests.cli.test_encrypted_store_cli import STORE_FILE, key_forms, passphrase_file
+from tests.cli.helpers import STORE_FILE, key_forms, passphrase_file
 from tests.fixtures.cli import RunCli
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.recording import key_id_of

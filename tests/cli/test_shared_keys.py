@@ -22,8 +22,7 @@ from qlik_tui.services.rotation import (
     rotate_profile,
 )
 from qlik_tui.store.key_stores import KeyStoreKind
-from tests.cli.test_encrypted_store_cli import passphrase_file
-from tests.cli.test_import import key_context, write_contexts
+from tests.cli.helpers import key_context, passphrase_file, write_contexts
 from tests.fixtures.cli import RunCli, store_profile
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.recording import key_id_of

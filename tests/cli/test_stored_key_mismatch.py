@@ -12,7 +12,7 @@ from qlik_tui.core.apikey import parse_key
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.files import default_store_path
-from tests.cli.test_encrypted_store_cli import cli, login, passphrase_file
+from tests.cli.helpers import cli, login, passphrase_file
 from tests.fixtures.cli import RunCli, store_profile
 from tests.fixtures.recording import key_id_of
 

@@ -20,23 +20,9 @@ from qlik_tui.cli import _tui_arguments, build_parser
 from qlik_tui.core.apikey import make_fake_key
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
-from tests.cli.terminal import Terminal, shown_text
+from tests.cli.terminal import Terminal, run_in_terminal, shown_text
 
 CTRL_Q = b"\x11"
-
-
-def run_in_terminal(
-    args: list[str], steps: list[tuple[bytes, bytes]], home: Path
-) -> tuple[int, bytes]:
-    """Start ``qlik-tui ARGS`` on an 80x24 pty; for each (marker, keys) step wait for the
-    marker, then type the keys. Returns the exit code and everything the terminal received."""
-    with Terminal(args, home) as terminal:
-        for marker, keys in steps:
-            if not terminal.wait_for(marker):
-                break
-            terminal.send(keys)
-        code = terminal.finish()
-    return code, terminal.output
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import ssl
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from tests.fixtures.hostile import (
     HOSTILE_REDIRECT_HOST_RAW,
     HostileSandbox,
 )
+from tests.fixtures.ports import refused_port
 from tests.fixtures.recording import OffsiteRecorder
 from tests.fixtures.tls import TlsCa
 
@@ -81,12 +81,6 @@ def wait_until(condition: Callable[[], bool], what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"sandbox never got there: {what}")
         time.sleep(0.02)
-
-
-def unused_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # --- valid -------------------------------------------------------------------------------
@@ -537,7 +531,7 @@ async def test_dns_failure_stays_on_this_machine(tls_ca: TlsCa) -> None:
 
 
 async def test_connection_refused(tls_ca: TlsCa) -> None:
-    tenant = parse_tenant(f"https://127.0.0.1:{unused_loopback_port()}")
+    tenant = parse_tenant(f"https://127.0.0.1:{refused_port()}")
     exc = await me_fails(tenant, make_fake_key(key_id="k", tenant_id="t", sub="s"))
     assert isinstance(exc, errors.ConnectionRefused)
     assert outcome_from_error(exc).kind is OutcomeKind.CONNECTION_REFUSED
@@ -641,7 +635,7 @@ async def test_refusing_proxy_is_a_proxy_failure(
     sandbox: FaultySandbox, sandbox_tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     no_proxy_bypass(monkeypatch)
-    port = unused_loopback_port()
+    port = refused_port()
     monkeypatch.setenv("HTTPS_PROXY", f"http://user:secret@127.0.0.1:{port}")
     exc = await me_fails(sandbox_tenant, sandbox.issue_key())
     assert isinstance(exc, errors.ProxyFailure)

@@ -15,7 +15,7 @@ import pytest
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.store.files import default_store_path
 from qlik_tui.store.profiles import ProfileStore
-from tests.cli.test_encrypted_store_cli import login, passphrase_file
+from tests.cli.helpers import login, passphrase_file
 
 HANG = 40  # seconds: far above any answer (check's --deadline is 5), far below a hang
 

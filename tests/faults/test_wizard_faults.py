@@ -9,7 +9,6 @@ a failing keyring is left holding nothing. Mirrors ``test_cli_faults.py``'s case
 
 from __future__ import annotations
 
-import socket
 import ssl
 from collections.abc import Callable
 from contextlib import ExitStack, closing
@@ -40,6 +39,7 @@ from qlik_tui.tui.widgets.secret_input import SecretInput
 from qlik_tui.tui.widgets.store_form import StoreChoice
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.keyring_daemon import SERVICE_NAME, SecretServiceSession
+from tests.fixtures.ports import refused_origin
 from tests.fixtures.recording import OffsiteRecorder
 from tests.fixtures.tls import TlsCa
 from tests.store.doubles import HangingKeyring, TruncatingKeyring
@@ -106,10 +106,7 @@ def dns_failure(lab: Lab) -> Tenant:
 
 
 def refused(lab: Lab) -> Tenant:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return parse_tenant(f"https://127.0.0.1:{port}")
+    return parse_tenant(refused_origin())
 
 
 def certificate_for_another_host(lab: Lab) -> Tenant:

@@ -613,6 +613,11 @@ def run_child(sandbox: FaultySandbox, root: Path, site: str) -> ChildRun:
     return ChildRun(site, key, argv, done.returncode, done.stdout, done.stderr, home, out, log)
 
 
+# The tests that read ``child_runs`` go to one xdist worker together (--dist loadgroup): split
+# over two, each worker would start every child again.
+ON_ONE_WORKER = pytest.mark.xdist_group("wizard-children")
+
+
 @pytest.fixture(scope="module")
 def child_runs(
     tls_ca: TlsCa,
@@ -648,6 +653,7 @@ def assert_no_leak(run: ChildRun) -> None:
 
 
 @pytest.mark.parametrize("site", HANDLER_SITES)
+@ON_ONE_WORKER
 def test_a_crash_in_a_screen_handler_is_one_line_without_the_key(
     site: str, child_runs: dict[str, ChildRun]
 ) -> None:
@@ -663,6 +669,7 @@ def test_a_crash_in_a_screen_handler_is_one_line_without_the_key(
 
 
 @pytest.mark.parametrize("site", WORKER_SITES)
+@ON_ONE_WORKER
 def test_a_crash_in_a_worker_is_shown_without_the_key_and_the_app_stays_usable(
     site: str, child_runs: dict[str, ChildRun]
 ) -> None:
@@ -676,6 +683,7 @@ def test_a_crash_in_a_worker_is_shown_without_the_key_and_the_app_stays_usable(
     assert_no_leak(run)
 
 
+@ON_ONE_WORKER
 def test_textual_log_holds_no_key_after_paste_live_test_and_store(
     child_runs: dict[str, ChildRun],
 ) -> None:

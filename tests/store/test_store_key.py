@@ -21,8 +21,8 @@ from qlik_tui.services.storing import free_profile_name, store_key
 from qlik_tui.store.errors import StoreError
 from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
+from tests.fixtures.profile_faults import FAULTS, BreakProfiles, snapshot_folder
 from tests.store.helpers import assert_no_secret, fake_key_text
-from tests.store.profile_faults import FAULTS, BreakProfiles, snapshot_folder
 
 TENANT = parse_tenant("https://acme.eu.qlikcloud.com")
 EXISTING, NEW = "work", "home"

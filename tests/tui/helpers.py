@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from textual import events
@@ -11,8 +13,17 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from qlik_tui.core.apikey import ApiKey, make_fake_key, parse_key
+from qlik_tui.core.models import ApiKeyRecord, Role, User
+from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome
 from qlik_tui.core.tenant import Tenant, parse_tenant
+from qlik_tui.services.context import Services
+from qlik_tui.services.login import store_login
+from qlik_tui.services.verify import VerifyReport
+from qlik_tui.store.profiles import Profile
 from qlik_tui.tui.app import QlikTuiApp
+from qlik_tui.tui.screens.dashboard import DashboardMode, DashboardScreen
+from qlik_tui.tui.widgets.store_line import StoreLine
+from tests.fixtures.faulty_sandbox import FaultySandbox
 
 FIXED_NOW = datetime(2026, 5, 4, 9, 30, tzinfo=timezone.utc)
 FIXED_HOST = "acme.eu.qlikcloud.com"
@@ -109,3 +120,170 @@ async def prove_on_step_6(pilot: Pilot[Any], sandbox: Any, name: str = "work") -
     assert "Key works" in text_of(pilot, ".outcome-heading")
     app.screen.query_one("#profile-name", Input).value = name
     return key
+
+
+# -- snapshots and the wizard's state ----------------------------------------------------
+
+SIZE = (80, 24)
+Before = Callable[[Pilot[Any]], Awaitable[None]]
+SnapCompare = Callable[..., bool]
+
+PLAIN_USER = User(
+    id=FIXED_USER_ID,
+    tenant_id=FIXED_TENANT_ID,
+    subject="auth0|ada",
+    name="Ada Lovelace",
+    email="ada@acme.example",
+    status="active",
+    roles=(Role(id="r1", name="AnalyticsAdmin"),),
+)
+ADMIN_USER = User(
+    id=FIXED_USER_ID,
+    tenant_id=FIXED_TENANT_ID,
+    subject="auth0|ada",
+    name="Ada Lovelace",
+    email="ada@acme.example",
+    status="active",
+    roles=(Role(id="r0", name="TenantAdmin"), Role(id="r1", name="AnalyticsAdmin")),
+)
+
+
+def valid_report(user: User, **extra: Any) -> VerifyReport:
+    outcome = Outcome(
+        OutcomeKind.VALID,
+        http_status=200,
+        latency_ms=142.0,
+        context={"host": FIXED_HOST, "tenant": FIXED_TENANT_ID},
+    )
+    record = ApiKeyRecord(id=FIXED_KEY_ID, status="active", expiry=expiry_in(5))
+    return VerifyReport(outcome=outcome, user=user, key_record=record, tenant_matches=True, **extra)
+
+
+def failed_report(kind: OutcomeKind, **outcome: Any) -> VerifyReport:
+    key = fixed_key()
+    return VerifyReport(
+        outcome=make_outcome(kind, tenant=fixed_tenant(), key_info=key.info, **outcome)
+    )
+
+
+def with_state(
+    step: int,
+    *,
+    report: VerifyReport | None = None,
+    then: Before | None = None,
+    with_key: bool = True,
+    **state: Any,
+) -> Before:
+    """Put a fixed tenant and key (and whatever else) in the state, then show ``step``."""
+
+    async def before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, PinnedApp)
+        app.state.set_tenant(fixed_tenant(), FIXED_HOST, confirmed=False)
+        if with_key and step in (5, 6):
+            app.state.set_key(fixed_key())
+        app.state.report = report
+        for name, value in state.items():
+            setattr(app.state, name, value)
+        app.go_to_step(step)
+        await pilot.pause()
+        await store_line_settled(pilot)
+        if then is not None:
+            await then(pilot)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False  # a blinking cursor is caught on or off by chance
+        await pilot.pause()
+
+    return before
+
+
+async def store_line_settled(pilot: Pilot[Any]) -> None:
+    """Wait for the step's store line (if it has one) to show its probe's answer."""
+    lines = pilot.app.screen.query(StoreLine)
+    for _ in range(500):  # a bound, so a broken probe fails the test instead of hanging it
+        if all(line.probe is not None for line in lines):
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the store line never showed where the key would go")
+
+
+NO_KEYRING = FixedProbe(
+    False,
+    "No usable keyring",
+    why="There is no D-Bus session bus, so the Secret Service cannot be reached.",
+    fix="Start one for this shell: `dbus-run-session -- $SHELL`, then "
+    "`gnome-keyring-daemon --unlock --components=secrets`.",
+    alternative="keep keys in qlik-tui's own encrypted file, protected by a passphrase.",
+    reason="no D-Bus session, so no Secret Service",
+)
+
+
+STORED = Profile(
+    name="acme",
+    origin=f"https://{FIXED_HOST}",
+    key_id=FIXED_KEY_ID,
+    key_tenant_id=FIXED_TENANT_ID,
+    user_id=FIXED_USER_ID,
+    user_name="Ada Lovelace",
+    user_email="ada@acme.example",
+    expiry=expiry_in(5).isoformat(),
+    backend="SecretService Keyring",
+)
+
+
+# -- the dashboard -------------------------------------------------------------------------
+
+
+def store(
+    services: Services, sandbox: FaultySandbox, name: str, kind: str = "valid", origin: str = ""
+) -> str:
+    """Store a sandbox key of ``kind`` under ``name`` (on ``origin``, default the sandbox's);
+    returns the key text so tests can prove it never shows up."""
+    key_text = sandbox.issue_key(kind)
+    store_login(
+        services,
+        name=name,
+        tenant=parse_tenant(origin or sandbox.origin),
+        key=parse_key(key_text),
+        report=None,
+    )
+    return key_text
+
+
+def dashboard_of(app: Any) -> DashboardScreen:
+    screen = app.screen
+    assert isinstance(screen, DashboardScreen), f"not on the dashboard but {screen!r}"
+    return screen
+
+
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
+    """Let the app run until ``condition`` holds; the bound only stops a broken test hanging."""
+    for _ in range(1500):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"this never happened: {what}")
+
+
+async def open_dashboard(pilot: Pilot[Any]) -> DashboardScreen:
+    await settle(pilot)
+    screen = dashboard_of(pilot.app)
+    assert screen.mode in (DashboardMode.TABLE, DashboardMode.EMPTY, DashboardMode.BROKEN)
+    return screen
+
+
+# -- qlik-cli contexts files in the test's HOME ---------------------------------------------
+
+
+def key_context(name: str, server: str, key: str) -> str:
+    return (
+        f"  {name}:\n    headers:\n      Authorization: Bearer {key}\n"
+        f"    server: {server}\n    server-type: cloud\n"
+    )
+
+
+def write_home_contexts(home: Path, *contexts: str) -> Path:
+    path = home / ".qlik" / "contexts.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("contexts:\n" + "".join(contexts) + "current-context: work\n")
+    return path

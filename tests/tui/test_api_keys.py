@@ -30,13 +30,15 @@ from tests.tui.helpers import (
     FIXED_TENANT_ID,
     FIXED_USER_ID,
     PinnedApp,
+    SnapCompare,
     click,
     expiry_in,
+    open_dashboard,
     screen_text,
     settle,
+    store,
     text_of,
 )
-from tests.tui.test_dashboard import SnapCompare, open_dashboard, store
 
 SIZE = (80, 24)
 WIDE = (120, 36)

@@ -7,8 +7,6 @@ profiles with fixed ids and timestamps under a pinned clock, and never the sandb
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -20,11 +18,9 @@ from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.widgets import Button
 
-from qlik_tui.core.apikey import parse_key
 from qlik_tui.core.outcomes import OutcomeKind, make_outcome
 from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.services.context import Services
-from qlik_tui.services.login import store_login
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
 from qlik_tui.tui.app import QlikTuiApp
@@ -45,6 +41,7 @@ from qlik_tui.tui.widgets.profile_table import (
     column_widths,
 )
 from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.ports import refused_origin
 from tests.fixtures.services import make_services
 from tests.tui.helpers import (
     FIXED_HOST,
@@ -52,18 +49,23 @@ from tests.tui.helpers import (
     FIXED_NOW,
     FIXED_TENANT_ID,
     FIXED_USER_ID,
+    SIZE,
+    Before,
     PinnedApp,
+    SnapCompare,
     click,
+    dashboard_of,
     expiry_in,
+    open_dashboard,
     paste,
     screen_text,
     settle,
+    store,
     text_of,
+    wait_until,
 )
 
-SIZE = (80, 24)
 CANCELLED_NOT_CHECKED = f"{CANCELLED_MARK} cancelled · not checked"
-SnapCompare = Callable[..., bool]
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -76,58 +78,12 @@ def no_recheck_on_open(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DashboardScreen, "RECHECK_ON_OPEN", False)
 
 
-def store(
-    services: Services, sandbox: FaultySandbox, name: str, kind: str = "valid", origin: str = ""
-) -> str:
-    """Store a sandbox key of ``kind`` under ``name`` (on ``origin``, default the sandbox's);
-    returns the key text so tests can prove it never shows up."""
-    key_text = sandbox.issue_key(kind)
-    store_login(
-        services,
-        name=name,
-        tenant=parse_tenant(origin or sandbox.origin),
-        key=parse_key(key_text),
-        report=None,
-    )
-    return key_text
-
-
-def refused_origin() -> str:
-    """A loopback origin where nothing listens: connecting is refused."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"https://127.0.0.1:{port}"
-
-
-def dashboard_of(app: Any) -> DashboardScreen:
-    screen = app.screen
-    assert isinstance(screen, DashboardScreen), f"not on the dashboard but {screen!r}"
-    return screen
-
-
 def table_of(app: Any) -> ProfileTable:
     return dashboard_of(app).table
 
 
 def state_of(app: Any, name: str) -> str:
     return table_of(app).cell_texts(name)["state"]
-
-
-async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str) -> None:
-    """Let the app run until ``condition`` holds; the bound only stops a broken test hanging."""
-    for _ in range(1500):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"this never happened: {what}")
-
-
-async def open_dashboard(pilot: Pilot[Any]) -> DashboardScreen:
-    await settle(pilot)
-    screen = dashboard_of(pilot.app)
-    assert screen.mode in (DashboardMode.TABLE, DashboardMode.EMPTY, DashboardMode.BROKEN)
-    return screen
 
 
 # -- reaching it ---------------------------------------------------------------------------
@@ -793,9 +749,6 @@ def long_name_profiles() -> list[Profile]:
             strict=True,
         )
     ]
-
-
-Before = Callable[[Pilot[Any]], Awaitable[None]]
 
 
 def then(*keys: str) -> Before:

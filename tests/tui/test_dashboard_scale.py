@@ -20,7 +20,7 @@ from tests.fixtures.cli import store_many
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.services import make_services
 from tests.store.memory_keyring import MemoryKeyring
-from tests.tui.test_dashboard import SIZE, dashboard_of, wait_until
+from tests.tui.helpers import SIZE, dashboard_of, wait_until
 
 PROFILES = 500
 

@@ -287,7 +287,7 @@ async def test_the_qlik_cli_import_stores_into_the_encrypted_file_without_a_keyr
     no_keyring: None,
     isolated_home: Path,
 ) -> None:
-    from tests.tui.test_import_qlik_cli import key_context, write_home_contexts
+    from tests.tui.helpers import key_context, write_home_contexts
 
     key = sandbox.issue_key()
     contexts = write_home_contexts(isolated_home, key_context("work", sandbox.origin, key))

@@ -26,15 +26,19 @@ from tests.tui.helpers import (
     FIXED_HOST,
     FIXED_TENANT_ID,
     FIXED_USER_ID,
+    PLAIN_USER,
+    SIZE,
+    STORED,
     PinnedApp,
+    SnapCompare,
     click,
+    failed_report,
+    key_context,
     screen_text,
     settle,
+    valid_report,
+    write_home_contexts,
 )
-from tests.tui.test_snapshots import PLAIN_USER, STORED, failed_report, valid_report
-
-SIZE = (80, 24)
-SnapCompare = Callable[..., bool]
 
 
 def fake_key(number: int) -> str:
@@ -46,25 +50,11 @@ def fake_key(number: int) -> str:
     )
 
 
-def key_context(name: str, server: str, key: str) -> str:
-    return (
-        f"  {name}:\n    headers:\n      Authorization: Bearer {key}\n"
-        f"    server: {server}\n    server-type: cloud\n"
-    )
-
-
 def other_contexts() -> str:
     return (
         "  sso:\n    oauth-client-id: abc\n    server: https://acme.eu.qlikcloud.com\n"
         "  onprem:\n    server: https://sense.example.com\n    server-type: Windows\n"
     )
-
-
-def write_home_contexts(home: Path, *contexts: str) -> Path:
-    path = home / ".qlik" / "contexts.yml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("contexts:\n" + "".join(contexts) + "current-context: work\n")
-    return path
 
 
 def fixed_file(home: Path) -> Path:

@@ -3,8 +3,7 @@ keeps working while waiting, Esc cancels, and the key survives every failure."""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from qlik_tui.tui.screens.live_test import LIVE_TEST_GROUP, LiveTestMode, LiveTe
 from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.tenant import TenantScreen
 from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.ports import refused_port
 from tests.fixtures.recording import OffsiteRecorder
 from tests.fixtures.tls import server_context
 from tests.tui.helpers import PinnedApp, click, screen_text, settle, text_of
@@ -155,11 +155,8 @@ async def test_offsite_redirect_is_not_followed(
 
 
 @pytest.fixture
-def closed_port() -> Iterator[int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    yield port
+def closed_port() -> int:
+    return refused_port()
 
 
 async def test_connection_refused(closed_port: int, offline_services: Services) -> None:

@@ -37,13 +37,17 @@ from tests.tui.helpers import (
     FIXED_HOST,
     FIXED_KEY_ID,
     PinnedApp,
+    SnapCompare,
     click,
+    dashboard_of,
     expiry_in,
+    open_dashboard,
     screen_text,
     settle,
+    store,
     text_of,
+    wait_until,
 )
-from tests.tui.test_dashboard import SnapCompare, dashboard_of, open_dashboard, store, wait_until
 
 SIZE = (80, 24)
 WIDE = (120, 36)

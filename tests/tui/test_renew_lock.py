@@ -16,8 +16,7 @@ from tests.fixtures.cli import cli_process
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.recording import key_id_of
 from tests.fixtures.services import make_services
-from tests.tui.helpers import screen_text, settle, text_of
-from tests.tui.test_dashboard import open_dashboard, store
+from tests.tui.helpers import open_dashboard, screen_text, settle, store, text_of
 
 API = "/api/v1"
 WAIT_S = 30.0  # a deadline, not a measurement

@@ -8,7 +8,6 @@ from constructed reports (the sandbox's ports and ids are random). Update them w
 from __future__ import annotations
 
 import shlex
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from qlik_tui.cli import build_parser
-from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, Role, User
-from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome
+from qlik_tui.core.models import ApiKeyConfig
+from qlik_tui.core.outcomes import OutcomeKind
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
-from qlik_tui.services.verify import VerifyReport
-from qlik_tui.store.profiles import Profile
 from qlik_tui.tui import store_probe
 from qlik_tui.tui.screens.modals import SandboxKeyModal
 from qlik_tui.tui.screens.paste import PasteScreen
@@ -31,111 +28,22 @@ from qlik_tui.tui.screens.store_panel import StorePanel
 from qlik_tui.tui.widgets.store_line import StoreLine
 from tests.fixtures.services import make_services
 from tests.tui.helpers import (
+    ADMIN_USER,
     FIXED_HOST,
-    FIXED_KEY_ID,
-    FIXED_TENANT_ID,
-    FIXED_USER_ID,
-    FixedProbe,
+    NO_KEYRING,
+    PLAIN_USER,
+    SIZE,
+    STORED,
+    Before,
     PinnedApp,
+    SnapCompare,
     click,
-    expiry_in,
+    failed_report,
     fixed_key,
-    fixed_tenant,
     paste,
     screen_text,
-)
-
-SIZE = (80, 24)
-Before = Callable[[Pilot[Any]], Awaitable[None]]
-SnapCompare = Callable[..., bool]
-
-PLAIN_USER = User(
-    id=FIXED_USER_ID,
-    tenant_id=FIXED_TENANT_ID,
-    subject="auth0|ada",
-    name="Ada Lovelace",
-    email="ada@acme.example",
-    status="active",
-    roles=(Role(id="r1", name="AnalyticsAdmin"),),
-)
-ADMIN_USER = User(
-    id=FIXED_USER_ID,
-    tenant_id=FIXED_TENANT_ID,
-    subject="auth0|ada",
-    name="Ada Lovelace",
-    email="ada@acme.example",
-    status="active",
-    roles=(Role(id="r0", name="TenantAdmin"), Role(id="r1", name="AnalyticsAdmin")),
-)
-
-
-def valid_report(user: User, **extra: Any) -> VerifyReport:
-    outcome = Outcome(
-        OutcomeKind.VALID,
-        http_status=200,
-        latency_ms=142.0,
-        context={"host": FIXED_HOST, "tenant": FIXED_TENANT_ID},
-    )
-    record = ApiKeyRecord(id=FIXED_KEY_ID, status="active", expiry=expiry_in(5))
-    return VerifyReport(outcome=outcome, user=user, key_record=record, tenant_matches=True, **extra)
-
-
-def failed_report(kind: OutcomeKind, **outcome: Any) -> VerifyReport:
-    key = fixed_key()
-    return VerifyReport(
-        outcome=make_outcome(kind, tenant=fixed_tenant(), key_info=key.info, **outcome)
-    )
-
-
-def with_state(
-    step: int,
-    *,
-    report: VerifyReport | None = None,
-    then: Before | None = None,
-    with_key: bool = True,
-    **state: Any,
-) -> Before:
-    """Put a fixed tenant and key (and whatever else) in the state, then show ``step``."""
-
-    async def before(pilot: Pilot[Any]) -> None:
-        app = pilot.app
-        assert isinstance(app, PinnedApp)
-        app.state.set_tenant(fixed_tenant(), FIXED_HOST, confirmed=False)
-        if with_key and step in (5, 6):
-            app.state.set_key(fixed_key())
-        app.state.report = report
-        for name, value in state.items():
-            setattr(app.state, name, value)
-        app.go_to_step(step)
-        await pilot.pause()
-        await store_line_settled(pilot)
-        if then is not None:
-            await then(pilot)
-        for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False  # a blinking cursor is caught on or off by chance
-        await pilot.pause()
-
-    return before
-
-
-async def store_line_settled(pilot: Pilot[Any]) -> None:
-    """Wait for the step's store line (if it has one) to show its probe's answer."""
-    lines = pilot.app.screen.query(StoreLine)
-    for _ in range(500):  # a bound, so a broken probe fails the test instead of hanging it
-        if all(line.probe is not None for line in lines):
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("the store line never showed where the key would go")
-
-
-NO_KEYRING = FixedProbe(
-    False,
-    "No usable keyring",
-    why="There is no D-Bus session bus, so the Secret Service cannot be reached.",
-    fix="Start one for this shell: `dbus-run-session -- $SHELL`, then "
-    "`gnome-keyring-daemon --unlock --components=secrets`.",
-    alternative="keep keys in qlik-tui's own encrypted file, protected by a passphrase.",
-    reason="no D-Bus session, so no Secret Service",
+    valid_report,
+    with_state,
 )
 
 
@@ -179,18 +87,6 @@ async def store_refused(pilot: Pilot[Any]) -> None:
 async def press_quit(pilot: Pilot[Any]) -> None:
     await pilot.press("ctrl+q")
 
-
-STORED = Profile(
-    name="acme",
-    origin=f"https://{FIXED_HOST}",
-    key_id=FIXED_KEY_ID,
-    key_tenant_id=FIXED_TENANT_ID,
-    user_id=FIXED_USER_ID,
-    user_name="Ada Lovelace",
-    user_email="ada@acme.example",
-    expiry=expiry_in(5).isoformat(),
-    backend="SecretService Keyring",
-)
 
 SCREENS: dict[str, Before] = {
     "01-welcome": with_state(1),

@@ -18,13 +18,13 @@ from qlik_tui.store.key_stores import KeyStores
 from qlik_tui.tui import store_probe
 from qlik_tui.tui.screens.passphrase import PassphraseModal
 from qlik_tui.tui.widgets.store_form import StoreChoice, StoreForm
-from tests.tui.helpers import PinnedApp
-from tests.tui.test_snapshots import (
+from tests.tui.helpers import (
     NO_KEYRING,
     PLAIN_USER,
     SIZE,
     STORED,
     Before,
+    PinnedApp,
     SnapCompare,
     valid_report,
     with_state,

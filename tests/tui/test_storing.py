@@ -22,7 +22,10 @@ from qlik_tui.tui.screens.store_panel import StoreMode, StorePanel
 from qlik_tui.tui.widgets.store_form import StoreForm
 from tests.tui.helpers import (
     FIXED_HOST,
+    PLAIN_USER,
+    SIZE,
     PinnedApp,
+    SnapCompare,
     click,
     fixed_key,
     paste,
@@ -30,8 +33,9 @@ from tests.tui.helpers import (
     screen_text,
     settle,
     text_of,
+    valid_report,
+    with_state,
 )
-from tests.tui.test_snapshots import PLAIN_USER, SIZE, SnapCompare, valid_report, with_state
 
 
 async def reach_store_failure(pilot: Any, app: PinnedApp, sandbox: SandboxTenant) -> ApiKey:
