@@ -43,6 +43,11 @@ REJECTED = {
     OutcomeKind.KEY_LIMIT_REACHED,
     OutcomeKind.KEY_CREATE_FORBIDDEN,
     OutcomeKind.EXPIRY_TOO_LONG,
+    OutcomeKind.OAUTH_SECRET_REJECTED,
+    OutcomeKind.OAUTH_CLIENT_UNAVAILABLE,
+    OutcomeKind.OAUTH_M2M_NOT_ENABLED,
+    OutcomeKind.OAUTH_CONSENT_NOT_TRUSTED,
+    OutcomeKind.OAUTH_SCOPE_NOT_ALLOWED,
 }
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
