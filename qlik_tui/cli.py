@@ -93,6 +93,16 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("--with-token", action="store_true", help="read the key from standard input")
     login.add_argument("--no-verify", action="store_true", help="skip the live /users/me test")
     login.add_argument(
+        "--oauth-client-id",
+        metavar="ID",
+        help="log in an OAuth machine-to-machine client instead of an API key: its client ID "
+        "(the secret is read like a key: standard input with --with-secret, or a hidden "
+        "prompt); proven by minting an access token and reading its bot user",
+    )
+    login.add_argument(
+        "--with-secret", action="store_true", help="read the client secret from standard input"
+    )
+    login.add_argument(
         "--store",
         choices=["keyring", "encrypted-file"],
         help="where to keep the key: the OS keyring, or qlik-tui's passphrase-encrypted file "

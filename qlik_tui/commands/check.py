@@ -146,7 +146,9 @@ def print_lines(
     for result in results:
         profile, outcome = result.profile, result.outcome
         status = outcome.title
-        if outcome.verdict is Verdict.VALID:
+        if profile.is_oauth_client:
+            status += f"  [OAuth client {profile.client_id or '?'}]"
+        elif outcome.verdict is Verdict.VALID:
             expiry = expiry_of(result, now, warn_below)
             if expiry.state is ExpiryState.SOON:
                 status += f"  ⚠ {expiry.text}: {renewal_hint(profile.name)}"

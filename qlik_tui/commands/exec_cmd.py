@@ -3,7 +3,10 @@ environment, never in any argv.
 
 Variables (named after Qlik's own SDK and enigma examples): ``QCS_SERVER`` (origin URL),
 ``QCS_HOST`` (host[:port]), ``QCS_API_KEY`` (the key) and ``QLIK_TUI_PROFILE`` (the profile),
-plus any ``--key-var`` / ``--server-var`` aliases.
+plus any ``--key-var`` / ``--server-var`` aliases. For an OAuth client's profile, an access
+token (never the secret) in ``QCS_ACCESS_TOKEN`` and ``QCS_API_KEY`` alike, and its expiry in
+``QCS_ACCESS_TOKEN_EXPIRES_AT``; the token has more than 60 s left when COMMAND starts, and is
+not renewed while it runs.
 
 Signals: COMMAND runs in qlik-tui's own process group, so what the terminal sends (Ctrl-C,
 Ctrl-\\, hang-up) reaches it directly; meanwhile qlik-tui ignores Ctrl-C and Ctrl-\\ itself and
@@ -27,8 +30,9 @@ from typing import Any, TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error, explain_outcome
-from qlik_tui.commands.stored_key import load_stored_key
+from qlik_tui.commands.stored_key import load_bearer
 from qlik_tui.core.apikey import ApiKey
+from qlik_tui.core.oauth import AccessToken
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.core.untrusted import echoed
@@ -39,6 +43,10 @@ PROFILE_VAR = "QLIK_TUI_PROFILE"
 SERVER_VAR = "QCS_SERVER"
 HOST_VAR = "QCS_HOST"
 KEY_VAR = "QCS_API_KEY"
+# OAuth profiles: the access token (also in QCS_API_KEY, for tools that only send a bearer
+# from it) and when it expires (ISO 8601 UTC): a COMMAND that outlives it gets 401s.
+ACCESS_TOKEN_VAR = "QCS_ACCESS_TOKEN"
+TOKEN_EXPIRES_VAR = "QCS_ACCESS_TOKEN_EXPIRES_AT"
 COMMAND_NOT_FOUND = 127
 COMMAND_NOT_EXECUTABLE = 126
 _LOOKS_LIKE_KEY = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
@@ -75,10 +83,10 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         error(stderr, f"not a valid environment variable name: {shown}")
         return exits.USAGE
 
-    stored = load_stored_key(args.name, services, stderr)
+    stored = load_bearer(args.name, services, stderr)
     if isinstance(stored, int):
         return stored
-    profile, tenant, key = stored.profile, stored.tenant, stored.key
+    profile, tenant, key = stored.profile, stored.tenant, stored.bearer
     if args.check:
         refused = _prove(services, tenant, key, stderr)
         if refused is not None:
@@ -130,7 +138,7 @@ def child_environment(
     *,
     profile: str,
     tenant: Tenant,
-    key: ApiKey,
+    key: ApiKey | AccessToken,
     key_vars: list[str],
     server_vars: list[str],
 ) -> dict[str, str]:
@@ -138,6 +146,10 @@ def child_environment(
     environment[SERVER_VAR] = tenant.origin
     environment[HOST_VAR] = tenant.display_host
     environment[KEY_VAR] = key.reveal()
+    if isinstance(key, AccessToken):
+        environment[ACCESS_TOKEN_VAR] = key.reveal()
+        if key.expires_at is not None:
+            environment[TOKEN_EXPIRES_VAR] = key.expires_at.isoformat()
     environment[PROFILE_VAR] = profile
     for name in key_vars:
         environment[name] = key.reveal()
@@ -146,17 +158,19 @@ def child_environment(
     return environment
 
 
-def _prove(services: Services, tenant: Tenant, key: ApiKey, stderr: TextIO) -> int | None:
-    from qlik_tui.services.verify import Detail, verify_key
+def _prove(
+    services: Services, tenant: Tenant, key: ApiKey | AccessToken, stderr: TextIO
+) -> int | None:
+    from qlik_tui.services.verify import Detail, verify_bearer
 
-    report = asyncio.run(
-        verify_key(tenant, key, settings=services.client_settings, detail=Detail.NONE)
+    outcome = asyncio.run(
+        verify_bearer(tenant, key, settings=services.client_settings, detail=Detail.NONE)
     )
-    if report.outcome.verdict is Verdict.VALID:
+    if outcome.verdict is Verdict.VALID:
         return None
-    explain_outcome(report.outcome, stderr)
+    explain_outcome(outcome, stderr)
     print("The command was not run.", file=stderr)
-    return exits.for_verdicts([report.outcome.verdict])
+    return exits.for_verdicts([outcome.verdict])
 
 
 def run_child(command: list[str], environment: dict[str, str], stderr: TextIO) -> int:

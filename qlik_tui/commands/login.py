@@ -14,7 +14,7 @@ from qlik_tui.commands.output import (
     error,
     explain_outcome,
     insecure_backend_notice,
-    open_store_for_writing,
+    open_login_store,
     warn,
 )
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
@@ -26,7 +26,6 @@ from qlik_tui.services.rescue import RescueFileError, write_key_file
 from qlik_tui.services.results import KeyNotStored, StoredKey
 from qlik_tui.services.storing import store_key
 from qlik_tui.services.verify import Detail, VerifyReport, verify_key
-from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import (
     InvalidProfile,
     Profile,
@@ -53,13 +52,17 @@ def run(
         return exits.USAGE
     if not tenant.is_qlik_cloud and not tenant.is_loopback:
         warn(stderr, f"{tenant.display_host} is not a Qlik Cloud hostname; using it as given")
+    if args.oauth_client_id is not None or args.with_secret:
+        from qlik_tui.commands import login_client  # only for OAuth clients
+
+        return login_client.run(args, services, name, tenant, stdin, stdout, stderr)
 
     # The store is opened before the key is read: a store that cannot take it stops here,
     # before anything could be lost.
     previous: Profile | None = None
     with suppress(ProfilesFileError):  # a broken file is explained by the store attempt
         previous = services.profiles.get(name)
-    opened = _open_store(args, services, previous, stderr)
+    opened = open_login_store(args, services, previous, stderr)
     if opened is None:
         return exits.STORAGE
     services = opened
@@ -103,26 +106,6 @@ def run(
             warn(stderr, "the key's tenant id differs from the user's tenant id")
 
     return _store(services, name, tenant, key, report, stdin, stdout, stderr)
-
-
-def _open_store(
-    args: argparse.Namespace, services: Services, previous: Profile | None, stderr: TextIO
-) -> Services | None:
-    """``services`` writing to the chosen store, ready to use; None after explaining why not.
-
-    The store: ``--store``, else where the profile's key is now, else the OS keyring (the
-    encrypted file is only ever used when chosen)."""
-    if args.store is not None:
-        kind = KeyStoreKind(args.store)
-    else:
-        kind = (kind_of(previous) if previous else None) or KeyStoreKind.KEYRING
-    return open_store_for_writing(
-        services,
-        kind,
-        stderr,
-        keyring_unusable="The key was not stored: nothing was read or changed.",
-        file_locked="Nothing was read or stored; the encrypted key file is unchanged.",
-    )
 
 
 def _read_key_text(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> str | None:

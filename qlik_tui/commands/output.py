@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import TYPE_CHECKING, TextIO
 
@@ -157,6 +158,8 @@ def insecure_backend_notice(secrets: SecretStore, stream: TextIO) -> None:
 def profile_json(profile: Profile) -> dict[str, object]:
     return {
         "name": profile.name,
+        "kind": profile.credential.value,
+        "client_id": profile.client_id,
         "tenant": profile.origin,
         "user_name": profile.user_name,
         "user_email": profile.user_email,
@@ -171,3 +174,23 @@ def profile_json(profile: Profile) -> dict[str, object]:
         "expiry": profile.expiry,
         "key_status": profile.key_status,
     }
+
+
+def open_login_store(
+    args: argparse.Namespace, services: Services, previous: Profile | None, stderr: TextIO
+) -> Services | None:
+    """``services`` writing to the chosen store, ready to use; None after explaining why not.
+
+    The store: ``--store``, else where the profile's key is now, else the OS keyring (the
+    encrypted file is only ever used when chosen)."""
+    if args.store is not None:
+        kind = KeyStoreKind(args.store)
+    else:
+        kind = (kind_of(previous) if previous else None) or KeyStoreKind.KEYRING
+    return open_store_for_writing(
+        services,
+        kind,
+        stderr,
+        keyring_unusable="The key was not stored: nothing was read or changed.",
+        file_locked="Nothing was read or stored; the encrypted key file is unchanged.",
+    )

@@ -33,13 +33,14 @@ def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stder
     elif not profiles:
         print("No profiles yet. Run `qlik-tui` to set one up, or `qlik-tui login`.", file=stdout)
     else:
-        rows = [("NAME", "TENANT", "USER", "KEY ID", "STORED IN", "LAST OUTCOME")]
+        rows = [("NAME", "KIND", "TENANT", "USER", "KEY/CLIENT ID", "STORED IN", "LAST OUTCOME")]
         rows += [
             (
                 p.name,
+                p.credential.value,
                 p.origin,
                 user_label(p.user_email, p.user_name, p.user_id) or "-",
-                p.key_id or "-",
+                (p.client_id if p.is_oauth_client else p.key_id) or "-",
                 store_label(p),
                 last_outcome_text(p),
             )

@@ -1,5 +1,8 @@
 """``qlik-tui token NAME``: print a stored key to a pipe, for ``$(qlik-tui token prod)``.
 
+For an OAuth client's profile it prints an access token, never the client secret: the cached
+one while it has more than 60 s left (no request), else one minted now and cached.
+
 Standard output carries the key and a newline, and nothing else ever. It refuses when standard
 output is a terminal: a key printed on screen lands in scroll-back and screen recordings.
 """
@@ -11,7 +14,7 @@ from typing import TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error
-from qlik_tui.commands.stored_key import load_stored_key
+from qlik_tui.commands.stored_key import load_bearer
 from qlik_tui.services.context import Services
 
 TERMINAL_REFUSAL = (
@@ -26,11 +29,10 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     if _is_terminal(stdout):
         error(stderr, TERMINAL_REFUSAL.format(name=_shell_word(name)))
         return exits.USAGE
-    stored = load_stored_key(name, services, stderr)
+    stored = load_bearer(name, services, stderr)
     if isinstance(stored, int):
         return stored
-    key = stored.key
-    stdout.write(key.reveal() + "\n")
+    stdout.write(stored.bearer.reveal() + "\n")
     stdout.flush()
     return exits.OK
 

@@ -1,0 +1,183 @@
+"""OAuth machine-to-machine clients: prove one, and hand out access tokens from its secret.
+
+CONTRACT:
+    await prove_client(tenant, client_id, secret, settings=...) -> ClientProof   (never raises)
+        mint at /oauth/token, then GET /users/me with the token (the client's bot user), then
+        the client's record when the bot may read it (its secrets' hints; a bonus, never a
+        failure). ``proof.outcome`` is the row of the outcome table.
+    await access_token_for(services, profile) -> TokenResult   (never raises)
+        the cached token when it has more than ``REMINT_WITHIN`` left, else a new one minted
+        with the stored secret and cached, with its expiry, in the profile's key store.
+
+The token cache is the profile's entry under ``ACCESS_TOKEN_SERVICE``: JSON
+``{"client_id", "access_token", "expires_at", "scope"}``. A cache that cannot be read or
+written costs a mint, never a failure: the secret, not the cache, is what must not be lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import httpx
+
+from qlik_tui.core.client import ClientSettings, QlikClient
+from qlik_tui.core.errors import QlikError
+from qlik_tui.core.models import User
+from qlik_tui.core.oauth import AccessToken, ClientSecret, OAuthClientRecord
+from qlik_tui.core.outcomes import Outcome, OutcomeKind, outcome_from_error
+from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.core.timestamps import parse_iso_datetime
+from qlik_tui.services.context import Services
+from qlik_tui.store.errors import StoreError
+from qlik_tui.store.profiles import Profile
+from qlik_tui.store.secrets import ACCESS_TOKEN_SERVICE
+
+REMINT_WITHIN = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class ClientProof:
+    outcome: Outcome
+    user: User | None = None  # the client's bot user
+    token: AccessToken | None = field(default=None, repr=False)
+    client: OAuthClientRecord | None = None  # None: the bot may not read it
+
+
+async def prove_client(
+    tenant: Tenant,
+    client_id: str,
+    secret: ClientSecret,
+    *,
+    settings: ClientSettings | None = None,
+    http: httpx.AsyncClient | None = None,
+) -> ClientProof:
+    """Mint with ``secret``, then read the token's user (see the module)."""
+    try:
+        async with QlikClient(tenant, None, settings=settings, http=http) as minting:
+            minted = await minting.mint_token(client_id, secret)
+        token = minted.value
+        async with QlikClient(tenant, token, settings=settings, http=http) as client:
+            me = await client.me()
+            record: OAuthClientRecord | None = None
+            with contextlib.suppress(QlikError):
+                record = (await client.oauth_client(client_id)).value
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # every failure becomes an outcome; the table explains it
+        return ClientProof(outcome=outcome_from_error(exc, tenant=tenant))
+    outcome = Outcome(
+        kind=OutcomeKind.VALID,
+        http_status=me.status_code,
+        latency_ms=minted.latency_ms + me.latency_ms,
+        context={"host": tenant.display_host, "tenant": me.value.tenant_id},
+    )
+    return ClientProof(outcome=outcome, user=me.value, token=token, client=record)
+
+
+@dataclass(frozen=True)
+class TokenResult:
+    """An access token for a profile (``token``), or why there is none: the tenant's answer
+    (``outcome``) or the secret that could not be read (``store_failure``)."""
+
+    token: AccessToken | None = field(default=None, repr=False)
+    outcome: Outcome | None = None
+    store_failure: StoreError | None = None
+    minted: bool = False  # False: it came from the cache
+
+
+def cached_token(services: Services, profile: Profile, now: datetime) -> AccessToken | None:
+    """The profile's cached token while it has more than ``REMINT_WITHIN`` left."""
+    try:
+        text = services.secrets_for(profile).read_text(profile.name, ACCESS_TOKEN_SERVICE)
+    except StoreError:
+        return None
+    token = _from_cache(text, profile.client_id) if text else None
+    if token is None or token.expires_at is None or token.expires_at - now <= REMINT_WITHIN:
+        return None
+    return token
+
+
+async def access_token_for(
+    services: Services, profile: Profile, *, now: datetime | None = None
+) -> TokenResult:
+    """A token for an OAuth profile (see the module). Never raises."""
+    now = now or datetime.now(timezone.utc)
+    cached = await asyncio.to_thread(cached_token, services, profile, now)
+    if cached is not None:
+        return TokenResult(token=cached)
+    try:
+        tenant = parse_tenant(profile.origin)
+    except TenantError as exc:
+        return TokenResult(outcome=outcome_from_error(exc))
+    store = services.secrets_for(profile)
+    failure: StoreError | None = None
+    try:
+        secret = await asyncio.to_thread(store.load_client_secret, profile.name)
+    except StoreError as exc:
+        failure = exc
+    if failure is not None:
+        return TokenResult(store_failure=failure)
+    try:
+        async with QlikClient(tenant, None, settings=services.client_settings) as client:
+            token = (await client.mint_token(profile.client_id or "", secret)).value
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        return TokenResult(outcome=outcome_from_error(exc, tenant=tenant))
+    await asyncio.to_thread(save_cached_token, services, profile, token)
+    return TokenResult(token=token, minted=True)
+
+
+def save_cached_token(services: Services, profile: Profile, token: AccessToken) -> None:
+    """Best effort: a store that refuses the cache only costs the next call a mint."""
+    if token.expires_at is None:
+        return  # a token of unknown lifetime is not cached: it could be handed out dead
+    entry = _CacheEntry(profile.client_id or "", token)
+    with contextlib.suppress(StoreError):
+        services.secrets_for(profile).save(profile.name, entry, service=ACCESS_TOKEN_SERVICE)
+
+
+class _CacheEntry:
+    """The cache's JSON text, revealed only to the store."""
+
+    __slots__ = ("_client_id", "_token")
+
+    def __init__(self, client_id: str, token: AccessToken) -> None:
+        self._client_id = client_id
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "_CacheEntry(<hidden>)"
+
+    def reveal(self) -> str:
+        expires_at = self._token.expires_at
+        return json.dumps(
+            {
+                "client_id": self._client_id,
+                "access_token": self._token.reveal(),
+                "expires_at": expires_at.isoformat() if expires_at else None,
+                "scope": self._token.scope,
+            }
+        )
+
+
+def _from_cache(text: str, client_id: str | None) -> AccessToken | None:
+    """The cached token, when the entry is ours, whole, and for this client."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict) or obj.get("client_id") != client_id:
+        return None
+    token, expires = obj.get("access_token"), obj.get("expires_at")
+    if not isinstance(token, str) or not token or not isinstance(expires, str):
+        return None
+    expires_at = parse_iso_datetime(expires)
+    if expires_at is None:
+        return None
+    scope = obj.get("scope")
+    return AccessToken(token, expires_at, scope if isinstance(scope, str) else None)
