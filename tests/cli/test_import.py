@@ -31,12 +31,13 @@ def key_context(name: str, server: str, key: str, server_type: str = "cloud") ->
     )
 
 
-def oauth_context(name: str, server: str) -> str:
+def oauth_context(name: str, server: str, secret: str | None = None, client_id: str = "") -> str:
+    """An OAuth context; without ``secret`` one qlik-tui cannot import (no secret to move)."""
     return (
         f"  {name}:\n"
-        f"    oauth-client-id: 0123456789abcdef\n"
-        f"    oauth-client-secret: not-a-key-but-secret\n"
-        f"    server: {server}\n"
+        f"    oauth-client-id: {client_id or '0123456789abcdef'}\n"
+        + (f"    oauth-client-secret: {secret}\n" if secret else "")
+        + f"    server: {server}\n"
         f"    server-type: cloud\n"
     )
 

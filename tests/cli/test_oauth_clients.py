@@ -207,3 +207,35 @@ def test_exec_hands_command_an_access_token_never_the_secret(
     assert got["secret_anywhere"] is False
     assert token_posts(sandbox) == 1  # the token login minted, from the cache
     assert CLIENT_SECRET_SERVICE != ACCESS_TOKEN_SERVICE
+
+
+def test_import_qlik_cli_proves_stores_and_lists_oauth_contexts_as_plain_text(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services, tmp_path: Path
+) -> None:
+    from tests.cli.test_import import oauth_context, write_contexts
+
+    good_id, good_secret = sandbox.create_oauth_client("importer")
+    gone_id, gone_secret = sandbox.create_oauth_client("gone")
+    sandbox.oauth_client(gone_id).deleted = True
+    contexts = write_contexts(
+        tmp_path / "qlik" / "contexts.yml",
+        oauth_context("auto", sandbox.origin, good_secret, good_id),
+        oauth_context("old", sandbox.origin, gone_secret, gone_id),
+        oauth_context("nosecret", sandbox.origin),
+    )
+    before = contexts.read_bytes()
+    result = run_cli("import", "qlik-cli", "--file", str(contexts), "--all")
+    assert result.code == 1, result.output  # the deleted client is rejected
+    assert contexts.read_bytes() == before
+    assert "stored as profile 'auto'" in result.stdout
+    assert "OAuth client deleted or disabled" in result.stdout
+    assert "skipped: an OAuth context without a usable client ID and secret" in result.stdout
+    assert "Still in plain text" in result.stdout and "`qlik context rm auto`" in result.stdout
+    for secret in (good_secret, gone_secret):
+        assert secret not in result.output
+    profile = services.profiles.get("auto")
+    assert profile is not None and profile.is_oauth_client and profile.client_id == good_id
+    assert services.secrets.load_client_secret("auto").reveal() == good_secret
+    assert services.profiles.get("old") is None
+    again = run_cli("import", "qlik-cli", "--file", str(contexts), "--context", "auto")
+    assert again.code == 0 and "already stored as profile 'auto'" in again.stdout
