@@ -64,3 +64,4 @@ class OutcomeKind(str, Enum):
     OAUTH_M2M_NOT_ENABLED = "oauth_m2m_not_enabled"  # no client_credentials grant
     OAUTH_CONSENT_NOT_TRUSTED = "oauth_consent_not_trusted"  # consent method is not Trusted
     OAUTH_SCOPE_NOT_ALLOWED = "oauth_scope_not_allowed"  # a scope the client lacks
+    OAUTH_SECRET_LIMIT_REACHED = "oauth_secret_limit_reached"  # renewing: five secrets already

@@ -487,6 +487,16 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "client > Scopes), or ask for a scope it has (qlik-tui asks for user_default).",
         _BAD,
     ),
+    OutcomeSpec(
+        _K.OAUTH_SECRET_LIMIT_REACHED,
+        _R,
+        "The client has five secrets already",
+        "{host} allows at most five secrets per OAuth client, and this one has five "
+        "(hints: {hints}), so no new secret can be made. Nothing was created.",
+        "Ask a tenant admin to delete a secret nothing uses any more (Administration > OAuth), "
+        "then run `qlik-tui rotate {profile}` again.",
+        _BAD,
+    ),
 )
 
 OUTCOMES: dict[OutcomeKind, OutcomeSpec] = {row.kind: row for row in _ROWS}
@@ -525,6 +535,7 @@ _FALLBACKS: dict[str, str] = {
     "active_keys": "not known",
     "profile": "NAME",
     "expiry": "asked for",
+    "hints": "not listed",
 }
 
 

@@ -151,6 +151,8 @@ class RotationResult:
     # stopped) and deleted by this run
     deleted_strays: tuple[str, ...] = ()
     interrupted: bool = False  # a signal or a cancelled task stopped the run (see notes)
+    # what was renewed: "key" (ids are key ids) or "client secret" (ids are the secrets' hints)
+    credential: str = "key"
 
     @property
     def renewed(self) -> bool:

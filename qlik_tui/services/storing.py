@@ -112,6 +112,7 @@ def store_client(
     secret: ClientSecret,
     proof: ClientProof | None,
     replace: bool,
+    secret_hint: str | None = None,
 ) -> StoredKey:
     """Store an OAuth client's ``secret`` under profile ``name`` (the client id and what the
     proof learnt in the profile); all or nothing, as ``store_key``. The profile's cached
@@ -134,6 +135,8 @@ def store_client(
     if failure is not None:
         raise failure
     profile = profile_from_proof(name, tenant, client_id, proof, backend, store=store)
+    if secret_hint is not None:  # a renewal knows its new secret's hint
+        profile = dataclasses.replace(profile, secret_hint=secret_hint, secret_created=now_iso())
     stored = _store_profile(
         services, profile, secret, CLIENT_SECRET_SERVICE, backend, store, replace
     )

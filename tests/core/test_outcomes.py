@@ -48,6 +48,7 @@ REJECTED = {
     OutcomeKind.OAUTH_M2M_NOT_ENABLED,
     OutcomeKind.OAUTH_CONSENT_NOT_TRUSTED,
     OutcomeKind.OAUTH_SCOPE_NOT_ALLOWED,
+    OutcomeKind.OAUTH_SECRET_LIMIT_REACHED,
 }
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
