@@ -239,3 +239,15 @@ def test_import_qlik_cli_proves_stores_and_lists_oauth_contexts_as_plain_text(
     assert services.profiles.get("old") is None
     again = run_cli("import", "qlik-cli", "--file", str(contexts), "--context", "auto")
     assert again.code == 0 and "already stored as profile 'auto'" in again.stdout
+
+
+def test_forget_removes_the_client_secret_and_the_cached_token(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    login_client(run_cli, sandbox)
+    assert services.secrets.read_text("bot", ACCESS_TOKEN_SERVICE) is not None
+    result = run_cli("forget", "bot")
+    assert result.code == 0, result.output
+    assert services.profiles.get("bot") is None
+    assert services.secrets.read_text("bot", CLIENT_SECRET_SERVICE) is None
+    assert services.secrets.read_text("bot", ACCESS_TOKEN_SERVICE) is None
