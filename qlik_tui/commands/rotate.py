@@ -32,9 +32,8 @@ from qlik_tui.services.rotation import (
     RotationStatus,
     StepEvent,
     StepState,
-    rotate_profile,
 )
-from qlik_tui.services.secret_rotation import rotate_client_secret
+from qlik_tui.services.secret_rotation import renew_profile
 from qlik_tui.store.names import quoted_name
 from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.store.secrets import StoreError
@@ -96,20 +95,14 @@ async def _rotate_to_the_end(
     reported (what was made, stored, deleted and left)."""
     with sigterm_cancels_this_task() as received:
         try:
-            profile = await asyncio.to_thread(services.profiles.get, args.name)
-            if profile is not None and profile.is_oauth_client:
-                result = await rotate_client_secret(
-                    services, args.name, keep_old=args.keep_old, on_step=show
-                )
-            else:
-                result = await rotate_profile(
-                    services,
-                    args.name,
-                    expiry=args.expiry,
-                    description=args.description,
-                    keep_old=args.keep_old,
-                    on_step=show,
-                )
+            result = await renew_profile(
+                services,
+                args.name,
+                expiry=args.expiry,
+                description=args.description,
+                keep_old=args.keep_old,
+                on_step=show,
+            )
         except RotationCancelled as stopped:
             result = stopped.result
     return result, bool(received)

@@ -40,6 +40,7 @@ from qlik_tui.services.context import Services
 from qlik_tui.services.oauth_clients import prove_client, save_cached_token
 from qlik_tui.services.results import KeyNotStored
 from qlik_tui.services.rotation import (
+    CancelToken,
     RotationCancelled,
     RotationResult,
     RotationStatus,
@@ -47,6 +48,7 @@ from qlik_tui.services.rotation import (
     StepCallback,
     StepEvent,
     StepState,
+    rotate_profile,
     store_failure_outcome,
 )
 from qlik_tui.services.storing import store_client
@@ -417,3 +419,32 @@ class _SecretRotation:
             )
         self.emit(RotationStep.DELETE_OLD, StepState.DONE, self.old_hint)
         return self.result(RotationStatus.RENEWED, **done)
+
+
+async def renew_profile(
+    services: Services,
+    name: str,
+    *,
+    expiry: str | None = None,
+    description: str | None = None,
+    keep_old: bool = False,
+    on_step: StepCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> RotationResult:
+    """Renew what profile ``name`` holds: its API key (``rotation.rotate_profile``) or its OAuth
+    client's secret (``rotate_client_secret``; ``expiry`` and ``description`` do not apply)."""
+    try:
+        profile = await asyncio.to_thread(services.profiles.get, name)
+    except ProfilesFileError:
+        profile = None  # the key renewal explains the file
+    if profile is not None and profile.is_oauth_client:
+        return await rotate_client_secret(services, name, keep_old=keep_old, on_step=on_step)
+    return await rotate_profile(
+        services,
+        name,
+        expiry=expiry,
+        description=description,
+        keep_old=keep_old,
+        on_step=on_step,
+        cancel=cancel,
+    )

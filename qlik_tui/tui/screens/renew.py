@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 RENEW_GROUP = "dashboard-renew"
 ROTATION_MODULE = "qlik_tui.services.rotation"
+RENEWING_MODULE = "qlik_tui.services.secret_rotation"  # keys and OAuth client secrets alike
 # The steps shown, in order (the rotation's local LOAD and UPDATE steps are shown only failing).
 SHOWN_STEPS = ("create", "verify", "store", "delete-old")
 # The key id each step names under its title (the others repeat the new key's id).
@@ -115,11 +116,12 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
     async def run_renewal(self, services: Services, name: str) -> None:
         # httpx is heavy: import it off the event loop so the dialog stays responsive.
         rotation = await asyncio.to_thread(importlib.import_module, ROTATION_MODULE)
+        renewing = await asyncio.to_thread(importlib.import_module, RENEWING_MODULE)
         token = rotation.CancelToken()
         if self.cancel_asked:
             token.cancel()
         self.cancel_token = token
-        result = await rotation.rotate_profile(
+        result = await renewing.renew_profile(
             services,
             name,
             on_step=lambda event: self.post_message(RenewStep(event)),
