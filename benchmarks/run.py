@@ -12,6 +12,8 @@ first-paint  launch to first screen painted: ``qlik-tui setup``  vs  bare_textua
 memory       peak RSS (VmHWM) at that first paint, the same runs as first-paint
 rotate       ``qlik-tui rotate NAME`` with the sandbox answering after 300 ms  vs  one such
              round trip (300 ms): the target is at most 6 round trips' worth of time
+exec-token   ``qlik-tui exec CLIENT -- true`` of an OAuth profile with a cached access token
+             vs  minimal_exec.py (read the cached token from the keyring, run the command)
 
 Exit code: 0 when every target is met, 1 when one is missed, 2 when a benchmark failed to run.
 Timings belong here, never in the tests.
@@ -41,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 # root makes ``tests`` importable; this directory is on the path already (bench_env).
 sys.path.insert(0, str(HERE.parent))
 
-from bench_env import World, bench_world  # noqa: E402
+from bench_env import CLIENT_PROFILE, World, bench_world  # noqa: E402
 
 PYTHON = sys.executable
 QLIK_TUI = [PYTHON, "-m", "qlik_tui"]
@@ -319,6 +321,7 @@ SPECS: dict[str, tuple[str, str, str, float]] = {
     "first-paint": ("qlik-tui setup", "bare Textual app", "s", 1.3),
     "memory": ("qlik-tui setup", "bare Textual app", "KiB", 1.3),
     "rotate": ("rotate 1 profile", "one 300 ms round trip", "s", 6.0),
+    "exec-token": ("exec OAuth profile -- true", "minimal script", "s", 1.1),
 }
 
 
@@ -337,6 +340,14 @@ def bench_check_vs_minimal(world: World, runs: int) -> Result:
         world.env,
         name,
     )
+    result.a, result.b = interleaved(runs, run_a, run_b)
+    return result
+
+
+def bench_exec_token(world: World, runs: int) -> Result:
+    result = new_result("exec-token")
+    run_a = timed([*QLIK_TUI, "exec", CLIENT_PROFILE, "--", "true"], world.env, "")
+    run_b = timed([PYTHON, str(HERE / "minimal_exec.py"), CLIENT_PROFILE, "true"], world.env, "")
     result.a, result.b = interleaved(runs, run_a, run_b)
     return result
 
@@ -433,6 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             (("check-many",), lambda: [bench_check_many(world, runs)]),
             (("first-paint", "memory"), lambda: list(bench_tui(world, runs))),
             (("rotate",), lambda: [bench_rotate(world, runs)]),
+            (("exec-token",), lambda: [bench_exec_token(world, runs)]),
         ]
         for keys, plan in plans:
             if not only & set(keys):

@@ -17,7 +17,6 @@ forwards SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2 sent to it alone. It exits with CO
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
 import signal
@@ -32,8 +31,8 @@ from qlik_tui.commands import exits
 from qlik_tui.commands.output import error, explain_outcome
 from qlik_tui.commands.stored_key import load_bearer
 from qlik_tui.core.apikey import ApiKey
+from qlik_tui.core.kinds import Verdict
 from qlik_tui.core.oauth import AccessToken
-from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.core.untrusted import echoed
 from qlik_tui.services.context import Services
@@ -161,6 +160,8 @@ def child_environment(
 def _prove(
     services: Services, tenant: Tenant, key: ApiKey | AccessToken, stderr: TextIO
 ) -> int | None:
+    import asyncio  # only for --check: a plain exec needs no event loop
+
     from qlik_tui.services.verify import Detail, verify_bearer
 
     outcome = asyncio.run(

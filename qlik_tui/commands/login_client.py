@@ -28,9 +28,10 @@ from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.core.untrusted import looks_like_key
 from qlik_tui.services.context import Services
-from qlik_tui.services.oauth_clients import ClientProof, prove_client, save_cached_token
+from qlik_tui.services.oauth_clients import ClientProof, prove_client
 from qlik_tui.services.results import KeyNotStored
 from qlik_tui.services.storing import store_client
+from qlik_tui.services.token_cache import save_cached_token
 from qlik_tui.store.profiles import Profile, ProfilesFileError
 
 INPUT_CLOSED = "the input was closed at the secret prompt (Ctrl-D): nothing was stored."

@@ -6,7 +6,6 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from qlik_tui.core.outcomes import Outcome
 from qlik_tui.core.untrusted import echoed
 from qlik_tui.store.encrypted_errors import PassphraseUnavailable
 from qlik_tui.store.key_stores import KeyStoreKind, KeyStores, kind_of
@@ -14,6 +13,7 @@ from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore, StoreError
 
 if TYPE_CHECKING:
+    from qlik_tui.core.outcomes import Outcome  # the table loads only when an outcome is shown
     from qlik_tui.services.context import Services
     from qlik_tui.services.store_probe import StoreProbe
     from qlik_tui.store.passphrase import PassphraseSource

@@ -49,6 +49,13 @@ def load_bearer(name: str, services: Services, stderr: TextIO) -> StoredBearer |
         if isinstance(stored, int):
             return stored
         return StoredBearer(stored.profile, stored.tenant, stored.key)
+    from datetime import datetime, timezone
+
+    from qlik_tui.services.token_cache import cached_token
+
+    cached = cached_token(services, profile, datetime.now(timezone.utc))
+    if cached is not None:  # no request, and no HTTP client to load
+        return StoredBearer(profile, tenant, cached)
     import asyncio
 
     from qlik_tui.services.oauth_clients import access_token_for

@@ -31,7 +31,8 @@ from qlik_tui.services.check_results import Detail, VerifyReport
 from qlik_tui.services.context import Services
 from qlik_tui.services.dead_keys import same_owner, sharpen
 from qlik_tui.services.login import learnt_tenant_ids
-from qlik_tui.services.oauth_clients import prove_client, save_cached_token
+from qlik_tui.services.oauth_clients import prove_client
+from qlik_tui.services.token_cache import save_cached_token
 from qlik_tui.services.verify import verify_key
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso

@@ -38,9 +38,10 @@ from qlik_tui.core.qlik_cli_contexts import (
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.login import known_tenant_id
-from qlik_tui.services.oauth_clients import prove_client, save_cached_token
+from qlik_tui.services.oauth_clients import prove_client
 from qlik_tui.services.results import KeyNotStored, StoreStep
 from qlik_tui.services.storing import store_client, store_key
+from qlik_tui.services.token_cache import save_cached_token
 from qlik_tui.services.verify import Detail, VerifyReport, verify_key
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import (

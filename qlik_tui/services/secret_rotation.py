@@ -37,7 +37,7 @@ from qlik_tui.core.outcomes import Outcome, OutcomeKind, make_outcome, outcome_f
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.services.check import stored_key_failure
 from qlik_tui.services.context import Services
-from qlik_tui.services.oauth_clients import prove_client, save_cached_token
+from qlik_tui.services.oauth_clients import prove_client
 from qlik_tui.services.results import KeyNotStored
 from qlik_tui.services.rotation import (
     CancelToken,
@@ -53,6 +53,7 @@ from qlik_tui.services.rotation import (
 )
 from qlik_tui.services.storing import store_client
 from qlik_tui.services.strays import StrayKey
+from qlik_tui.services.token_cache import save_cached_token
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.lockfile import LockFile, LockTimeout
 from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
