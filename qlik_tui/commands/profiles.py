@@ -62,7 +62,8 @@ def last_outcome_text(profile: Profile) -> str:
         kind = OutcomeKind(profile.last_outcome)
     except ValueError:  # written by a newer qlik-tui: its id is all there is
         return profile.last_outcome
-    outcome = make_outcome(kind, key_id=profile.key_id or "", **key_store_words(profile))
+    what = "Client" if profile.is_oauth_client else "Key"
+    outcome = make_outcome(kind, key_id=profile.key_id or "", what=what, **key_store_words(profile))
     return f"{outcome.mark} {outcome.title}"
 
 

@@ -62,7 +62,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
     OutcomeSpec(
         _K.VALID,
         _V,
-        "Key works",
+        "{what} works",
         "{host} accepted the key and answered with its user's record.",
         "Nothing to fix: the key can be stored and used.",
         _OK,
@@ -536,6 +536,7 @@ _FALLBACKS: dict[str, str] = {
     "profile": "NAME",
     "expiry": "asked for",
     "hints": "not listed",
+    "what": "Key",  # "Client" for an OAuth client's profile
 }
 
 

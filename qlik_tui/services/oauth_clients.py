@@ -67,7 +67,7 @@ async def prove_client(
         kind=OutcomeKind.VALID,
         http_status=me.status_code,
         latency_ms=minted.latency_ms + me.latency_ms,
-        context={"host": tenant.display_host, "tenant": me.value.tenant_id},
+        context={"host": tenant.display_host, "tenant": me.value.tenant_id, "what": "Client"},
     )
     return ClientProof(outcome=outcome, user=me.value, token=token, client=record)
 

@@ -101,8 +101,23 @@ _STORE_TITLES = {
 }
 
 
-def step_title(step: RotationStep, store: KeyStoreKind = KeyStoreKind.KEYRING) -> str:
-    """The title of ``step`` when renewing a key kept in ``store``."""
+# Renewing an OAuth client's secret (services/secret_rotation.py): the same steps.
+CLIENT_STEP_TITLES = {
+    RotationStep.LOAD: "Read the stored secret (a token minted with it reads the client)",
+    RotationStep.CREATE: "Create a new client secret (with that token)",
+    RotationStep.VERIFY: "Prove the new secret (mint with it, /users/me: same bot user)",
+    RotationStep.STORE: "Store the new secret (key store and profile, all or nothing)",
+    RotationStep.DELETE_OLD: "Delete the old secret (with a token of the new one)",
+    RotationStep.UPDATE: "Update the profile",
+}
+
+
+def step_title(
+    step: RotationStep, store: KeyStoreKind = KeyStoreKind.KEYRING, credential: str = "key"
+) -> str:
+    """The title of ``step`` when renewing a key (or a client secret) kept in ``store``."""
+    if credential != "key":
+        return CLIENT_STEP_TITLES[step]
     return _STORE_TITLES[store] if step is RotationStep.STORE else STEP_TITLES[step]
 
 
@@ -119,10 +134,11 @@ class StepEvent:
     state: StepState
     note: str = ""  # e.g. the new key's id; never the key
     store: KeyStoreKind = KeyStoreKind.KEYRING  # where the profile's key is kept
+    credential: str = "key"  # or "client secret"
 
     @property
     def title(self) -> str:
-        return step_title(self.step, self.store)
+        return step_title(self.step, self.store, self.credential)
 
 
 class RotationStatus(str, Enum):

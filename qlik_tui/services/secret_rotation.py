@@ -107,7 +107,7 @@ class _SecretRotation:
 
     def emit(self, step: RotationStep, state: StepState, note: str = "") -> None:
         if self.on_step is not None:
-            self.on_step(StepEvent(step, state, note, self.store))
+            self.on_step(StepEvent(step, state, note, self.store, CREDENTIAL))
 
     def result(self, status: RotationStatus, **fields: object) -> RotationResult:
         return RotationResult(

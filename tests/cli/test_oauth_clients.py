@@ -51,6 +51,7 @@ def test_login_proves_by_minting_and_stores_the_secret_like_a_key(
     listed = run_cli("list")
     header, row = listed.stdout.splitlines()
     assert "KIND" in header.split() and "oauth-client" in row.split() and client_id in row
+    assert "✓ Client works" in row
     assert secret not in listed.output
 
 
@@ -115,7 +116,7 @@ def test_check_of_a_client_profile_provokes_each_row_after_the_fact(
     before = token_posts(sandbox)
     ok = run_cli("check", "bot")
     assert ok.code == 0, ok.output
-    assert "Key works" in ok.stdout and f"[OAuth client {client_id}]" in ok.stdout
+    assert "Client works" in ok.stdout and f"[OAuth client {client_id}]" in ok.stdout
     assert token_posts(sandbox) == before + 1  # check mints and proves, every time
     sandbox.oauth_client(client_id).consent_method = "required"
     refused = run_cli("check", "bot")
