@@ -297,7 +297,21 @@ class _Attempt:
             replaced=existing,
             replaced_unlisted_entry=existing is None and snapshot.existed,
         )
+        if existing is not None and existing.credential is not profile.credential:
+            self._remove_other_kind(existing)
         return self._remove_old_copy(stored, existing)
+
+    def _remove_other_kind(self, existing: Profile) -> None:
+        """The profile held the other kind of credential (an API key, or an OAuth client's
+        secret and token): its entries are removed, as a replaced key's would be overwritten.
+        Best effort after the commit: the new credential stays stored either way."""
+        old_store = self.services.stores.for_kind(kind_of(existing) or KeyStoreKind.KEYRING)
+        services: tuple[str | None, ...] = (
+            (CLIENT_SECRET_SERVICE, ACCESS_TOKEN_SERVICE) if existing.is_oauth_client else (None,)
+        )
+        for service in services:
+            with contextlib.suppress(StoreError):
+                old_store.delete(existing.name, service=service)
 
     def _remove_old_copy(self, stored: StoredKey, existing: Profile | None) -> StoredKey:
         """The key moved stores: remove the replaced key from the store it was in (see the

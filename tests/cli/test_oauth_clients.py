@@ -252,3 +252,22 @@ def test_forget_removes_the_client_secret_and_the_cached_token(
     assert services.profiles.get("bot") is None
     assert services.secrets.read_text("bot", CLIENT_SECRET_SERVICE) is None
     assert services.secrets.read_text("bot", ACCESS_TOKEN_SERVICE) is None
+
+
+def test_a_profile_switching_kinds_leaves_no_entry_of_the_other_kind(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    key = sandbox.issue_key()
+    as_key = run_cli(
+        "login", "--tenant", sandbox.origin, "--name", "bot", "--with-token", stdin=key
+    )
+    assert as_key.code == 0
+    login_client(run_cli, sandbox)
+    with pytest.raises(KeyNotFound):
+        services.secrets.load("bot")
+    again = run_cli("login", "--tenant", sandbox.origin, "--name", "bot", "--with-token", stdin=key)
+    assert again.code == 0
+    assert services.secrets.read_text("bot", CLIENT_SECRET_SERVICE) is None
+    assert services.secrets.read_text("bot", ACCESS_TOKEN_SERVICE) is None
+    profile = services.profiles.get("bot")
+    assert profile is not None and not profile.is_oauth_client
