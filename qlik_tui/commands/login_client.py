@@ -19,7 +19,6 @@ from qlik_tui.commands.output import (
     open_login_store,
 )
 from qlik_tui.core.oauth import (
-    AccessToken,
     ClientIdRefused,
     ClientSecret,
     normalise_client_id,
@@ -28,7 +27,7 @@ from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.core.untrusted import looks_like_key
 from qlik_tui.services.context import Services
-from qlik_tui.services.oauth_clients import ClientProof, prove_client
+from qlik_tui.services.oauth_clients import ClientProof, describe_token, prove_client
 from qlik_tui.services.results import KeyNotStored
 from qlik_tui.services.storing import store_client
 from qlik_tui.services.token_cache import save_cached_token
@@ -140,22 +139,6 @@ def _read_secret(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> Cli
         )
         return None
     return ClientSecret(value)
-
-
-def describe_token(token: AccessToken | None) -> str:
-    """ "access tokens live 360 min, scope user_default" (what the token endpoint said)."""
-    if token is None:
-        return "no token"
-    parts = []
-    if token.expires_at is not None:
-        from datetime import datetime, timezone
-
-        left = token.seconds_left(datetime.now(timezone.utc)) or 0.0
-        parts.append(f"access tokens live {round(left / 60)} min")
-    else:
-        parts.append("the token's lifetime was not given")
-    parts.append(f"scope {token.scope}" if token.scope else "no scope given")
-    return ", ".join(parts)
 
 
 def _report(

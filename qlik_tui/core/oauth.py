@@ -107,6 +107,12 @@ class ClientIdRefused(ValueError):
     """What was given as a client id looks like a secret or a key: refused without echoing."""
 
 
+def looks_like_client_secret(text: str) -> bool:
+    """A long random run that is not shaped like a client ID: what a secret looks like."""
+    value = text.strip()
+    return bool(_SECRET_LIKE.match(value)) and not _is_hex_client_id(value)
+
+
 def normalise_client_id(text: str) -> str:
     """The client id as typed, stripped; a secret- or key-like value is refused unseen."""
     value = text.strip()

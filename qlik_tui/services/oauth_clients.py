@@ -122,3 +122,19 @@ __all__ = [
     "prove_client",
     "save_cached_token",
 ]
+
+
+def describe_token(token: AccessToken | None) -> str:
+    """ "access tokens live 360 min, scope user_default" (what the token endpoint said)."""
+    if token is None:
+        return "no token"
+    parts = []
+    if token.expires_at is not None:
+        from datetime import datetime, timezone
+
+        left = token.seconds_left(datetime.now(timezone.utc)) or 0.0
+        parts.append(f"access tokens live {round(left / 60)} min")
+    else:
+        parts.append("the token's lifetime was not given")
+    parts.append(f"scope {token.scope}" if token.scope else "no scope given")
+    return ", ".join(parts)
