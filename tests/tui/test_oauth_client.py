@@ -148,3 +148,22 @@ async def test_a_refused_client_is_explained_and_not_stored(
         assert "Machine-to-machine not enabled on the client" in shown
         assert "Nothing was stored." in shown and secret not in shown
     assert real_services.profiles.all() == []
+
+
+async def test_the_demo_offers_a_practice_client_that_proves_and_stores(
+    sandbox: FaultySandbox, real_services: Services
+) -> None:
+    app = PinnedApp(real_services, start="setup", sandbox=sandbox)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await click(pilot, "#oauth-client")
+        await settle(pilot)
+        await click(pilot, "#oauth-practice")
+        client_id = app.screen.query_one("#oauth-client-id", KeyRefusingInput).value
+        assert app.screen.query_one("#oauth-tenant", KeyRefusingInput).value == sandbox.origin
+        await click(pilot, "#oauth-prove")
+        await settle(pilot)
+        shown = screen_text(pilot)
+        assert "Bot user: practice client" in shown and "Stored as profile" in shown
+    [profile] = real_services.profiles.all()
+    assert profile.client_id == client_id and profile.is_oauth_client
