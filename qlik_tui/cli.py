@@ -157,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="then renew (as `rotate`) each valid key expiring within DURATION, e.g. 12h, 2d, "
         "PT12H; one line per renewal. Exit 0 only when every check and renewal succeeded",
     )  # fmt: skip
+    check.add_argument(
+        "--secret-max-age", metavar="DURATION",
+        help="with --renew-within: renew an OAuth client's secret once it is this old "
+        "(a secret has no expiry), e.g. 30d (default: 90d)",
+    )  # fmt: skip
     _add_use_commands(commands)
     _add_key_commands(commands)
     from qlik_tui.commands import scan  # its parser only: the scanner loads when scan runs

@@ -63,6 +63,12 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         except ValueError as exc:
             error(stderr, f"--renew-within: {exc}")
             return exits.USAGE
+        try:
+            if getattr(args, "secret_max_age", None) is not None:
+                parse_span(args.secret_max_age)
+        except ValueError as exc:
+            error(stderr, f"--secret-max-age: {exc}")
+            return exits.USAGE
 
     _unlock_encrypted_file(services, chosen, stderr)
     deadline_s = getattr(args, "deadline", DEFAULT_DEADLINE_S)

@@ -181,3 +181,21 @@ def test_a_secret_another_profile_holds_is_kept(
     assert "hold it too" in result.stderr and "twin" in result.stderr
     assert _stored_secret(services, "twin") == old
     assert run_cli("check", "twin").code == 0
+
+
+def test_check_renew_within_renews_a_secret_by_its_age(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    client_id, old = login_client(run_cli, sandbox)
+    young = run_cli("check", "--renew-within", "1h", "--secret-max-age", "30d")
+    assert young.code == 0 and "renewed" not in young.output
+    assert _stored_secret(services) == old
+    profile = services.profiles.get("bot")
+    assert profile is not None
+    services.profiles.update("bot", secret_created="2020-01-01T00:00:00+00:00")
+    aged = run_cli("check", "--renew-within", "1h", "--secret-max-age", "30d")
+    assert aged.code == 0, aged.output
+    [new_hint] = sandbox.secret_hints(client_id)
+    assert f"↻ renewed bot: client secret {new_hint}; old secret" in aged.stdout
+    assert _stored_secret(services) != old and old not in aged.output
+    assert run_cli("check", "--renew-within", "1h", "--secret-max-age", "soon").code == 2
