@@ -24,6 +24,7 @@ from qlik_tui.tui.widgets.secret_input import SecretInput
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.services import make_services
 from tests.tui.helpers import PinnedApp, click, paste, screen_text, settle
+from tests.tui.test_dashboard import no_recheck_on_open  # noqa: F401 - a fixture used here
 from tests.tui.test_snapshots import PLAIN_USER
 
 SIZE = (80, 24)
@@ -167,3 +168,26 @@ async def test_the_demo_offers_a_practice_client_that_proves_and_stores(
         assert "Bot user: practice client" in shown and "Stored as profile" in shown
     [profile] = real_services.profiles.all()
     assert profile.client_id == client_id and profile.is_oauth_client
+
+
+@pytest.mark.usefixtures("no_recheck_on_open")
+async def test_the_dashboard_shows_the_kind_and_the_client_id(offline_services: Services) -> None:
+    from qlik_tui.store.profiles import Profile
+    from tests.tui.test_dashboard import open_dashboard, table_of
+
+    client_id = "0123456789abcdef0123456789abcdef"
+    offline_services.profiles.put(Profile(name="work", origin="https://acme.eu.qlikcloud.com"))
+    offline_services.profiles.put(
+        Profile(
+            name="robot",
+            origin="https://acme.eu.qlikcloud.com",
+            kind="oauth-client",
+            client_id=client_id,
+        )
+    )
+    app = PinnedApp(offline_services, start="dashboard")
+    async with app.run_test(size=(160, 24)) as pilot:
+        await open_dashboard(pilot)
+        robot, work = table_of(app).cell_texts("robot"), table_of(app).cell_texts("work")
+        assert robot["kind"] == "oauth-client" and work["kind"] == "api-key"
+        assert robot["key_id"].startswith(client_id[:6])

@@ -161,6 +161,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("checked", "Checked", 8, 12),
     ColumnSpec("user", "User", 8, 32),
     ColumnSpec("key_id", "Key id", 6, KEY_ID_CHARS + 1),
+    ColumnSpec("kind", "Kind", 4, 12),  # api-key | oauth-client (its id is in the key id column)
 )
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 # The columns shortened to fit the width, most expendable first; user and key id are not
@@ -309,7 +310,8 @@ class ProfileTable(DataTable[Text]):
             _cell(expiry_words, self._expiry_style(expiry.state)),
             _cell(checked, self._style("muted") if checked == NEVER else Style()),
             _cell(user_of(profile)),
-            _cell(short_key_id(profile.key_id)),
+            _cell(short_key_id(profile.client_id if profile.is_oauth_client else profile.key_id)),
+            _cell(profile.credential.value),
         ]
 
     def _state_style(self, row: ProfileRow) -> Style:
