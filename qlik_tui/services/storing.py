@@ -234,6 +234,11 @@ class _Attempt:
     def __repr__(self) -> str:
         return f"_Attempt(name={self.name!r}, backend={self.backend!r})"
 
+    @property
+    def entry(self) -> dict[str, str]:
+        """The store call's entry: the profile's API key (no argument), or ``service=``."""
+        return {} if self.service is None else {"service": self.service}
+
     def run(self, edit: ProfilesEdit, profile: Profile, replace: bool) -> StoredKey | None:
         existing = edit.get(self.name)
         if existing is not None and not replace:
@@ -256,14 +261,14 @@ class _Attempt:
         secrets = self.services.secrets
         snapshot: SecretSnapshot | None = None
         try:
-            snapshot = secrets.snapshot(self.name, service=self.service)
+            snapshot = secrets.snapshot(self.name, **self.entry)
         except StoreError as exc:
             self.failure = self._keyring_failure(exc)
         if snapshot is None:
             return None
 
         try:
-            secrets.save(self.name, self.key, service=self.service)
+            secrets.save(self.name, self.key, **self.entry)
         except StoreError as exc:
             self.failure = self._keyring_failure(exc)
         if self.failure is not None:
@@ -322,9 +327,7 @@ class _Attempt:
         problem: StoreError | None = None
         removed = False
         try:
-            removed = self.services.stores.for_kind(moved_from).delete(
-                existing.name, service=self.service
-            )
+            removed = self.services.stores.for_kind(moved_from).delete(existing.name, **self.entry)
         except StoreError as exc:
             problem = exc
         if problem is not None:
