@@ -271,3 +271,14 @@ def test_a_profile_switching_kinds_leaves_no_entry_of_the_other_kind(
     assert services.secrets.read_text("bot", ACCESS_TOKEN_SERVICE) is None
     profile = services.profiles.get("bot")
     assert profile is not None and not profile.is_oauth_client
+
+
+def test_key_only_commands_refuse_a_client_profile_and_say_which_take_it(
+    run_cli: RunCli, sandbox: FaultySandbox
+) -> None:
+    _, secret = login_client(run_cli, sandbox)
+    for command in (["keys", "bot"], ["revoke", "bot", "some-key-id"]):
+        result = run_cli(*command)
+        assert result.code == 2, result.output
+        assert "holds an OAuth client, not an API key" in result.stderr
+        assert secret not in result.output
