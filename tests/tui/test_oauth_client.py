@@ -191,3 +191,40 @@ async def test_the_dashboard_shows_the_kind_and_the_client_id(offline_services: 
         robot, work = table_of(app).cell_texts("robot"), table_of(app).cell_texts("work")
         assert robot["kind"] == "oauth-client" and work["kind"] == "api-key"
         assert robot["key_id"].startswith(client_id[:6])
+
+
+async def test_the_dashboard_renews_a_client_secret(
+    sandbox: FaultySandbox, real_services: Services
+) -> None:
+    from tests.cli.test_oauth_clients import token_posts
+    from tests.tui.helpers import text_of
+    from tests.tui.test_renew import renew_selected
+
+    client_id, secret = sandbox.create_oauth_client("nightly reload")
+    app = PinnedApp(real_services, start="setup")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await app.push_screen(OAuthClientScreen())
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#oauth-tenant", KeyRefusingInput).value = sandbox.origin
+        screen.query_one("#oauth-client-id", KeyRefusingInput).value = client_id
+        screen.query_one("#oauth-secret", SecretInput).value = secret
+        await click(pilot, "#oauth-prove")
+        await settle(pilot)
+    assert token_posts(sandbox) == 1
+    [old_hint] = sandbox.secret_hints(client_id)
+    app = PinnedApp(real_services, start="dashboard")
+    async with app.run_test(size=(100, 40)) as pilot:
+        modal = await renew_selected(pilot)
+        await settle(pilot)
+        assert modal.result is not None and modal.result.renewed
+        steps = text_of(pilot, "#renew-steps")
+        assert "Create a new client secret" in steps and "Delete the old secret" in steps
+        heading = text_of(pilot, "#renew-heading")
+        assert heading.startswith("✓ Renewed: profile") and "holds the new client secret" in heading
+        assert secret not in screen_text(pilot)
+    [new_hint] = sandbox.secret_hints(client_id)
+    assert new_hint != old_hint
+    [profile] = real_services.profiles.all()
+    assert real_services.secrets.load_client_secret(profile.name).reveal() != secret

@@ -140,7 +140,9 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
             store = KeyStoreKind.ENCRYPTED_FILE if self.store == "encrypted-file" else None
             for step in rotation.STEP_TITLES:
                 if step.value in SHOWN_STEPS:
-                    title = rotation.step_title(step, store or KeyStoreKind.KEYRING)
+                    title = rotation.step_title(
+                        step, store or KeyStoreKind.KEYRING, event.credential
+                    )
                     self.steps[step.value] = (title, "pending", "")
         step, state = event.step.value, event.state.value
         if step in SHOWN_STEPS or state == "failed":
@@ -256,23 +258,28 @@ def result_parts(
     a step failed and what to do, and each stray key with the command that removes it."""
     status = result.status.value
     name = result.name
+    what = result.credential  # "key", or "client secret" (its ids are the secrets' hints)
     rows: list[tuple[str, str | None]] = []
     if result.renewed:
         if status == "renewed":
-            heading = f"✓ Renewed: profile {name} holds the new key {result.new_key_id}"
+            heading = f"✓ Renewed: profile {name} holds the new {what} {result.new_key_id}"
         else:
-            heading = f"⚠ Renewed, but the old key {result.old_key_id} is still active"
-        rows.append(("Expiry", expiry_sentence(result.new_expiry, now=now, warn_below=warn_below)))
-        if result.kept_old:
-            rows.append(("Old key", f"{result.old_key_id} kept"))
+            heading = f"⚠ Renewed, but the old {what} {result.old_key_id} is still active"
+        if what == "key":
+            expiry = expiry_sentence(result.new_expiry, now=now, warn_below=warn_below)
+            rows.append(("Expiry", expiry))
+        if result.kept_old and result.old_key_id:
+            rows.append((f"Old {what}", f"{result.old_key_id} kept"))
         elif status == "renewed" and result.old_key_id:
-            rows.append(("Old key", f"{result.old_key_id} deleted on the tenant"))
+            rows.append((f"Old {what}", f"{result.old_key_id} deleted on the tenant"))
     elif status == "cancelled":
-        heading = f"Cancelled: profile {name} still holds key {result.old_key_id or '(none)'}"
+        held = result.old_key_id or "(none)"
+        heading = f"Cancelled: profile {name} still holds {what} {held}"
         if result.new_key_id and not result.strays:
-            rows.append(("New key", f"{result.new_key_id} deleted again on the tenant"))
+            rows.append((f"New {what}", f"{result.new_key_id} deleted again on the tenant"))
     else:
-        heading = f"✗ Not renewed: profile {name} still holds key {result.old_key_id or '(none)'}"
+        held = result.old_key_id or "(none)"
+        heading = f"✗ Not renewed: profile {name} still holds {what} {held}"
         if result.failed_step is not None:
             rows.append(("Failed step", result.failed_step.value))
     outcome = result.outcome
@@ -288,7 +295,7 @@ def result_parts(
             rows.append(("Tenant said", outcome.server_message))
     for stray in result.strays:
         rows += [
-            ("Stray key", f"{stray.key_id} is still active on the tenant: {stray.why}"),
+            (f"Stray {stray.what}", f"{stray.key_id} is still active on the tenant: {stray.why}"),
             ("Remove it", stray.command),
         ]
     rows += [("Note", note) for note in result.notes]
