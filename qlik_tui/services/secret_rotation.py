@@ -13,7 +13,10 @@ secret; otherwise the old secret is kept and the candidates are named (a secret 
 proven to be the old one is never deleted). Failure before the store deletes the new secret
 again (with the old secret's token); a clean-up delete that fails leaves a named stray. A create
 whose answer was lost is followed by a read of the client: secrets that appeared meanwhile are
-named as strays (their values are unknown, so they are never deleted by guess).
+named as strays (their values are unknown, so they are never deleted by guess). Before the
+create, the renewal journal (``store/renewals.py``) notes the client's hints: a run killed
+outright leaves that note, and the next renewal of the profile names every secret that
+appeared since (other than the stored one) before it makes another.
 
 Results are ``rotation.RotationResult``s whose ``old_key_id`` / ``new_key_id`` are the secrets'
 hints and ``credential`` is "client secret", so ``rotate`` renders both kinds alike.
@@ -57,10 +60,11 @@ from qlik_tui.services.token_cache import save_cached_token
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.lockfile import LockFile, LockTimeout
 from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
-from qlik_tui.store.renewals import renewal_lock
+from qlik_tui.store.renewals import PendingRenewal, RenewalJournal, renewal_lock
 from qlik_tui.store.secrets import CLIENT_SECRET_SERVICE, KeyNotFound, StoreError
 
 MAX_CLIENT_SECRETS = 5
+JOURNAL_PREFIX = "oauth-secrets:"  # a client renewal's journal marker: the hints before it
 CREDENTIAL = "client secret"
 
 
@@ -173,6 +177,7 @@ class _SecretRotation:
         except QlikError as exc:
             return self.failed(RotationStep.LOAD, outcome_from_error(exc, tenant=tenant))
         self.old_hint = self.identify_old(before)
+        await asyncio.to_thread(self.name_what_a_killed_run_left, before)
         if len(before) >= MAX_CLIENT_SECRETS:
             outcome = make_outcome(
                 OutcomeKind.OAUTH_SECRET_LIMIT_REACHED,
@@ -183,14 +188,17 @@ class _SecretRotation:
             return self.failed(RotationStep.LOAD, outcome)
         self.emit(RotationStep.LOAD, StepState.DONE, self.old_hint or "")
 
-        # 2. create, with a token of the old secret
+        # 2. create, with a token of the old secret (journalled first: see the module)
         self.emit(RotationStep.CREATE, StepState.STARTED)
+        marker = await asyncio.to_thread(self.journal, before)
         try:
             created = (await old_client.create_client_secret(client_id)).value
         except QlikError as exc:
             if not isinstance(exc, StatusError):  # the tenant may have acted: look
                 await self.after_lost_answer(old_client, client_id, before)
+            await asyncio.to_thread(self.unjournal, marker)
             return self.failed(RotationStep.CREATE, outcome_from_error(exc, tenant=tenant))
+        await asyncio.to_thread(self.unjournal, marker)  # from here on it is named by hint
         self.emit(RotationStep.CREATE, StepState.DONE, created.hint)
 
         # 3. verify: a token minted with the new secret, for the same bot user
@@ -302,6 +310,43 @@ class _SecretRotation:
                 stored_key_failure(self.services, profile, unread, self.tenant),
             )
         return self.tenant, profile.client_id or "", secret
+
+    def journal(self, before: tuple[SecretHint, ...]) -> str | None:
+        """Note the client's hints before the create; the entry's marker (None: not written,
+        then only a SIGKILL between create and store would go unnamed)."""
+        marker = JOURNAL_PREFIX + ",".join(s.hint for s in before)
+        entry = PendingRenewal(self.name, marker, self.old_hint, now_iso())
+        try:
+            RenewalJournal(self.services.profiles.path).add(entry)
+        except (OSError, LockTimeout):
+            return None
+        return marker
+
+    def unjournal(self, marker: str | None) -> None:
+        if marker is None:
+            return
+        with contextlib.suppress(OSError, LockTimeout):
+            RenewalJournal(self.services.profiles.path).remove(self.name, marker)
+
+    def name_what_a_killed_run_left(self, now: tuple[SecretHint, ...]) -> None:
+        """Secrets made by a renewal of this profile that was killed after its create: named
+        as strays (never deleted: which of them is stored is known only by its hint)."""
+        journal = RenewalJournal(self.services.profiles.path)
+        try:
+            pending = [e for e in journal.pending(self.name) if e.marker.startswith(JOURNAL_PREFIX)]
+        except (OSError, LockTimeout):
+            return
+        stored = self.profile.secret_hint if self.profile else None
+        for entry in pending:
+            known = set(entry.marker[len(JOURNAL_PREFIX) :].split(","))
+            for secret in now:
+                if secret.hint not in known and secret.hint != stored:
+                    self.stray(
+                        secret.hint,
+                        "an earlier renewal of this profile was stopped after asking for it, so "
+                        "nobody holds it (or another admin made it meanwhile)",
+                    )
+            self.unjournal(entry.marker)
 
     def identify_old(self, hints: tuple[SecretHint, ...]) -> str | None:
         """The stored secret's hint, only when it is certain (see the module)."""

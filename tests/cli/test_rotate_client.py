@@ -199,3 +199,37 @@ def test_check_renew_within_renews_a_secret_by_its_age(
     assert f"↻ renewed bot: client secret {new_hint}; old secret" in aged.stdout
     assert _stored_secret(services) != old and old not in aged.output
     assert run_cli("check", "--renew-within", "1h", "--secret-max-age", "soon").code == 2
+
+
+def test_a_secret_left_by_a_killed_renewal_is_named_by_the_next(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    from qlik_tui.services.secret_rotation import JOURNAL_PREFIX
+    from qlik_tui.store.renewals import PendingRenewal, RenewalJournal
+
+    client_id, old = login_client(run_cli, sandbox)
+    [old_hint] = sandbox.secret_hints(client_id)
+    journal = RenewalJournal(services.profiles.path)
+    # What a renewal killed right after its create leaves: its note, and a secret nobody holds.
+    journal.add(PendingRenewal("bot", f"{JOURNAL_PREFIX}{old_hint}", old_hint, "2026-01-01"))
+    sandbox.add_client_secret(client_id)
+    [left] = [h for h in sandbox.secret_hints(client_id) if h != old_hint]
+    result = run_cli("rotate", "bot")
+    assert result.code == 0, result.output
+    assert f"Stray client secret {left} is still active" in result.stderr
+    assert "an earlier renewal of this profile was stopped" in result.stderr
+    assert journal.pending("bot") == []
+    assert left in sandbox.secret_hints(client_id)  # named, never deleted by guess
+    assert old_hint not in sandbox.secret_hints(client_id) and _stored_secret(services) != old
+
+
+def test_a_finished_renewal_leaves_no_journal_entry(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    from qlik_tui.store.renewals import RenewalJournal
+
+    login_client(run_cli, sandbox)
+    sandbox.set_fault("lost_answer", count=1, path=SECRETS, method="POST")
+    assert run_cli("rotate", "bot").code == 3
+    assert run_cli("rotate", "bot").code == 0
+    assert RenewalJournal(services.profiles.path).pending("bot") == []
