@@ -2,9 +2,11 @@
 environment, never in any argv.
 
 Variables (named after Qlik's own SDK and enigma examples): ``QCS_SERVER`` (origin URL),
-``QCS_HOST`` (host[:port]), ``QCS_API_KEY`` (the key) and ``QLIK_TUI_PROFILE`` (the profile),
-plus any ``--key-var`` / ``--server-var`` aliases. For an OAuth client's profile, an access
-token (never the secret) in ``QCS_ACCESS_TOKEN`` and ``QCS_API_KEY`` alike, and its expiry in
+``QCS_HOST`` (host[:port]), ``QCS_API_KEY`` (the key), ``QLIK_TUI_PROFILE`` (the profile, so
+qlik-tui inside COMMAND defaults to it) and ``QLIK_TUI_EXEC`` (the same name: marks an exec, which
+refuses to nest), plus any ``--key-var`` / ``--server-var`` aliases. NAME may be left out (the
+default profile) when COMMAND follows ``--``. For an OAuth client's profile, an access token
+(never the secret) in ``QCS_ACCESS_TOKEN`` and ``QCS_API_KEY`` alike, and its expiry in
 ``QCS_ACCESS_TOKEN_EXPIRES_AT``; the token has more than 60 s left when COMMAND starts, and is
 not renewed while it runs.
 
@@ -19,26 +21,26 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
-import subprocess
 import sys
-import threading
 from collections.abc import Mapping
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import error, explain_outcome
-from qlik_tui.commands.stored_key import load_bearer
-from qlik_tui.core.apikey import ApiKey
-from qlik_tui.core.kinds import Verdict
-from qlik_tui.core.oauth import AccessToken
-from qlik_tui.core.tenant import Tenant
-from qlik_tui.core.untrusted import echoed
-from qlik_tui.services.context import Services
-from qlik_tui.store.profiles import quoted_name
+from qlik_tui.commands.parsers import DEFAULT_PROFILE_HELP, Call, Subcommands, add_command
+
+if TYPE_CHECKING:
+    import subprocess
+
+    from qlik_tui.core.apikey import ApiKey
+    from qlik_tui.core.oauth import AccessToken
+    from qlik_tui.core.tenant import Tenant
+    from qlik_tui.services.context import Services
 
 PROFILE_VAR = "QLIK_TUI_PROFILE"
+# Set only by exec: QLIK_TUI_PROFILE alone may be the user's own choice of default profile.
+EXEC_VAR = "QLIK_TUI_EXEC"
+USAGE = "qlik-tui exec NAME -- COMMAND [ARG...]"
 SERVER_VAR = "QCS_SERVER"
 HOST_VAR = "QCS_HOST"
 KEY_VAR = "QCS_API_KEY"
@@ -54,23 +56,89 @@ _FORWARDED = ("SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2")
 _LEFT_TO_THE_TERMINAL = ("SIGINT", "SIGQUIT")
 
 
-def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
-    outer = os.environ.get(PROFILE_VAR)
+EPILOG = exits.render(
+    (
+        ("N", "COMMAND's own exit code; 128+N when it died of signal N"),
+        (exits.REJECTED, "(with --check) the key was rejected; COMMAND was not run"),
+        (exits.USAGE, "usage error, unknown profile, or already inside `qlik-tui exec`"),
+        (
+            exits.INCONCLUSIVE,
+            "(with --check) inconclusive; or the key store (keyring or encrypted file) could not "
+            "be read",
+        ),
+        (exits.STORAGE, "the profiles file cannot be read"),
+        (126, "COMMAND cannot be executed"),
+        (127, "COMMAND was not found"),
+    ),
+    before="""variables set for COMMAND:
+  QCS_SERVER        the tenant's origin, https://host[:port]
+  QCS_HOST          host[:port]
+  QCS_API_KEY       the key (never put on any command line)
+  QLIK_TUI_PROFILE  the profile name (qlik-tui inside COMMAND defaults to it)
+  QLIK_TUI_EXEC     the profile name too: exec refuses to run inside another exec
+""",
+    after="""
+examples:
+  qlik-tui exec prod -- python my_sdk_script.py
+  qlik-tui exec prod -- sh -c 'echo "header = \\"Authorization: Bearer $QCS_API_KEY\\"" |
+    curl -sLK - "$QCS_SERVER/api/v1/users/me"'
+  qlik-tui exec prod --key-var QLIK_API_KEY -- my-tool
+  qlik-tui exec -- my-tool       (the default profile: QLIK_TUI_PROFILE or `qlik-tui use`)""",
+)
+
+
+def add_arguments(commands: Subcommands) -> None:
+    run = add_command(
+        commands,
+        "exec",
+        "run a command with a stored key in its environment",
+        "Run COMMAND with the key of profile NAME in its environment (never on a command "
+        "line) and exit with COMMAND's exit code.",
+        EPILOG,
+    )
+    run.add_argument("--check", action="store_true", help="prove the key first; refuse if it fails")
+    run.add_argument(
+        "--key-var", action="append", default=[], metavar="VAR",
+        help="also put the key in VAR (repeatable), e.g. QLIK_API_KEY",
+    )  # fmt: skip
+    run.add_argument(
+        "--server-var", action="append", default=[], metavar="VAR",
+        help="also put the origin URL in VAR (repeatable)",
+    )  # fmt: skip
+    run.add_argument(
+        "argv", nargs=argparse.REMAINDER, metavar="[NAME] -- COMMAND [ARG...]",
+        help=f"NAME is {DEFAULT_PROFILE_HELP}; left out, COMMAND must follow --",
+    )  # fmt: skip
+
+
+def run(args: argparse.Namespace, call: Call) -> int:
+    return run_with_key(args, call.services(), call.stdout, call.stderr)
+
+
+def run_with_key(
+    args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO
+) -> int:
+    from qlik_tui.commands.output import error
+    from qlik_tui.commands.stored_key import load_bearer
+    from qlik_tui.core.untrusted import echoed
+    from qlik_tui.store.profiles import quoted_name
+
+    outer = os.environ.get(EXEC_VAR)
     if outer is not None:
         error(
             stderr,
             f"already running inside `qlik-tui exec` (profile {quoted_name(outer)}, "
-            f"{PROFILE_VAR} is set): "
+            f"{EXEC_VAR} is set): "
             f"run the command directly, or leave that shell first to use another profile",
         )
         return exits.USAGE
     try:
-        command = take_options(list(args.argv), args)
+        given, command = take_options(list(args.argv), args)
     except ValueError as exc:
         error(stderr, str(exc))
         return exits.USAGE
     if not command:
-        error(stderr, "no command given: qlik-tui exec NAME -- COMMAND [ARG...]")
+        error(stderr, f"no command given: {USAGE}")
         return exits.USAGE
     if _LOOKS_LIKE_KEY.search(command[0]):
         error(stderr, f"COMMAND is {_shown_word(command[0])}; name the program to run instead")
@@ -81,13 +149,22 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         shown = echoed(bad[0], what="variable name")
         error(stderr, f"not a valid environment variable name: {shown}")
         return exits.USAGE
+    acted_on = _refused_name(args.key_var, args.server_var)
+    if acted_on is not None:
+        error(stderr, acted_on)
+        return exits.USAGE
 
-    stored = load_bearer(args.name, services, stderr)
+    from qlik_tui.commands.default_profile import profile_name
+
+    name = profile_name(given, services.profiles, stderr, usage=USAGE)
+    if isinstance(name, int):
+        return name
+    stored = load_bearer(name, services, stderr)
     if isinstance(stored, int):
         return stored
     profile, tenant, key = stored.profile, stored.tenant, stored.bearer
     if args.check:
-        refused = _prove(services, tenant, key, stderr)
+        refused = _prove(services, profile.name, tenant, key, stderr)
         if refused is not None:
             return refused
 
@@ -102,15 +179,33 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
     return run_child(command, environment, stderr)
 
 
-def take_options(words: list[str], args: argparse.Namespace) -> list[str]:
-    """Read exec's own options written after NAME (argparse hands everything after NAME over
-    untouched); return COMMAND: what follows ``--``, or the first word that is no option."""
+def _refused_name(key_vars: list[str], server_vars: list[str]) -> str | None:
+    """Why the first name something else acts on (``exec_names``) cannot be used, or None."""
+    from qlik_tui.commands.exec_names import why_refused
+
+    for flag, names in (("--key-var", key_vars), ("--server-var", server_vars)):
+        for name in names:
+            reason = why_refused(name)
+            if reason is not None:
+                return (
+                    f"{flag} {name}: {reason}, so it never carries the key or the origin; "
+                    "choose a name of your own, e.g. QLIK_API_KEY or QLIK_SERVER"
+                )
+    return None
+
+
+def take_options(words: list[str], args: argparse.Namespace) -> tuple[str | None, list[str]]:
+    """Split ``[NAME] [OPTION...] [--] COMMAND...`` (argparse hands over everything from the
+    first word that is no option, untouched) into NAME (None: left out, COMMAND after ``--``)
+    and COMMAND: what follows ``--``, or the first word after NAME that is no option. exec's
+    own options written after NAME are read here."""
     valued = {"--key-var": args.key_var, "--server-var": args.server_var}
+    name: str | None = None
     index = 0
     while index < len(words):
         word = words[index]
         if word == "--":
-            return words[index + 1 :]
+            return name, words[index + 1 :]
         if word == "--check":
             args.check = True
         elif word.partition("=")[0] in valued:
@@ -123,13 +218,14 @@ def take_options(words: list[str], args: argparse.Namespace) -> list[str]:
             valued[flag].append(value)
         elif word.startswith("-"):
             raise ValueError(
-                f"unknown option {_shown_word(word)}: put COMMAND after `--`, as in "
-                "qlik-tui exec NAME -- COMMAND [ARG...]"
+                f"unknown option {_shown_word(word)}: put COMMAND after `--`, as in {USAGE}"
             )
+        elif name is None:
+            name = word
         else:
-            return words[index:]
+            return name, words[index:]
         index += 1
-    return []
+    return name, []
 
 
 def child_environment(
@@ -141,6 +237,8 @@ def child_environment(
     key_vars: list[str],
     server_vars: list[str],
 ) -> dict[str, str]:
+    from qlik_tui.core.oauth import AccessToken
+
     environment = dict(base)
     environment[SERVER_VAR] = tenant.origin
     environment[HOST_VAR] = tenant.display_host
@@ -150,6 +248,7 @@ def child_environment(
         if key.expires_at is not None:
             environment[TOKEN_EXPIRES_VAR] = key.expires_at.isoformat()
     environment[PROFILE_VAR] = profile
+    environment[EXEC_VAR] = profile
     for name in key_vars:
         environment[name] = key.reveal()
     for name in server_vars:
@@ -158,10 +257,13 @@ def child_environment(
 
 
 def _prove(
-    services: Services, tenant: Tenant, key: ApiKey | AccessToken, stderr: TextIO
+    services: Services, name: str, tenant: Tenant, key: ApiKey | AccessToken, stderr: TextIO
 ) -> int | None:
     import asyncio  # only for --check: a plain exec needs no event loop
 
+    from qlik_tui.commands.output import explain_outcome
+    from qlik_tui.core.outcomes import Verdict
+    from qlik_tui.services.check import with_store_sentence
     from qlik_tui.services.verify import Detail, verify_bearer
 
     outcome = asyncio.run(
@@ -169,13 +271,17 @@ def _prove(
     )
     if outcome.verdict is Verdict.VALID:
         return None
-    explain_outcome(outcome, stderr)
+    explain_outcome(with_store_sentence(outcome, name), stderr)
     print("The command was not run.", file=stderr)
     return exits.for_verdicts([outcome.verdict])
 
 
 def run_child(command: list[str], environment: dict[str, str], stderr: TextIO) -> int:
     """Start COMMAND, relay signals to it, and return its exit code (128+N for signal N)."""
+    import subprocess
+
+    from qlik_tui.commands.output import error
+
     relay = _SignalRelay()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -206,11 +312,15 @@ class _SignalRelay:
     until it exists); Ctrl-C and Ctrl-\\ are left to the child, which the terminal signals too."""
 
     def __init__(self) -> None:
+
         self._child: subprocess.Popen[bytes] | None = None
         self._pending: list[int] = []
         self._previous: dict[int, Any] = {}
 
     def __enter__(self) -> _SignalRelay:
+        import signal
+        import threading
+
         if threading.current_thread() is not threading.main_thread():
             return self  # handlers can only be installed from the main thread
         for name in _FORWARDED + _LEFT_TO_THE_TERMINAL:
@@ -221,6 +331,8 @@ class _SignalRelay:
         return self
 
     def __exit__(self, *_: object) -> None:
+        import signal
+
         for number, handler in self._previous.items():
             signal.signal(number, handler)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 
 from qlik_tui.core.kinds import Verdict
 
 OK = 0
 REJECTED = 1  # at least one key rejected (401/403, revoked, expired, other tenant, not stored)
-USAGE = 2  # bad arguments or input, unknown or no profiles
+USAGE = 2  # bad arguments or input, unknown or no profiles, a deletion not confirmed
 INCONCLUSIVE = 3  # could not tell: network, TLS, 5xx, rate-limited, key store unavailable
 STORAGE = 4  # the key could not be stored or removed (key store or profiles file)
 OLD_KEY_LEFT = 5  # rotate: the new key is stored and works; the old key could not be deleted
@@ -17,18 +18,73 @@ HUNG_UP = 129  # SIGHUP: 128 + 1, the terminal was closed (the TUI also when its
 INTERRUPTED = 130  # SIGINT: 128 + 2
 TERMINATED = 143  # SIGTERM: 128 + 15
 
-HELP = """exit codes:
-  0    success: every key checked is valid
-  1    at least one key was rejected (401/403, revoked, expired, other tenant, not stored)
-  2    usage error, bad input (input closed at the key prompt), unknown profile or no
-       profiles, or the TUI started without a terminal
-  3    inconclusive: network, TLS, server error, rate limit or key store trouble, none rejected
-  4    the key could not be stored or removed (key store (keyring or encrypted file) or
-       profiles file)
-  70   internal error (a bug in qlik-tui)
-  129  hung up (SIGHUP): the terminal was closed
-  130  interrupted (SIGINT)
-  143  terminated (SIGTERM)"""
+# The exit codes every command shares: the one table that main --help and the README show
+# (``tests/cli/test_exit_codes.py`` holds the README to it).
+CODES: tuple[tuple[int, str], ...] = (
+    (OK, "success: every key checked is valid"),
+    (
+        REJECTED,
+        "at least one key was rejected (401/403, revoked, expired, other tenant, not stored)",
+    ),
+    (
+        USAGE,
+        "usage error, bad input (Ctrl-D at `login`'s hidden prompt: nothing stored), unknown "
+        "profile or no profiles, the TUI (`qlik-tui`, `setup`, `dashboard`, `demo`) started "
+        "without a terminal on standard input and output, or a deletion (`revoke`, `forget "
+        "--all`, `forget --revoke`) not confirmed: declined, or no terminal to ask on and no "
+        "`--yes`",
+    ),
+    (
+        INCONCLUSIVE,
+        "inconclusive: network, TLS, server error, rate limit or key store trouble, none rejected",
+    ),
+    (
+        STORAGE,
+        "the key could not be stored or removed (key store (keyring or encrypted file) or "
+        "profiles file)",
+    ),
+    (
+        OLD_KEY_LEFT,
+        "`rotate` / `check --renew-within`: renewed, but the old key could not be deleted "
+        "(named, with the command that removes it)",
+    ),
+    (INTERNAL, "internal error (a bug in qlik-tui): one line, never a traceback"),
+    (
+        HUNG_UP,
+        "hung up (SIGHUP): the terminal was closed. The TUI also ends with 129 when its "
+        "terminal's input ends; sent a SIGHUP, it ends as on SIGINT",
+    ),
+    (
+        INTERRUPTED,
+        "interrupted (SIGINT); the TUI restores the terminal and says on stderr when a pasted "
+        "key was not stored",
+    ),
+    (TERMINATED, "terminated (SIGTERM), likewise"),
+)
+HELP_WIDTH = 92
+
+
+def render(codes: Iterable[tuple[int | str, str]], after: str = "", before: str = "") -> str:
+    """A --help epilog: ``before``, ``exit codes:``, a code and its meaning a row (wrapped
+    under the meaning), then ``after`` (notes, examples)."""
+    lines = [before, "exit codes:"] if before else ["exit codes:"]
+    for code, meaning in codes:
+        lead = f"  {code!s:<5}"
+        lines.extend(
+            textwrap.wrap(
+                meaning, HELP_WIDTH, initial_indent=lead, subsequent_indent=" " * len(lead)
+            )
+        )
+    return "\n".join(lines) + (f"\n{after}" if after else "")
+
+
+def markdown(codes: Iterable[tuple[int | str, str]]) -> str:
+    """The same table for the README."""
+    rows = "".join(f"| {code} | {meaning} |\n" for code, meaning in codes)
+    return f"| code | meaning |\n| --- | --- |\n{rows}"
+
+
+HELP = render(CODES)
 # A subcommand's --help points to the table instead of repeating it.
 SEE_MAIN_HELP = "exit codes: see `qlik-tui --help`"
 
@@ -40,21 +96,3 @@ def for_verdicts(verdicts: Iterable[Verdict]) -> int:
     if Verdict.INCONCLUSIVE in seen:
         return INCONCLUSIVE
     return OK
-
-
-ROTATE_HELP = """exit codes:
-  0    renewed: the new key is proven and stored, the old key deleted (or kept: --keep-old)
-  1    refused: the stored key was rejected, or the tenant refused a new key (key limit,
-       permission missing (403), expiry above the maximum); the stored key is unchanged
-  2    usage error or unknown profile
-  3    inconclusive: network, TLS, server error, rate limit, or the key store could not be
-       read; the stored key is unchanged
-  4    the new key could not be stored: the old key is still stored, the new one deleted
-  5    renewed, but the old key could not be deleted: it stays active until it expires;
-       the output names its id and the command that removes it
-  70   internal error (a bug in qlik-tui)
-  130  interrupted (SIGINT) before the store: the stored key is unchanged; a key the tenant
-       made meanwhile was deleted again (or is named with the command that removes it).
-       Interrupted after the store began, the renewal finishes and exits as above
-  143  terminated (SIGTERM) before the store: as 130
-A key left active by a failed clean-up is always named with the command that removes it."""

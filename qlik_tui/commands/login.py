@@ -3,48 +3,115 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
-from contextlib import suppress
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import (
-    error,
-    explain_outcome,
-    insecure_backend_notice,
-    open_login_store,
-    warn,
-)
-from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
-from qlik_tui.core.outcomes import Verdict
-from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
-from qlik_tui.services.context import Services
-from qlik_tui.services.login import default_profile_name, known_tenant_id
-from qlik_tui.services.rescue import RescueFileError, write_key_file
-from qlik_tui.services.results import KeyNotStored, StoredKey
-from qlik_tui.services.storing import store_key
-from qlik_tui.services.verify import Detail, VerifyReport, verify_key
-from qlik_tui.store.profiles import (
-    InvalidProfile,
-    Profile,
-    ProfilesFileError,
-    validate_profile_name,
-)
+from qlik_tui.commands.parsers import KEY_STORE_CHOICES, Call, Subcommands, add_command
 
+if TYPE_CHECKING:
+    from qlik_tui.core.apikey import ApiKey
+    from qlik_tui.core.tenant import Tenant
+    from qlik_tui.services.context import Services
+    from qlik_tui.services.results import KeyNotStored, StoredKey
+    from qlik_tui.services.verify import VerifyReport
+    from qlik_tui.store.profiles import Profile
+
+KEY_NOT_AN_ARGUMENT = (
+    "a key is never taken from the command line; pass it on standard input with --with-token, "
+    "or at the hidden prompt"
+)
 INPUT_CLOSED = "the input was closed at the key prompt (Ctrl-D): nothing was stored."
 
 
-def run(
+def add_arguments(commands: Subcommands) -> None:
+    login = add_command(
+        commands,
+        "login",
+        "prove an API key against a tenant and store it in the OS keyring",
+        "Read an API key from standard input (--with-token) or a hidden prompt, test it "
+        "with GET /api/v1/users/me, then store it in the OS keyring. The key is never "
+        "accepted as a command-line argument. A second login for a profile replaces its "
+        "key only after the new key has been proven. Closing the input at the hidden "
+        "prompt (Ctrl-D) stores nothing and exits 2.",
+    )
+    login.add_argument(
+        "profile", nargs="?", metavar="NAME",
+        help="the profile (as --name); a stored one keeps its tenant unless --tenant changes it",
+    )  # fmt: skip
+    login.add_argument(
+        "--tenant",
+        help="tenant address, e.g. acme.eu.qlikcloud.com (default: the stored profile's tenant)",
+    )
+    login.add_argument("--name", help="profile name (default: the tenant hostname)")
+    login.add_argument("--with-token", action="store_true", help="read the key from standard input")
+    login.add_argument("--no-verify", action="store_true", help="skip the live /users/me test")
+    login.add_argument(
+        "--oauth-client-id",
+        metavar="ID",
+        help="log in an OAuth machine-to-machine client instead of an API key: its client ID "
+        "(the secret is read like a key: standard input with --with-secret, or a hidden "
+        "prompt); proven by minting an access token and reading its bot user",
+    )
+    login.add_argument(
+        "--with-secret", action="store_true", help="read the client secret from standard input"
+    )
+    login.add_argument(
+        "--store",
+        choices=KEY_STORE_CHOICES,
+        help="where to keep the key: the OS keyring, or qlik-tui's passphrase-encrypted file "
+        "(asked for with a hidden prompt, or read from the file QLIK_TUI_PASSPHRASE_FILE "
+        "names). Default: where the profile's key is now, else the OS keyring",
+    )
+    login.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace, call: Call) -> int:
+    return login(args, call.services(), call.stdin, call.stdout, call.stderr)
+
+
+def login(
     args: argparse.Namespace, services: Services, stdin: TextIO, stdout: TextIO, stderr: TextIO
 ) -> int:
+    import asyncio
+    from contextlib import suppress
+
+    from qlik_tui.commands.output import (
+        error,
+        explain_outcome,
+        open_login_store,
+        outcome_json,
+        profile_json,
+        warn,
+    )
+    from qlik_tui.core.apikey import KeyFormatError, parse_key
+    from qlik_tui.core.outcomes import Verdict
+    from qlik_tui.core.tenant import TenantError, parse_tenant
+    from qlik_tui.services.login import default_profile_name, known_tenant_id
+    from qlik_tui.services.verify import Detail, verify_key
+    from qlik_tui.store.profiles import (
+        InvalidProfile,
+        ProfilesFileError,
+        looks_like_key,
+        validate_profile_name,
+    )
+
+    if args.profile is not None and looks_like_key(args.profile):
+        error(stderr, f"NAME looks like an API key and is not shown: {KEY_NOT_AN_ARGUMENT}")
+        return exits.USAGE
+    if args.profile is not None and args.name is not None and args.profile != args.name:
+        error(stderr, "name the profile once: as NAME or with --name")
+        return exits.USAGE
+    given = args.name if args.name is not None else args.profile
+    address = args.tenant if args.tenant is not None else _stored_tenant(given, services, stderr)
+    if isinstance(address, int):
+        return address
     try:
-        tenant = parse_tenant(args.tenant)
+        tenant = parse_tenant(address)
     except TenantError as exc:
         error(stderr, str(exc))
         return exits.USAGE
-    name = default_profile_name(tenant) if args.name is None else args.name
+    name = default_profile_name(tenant) if given is None else given
     try:
         validate_profile_name(name)
     except InvalidProfile as exc:
@@ -96,6 +163,9 @@ def run(
             )
         )
         if report.outcome.verdict is not Verdict.VALID:
+            if args.json:
+                _print_json({"name": name, "tenant": tenant.origin, "stored": False,
+                             **outcome_json(report.outcome)}, stdout)  # fmt: skip
             explain_outcome(report.outcome, stderr)
             print(
                 "Nothing was stored; any key stored before for this profile is unchanged.",
@@ -105,10 +175,50 @@ def run(
         if report.tenant_matches is False:
             warn(stderr, "the key's tenant id differs from the user's tenant id")
 
-    return _store(services, name, tenant, key, report, stdin, stdout, stderr)
+    stored = _store(services, name, tenant, key, report, stdin, stderr)
+    if isinstance(stored, int):
+        return stored
+    if args.json:  # the same sentences on stderr; the record on stdout
+        _report_stored(stored, report, tenant, services, stderr, stderr)
+        _print_json({**profile_json(stored.profile), "stored": True,
+                     "verified": report is not None}, stdout)  # fmt: skip
+    else:
+        _report_stored(stored, report, tenant, services, stdout, stderr)
+    return exits.OK
+
+
+def _print_json(payload: dict[str, object], stdout: TextIO) -> None:
+    import json
+
+    json.dump(payload, stdout, indent=2)
+    print(file=stdout)
+
+
+def _stored_tenant(name: str | None, services: Services, stderr: TextIO) -> str | int:
+    """The tenant of the stored profile ``name`` (``login NAME`` again), or the exit code after
+    saying that --tenant is needed."""
+    from qlik_tui.commands.output import error
+    from qlik_tui.store.profiles import ProfilesFileError, quoted_name
+
+    if name is None:
+        error(stderr, "--tenant is needed for a new profile (or name a stored one: login NAME)")
+        return exits.USAGE
+    try:
+        stored = services.profiles.get(name)
+    except ProfilesFileError as exc:
+        error(stderr, str(exc))
+        return exits.STORAGE
+    if stored is None:
+        error(stderr, f"no profile named {quoted_name(name)} yet: give its --tenant to create it")
+        return exits.USAGE
+    return stored.origin
 
 
 def _read_key_text(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> str | None:
+    import getpass
+
+    from qlik_tui.commands.output import error
+
     if args.with_token:
         text = stdin.read()
         if len(text.split()) > 1 and sum(part.count(".") >= 2 for part in text.split()) > 1:
@@ -133,9 +243,13 @@ def _store(
     key: ApiKey,
     report: VerifyReport | None,
     stdin: TextIO,
-    stdout: TextIO,
     stderr: TextIO,
-) -> int:
+) -> StoredKey | int:
+    """The stored key, or the exit code after explaining (and offering what to do with the
+    key when it came from a terminal)."""
+    from qlik_tui.services.results import KeyNotStored
+    from qlik_tui.services.storing import store_key
+
     while True:
         try:
             stored = store_key(
@@ -163,12 +277,12 @@ def _store(
             return exits.STORAGE
         if _rescue_to_file(key, stdin, stderr):
             return exits.STORAGE
-
-    _report_stored(stored, report, tenant, services, stdout, stderr)
-    return exits.OK
+    return stored
 
 
 def _explain_store_failure(failure: KeyNotStored, stderr: TextIO) -> None:
+    from qlik_tui.commands.output import error
+
     error(stderr, failure.problem)
     if failure.fix:
         print(f"  fix: {failure.fix}", file=stderr)
@@ -183,6 +297,8 @@ def _report_stored(
     stdout: TextIO,
     stderr: TextIO,
 ) -> None:
+    from qlik_tui.commands.output import insecure_backend_notice, warn
+
     profile = stored.profile
     user = report.user if report else None
     who = f"{user.name} <{user.email}>" if user and user.email else (user.name if user else None)
@@ -198,9 +314,9 @@ def _report_stored(
         f"'{profile.name}' in {stored.backend}.",
         file=stdout,
     )
-    note = stored.replacement_note()
-    if note:
-        print(note, file=stdout)
+    for note in (stored.replacement_note(), stored.shared_note()):
+        if note:
+            print(note, file=stdout)
     moved = stored.move_note()
     if moved:
         print(moved, file=stdout)
@@ -228,6 +344,9 @@ def _ask_after_store_failure(stdin: TextIO, stderr: TextIO) -> str:
 
 
 def _rescue_to_file(key: ApiKey, stdin: TextIO, stderr: TextIO) -> bool:
+    from qlik_tui.commands.output import error
+    from qlik_tui.services.rescue import RescueFileError, write_key_file
+
     print("File to create (mode 0600, never overwritten): ", end="", file=stderr, flush=True)
     answer = stdin.readline().strip()
     if not answer:

@@ -55,7 +55,7 @@ def store_label(profile: Profile) -> str:
     kind = kind_of(profile)
     if kind is None:
         return f"unknown store {echoed(profile.store or '')} (newer qlik-tui?)"
-    if kind.value == "encrypted-file":
+    if kind is KeyStoreKind.ENCRYPTED_FILE:
         return kind.label
     return f"{kind.label} ({profile.backend})" if profile.backend else kind.label
 
@@ -81,11 +81,26 @@ def terminal_passphrase_source(stores: KeyStores) -> PassphraseSource:
     return source
 
 
+def unlock_from_terminal(stores: KeyStores, stream: TextIO) -> None:
+    """Unlock the encrypted key file with ``terminal_passphrase_source``; a wrong passphrase
+    typed at the prompt is asked again, three tries in all (a passphrase file is read once).
+    Raises the last ``StoreError``."""
+    from qlik_tui.services.unlocking import unlock_encrypted_file
+    from qlik_tui.store.passphrase import PROMPT_TRIES, passphrase_file_configured
+
+    def wrong(left: int) -> None:
+        tries = "1 more try" if left == 1 else f"{left} more tries"
+        print(f"That passphrase does not unlock the file; {tries}.", file=stream)
+
+    tries = 1 if passphrase_file_configured() else PROMPT_TRIES
+    unlock_encrypted_file(stores, terminal_passphrase_source(stores), tries=tries, on_wrong=wrong)
+
+
 def unlock_encrypted_file(stores: KeyStores, stream: TextIO) -> bool:
     """Unlock the encrypted key file from the terminal; on failure explain why on ``stream``
     and return False (nothing on disk changed)."""
     try:
-        stores.unlock_encrypted(terminal_passphrase_source(stores))
+        unlock_from_terminal(stores, stream)
     except StoreError as exc:
         explain_store_error(exc, stream)
         return False
@@ -99,16 +114,18 @@ def open_store_for_writing(
     *,
     keyring_unusable: str,
     file_locked: str,
+    with_file: str | None = None,
 ) -> Services | None:
     """``services`` writing new keys to ``kind``, ready to use; None after explaining on
     ``stream`` why not, followed by the caller's sentence saying what was left undone
-    (``keyring_unusable`` / ``file_locked``). The OS keyring is probed (never replaced by the
+    (``keyring_unusable`` / ``file_locked``); ``with_file`` is the command to run instead with
+    the encrypted file (default: login's). The OS keyring is probed (never replaced by the
     encrypted file: that is only used when chosen); the encrypted file is unlocked here (a
     hidden prompt or QLIK_TUI_PASSPHRASE_FILE), not in the keyring worker."""
     if kind is KeyStoreKind.KEYRING:
-        from qlik_tui.services.store_probe import probe_key_store
+        from qlik_tui.services.store_probe import LOGIN_WITH_FILE, probe_key_store
 
-        probe = probe_key_store(services.stores)
+        probe = probe_key_store(services.stores, command=with_file or LOGIN_WITH_FILE)
         if not probe.usable:
             explain_store_probe(probe, stream)
             print(keyring_unusable, file=stream)
@@ -127,7 +144,7 @@ def key_store_for(services: Services, profile: Profile) -> SecretStore:
     # No file: reading finds nothing and needs no passphrase (never ask for a new one here).
     needs_key = stores.encrypted_file_exists() and not stores.encrypted_unlocked
     if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE and needs_key:
-        stores.unlock_encrypted(terminal_passphrase_source(stores))
+        unlock_from_terminal(stores, sys.stderr)
     return services.secrets_for(profile)
 
 
@@ -167,7 +184,8 @@ def profile_json(profile: Profile) -> dict[str, object]:
         "key_id": profile.key_id,
         "key_tenant_id": profile.key_tenant_id,
         "backend": profile.backend,
-        "store": profile.store or "keyring",  # none recorded: written before the choice
+        # None recorded: written before the choice, so in the OS keyring.
+        "store": profile.store or KeyStoreKind.KEYRING.value,
         "last_outcome": profile.last_outcome,
         "last_checked_at": profile.last_checked_at,
         "created_at": profile.created_at,
@@ -194,3 +212,12 @@ def open_login_store(
         keyring_unusable="The key was not stored: nothing was read or changed.",
         file_locked="Nothing was read or stored; the encrypted key file is unchanged.",
     )
+def outcome_json(outcome: Outcome) -> dict[str, object]:
+    """An outcome's id, verdict and three sentences, as every ``--json`` names them."""
+    return {
+        "outcome": outcome.kind.value,
+        "verdict": outcome.verdict.value,
+        "title": outcome.title,
+        "cause": outcome.cause,
+        "next_step": outcome.next_step,
+    }

@@ -130,7 +130,9 @@ def renewal_line(renewal: RotationResult, now: datetime) -> str:
             if renewal.status is not RotationStatus.OLD_KEY_LEFT
             else f"old key {renewal.old_key_id} NOT deleted"
         )
-        return f"↻ renewed {name}: key {renewal.new_key_id}, {expiry}; {old}"
+        also = ", ".join(renewal.updated_profiles[1:])
+        shared = f" (also in {also}, which held the same key)" if also else ""
+        return f"↻ renewed {name}{shared}: key {renewal.new_key_id}, {expiry}; {old}"
     why = renewal.outcome.title if renewal.outcome else renewal.status.value
     if renewal.store_failure is not None:
         why = f"not stored: {renewal.store_failure.problem}"

@@ -6,47 +6,126 @@ The new key is never printed: only key ids, which are public.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.output import (
-    error,
-    explain_outcome,
-    explain_store_error,
-    insecure_backend_notice,
-    key_store_for,
+from qlik_tui.commands.colour import Painter, add_color_option
+from qlik_tui.commands.parsers import DEFAULT_PROFILE_HELP, Call, Subcommands, add_command
+
+if TYPE_CHECKING:
+    from qlik_tui.services.context import Services
+    from qlik_tui.services.rotation import (
+        RotationResult,
+        StepEvent,
+    )
+    from qlik_tui.store.profiles import Profile
+
+
+ROTATE_DESCRIPTION = """\
+Renew the key of profile NAME before it expires. In this order: create a new key with the
+stored one (POST /api/v1/api-keys) -> prove it (/users/me: same user and tenant) -> store it
+where the old key is (the OS keyring or the encrypted file) and in the profile, all or nothing
+-> delete the old key using the new one -> update the profile. Nothing is lost at any step: a
+failure before the store deletes the new key again and leaves the stored key as it was; a
+failed store keeps the old key stored and deletes the new one. A key a failed clean-up leaves
+active is named, with the command that removes it. The new key is never printed. A key that
+other profiles hold too (same key id, same tenant, either store) is renewed for all of them,
+all or nothing, and the output names every profile it updated."""
+EPILOG = exits.render(
+    (
+        (
+            exits.OK,
+            "renewed: the new key is proven and stored, the old key deleted (or kept: --keep-old)",
+        ),
+        (
+            exits.REJECTED,
+            "refused: the stored key was rejected, or the tenant refused a new key (key limit, "
+            "permission missing (403), expiry above the maximum); the stored key is unchanged",
+        ),
+        (exits.USAGE, "usage error or unknown profile"),
+        (
+            exits.INCONCLUSIVE,
+            "inconclusive: network, TLS, server error, rate limit, or the key store could not be "
+            "read; the stored key is unchanged",
+        ),
+        (
+            exits.STORAGE,
+            "the new key could not be stored (in this profile, or in another that holds the same "
+            "key): every profile still holds the old key, the new one was deleted",
+        ),
+        (
+            exits.OLD_KEY_LEFT,
+            "renewed, but the old key could not be deleted: it stays active until it expires; "
+            "the output names its id and the command that removes it",
+        ),
+        (exits.INTERNAL, "internal error (a bug in qlik-tui)"),
+        (
+            exits.INTERRUPTED,
+            "interrupted (SIGINT) before the store: the stored key is unchanged; a key the tenant "
+            "made meanwhile was deleted again (or is named with the command that removes it). "
+            "Interrupted after the store began, the renewal finishes and exits as above",
+        ),
+        (exits.TERMINATED, "terminated (SIGTERM) before the store: as 130"),
+    ),
+    "A key left active by a failed clean-up is always named with the command that removes it.",
 )
-from qlik_tui.commands.signals import sigterm_cancels_this_task
-from qlik_tui.commands.stray_lines import print_strays, strays_json
-from qlik_tui.core.expiry import expiry_sentence
-from qlik_tui.core.outcomes import Verdict
-from qlik_tui.core.untrusted import neutralise
-from qlik_tui.services.context import Services
-from qlik_tui.services.rotation import (
-    RotationCancelled,
-    RotationResult,
-    RotationStatus,
-    StepEvent,
-    StepState,
-)
-from qlik_tui.services.secret_rotation import renew_profile
-from qlik_tui.store.names import quoted_name
-from qlik_tui.store.profiles import ProfilesFileError
-from qlik_tui.store.secrets import StoreError
-
-_MARKS = {StepState.DONE: "✓", StepState.FAILED: "✗", StepState.SKIPPED: "-"}
 
 
-def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+def add_arguments(commands: Subcommands) -> None:
+    rotate = add_command(
+        commands,
+        "rotate",
+        "renew a stored key (create, prove, store, delete the old)",
+        ROTATE_DESCRIPTION,
+        EPILOG,
+    )
+    rotate.add_argument("name", nargs="?", metavar="NAME", help=DEFAULT_PROFILE_HELP)
+    rotate.add_argument(
+        "--expiry", metavar="DURATION",
+        help="ISO 8601 duration of the new key, e.g. P30D or PT24H (default: the tenant's maximum)",
+    )  # fmt: skip
+    rotate.add_argument("--description", metavar="TEXT", help="the new key's description")
+    rotate.add_argument(
+        "--keep-old", action="store_true", help="keep the old key (it lives until it expires)"
+    )  # fmt: skip
+    rotate.add_argument("--json", action="store_true", help="machine-readable output")
+    add_color_option(rotate)
+
+
+def run(args: argparse.Namespace, call: Call) -> int:
+    from qlik_tui.commands.default_profile import fill_in_name
+
+    services = call.services()
+    refused = fill_in_name(args, services.profiles, call.stderr)
+    if refused is not None:
+        return refused
+    return rotate(args, services, call.stdout, call.stderr)
+
+
+def rotate(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO) -> int:
+    import asyncio
+    import json
+
+    from qlik_tui.commands.output import (
+        error,
+        explain_store_error,
+        insecure_backend_notice,
+        key_store_for,
+    )
+    from qlik_tui.services.rotation import RotationStatus, StepState
+    from qlik_tui.store.names import quoted_name
+    from qlik_tui.store.profiles import ProfilesFileError
+    from qlik_tui.store.secrets import StoreError
+
+    paint = Painter.for_stream(args, stdout)
+    marks = {StepState.DONE: "✓", StepState.FAILED: "✗", StepState.SKIPPED: "-"}
+
     def show(event: StepEvent) -> None:
         if args.json or event.state is StepState.STARTED:
             return
         note = f"  {event.note}" if event.note else ""
-        print(f"  {_MARKS[event.state]} {event.title}{note}", file=stdout)
+        print(f"  {paint.mark(marks[event.state])} {event.title}{note}", file=stdout)
 
     try:
         profile = services.profiles.get(args.name)
@@ -63,6 +142,8 @@ def run(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: Te
         # The encrypted key file is unlocked here (hidden prompt or QLIK_TUI_PASSPHRASE_FILE),
         # not mid-way: the new key is stored where the old one is.
         store = key_store_for(services, profile)
+        for holder in _other_holders(services, profile):  # the new key goes to them too
+            key_store_for(services, holder)
     except StoreError as exc:
         explain_store_error(exc, stderr)
         return exits.INCONCLUSIVE
@@ -93,6 +174,10 @@ async def _rotate_to_the_end(
 ) -> tuple[RotationResult, bool]:
     """The rotation; Ctrl-C or SIGTERM end it through its clean-up, and its result is still
     reported (what was made, stored, deleted and left)."""
+    from qlik_tui.commands.signals import sigterm_cancels_this_task
+    from qlik_tui.services.rotation import RotationCancelled
+    from qlik_tui.services.secret_rotation import renew_profile
+
     with sigterm_cancels_this_task() as received:
         try:
             result = await renew_profile(
@@ -108,7 +193,21 @@ async def _rotate_to_the_end(
     return result, bool(received)
 
 
+def _other_holders(services: Services, profile: Profile) -> tuple[Profile, ...]:
+    from qlik_tui.services.shared_keys import holders
+    from qlik_tui.store.profiles import ProfilesFileError
+
+    try:
+        everyone = services.profiles.all()
+    except ProfilesFileError:
+        return ()  # the rotation reads the file again and says what is wrong with it
+    return holders(everyone, origin=profile.origin, key_id=profile.key_id, besides=profile.name)
+
+
 def exit_code(result: RotationResult) -> int:
+    from qlik_tui.core.outcomes import Verdict
+    from qlik_tui.services.rotation import RotationStatus
+
     status = result.status
     if status is RotationStatus.RENEWED:
         return exits.OK
@@ -123,6 +222,15 @@ def exit_code(result: RotationResult) -> int:
 
 
 def print_result(result: RotationResult, stdout: TextIO, stderr: TextIO) -> None:
+    from datetime import datetime, timezone
+
+    from qlik_tui.commands.output import explain_outcome
+    from qlik_tui.commands.stray_lines import print_strays
+    from qlik_tui.core.expiry import expiry_sentence
+    from qlik_tui.core.untrusted import neutralise
+    from qlik_tui.services.rotation import RotationStatus
+    from qlik_tui.store.names import quoted_name
+
     name = repr(result.name)
     now = datetime.now(timezone.utc)
     what = result.credential
@@ -136,6 +244,14 @@ def print_result(result: RotationResult, stdout: TextIO, stderr: TextIO) -> None
             print(f"The old {what} {result.old_key_id} was kept (--keep-old).", file=stdout)
         elif result.status is RotationStatus.RENEWED and result.old_key_id:
             print(f"The old {what} {result.old_key_id} was deleted.", file=stdout)
+        also = result.updated_profiles[1:]
+        if also:
+            every = ", ".join(quoted_name(n) for n in result.updated_profiles)
+            print(
+                f"Also renewed in profile {', '.join(quoted_name(n) for n in also)}, which held "
+                f"the same key: updated {every}.",
+                file=stdout,
+            )
     else:
         held = result.old_key_id or ("(none)" if what == "key" else "(hint unknown)")
         print(f"Not renewed: {name} still holds {what} {held}.", file=stderr)
@@ -154,6 +270,8 @@ def print_result(result: RotationResult, stdout: TextIO, stderr: TextIO) -> None
 
 
 def result_json(result: RotationResult) -> dict[str, object]:
+    from qlik_tui.commands.stray_lines import strays_json
+
     outcome = result.outcome
     return {
         "name": result.name,
@@ -165,6 +283,7 @@ def result_json(result: RotationResult) -> dict[str, object]:
         "credential": result.credential,
         "new_expiry": result.new_expiry.isoformat() if result.new_expiry else None,
         "kept_old": result.kept_old,
+        "updated_profiles": list(result.updated_profiles),
         "failed_step": result.failed_step.value if result.failed_step else None,
         "outcome": outcome.kind.value if outcome else None,
         "title": outcome.title if outcome else None,

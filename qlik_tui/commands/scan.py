@@ -1,7 +1,6 @@
 """``qlik-tui scan``: find Qlik credentials lying in plain text.
 
-The parser part is standard library only (every command builds every parser); the scanner,
-the file walker and the stores are imported when ``scan`` runs.
+The scanner, the file walker and the stores are imported when ``scan`` runs.
 """
 
 from __future__ import annotations
@@ -10,10 +9,10 @@ import argparse
 import os
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
-from qlik_tui.commands.parsers import add_command
+from qlik_tui.commands.parsers import Call, Subcommands, add_command
 
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
@@ -28,16 +27,22 @@ directory (.env files included). Each finding names where it is and the key id (
 first and last 4 characters of a secret): the secret itself is never printed. Links are not
 followed, FIFOs and devices are skipped, binary files and files over 4 MiB are not read."""
 
-EPILOG = """exit codes:
-  0    nothing found
-  1    credentials found
-  2    usage error (a path that does not exist, not a git repository, --fix without a
-       terminal or --yes)
-  70   internal error (a bug in qlik-tui)
-pre-commit hook (.git/hooks/pre-commit):  exec qlik-tui scan --staged"""
+EPILOG = exits.render(
+    (
+        (exits.OK, "nothing found"),
+        (exits.REJECTED, "credentials found"),
+        (
+            exits.USAGE,
+            "usage error (a path that does not exist, not a git repository, --fix without a "
+            "terminal or --yes)",
+        ),
+        (exits.INTERNAL, "internal error (a bug in qlik-tui)"),
+    ),
+    "pre-commit hook (.git/hooks/pre-commit):  exec qlik-tui scan --staged",
+)
 
 
-def add_arguments(commands: argparse._SubParsersAction[Any]) -> None:
+def add_arguments(commands: Subcommands) -> None:
     scan = add_command(
         commands, "scan", "find Qlik keys and secrets lying in plain text", DESCRIPTION, EPILOG
     )
@@ -78,7 +83,11 @@ def add_arguments(commands: argparse._SubParsersAction[Any]) -> None:
     )
 
 
-def run(
+def run(args: argparse.Namespace, call: Call) -> int:
+    return scan(args, call.given, call.stdin, call.stdout, call.stderr)
+
+
+def scan(
     args: argparse.Namespace,
     services: Services | None,
     stdin: TextIO,

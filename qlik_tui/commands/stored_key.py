@@ -12,6 +12,7 @@ from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.oauth import AccessToken
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.services.context import Services
+from qlik_tui.services.profile_key import StoredKeyMismatch, load_profile_key
 from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
 from qlik_tui.store.secrets import KeyNotFound, StoreError
 
@@ -105,8 +106,8 @@ def load_stored_key(name: str, services: Services, stderr: TextIO) -> StoredKey 
         )
         return exits.USAGE
     try:
-        key = key_store_for(services, profile).load(name)
-    except KeyNotFound as exc:
+        key = load_profile_key(services, profile, key_store_for(services, profile))
+    except (KeyNotFound, StoredKeyMismatch) as exc:  # no key of this profile's to use
         explain_store_error(exc, stderr)
         return exits.REJECTED
     except StoreError as exc:

@@ -89,14 +89,15 @@ from qlik_tui.core.responses import (
 from qlik_tui.core.settings import ClientSettings as ClientSettings  # re-exported
 from qlik_tui.core.settings import Deadline as Deadline  # re-exported
 from qlik_tui.core.transport import USER_AGENT as USER_AGENT  # re-exported
-from qlik_tui.core.transport import make_http_client as make_http_client  # re-exported
 from qlik_tui.core.transport import (
+    https_hint,
     map_transport_error,
     proxy_for,
     read_capped,
     read_prefix,
     unreadable_location,
 )
+from qlik_tui.core.transport import make_http_client as make_http_client  # re-exported
 from qlik_tui.core.untrusted import neutralise
 
 if TYPE_CHECKING:
@@ -433,7 +434,8 @@ class QlikClient:
         except httpx.StreamError as exc:
             failure = NetworkFailure(f"{host}: {type(exc).__name__}")
         if failure is not None:
-            raise failure  # outside the except block: no __context__ holding the request
+            # Outside the except block: no __context__ holding the request.
+            raise await https_hint(failure, request.url, self._settings)
         if status in _REDIRECT_STATUSES:
             raise MalformedResponse(
                 f"HTTP {status}: a {method} was redirected; not followed", status_code=status
@@ -637,5 +639,6 @@ class QlikClient:
         except httpx.StreamError as exc:
             failure = NetworkFailure(f"{host}: {type(exc).__name__}")
         if failure is not None:
-            raise failure  # outside the except block: no __context__ holding the request
+            # Outside the except block: no __context__ holding the request.
+            raise await https_hint(failure, request.url, self._settings)
         return RawAnswer(status=status, headers=response.headers, body=body, url=response.url)

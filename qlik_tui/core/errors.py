@@ -27,6 +27,7 @@ Our exception tree::
         ├── DNSFailure
         ├── ConnectionRefused
         ├── ConnectionReset
+        │   └── SpeaksHttps  http:// to a port that answers TLS (the URL needs https://)
         ├── TLSFailure
         │   └── NotHttps ····· the port answered without TLS (plain HTTP)
         ├── ProxyFailure ····· the proxy from the environment could not be reached
@@ -261,3 +262,9 @@ class RequestTimedOut(NetworkFailure):
 
 class ConnectionReset(NetworkFailure):
     kind = OutcomeKind.CONNECTION_RESET
+
+
+class SpeaksHttps(ConnectionReset):
+    """An http:// address whose port dropped the plain request and answers a TLS handshake."""
+
+    kind = OutcomeKind.SPEAKS_HTTPS

@@ -8,6 +8,18 @@ from __future__ import annotations
 from enum import Enum
 
 
+class KeyStoreKind(str, Enum):
+    """Where a key is kept: the one word for it outside the TUI (the profiles file's ``store``
+    field, ``--store`` choices, ``--json``)."""
+
+    KEYRING = "keyring"
+    ENCRYPTED_FILE = "encrypted-file"
+
+    @property
+    def label(self) -> str:
+        return "OS keyring" if self is KeyStoreKind.KEYRING else "encrypted file"
+
+
 class Verdict(str, Enum):
     VALID = "valid"
     REJECTED = "rejected"  # the key itself is bad: exit 1
@@ -48,6 +60,7 @@ class OutcomeKind(str, Enum):
     PROXY_SETTING_INVALID = "proxy_setting_invalid"  # HTTPS_PROXY etc. unusable as written
     PROXY_FAILED = "proxy_failed"  # the proxy named in the environment could not be reached
     NOT_HTTPS = "not_https"  # the port answered, but not with TLS (plain HTTP)
+    SPEAKS_HTTPS = "speaks_https"  # http:// to a port that answers TLS: needs https://
     LOOKALIKE_REDIRECT = "lookalike_redirect"  # redirect to an internationalised host name
     REDIRECT_DOWNGRADE = "redirect_downgrade"  # https -> http on the tenant's own host
     RATE_LIMIT_WAIT_REFUSED = "rate_limit_wait_refused"  # retry-after beyond check's deadline
@@ -65,3 +78,9 @@ class OutcomeKind(str, Enum):
     OAUTH_CONSENT_NOT_TRUSTED = "oauth_consent_not_trusted"  # consent method is not Trusted
     OAUTH_SCOPE_NOT_ALLOWED = "oauth_scope_not_allowed"  # a scope the client lacks
     OAUTH_SECRET_LIMIT_REACHED = "oauth_secret_limit_reached"  # renewing: five secrets already
+    KEY_ID_UNKNOWN = "key_id_unknown"  # revoke: the tenant shows no key with this id (404)
+    KEY_RENEWED_ELSEWHERE = "key_renewed_elsewhere"  # 401: another profile renewed this key
+    NOT_A_REGULAR_FILE = "not_a_regular_file"  # a FIFO, directory, socket or device: not read
+    # the store holds a key other than the one the profile recorded (an older copy put back)
+    STORED_KEY_MISMATCH = "stored_key_mismatch"
+    PROFILE_FORGOTTEN = "profile_forgotten"  # removed (forget) while it was being checked

@@ -21,7 +21,7 @@ from typing import TypeVar
 from qlik_tui.core.errors import MalformedResponse
 from qlik_tui.core.phrases import join_heading
 from qlik_tui.core.timestamps import parse_iso_datetime
-from qlik_tui.core.untrusted import neutralise
+from qlik_tui.core.untrusted import neutralise, neutralise_optional
 
 JsonObject = Mapping[str, object]
 ItemT = TypeVar("ItemT")
@@ -223,10 +223,17 @@ class ApiErrorItem:
     def from_json(cls, obj: object) -> ApiErrorItem:
         data = _object(obj, "error")
         code = data.get("code")
+        whole = _as_int(code) if not isinstance(code, str) else None
+        if isinstance(code, str):
+            code_text: str | None = code
+        elif whole is not None:  # users.d.ts types some codes as numbers: 1001, or 1001.0
+            code_text = str(whole)
+        elif isinstance(code, float):
+            code_text = str(code)
+        else:
+            code_text = None
         return cls(
-            code=neutralise(str(code))
-            if isinstance(code, (str, int)) and not isinstance(code, bool)
-            else None,
+            code=neutralise_optional(code_text),
             title=_optional_str(data, "title"),
             detail=_optional_str(data, "detail"),
             status=_optional_int(data, "status"),
@@ -287,5 +294,6 @@ class TenantRecord:
     def from_json(cls, obj: object) -> TenantRecord:
         data = _object(obj, "tenant")
         names = data.get("hostnames")
-        hostnames = tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else ()
+        listed = names if isinstance(names, list) else []
+        hostnames = tuple(neutralise(n) for n in listed if isinstance(n, str))
         return cls(id=_required_str(data, "id", "tenant"), hostnames=hostnames)

@@ -17,14 +17,15 @@ CONTRACT:
 Placeholders in the texts: {host} {origin} {region} {tenant} (the tenant id the caller expected)
 {key_tenant} {key_id} {target_host} {status} {retry_after} {waited} {reason} {phase} {timeout}
 {limit} {max_redirects} {detail} {backend} {error_type} {fix} {login_command} {setting} {proxy}
-{deadline} {why} {store} {store_where} {store_why} (the last three from
-``key_store_context``). A missing one is replaced by a neutral phrase ("the tenant",
+{deadline} {why} {holder} {path} {file_kind} {found_key_id} {store} {store_where}
+{store_why} (the last three from ``key_store_context``) {store_new} (a sentence naming the
+command that stores a new key). A missing one is replaced by a neutral phrase ("the tenant",
 "unknown", ...), never an error.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TypedDict
 
@@ -75,8 +76,8 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "pasting), it expired (keys live 24 hours unless an admin raised the maximum) or was "
         "revoked, or its user no longer has " + _PERMISSION + ": keys of users who were not "
         "migrated from the Developer role started failing with 401.",
-        "Generate a new key (" + _NEW_KEY + ") and paste it whole. If a fresh key fails too, "
-        "ask a tenant admin to give you " + _PERMISSION + ".",
+        "Generate a new key (" + _NEW_KEY + ") and paste it whole.{store_new} If a fresh key "
+        "fails too, ask a tenant admin to give you " + _PERMISSION + ".",
         _BAD,
     ),
     OutcomeSpec(
@@ -86,7 +87,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "The key was issued by tenant {key_tenant}, but {host} is tenant {tenant}. A key only "
         "works on the tenant that issued it.",
         "Enter the address of the tenant where you generated the key, or generate a new key "
-        "on {host} (" + _NEW_KEY + ").",
+        "on {host} (" + _NEW_KEY + ").{store_new}",
         _BAD,
     ),
     OutcomeSpec(
@@ -95,7 +96,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "Key revoked (401)",
         "The key {key_id} was deleted by its owner or revoked by a tenant admin, so {host} "
         "rejects it.",
-        "Generate a new key (" + _NEW_KEY + ") and replace the stored one.",
+        "Generate a new key (" + _NEW_KEY + ") and replace the stored one.{store_new}",
         _BAD,
     ),
     OutcomeSpec(
@@ -105,7 +106,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "The key {key_id} is past its expiry date, so {host} rejects it. Keys live 24 hours "
         "unless a tenant admin raised the maximum expiry.",
         "Generate a new key (" + _NEW_KEY + "), with a longer expiry if your tenant allows "
-        "it, and replace the stored one.",
+        "it, and replace the stored one.{store_new}",
         _BAD,
     ),
     OutcomeSpec(
@@ -184,6 +185,16 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "HTTP or another protocol, not HTTPS. The key was not sent.",
         "Check the address: Qlik Cloud answers HTTPS on port 443 (https://<tenant>.<region>"
         ".qlikcloud.com, no port number).",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.SPEAKS_HTTPS,
+        _I,
+        "This address speaks HTTPS",
+        "{host} answers with HTTPS (TLS), but the address starts with http://, so it dropped "
+        "the plain HTTP request.",
+        "Start the address with https:// instead of http://, e.g. --tenant https://{host}, "
+        "and retry.",
         _UNSURE,
     ),
     OutcomeSpec(
@@ -341,7 +352,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "The profile exists but {store_where} holds no key for it: {store_why}.",
         "Log in again to store a key for this profile (paste it, or generate a new one with "
         + _NEW_KEY
-        + ").",
+        + ").{store_new}",
         _BAD,
     ),
     OutcomeSpec(
@@ -497,6 +508,55 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         "then run `qlik-tui rotate {profile}` again.",
         _BAD,
     ),
+    OutcomeSpec(
+        _K.KEY_ID_UNKNOWN,
+        _R,
+        "No such key on the tenant",
+        "{host} shows no key {key_id} to this profile's key: the id is mistyped or is not a "
+        "key id, the key was deleted already, or it belongs to another user (only a "
+        "TenantAdmin sees other users' keys). Nothing was deleted.",
+        "List the keys with `qlik-tui keys {profile}` and copy the id from there.",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.KEY_RENEWED_ELSEWHERE,
+        _R,
+        "Key renewed in another profile (401)",
+        "The key {key_id} was renewed through profile {holder}, which holds its successor; the "
+        "renewal deleted this key, so {host} rejects it.",
+        "Use profile {holder}, or forget this one (`qlik-tui forget {profile}`); to keep both, "
+        "log this profile in again with a key of its own.",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.NOT_A_REGULAR_FILE,
+        _I,
+        "Not a regular file",
+        "{path} is {file_kind}, not a regular file, so it was not read: reading it could wait "
+        "forever.",
+        "Move it out of the way (`mv {path} {path}.moved`) and put the real file back if you "
+        "have a copy, then retry.",
+        _UNSURE,
+    ),
+    OutcomeSpec(
+        _K.STORED_KEY_MISMATCH,
+        _R,
+        "Stored key is not this profile's",
+        "This profile recorded the key {key_id}, but {store_where} holds a different key "
+        "({found_key_id}): an older copy of the key store put back? The stored key was not used.",
+        "If you restored an old copy of {store}, put the newer one back; otherwise store this "
+        "profile's key again ({login_command}).",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.PROFILE_FORGOTTEN,
+        _I,
+        "Forgotten meanwhile",
+        "The profile was removed (qlik-tui forget) while it was being checked, so there is no "
+        "key left to check.",
+        "Nothing to do; `qlik-tui list` shows the profiles that remain.",
+        _STOPPED,
+    ),
 )
 
 OUTCOMES: dict[OutcomeKind, OutcomeSpec] = {row.kind: row for row in _ROWS}
@@ -527,6 +587,8 @@ _FALLBACKS: dict[str, str] = {
     "fix": "Unlock the keyring (sign in to the desktop session) or start a Secret Service such "
     "as gnome-keyring, then retry.",
     "login_command": "qlik-tui login --name PROFILE",
+    # A stored profile's rejected key: the command that stores a new one (nothing otherwise).
+    "store_new": "",
     "setting": "the environment variable",
     "why": "details unknown",
     "proxy": "in use",
@@ -537,6 +599,10 @@ _FALLBACKS: dict[str, str] = {
     "expiry": "asked for",
     "hints": "not listed",
     "what": "Key",  # "Client" for an OAuth client's profile
+    "holder": "another profile",
+    "path": "the file",
+    "file_kind": "not a regular file",
+    "found_key_id": "id unknown",
 }
 
 
@@ -563,6 +629,10 @@ class Outcome:
     latency_ms: float | None = None
     rate_limit_waited_s: float = 0.0  # total time spent honouring retry-after
     context: dict[str, str] = field(default_factory=dict)  # placeholder values
+
+    def with_context(self, **values: str) -> Outcome:
+        """The same outcome with more placeholder values (e.g. ``store_new`` for a profile)."""
+        return replace(self, context={**self.context, **values})
 
     @property
     def spec(self) -> OutcomeSpec:

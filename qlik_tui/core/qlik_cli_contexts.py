@@ -41,6 +41,8 @@ import yaml
 
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
 from qlik_tui.core.oauth import ClientIdRefused, ClientSecret, normalise_client_id
+from qlik_tui.core.outcomes import OutcomeKind, make_outcome
+from qlik_tui.core.regular_file import NotARegularFile, read_regular_file
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.core.untrusted import neutralise
 
@@ -142,8 +144,10 @@ def read_contexts_file(path: Path) -> ContextsFile:
             "not read",
         )
     try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES)
+        data = read_regular_file(path, MAX_FILE_BYTES - 1)
+    except NotARegularFile as exc:
+        outcome = make_outcome(OutcomeKind.NOT_A_REGULAR_FILE, path=str(path), file_kind=exc.kind)
+        raise ContextsFileError(path, f"{outcome.cause} {outcome.next_step}") from None
     except OSError as exc:
         raise ContextsFileError(
             path, f"cannot be read ({exc.strerror or type(exc).__name__})"

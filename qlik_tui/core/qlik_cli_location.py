@@ -34,7 +34,7 @@ def locate_contexts_file(
     given = Path(configured).expanduser()
     if given.is_dir():
         for candidate in (given / FILE_NAME, given / ".qlik" / FILE_NAME):
-            if candidate.is_file():
+            if candidate.exists():  # a FIFO too: the reader refuses it and says why
                 return candidate
         raise ContextsFileNotFound(
             given,

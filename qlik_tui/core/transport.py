@@ -7,6 +7,7 @@ CONTRACT:
     proxy_for(url) -> EnvironmentProxy | None          # the proxy the environment names for url
     map_transport_error(exc, ...) -> QlikError         # DNS, refused, reset, TLS, timeout, proxy
     unreadable_location(exc) -> str | None             # a Location httpx could not parse
+    await https_hint(failure, url, settings) -> QlikError   # a dropped http:// to a TLS port
     read_capped(response, limit) -> bytes              # a body, refused past the limit
 """
 
@@ -19,6 +20,7 @@ import socket
 import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -36,8 +38,10 @@ from qlik_tui.core.errors import (
     QlikError,
     RequestTimedOut,
     ResponseTooLarge,
+    SpeaksHttps,
     TLSFailure,
 )
+from qlik_tui.core.regular_file import refuse_unless_regular
 from qlik_tui.core.settings import ClientSettings as ClientSettings  # re-exported
 from qlik_tui.core.settings import Deadline as Deadline  # re-exported
 from qlik_tui.core.untrusted import neutralise
@@ -57,6 +61,8 @@ def tls_context() -> ssl.SSLContext:
     cafile = os.environ.get("SSL_CERT_FILE") or None
     capath = os.environ.get("SSL_CERT_DIR") or None
     try:
+        if cafile:
+            refuse_unless_regular(Path(cafile))  # OpenSSL would wait forever on a FIFO
         if cafile or capath:
             return ssl.create_default_context(cafile=cafile, capath=capath)
         import certifi  # deferred: not needed when SSL_CERT_FILE / SSL_CERT_DIR is set
@@ -285,6 +291,29 @@ def map_transport_error(
 _NOT_TLS_REASONS = frozenset(
     {"WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "HTTP_REQUEST"}
 )
+
+
+async def https_hint(failure: QlikError, url: httpx.URL, settings: ClientSettings) -> QlikError:
+    """``SpeaksHttps`` when an http:// request was dropped by a port that answers a TLS
+    handshake (nothing is sent in it), else ``failure`` as it is. http:// is only ever allowed
+    for this computer (loopback), so the probe never leaves it."""
+    if not isinstance(failure, ConnectionReset) or url.scheme != "http" or url.host is None:
+        return failure
+    import asyncio  # deferred: only on this failure path
+
+    port = url.port or 80
+    try:
+        connecting = asyncio.open_connection(url.host, port, ssl=tls_context(),
+                                             server_hostname=url.host)  # fmt: skip
+        _, writer = await asyncio.wait_for(connecting, settings.connect_timeout)
+    except ssl.SSLCertVerificationError:
+        pass  # a certificate came back: TLS is spoken there, whoever signed it
+    except (OSError, asyncio.TimeoutError, QlikError):
+        return failure
+    else:
+        writer.close()
+    host = f"[{url.host}]:{port}" if ":" in url.host else f"{url.host}:{port}"
+    return SpeaksHttps(f"{host}: answers TLS; the address needs https://")
 
 
 def _proxy_failure(exc: httpx.TransportError, proxy: EnvironmentProxy) -> ProxyFailure:

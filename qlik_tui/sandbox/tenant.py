@@ -25,7 +25,12 @@
   ``GET /api/v1/oauth-clients/{id}``, ``POST .../client-secrets`` (201, at most five: 400) and
   ``DELETE .../client-secrets/{hint}`` (204; unknown hint 404) need a TenantAdmin (403).
 - Missing, unknown, revoked, expired and other-tenant keys get 401 with the envelope whose
-  ``status`` is the *string* "401"; 403 and 404 envelopes use an integer status, as Qlik's do.
+  ``status`` is the *string* "401"; the users and api-keys services' envelopes use an integer
+  status, the tenants service's a string, as their published types say.
+
+Every answer conforms to Qlik's published types (``@qlik/api``; the JSON Schemas and contract
+tests are in ``tests/contracts/``): records carry only the members those types declare, plus
+``sandboxFutureField`` on users, standing for the fields a newer API adds.
 
 Only loopback addresses are accepted. Records of what the tenant answers (``_user_record``,
 ``_key_record``, ``_error``) are methods so that a test tenant can vary them.
@@ -97,7 +102,6 @@ class SandboxUser:
         return {
             "id": self.id,
             "tenantId": tenant_id,
-            "clientId": "sandbox-idp",
             "status": "active",
             "subject": self.subject,
             "name": self.name,
@@ -118,7 +122,6 @@ class SandboxUser:
                 }
             ],
             "assignedScopes": [],
-            "roles": [r["name"] for r in roles],  # deprecated field, still sent
             "links": {"self": {"href": f"{origin}/api/v1/users/{self.id}"}},
             "sandboxFutureField": {"nested": [1, "two", None]},  # clients must tolerate it
         }
@@ -439,8 +442,8 @@ class SandboxTenant(LoopbackServer):
         if tenant_id == "me":
             location = f"{self.origin}{API}/tenants/{self.tenant_id}"
             self._send(handler, request, 302, headers={"Location": location})
-        elif tenant_id != self.tenant_id:
-            self._error(handler, request, 404, "HTTP-404", "Not Found", status_as_text=False)
+        elif tenant_id != self.tenant_id:  # the tenants service types its status as a string
+            self._error(handler, request, 404, "TENANTS-404", "Not Found")
         else:
             self._send_json(handler, request, 200, self._tenant_record())
 

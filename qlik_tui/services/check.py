@@ -7,6 +7,7 @@ back to the profile metadata (last checked, outcome, expiry).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 
@@ -16,10 +17,9 @@ from qlik_tui.core.client import make_http_client
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.models import ApiKeyRecord
 from qlik_tui.core.outcomes import (
-    KeyStoreWords,
     Outcome,
     OutcomeKind,
-    key_store_context,
+    Verdict,
     make_outcome,
     outcome_from_error,
 )
@@ -33,9 +33,14 @@ from qlik_tui.services.dead_keys import same_owner, sharpen
 from qlik_tui.services.login import learnt_tenant_ids
 from qlik_tui.services.oauth_clients import prove_client
 from qlik_tui.services.token_cache import save_cached_token
+from qlik_tui.services.profile_key import StoredKeyMismatch as StoredKeyMismatch
+from qlik_tui.services.profile_key import key_store_words, load_profile_key, mismatch_outcome
+from qlik_tui.services.profile_key import login_command as login_command
+from qlik_tui.services.shared_keys import successor_holder
 from qlik_tui.services.verify import verify_key
+from qlik_tui.store.encrypted_errors import NotARegularStoreFile
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
-from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
+from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso, quoted_name
 from qlik_tui.store.secrets import KeyNotFound, StoredKeyUnreadable, StoreError
 
 ResultCallback = Callable[[CheckResult], None]
@@ -49,14 +54,17 @@ async def check_profiles(
     on_start: StartCallback | None = None,
     on_result: ResultCallback | None = None,
     deadline_s: float | None = None,
+    deadline: Deadline | None = None,
 ) -> list[CheckResult]:
     """Check every profile; results come back in the order of ``profiles``.
 
     With ``deadline_s`` the whole run ends within that many seconds: a retry-after wait that
     would pass it is refused (and reported), a profile still unanswered then is reported as
-    timed out.
+    timed out. ``deadline`` instead: one that started earlier (``check --deadline`` counts
+    from the start of the command).
     """
-    deadline = Deadline.after(deadline_s) if deadline_s is not None else None
+    if deadline is None and deadline_s is not None:
+        deadline = Deadline.after(deadline_s)
     limit = asyncio.Semaphore(max(1, services.check_concurrency))
     async with AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient | QlikError] = {}
@@ -163,10 +171,13 @@ async def check_one(
         return await _check_client(services, profile, tenant, http)
     failure: StoreError | None = None
     try:
-        key = await asyncio.to_thread(services.secrets_for(profile).load, profile.name)
+        key = await asyncio.to_thread(load_profile_key, services, profile)
     except StoreError as exc:
         failure = exc
     if failure is not None:
+        # Any failure: a key deleted under the keyring's read can also read as "unavailable".
+        if await _forgotten_meanwhile(services, profile):
+            return CheckResult(profile, make_outcome(OutcomeKind.PROFILE_FORGOTTEN, tenant=tenant))
         outcome = stored_key_failure(services, profile, failure, tenant)
         return await _record(services, profile, outcome, None)
     report = await verify_key(
@@ -179,7 +190,35 @@ async def check_one(
         remembered_record=remembered_record(profile),
         deadline=deadline,
     )
-    return await _record(services, profile, report.outcome, report)
+    outcome = await _renewed_elsewhere(services, profile, report.outcome, tenant)
+    return await _record(services, profile, outcome, report)
+
+
+async def _renewed_elsewhere(
+    services: Services, profile: Profile, outcome: Outcome, tenant: Tenant
+) -> Outcome:
+    """A rejected key that a rotation of another profile renewed: name that profile (it holds
+    the successor) instead of the generic causes of a 401."""
+    if outcome.kind not in (OutcomeKind.KEY_REJECTED, OutcomeKind.KEY_REVOKED):
+        return outcome
+    try:
+        everyone = await asyncio.to_thread(services.profiles.all)
+    except ProfilesFileError:
+        return outcome
+    holder = successor_holder(everyone, profile)
+    if holder is None:
+        return outcome
+    import shlex  # only for this rare line
+
+    return make_outcome(
+        OutcomeKind.KEY_RENEWED_ELSEWHERE,
+        tenant=tenant,
+        http_status=outcome.http_status,
+        latency_ms=outcome.latency_ms,
+        key_id=profile.key_id or "",
+        holder=quoted_name(holder.name),
+        profile=shlex.quote(profile.name),
+    )
 
 
 async def _check_client(
@@ -210,16 +249,22 @@ def stored_key_failure(
     """The outcome of ``profile``'s key that could not be read from its own store: missing,
     not a key, or the store unusable (the OS keyring, or the encrypted file: locked, wrong
     passphrase, damaged), each naming that store."""
+    if isinstance(failure, StoredKeyMismatch):
+        return mismatch_outcome(services, profile, failure.found_key_id, tenant)
+    if isinstance(failure, NotARegularStoreFile):
+        return make_outcome(
+            OutcomeKind.NOT_A_REGULAR_FILE, path=str(failure.path), file_kind=failure.kind
+        )
     if isinstance(failure, KeyNotFound):
         return make_outcome(
-            OutcomeKind.KEY_NOT_STORED, tenant=tenant, **_key_store(services, profile)
+            OutcomeKind.KEY_NOT_STORED, tenant=tenant, **key_store_words(services, profile)
         )
     if isinstance(failure, StoredKeyUnreadable):
         return make_outcome(
             OutcomeKind.STORED_KEY_INVALID,
             tenant=tenant,
             login_command=login_command(profile.name),
-            **_key_store(services, profile),
+            **key_store_words(services, profile),
         )
     unavailable = (
         OutcomeKind.KEY_FILE_UNAVAILABLE
@@ -231,11 +276,22 @@ def stored_key_failure(
     )
 
 
-def login_command(profile_name: str) -> str:
-    """The command that stores a key for ``profile_name`` again, quoted for a POSIX shell."""
-    import shlex  # only for this rare line: not on every check's start-up
+def with_store_command(result: CheckResult) -> CheckResult:
+    """``result`` whose rejected key's next step ends naming the exact command that stores a
+    new key for the profile (the command line's words; the dashboard offers its own button)."""
+    outcome = with_store_sentence(result.outcome, result.profile.name)
+    return result if outcome is result.outcome else dataclasses.replace(result, outcome=outcome)
 
-    return f"qlik-tui login --name {shlex.quote(profile_name)}"
+
+def with_store_sentence(outcome: Outcome, profile_name: str) -> Outcome:
+    """A rejected stored key's ``outcome`` naming the command that stores a new key."""
+    if outcome.verdict is not Verdict.REJECTED or "login_command" in outcome.context:
+        return outcome
+    sentence = (
+        f" Then store it with `{login_command(profile_name)}` (it asks for the key without "
+        "echo; --with-token reads it from standard input)."
+    )
+    return outcome.with_context(store_new=sentence)
 
 
 def remembered_record(profile: Profile) -> ApiKeyRecord | None:
@@ -247,20 +303,31 @@ def remembered_record(profile: Profile) -> ApiKeyRecord | None:
     )
 
 
-def _key_store(services: Services, profile: Profile) -> KeyStoreWords:
-    """The outcome placeholders naming the store of ``profile``'s key."""
-    if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE:
-        return key_store_context(encrypted_file=True)
+async def _forgotten_meanwhile(services: Services, profile: Profile) -> bool:
+    """The profile is gone from the profiles file: a ``forget`` ran while this check read its
+    key (which the forget removed first), so the key is not missing, the profile is gone."""
     try:
-        backend = services.secrets_for(profile).backend_name
-    except StoreError:
-        backend = "the OS keyring"
-    return key_store_context(encrypted_file=False, backend=backend)
+        return await asyncio.to_thread(services.profiles.get, profile.name) is None
+    except ProfilesFileError:
+        return False
+
+
+# Outcomes that say a key store could not be used (a wrong passphrase, a locked keyring, a FIFO
+# at the file): the key was not checked, so the profile keeps its last real verdict.
+_NOT_A_CHECK_OF_THE_KEY = frozenset(
+    {
+        OutcomeKind.KEY_FILE_UNAVAILABLE,
+        OutcomeKind.KEYRING_UNAVAILABLE,
+        OutcomeKind.NOT_A_REGULAR_FILE,
+    }
+)
 
 
 async def _record(
     services: Services, profile: Profile, outcome: Outcome, report: VerifyReport | None
 ) -> CheckResult:
+    if outcome.kind in _NOT_A_CHECK_OF_THE_KEY:
+        return CheckResult(profile, outcome)
     changes: dict[str, object] = {
         "last_checked_at": now_iso(),
         "last_outcome": outcome.kind.value,

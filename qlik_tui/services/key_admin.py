@@ -4,7 +4,8 @@ was refused.
 CONTRACT:
     await list_keys(tenant, key, *, all_users=False, settings=None, http=None) -> KeyListing
         raises NotTenantAdmin (all_users without TenantAdmin) or QlikError
-    await revoke_keys(tenant, key, key_ids, *, settings=None, http=None, on_shown=None)
+    await revoke_keys(tenant, key, key_ids, *, settings=None, http=None, on_shown=None,
+                      approve=None, profile_name="NAME")
         -> list[Revocation]          (never raises for a QlikError: each Revocation says)
     await creation_refusal(client, exc, *, tenant, key_info, expiry, profile_name) -> Outcome
     remove_command(profile_name, key_id) -> str      the command that removes a stray key
@@ -58,6 +59,7 @@ class Revocation:
     record: ApiKeyRecord | None  # None: the tenant would not say (unknown, or not yours)
     removed: bool
     outcome: Outcome | None = None  # why it was not removed
+    declined: bool = False  # shown, and the user said no: not deleted
 
 
 def remove_command(profile_name: str, key_id: str) -> str:
@@ -106,47 +108,61 @@ async def revoke_keys(
     settings: ClientSettings | None = None,
     http: httpx.AsyncClient | None = None,
     on_shown: Callable[[str, ApiKeyRecord | None], None] | None = None,
+    approve: Callable[[list[ApiKeyRecord]], bool] | None = None,
+    profile_name: str = "NAME",
 ) -> list[Revocation]:
-    """Read each key's record (to show what it is), then delete it. An unknown key is not
-    deleted; a key whose record is refused is not deleted either (it is not the caller's)."""
-    results: list[Revocation] = []
+    """Read each key's record (to show what it is), then -- once ``approve`` (given the keys
+    that can be read) says yes -- delete them. An unknown key is not deleted; a key whose
+    record is refused is not deleted either (it is not the caller's)."""
+    results: dict[str, Revocation] = {}
     info = key.info
     async with QlikClient(tenant, key, settings=settings, http=http) as client:
+        shown: list[ApiKeyRecord] = []
         for key_id in key_ids:
             try:
                 record = (await client.api_key(key_id)).value
             except QlikError as exc:
                 if on_shown:
                     on_shown(key_id, None)
-                results.append(Revocation(key_id, None, False, _refusal(exc, tenant, info, key_id)))
+                refusal = _refusal(exc, tenant, info, key_id, profile_name)
+                results[key_id] = Revocation(key_id, None, False, refusal)
                 continue
             if on_shown:
                 on_shown(key_id, record)
-            try:
-                await client.delete_api_key(key_id)
-            except NotFound:
-                results.append(Revocation(key_id, record, True))  # gone meanwhile
-                continue
-            except QlikError as exc:
-                results.append(
-                    Revocation(key_id, record, False, _refusal(exc, tenant, info, key_id))
-                )
-                continue
-            results.append(Revocation(key_id, record, True))
-    return results
+            shown.append(record)
+        if shown and approve is not None and not approve(shown):
+            results.update({r.id: Revocation(r.id, r, False, declined=True) for r in shown})
+            shown = []
+        for record in shown:
+            results[record.id] = await _delete(client, record, tenant, info, profile_name)
+    return [results[key_id] for key_id in key_ids if key_id in results]
 
 
-def _refusal(exc: QlikError, tenant: Tenant, info: KeyInfo, key_id: str) -> Outcome:
-    return (
-        outcome_from_error(exc, tenant=tenant, key_info=info)
-        if not isinstance(exc, NotFound)
-        else make_outcome(
-            OutcomeKind.NOT_FOUND,
-            tenant=tenant,
-            http_status=exc.status_code,
-            server_message=exc.server_message,
-            detail=f"no key {key_id} on this tenant",
-        )
+async def _delete(
+    client: QlikClient, record: ApiKeyRecord, tenant: Tenant, info: KeyInfo, profile_name: str
+) -> Revocation:
+    try:
+        await client.delete_api_key(record.id)
+    except NotFound:
+        return Revocation(record.id, record, True)  # gone meanwhile
+    except QlikError as exc:
+        refusal = _refusal(exc, tenant, info, record.id, profile_name)
+        return Revocation(record.id, record, False, refusal)
+    return Revocation(record.id, record, True)
+
+
+def _refusal(
+    exc: QlikError, tenant: Tenant, info: KeyInfo, key_id: str, profile_name: str
+) -> Outcome:
+    if not isinstance(exc, NotFound):
+        return outcome_from_error(exc, tenant=tenant, key_info=info)
+    return make_outcome(
+        OutcomeKind.KEY_ID_UNKNOWN,
+        tenant=tenant,
+        http_status=exc.status_code,
+        server_message=exc.server_message,
+        key_id=key_id,
+        profile=shlex.quote(profile_name),
     )
 
 

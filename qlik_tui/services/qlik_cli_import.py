@@ -39,7 +39,7 @@ from qlik_tui.core.tenant import Tenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.login import known_tenant_id
 from qlik_tui.services.oauth_clients import prove_client
-from qlik_tui.services.results import KeyNotStored, StoreStep
+from qlik_tui.services.results import KeyNotStored, StoredKey, StoreStep
 from qlik_tui.services.storing import store_client, store_key
 from qlik_tui.services.token_cache import save_cached_token
 from qlik_tui.services.verify import Detail, VerifyReport, verify_key
@@ -78,6 +78,7 @@ class ImportResult:
     profile: Profile | None = None  # what was stored (IMPORTED)
     problem: str | None = None  # why it was skipped or not stored
     fix: str | None = None  # what the user can do about it
+    shared_with: tuple[str, ...] = ()  # other profiles that hold the same key (IMPORTED)
 
     @property
     def name(self) -> str:
@@ -286,7 +287,7 @@ def _store_proven(
         existing = services.profiles.get(name)
         if existing is not None:
             return _existing_profile(services, context, existing, key, report)
-        profile = store_imported_key(services, name=name, tenant=tenant, key=key, report=report)
+        stored = store_imported_key(services, name=name, tenant=tenant, key=key, report=report)
     except KeyNotStored as exc:
         if exc.step is StoreStep.NAME_TAKEN and exc.existing is not None:  # taken meanwhile
             return _existing_profile(services, context, exc.existing, key, report)
@@ -295,7 +296,14 @@ def _store_proven(
         return not_stored(ImportStatus.STORE_FAILED, exc.problem, exc.fix or None)
     except ProfilesFileError as exc:
         return not_stored(ImportStatus.STORE_FAILED, str(exc), None)
-    return ImportResult(context, ImportStatus.IMPORTED, outcome, report, profile=profile)
+    return ImportResult(
+        context,
+        ImportStatus.IMPORTED,
+        outcome,
+        report,
+        profile=stored.profile,
+        shared_with=stored.shared_with,
+    )
 
 
 def _existing_profile(
@@ -330,12 +338,10 @@ def _existing_profile(
 
 def store_imported_key(
     services: Services, *, name: str, tenant: Tenant, key: ApiKey, report: VerifyReport
-) -> Profile:
+) -> StoredKey:
     """The one place an imported key is stored: all or nothing, never over an existing profile.
     Raises ``KeyNotStored``. Blocking (keyring and file I/O)."""
-    return store_key(
-        services, name=name, tenant=tenant, key=key, report=report, replace=False
-    ).profile
+    return store_key(services, name=name, tenant=tenant, key=key, report=report, replace=False)
 
 
 # -- wording shared by the CLI and the wizard -----------------------------------------------------
@@ -357,7 +363,9 @@ def describe_result(result: ImportResult) -> str:
     status, outcome = result.status, result.outcome
     title = outcome.title if outcome else ""
     if status is ImportStatus.IMPORTED and result.profile is not None:
-        return f"{title}; stored as profile '{shown(result.profile.name)}'"
+        also = ", ".join(f"'{shown(n)}'" for n in result.shared_with)
+        shared = f" (the same key is also stored in profile {also})" if also else ""
+        return f"{title}; stored as profile '{shown(result.profile.name)}'{shared}"
     if status is ImportStatus.PROVEN:
         return f"{title}; not stored (dry run)"
     if status is ImportStatus.ALREADY_STORED:

@@ -98,9 +98,11 @@ def due_for_renewal(
 ) -> list[CheckResult]:
     """Valid keys whose known expiry is within the window from ``now`` (unknown: not due), and
     working OAuth clients whose stored secret is at least ``secret_max_age`` old (its age
-    unknown: not due)."""
+    unknown: not due). A key several profiles hold is due once: its rotation renews it for all
+    of them."""
     known = lifetimes or {}
     due: list[CheckResult] = []
+    seen: set[tuple[str, str]] = set()
     for r in results:
         if r.outcome.verdict is not Verdict.VALID:
             continue
@@ -108,9 +110,14 @@ def due_for_renewal(
             made = parse_iso_datetime(r.profile.secret_created)
             if made is not None and as_utc(now) - as_utc(made) >= secret_max_age:
                 due.append(r)
-        elif r.expiry is not None and as_utc(r.expiry) - as_utc(now) <= _effective_window(
+            continue
+        if r.expiry is None or as_utc(r.expiry) - as_utc(now) > _effective_window(
             r, within, known
         ):
+            continue
+        held = (r.profile.origin, r.profile.key_id or f"profile:{r.profile.name}")
+        if held not in seen:
+            seen.add(held)
             due.append(r)
     return due
 

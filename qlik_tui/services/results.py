@@ -67,10 +67,35 @@ class StoredKey:
     old_copy: Removal = Removal.NOT_TRIED
     old_copy_problem: str | None = None
     old_copy_fix: str | None = None
+    # Other profiles that hold the same key (same key id on the same tenant), by name.
+    shared_with: tuple[str, ...] = ()
 
     @property
     def replaced_key_id(self) -> str | None:
         return self.replaced.key_id if self.replaced else None
+
+    @property
+    def unchanged(self) -> bool:
+        """The profile already held this very key, in this store: storing changed nothing."""
+        old = self.replaced
+        return (
+            old is not None
+            and old.key_id is not None
+            and old.key_id == self.profile.key_id
+            and old.origin == self.profile.origin
+            and self.moved_from is None
+        )
+
+    def shared_note(self) -> str | None:
+        """The sentence naming the other profiles that hold this key, or None."""
+        if not self.shared_with:
+            return None
+        names = ", ".join(quoted_name(n) for n in self.shared_with)
+        plural = "s" if len(self.shared_with) > 1 else ""
+        return (
+            f"Key {self.profile.key_id} is also stored in profile{plural} {names}: renewing it "
+            "(rotate) renews it there too; revoking it stops every profile that holds it."
+        )
 
     @property
     def old_copy_removed(self) -> bool:
@@ -99,6 +124,8 @@ class StoredKey:
     def replacement_note(self) -> str | None:
         """A sentence naming what was replaced, or None when nothing was."""
         name = quoted_name(self.profile.name)
+        if self.unchanged:
+            return f"Profile {name} already held key {self.profile.key_id}: it is unchanged."
         if self.replaced is not None:
             key_id = self.replaced.key_id or "(no key id)"
             return f"Replaced key {key_id}, which profile {name} held before."

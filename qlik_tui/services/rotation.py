@@ -55,7 +55,9 @@ from qlik_tui.services.check import stored_key_failure
 from qlik_tui.services.check_results import VerifyReport
 from qlik_tui.services.context import Services
 from qlik_tui.services.key_admin import creation_refusal, remove_command
+from qlik_tui.services.profile_key import load_profile_key
 from qlik_tui.services.results import KeyNotStored, StoreStep
+from qlik_tui.services.shared_keys import holders
 from qlik_tui.services.storing import store_key
 from qlik_tui.services.strays import (
     LeftBehind,
@@ -66,6 +68,7 @@ from qlik_tui.services.strays import (
     sweep_marked,
     tagged,
 )
+from qlik_tui.services.successor_store import store_for_holders
 from qlik_tui.store.key_stores import KeyStoreKind, key_store_words, kind_of
 from qlik_tui.store.lockfile import LockFile, LockTimeout
 from qlik_tui.store.names import quoted_name
@@ -169,6 +172,9 @@ class RotationResult:
     interrupted: bool = False  # a signal or a cancelled task stopped the run (see notes)
     # what was renewed: "key" (ids are key ids) or "client secret" (ids are the secrets' hints)
     credential: str = "key"
+    # Every profile that holds the new key now: this one, then the others that held the old
+    # key (one key, several profiles: all of them are renewed, or none).
+    updated_profiles: tuple[str, ...] = ()
 
     @property
     def renewed(self) -> bool:
@@ -459,7 +465,9 @@ class _Rotation:
         if failure is None and self.tenant is not None and self.profile is not None:
             unread: StoreError | None = None
             try:
-                self.old_key = await asyncio.to_thread(self.services.secrets.load, self.name)
+                self.old_key = await asyncio.to_thread(
+                    load_profile_key, self.services, self.profile, self.services.secrets
+                )
             except StoreError as exc:
                 unread = exc
             if unread is not None:  # named as check names it: the profile's own store
@@ -685,6 +693,9 @@ class _Rotation:
             return await self.undo(
                 old_client, RotationStatus.STORE_FAILED, RotationStep.STORE, outcome, failure
             )
+        others = await self.store_for_other_holders(old_client, report)
+        if isinstance(others, RotationResult):
+            return others
         self.emit(RotationStep.STORE, StepState.DONE, new_id)
 
         strays: tuple[StrayKey, ...] = ()
@@ -717,6 +728,7 @@ class _Rotation:
             "expiry": record.expiry.isoformat() if record.expiry else None,
             "tenant_id": user.tenant_id,
             "created_at": self.profile.created_at if self.profile else None,
+            "renewed_from": old_id,
         }
         changes = {k: v for k, v in wanted.items() if v and getattr(profile, k) != v}
         try:
@@ -741,7 +753,62 @@ class _Rotation:
             profile=profile,
             kept_old=self.keep_old,
             notes=notes,
+            updated_profiles=(self.name, *others),
         )
+
+    def other_holders(self) -> tuple[Profile, ...]:
+        """The other profiles that hold the key being renewed (same key id, same tenant)."""
+        assert self.profile is not None and self.old_key is not None
+        key_id = self.old_key.info.key_id or self.profile.key_id
+        try:
+            everyone = self.services.profiles.all()
+        except ProfilesFileError:  # the store just read it: a new failure is the store's
+            return ()
+        return holders(everyone, origin=self.profile.origin, key_id=key_id, besides=self.name)
+
+    async def store_for_other_holders(
+        self, old_client: QlikClient, report: VerifyReport
+    ) -> RotationResult | tuple[str, ...]:
+        """The new key for every other holder of the old one; on a failure this profile and
+        the holders done get the old key back, the new key is deleted, and the result says so.
+        """
+        assert self.created is not None and self.old_key is not None and self.tenant
+        others = await asyncio.to_thread(self.other_holders)
+        if not others:
+            return ()
+        done = await asyncio.to_thread(
+            store_for_holders,
+            self.services,
+            others,
+            tenant=self.tenant,
+            key=self.created.key,
+            report=report,
+            old_key=self.old_key,
+            put_back_too=(self.profile,) if self.profile else (),
+        )
+        if done.failure is None:
+            return done.names
+        new_id = self.created.record.id
+        self.emit(RotationStep.STORE, StepState.FAILED, new_id)
+        outcome = store_failure_outcome(done.failure, self.tenant)
+        why = (
+            f"profile {quoted_name(done.failed_holder or '')} holds the same key and could not "
+            f"take the new one ({done.failure.problem.rstrip('.')})"
+        )
+        if done.put_back_problem is not None:  # some hold the new key: neither is deleted
+            return self.result(
+                RotationStatus.STORE_FAILED,
+                new_key_id=new_id,
+                failed_step=RotationStep.STORE,
+                outcome=outcome,
+                store_failure=done.failure,
+                notes=(f"Not renewed: {why}; {done.put_back_problem}. Both keys stay active.",),
+            )
+        undone = await self.undo(
+            old_client, RotationStatus.STORE_FAILED, RotationStep.STORE, outcome, done.failure
+        )
+        note = f"Not renewed: {why}. Every profile keeps the old key."
+        return dataclasses.replace(undone, notes=(note,))
 
 
 def store_failure_outcome(failure: KeyNotStored, tenant: Tenant) -> Outcome | None:

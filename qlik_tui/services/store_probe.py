@@ -147,12 +147,18 @@ _FIXES = {
 }
 
 
-def probe_key_store(stores: KeyStores, platform: Platform | None = None) -> StoreProbe:
-    """Probe the OS keyring of ``stores``. Never raises a ``StoreError``: the result says."""
+LOGIN_WITH_FILE = "qlik-tui login --store encrypted-file ..."
+
+
+def probe_key_store(
+    stores: KeyStores, platform: Platform | None = None, *, command: str = LOGIN_WITH_FILE
+) -> StoreProbe:
+    """Probe the OS keyring of ``stores``. Never raises a ``StoreError``: the result says.
+    ``command`` is the one the alternative names (the command being run, with the file)."""
     platform = detect_platform() if platform is None else platform
     path = stores.encrypted_path
     exists = path.exists()
-    alternative = _alternative(path, exists)
+    alternative = _alternative(path, exists, command)
     failure: StoreError | None = None
     try:
         status = stores.keyring.probe()
@@ -231,10 +237,9 @@ def _fix_for(problem: ProbeProblem, platform: Platform, failure: StoreError) -> 
     return _FIXES[platform]
 
 
-def _alternative(path: Path, exists: bool) -> str:
+def _alternative(path: Path, exists: bool, command: str) -> str:
     where = f"{path} (it exists)" if exists else f"{path} (created on first use)"
     return (
         "keep keys in qlik-tui's own encrypted file instead, protected by a passphrase you "
-        "choose: `qlik-tui login --store encrypted-file ...`, or choose it in the wizard. "
-        f"File: {where}."
+        f"choose: `{command}`, or choose it in the wizard. File: {where}."
     )

@@ -42,6 +42,7 @@ from qlik_tui.services.results import (
     StoredKey,
     StoreStep,
 )
+from qlik_tui.services.shared_keys import holders
 from qlik_tui.services.verify import VerifyReport
 from qlik_tui.store.errors import StoreError
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
@@ -295,12 +296,16 @@ class _Attempt:
             where = secrets.describe()
         except StoreError:
             where = self.backend
+        shared = holders(
+            edit.all(), origin=profile.origin, key_id=profile.key_id, besides=self.name
+        )
         stored = StoredKey(
             profile=profile,
             backend=self.backend,
             where=where,
             replaced=existing,
             replaced_unlisted_entry=existing is None and snapshot.existed,
+            shared_with=tuple(p.name for p in shared),
         )
         if existing is not None and existing.credential is not profile.credential:
             self._remove_other_kind(existing)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qlik_tui.core.outcomes import OutcomeKind, make_outcome
 from qlik_tui.store.errors import StoreError
 
 _RESTORE_FIX = (
@@ -126,3 +127,13 @@ class StoreFileIOError(EncryptedStoreError):
             problem=f"Could not {action} the encrypted key file {path}: {reason}.",
             detail=f"{type(error).__name__}: errno {error.errno}",
         )
+
+
+class NotARegularStoreFile(EncryptedStoreError):
+    """A FIFO, directory, socket or device at the file's path: never opened for reading."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        outcome = make_outcome(OutcomeKind.NOT_A_REGULAR_FILE, path=str(path), file_kind=kind)
+        super().__init__(problem=outcome.cause, fix=outcome.next_step)
+        self.path = path
+        self.kind = kind

@@ -39,7 +39,9 @@ from pathlib import Path
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
+from qlik_tui.core.regular_file import NotARegularFile, read_regular_file
 from qlik_tui.store.encrypted_errors import (
+    NotARegularStoreFile,
     PassphraseTooShort,
     PassphraseUnavailable,
     StoreFileIOError,
@@ -58,8 +60,7 @@ from qlik_tui.store.encrypted_format import (
     derive_key,
     encode,
 )
-from qlik_tui.store.encrypted_location import default_store_path
-from qlik_tui.store.files import make_private_dirs, write_atomically
+from qlik_tui.store.files import default_store_path, make_private_dirs, write_atomically
 from qlik_tui.store.lockfile import LockFile, LockTimeout
 from qlik_tui.store.passphrase import (
     MIN_NEW_PASSPHRASE_CHARS,
@@ -203,18 +204,14 @@ class EncryptedFileKeyring(KeyringBackend):
     # -- files -------------------------------------------------------------------------------
 
     def _read(self) -> StoreFile | None:
-        flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
         try:
-            fd = os.open(self._path, flags | getattr(os, "O_BINARY", 0))
+            data = read_regular_file(self._path, _MAX_FILE_BYTES, follow_symlinks=False)
         except FileNotFoundError:
             return None
+        except NotARegularFile as exc:
+            raise NotARegularStoreFile(self._path, exc.kind) from None
         except OSError as exc:
             raise StoreFileIOError(self._path, "open", exc) from None
-        try:
-            with os.fdopen(fd, "rb") as file:
-                data = file.read(_MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            raise StoreFileIOError(self._path, "read", exc) from None
         if len(data) > _MAX_FILE_BYTES:
             raise UnrecognisedStoreFile(self._path, "it is larger than any file qlik-tui writes")
         return decode(data, self._path)

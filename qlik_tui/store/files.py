@@ -8,6 +8,7 @@ CONTRACT:
     replace_file(temporary, path) -> None        # rename into place, then fsync the folder
     write_atomically(path, data) -> None         # stage_file + replace_file
     fsync_directory(directory) -> None           # make a rename durable (no-op on Windows)
+    default_store_path() -> Path                 # where the encrypted key file lives by default
 Every failure is the ``OSError`` the system gave; nothing here catches it.
 """
 
@@ -18,6 +19,8 @@ import secrets
 import sys
 from contextlib import suppress
 from pathlib import Path
+
+import platformdirs
 
 _NEW_FILE_FLAGS = (
     os.O_WRONLY
@@ -95,3 +98,12 @@ def fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+ENCRYPTED_FILE_NAME = "keys.encrypted"
+
+
+def default_store_path() -> Path:
+    """``<platform data dir>/qlik-tui/keys.encrypted``; XDG_DATA_HOME is read now, not at import.
+    Here, not beside the encrypted file's code: asking for the path does not load cryptography."""
+    return platformdirs.user_data_path("qlik-tui", appauthor=False) / ENCRYPTED_FILE_NAME

@@ -22,10 +22,10 @@ file another process created meanwhile can be opened).
 from __future__ import annotations
 
 import threading
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qlik_tui.core.kinds import KeyStoreKind as KeyStoreKind  # the one word, re-exported
 from qlik_tui.store.encrypted_errors import PassphraseUnavailable
 from qlik_tui.store.errors import StoreError
 from qlik_tui.store.secrets import DEFAULT_DEADLINE_S, SecretStore
@@ -35,15 +35,6 @@ if TYPE_CHECKING:
     from qlik_tui.store.encrypted_file import EncryptedFileKeyring
     from qlik_tui.store.passphrase import PassphraseSource
     from qlik_tui.store.profiles import Profile
-
-
-class KeyStoreKind(str, Enum):
-    KEYRING = "keyring"
-    ENCRYPTED_FILE = "encrypted-file"
-
-    @property
-    def label(self) -> str:
-        return "OS keyring" if self is KeyStoreKind.KEYRING else "encrypted file"
 
 
 def kind_of(profile: Profile) -> KeyStoreKind | None:
@@ -113,7 +104,7 @@ class KeyStores:
         if self._file is not None:
             return self._file.path
         if self._encrypted_path is None:
-            from qlik_tui.store.encrypted_location import default_store_path
+            from qlik_tui.store.files import default_store_path
 
             self._encrypted_path = default_store_path()
         return self._encrypted_path

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from qlik_tui.store.encrypted_errors import PassphraseUnavailable
+from qlik_tui.store.encrypted_errors import PassphraseTooShort, PassphraseUnavailable
 
 PASSPHRASE_FILE_VARIABLE = "QLIK_TUI_PASSPHRASE_FILE"
 MIN_NEW_PASSPHRASE_CHARS = 8  # a new file's passphrase; shorter ones are refused
@@ -120,15 +120,34 @@ def prompt_for_passphrase(prompt: str = "Passphrase for qlik-tui's encrypted key
     return typed
 
 
+PROMPT_TRIES = 3  # at a prompt: a typo is forgiven twice
+
+
 def prompt_for_new_passphrase() -> str:
-    """Ask twice without echo, for a file about to be created."""
-    first = prompt_for_passphrase("New passphrase for qlik-tui's encrypted key file: ")
-    again = prompt_for_passphrase("The same passphrase again: ")
-    if first != again:
-        raise PassphraseUnavailable(
-            problem="The two passphrases differ.", fix="Type the same passphrase twice."
-        )
-    return first
+    """Ask twice without echo, for a file about to be created: the length is checked before
+    the second question, and a too-short or mismatched pair is asked again (three tries)."""
+    for attempt in range(1, PROMPT_TRIES + 1):
+        last = attempt == PROMPT_TRIES
+        first = prompt_for_passphrase("New passphrase for qlik-tui's encrypted key file: ")
+        if len(first) < MIN_NEW_PASSPHRASE_CHARS:
+            if last:
+                raise PassphraseTooShort(MIN_NEW_PASSPHRASE_CHARS)
+            _say(f"Too short: at least {MIN_NEW_PASSPHRASE_CHARS} characters. Try again.")
+            continue
+        again = prompt_for_passphrase("The same passphrase again: ")
+        if first == again:
+            return first
+        if last:
+            break
+        _say("The two passphrases differ. Try again.")
+    raise PassphraseUnavailable(
+        problem="The two passphrases differ.", fix="Type the same passphrase twice."
+    )
+
+
+def _say(line: str) -> None:
+    """A line beside the hidden prompt (getpass writes its prompts to the terminal too)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def default_passphrase_source(creating: Callable[[], bool]) -> PassphraseSource:

@@ -7,7 +7,9 @@ CONTRACT:
     profiles.get(name) -> Profile | None
     profiles.put(profile) -> None            # insert or replace, atomic, under a file lock
     profiles.update(name, **changes) -> Profile   # read-modify-write under the lock
-    profiles.remove(name) -> bool
+    profiles.remove(name) -> bool            # also clears it as the default profile
+    profiles.default_name() -> str | None    # the default profile (`qlik-tui use NAME`)
+    profiles.set_default(name | None) -> None    # raises ProfileNotFound for an unknown name
     with profiles.editing() as edit:         # one locked read-modify-write (see ProfilesEdit)
         edit.get(name); edit.put(profile); edit.remove(name)
         edit.stage()                         # write the new content aside: fails early
@@ -17,7 +19,9 @@ Raises ProfilesFileError(path, problem) for a corrupt file (after backing it up)
 
 File format (UTF-8 JSON, a BOM is tolerated)::
 
-    {"version": 1, "profiles": {"<name>": {"origin": "https://...", "key_id": ..., ...}}}
+    {"version": 1, "default": "<name>", "profiles": {"<name>": {"origin": "https://...", ...}}}
+
+``default`` (optional) names the default profile (``qlik-tui use NAME``).
 
 Decisions:
 - Unknown fields (top level and per profile) are kept on rewrite, so a file touched by a newer
@@ -45,8 +49,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
+from qlik_tui.core.outcomes import OutcomeKind, make_outcome
+from qlik_tui.core.regular_file import NotARegularFile, read_regular_file
 from qlik_tui.core.untrusted import neutralise, neutralise_optional
 from qlik_tui.store.files import make_private_dirs, replace_file, stage_file, write_new_file
 from qlik_tui.store.lockfile import LockFile, LockTimeout
@@ -58,10 +62,11 @@ from qlik_tui.store.names import name_problem as _name_problem
 from qlik_tui.store.names import quoted as _quoted
 from qlik_tui.store.names import quoted_name as quoted_name
 from qlik_tui.store.names import validate_profile_name as validate_profile_name
+from qlik_tui.store.profiles_location import APP_NAME as APP_NAME
+from qlik_tui.store.profiles_location import FILE_NAME as FILE_NAME
+from qlik_tui.store.profiles_location import default_profiles_path
 
 FORMAT_VERSION = 1
-APP_NAME = "qlik-tui"
-FILE_NAME = "profiles.json"
 MAX_FILE_BYTES = 4 * 1024 * 1024  # thousands of profiles; anything bigger is not ours
 LOCK_TIMEOUT_S = 10.0
 
@@ -130,6 +135,9 @@ class Profile:
     secret_hint: str | None = None
     secret_created: str | None = None  # ISO 8601: a client secret has an age, not an expiry
     token_scope: str | None = None
+    # The key id this profile's key replaced when a rotation renewed it: a profile still
+    # holding that old key is pointed here (``services.shared_keys.successor_holder``).
+    renewed_from: str | None = None
 
     @property
     def credential(self) -> CredentialKind:
@@ -183,6 +191,23 @@ class _Entry:
 class _Document:
     profiles: dict[str, _Entry] = field(default_factory=dict)
     unknown: dict[str, Any] = field(default_factory=dict)
+    default: str | None = None  # the default profile's name, one of ``profiles``
+
+
+class _HoldsAKey(Exception):
+    """Internal: a field of the file holds what looks like an API key (a hand edit)."""
+
+    def __init__(self, location: str) -> None:
+        self.problem = (
+            f"{location} looks like an API key (a JWT), so the file was not used (nothing in it "
+            "was shown or changed)."
+        )
+        self.fix = (
+            "Edit the file to remove it: keys are kept in the OS keyring or qlik-tui's encrypted "
+            "file, never in the profiles file. To store that key, pipe it to `qlik-tui login "
+            "--tenant HOST --with-token`."
+        )
+        super().__init__(self.problem)
 
 
 class _Broken(Exception):
@@ -196,7 +221,7 @@ class _Broken(Exception):
 class ProfileStore:
     def __init__(self, path: Path | None = None, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
         if path is None:  # resolved now, not at import, so XDG_CONFIG_HOME changes are seen
-            path = platformdirs.user_config_path(APP_NAME, appauthor=False) / FILE_NAME
+            path = default_profiles_path()
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.lock_timeout_s = lock_timeout_s
@@ -216,6 +241,17 @@ class ProfileStore:
     def get(self, name: str) -> Profile | None:
         entry = self._read().profiles.get(name)
         return None if entry is None else entry.profile
+
+    def default_name(self) -> str | None:
+        """The default profile's name (``qlik-tui use NAME``), or None."""
+        return self._read().default
+
+    def set_default(self, name: str | None) -> None:
+        """Make ``name`` the default profile (None: no default); ``ProfileNotFound`` when no
+        profile has that name."""
+        with self.editing() as edit:
+            edit.set_default(name)
+            edit.commit()
 
     def _read(self) -> _Document:
         if not self.path.exists():  # nothing to read: create nothing either
@@ -299,13 +335,21 @@ class ProfileStore:
     def _load(self) -> _Document:
         """Read and check the file; the caller holds the lock."""
         try:
-            raw = self.path.read_bytes()
+            raw = read_regular_file(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
             return _Document()
+        except NotARegularFile as exc:
+            outcome = make_outcome(
+                OutcomeKind.NOT_A_REGULAR_FILE, path=str(self.path), file_kind=exc.kind
+            )
+            raise ProfilesFileError(self.path, outcome.cause, fix=outcome.next_step) from None
         except OSError as exc:
             raise self._os_error("cannot be read", exc) from None
+
         try:
             return _parse(raw)
+        except _HoldsAKey as holding:  # no backup: it would be one more copy of the key
+            raise ProfilesFileError(self.path, holding.problem, fix=holding.fix) from None
         except _Broken as broken:
             problem = broken.problem
         raise ProfilesFileError(self.path, problem, backup=self._back_up(raw))
@@ -330,7 +374,10 @@ class ProfileStore:
         prefix = f"{self.path.name}.broken-"
         with suppress(OSError):
             for existing in sorted(self.path.parent.iterdir()):
-                if existing.name.startswith(prefix) and existing.read_bytes() == raw:
+                if (
+                    existing.name.startswith(prefix)
+                    and read_regular_file(existing, len(raw)) == raw
+                ):
                     return existing
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         for attempt in range(1, 100):
@@ -371,6 +418,9 @@ class ProfilesEdit:
         entry = self._document.profiles.get(name)
         return None if entry is None else entry.profile
 
+    def all(self) -> list[Profile]:
+        return [entry.profile for entry in self._document.profiles.values()]
+
     def put(self, profile: Profile) -> None:
         """Insert or replace ``profile``; raises ``InvalidProfile`` before changing anything."""
         validate_profile(profile)
@@ -383,8 +433,16 @@ class ProfilesEdit:
     def remove(self, name: str) -> bool:
         removed = self._document.profiles.pop(name, None) is not None
         if removed:
+            if self._document.default == name:  # a default that names nothing helps no one
+                self._document.default = None
             self._discard_staged()
         return removed
+
+    def set_default(self, name: str | None) -> None:
+        if name is not None and name not in self._document.profiles:
+            raise ProfileNotFound(name)
+        self._document.default = name
+        self._discard_staged()
 
     def stage(self) -> None:
         """Write the edited content next to the file. Raises ``InvalidProfile`` (a field that
@@ -445,14 +503,24 @@ def _parse(raw: bytes) -> _Document:
             )
         raise _Broken(f"has unknown format version {version} (expected {FORMAT_VERSION}).")
 
+    for location in _jwt_locations(data, ()):  # read as written: no field ever holds a key
+        raise _HoldsAKey(location)
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         raise _Broken(f'"profiles" must be an object (name to profile), not {_kind(profiles)}.')
     document = _Document(
-        unknown={key: value for key, value in data.items() if key not in ("version", "profiles")}
+        unknown={
+            key: value
+            for key, value in data.items()
+            if key not in ("version", "profiles", "default")
+        }
     )
     for name, fields in profiles.items():
         document.profiles[name] = _parse_entry(name, fields)
+    default = data.get("default")
+    # A default naming no stored profile (edited by hand, or a name now invalid) is dropped.
+    if isinstance(default, str) and default in document.profiles:
+        document.default = default
     return document
 
 
@@ -537,7 +605,10 @@ def _serialise(document: _Document, path: Path) -> bytes:
         }
         known["roles"] = list(entry.profile.roles)
         profiles[name] = {**entry.unknown, **known}
-    data = {**document.unknown, "version": FORMAT_VERSION, "profiles": profiles}
+    data: dict[str, Any] = {**document.unknown, "version": FORMAT_VERSION}
+    if document.default is not None:
+        data["default"] = document.default
+    data["profiles"] = profiles
     _refuse_secrets(data, path)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     encoded: bytes | None = None

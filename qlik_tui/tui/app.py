@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from qlik_tui.sandbox import SandboxTenant
     from qlik_tui.services.context import Services
     from qlik_tui.services.session_store import SessionStore
+    from qlik_tui.store.profiles import Profile
 
 START_CHOICES = ("auto", "setup", "dashboard")
 QUIT_WITH_KEY_QUESTION = "The key is not stored anywhere. Quit and lose it?"
@@ -214,6 +215,25 @@ class QlikTuiApp(App[int]):
             self.pop_screen()
         self.go_to_step(1)
 
+    def start_replacing(self, profile: Profile) -> bool:
+        """The dashboard's "Replace key": the wizard from the paste step, for ``profile``'s
+        tenant and under its name (storing then asks before it replaces the stored key). False,
+        and nothing changes, while a pasted key is not stored yet."""
+        if self.state.key_at_risk:
+            return False
+        from qlik_tui.core.tenant import parse_tenant
+
+        tenant = parse_tenant(profile.origin)  # stored, so accepted once already
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, WizardStep):
+            self.pop_screen()
+        self.state.discard_key()  # none at risk: stored, written to a file, or never pasted
+        self.state.set_tenant(tenant, profile.origin, confirmed=True)
+        self.state.profile_name = profile.name
+        self.state.profile = None
+        self.state.rescue_path = None
+        self.go_to_step(STEP_SCREENS.index("paste") + 1)
+        return True
+
     def profiles_read(self, found: bool) -> None:
         """A screen read the profiles file (in a thread). Started without a choice and with
         nothing stored, the app shows the setup over the (empty) dashboard."""
@@ -288,10 +308,26 @@ class QlikTuiApp(App[int]):
 
     def get_default_screen(self) -> Screen[Any]:
         # The first screen is the default screen itself: no empty frame before it. Without a
-        # choice, the dashboard reads the profiles and hands over to the setup if none exist.
+        # choice and without a profiles file (one stat, not a read), the Welcome comes first;
+        # with one, the dashboard reads it and hands over to the setup if it holds none.
+        if self.start_with != "dashboard" and not self._profiles_file_exists():
+            self.profiles_found = False
+            return self.new_screen(STEP_SCREENS[0])
         if self.start_with == "setup":
             return self.new_screen(STEP_SCREENS[0])
         return self.new_screen(DASHBOARD)
+
+    def _profiles_file_exists(self) -> bool:
+        if self._services is not None:
+            path = self._services.profiles.path
+        else:
+            from qlik_tui.store.profiles_location import default_profiles_path  # a path only
+
+            path = default_profiles_path()
+        try:
+            return path.exists()
+        except OSError:
+            return True  # something is in the way: the dashboard says what
 
     # -- actions -----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
     from qlik_tui.sandbox import SandboxTenant
     from qlik_tui.services.context import Services
+    from qlik_tui.store.profiles import Profile
     from qlik_tui.tui.state import WizardState
 
 # The wizard's steps, in order: step N is the screen named STEP_SCREENS[N - 1].
@@ -44,6 +45,8 @@ class AppHost(Protocol):
     def open_dashboard(self) -> None: ...
 
     def start_setup(self) -> None: ...
+
+    def start_replacing(self, profile: Profile) -> bool: ...
 
     def profiles_read(self, found: bool) -> None: ...
 

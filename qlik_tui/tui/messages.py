@@ -187,6 +187,8 @@ class KeysListed(Message):
 
     listing: KeyListing
     stored_id: str | None
+    # key id -> the other profiles (on this tenant) that store it: named before a revoke
+    held_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(repr=False, eq=False)

@@ -348,5 +348,5 @@ def test_the_exit_code_table_is_aligned() -> None:
     rows = HELP.splitlines()[1:]
     starts = {len(row) - len(row.lstrip(" 0123456789")) for row in rows}
     codes = [row.split()[0] for row in rows if row.lstrip()[:1].isdigit()]
-    assert codes == ["0", "1", "2", "3", "4", "70", "129", "130", "143"]
+    assert codes == ["0", "1", "2", "3", "4", "5", "70", "129", "130", "143"]
     assert len(starts) == 1  # every meaning (and every continuation) starts in the same column

@@ -186,7 +186,7 @@ def test_a_wrong_passphrase_is_explained_and_changes_nothing(
     assert "the encrypted key file is unchanged" in relogin.stderr
 
     assert store_file.read_bytes() == before
-    # check recorded its inconclusive outcome; login changed nothing
+    # neither the check (a wrong passphrase is no check of the key) nor the login changed it
     profiles = ProfileStore(isolated_home / ".config/qlik-tui/profiles.json")
     assert profiles.get("vault") is not None
     assert profiles_before != b""
@@ -342,3 +342,48 @@ def test_check_with_the_encrypted_file_gone_asks_for_nothing_and_says_the_key_is
     assert "Key missing" in checked.stdout
     assert "passphrase" not in checked.stderr
     assert not store_file.exists()
+
+
+def test_a_short_new_passphrase_is_refused_before_the_second_question(
+    sandbox: SandboxTenant, isolated_home: Path, no_dbus: None
+) -> None:
+    typed = PASSPHRASE.encode() + b"\r"
+    code, seen = run_in_terminal(
+        ["login", "--tenant", sandbox.origin, "--name", "typed", "--store", "encrypted-file"],
+        [
+            (b"New passphrase for qlik-tui's encrypted key file: ", b"short\r"),
+            (b"New passphrase for qlik-tui's encrypted key file: ", typed),
+            (b"The same passphrase again: ", typed),
+            (b"Paste your API key (input hidden): ", sandbox.issue_key().encode() + b"\r"),
+        ],
+        isolated_home,
+    )
+    assert code == 0, seen.decode(errors="replace")
+    shown = seen.decode(errors="replace")
+    assert "Too short: at least 8 characters. Try again." in shown
+    # The short one was never confirmed: one "again" question, for the good passphrase.
+    assert shown.count("The same passphrase again: ") == 1
+    assert b"The key works" in seen
+
+
+def test_a_wrong_passphrase_at_the_prompt_is_asked_again_three_times_in_all(
+    isolated_home: Path, stored_vault: tuple[Path, Path, str]
+) -> None:
+    prompt = b"Passphrase for qlik-tui's encrypted key file: "
+    code, seen = run_in_terminal(
+        ["check", "vault"],
+        [(prompt, b"wrong one\r"), (prompt, b"wrong two\r"), (prompt, PASSPHRASE.encode() + b"\r")],
+        isolated_home,
+    )
+    assert code == 0, seen.decode(errors="replace")
+    assert b"2 more tries" in seen and b"1 more try." in seen
+    assert b"Key works" in seen
+
+    code, seen = run_in_terminal(
+        ["check", "vault"],
+        [(prompt, b"wrong\r"), (prompt, b"wrong\r"), (prompt, b"wrong\r")],
+        isolated_home,
+    )
+    assert code == 3, seen.decode(errors="replace")
+    assert seen.count(prompt) == 3
+    assert b"The passphrase does not unlock the encrypted key file" in seen

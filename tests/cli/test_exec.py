@@ -58,7 +58,8 @@ def stored_key(sandbox: SandboxTenant, secret_store: SecretStore) -> str:
 
 
 def test_command_gets_the_variables(sandbox: SandboxTenant, stored_key: str) -> None:
-    names = ["QCS_SERVER", "QCS_HOST", "QCS_API_KEY", "QLIK_TUI_PROFILE", "QLIK_API_KEY", "URL"]
+    names = ["QCS_SERVER", "QCS_HOST", "QCS_API_KEY", "QLIK_TUI_PROFILE", "QLIK_TUI_EXEC"]
+    names += ["QLIK_API_KEY", "URL"]
     done = run_qlik_tui(
         "exec", "prod", "--key-var", "QLIK_API_KEY", "--server-var", "URL", "--",
         sys.executable, "-c", REPORT_ENV, *names,
@@ -69,6 +70,7 @@ def test_command_gets_the_variables(sandbox: SandboxTenant, stored_key: str) -> 
         "QCS_HOST": f"127.0.0.1:{sandbox.port}",
         "QCS_API_KEY": sha(stored_key),
         "QLIK_TUI_PROFILE": "prod",
+        "QLIK_TUI_EXEC": "prod",
         "QLIK_API_KEY": sha(stored_key),
         "URL": sandbox.origin,
     }
@@ -152,7 +154,7 @@ def test_no_argv_holds_the_key_while_the_command_runs(stored_key: str) -> None:
 
 
 def test_nesting_is_refused(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QLIK_TUI_PROFILE", "outer")
+    monkeypatch.setenv("QLIK_TUI_EXEC", "outer")
     result = run_cli("exec", "prod", "--", "true")
     assert result.code == 2
     assert 'already running inside `qlik-tui exec` (profile "outer"' in result.stderr
@@ -202,23 +204,26 @@ def test_unknown_profile_is_a_usage_error(run_cli: RunCli) -> None:
 
 
 @pytest.mark.parametrize(
-    ("argv", "command", "check", "key_vars"),
+    ("argv", "name", "command", "check", "key_vars"),
     [
-        (["exec", "p", "--", "tool", "--check"], ["tool", "--check"], False, []),
-        (["exec", "p", "--check", "--", "tool"], ["tool"], True, []),
-        (["exec", "--check", "p", "--", "tool"], ["tool"], True, []),
-        (["exec", "p", "--key-var=A", "--key-var", "B", "x", "-v"], ["x", "-v"], False, ["A", "B"]),
-        (["exec", "p", "tool", "--", "x"], ["tool", "--", "x"], False, []),
+        (["exec", "p", "--", "tool", "--check"], "p", ["tool", "--check"], False, []),
+        (["exec", "p", "--check", "--", "tool"], "p", ["tool"], True, []),
+        (["exec", "--check", "p", "--", "tool"], "p", ["tool"], True, []),
+        (["exec", "p", "--key-var=A", "--key-var", "B", "x", "-v"], "p", ["x", "-v"], False,
+         ["A", "B"]),
+        (["exec", "p", "tool", "--", "x"], "p", ["tool", "--", "x"], False, []),
+        (["exec", "--", "tool"], None, ["tool"], False, []),
+        (["exec", "--check", "--", "tool", "p"], None, ["tool", "p"], True, []),
     ],
 )  # fmt: skip
 def test_exec_options_may_follow_the_name_and_never_reach_into_the_command(
-    argv: list[str], command: list[str], check: bool, key_vars: list[str]
+    argv: list[str], name: str | None, command: list[str], check: bool, key_vars: list[str]
 ) -> None:
     from qlik_tui.cli import build_parser
     from qlik_tui.commands.exec_cmd import take_options
 
     args = build_parser().parse_args(argv)
-    assert take_options(list(args.argv), args) == command
+    assert take_options(list(args.argv), args) == (name, command)
     assert args.check is check
     assert args.key_var == key_vars
 
@@ -228,3 +233,48 @@ def test_a_key_typed_as_the_command_is_not_echoed(stored_key: str) -> None:
     assert done.returncode == 2
     assert "looks like an API key" in done.stderr
     assert signature(stored_key) not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "name"),
+    [
+        ("--key-var", "LD_PRELOAD"),
+        ("--key-var", "DYLD_INSERT_LIBRARIES"),
+        ("--key-var", "BASH_ENV"),
+        ("--key-var", "PYTHONSTARTUP"),
+        ("--key-var", "https_proxy"),
+        ("--server-var", "PATH"),
+        ("--server-var", "NODE_OPTIONS"),
+    ],
+)
+def test_a_name_a_loader_shell_or_interpreter_acts_on_is_refused(
+    stored_key: str, tmp_path: Path, flag: str, name: str
+) -> None:
+    ran = tmp_path / "ran"
+    done = run_qlik_tui(
+        "exec", "prod", flag, name, "--",
+        sys.executable, "-c", f"open({str(ran)!r}, 'w').close()",
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert f"{flag} {name}: " in done.stderr
+    assert "choose a name of your own" in done.stderr
+    assert not ran.exists()  # COMMAND never started
+    assert signature(stored_key) not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["LD_LIBRARY_PATH", "ld_audit", "IFS", "ENV", "PERL5OPT", "RUBYOPT", "JAVA_TOOL_OPTIONS",
+     "_JAVA_OPTIONS", "LC_ALL", "SSL_CERT_FILE", "GIT_SSH_COMMAND", "QLIK_TUI_PROFILE", "HOME"],
+)  # fmt: skip
+def test_the_refused_names(name: str) -> None:
+    from qlik_tui.commands.exec_names import why_refused
+
+    assert why_refused(name) is not None
+
+
+@pytest.mark.parametrize("name", ["QLIK_API_KEY", "QCS_API_KEY", "MY_PATH", "URL", "TOKEN"])
+def test_names_of_ones_own_are_free(name: str) -> None:
+    from qlik_tui.commands.exec_names import why_refused
+
+    assert why_refused(name) is None

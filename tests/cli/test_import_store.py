@@ -96,7 +96,7 @@ def test_without_a_usable_keyring_nothing_is_imported_and_the_reason_is_explaine
     assert "No usable keyring" in imported.stderr
     assert "why: There is no D-Bus session bus" in imported.stderr
     assert "dbus-run-session" in imported.stderr
-    assert "--store encrypted-file" in imported.stderr
+    assert "`qlik-tui import qlik-cli --store encrypted-file`" in imported.stderr
     assert "Nothing was imported: no key was tested or stored." in imported.stderr
     assert imported.stdout == ""
     assert not any(r.path == "/api/v1/users/me" for r in sandbox.requests)  # nothing proven

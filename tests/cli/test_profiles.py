@@ -44,6 +44,7 @@ def test_list_shows_tenant_user_key_id_backend_and_last_outcome(
         "USER",
         "KEY/CLIENT",
         "ID",
+        "EXPIRES",
         "STORED",
         "IN",
         "LAST",
@@ -56,6 +57,7 @@ def test_list_shows_tenant_user_key_id_backend_and_last_outcome(
         sandbox.origin,
         "ada.sandbox@example.com",
         profile.key_id,
+        f"{profile.expiry[:10]} (expires in ",  # the day, as `list --json` has it, and the rest
         "SecretService Keyring",
         "✓ Key works",
     ):
@@ -96,7 +98,7 @@ def test_forget_removes_key_and_metadata_and_says_so(
 def test_forget_all(run_cli: RunCli, sandbox: SandboxTenant, services: Services) -> None:
     login(run_cli, sandbox, "one")
     login(run_cli, sandbox, "two")
-    result = run_cli("forget", "--all")
+    result = run_cli("forget", "--all", "--yes")
     assert result.code == 0
     assert result.stdout.count("Forgot ") == 2
     assert services.profiles.all() == []

@@ -16,7 +16,7 @@ def test_revoke_shows_then_deletes_own_keys(
     store_profile(services, "prod", sandbox.origin, sandbox.issue_key())
     spare = key_id_of(sandbox.issue_key(description="old laptop"))
     assert spare is not None
-    result = run_cli("revoke", "prod", spare)
+    result = run_cli("revoke", "prod", spare, "--yes")
     assert result.code == 0, result.output
     lines = result.stdout.splitlines()
     shown = next(i for i, line in enumerate(lines) if "old laptop" in line)
@@ -52,7 +52,7 @@ def test_admin_revokes_another_users_key_and_a_user_cannot(
     assert json.loads(refused.stdout)[0]["outcome"] == "forbidden"
     assert sandbox.key_record(admins)["status"] == "active"
 
-    result = run_cli("revoke", "admin", victim)
+    result = run_cli("revoke", "admin", victim, "--yes")
     assert result.code == 0, result.output
     assert "owner " + sandbox.user.id in result.stdout
     assert sandbox.key_record(victim)["status"] == "revoked"  # revoked, not removed
@@ -65,6 +65,13 @@ def test_revoke_an_unknown_key_id(
     result = run_cli("revoke", "prod", "no-such-key")
     assert result.code == 2
     assert "not deleted" in result.stderr
+    # One message, and the right one: not "the tenant will not show this key" beside a
+    # "wrong host or region?" 404 that contradicts it.
+    assert "will not show" not in result.output
+    assert "region" not in result.output and "not your tenant" not in result.output
+    assert "✗ No such key on the tenant" in result.stderr
+    assert "shows no key no-such-key" in result.stderr and "qlik-tui keys prod" in result.stderr
+    assert result.output.count("no-such-key") == 2  # the line that names it, and the cause
 
 
 def test_forget_revoke_deletes_on_the_tenant_then_forgets(
@@ -72,7 +79,7 @@ def test_forget_revoke_deletes_on_the_tenant_then_forgets(
 ) -> None:
     token = sandbox.issue_key()
     store_profile(services, "prod", sandbox.origin, token)
-    result = run_cli("forget", "prod", "--revoke")
+    result = run_cli("forget", "prod", "--revoke", "--yes")
     assert result.code == 0, result.output
     assert f"Deleted key {key_id_of(token)}" in result.stdout
     assert not sandbox.has_key(key_id_of(token) or "")
@@ -85,7 +92,7 @@ def test_forget_revoke_keeps_the_profile_when_the_tenant_fails(
     token = sandbox.issue_key()
     store_profile(services, "prod", sandbox.origin, token)
     sandbox.set_fault("status_500", path="/api/v1/api-keys/")
-    result = run_cli("forget", "prod", "--revoke")
+    result = run_cli("forget", "prod", "--revoke", "--yes")
     assert result.code == 3
     assert "is kept" in result.stderr
     assert services.profiles.get("prod") is not None

@@ -195,7 +195,7 @@ def test_old_key_delete_fails_after_a_good_store(
     command = f"qlik-tui revoke prod {old_id}"
     assert command in result.stderr
     # the named command removes it
-    assert run_cli(*shlex.split(command)[1:]).code == 0
+    assert run_cli(*shlex.split(command)[1:], "--yes").code == 0  # asked on a terminal
     assert sandbox.key_ids("admin") == [new_id]
 
 
@@ -213,7 +213,7 @@ def test_network_lost_after_create_names_the_stray_new_key(
     assert f"Stray key {stray} is still active" in result.stderr
     assert f"qlik-tui revoke prod {stray}" in result.stderr
     sandbox.clear_faults()
-    assert run_cli("revoke", "prod", stray).code == 0
+    assert run_cli("revoke", "prod", stray, "--yes").code == 0
     assert sandbox.key_ids("admin") == [old_id]
 
 

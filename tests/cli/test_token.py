@@ -87,3 +87,19 @@ def test_profile_without_a_key_in_the_keyring_exits_1(
     assert result.code == 1
     assert "No key is stored for profile 'gone'" in result.stderr
     assert result.stdout == ""
+
+
+def test_with_standard_output_closed_says_so_and_is_no_internal_error(
+    sandbox: SandboxTenant, secret_store: SecretStore
+) -> None:
+    key = sandbox.issue_key()
+    store_in_default_place(secret_store, "prod", sandbox.origin, key)
+    closed = ["sh", "-c", 'exec "$@" >&-', "sh", *qlik_tui_argv("token", "prod")]
+    done = subprocess.run(
+        closed, capture_output=True, text=True, timeout=60, env=child_env(), check=False
+    )
+    assert done.returncode == 2, done.stderr
+    assert "internal error" not in done.stderr
+    assert "standard output is closed" in done.stderr
+    assert "qlik-tui token prod | your-tool" in done.stderr
+    assert signature(key) not in done.stderr

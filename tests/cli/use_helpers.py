@@ -31,7 +31,8 @@ def qlik_tui_argv(*args: str) -> list[str]:
 
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env.pop("QLIK_TUI_PROFILE", None)
+    env.pop("QLIK_TUI_PROFILE", None)  # the default profile, or an outer exec's
+    env.pop("QLIK_TUI_EXEC", None)
     env.update(extra or {})
     return env
 

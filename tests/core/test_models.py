@@ -15,6 +15,7 @@ from qlik_tui.core.models import (
     ApiKeyConfig,
     ApiKeyRecord,
     ErrorEnvelope,
+    TenantRecord,
     User,
     parse_error_envelope,
     user_label,
@@ -159,6 +160,18 @@ def test_error_envelope_with_string_status() -> None:
         trace_id="abc",
     )
     assert envelope.summary == "Authorization Required"
+
+
+@pytest.mark.parametrize(("code", "read"), [(1001, "1001"), (1001.0, "1001"), (1.5, "1.5")])
+def test_error_codes_typed_as_numbers_are_read(code: object, read: str) -> None:
+    # users.d.ts ErrorItem: ``code: number``
+    envelope = parse_error_envelope(json.dumps({"errors": [{"code": code, "title": "Gone"}]}))
+    assert envelope is not None and envelope.errors[0].code == read
+
+
+def test_tenant_hostnames_are_neutralised() -> None:
+    tenant = TenantRecord.from_json({"id": "t1", "name": "x", "hostnames": ["a\x1b[31m.example"]})
+    assert tenant.hostnames == ("a\\x1b[31m.example",)
 
 
 def test_error_envelope_with_int_status_and_detail() -> None:

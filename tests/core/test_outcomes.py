@@ -49,6 +49,9 @@ REJECTED = {
     OutcomeKind.OAUTH_CONSENT_NOT_TRUSTED,
     OutcomeKind.OAUTH_SCOPE_NOT_ALLOWED,
     OutcomeKind.OAUTH_SECRET_LIMIT_REACHED,
+    OutcomeKind.KEY_ID_UNKNOWN,
+    OutcomeKind.KEY_RENEWED_ELSEWHERE,
+    OutcomeKind.STORED_KEY_MISMATCH,
 }
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
@@ -371,3 +374,52 @@ def test_the_key_store_words_name_the_encrypted_file_or_the_keyring() -> None:
         == make_outcome(OutcomeKind.KEY_NOT_STORED, backend="SecretService Keyring").cause
     )
     assert "the keyring (SecretService Keyring) holds no key" in named.cause
+
+
+def test_a_key_renewed_elsewhere_names_the_profile_holding_its_successor() -> None:
+    outcome = make_outcome(
+        OutcomeKind.KEY_RENEWED_ELSEWHERE, key_id="k-old", holder='"work"', profile="stale"
+    )
+    assert outcome.verdict is Verdict.REJECTED
+    assert 'renewed through profile "work"' in outcome.cause and "k-old" in outcome.cause
+    assert 'Use profile "work"' in outcome.next_step and "forget stale" in outcome.next_step
+
+
+def test_an_unknown_key_id_says_nothing_was_deleted_and_where_to_find_ids() -> None:
+    outcome = make_outcome(OutcomeKind.KEY_ID_UNKNOWN, key_id="nope", profile="prod")
+    assert "no key nope" in outcome.cause and "Nothing was deleted" in outcome.cause
+    assert "qlik-tui keys prod" in outcome.next_step
+    assert "region" not in outcome.cause  # not the wrong-host row of a 404
+
+
+def test_a_file_that_is_not_regular_is_named_with_what_it_is_and_the_fix() -> None:
+    outcome = make_outcome(
+        OutcomeKind.NOT_A_REGULAR_FILE,
+        path="/home/u/profiles.json",
+        file_kind="a FIFO (named pipe)",
+    )
+    assert outcome.verdict is Verdict.INCONCLUSIVE
+    assert "/home/u/profiles.json is a FIFO (named pipe), not a regular file" in outcome.cause
+    assert "mv /home/u/profiles.json /home/u/profiles.json.moved" in outcome.next_step
+
+
+def test_a_stored_key_other_than_the_profiles_is_named_as_an_older_copy() -> None:
+    outcome = make_outcome(
+        OutcomeKind.STORED_KEY_MISMATCH,
+        key_id="new-id",
+        found_key_id="old-id",
+        **key_store_context(encrypted_file=True),
+    )
+    assert outcome.verdict is Verdict.REJECTED
+    assert "recorded the key new-id" in outcome.cause
+    assert "holds a different key (old-id)" in outcome.cause
+    assert "older copy" in outcome.cause
+
+
+def test_an_http_address_to_a_tls_port_names_the_https_address() -> None:
+    from qlik_tui.core.tenant import parse_tenant
+
+    outcome = make_outcome(OutcomeKind.SPEAKS_HTTPS, tenant=parse_tenant("http://127.0.0.1:8443"))
+    assert outcome.verdict is Verdict.INCONCLUSIVE
+    assert outcome.title == "This address speaks HTTPS"
+    assert "--tenant https://127.0.0.1:8443" in outcome.next_step

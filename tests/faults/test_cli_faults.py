@@ -304,3 +304,48 @@ def test_login_keyring_faults_exit_4_and_store_nothing(
     assert "fix:" in result.stderr
     assert "The key was not stored" in result.stderr
     assert services.profiles.all() == []
+
+
+def test_http_to_an_https_tenant_says_to_write_https(
+    sandbox: FaultySandbox, run_cli: RunCli, services: Services
+) -> None:
+    plain = sandbox.origin.replace("https://", "http://")
+    login = run_cli("login", "--tenant", plain, "--name", "p", "--with-token",
+                    stdin=sandbox.issue_key())  # fmt: skip
+    assert login.code == 3
+    assert "This address speaks HTTPS" in login.stderr
+    host = plain.removeprefix("http://")
+    assert f"--tenant https://{host}" in login.stderr
+    assert "proxy" not in login.stderr and "firewall" not in login.stderr
+    assert services.profiles.all() == []
+
+    store_profile(services, "p", plain, sandbox.issue_key())
+    code, results = check_json(run_cli)
+    assert (code, results[0]["outcome"]) == (3, "speaks_https")
+
+
+def test_http_to_a_port_that_drops_everything_stays_connection_dropped(
+    run_cli: RunCli, services: Services
+) -> None:
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def drop_each() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.recv(65536)
+            connection.close()
+
+    threading.Thread(target=drop_each, daemon=True).start()
+    try:
+        store_profile(services, "p", f"http://127.0.0.1:{port}", FaultySandbox().issue_key())
+        code, results = check_json(run_cli)
+        assert (code, results[0]["outcome"]) == (3, "connection_reset")
+    finally:
+        listener.close()

@@ -433,3 +433,33 @@ _DOCUMENT = st.fixed_dictionaries(
 @given(_DOCUMENT)
 def test_random_json_documents_load_or_raise_profiles_file_error(document: object) -> None:
     _load_outcome(json.dumps(document).encode())
+
+
+# -- the default profile -------------------------------------------------------------------------
+
+
+def test_the_default_profile_is_kept_in_the_file_and_cleared_with_its_profile(
+    store: ProfileStore,
+) -> None:
+    store.put(Profile(name="prod", origin=ORIGIN))
+    store.put(Profile(name="dev", origin=ORIGIN))
+    assert store.default_name() is None
+    with pytest.raises(ProfileNotFound):
+        store.set_default("nope")
+    store.set_default("dev")
+    assert json.loads(store.path.read_text())["default"] == "dev"
+    store.update("dev", key_id="k1")  # other writes keep it
+    assert ProfileStore(store.path).default_name() == "dev"
+    store.remove("prod")
+    assert store.default_name() == "dev"
+    store.remove("dev")
+    assert store.default_name() is None
+    assert "default" not in json.loads(store.path.read_text())
+
+
+def test_a_default_naming_no_stored_profile_is_ignored(store: ProfileStore) -> None:
+    store.path.parent.mkdir(parents=True)
+    document = {"version": 1, "default": "gone", "profiles": {"prod": {"origin": ORIGIN}}}
+    store.path.write_text(json.dumps(document))
+    assert store.default_name() is None
+    assert _names(store) == ["prod"]

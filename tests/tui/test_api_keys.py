@@ -131,6 +131,31 @@ async def test_revoke_asks_first_then_removes_the_key(
         assert services.secrets.load("prod").info.key_id == stored_id
 
 
+async def test_revoking_a_key_another_profile_stores_names_that_profile(
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    store(services, sandbox, "prod")
+    other_id = key_id_of(store(services, sandbox, "ci"))
+    assert other_id is not None
+    app = QlikTuiApp(services, start="dashboard")
+    async with app.run_test(size=SIZE) as pilot:
+        dashboard = await open_dashboard(pilot)
+        dashboard.table.move_cursor(row=1)  # "prod" (after "ci")
+        await pilot.press("k")
+        await settle(pilot)
+        screen = keys_screen(app)
+        await select(pilot, screen, other_id)
+        await pilot.press("d")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ConfirmModal)
+        assert modal.detail.endswith("Profile ci stores it and stops working too.")
+        await pilot.press("escape")
+        await pilot.pause()
+    assert sandbox.has_key(other_id)
+
+
 async def test_the_profiles_own_key_is_not_revoked_here(
     tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
 ) -> None:

@@ -299,6 +299,34 @@ async def test_the_welcome_opens_the_dashboard_when_profiles_exist(
         assert isinstance(app.screen, WelcomeScreen)
 
 
+async def test_without_a_profiles_file_the_welcome_is_the_very_first_screen(
+    offline_services: Services,
+) -> None:
+    assert not offline_services.profiles.path.exists()
+    app = PinnedApp(offline_services, start="auto")
+    async with app.run_test(size=(80, 24)) as pilot:
+        # Decided before the first frame: the dashboard ("Reading the stored profiles…") is
+        # never built, not even for a moment.
+        assert [type(screen) for screen in app.screen_stack] == [WelcomeScreen]
+        await settle(pilot)
+        assert [type(screen) for screen in app.screen_stack] == [WelcomeScreen]
+        assert app.screen.query_one("#dashboard", Button).disabled
+    assert not offline_services.profiles.path.exists()  # a stat, nothing written
+
+
+async def test_an_empty_profiles_file_still_ends_on_the_welcome(
+    offline_services: Services,
+) -> None:
+    add_profile(offline_services)
+    for profile in offline_services.profiles.all():
+        offline_services.profiles.remove(profile.name)
+    assert offline_services.profiles.path.exists()
+    app = PinnedApp(offline_services, start="auto")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+
+
 async def test_auto_start_opens_the_dashboard_only_with_profiles(
     offline_services: Services,
 ) -> None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
+from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.widgets import Button
 
@@ -26,14 +29,17 @@ from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
 from qlik_tui.tui.app import QlikTuiApp
 from qlik_tui.tui.screens.dashboard import DashboardMode, DashboardScreen, forget_question
+from qlik_tui.tui.screens.dashboard_text import KEYS_WORDS
 from qlik_tui.tui.screens.done import DoneScreen
+from qlik_tui.tui.screens.keys_help import KeysHelpModal
 from qlik_tui.tui.screens.modals import ConfirmModal
+from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.profile_details import ProfileDetailsModal
 from qlik_tui.tui.screens.welcome import WelcomeScreen
 from qlik_tui.tui.widgets.profile_table import (
     CANCELLED_MARK,
+    COLUMN_KEYS,
     COLUMNS,
-    SHRINK_ORDER,
     ProfileTable,
     ago,
     column_widths,
@@ -49,6 +55,7 @@ from tests.tui.helpers import (
     PinnedApp,
     click,
     expiry_in,
+    paste,
     screen_text,
     settle,
     text_of,
@@ -167,6 +174,58 @@ async def test_welcome_and_done_open_it_and_escape_goes_back(offline_services: S
         assert isinstance(app.screen, DoneScreen)
 
 
+@pytest.mark.usefixtures("no_recheck_on_open")
+async def test_question_mark_and_f1_show_the_keys(offline_services: Services) -> None:
+    offline_services.profiles.put(Profile(name="work", origin=f"https://{FIXED_HOST}"))
+    app = QlikTuiApp(offline_services, start="dashboard")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        for key in ("question_mark", "f1"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, KeysHelpModal), key
+            words = text_of(pilot, "#keys-help")
+            for binding in DashboardScreen.BINDINGS:  # every key of the screen, and its words
+                assert isinstance(binding, Binding)
+                assert KEYS_WORDS[binding.action] in words, binding.action
+            lines = words.splitlines()
+            assert any(line.startswith("R ") and "renew the selected key" in line for line in lines)
+            assert any(line.startswith("? f1 ") and line.endswith("this list") for line in lines)
+            assert len(lines) == len(KEYS_WORDS) + 2  # one line each: nothing wraps
+            dialog = app.screen.query_one("#keys-help-dialog")
+            assert app.screen.region.contains_region(dialog.region)  # whole at 80x24
+            assert dialog.max_scroll_y == 0
+            await pilot.press(key)  # and again: it goes
+            await pilot.pause()
+            assert isinstance(app.screen, DashboardScreen), key
+
+
+@pytest.mark.usefixtures("no_recheck_on_open")
+async def test_profiles_stored_elsewhere_appear_on_r_and_on_refocus(
+    offline_services: Services,
+) -> None:
+    app = QlikTuiApp(offline_services, start="dashboard")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dashboard(pilot)
+        assert screen.mode is DashboardMode.EMPTY
+        # Another terminal stores a profile: r reads the file again.
+        offline_services.profiles.put(Profile(name="work", origin=f"https://{FIXED_HOST}"))
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "work" in screen.rows, "work appears on r")
+        assert screen.mode is DashboardMode.TABLE
+        assert table_of(app).cell_texts("work")["tenant"] == FIXED_HOST
+        await settle(pilot)
+
+        # ... and another one, then forgets the first: the terminal regains the focus.
+        offline_services.profiles.put(Profile(name="lab", origin="https://lab.eu.qlikcloud.com"))
+        offline_services.profiles.remove("work")
+        app.post_message(events.AppBlur())
+        await pilot.pause()
+        app.post_message(events.AppFocus())
+        await wait_until(pilot, lambda: list(screen.rows) == ["lab"], "the file as it is now")
+        assert table_of(app).row_count == 1
+
+
 async def test_n_starts_a_new_setup(offline_services: Services) -> None:
     offline_services.profiles.put(Profile(name="work", origin=f"https://{FIXED_HOST}"))
     app = QlikTuiApp(offline_services, start="dashboard")
@@ -251,6 +310,38 @@ async def test_each_row_shows_checking_until_its_result_arrives(
         assert state_of(app, "second") == "✓ Key works"
         assert state_of(app, "first") == "not checked"
         assert not app.screen.query_one("#dashboard-status").display
+
+
+@pytest.mark.usefixtures("no_recheck_on_open")
+async def test_replace_key_in_the_details_runs_the_wizard_from_the_paste_step(
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    old_text = store(services, sandbox, "work")
+    app = QlikTuiApp(services, start="auto")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dashboard(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ProfileDetailsModal)
+        await click(pilot, "#details-replace")
+        await settle(pilot)
+        assert isinstance(app.screen, PasteScreen)  # the same tenant, the same name
+        assert app.state.tenant is not None and app.state.tenant.origin == sandbox.origin
+        assert app.state.profile_name == "work" and app.state.key is None
+
+        new_text = sandbox.issue_key("valid")
+        await paste(pilot, new_text)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # stored under "work": it asks before replacing
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await click(pilot, "#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen)
+        assert services.secrets.load("work").reveal() == new_text != old_text
+        assert [profile.name for profile in services.profiles.all()] == ["work"]
 
 
 @pytest.mark.usefixtures("no_recheck_on_open")
@@ -574,16 +665,53 @@ def test_last_checked_reads_as_time_ago() -> None:
     assert ago(at(timedelta(days=2, hours=23)), FIXED_NOW) == "2 d ago"
 
 
-def test_columns_fit_80_cells_and_never_exceed_their_maximum() -> None:
+def test_columns_fit_80_cells_dropping_what_matters_least_first() -> None:
     longest = {column.key: 500 for column in COLUMNS}
-    widths = column_widths(longest, 79)
-    assert sum(widths[key] + 2 for key in SHRINK_ORDER) <= 79
-    assert all(widths[c.key] <= c.maximum for c in COLUMNS)
-    assert all(widths[c.key] >= len(c.label) for c in COLUMNS)
-    roomy = column_widths(longest, 300)
+    roomy = column_widths(longest, 500)
+    assert list(roomy) == list(COLUMN_KEYS)
     assert all(roomy[c.key] == c.maximum for c in COLUMNS)
+
+    def cells(widths: dict[str, int]) -> int:
+        return sum(width + 2 for width in widths.values())
+
+    # Typical rows at 79 cells: key id, user and last check go, the tenant is shortened; name,
+    # state and expiry are whole.
+    typical = {"name": 16, "tenant": 30, "state": 20, "expiry": 15, "checked": 9, "user": 20}
+    widths = column_widths({**typical, "key_id": 9}, 79)
+    assert list(widths) == ["name", "tenant", "state", "expiry"]
+    assert (widths["name"], widths["state"], widths["expiry"]) == (16, 20, 15)
+    assert 12 <= widths["tenant"] < 30 and cells(widths) == 79
+    # What fits is neither dropped nor shortened.
     short = column_widths({"name": 4, "tenant": 21, "state": 20, "expiry": 15, "checked": 9}, 79)
-    assert (short["tenant"], short["state"]) == (21, 20)  # what fits is not shortened
+    assert (short["tenant"], short["state"], short["checked"]) == (21, 20, 9)
+    assert "key_id" not in short and "user" not in short
+    # A very long name stays whole: the tenant goes before the name is cut.
+    long_name = column_widths({**typical, "name": 36}, 79)
+    assert list(long_name) == ["name", "state", "expiry"] and long_name["name"] == 36
+    # Nothing else left to give: only then is the name shortened.
+    narrow = column_widths(longest, 40)
+    assert list(narrow) == ["name", "state"] and cells(narrow) <= 40
+
+
+@pytest.mark.usefixtures("no_recheck_on_open")
+async def test_at_80_columns_long_names_stay_whole_without_a_sideways_scrollbar(
+    offline_services: Services,
+) -> None:
+    for profile in long_name_profiles():
+        offline_services.profiles.put(profile)
+    app = PinnedApp(offline_services, start="dashboard")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = table_of(app)
+        assert table.max_scroll_x == 0 and not table.show_horizontal_scrollbar
+        assert table.shown_columns[0] == "name"
+        assert {"state", "expiry"} <= set(table.shown_columns)
+        update = app.screen._compositor.render_update(full=True)
+        rows = ["".join(strip.text for strip in line) for line in update.strips]
+        for profile in long_name_profiles():
+            shown = next(row for row in rows if row.lstrip().startswith(profile.name))
+            for column in ("name", "state", "expiry"):
+                assert table.cell_texts(profile.name)[column] in shown, (column, shown)
 
 
 # -- snapshots -----------------------------------------------------------------------------
@@ -644,6 +772,29 @@ def mixed_profiles() -> list[Profile]:
     ]
 
 
+def long_name_profiles() -> list[Profile]:
+    """Names as people choose them (and as the demo does, host:port), on long tenant hosts."""
+    return [
+        replace(profile, name=name, origin=origin)
+        for profile, name, origin in zip(
+            mixed_profiles(),
+            (
+                "acme-production-eu-reporting",
+                "127.0.0.1:47470",
+                "lab-weekly-export-bot",
+                "new",
+            ),
+            (
+                "https://acme-production.eu.qlikcloud.com",
+                "https://127.0.0.1:47470",
+                f"https://{FIXED_HOST}",
+                "https://new.de.qlikcloud.com",
+            ),
+            strict=True,
+        )
+    ]
+
+
 Before = Callable[[Pilot[Any]], Awaitable[None]]
 
 
@@ -664,6 +815,14 @@ SNAPSHOTS: dict[str, tuple[bool, Before]] = {
     "details": (True, then("down", "enter")),
     "forget-confirmation": (True, then("d")),
 }
+
+
+@pytest.mark.usefixtures("no_recheck_on_open")
+def test_snapshot_long_names(snap_compare: SnapCompare, offline_services: Services) -> None:
+    for profile in long_name_profiles():
+        offline_services.profiles.put(profile)
+    app = PinnedApp(offline_services, start="dashboard")
+    assert snap_compare(app, terminal_size=SIZE, run_before=then())
 
 
 def snapshot_app(services: Services, with_profiles: bool) -> PinnedApp:

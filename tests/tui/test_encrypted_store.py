@@ -6,6 +6,7 @@ test's HOME, keyring's own "no backend" keyring as the OS keyring that is not th
 from __future__ import annotations
 
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +149,10 @@ def stored_in_encrypted_file(
 
 
 async def test_the_dashboard_asks_for_the_passphrase_then_checks_and_forgets(
-    sandbox: SandboxTenant, failing_store: SecretStore, tmp_path: Path
+    sandbox: SandboxTenant,
+    failing_store: SecretStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     key = parse_key(sandbox.issue_key("valid"))
     path = stored_in_encrypted_file(tmp_path, failing_store, key, sandbox.origin)
@@ -165,6 +169,25 @@ async def test_the_dashboard_asks_for_the_passphrase_then_checks_and_forgets(
         assert isinstance(app.screen, PassphraseModal)  # asked again, the reason shown
         assert "✗" in passphrase_error(pilot) and "passphrase" in passphrase_error(pilot)
         assert path.read_bytes() == before  # a wrong passphrase changes nothing
+
+        # A typo noticed as Enter goes down: the second try, typed while the first is being
+        # refused, is kept (the field was emptied on Enter, not on the refusal).
+        field = modal.query_one("#passphrase", Input)
+        field.value = "still wrong"
+        typed_on = threading.Event()  # the refusal comes once the second try is typed
+        unlock = services.stores.unlock_encrypted
+        monkeypatch.setattr(
+            services.stores, "unlock_encrypted", lambda p: (typed_on.wait(10), unlock(p))
+        )
+        await pilot.press("enter")
+        assert field.value == ""
+        await pilot.press(*"again")
+        typed_on.set()
+        await settle(pilot)
+        monkeypatch.setattr(services.stores, "unlock_encrypted", unlock)
+        assert "✗" in passphrase_error(pilot)
+        assert field.value == "again" and app.focused is field
+        field.value = ""
 
         await type_passphrase(pilot, PASSPHRASE)
         dashboard = app.screen

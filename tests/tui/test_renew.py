@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from qlik_tui.core.apikey import parse_key
 from qlik_tui.core.outcomes import OutcomeKind, make_outcome
+from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.services.context import Services
+from qlik_tui.services.login import store_login
 from qlik_tui.services.rotation import (
     RotationResult,
     RotationStatus,
@@ -24,6 +27,8 @@ from qlik_tui.services.rotation import (
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore
 from qlik_tui.tui.app import QlikTuiApp
+from qlik_tui.tui.screens.done import DoneScreen
+from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.renew import RenewModal
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.recording import key_id_of
@@ -32,6 +37,7 @@ from tests.tui.helpers import (
     FIXED_HOST,
     FIXED_KEY_ID,
     PinnedApp,
+    click,
     expiry_in,
     screen_text,
     settle,
@@ -57,6 +63,9 @@ def stored_key_id(services: Services, name: str) -> str | None:
 async def renew_selected(pilot: Pilot[Any]) -> RenewModal:
     await open_dashboard(pilot)
     await pilot.press("R")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ConfirmModal)  # asked first; Enter renews
+    await pilot.press("enter")
     await pilot.pause()
     return renew_modal(pilot.app)
 
@@ -107,6 +116,33 @@ async def test_renew_stores_the_new_key_and_deletes_the_old_one(
         dashboard = dashboard_of(app)
         assert dashboard.rows["prod"].profile.key_id == new_id
         assert dashboard.table.cell_texts("prod")["state"] == "✓ Key works"
+
+
+async def test_back_on_done_after_a_renewal_shows_the_new_key_not_the_deleted_one(
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    old_id = key_id_of(store(services, sandbox, "prod"))
+    assert old_id is not None
+    app = QlikTuiApp(services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        app.state.profile = services.profiles.get("prod")
+        app.go_to_step(7)
+        await settle(pilot)
+        assert old_id in screen_text(pilot)
+        await click(pilot, "#dashboard")
+        modal = await renew_selected(pilot)
+        await settle(pilot)
+        assert modal.result is not None and modal.result.status is RotationStatus.RENEWED
+        new_id = modal.result.new_key_id
+        assert new_id is not None and not sandbox.has_key(old_id)
+        await pilot.press("escape")  # the renewal's dialog
+        await pilot.pause()
+        await pilot.press("escape")  # the dashboard: back to Done
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen)
+        shown = screen_text(pilot)
+        assert new_id in shown and old_id not in shown
 
 
 async def test_cancel_before_the_store_keeps_the_old_key_and_leaves_no_stray(
@@ -273,7 +309,14 @@ def shown(events: list[StepEvent], result: RotationResult | None = None) -> Any:
     return before
 
 
+async def asked(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("R")
+    await pilot.pause()
+
+
 SNAPSHOTS = {
+    "question": lambda: asked,
     "progress": lambda: shown(progress_events()),
     "result": lambda: shown(result_events(), old_key_left()),
 }
@@ -302,3 +345,56 @@ async def test_the_store_step_names_the_encrypted_file_from_the_start(
         steps = text_of(pilot, "#renew-steps")
         assert "Store the new key (encrypted file and profile, all or nothing)" in steps
         assert "keyring" not in steps.lower()
+
+
+async def test_renew_asks_first_and_escape_keeps_the_key(
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    old_text = store(services, sandbox, "prod")
+    old_id = key_id_of(old_text)
+    store_login(
+        services, name="prod-copy", tenant=parse_tenant(sandbox.origin),
+        key=parse_key(old_text), report=None,
+    )  # fmt: skip
+    app = QlikTuiApp(services, start="dashboard")
+    async with app.run_test(size=SIZE) as pilot:
+        dashboard = await open_dashboard(pilot)
+        dashboard.table.move_cursor(row=0)
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        question = text_of(pilot, ".dialog-question")
+        assert f"then the old key {old_id}" in question and "is deleted there" in question
+        assert "Profile prod-copy holds the same key and is renewed too." in question
+        assert text_of(pilot, ".dialog-detail") == "Enter renews; Esc keeps the current key."
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, (ConfirmModal, RenewModal))
+    assert sandbox.key_ids("admin") == [old_id]  # nothing created, nothing deleted
+    assert stored_key_id(services, "prod") == old_id
+
+
+async def test_renewing_a_shared_key_updates_every_holders_row(
+    tmp_path: Path, sandbox: FaultySandbox, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    old_text = store(services, sandbox, "prod")
+    store_login(
+        services, name="prod-copy", tenant=parse_tenant(sandbox.origin),
+        key=parse_key(old_text), report=None,
+    )  # fmt: skip
+    app = QlikTuiApp(services, start="dashboard")
+    async with app.run_test(size=WIDE) as pilot:
+        modal = await renew_selected(pilot)
+        await settle(pilot)
+        result = modal.result
+        assert result is not None and result.updated_profiles == ("prod", "prod-copy")
+        assert "Also renewed" in screen_text(pilot) and "prod-copy (held the same key)" in (
+            screen_text(pilot)
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        dashboard = dashboard_of(app)
+        assert dashboard.rows["prod-copy"].profile.key_id == result.new_key_id
+    assert stored_key_id(services, "prod-copy") == result.new_key_id

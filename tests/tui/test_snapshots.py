@@ -370,6 +370,26 @@ def test_no_keyring_is_explained_before_the_key_exists(
     assert snap_compare(app, terminal_size=SIZE, run_before=with_state(1))
 
 
+async def test_the_welcome_without_a_keyring_says_where_the_key_goes_at_80x24(
+    offline_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_probe, "probe_store", lambda _services: NO_KEYRING)
+    for sandbox in (None, SandboxTenant()):  # the demo adds its note
+        app = PinnedApp(offline_services, start="setup", sandbox=sandbox)
+        async with app.run_test(size=SIZE) as pilot:
+            await with_state(1)(pilot)
+            line = app.screen.query_one(StoreLine)
+            assert str(line.content) == (
+                "⚠ No usable OS keyring here (no D-Bus session, so no Secret Service): the key "
+                "will be kept in qlik-tui's own encrypted file, under a passphrase you choose."
+            )
+            body = app.screen.query_one("#body")
+            assert body.max_scroll_y == 0  # no scrollbar cuts it
+            assert body.region.contains_region(line.region)
+            words = screen_text(pilot)
+            assert "never in a file" not in words and "below" not in words
+
+
 # -- the commands the Done step suggests work as printed ----------------------------------------
 
 
@@ -455,3 +475,4 @@ def test_the_readme_shows_every_screenshot() -> None:
     for name in pictures:  # the PNGs keep their spaces and find a monospace font
         svg = (repo / "screenshots" / name).read_text(encoding="utf-8")
         assert 'xml:space="preserve"' in svg and "DejaVu Sans Mono" in svg, name
+        assert "letter-spacing: 0.16px;" in svg, name  # no false space after a bold span

@@ -332,3 +332,49 @@ async def test_the_store_form_asks_for_the_store_with_its_own_message(
         await settle(pilot)
         assert requested == ["work"]
         assert app.screen.mode is LiveTestMode.STORE_FAILED  # the screen did store (and failed)
+
+
+async def _key_held_elsewhere(
+    pilot: Any, app: PinnedApp, sandbox: SandboxTenant, services: Services
+) -> ApiKey:
+    """A proven key that profile 'work' already holds, about to be stored as 'laptop'."""
+    key = parse_key(sandbox.issue_key("valid"))
+    store_key(
+        services, name="work", tenant=parse_tenant(sandbox.origin), key=key, report=None,
+        replace=False,
+    )  # fmt: skip
+    app.state.set_tenant(parse_tenant(sandbox.origin), sandbox.origin, confirmed=False)
+    app.state.set_key(key)
+    app.go_to_step(6)
+    await settle(pilot)
+    app.screen.query_one("#profile-name", Input).value = "laptop"
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    assert isinstance(app.screen, ConfirmModal)
+    return key
+
+
+async def test_a_key_another_profile_holds_is_stored_again_only_when_confirmed(
+    sandbox: SandboxTenant, tmp_path: Path, secret_store: SecretStore
+) -> None:
+    services = make_services(tmp_path, secret_store)
+    app = PinnedApp(services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        key = await _key_held_elsewhere(pilot, app, sandbox, services)
+        question = text_of(pilot, ".dialog-question")
+        assert f'Key {key.info.key_id} is already stored in profile "work"' in question
+        assert 'Store it as "laptop" too?' in question
+        assert [p.name for p in services.profiles.all()] == ["work"]  # asking stored nothing
+
+        await pilot.press("enter")  # the safe default: don't store
+        await settle(pilot)
+        assert isinstance(app.screen, LiveTestScreen)
+        assert [p.name for p in services.profiles.all()] == ["work"]
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)  # asked again
+        await click(pilot, "#confirm")  # Store it too
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen)
+    assert secret_store.load("laptop") == key and secret_store.load("work") == key

@@ -29,6 +29,8 @@ from textual.widgets import DataTable, Footer, Static
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.outcomes import outcome_from_error
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
+from qlik_tui.services.profile_key import load_profile_key
+from qlik_tui.services.shared_keys import holders_by_key
 from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.store.secrets import StoreError
 from qlik_tui.tui.host import AppHost
@@ -69,13 +71,18 @@ def revoke_question(record: ApiKeyRecord) -> str:
     return f"Revoke key {record.id}?"
 
 
-def revoke_detail(record: ApiKeyRecord, owner: str | None) -> str:
+def revoke_detail(
+    record: ApiKeyRecord, owner: str | None, held_by: tuple[str, ...] | None = None
+) -> str:
     described = record.description or "(no description)"
     parts = [f'"{described}"', record.status or "status unknown", f"expires {_when(record.expiry)}"]
     if owner:
         parts.append(f"owner {owner}")
+    stored = f" Profile {', '.join(held_by)} stores it and stops working too." if held_by else ""
     return (
-        " · ".join(parts) + ". Whatever uses this key stops working at once; this cannot be undone."
+        " · ".join(parts)
+        + ". Whatever uses this key stops working at once; this cannot be undone."
+        + stored
     )
 
 
@@ -97,6 +104,7 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
         self.load_on_mount = load
         self.listing: KeyListing | None = None
         self.stored_id: str | None = None
+        self.held_by: dict[str, tuple[str, ...]] = {}  # key id -> other profiles storing it
         self.all_users = False
         self.busy = False
 
@@ -159,10 +167,12 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
         except QlikError as exc:
             self.post_message(_unavailable(exc, tenant, key))
             return
-        self.post_message(KeysListed(listing, key.info.key_id))
+        held_by = await asyncio.to_thread(_held_by, services, name, tenant)
+        self.post_message(KeysListed(listing, key.info.key_id, held_by))
 
     def on_keys_listed(self, message: KeysListed) -> None:
         self.busy = False
+        self.held_by = message.held_by
         self.show_listing(message.listing, message.stored_id)
         self.refresh_bindings()
 
@@ -278,7 +288,7 @@ class ApiKeysScreen(ReportsWorkerEnds, Screen[None]):
                 confirm_label="Revoke",
                 cancel_label="Keep",
                 danger=True,
-                detail=revoke_detail(record, self.owner_of(record)),
+                detail=revoke_detail(record, self.owner_of(record), self.held_by.get(record.id)),
             ),
             decided,
         )
@@ -360,10 +370,19 @@ def _load_stored(services: Services, name: str) -> tuple[Tenant, ApiKey] | KeysU
     except TenantError as exc:
         return KeysUnavailable(f"The profile's tenant address is unusable: {exc}", "")
     try:
-        key = services.secrets_for(profile).load(name)
+        key = load_profile_key(services, profile)
     except StoreError as exc:  # KeyNotFound included: its problem and fix say which
         return KeysUnavailable(exc.problem, exc.fix)
     return tenant, key
+
+
+def _held_by(services: Services, name: str, tenant: Tenant) -> dict[str, tuple[str, ...]]:
+    """Key id -> the other profiles on ``tenant`` that store it (runs in a thread)."""
+    try:
+        profiles = services.profiles.all()
+    except ProfilesFileError:
+        return {}  # only the revoke question's detail is the poorer
+    return holders_by_key(profiles, origin=tenant.origin, besides=name)
 
 
 def _unavailable(exc: QlikError, tenant: Tenant, key: ApiKey) -> KeysUnavailable:

@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Static
 
 from qlik_tui.services.forgetting import forget_profile
+from qlik_tui.services.shared_keys import holders
 from qlik_tui.store.key_stores import in_encrypted_file
 from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.tui.host import AppHost
@@ -45,13 +46,19 @@ from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.dashboard_text import (
     EMPTY_TEXT,
     FORGET_DETAIL,
+    KEY_AT_RISK,
+    KEYS_TITLE,
+    KEYS_WORDS,
+    MOVING_WORDS,
+    RENEW_DETAIL,
     UNREADABLE_AFTER,
     UNREADABLE_HEADING,
     forget_question,
     plural,
+    renew_confirm_question,
     summary_text,
 )
-from qlik_tui.tui.screens.modals import ConfirmModal
+from qlik_tui.tui.screens.modals import ConfirmModal, GoAheadModal
 from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.profile_table import (
     ProfileRow,
@@ -102,6 +109,8 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         Binding("k", "keys", "Keys"),
         Binding("escape,c", "cancel_recheck", "Cancel"),
         Binding("escape", "back", "Back"),
+        # Not in the footer (it is full at 80 columns): the list it opens names every key.
+        Binding("question_mark,f1", "toggle_help", "Help", show=False),
     ]
 
     # Opening the dashboard re-checks every key: what the file remembers shows, marked stale,
@@ -118,6 +127,9 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self._recheck_total = 0
         self._forgetting: str | None = None
         self._loaded = False  # the profiles were read once (a Reload does not re-check)
+        # Read again on r and when the terminal regains focus: another terminal may have
+        # stored or forgotten a profile. Then ``then`` runs (r: the re-check).
+        self._after_reread: Callable[[], object] | None = None
 
     @property
     def qapp(self) -> AppHost:
@@ -166,7 +178,12 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self._set_status("")
         self.mode = DashboardMode.LOADING
         self.set_interval(CLOCK_TICK_S, self._clock_tick)
+        self.watch(self.app, "app_focus", self._app_focus_changed, init=False)
         self.load()
+
+    def _app_focus_changed(self, focused: bool) -> None:
+        if focused and self.is_current:
+            self.reread()
 
     def watch_mode(self, mode: DashboardMode) -> None:
         self.query_one("#dashboard-panes", ContentSwitcher).current = PANES[mode]
@@ -213,17 +230,56 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
     def load(self) -> None:
         self.post_message(_load_profiles(self.services))
 
+    def reread(self, then: Callable[[], object] | None = None) -> None:
+        """Read the profiles file again (in a thread), keeping the rows a worker is busy with;
+        then ``then``. Only once the table is shown: a first read or a broken file is not
+        merged into."""
+        if self.mode not in (DashboardMode.TABLE, DashboardMode.EMPTY) or self.busy:
+            if then is not None:
+                then()
+            return
+        self._after_reread = then
+        self.load()
+
     def on_profiles_loaded(self, message: ProfilesLoaded) -> None:
-        first_load = not self._loaded
+        if self._loaded:
+            self._merge(message.profiles)
+            then, self._after_reread = self._after_reread, None
+            if then is not None:
+                then()
+            return
         self._loaded = True
         self.rows = {profile.name: ProfileRow.from_profile(profile) for profile in message.profiles}
         self.table.show_rows(self.rows.values())
         self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
         self.qapp.profiles_read(bool(self.rows))
-        if first_load and self.RECHECK_ON_OPEN:
+        if self.RECHECK_ON_OPEN:
             self.recheck(list(self.rows))
 
+    def _merge(self, profiles: list[Profile]) -> None:
+        """The file as read again: new profiles added, gone ones dropped, changed ones shown as
+        the file has them; a row a worker is busy with stays as it is."""
+        fresh = {profile.name: profile for profile in profiles}
+        busy = self._pending | ({self._forgetting} if self._forgetting else set())
+        rows = {}
+        for name, profile in fresh.items():
+            row = self.rows.get(name)
+            if name in busy and row is not None:
+                rows[name] = row
+            elif row is None or row.profile != profile:
+                rows[name] = ProfileRow.from_profile(profile)
+            else:
+                rows[name] = row
+        rows.update({name: self.rows[name] for name in busy if name in self.rows})
+        if list(rows) == list(self.rows) and all(rows[n] is self.rows[n] for n in rows):
+            return
+        self.rows = dict(sorted(rows.items(), key=lambda item: (item[0].casefold(), item[0])))
+        self.table.show_rows(self.rows.values())
+        self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
+        self.qapp.profiles_read(bool(self.rows))
+
     async def on_profiles_unreadable(self, message: ProfilesUnreadable) -> None:
+        self._after_reread = None  # nothing to check in a file that cannot be read
         self.qapp.profiles_read(True)  # something is there: this screen explains what is wrong
         backup = str(message.backup) if message.backup else "none could be made"
         await self._show_broken(
@@ -261,9 +317,20 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
     # -- re-checking -------------------------------------------------------------------------
 
     def action_recheck_selected(self) -> None:
-        name = self.table.selected_name
-        if name is not None:
-            self.recheck([name])
+        # The file first: a profile stored from another terminal appears, then r checks the
+        # selected row.
+        def check_selected() -> None:
+            name = self.table.selected_name
+            if name is not None:
+                self.recheck([name])
+
+        self.reread(check_selected)
+
+    def action_toggle_help(self) -> None:
+        from qlik_tui.tui.screens.keys_help import KeysHelpModal, help_rows
+
+        rows = help_rows(self.app, [*self.BINDINGS, *self.app.BINDINGS], KEYS_WORDS)
+        self.app.push_screen(KeysHelpModal(KEYS_TITLE, [*MOVING_WORDS, *rows]))
 
     def action_recheck_all(self) -> None:
         self.recheck(list(self.rows))
@@ -380,6 +447,8 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
                 self.recheck([name])
             elif choice is DetailsChoice.FORGET:
                 self.action_forget(name)
+            elif choice is DetailsChoice.REPLACE and name in self.rows:
+                self.replace_key(name)
 
         modal = ProfileDetailsModal(
             self.rows[name],
@@ -388,6 +457,12 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             demo=self.qapp.is_demo,
         )
         self.app.push_screen(modal, chosen)
+
+    def replace_key(self, name: str) -> None:
+        if self._refuse_while_busy():
+            return
+        if not self.qapp.start_replacing(self.rows[name].profile):
+            self.notify(KEY_AT_RISK, severity="warning", markup=False)
 
     # -- forgetting --------------------------------------------------------------------------
 
@@ -470,15 +545,37 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
             return
 
         def renewed(result: RotationResult | None) -> None:
-            if result is not None and result.profile is not None and name in self.rows:
+            if result is None or result.profile is None:
+                return
+            if result.updated_profiles[1:]:
+                self.load()  # other profiles hold the new key too: read every row again
+            elif name in self.rows:
                 self._put_row(ProfileRow.from_profile(result.profile))
+            state = self.qapp.state
+            if state.profile is not None and state.profile.name == name:
+                state.profile = result.profile  # the Done step under this screen shows it
 
         profile = self.rows[name].profile
+        others = [row.profile for row in self.rows.values() if row.profile.name != name]
+        holding = list(holders(others, origin=profile.origin, key_id=profile.key_id))
         purpose = f"to renew the key of profile {name}"
-        self._with_encrypted_file(
-            [profile],
-            purpose,
-            lambda: self.app.push_screen(RenewModal(name, store=profile.store), renewed),
+
+        def decided(renew: bool | None) -> None:
+            if renew:
+                self._with_encrypted_file(
+                    [profile, *holding],
+                    purpose,
+                    lambda: self.app.push_screen(RenewModal(name, store=profile.store), renewed),
+                )
+
+        self.app.push_screen(
+            GoAheadModal(
+                renew_confirm_question(profile, [p.name for p in holding]),
+                confirm_label="Renew",
+                cancel_label="Keep",
+                detail=RENEW_DETAIL,
+            ),
+            decided,
         )
 
     def action_keys(self) -> None:
@@ -517,6 +614,8 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         if action == "new_setup":
             # Fix the profiles file first: storing would fail.
             return self.mode is not DashboardMode.BROKEN
+        if action == "recheck_selected" and self.mode is DashboardMode.EMPTY:
+            return True  # reads the file again: a profile stored elsewhere appears
         if action in ("recheck_selected", "recheck_all", "forget", "renew", "keys"):
             if self.mode is not DashboardMode.TABLE:
                 return False

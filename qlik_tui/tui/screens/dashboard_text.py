@@ -6,6 +6,7 @@ from datetime import datetime
 
 from qlik_tui.core.outcomes import Verdict
 from qlik_tui.core.timestamps import parse_iso_datetime
+from qlik_tui.store.profiles import Profile
 from qlik_tui.tui.widgets.profile_table import ProfileRow, ago
 
 EMPTY_TEXT = (
@@ -22,10 +23,24 @@ def forget_question(name: str, backend: str | None) -> str:
     return f"Forget profile {name}? This removes its key from {where} and its metadata."
 
 
+KEY_AT_RISK = "A pasted key is not stored yet: store it or discard it in the setup first."
 FORGET_DETAIL = (
     "The key itself keeps working in Qlik Cloud until it expires or is deleted there "
     "(Profile settings > API keys)."
 )
+
+
+def renew_confirm_question(profile: Profile, others: list[str]) -> str:
+    moment = parse_iso_datetime(profile.expiry)
+    expiry = f" (expires {moment.strftime('%Y-%m-%d %H:%M UTC')})" if moment else ""
+    return (
+        f"Renew the key of profile {profile.name}? A new key is created on {profile.origin}, "
+        f"then the old key {profile.key_id or '(no key id)'}{expiry} is deleted there."
+        + (f" Profile {', '.join(others)} holds the same key and is renewed too." if others else "")
+    )
+
+
+RENEW_DETAIL = "Enter renews; Esc keeps the current key."
 
 
 def plural(count: int, word: str) -> str:
@@ -56,3 +71,24 @@ def summary_text(rows: list[ProfileRow], now: datetime) -> str:
         else:  # "checked 5 min-2 d ago", with an en dash
             parts.append(f"checked {newest.removesuffix(' ago')}\u2013{oldest}")
     return " · ".join(parts)
+
+
+KEYS_TITLE = "Keys on the dashboard"
+# What each of the dashboard's keys does (by action), for ? and F1; the app's keys follow.
+KEYS_WORDS = {
+    "recheck_selected": "read the stored profiles again, then check the selected key",
+    "recheck_all": "check every stored key",
+    "forget": "forget the selected key (asks first)",
+    "new_setup": "add a key: the setup",
+    "renew": "renew the selected key: a successor made, proven and stored",
+    "keys": "the tenant's keys of the selected key's user",
+    "cancel_recheck": "cancel a running check",
+    "back": "back to the step you came from",
+    "toggle_help": "this list",
+    "quit": "quit",
+    "toggle_theme": "light or dark theme",
+}
+MOVING_WORDS = (
+    ("↑ ↓", "move between the stored keys"),
+    ("enter", "the selected key's details (Replace key is there)"),
+)

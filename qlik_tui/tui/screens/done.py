@@ -78,9 +78,11 @@ class DoneScreen(WizardStep):
     STEP = 7
     STEP_TITLE = "Done"
     AUTO_FOCUS = "#dashboard, #quit"  # the dashboard when something was stored
+    _shown_profile: Profile | None = None
 
     def compose_body(self) -> ComposeResult:
         profile, rescue = self.state.profile, self.state.rescue_path
+        self._shown_profile = profile
         if profile is not None:
             yield Static("✓ The key is stored and proven to work.", classes="done-heading -ok")
             yield Fields(
@@ -148,6 +150,11 @@ class DoneScreen(WizardStep):
     def on_mount(self) -> None:
         super().on_mount()
         self.show("#nav", False)  # the only choices left are the buttons: dashboard or quit
+
+    def on_screen_resume(self) -> None:
+        if self.state.profile is not self._shown_profile:
+            # Renewed on the dashboard above: the key shown here was deleted. Built again.
+            self.qapp.show_step("done")
 
     def can_go_back(self) -> bool:
         return False  # stored or written: the steps before have nothing left to do

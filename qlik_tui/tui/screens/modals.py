@@ -67,6 +67,13 @@ class ConfirmModal(ModalScreen[bool]):
         self.focus_next()
 
 
+class GoAheadModal(ConfirmModal):
+    """A ``ConfirmModal`` for a step the user asked for by its own key (the dashboard's R):
+    Enter goes ahead, Esc keeps."""
+
+    AUTO_FOCUS = "#confirm"
+
+
 class SandboxKeyModal(ModalScreen[bool]):
     """Like Qlik's "Generate new key" result: the (sandbox) key, shown this once. Answers True
     for "I copied it" (the wizard goes on to pasting it), False for Esc (it stays)."""

@@ -187,6 +187,11 @@ class PassphraseModal(ReportsWorkerEnds, ModalScreen[bool]):
             return
         self._show_error("Unlocking… (deriving the key takes a moment)", error=False)
         self.query_one("#unlock", Button).disabled = True
+        # Emptied now, not on a refusal: what is typed while the file is unlocking (a second
+        # try, after a typo noticed) is kept when the refusal arrives.
+        for field in self.query(Input).results(Input):
+            field.value = ""
+        self.query_one("#passphrase", Input).focus()
         self.unlock(Passphrase(text))
 
     def _refusal(self, text: str) -> str | None:
@@ -219,11 +224,12 @@ class PassphraseModal(ReportsWorkerEnds, ModalScreen[bool]):
         description="Unlocking the encrypted key file",
     )
     def unlock(self, passphrase: Passphrase) -> None:
+        from qlik_tui.services.unlocking import unlock_encrypted_file
         from qlik_tui.store.errors import StoreError
 
         failure: UnlockFailed | None = None
         try:
-            self.stores.unlock_encrypted(passphrase)
+            unlock_encrypted_file(self.stores, passphrase)
         except StoreError as exc:
             failure = UnlockFailed(exc.problem, exc.fix)
         self.post_message(failure or Unlocked())
@@ -238,11 +244,10 @@ class PassphraseModal(ReportsWorkerEnds, ModalScreen[bool]):
         self._retry(f"✗ Unlocking hit an unexpected {message.error_type}. Try again.")
 
     def _retry(self, problem: str) -> None:
-        for field in self.query(Input).results(Input):
-            field.value = ""
         self.query_one("#unlock", Button).disabled = False
         self._show_error(problem)
-        self.query_one("#passphrase", Input).focus()
+        if self.focused is None or self.focused.id not in ("passphrase", "passphrase-again"):
+            self.query_one("#passphrase", Input).focus()
 
     def _show_error(self, text: str, *, error: bool = True) -> None:
         line = self.query_one("#passphrase-error", Static)

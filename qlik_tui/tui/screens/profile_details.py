@@ -27,10 +27,13 @@ from qlik_tui.tui.widgets.profile_table import (
     outcome_text,
 )
 
+REPLACE_TOOLTIP = "Paste a new key for this profile (p): it is proven before it replaces this one"
+
 
 class DetailsChoice(str, Enum):
     RECHECK = "recheck"
     FORGET = "forget"
+    REPLACE = "replace"  # paste a new key for this profile: the wizard from the paste step
 
 
 class ProfileDetailsModal(ModalScreen[DetailsChoice | None]):
@@ -38,6 +41,7 @@ class ProfileDetailsModal(ModalScreen[DetailsChoice | None]):
         Binding("escape", "choose('')", "Close"),
         Binding("r", f"choose('{DetailsChoice.RECHECK.value}')", "Re-check"),
         Binding("d,delete", f"choose('{DetailsChoice.FORGET.value}')", "Forget"),
+        Binding("p", f"choose('{DetailsChoice.REPLACE.value}')", "Replace key"),
     ]
     AUTO_FOCUS = "#details-close"
 
@@ -57,6 +61,7 @@ class ProfileDetailsModal(ModalScreen[DetailsChoice | None]):
                 yield Fields(self.rows(), classes="details-fields")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Re-check", id="details-recheck")
+                yield Button("Replace key", id="details-replace", tooltip=REPLACE_TOOLTIP)
                 yield Button("Forget…", id="details-forget", classes="danger")
                 yield Button("Close", id="details-close", variant="primary")
 
@@ -119,6 +124,10 @@ class ProfileDetailsModal(ModalScreen[DetailsChoice | None]):
     @on(Button.Pressed, "#details-recheck")
     def _recheck(self) -> None:
         self.dismiss(DetailsChoice.RECHECK)
+
+    @on(Button.Pressed, "#details-replace")
+    def _replace(self) -> None:
+        self.dismiss(DetailsChoice.REPLACE)
 
     @on(Button.Pressed, "#details-forget")
     def _forget(self) -> None:

@@ -272,6 +272,9 @@ def result_parts(
             rows.append((f"Old {what}", f"{result.old_key_id} kept"))
         elif status == "renewed" and result.old_key_id:
             rows.append((f"Old {what}", f"{result.old_key_id} deleted on the tenant"))
+        if result.updated_profiles[1:]:
+            also = ", ".join(result.updated_profiles[1:])
+            rows.append(("Also renewed", f"{also} (held the same key)"))
     elif status == "cancelled":
         held = result.old_key_id or "(none)"
         heading = f"Cancelled: profile {name} still holds {what} {held}"

@@ -89,6 +89,17 @@ class NameTaken(Message):
         self.free_name = free_name  # a name no profile has yet, offered for "keep both"
 
 
+class KeyHeldElsewhere(Message):
+    """Other profiles already hold the key (same key id, same tenant): the user decides whether
+    to store it once more (renewing or revoking it then touches every holder)."""
+
+    def __init__(self, name: str, key_id: str, holders: tuple[str, ...]) -> None:
+        super().__init__()
+        self.name = name
+        self.key_id = key_id
+        self.holders = holders
+
+
 class StoreLeftKey(Message):
     """Storing failed and putting the keyring back failed too: part of the attempt stayed.
     ``summary`` says exactly what is stored now."""
@@ -124,6 +135,7 @@ class StoresKey(WizardStep):
         self._store_services: Services | None = None
         self._store_error: StoreFailed | None = None
         self._replace_confirmed: str | None = None  # the taken name the user chose to replace
+        self._shared_confirmed: str | None = None  # the name to store a shared key under anyway
 
     @property
     def test_passed(self) -> bool:
@@ -241,8 +253,15 @@ class StoresKey(WizardStep):
         assert tenant is not None and key is not None
         self._store_services = services  # a Discard after a failure cleans up the same store
         self.mode = LiveTestMode.STORING
+        name = self.state.profile_name
         worker = self.store(
-            services, self.state.profile_name, tenant, key, self.state.report, replace=replace
+            services,
+            name,
+            tenant,
+            key,
+            self.state.report,
+            replace=replace,
+            shared_ok=self._shared_confirmed == name,
         )
         worker.description = f"Storing the key in {self.storing_label}"
 
@@ -266,8 +285,38 @@ class StoresKey(WizardStep):
         report: VerifyReport | None,
         *,
         replace: bool,
+        shared_ok: bool = False,
     ) -> None:
+        if not shared_ok and held_elsewhere(self, services, name, tenant, key):
+            return
         store_key(self, services, name, tenant, key, report, replace)
+
+    def on_key_held_elsewhere(self, message: KeyHeldElsewhere) -> None:
+        from qlik_tui.tui.screens.modals import ConfirmModal
+
+        self.mode = LiveTestMode.RESULT
+        holders = ", ".join(quoted_name(n) for n in message.holders)
+        question = (
+            f"Key {message.key_id} is already stored in profile {holders}. Store it as "
+            f"{quoted_name(message.name)} too?"
+        )
+
+        def decided(store_too: bool | None) -> None:
+            if store_too:
+                self._shared_confirmed = message.name
+                self._start_store(replace=self._replace_confirmed == message.name)
+                return
+            self.set_nav_status(f"Not stored: profile {holders} already holds this key")
+
+        self.app.push_screen(
+            ConfirmModal(
+                question,
+                confirm_label="Store it too",
+                cancel_label="Don't store",
+                detail=SHARED_DETAIL,
+            ),
+            decided,
+        )
 
     def on_name_taken(self, message: NameTaken) -> None:
         from qlik_tui.tui.screens.modals import ConfirmModal
@@ -532,6 +581,31 @@ def look_up_stores(services: Services) -> StoresLookedUp:
         # The probe found it usable: if it fails now, storing will explain why.
         return StoresLookedUp(None, None, None)
     return StoresLookedUp(name, notice, None)
+
+
+SHARED_DETAIL = (
+    "One key in several profiles: renewing it in one renews it in all of them; revoking it "
+    "stops every profile that holds it."
+)
+
+
+def held_elsewhere(
+    screen: StoresKey, services: Services, name: str, tenant: Tenant, key: ApiKey
+) -> bool:
+    """Post ``KeyHeldElsewhere`` (and answer True) when other profiles hold ``key``."""
+    from qlik_tui.services.shared_keys import holders
+    from qlik_tui.store.profiles import ProfilesFileError
+
+    try:
+        everyone = services.profiles.all()
+    except ProfilesFileError:
+        return False  # the store reads the file again and explains what is wrong with it
+    key_id = key.info.key_id
+    others = holders(everyone, origin=tenant.origin, key_id=key_id, besides=name)
+    if not others or not key_id:
+        return False
+    screen.post_message(KeyHeldElsewhere(name, key_id, tuple(p.name for p in others)))
+    return True
 
 
 def store_key(

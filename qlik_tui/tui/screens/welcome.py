@@ -29,7 +29,8 @@ PARTS = (
 )
 STORAGE = (
     "Then the key is stored in your OS keyring (Secret Service, macOS Keychain, Windows "
-    "Credential Manager), [b]never in a file[/b]. It stays masked and is never copied."
+    "Credential Manager), or where none is usable in qlik-tui's encrypted file, "
+    "[b]never in plain text[/b]. It stays masked and is never copied."
 )
 
 
@@ -63,7 +64,7 @@ class WelcomeScreen(WizardStep):
             )
         # Under the buttons: they stay in view at 80x24. It asks the app for the services when
         # it probes, after the first frame: building them loads the stores' modules.
-        yield StoreLine()
+        yield StoreLine(brief=True)
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -2,8 +2,9 @@
 
 Cells are rich ``Text``, never markup (names and hosts come from a file and from tenants). Marks
 and words carry the meaning; colour only repeats it, taken from the theme so light themes and
-NO_COLOR stay readable. At 80 columns the first five columns fit (the longest ones shortened
-with "…"); user and key id follow to the right, reachable by scrolling, and in the details.
+NO_COLOR stay readable. The table never scrolls sideways: when the width is short, what matters
+least goes first (key id, user, last check; then the tenant is shortened, then dropped, …;
+``FIT_STEPS``) and the name stays whole unless nothing else is left. Every column is in the details.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from qlik_tui.core.outcomes import OUTCOMES, Outcome, OutcomeKind, Verdict, make
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.core.timestamps import NEVER, parse_iso_datetime, time_ago
 from qlik_tui.store.key_stores import key_store_words
-from qlik_tui.store.profiles import Profile
+from qlik_tui.store.profiles import MAX_NAME_CHARS, Profile
 
 
 class RowActivity(Enum):
@@ -149,12 +150,12 @@ def expiry_view(profile: Profile, now: datetime, warn_below: timedelta) -> Expir
 class ColumnSpec:
     key: str
     label: str
-    minimum: int  # it is shortened no further (the ones that do not fit scroll instead)
+    minimum: int  # it is shortened no further (it is dropped instead)
     maximum: int
 
 
 COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("name", "Name", 8, 24),
+    ColumnSpec("name", "Name", 8, MAX_NAME_CHARS),
     ColumnSpec("tenant", "Tenant", 12, 32),
     ColumnSpec("state", "State", 16, 40),
     ColumnSpec("expiry", "Expiry", 12, 24),
@@ -164,28 +165,58 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("kind", "Kind", 4, 12),  # api-key | oauth-client (its id is in the key id column)
 )
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
-# The columns shortened to fit the width, most expendable first; user and key id are not
-# shortened but scroll out of view (they are in the details).
-SHRINK_ORDER = ("tenant", "name", "state", "expiry", "checked")
+_SPECS = {column.key: column for column in COLUMNS}
+
+
+class Fit(Enum):
+    DROP = "drop"  # the column goes (its words stay in the details)
+    SHORTEN = "shorten"  # cut with "…", down to its minimum
+
+
+# What gives way when the width is short, what matters least first: each step is taken only when
+# the steps before it did not make the table fit. The name is shortened last of all.
+FIT_STEPS: tuple[tuple[Fit, str], ...] = (
+    (Fit.DROP, "key_id"),
+    (Fit.DROP, "user"),
+    (Fit.DROP, "checked"),
+    (Fit.SHORTEN, "tenant"),
+    (Fit.DROP, "tenant"),
+    (Fit.SHORTEN, "state"),
+    (Fit.SHORTEN, "expiry"),
+    (Fit.DROP, "expiry"),
+    (Fit.SHORTEN, "name"),
+)
 CELL_PADDING = 1
 
 
 def column_widths(wanted: Mapping[str, int], available: int) -> dict[str, int]:
-    """Each column as wide as its widest cell (within its maximum); when the shrinkable ones do
-    not fit ``available`` cells, shorten them in ``SHRINK_ORDER`` down to their minimum."""
-    widths = {
+    """The columns shown, in order, and their widths: each as wide as its widest cell (within its
+    maximum) when all fit ``available`` cells; else ``FIT_STEPS`` are taken one by one until
+    they fit (a shortened column gives only the cells still missing)."""
+    full = {
         column.key: max(len(column.label), min(column.maximum, wanted.get(column.key, 0)))
         for column in COLUMNS
     }
-    shown = sum(widths[key] + 2 * CELL_PADDING for key in SHRINK_ORDER)
-    excess = shown - available
-    for key in SHRINK_ORDER:
+    dropped: set[str] = set()
+    shortened: list[str] = []
+    for step in (None, *FIT_STEPS):
+        if step is not None:
+            fit, key = step
+            if fit is Fit.DROP:
+                dropped.add(key)
+            else:
+                shortened.append(key)
+        widths = {key: width for key, width in full.items() if key not in dropped}
+        excess = sum(width + 2 * CELL_PADDING for width in widths.values()) - available
+        for key in shortened:
+            if excess <= 0 or key not in widths:
+                continue
+            floor = max(_SPECS[key].minimum, len(_SPECS[key].label))
+            cut = min(excess, max(0, widths[key] - floor))
+            widths[key] -= cut
+            excess -= cut
         if excess <= 0:
             break
-        spec = next(column for column in COLUMNS if column.key == key)
-        cut = min(excess, max(0, widths[key] - max(spec.minimum, len(spec.label))))
-        widths[key] -= cut
-        excess -= cut
     return widths
 
 
@@ -206,8 +237,7 @@ class ProfileTable(DataTable[Text]):
         warn_below: timedelta,
         id: str | None = None,
     ) -> None:
-        # The name stays in view when the table is scrolled sideways to user and key id.
-        super().__init__(id=id, cursor_type="row", cell_padding=CELL_PADDING, fixed_columns=1)
+        super().__init__(id=id, cursor_type="row", cell_padding=CELL_PADDING)
         self._now = now
         self._warn_below = warn_below
         self._profile_rows: dict[str, ProfileRow] = {}
@@ -256,8 +286,13 @@ class ProfileTable(DataTable[Text]):
         if self._profile_rows.pop(name, None) is not None:
             self._rebuild()
 
+    @property
+    def shown_columns(self) -> tuple[str, ...]:
+        """The keys of the columns the width leaves in view, in order."""
+        return tuple(key for key in COLUMN_KEYS if key in self._widths)
+
     def cell_texts(self, name: str) -> dict[str, str]:
-        """The words of a row's cells by column key (for tests and screen readers of code)."""
+        """The words of every cell of a row by column key, shown or not (for tests)."""
         return {key: cell.plain for key, cell in zip(COLUMN_KEYS, self._cells(name), strict=True)}
 
     def expiry_state(self, name: str) -> ExpiryState:
@@ -273,16 +308,19 @@ class ProfileTable(DataTable[Text]):
             return
         for name in self._profile_rows:
             for key, cell in zip(COLUMN_KEYS, self._cells(name), strict=True):
-                self.update_cell(name, key, cell)
+                if key in self._widths:
+                    self.update_cell(name, key, cell)
 
     def _rebuild(self) -> None:
         selected = self.selected_name
         self._widths = self._fitted_widths()
         self.clear(columns=True)
-        for column in COLUMNS:
+        shown = [column for column in COLUMNS if column.key in self._widths]
+        for column in shown:
             self.add_column(column.label, width=self._widths[column.key], key=column.key)
         for name in self._profile_rows:
-            self.add_row(*self._cells(name), key=name)
+            cells = dict(zip(COLUMN_KEYS, self._cells(name), strict=True))
+            self.add_row(*(cells[column.key] for column in shown), key=name)
         names = list(self._profile_rows)
         if selected in names:
             self.move_cursor(row=names.index(selected), animate=False)

@@ -1,8 +1,10 @@
 """One line on the Welcome and Generate steps: where the key will be kept, or that no keyring
 is usable, why, the fix and the alternative. It probes the store in a thread when mounted.
 
-``StoreLine(services=None)``: without ``services`` it probes the app's (``AppHost.services``),
-asked for in the probe's thread, so that building them never delays the first frame."""
+``StoreLine(services=None, *, brief=False)``: without ``services`` it probes the app's
+(``AppHost.services``), asked for in the probe's thread, so that building them never delays the
+first frame. ``brief``: one sentence whatever the answer (the Welcome, which must fit 80x24; the
+Generate step shows the why and the fix)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,18 @@ class StoreProbed(Message):
     probe: KeyStoreProbe
 
 
+def brief_line(probe: KeyStoreProbe) -> str:
+    """Where the key will go, in one sentence: the keyring, or (the store form preselects it
+    then) qlik-tui's encrypted file."""
+    if probe.usable:
+        return f"✓ Key store: {probe.headline}. The key will be kept there."
+    reason = f" ({probe.reason})" if probe.reason else ""
+    return (
+        f"⚠ No usable OS keyring here{reason}: the key will be kept in qlik-tui's own "
+        "encrypted file, under a passphrase you choose."
+    )
+
+
 def probe_lines(probe: KeyStoreProbe) -> list[str]:
     """The words for ``probe``: one line when the keyring is usable, the why, the fix and the
     alternative when it is not."""
@@ -45,9 +59,10 @@ def probe_lines(probe: KeyStoreProbe) -> list[str]:
 
 
 class StoreLine(Static):
-    def __init__(self, services: Services | None = None) -> None:
+    def __init__(self, services: Services | None = None, *, brief: bool = False) -> None:
         super().__init__(PROBING, id="store-line", classes="paragraph")
         self.services = services
+        self.brief = brief
         self.probe: KeyStoreProbe | None = None
 
     def on_mount(self) -> None:
@@ -75,4 +90,5 @@ class StoreLine(Static):
         self.probe = probe
         self.set_class(probe.usable, "-ok")
         self.set_class(not probe.usable, "-warning")
-        self.update(Content("\n".join(probe_lines(probe))))
+        words = brief_line(probe) if self.brief else "\n".join(probe_lines(probe))
+        self.update(Content(words))
