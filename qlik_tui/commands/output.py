@@ -212,6 +212,8 @@ def open_login_store(
         keyring_unusable="The key was not stored: nothing was read or changed.",
         file_locked="Nothing was read or stored; the encrypted key file is unchanged.",
     )
+
+
 def outcome_json(outcome: Outcome) -> dict[str, object]:
     """An outcome's id, verdict and three sentences, as every ``--json`` names them."""
     return {

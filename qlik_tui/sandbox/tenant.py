@@ -752,7 +752,7 @@ class SandboxTenant(LoopbackServer):
         """``/api/v1/oauth-clients/{id}[/client-secrets[/{hint}]]`` (``parts`` from the id)."""
         method = handler.command
         if len(parts) > 1 and parts[1] != "client-secrets":
-            self._error(handler, request, 404, "HTTP-404", "Not Found", status_as_text=False)
+            self._error(handler, request, 404, "HTTP-404", "Not Found", status_member=False)
             return
         if caller is None:
             self._error(handler, request, 401, "HTTP-401", "Authorization Required")
@@ -766,13 +766,13 @@ class SandboxTenant(LoopbackServer):
         if not caller.is_admin:
             self._error(
                 handler, request, 403, "OAUTH-403", "Forbidden",
-                detail="Requires the TenantAdmin role", status_as_text=False,
+                detail="Requires the TenantAdmin role", status_member=False,
             )  # fmt: skip
             return
         with self._lock:
             client = self._oauth_clients.get(parts[0])
         if client is None or client.deleted:
-            self._error(handler, request, 404, "OAUTH-404", "Not Found", status_as_text=False)
+            self._error(handler, request, 404, "OAUTH-404", "Not Found", status_member=False)
         elif len(parts) == 1:
             self._send_json(handler, request, 200, client.record())
         elif len(parts) == 2:
@@ -789,7 +789,7 @@ class SandboxTenant(LoopbackServer):
             self._error(
                 handler, request, 400, "OAUTH-400", "Maximum number of client secrets reached",
                 detail=f"A client may have at most {MAX_CLIENT_SECRETS} secrets.",
-                status_as_text=False,
+                status_member=False,
             )  # fmt: skip
             return
         value = self._new_client_secret(client, caller.id)
@@ -814,7 +814,7 @@ class SandboxTenant(LoopbackServer):
         if found:
             self._send(handler, request, 204)
         else:
-            self._error(handler, request, 404, "OAUTH-404", "Not Found", status_as_text=False)
+            self._error(handler, request, 404, "OAUTH-404", "Not Found", status_member=False)
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -828,13 +828,15 @@ class SandboxTenant(LoopbackServer):
         *,
         detail: str | None = None,
         status_as_text: bool = True,
+        status_member: bool = True,
         headers: dict[str, str] | None = None,
     ) -> None:
-        """Qlik's error envelope (no ``status`` member on a 429, as Qlik's rate limiter)."""
+        """Qlik's error envelope (no ``status`` member on a 429, as Qlik's rate limiter, nor
+        where the service's type declares none: ``status_member=False``)."""
         item: dict[str, Any] = {"code": code, "title": title}
         if detail:
             item["detail"] = detail
-        if status != 429:
+        if status != 429 and status_member:
             item["status"] = str(status) if status_as_text else status
         envelope = {"errors": [item], "traceId": uuid.uuid4().hex}
         self._send_json(handler, request, status, envelope, headers)

@@ -32,11 +32,11 @@ from qlik_tui.services.context import Services
 from qlik_tui.services.dead_keys import same_owner, sharpen
 from qlik_tui.services.login import learnt_tenant_ids
 from qlik_tui.services.oauth_clients import prove_client
-from qlik_tui.services.token_cache import save_cached_token
 from qlik_tui.services.profile_key import StoredKeyMismatch as StoredKeyMismatch
 from qlik_tui.services.profile_key import key_store_words, load_profile_key, mismatch_outcome
 from qlik_tui.services.profile_key import login_command as login_command
 from qlik_tui.services.shared_keys import successor_holder
+from qlik_tui.services.token_cache import save_cached_token
 from qlik_tui.services.verify import verify_key
 from qlik_tui.store.encrypted_errors import NotARegularStoreFile
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of

@@ -111,9 +111,7 @@ def due_for_renewal(
             if made is not None and as_utc(now) - as_utc(made) >= secret_max_age:
                 due.append(r)
             continue
-        if r.expiry is None or as_utc(r.expiry) - as_utc(now) > _effective_window(
-            r, within, known
-        ):
+        if r.expiry is None or as_utc(r.expiry) - as_utc(now) > _effective_window(r, within, known):
             continue
         held = (r.profile.origin, r.profile.key_id or f"profile:{r.profile.name}")
         if held not in seen:
