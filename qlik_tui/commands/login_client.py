@@ -17,6 +17,8 @@ from qlik_tui.commands.output import (
     explain_outcome,
     insecure_backend_notice,
     open_login_store,
+    outcome_json,
+    profile_json,
 )
 from qlik_tui.core.oauth import (
     ClientIdRefused,
@@ -78,6 +80,9 @@ def run(
             prove_client(tenant, client_id, secret, settings=services.client_settings)
         )
         if proof.outcome.verdict is not Verdict.VALID:
+            if args.json:
+                _print_json({"name": name, "tenant": tenant.origin, "stored": False,
+                             **outcome_json(proof.outcome)}, stdout)  # fmt: skip
             explain_outcome(proof.outcome, stderr)
             print(
                 "Nothing was stored; any secret stored before for this profile is unchanged.",
@@ -106,9 +111,21 @@ def run(
         return exits.STORAGE
     if proof is not None and proof.token is not None:
         save_cached_token(services, stored.profile, proof.token)
-    _report(stored.profile, stored.backend, proof, tenant, stdout)
+    if args.json:  # the same sentences on stderr; the record on stdout
+        _report(stored.profile, stored.backend, proof, tenant, stderr)
+        _print_json({**profile_json(stored.profile), "stored": True,
+                     "verified": proof is not None}, stdout)  # fmt: skip
+    else:
+        _report(stored.profile, stored.backend, proof, tenant, stdout)
     insecure_backend_notice(services.secrets, stderr)
     return exits.OK
+
+
+def _print_json(payload: dict[str, object], stdout: TextIO) -> None:
+    import json
+
+    json.dump(payload, stdout, indent=2)
+    print(file=stdout)
 
 
 def _read_secret(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> ClientSecret | None:

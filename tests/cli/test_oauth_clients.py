@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from qlik_tui.commands import exits
 from qlik_tui.services.context import Services
 from qlik_tui.store.secrets import ACCESS_TOKEN_SERVICE, CLIENT_SECRET_SERVICE, KeyNotFound
 from tests.fixtures.cli import RunCli
@@ -67,6 +68,24 @@ def test_login_output_names_the_bot_user_lifetime_and_scope(
     assert "bot user sandbox automation" in result.stdout
     assert "access tokens live 15 min, scope user_default" in result.stdout
     assert secret not in result.output
+
+
+def test_login_json_prints_the_record_and_a_refusal(
+    run_cli: RunCli, sandbox: FaultySandbox
+) -> None:
+    client_id, secret = sandbox.create_oauth_client()
+    args = ("login", "--tenant", sandbox.origin, "--name", "bot", "--json")
+    stored = run_cli(*args, "--oauth-client-id", client_id, "--with-secret", stdin=secret)
+    assert stored.code == 0, stored.output
+    record = json.loads(stored.stdout)
+    assert (record["kind"], record["client_id"]) == ("oauth-client", client_id)
+    assert record["stored"] is True and record["verified"] is True
+    assert "bot user sandbox automation" in stored.stderr
+    refused = run_cli(*args, "--oauth-client-id", client_id, "--with-secret", stdin="f" * 64)
+    assert refused.code == exits.REJECTED
+    answer = json.loads(refused.stdout)
+    assert answer["stored"] is False and answer["outcome"] == "oauth_secret_rejected"
+    assert secret not in stored.output + refused.output
 
 
 @pytest.mark.parametrize(
