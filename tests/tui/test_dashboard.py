@@ -688,6 +688,10 @@ def test_columns_fit_80_cells_dropping_what_matters_least_first() -> None:
     # A very long name stays whole: the tenant goes before the name is cut.
     long_name = column_widths({**typical, "name": 36}, 79)
     assert list(long_name) == ["name", "state", "expiry"] and long_name["name"] == 36
+    # The kind (api-key | oauth-client) goes after key id and user, before the last check.
+    with_kind = {**typical, "key_id": 9, "kind": 12}
+    assert list(column_widths(with_kind, 120)) == [*COLUMN_KEYS[:5], "kind"]
+    assert list(column_widths(with_kind, 110)) == list(COLUMN_KEYS[:5])
     # Nothing else left to give: only then is the name shortened.
     narrow = column_widths(longest, 40)
     assert list(narrow) == ["name", "state"] and cells(narrow) <= 40

@@ -3,7 +3,7 @@
 Cells are rich ``Text``, never markup (names and hosts come from a file and from tenants). Marks
 and words carry the meaning; colour only repeats it, taken from the theme so light themes and
 NO_COLOR stay readable. The table never scrolls sideways: when the width is short, what matters
-least goes first (key id, user, last check; then the tenant is shortened, then dropped, …;
+least goes first (key id, user, kind, last check; then the tenant is shortened, then dropped, …;
 ``FIT_STEPS``) and the name stays whole unless nothing else is left. Every column is in the details.
 """
 
@@ -178,6 +178,7 @@ class Fit(Enum):
 FIT_STEPS: tuple[tuple[Fit, str], ...] = (
     (Fit.DROP, "key_id"),
     (Fit.DROP, "user"),
+    (Fit.DROP, "kind"),  # api-key or oauth-client: the details say it too
     (Fit.DROP, "checked"),
     (Fit.SHORTEN, "tenant"),
     (Fit.DROP, "tenant"),
