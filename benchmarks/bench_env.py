@@ -34,9 +34,13 @@ from pathlib import Path
 import trustme
 
 from qlik_tui.core.apikey import parse_key
+from qlik_tui.core.oauth import ClientSecret
 from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.login import store_login
+from qlik_tui.services.oauth_clients import prove_client
+from qlik_tui.services.storing import store_client
+from qlik_tui.services.token_cache import save_cached_token
 from qlik_tui.services.verify import Detail, verify_key
 from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import SecretStore
@@ -49,6 +53,7 @@ from tests.fixtures.keyring_daemon import (
 from tests.fixtures.tls import SERVER_NAMES, server_context
 
 FAST_PROFILE = "bench-fast"
+CLIENT_PROFILE = "bench-client"  # an OAuth client's profile, with a cached access token
 SLOW_PREFIX = "bench-slow-"
 MANY_PREFIX = "bench-many-"
 DASHBOARD_SIZES = (1, 20, 200, 500)
@@ -152,6 +157,25 @@ def _dashboard_configs(root: Path, source: ProfileStore, names: list[str]) -> di
     return configs
 
 
+def _store_client(services: Services, sandbox: FaultySandbox, name: str) -> None:
+    """An OAuth client's profile, proven (its token cached, as ``login`` leaves it)."""
+    tenant = parse_tenant(sandbox.origin)
+    client_id, secret = sandbox.create_oauth_client("bench")
+    proof = asyncio.run(prove_client(tenant, client_id, ClientSecret(secret)))
+    if proof.token is None:
+        raise RuntimeError(f"the sandbox did not accept the client for {name}: {proof.outcome}")
+    stored = store_client(
+        services,
+        name=name,
+        tenant=tenant,
+        client_id=client_id,
+        secret=ClientSecret(secret),
+        proof=proof,
+        replace=True,
+    )
+    save_cached_token(services, stored.profile, proof.token)
+
+
 @contextmanager
 def bench_world(
     slow_delay: float = 0.3,
@@ -191,6 +215,7 @@ def bench_world(
         slow_names = [f"{SLOW_PREFIX}{i:03d}" for i in range(1, slow_profiles + 1)]
         many_names = [f"{MANY_PREFIX}{i:03d}" for i in range(1, many_profiles + 1)]
         _store_profiles(services, fast, [FAST_PROFILE, *many_names])
+        _store_client(services, fast, CLIENT_PROFILE)
         _store_profiles(services, slow, slow_names)
         configs = _dashboard_configs(root, services.profiles, many_names)
         slow.delay = slow_delay  # only now: setting up stays quick

@@ -18,6 +18,8 @@ rotate        ``qlik-tui rotate NAME`` with the sandbox answering after 300 ms  
               round trip (300 ms): the target is at most 4.5 round trips' worth of time
 dashboard-N   launch to the dashboard's table painted with N stored profiles (1, 20, 200, 500,
               on the loopback tenant)  vs  bare_textual_app.py: at most 0.5 s more
+exec-token    ``qlik-tui exec CLIENT -- true`` of an OAuth profile with a cached access token
+              vs  minimal_exec.py (read the cached token from the keyring, run the command)
 
 Every benchmark that talks to the sandbox also reports the TLS handshakes (connections the
 sandbox accepted) per run of A and of B.
@@ -50,7 +52,7 @@ HERE = Path(__file__).resolve().parent
 # root makes ``tests`` importable; this directory is on the path already (bench_env).
 sys.path.insert(0, str(HERE.parent))
 
-from bench_env import DASHBOARD_SIZES, World, bench_world  # noqa: E402
+from bench_env import CLIENT_PROFILE, DASHBOARD_SIZES, World, bench_world  # noqa: E402
 
 PYTHON = sys.executable
 QLIK_TUI = [PYTHON, "-m", "qlik_tui"]
@@ -356,6 +358,7 @@ SPECS: dict[str, tuple[str, str, str, float | None]] = {
         f"dashboard-{n}": (f"dashboard table, {n} profiles", "bare Textual app", "s", None)
         for n in DASHBOARD_SIZES
     },
+    "exec-token": ("exec OAuth profile -- true", "minimal script", "s", 1.1),
 }
 
 
@@ -416,6 +419,14 @@ def bench_check_vs_minimal(world: World, runs: int) -> Result:
         name,
     )
     return side_by_side(world, result, runs, run_a, run_b)
+
+
+def bench_exec_token(world: World, runs: int) -> Result:
+    result = new_result("exec-token")
+    run_a = timed([*QLIK_TUI, "exec", CLIENT_PROFILE, "--", "true"], world.env, "")
+    run_b = timed([PYTHON, str(HERE / "minimal_exec.py"), CLIENT_PROFILE, "true"], world.env, "")
+    result.a, result.b = interleaved(runs, run_a, run_b)
+    return result
 
 
 def bench_check_many(world: World, runs: int, key: str, names: Sequence[str]) -> Result:
@@ -563,6 +574,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ((f"dashboard-{n}",), lambda n=n: [bench_dashboard(world, runs, n)])
                 for n in DASHBOARD_SIZES
             ),
+            (("exec-token",), lambda: [bench_exec_token(world, runs)]),
         ]
         for keys, plan in plans:
             if not only & set(keys):

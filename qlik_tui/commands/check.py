@@ -56,6 +56,11 @@ def add_arguments(commands: Subcommands) -> None:
         help="then renew (as `rotate`) each valid key expiring within DURATION, e.g. 12h, 2d, "
         "PT12H; one line per renewal. Exit 0 only when every check and renewal succeeded",
     )  # fmt: skip
+    check.add_argument(
+        "--secret-max-age", metavar="DURATION",
+        help="with --renew-within: renew an OAuth client's secret once it is this old "
+        "(a secret has no expiry), e.g. 30d (default: 90d)",
+    )  # fmt: skip
 
 
 def deadline_seconds(text: str) -> float:
@@ -121,6 +126,12 @@ def check(args: argparse.Namespace, services: Services, stdout: TextIO, stderr: 
             renew_within = parse_span(args.renew_within)
         except ValueError as exc:
             error(stderr, f"--renew-within: {exc}")
+            return exits.USAGE
+        try:
+            if getattr(args, "secret_max_age", None) is not None:
+                parse_span(args.secret_max_age)
+        except ValueError as exc:
+            error(stderr, f"--secret-max-age: {exc}")
             return exits.USAGE
 
     unlock_for_check(services, chosen, stderr)
@@ -230,7 +241,9 @@ def print_lines(
     for result in results:
         profile, outcome = result.profile, result.outcome
         status = outcome.title
-        if outcome.verdict is Verdict.VALID:
+        if profile.is_oauth_client:
+            status += f"  [OAuth client {profile.client_id or '?'}]"
+        elif outcome.verdict is Verdict.VALID:
             expiry = expiry_of(result, now, warn_below)
             if expiry.state is ExpiryState.SOON:
                 status += f"  {paint.mark('⚠')} {expiry.text}: {renewal_hint(profile.name)}"

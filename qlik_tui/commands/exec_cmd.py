@@ -5,7 +5,10 @@ Variables (named after Qlik's own SDK and enigma examples): ``QCS_SERVER`` (orig
 ``QCS_HOST`` (host[:port]), ``QCS_API_KEY`` (the key), ``QLIK_TUI_PROFILE`` (the profile, so
 qlik-tui inside COMMAND defaults to it) and ``QLIK_TUI_EXEC`` (the same name: marks an exec, which
 refuses to nest), plus any ``--key-var`` / ``--server-var`` aliases. NAME may be left out (the
-default profile) when COMMAND follows ``--``.
+default profile) when COMMAND follows ``--``. For an OAuth client's profile, an access token
+(never the secret) in ``QCS_ACCESS_TOKEN`` and ``QCS_API_KEY`` alike, and its expiry in
+``QCS_ACCESS_TOKEN_EXPIRES_AT``; the token has more than 60 s left when COMMAND starts, and is
+not renewed while it runs.
 
 Signals: COMMAND runs in qlik-tui's own process group, so what the terminal sends (Ctrl-C,
 Ctrl-\\, hang-up) reaches it directly; meanwhile qlik-tui ignores Ctrl-C and Ctrl-\\ itself and
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     import subprocess
 
     from qlik_tui.core.apikey import ApiKey
+    from qlik_tui.core.oauth import AccessToken
     from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
 
@@ -40,6 +44,10 @@ USAGE = "qlik-tui exec NAME -- COMMAND [ARG...]"
 SERVER_VAR = "QCS_SERVER"
 HOST_VAR = "QCS_HOST"
 KEY_VAR = "QCS_API_KEY"
+# OAuth profiles: the access token (also in QCS_API_KEY, for tools that only send a bearer
+# from it) and when it expires (ISO 8601 UTC): a COMMAND that outlives it gets 401s.
+ACCESS_TOKEN_VAR = "QCS_ACCESS_TOKEN"
+TOKEN_EXPIRES_VAR = "QCS_ACCESS_TOKEN_EXPIRES_AT"
 COMMAND_NOT_FOUND = 127
 COMMAND_NOT_EXECUTABLE = 126
 _LOOKS_LIKE_KEY = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
@@ -111,7 +119,7 @@ def run_with_key(
     args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO
 ) -> int:
     from qlik_tui.commands.output import error
-    from qlik_tui.commands.stored_key import load_stored_key
+    from qlik_tui.commands.stored_key import load_bearer
     from qlik_tui.core.untrusted import echoed
     from qlik_tui.store.profiles import quoted_name
 
@@ -151,10 +159,10 @@ def run_with_key(
     name = profile_name(given, services.profiles, stderr, usage=USAGE)
     if isinstance(name, int):
         return name
-    stored = load_stored_key(name, services, stderr)
+    stored = load_bearer(name, services, stderr)
     if isinstance(stored, int):
         return stored
-    profile, tenant, key = stored.profile, stored.tenant, stored.key
+    profile, tenant, key = stored.profile, stored.tenant, stored.bearer
     if args.check:
         refused = _prove(services, profile.name, tenant, key, stderr)
         if refused is not None:
@@ -225,14 +233,20 @@ def child_environment(
     *,
     profile: str,
     tenant: Tenant,
-    key: ApiKey,
+    key: ApiKey | AccessToken,
     key_vars: list[str],
     server_vars: list[str],
 ) -> dict[str, str]:
+    from qlik_tui.core.oauth import AccessToken
+
     environment = dict(base)
     environment[SERVER_VAR] = tenant.origin
     environment[HOST_VAR] = tenant.display_host
     environment[KEY_VAR] = key.reveal()
+    if isinstance(key, AccessToken):
+        environment[ACCESS_TOKEN_VAR] = key.reveal()
+        if key.expires_at is not None:
+            environment[TOKEN_EXPIRES_VAR] = key.expires_at.isoformat()
     environment[PROFILE_VAR] = profile
     environment[EXEC_VAR] = profile
     for name in key_vars:
@@ -243,23 +257,23 @@ def child_environment(
 
 
 def _prove(
-    services: Services, name: str, tenant: Tenant, key: ApiKey, stderr: TextIO
+    services: Services, name: str, tenant: Tenant, key: ApiKey | AccessToken, stderr: TextIO
 ) -> int | None:
-    import asyncio
+    import asyncio  # only for --check: a plain exec needs no event loop
 
     from qlik_tui.commands.output import explain_outcome
     from qlik_tui.core.outcomes import Verdict
     from qlik_tui.services.check import with_store_sentence
-    from qlik_tui.services.verify import Detail, verify_key
+    from qlik_tui.services.verify import Detail, verify_bearer
 
-    report = asyncio.run(
-        verify_key(tenant, key, settings=services.client_settings, detail=Detail.NONE)
+    outcome = asyncio.run(
+        verify_bearer(tenant, key, settings=services.client_settings, detail=Detail.NONE)
     )
-    if report.outcome.verdict is Verdict.VALID:
+    if outcome.verdict is Verdict.VALID:
         return None
-    explain_outcome(with_store_sentence(report.outcome, name), stderr)
+    explain_outcome(with_store_sentence(outcome, name), stderr)
     print("The command was not run.", file=stderr)
-    return exits.for_verdicts([report.outcome.verdict])
+    return exits.for_verdicts([outcome.verdict])
 
 
 def run_child(command: list[str], environment: dict[str, str], stderr: TextIO) -> int:

@@ -47,6 +47,16 @@ def add_arguments(commands: Subcommands) -> None:
     login.add_argument("--with-token", action="store_true", help="read the key from standard input")
     login.add_argument("--no-verify", action="store_true", help="skip the live /users/me test")
     login.add_argument(
+        "--oauth-client-id",
+        metavar="ID",
+        help="log in an OAuth machine-to-machine client instead of an API key: its client ID "
+        "(the secret is read like a key: standard input with --with-secret, or a hidden "
+        "prompt); proven by minting an access token and reading its bot user",
+    )
+    login.add_argument(
+        "--with-secret", action="store_true", help="read the client secret from standard input"
+    )
+    login.add_argument(
         "--store",
         choices=KEY_STORE_CHOICES,
         help="where to keep the key: the OS keyring, or qlik-tui's passphrase-encrypted file "
@@ -66,7 +76,14 @@ def login(
     import asyncio
     from contextlib import suppress
 
-    from qlik_tui.commands.output import error, explain_outcome, outcome_json, profile_json, warn
+    from qlik_tui.commands.output import (
+        error,
+        explain_outcome,
+        open_login_store,
+        outcome_json,
+        profile_json,
+        warn,
+    )
     from qlik_tui.core.apikey import KeyFormatError, parse_key
     from qlik_tui.core.outcomes import Verdict
     from qlik_tui.core.tenant import TenantError, parse_tenant
@@ -102,13 +119,17 @@ def login(
         return exits.USAGE
     if not tenant.is_qlik_cloud and not tenant.is_loopback:
         warn(stderr, f"{tenant.display_host} is not a Qlik Cloud hostname; using it as given")
+    if args.oauth_client_id is not None or args.with_secret:
+        from qlik_tui.commands import login_client  # only for OAuth clients
+
+        return login_client.run(args, services, name, tenant, stdin, stdout, stderr)
 
     # The store is opened before the key is read: a store that cannot take it stops here,
     # before anything could be lost.
     previous: Profile | None = None
     with suppress(ProfilesFileError):  # a broken file is explained by the store attempt
         previous = services.profiles.get(name)
-    opened = _open_store(args, services, previous, stderr)
+    opened = open_login_store(args, services, previous, stderr)
     if opened is None:
         return exits.STORAGE
     services = opened
@@ -191,29 +212,6 @@ def _stored_tenant(name: str | None, services: Services, stderr: TextIO) -> str 
         error(stderr, f"no profile named {quoted_name(name)} yet: give its --tenant to create it")
         return exits.USAGE
     return stored.origin
-
-
-def _open_store(
-    args: argparse.Namespace, services: Services, previous: Profile | None, stderr: TextIO
-) -> Services | None:
-    """``services`` writing to the chosen store, ready to use; None after explaining why not.
-
-    The store: ``--store``, else where the profile's key is now, else the OS keyring (the
-    encrypted file is only ever used when chosen)."""
-    from qlik_tui.commands.output import open_store_for_writing
-    from qlik_tui.store.key_stores import KeyStoreKind, kind_of
-
-    if args.store is not None:
-        kind = KeyStoreKind(args.store)
-    else:
-        kind = (kind_of(previous) if previous else None) or KeyStoreKind.KEYRING
-    return open_store_for_writing(
-        services,
-        kind,
-        stderr,
-        keyring_unusable="The key was not stored: nothing was read or changed.",
-        file_locked="Nothing was read or stored; the encrypted key file is unchanged.",
-    )
 
 
 def _read_key_text(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> str | None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from qlik_tui.core.outcomes import Outcome
 from qlik_tui.core.untrusted import echoed
 from qlik_tui.store.encrypted_errors import PassphraseUnavailable
 from qlik_tui.store.key_stores import KeyStoreKind, KeyStores, kind_of
@@ -13,6 +13,7 @@ from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore, StoreError
 
 if TYPE_CHECKING:
+    from qlik_tui.core.outcomes import Outcome  # the table loads only when an outcome is shown
     from qlik_tui.services.context import Services
     from qlik_tui.services.store_probe import StoreProbe
     from qlik_tui.store.passphrase import PassphraseSource
@@ -174,6 +175,8 @@ def insecure_backend_notice(secrets: SecretStore, stream: TextIO) -> None:
 def profile_json(profile: Profile) -> dict[str, object]:
     return {
         "name": profile.name,
+        "kind": profile.credential.value,
+        "client_id": profile.client_id,
         "tenant": profile.origin,
         "user_name": profile.user_name,
         "user_email": profile.user_email,
@@ -189,6 +192,26 @@ def profile_json(profile: Profile) -> dict[str, object]:
         "expiry": profile.expiry,
         "key_status": profile.key_status,
     }
+
+
+def open_login_store(
+    args: argparse.Namespace, services: Services, previous: Profile | None, stderr: TextIO
+) -> Services | None:
+    """``services`` writing to the chosen store, ready to use; None after explaining why not.
+
+    The store: ``--store``, else where the profile's key is now, else the OS keyring (the
+    encrypted file is only ever used when chosen)."""
+    if args.store is not None:
+        kind = KeyStoreKind(args.store)
+    else:
+        kind = (kind_of(previous) if previous else None) or KeyStoreKind.KEYRING
+    return open_store_for_writing(
+        services,
+        kind,
+        stderr,
+        keyring_unusable="The key was not stored: nothing was read or changed.",
+        file_locked="Nothing was read or stored; the encrypted key file is unchanged.",
+    )
 
 
 def outcome_json(outcome: Outcome) -> dict[str, object]:

@@ -77,13 +77,17 @@ def run_list(args: argparse.Namespace, services: Services, stdout: TextIO, stder
         print("No profiles yet. Run `qlik-tui` to set one up, or `qlik-tui login`.", file=stdout)
     else:
         now = datetime.now(timezone.utc)
-        rows = [("NAME", "TENANT", "USER", "KEY ID", "EXPIRES", "STORED IN", "LAST OUTCOME")]
+        rows = [
+            ("NAME", "KIND", "TENANT", "USER", "KEY/CLIENT ID", "EXPIRES", "STORED IN",
+             "LAST OUTCOME")
+        ]  # fmt: skip
         rows += [
             (
                 p.name,
+                p.credential.value,
                 p.origin,
                 user_label(p.user_email, p.user_name, p.user_id) or "-",
-                p.key_id or "-",
+                (p.client_id if p.is_oauth_client else p.key_id) or "-",
                 expiry_text(p, now),
                 store_label(p),
                 last_outcome_text(p),
@@ -125,7 +129,8 @@ def last_outcome_text(profile: Profile) -> str:
         kind = OutcomeKind(profile.last_outcome)
     except ValueError:  # written by a newer qlik-tui: its id is all there is
         return profile.last_outcome
-    outcome = make_outcome(kind, key_id=profile.key_id or "", **key_store_words(profile))
+    what = "Client" if profile.is_oauth_client else "Key"
+    outcome = make_outcome(kind, key_id=profile.key_id or "", what=what, **key_store_words(profile))
     return f"{outcome.mark} {outcome.title}"
 
 

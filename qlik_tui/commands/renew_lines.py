@@ -18,7 +18,9 @@ from qlik_tui.core.outcomes import Verdict
 from qlik_tui.services.check_results import CheckResult
 from qlik_tui.services.context import Services
 from qlik_tui.services.renewal import (
+    DEFAULT_SECRET_MAX_AGE,
     due_for_renewal,
+    parse_span,
     renew_all,
     tenant_lifetimes,
     window_beyond_lifetime,
@@ -50,7 +52,10 @@ def renew_and_report(
         shown = [r for r in results if not (args.quiet and r.outcome.verdict is Verdict.VALID)]
         print_lines(shown, now, warn_below, stdout)
     lifetimes = asyncio.run(tenant_lifetimes(services, results, within))
-    due = due_for_renewal(results, within, now, lifetimes)
+    max_age = DEFAULT_SECRET_MAX_AGE
+    if getattr(args, "secret_max_age", None) is not None:
+        max_age = parse_span(args.secret_max_age)  # checked by the check command first
+    due = due_for_renewal(results, within, now, lifetimes, max_age)
     too_long = window_beyond_lifetime(results, within, lifetimes)
     if too_long:
         print(too_long, file=stderr)
@@ -107,6 +112,15 @@ async def _renew_to_the_end(
 
 def renewal_line(renewal: RotationResult, now: datetime) -> str:
     name = renewal.name
+    if renewal.renewed and renewal.credential != "key":
+        old = (
+            f"old secret {renewal.old_key_id} kept"
+            if renewal.kept_old
+            else f"old secret {renewal.old_key_id} deleted"
+            if renewal.status is not RotationStatus.OLD_KEY_LEFT
+            else f"old secret {renewal.old_key_id} NOT deleted"
+        )
+        return f"↻ renewed {name}: client secret {renewal.new_key_id}; {old}"
     if renewal.renewed:
         expiry = describe_expiry(renewal.new_expiry, now=now).text
         old = (

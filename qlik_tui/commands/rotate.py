@@ -147,8 +147,16 @@ def rotate(args: argparse.Namespace, services: Services, stdout: TextIO, stderr:
     except StoreError as exc:
         explain_store_error(exc, stderr)
         return exits.INCONCLUSIVE
+    if profile.is_oauth_client and (args.expiry or args.description):
+        error(
+            stderr,
+            "--expiry and --description apply to API keys; an OAuth client's secret has "
+            "neither (its access tokens' lifetime is set on the client)",
+        )
+        return exits.USAGE
     if not args.json:
-        print(f"Renewing the key of profile {quoted_name(args.name)}:", file=stdout)
+        what = "client secret" if profile.is_oauth_client else "key"
+        print(f"Renewing the {what} of profile {quoted_name(args.name)}:", file=stdout)
     result, terminated = asyncio.run(_rotate_to_the_end(services, args, show))
     if args.json:
         json.dump(result_json(result), stdout, indent=2)
@@ -167,11 +175,12 @@ async def _rotate_to_the_end(
     """The rotation; Ctrl-C or SIGTERM end it through its clean-up, and its result is still
     reported (what was made, stored, deleted and left)."""
     from qlik_tui.commands.signals import sigterm_cancels_this_task
-    from qlik_tui.services.rotation import RotationCancelled, rotate_profile
+    from qlik_tui.services.rotation import RotationCancelled
+    from qlik_tui.services.secret_rotation import renew_profile
 
     with sigterm_cancels_this_task() as received:
         try:
-            result = await rotate_profile(
+            result = await renew_profile(
                 services,
                 args.name,
                 expiry=args.expiry,
@@ -224,13 +233,17 @@ def print_result(result: RotationResult, stdout: TextIO, stderr: TextIO) -> None
 
     name = repr(result.name)
     now = datetime.now(timezone.utc)
+    what = result.credential
     if result.renewed:
-        expiry = expiry_sentence(result.new_expiry, now=now)
-        print(f"Renewed {name}: key {result.new_key_id} is stored; {expiry}.", file=stdout)
-        if result.kept_old:
-            print(f"The old key {result.old_key_id} was kept (--keep-old).", file=stdout)
+        if what == "key":
+            expiry = expiry_sentence(result.new_expiry, now=now)
+            print(f"Renewed {name}: key {result.new_key_id} is stored; {expiry}.", file=stdout)
+        else:
+            print(f"Renewed {name}: {what} {result.new_key_id} is stored.", file=stdout)
+        if result.kept_old and result.old_key_id:
+            print(f"The old {what} {result.old_key_id} was kept (--keep-old).", file=stdout)
         elif result.status is RotationStatus.RENEWED and result.old_key_id:
-            print(f"The old key {result.old_key_id} was deleted.", file=stdout)
+            print(f"The old {what} {result.old_key_id} was deleted.", file=stdout)
         also = result.updated_profiles[1:]
         if also:
             every = ", ".join(quoted_name(n) for n in result.updated_profiles)
@@ -240,7 +253,8 @@ def print_result(result: RotationResult, stdout: TextIO, stderr: TextIO) -> None
                 file=stdout,
             )
     else:
-        print(f"Not renewed: {name} still holds key {result.old_key_id or '(none)'}.", file=stderr)
+        held = result.old_key_id or ("(none)" if what == "key" else "(hint unknown)")
+        print(f"Not renewed: {name} still holds {what} {held}.", file=stderr)
         if result.store_failure is not None:
             print(f"  {result.store_failure.summary()}", file=stderr)
             print(f"  problem: {result.store_failure.problem}", file=stderr)
@@ -266,6 +280,7 @@ def result_json(result: RotationResult) -> dict[str, object]:
         "old_key_id": result.old_key_id,
         "new_key_id": result.new_key_id,
         "stored_key_id": result.stored_key_id,
+        "credential": result.credential,
         "new_expiry": result.new_expiry.isoformat() if result.new_expiry else None,
         "kept_old": result.kept_old,
         "updated_profiles": list(result.updated_profiles),

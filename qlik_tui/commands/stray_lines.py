@@ -12,7 +12,8 @@ from qlik_tui.services.strays import LeftBehind, StrayKey
 def print_strays(strays: Iterable[StrayKey], stream: TextIO, indent: str = "") -> None:
     for stray in strays:
         print(
-            f"{indent}Stray key {stray.key_id} is still active on the tenant: {stray.why}. "
+            f"{indent}Stray {stray.what} {stray.key_id} is still active on the tenant: "
+            f"{stray.why}. "
             f"Remove it with: {stray.command}",
             file=stream,
         )

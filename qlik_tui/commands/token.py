@@ -1,5 +1,8 @@
 """``qlik-tui token NAME``: print a stored key to a pipe, for ``$(qlik-tui token prod)``.
 
+For an OAuth client's profile it prints an access token, never the client secret: the cached
+one while it has more than 60 s left (no request), else one minted now and cached.
+
 Standard output carries the key and a newline, and nothing else ever. It refuses when standard
 output is a terminal: a key printed on screen lands in scroll-back and screen recordings.
 """
@@ -63,7 +66,8 @@ def add_arguments(commands: Subcommands) -> None:
         commands,
         "token",
         "print a stored key to a pipe (refuses a terminal)",
-        "Print the stored key of profile NAME and a newline to standard output, for "
+        "Print the stored key of profile NAME (for an OAuth client: an access token, never its "
+        "secret) and a newline to standard output, for "
         "$(qlik-tui token NAME) and pipes. Refuses when standard output is a terminal.",
         EPILOG,
     )
@@ -84,7 +88,7 @@ def print_token(
     args: argparse.Namespace, services: Services, stdout: TextIO, stderr: TextIO
 ) -> int:
     from qlik_tui.commands.output import error
-    from qlik_tui.commands.stored_key import load_stored_key
+    from qlik_tui.commands.stored_key import load_bearer
 
     name = args.name
     if stdout is None or getattr(stdout, "closed", False):  # started with `>&-`
@@ -93,10 +97,10 @@ def print_token(
     if _is_terminal(stdout):
         error(stderr, TERMINAL_REFUSAL.format(name=_shell_word(name)))
         return exits.USAGE
-    stored = load_stored_key(name, services, stderr)
+    stored = load_bearer(name, services, stderr)
     if isinstance(stored, int):
         return stored
-    key = stored.key
+    key = stored.bearer
     problem: str | None = None
     try:
         stdout.write(key.reveal() + "\n")

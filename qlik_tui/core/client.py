@@ -11,6 +11,12 @@ CONTRACT:
         res = await client.create_api_key(description, expiry="P30D")  # -> ApiResult[CreatedKey]
         res = await client.delete_api_key(key_id)       # -> ApiResult[None] (204)
         res = await client.tenant_me()                 # -> ApiResult[TenantRecord]
+        res = await client.mint_token(client_id, secret)  # -> ApiResult[AccessToken]
+        res = await client.oauth_client(client_id)     # -> ApiResult[OAuthClientRecord]
+        res = await client.create_client_secret(client_id)   # -> ApiResult[CreatedClientSecret]
+        res = await client.delete_client_secret(client_id, hint)  # -> ApiResult[None]
+    ``key`` is an API key or a minted ``AccessToken`` (anything with ``reveal()``); None for a
+    client that only mints (``QlikClient(tenant, None)``).
     Failures raise ``qlik_tui.core.errors.QlikError`` subclasses.
     ``QlikClient(..., http=shared_async_client)`` reuses a client (one per tenant origin);
     use ``make_http_client(settings)`` to build one with the right policy.
@@ -34,8 +40,9 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -63,6 +70,15 @@ from qlik_tui.core.models import (
     User,
     parse_error_envelope,
 )
+from qlik_tui.core.oauth import (
+    DEFAULT_SCOPE,
+    AccessToken,
+    ClientSecret,
+    CreatedClientSecret,
+    OAuthClientRecord,
+    parse_token_answer,
+    token_refusal,
+)
 from qlik_tui.core.pacing import pace_for
 from qlik_tui.core.pacing import parse_retry_after as parse_retry_after  # re-exported
 from qlik_tui.core.responses import (
@@ -89,8 +105,14 @@ from qlik_tui.core.transport import make_http_client as make_http_client  # re-e
 from qlik_tui.core.untrusted import neutralise
 
 if TYPE_CHECKING:
-    from qlik_tui.core.apikey import ApiKey
     from qlik_tui.core.tenant import Tenant
+
+
+class Bearer(Protocol):
+    """What goes in the Authorization header: an API key or an access token."""
+
+    def reveal(self) -> str: ...
+
 
 T = TypeVar("T")
 
@@ -128,7 +150,7 @@ class QlikClient:
     def __init__(
         self,
         tenant: Tenant,
-        key: ApiKey,
+        key: Bearer | None,
         *,
         settings: ClientSettings | None = None,
         http: httpx.AsyncClient | None = None,
@@ -264,6 +286,45 @@ class QlikClient:
         """GET /api/v1/tenants/me (answered with a same-origin 302 to /tenants/{id})."""
         return await self._call("/api/v1/tenants/me", None, TenantRecord.from_json)
 
+    async def mint_token(
+        self, client_id: str, secret: ClientSecret, scope: str = DEFAULT_SCOPE
+    ) -> ApiResult[AccessToken]:
+        """POST /oauth/token with the client credentials grant (JSON body, as Qlik's own client
+        sends; no Authorization header). A refusal in either error shape raises the exception
+        of its outcome row (``core.oauth.token_refusal``); the secret is never in its text."""
+        body = {
+            "client_id": client_id,
+            "client_secret": secret.reveal(),
+            "grant_type": "client_credentials",
+            "scope": scope,
+        }
+        return await self._write(
+            "POST",
+            "/oauth/token",
+            body,
+            lambda obj: parse_token_answer(obj, datetime.now(timezone.utc)),
+            refusal=lambda raw: token_refusal(raw.status, raw.body, secret),
+            bearer=False,
+        )
+
+    async def oauth_client(self, client_id: str) -> ApiResult[OAuthClientRecord]:
+        """GET /api/v1/oauth-clients/{id} (TenantAdmin): the client and its secrets' hints."""
+        path = f"/api/v1/oauth-clients/{quote(client_id, safe='')}"
+        return await self._call(path, None, OAuthClientRecord.from_json)
+
+    async def create_client_secret(self, client_id: str) -> ApiResult[CreatedClientSecret]:
+        """POST /api/v1/oauth-clients/{id}/client-secrets: one more secret (at most 5)."""
+        path = f"/api/v1/oauth-clients/{quote(client_id, safe='')}/client-secrets"
+        return await self._write("POST", path, {}, CreatedClientSecret.from_json)
+
+    async def delete_client_secret(self, client_id: str, hint: str) -> ApiResult[None]:
+        """DELETE /api/v1/oauth-clients/{id}/client-secrets/{hint}."""
+        path = (
+            f"/api/v1/oauth-clients/{quote(client_id, safe='')}/client-secrets/"
+            f"{quote(hint, safe='')}"
+        )
+        return await self._write("DELETE", path, None, lambda _: None)
+
     async def api_key_page(
         self, url: str | None = None, *, sub: str | None = None, status: str | None = "active",
         limit: int = 100,
@@ -298,15 +359,24 @@ class QlikClient:
         return result, next_url
 
     async def _write(
-        self, method: str, path: str, body: dict[str, str] | None, parse: Callable[[object], T]
+        self,
+        method: str,
+        path: str,
+        body: dict[str, str] | None,
+        parse: Callable[[object], T],
+        *,
+        refusal: Callable[[RawAnswer], QlikError] | None = None,
+        bearer: bool = True,
     ) -> ApiResult[T]:
         """One POST or DELETE: no redirects followed (a write is never replayed elsewhere);
-        429 honoured as for reads (the tenant did not act on a rate-limited request)."""
+        429 honoured as for reads (the tenant did not act on a rate-limited request).
+        ``refusal`` maps an error status (default: by status); ``bearer=False`` sends no
+        Authorization header."""
         start = time.perf_counter()
         state = _CallState()
         try:
             while True:
-                raw = await self._send(method, self._url(path), body=body)
+                raw = await self._send(method, self._url(path), body=body, bearer=bearer)
                 if raw.status in _REDIRECT_STATUSES:
                     raise MalformedResponse(
                         f"HTTP {raw.status}: a {method} was redirected; not followed",
@@ -316,7 +386,7 @@ class QlikClient:
                     await self._wait_after_429(raw, state)
                     continue
                 if not 200 <= raw.status < 300:
-                    raise self._status_error(raw)
+                    raise (refusal or self._status_error)(raw)
                 value = parse(None) if raw.status == 204 or not raw.body else parse_body(raw, parse)
                 break
         except QlikError as exc:
@@ -480,21 +550,17 @@ class QlikClient:
         *,
         params: dict[str, str] | None = None,
         body: dict[str, str] | None = None,
+        bearer: bool = True,
     ) -> httpx.Request:
         """A request to the tenant with the key in its Authorization header (and nowhere else)."""
         failure: QlikError | None = None
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        if bearer:
+            if self._key is None:
+                raise NetworkFailure("no key or access token to send")
+            headers["Authorization"] = "Bearer " + self._key.reveal()
         try:
-            return http.build_request(
-                method,
-                url,
-                params=params,
-                json=body,
-                headers={
-                    "Authorization": "Bearer " + self._key.reveal(),
-                    "Accept": "application/json",
-                    "User-Agent": USER_AGENT,
-                },
-            )
+            return http.build_request(method, url, params=params, json=body, headers=headers)
         except (UnicodeError, ValueError, httpx.InvalidURL):
             # The message of a UnicodeEncodeError would quote the header value, i.e. the key;
             # raised outside the handler so it carries no context either.
@@ -510,12 +576,14 @@ class QlikClient:
         *,
         params: dict[str, str] | None = None,
         body: dict[str, str] | None = None,
+        bearer: bool = True,
     ) -> RawAnswer:
-        """One request and its answer, within the origin's pace; transport failures mapped."""
+        """One request and its answer, within the origin's pace; transport failures mapped.
+        ``bearer=False``: without the key (the token endpoint takes the client's credentials)."""
         http = self._require_http()
         host = _display_host(self._origin)
         failure: QlikError | None = None
-        request = self._keyed_request(http, method, url, params=params, body=body)
+        request = self._keyed_request(http, method, url, params=params, body=body, bearer=bearer)
         pace = pace_for(http, self._settings)
         try:
             async with pace.slot(write=method != "GET", deadline=self._deadline) as ticket:

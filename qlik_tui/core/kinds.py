@@ -71,6 +71,13 @@ class OutcomeKind(str, Enum):
     RENEWAL_IN_PROGRESS = "renewal_in_progress"
     # renewing: the stored key changed while this renewal ran (another run renewed it first)
     STORED_KEY_CHANGED = "stored_key_changed"
+    # OAuth M2M clients, minting an access token at /oauth/token
+    OAUTH_SECRET_REJECTED = "oauth_secret_rejected"  # invalid_client: the secret is wrong
+    OAUTH_CLIENT_UNAVAILABLE = "oauth_client_unavailable"  # the client is deleted or disabled
+    OAUTH_M2M_NOT_ENABLED = "oauth_m2m_not_enabled"  # no client_credentials grant
+    OAUTH_CONSENT_NOT_TRUSTED = "oauth_consent_not_trusted"  # consent method is not Trusted
+    OAUTH_SCOPE_NOT_ALLOWED = "oauth_scope_not_allowed"  # a scope the client lacks
+    OAUTH_SECRET_LIMIT_REACHED = "oauth_secret_limit_reached"  # renewing: five secrets already
     KEY_ID_UNKNOWN = "key_id_unknown"  # revoke: the tenant shows no key with this id (404)
     KEY_RENEWED_ELSEWHERE = "key_renewed_elsewhere"  # 401: another profile renewed this key
     NOT_A_REGULAR_FILE = "not_a_regular_file"  # a FIFO, directory, socket or device: not read

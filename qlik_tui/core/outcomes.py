@@ -63,7 +63,7 @@ _ROWS: tuple[OutcomeSpec, ...] = (
     OutcomeSpec(
         _K.VALID,
         _V,
-        "Key works",
+        "{what} works",
         "{host} accepted the key and answered with its user's record.",
         "Nothing to fix: the key can be stored and used.",
         _OK,
@@ -447,6 +447,68 @@ _ROWS: tuple[OutcomeSpec, ...] = (
         _STOPPED,
     ),
     OutcomeSpec(
+        _K.OAUTH_SECRET_REJECTED,
+        _R,
+        "Client secret rejected (401)",
+        "{host} did not accept the client ID and secret together ({detail}): the secret is "
+        "mistyped or cut off, it was deleted from the client, or the ID belongs to another "
+        "client.",
+        "Copy the client ID again from Administration > OAuth, and paste the secret whole. If "
+        "the secret was lost, a tenant admin creates a new secret for the client and deletes "
+        "the lost one.",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.OAUTH_CLIENT_UNAVAILABLE,
+        _R,
+        "OAuth client deleted or disabled",
+        "{host} knows no usable client with this ID ({detail}): a tenant admin deleted or "
+        "disabled it, or it was created on another tenant.",
+        "Ask a tenant admin to check the client under Administration > OAuth: enable it, or "
+        "create a new machine-to-machine client and log in with its ID and secret.",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.OAUTH_M2M_NOT_ENABLED,
+        _R,
+        "Machine-to-machine not enabled on the client",
+        "{host} refused the client credentials grant ({detail}): the client was created "
+        'without the "Machine-to-machine" option, so it cannot get tokens on its own.',
+        'Ask a tenant admin to create a client of type Web with "Machine-to-machine" ticked '
+        "(it cannot be added later), then log in with the new client's ID and secret.",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.OAUTH_CONSENT_NOT_TRUSTED,
+        _R,
+        'Client consent is not "Trusted"',
+        "{host} wants a user's consent before this client acts ({detail}): its consent method "
+        'is still "Required", which a machine-to-machine client can never give.',
+        "Ask a tenant admin to open the client's menu under Administration > OAuth and choose "
+        "Change consent method > Trusted, then check again.",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.OAUTH_SCOPE_NOT_ALLOWED,
+        _R,
+        "Scope not allowed for the client",
+        "{host} refused the scope asked for ({detail}): the client was not given that scope "
+        "when it was created or since.",
+        "Ask a tenant admin to add the scope to the client (Administration > OAuth > the "
+        "client > Scopes), or ask for a scope it has (qlik-tui asks for user_default).",
+        _BAD,
+    ),
+    OutcomeSpec(
+        _K.OAUTH_SECRET_LIMIT_REACHED,
+        _R,
+        "The client has five secrets already",
+        "{host} allows at most five secrets per OAuth client, and this one has five "
+        "(hints: {hints}), so no new secret can be made. Nothing was created.",
+        "Ask a tenant admin to delete a secret nothing uses any more (Administration > OAuth), "
+        "then run `qlik-tui rotate {profile}` again.",
+        _BAD,
+    ),
+    OutcomeSpec(
         _K.KEY_ID_UNKNOWN,
         _R,
         "No such key on the tenant",
@@ -535,6 +597,8 @@ _FALLBACKS: dict[str, str] = {
     "active_keys": "not known",
     "profile": "NAME",
     "expiry": "asked for",
+    "hints": "not listed",
+    "what": "Key",  # "Client" for an OAuth client's profile
     "holder": "another profile",
     "path": "the file",
     "file_kind": "not a regular file",

@@ -6,6 +6,7 @@ CONTRACT:
     ContextsFile.contexts -> tuple[QlikCliContext, ...]   (in file order)
     QlikCliContext.kind -> ContextKind         (API_KEY, or why it cannot be imported)
     QlikCliContext.key -> ApiKey | None        (only for API_KEY; its repr hides the secret)
+    QlikCliContext.client_id / .client_secret  (only for OAUTH_CLIENT; the secret hidden)
 
 The layout qlik-cli writes::
 
@@ -16,6 +17,7 @@ The layout qlik-cli writes::
         headers:
           Authorization: Bearer <key>
         oauth-client-id: ...            # OAuth contexts, instead of the header
+        oauth-client-secret: ...        # (in plain text too)
         comment: ...
     current-context: <name>
 
@@ -29,7 +31,8 @@ may hold a key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,7 @@ from typing import Any
 import yaml
 
 from qlik_tui.core.apikey import ApiKey, KeyFormatError, parse_key
+from qlik_tui.core.oauth import ClientIdRefused, ClientSecret, normalise_client_id
 from qlik_tui.core.outcomes import OutcomeKind, make_outcome
 from qlik_tui.core.regular_file import NotARegularFile, read_regular_file
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
@@ -65,7 +69,8 @@ class ContextsFileError(Exception):
 
 class ContextKind(str, Enum):
     API_KEY = "api_key"  # Authorization: Bearer <key> on a Qlik Cloud server
-    OAUTH = "oauth"  # oauth-client-id: qlik-cli signs in itself, no key to move
+    OAUTH = "oauth"  # oauth-client-id without a usable secret: nothing to move
+    OAUTH_CLIENT = "oauth_client"  # oauth-client-id and oauth-client-secret on a Cloud server
     NO_KEY = "no_key"  # no Authorization header
     NOT_CLOUD = "not_cloud"  # server-type Windows / engine: not a Qlik Cloud API key
     BAD_SERVER = "bad_server"  # no server, or one that is not a usable https address
@@ -73,8 +78,7 @@ class ContextKind(str, Enum):
 
 
 SKIP_REASONS: dict[ContextKind, str] = {
-    ContextKind.OAUTH: "an OAuth context (oauth-client-id): qlik-cli signs in with the OAuth "
-    "client, there is no API key to move",
+    ContextKind.OAUTH: "an OAuth context without a usable client ID and secret: {detail}",
     ContextKind.NO_KEY: "no API key: the context has no 'Authorization: Bearer' header",
     ContextKind.NOT_CLOUD: "not a Qlik Cloud context (server-type {server_type}): qlik-tui "
     "handles Qlik Cloud API keys only",
@@ -91,7 +95,9 @@ class QlikCliContext:
     tenant: Tenant | None
     server_type: str | None
     key: ApiKey | None  # only for API_KEY
-    detail: str = ""  # why a BAD_SERVER / BAD_KEY context is unusable
+    detail: str = ""  # why a BAD_SERVER / BAD_KEY / OAUTH context is unusable
+    client_id: str | None = None  # only for OAUTH_CLIENT
+    client_secret: ClientSecret | None = field(default=None, repr=False)  # only OAUTH_CLIENT
 
     @property
     def skip_reason(self) -> str | None:
@@ -111,7 +117,9 @@ class ContextsFile:
 
     @property
     def importable(self) -> tuple[QlikCliContext, ...]:
-        return tuple(c for c in self.contexts if c.kind is ContextKind.API_KEY)
+        return tuple(
+            c for c in self.contexts if c.kind in (ContextKind.API_KEY, ContextKind.OAUTH_CLIENT)
+        )
 
 
 def shown(text: str) -> str:
@@ -256,7 +264,7 @@ def _classify(name: str, body: Any) -> QlikCliContext:
         return context(ContextKind.NOT_CLOUD)
     if authorization is None:
         if fields.get("oauth-client-id"):
-            return context(ContextKind.OAUTH)
+            return _oauth_context(fields, server_text, context)
         return context(ContextKind.NO_KEY)
     if server_text is None or not server_text.strip():
         return context(ContextKind.BAD_SERVER, detail="the context has no server")
@@ -272,6 +280,30 @@ def _classify(name: str, body: Any) -> QlikCliContext:
     except KeyFormatError as exc:
         return context(ContextKind.BAD_KEY, tenant=tenant, detail=str(exc))
     return context(ContextKind.API_KEY, tenant=tenant, key=key)
+
+
+def _oauth_context(
+    fields: dict[str, Any], server_text: str | None, context: Callable[..., QlikCliContext]
+) -> QlikCliContext:
+    raw_id, raw_secret = fields.get("oauth-client-id"), fields.get("oauth-client-secret")
+    if not isinstance(raw_secret, str) or not raw_secret.strip():
+        return context(ContextKind.OAUTH, detail="the context has no oauth-client-secret")
+    try:
+        client_id = normalise_client_id(str(raw_id))
+    except ClientIdRefused as exc:
+        return context(ContextKind.OAUTH, detail=str(exc))
+    if server_text is None or not server_text.strip():
+        return context(ContextKind.BAD_SERVER, detail="the context has no server")
+    try:
+        tenant = parse_tenant(server_text)
+    except TenantError as exc:
+        return context(ContextKind.BAD_SERVER, detail=str(exc))
+    return context(
+        ContextKind.OAUTH_CLIENT,
+        tenant=tenant,
+        client_id=client_id,
+        client_secret=ClientSecret(raw_secret.strip()),
+    )
 
 
 def _header(headers: Any, wanted: str) -> str | None:

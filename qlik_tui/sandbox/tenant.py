@@ -15,6 +15,15 @@
   use); a TenantAdmin's delete of another user's key revokes it; anyone else gets 403.
 - ``GET/PATCH /api/v1/api-keys/configs/{tenantId}`` (TenantAdmin only, 403 otherwise); PATCH
   takes JSON-patch ``replace`` operations, as the real endpoint.
+- OAuth (``qlik_tui.sandbox.oauth``): ``POST /oauth/token`` with a JSON or form body and the
+  ``client_credentials`` grant answers ``{access_token, token_type, expires_in, scope}``; its
+  refusals come as RFC 6749 ``{"error", "error_description"}`` (unknown or deleted client, wrong
+  secret: 401 ``invalid_client``; no M2M: 400 ``unauthorized_client``; a scope the client
+  lacks: 400 ``invalid_scope``) or in Qlik's envelope (a disabled client: 401; consent not
+  "Trusted": 403 ``consent_required``). Access tokens act as the client's bot user (a
+  TenantAdmin) and are accepted as bearer wherever keys are, until they expire.
+  ``GET /api/v1/oauth-clients/{id}``, ``POST .../client-secrets`` (201, at most five: 400) and
+  ``DELETE .../client-secrets/{hint}`` (204; unknown hint 404) need a TenantAdmin (403).
 - Missing, unknown, revoked, expired and other-tenant keys get 401 with the envelope whose
   ``status`` is the *string* "401"; the users and api-keys services' envelopes use an integer
   status, the tenants service's a string, as their published types say.
@@ -29,6 +38,7 @@ Only loopback addresses are accepted. Records of what the tenant answers (``_use
 
 from __future__ import annotations
 
+import hmac
 import json
 import random
 import ssl
@@ -40,9 +50,21 @@ from urllib.parse import parse_qs, urlencode
 
 from qlik_tui.core.apikey import make_fake_key
 from qlik_tui.sandbox.keys import KEY_KINDS, KeyEntry, bearer, iso, parse_duration
+from qlik_tui.sandbox.oauth import (
+    DEFAULT_SCOPE,
+    DEFAULT_TOKEN_LIFETIME,
+    M2M_GRANT,
+    MAX_CLIENT_SECRETS,
+    ClientSecret,
+    OAuthClientEntry,
+    access_token_text,
+    read_token_request,
+    token_lifetime_s,
+)
 from qlik_tui.sandbox.server import Handler, LoopbackServer, Request
 
 API = "/api/v1"
+hmac_equal = hmac.compare_digest
 _TENANT_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 _ADMIN_ROLE_ID = "608050f7634644db3678b1a2"
 _CUSTOM_ROLE_ID = "605a1c2151382ffc836af862"
@@ -54,7 +76,7 @@ _ADMIN_AGE, _USER_AGE = timedelta(days=400), timedelta(days=90)  # since the use
 class SandboxUser:
     id: str
     name: str
-    email: str
+    email: str | None
     subject: str
     is_admin: bool
     created_at: datetime
@@ -63,6 +85,12 @@ class SandboxUser:
     can_create_keys: bool = True  # holds the Manage API keys permission
 
     def record(self, tenant_id: str, origin: str) -> dict[str, Any]:
+        record = self._record(tenant_id, origin)
+        if self.email is None:  # an OAuth client's bot user has none
+            del record["email"]
+        return record
+
+    def _record(self, tenant_id: str, origin: str) -> dict[str, Any]:
         roles: list[dict[str, Any]] = []
         if self.is_admin:
             roles.append(
@@ -127,6 +155,10 @@ class SandboxTenant(LoopbackServer):
         self._keys_by_token: dict[str, KeyEntry] = {}
         self._keys_by_id: dict[str, KeyEntry] = {}
         self._issued = 0
+        self._oauth_clients: dict[str, OAuthClientEntry] = {}
+        self._bots: dict[str, SandboxUser] = {}  # by client id
+        self._access_tokens: dict[str, KeyEntry] = {}  # by token text
+        self.token_requests = 0  # POST /oauth/token requests answered
 
     def start(self) -> SandboxTenant:
         super().start()
@@ -167,7 +199,78 @@ class SandboxTenant(LoopbackServer):
 
     @property
     def users(self) -> dict[str, SandboxUser]:
-        return {"admin": self.admin, "user": self.user}
+        """The people, then each OAuth client's bot user as ``bot:<client id>``."""
+        with self._lock:
+            bots = {f"bot:{cid}": bot for cid, bot in self._bots.items()}
+        return {"admin": self.admin, "user": self.user, **bots}
+
+    # -- OAuth clients --------------------------------------------------------------------------
+
+    def create_oauth_client(
+        self,
+        name: str = "sandbox automation",
+        *,
+        scopes: tuple[str, ...] = (DEFAULT_SCOPE,),
+        m2m: bool = True,
+        consent_method: str = "trusted",
+        token_lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+    ) -> tuple[str, str]:
+        """A new web client with one secret, as an admin's console does: (client id, secret)."""
+        now = self._now().replace(microsecond=0)
+        client_id = f"{self._rng.getrandbits(128):032x}"
+        bot = SandboxUser(
+            id=self._hex_id(),
+            name=name,
+            email=None,
+            subject=f"qlikbot\\{client_id}",
+            is_admin=True,  # M2M clients act with the TenantAdmin role
+            created_at=now,
+            custom_role="Bot",
+            group="Automation",
+        )
+        entry = OAuthClientEntry(
+            client_id=client_id,
+            client_name=name,
+            bot_user_id=bot.id,
+            created_at=now,
+            created_by=self.admin.id,
+            allowed_scopes=list(scopes),
+            m2m=m2m,
+            consent_method=consent_method,
+            token_lifetime=token_lifetime,
+        )
+        secret = self._new_client_secret(entry, self.admin.id)
+        with self._lock:
+            self._oauth_clients[client_id] = entry
+            self._bots[client_id] = bot
+        return client_id, secret
+
+    def oauth_client(self, client_id: str) -> OAuthClientEntry:
+        """The client's entry (KeyError if unknown), for tests to change."""
+        with self._lock:
+            return self._oauth_clients[client_id]
+
+    def secret_hints(self, client_id: str) -> list[str]:
+        with self._lock:
+            return [s.hint for s in self._oauth_clients[client_id].secrets]
+
+    def add_client_secret(self, client_id: str) -> str:
+        """One more secret for the client (as another admin would create), returned."""
+        return self._new_client_secret(self.oauth_client(client_id), self.admin.id)
+
+    def expire_access_tokens(self) -> None:
+        """Every access token issued so far is now past its expiry."""
+        past = self._now() - timedelta(seconds=1)
+        with self._lock:
+            for entry in self._access_tokens.values():
+                entry.expiry = past
+
+    def _new_client_secret(self, entry: OAuthClientEntry, created_by: str) -> str:
+        value = self._rng.randbytes(32).hex()
+        with self._lock:
+            hint = f"{self._rng.getrandbits(32):08x}"  # not derived from the secret
+            entry.secrets.append(ClientSecret(hint, value, self._now(), created_by))
+        return value
 
     def issue_key(
         self,
@@ -261,7 +364,7 @@ class SandboxTenant(LoopbackServer):
         if not token:
             return None
         with self._lock:
-            return self._keys_by_token.get(token)
+            return self._keys_by_token.get(token) or self._access_tokens.get(token)
 
     def _now(self) -> datetime:
         return datetime.now(timezone.utc)
@@ -290,11 +393,17 @@ class SandboxTenant(LoopbackServer):
         if self._stopping.is_set():
             handler.close_connection = True
             return
+        if request.path == "/oauth/token":
+            self._token(handler, request)
+            return
         self._route(handler, request, self._key_of(handler))
 
     def _route(self, handler: Handler, request: Request, entry: KeyEntry | None) -> None:
         parts = [p for p in request.path.split("/") if p]
         method = handler.command
+        if parts[:3] == ["api", "v1", "oauth-clients"] and len(parts) in (4, 5, 6):
+            self._oauth_clients_route(handler, request, self._caller(entry), parts[3:])
+            return
         known = (
             (parts[:3] in (["api", "v1", "users"], ["api", "v1", "tenants"])) and len(parts) == 4
         ) or (parts[:3] == ["api", "v1", "api-keys"] and len(parts) in (3, 4, 5))
@@ -555,6 +664,158 @@ class SandboxTenant(LoopbackServer):
         else:
             self._send_json(handler, request, 200, dict(self.config))
 
+    # -- OAuth ----------------------------------------------------------------------------------
+
+    def _token(self, handler: Handler, request: Request) -> None:
+        """``POST /oauth/token``: the client credentials grant (see the module's docstring)."""
+        with self._lock:
+            self.token_requests += 1
+
+        def oauth_error(status: int, error: str, description: str) -> None:
+            body = {"error": error, "error_description": description}
+            self._send_json(handler, request, status, body, {"Cache-Control": "no-store"})
+
+        if handler.command != "POST":
+            self._error(
+                handler, request, 405, "HTTP-405", "Method Not Allowed", status_as_text=False
+            )
+            return
+        asked = read_token_request(handler.body, handler.headers.get("Content-Type"))
+        if asked is None or not asked.grant_type:
+            oauth_error(400, "invalid_request", "The request body is not a token request.")
+            return
+        with self._lock:
+            client = self._oauth_clients.get(asked.client_id or "")
+        if client is None or client.deleted:
+            oauth_error(401, "invalid_client", "The client was not found (unknown or deleted).")
+            return
+        if client.disabled:
+            self._error(
+                handler, request, 401, "OAUTH-1", "invalid_client",
+                detail="The client is disabled.",
+            )  # fmt: skip
+            return
+        given = (asked.client_secret or "").encode()
+        if not any(hmac_equal(given, s.value.encode()) for s in client.secrets):
+            oauth_error(401, "invalid_client", "Client authentication failed.")
+            return
+        if asked.grant_type != M2M_GRANT:
+            oauth_error(400, "unsupported_grant_type", "Only client_credentials is supported.")
+            return
+        if not client.m2m:
+            oauth_error(
+                400, "unauthorized_client", "The client may not use the client_credentials grant."
+            )
+            return
+        if client.consent_method != "trusted":
+            self._error(
+                handler, request, 403, "OAUTH-3", "consent_required",
+                detail="The client's consent method is not Trusted.",
+            )  # fmt: skip
+            return
+        scope = asked.scope or DEFAULT_SCOPE
+        lacking = [s for s in scope.split() if s not in client.allowed_scopes]
+        if lacking:
+            oauth_error(
+                400, "invalid_scope", f"The client is not allowed the scope {lacking[0]:.60}."
+            )
+            return
+        lifetime = token_lifetime_s(client)
+        now = self._now()
+        token_id = self._uuid()
+        text = access_token_text(
+            token_id, self.tenant_id, client.bot_user_id, self._rng.randbytes(96)
+        )
+        entry = KeyEntry(
+            key_id=token_id,
+            token=text,
+            kind="access-token",
+            tenant_id=self.tenant_id,
+            sub=client.bot_user_id,
+            description=f"access token of {client.client_id}",
+            created=now,
+            expiry=now + timedelta(seconds=lifetime),
+        )
+        with self._lock:
+            self._access_tokens[text] = entry
+        answer = {
+            "access_token": text,
+            "token_type": "bearer",
+            "expires_in": lifetime,
+            "scope": scope,
+        }
+        self._send_json(handler, request, 200, answer, {"Cache-Control": "no-store"})
+
+    def _oauth_clients_route(
+        self, handler: Handler, request: Request, caller: SandboxUser | None, parts: list[str]
+    ) -> None:
+        """``/api/v1/oauth-clients/{id}[/client-secrets[/{hint}]]`` (``parts`` from the id)."""
+        method = handler.command
+        if len(parts) > 1 and parts[1] != "client-secrets":
+            self._error(handler, request, 404, "HTTP-404", "Not Found", status_member=False)
+            return
+        if caller is None:
+            self._error(handler, request, 401, "HTTP-401", "Authorization Required")
+            return
+        wanted = {1: "GET", 2: "POST", 3: "DELETE"}[len(parts)]
+        if method != wanted:
+            self._error(
+                handler, request, 405, "HTTP-405", "Method Not Allowed", status_as_text=False
+            )
+            return
+        if not caller.is_admin:
+            self._error(
+                handler, request, 403, "OAUTH-403", "Forbidden",
+                detail="Requires the TenantAdmin role", status_member=False,
+            )  # fmt: skip
+            return
+        with self._lock:
+            client = self._oauth_clients.get(parts[0])
+        if client is None or client.deleted:
+            self._error(handler, request, 404, "OAUTH-404", "Not Found", status_member=False)
+        elif len(parts) == 1:
+            self._send_json(handler, request, 200, client.record())
+        elif len(parts) == 2:
+            self._create_client_secret(handler, request, caller, client)
+        else:
+            self._delete_client_secret(handler, request, client, parts[2])
+
+    def _create_client_secret(
+        self, handler: Handler, request: Request, caller: SandboxUser, client: OAuthClientEntry
+    ) -> None:
+        with self._lock:
+            count = len(client.secrets)
+        if count >= MAX_CLIENT_SECRETS:
+            self._error(
+                handler, request, 400, "OAUTH-400", "Maximum number of client secrets reached",
+                detail=f"A client may have at most {MAX_CLIENT_SECRETS} secrets.",
+                status_member=False,
+            )  # fmt: skip
+            return
+        value = self._new_client_secret(client, caller.id)
+        with self._lock:
+            made = client.secrets[-1]
+        answer = {
+            "clientId": client.client_id,
+            "clientSecret": value,
+            "hint": made.hint,
+            "createdAt": iso(made.created_at),
+            "createdBy": made.created_by,
+        }
+        self._send_json(handler, request, 201, answer)
+
+    def _delete_client_secret(
+        self, handler: Handler, request: Request, client: OAuthClientEntry, hint: str
+    ) -> None:
+        with self._lock:
+            kept = [s for s in client.secrets if s.hint != hint]
+            found = len(kept) != len(client.secrets)
+            client.secrets = kept
+        if found:
+            self._send(handler, request, 204)
+        else:
+            self._error(handler, request, 404, "OAUTH-404", "Not Found", status_member=False)
+
     # -- errors ---------------------------------------------------------------------------------
 
     def _error(
@@ -567,13 +828,15 @@ class SandboxTenant(LoopbackServer):
         *,
         detail: str | None = None,
         status_as_text: bool = True,
+        status_member: bool = True,
         headers: dict[str, str] | None = None,
     ) -> None:
-        """Qlik's error envelope (no ``status`` member on a 429, as Qlik's rate limiter)."""
+        """Qlik's error envelope (no ``status`` member on a 429, as Qlik's rate limiter, nor
+        where the service's type declares none: ``status_member=False``)."""
         item: dict[str, Any] = {"code": code, "title": title}
         if detail:
             item["detail"] = detail
-        if status != 429:
+        if status != 429 and status_member:
             item["status"] = str(status) if status_as_text else status
         envelope = {"errors": [item], "traceId": uuid.uuid4().hex}
         self._send_json(handler, request, status, envelope, headers)

@@ -31,10 +31,12 @@ from qlik_tui.services.check_results import Detail, VerifyReport
 from qlik_tui.services.context import Services
 from qlik_tui.services.dead_keys import same_owner, sharpen
 from qlik_tui.services.login import learnt_tenant_ids
+from qlik_tui.services.oauth_clients import prove_client
 from qlik_tui.services.profile_key import StoredKeyMismatch as StoredKeyMismatch
 from qlik_tui.services.profile_key import key_store_words, load_profile_key, mismatch_outcome
 from qlik_tui.services.profile_key import login_command as login_command
 from qlik_tui.services.shared_keys import successor_holder
+from qlik_tui.services.token_cache import save_cached_token
 from qlik_tui.services.verify import verify_key
 from qlik_tui.store.encrypted_errors import NotARegularStoreFile
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
@@ -165,6 +167,8 @@ async def check_one(
     except TenantError as exc:
         outcome = make_outcome(OutcomeKind.MALFORMED_RESPONSE, detail=str(exc))
         return CheckResult(profile, outcome)
+    if profile.is_oauth_client:
+        return await _check_client(services, profile, tenant, http)
     failure: StoreError | None = None
     try:
         key = await asyncio.to_thread(load_profile_key, services, profile)
@@ -215,6 +219,28 @@ async def _renewed_elsewhere(
         holder=quoted_name(holder.name),
         profile=shlex.quote(profile.name),
     )
+
+
+async def _check_client(
+    services: Services, profile: Profile, tenant: Tenant, http: httpx.AsyncClient | None
+) -> CheckResult:
+    """An OAuth profile: mint with the stored secret, then read the bot user (the token minted
+    is cached for ``token`` and ``exec``)."""
+    store = services.secrets_for(profile)
+    failure: StoreError | None = None
+    try:
+        secret = await asyncio.to_thread(store.load_client_secret, profile.name)
+    except StoreError as exc:
+        failure = exc
+    if failure is not None:
+        outcome = stored_key_failure(services, profile, failure, tenant)
+        return await _record(services, profile, outcome, None)
+    proof = await prove_client(
+        tenant, profile.client_id or "", secret, settings=services.client_settings, http=http
+    )
+    if proof.token is not None:
+        await asyncio.to_thread(save_cached_token, services, profile, proof.token)
+    return await _record(services, profile, proof.outcome, VerifyReport(proof.outcome, proof.user))
 
 
 def stored_key_failure(

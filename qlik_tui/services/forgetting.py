@@ -9,6 +9,7 @@ the staged file is put in place. A store that refuses keeps both the key and the
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from qlik_tui.services.context import Services
@@ -16,6 +17,7 @@ from qlik_tui.services.results import ForgetResult, Removal
 from qlik_tui.store.errors import StoreError
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import ProfilesFileError
+from qlik_tui.store.secrets import ACCESS_TOKEN_SERVICE, CLIENT_SECRET_SERVICE
 
 
 def forget_profile(services: Services, name: str) -> ForgetResult:
@@ -41,7 +43,10 @@ def forget_profile(services: Services, name: str) -> ForgetResult:
             listed = edit.remove(name)
             if listed:
                 edit.stage()
-            return _remove_key_then_profile(services, name, backend, store, listed, edit.commit)
+            oauth = profile is not None and profile.is_oauth_client
+            return _remove_key_then_profile(
+                services, name, backend, store, listed, edit.commit, oauth=oauth
+            )
     except ProfilesFileError as exc:  # on entry or while staging: nothing was removed
         return ForgetResult(
             name, Removal.NOT_TRIED, Removal.FAILED, backend, path, exc.problem, exc.fix, store
@@ -55,10 +60,18 @@ def _remove_key_then_profile(
     store: KeyStoreKind,
     listed: bool,
     commit: Callable[[], None],
+    *,
+    oauth: bool = False,
 ) -> ForgetResult:
+    """``oauth``: the profile holds an OAuth client: its secret goes, and its cached token."""
     path = services.profiles.path
     try:
-        key_removed = services.secrets.delete(name)
+        if oauth:
+            with contextlib.suppress(StoreError):  # the cache alone is no loss
+                services.secrets.delete(name, service=ACCESS_TOKEN_SERVICE)
+            key_removed = services.secrets.delete(name, service=CLIENT_SECRET_SERVICE)
+        else:
+            key_removed = services.secrets.delete(name)
     except StoreError as exc:
         return ForgetResult(
             name, Removal.FAILED, Removal.NOT_TRIED, backend, path, exc.problem, exc.fix, store

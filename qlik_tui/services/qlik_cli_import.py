@@ -5,8 +5,10 @@ Shared by ``qlik-tui import qlik-cli`` and the wizard's import screen; both only
 ``ImportResult`` list this returns.
 
 Rules:
-- Only contexts with ``Authorization: Bearer <key>`` on a Qlik Cloud server are imported; every
-  other context gets a SKIPPED result saying why.
+- Contexts with ``Authorization: Bearer <key>`` on a Qlik Cloud server are imported, and OAuth
+  contexts with ``oauth-client-id`` and ``oauth-client-secret`` (proven by minting an access
+  token and reading the client's bot user; the secret stored like a key); every other context
+  gets a SKIPPED result saying why.
 - A key is stored only after ``/users/me`` accepted it; a rejected or inconclusive key is
   reported with its outcome and not stored.
 - An existing profile of the same name is never replaced: when it already holds the same key the
@@ -36,8 +38,10 @@ from qlik_tui.core.qlik_cli_contexts import (
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.login import known_tenant_id
+from qlik_tui.services.oauth_clients import prove_client
 from qlik_tui.services.results import KeyNotStored, StoredKey, StoreStep
-from qlik_tui.services.storing import store_key
+from qlik_tui.services.storing import store_client, store_key
+from qlik_tui.services.token_cache import save_cached_token
 from qlik_tui.services.verify import Detail, VerifyReport, verify_key
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import (
@@ -83,7 +87,11 @@ class ImportResult:
     @property
     def holds_plaintext_key(self) -> bool:
         """The context still carries a key in qlik-cli's file (we never change that file)."""
-        return self.context.kind in (ContextKind.API_KEY, ContextKind.BAD_KEY)
+        return self.context.kind in (
+            ContextKind.API_KEY,
+            ContextKind.BAD_KEY,
+            ContextKind.OAUTH_CLIENT,
+        )
 
 
 ResultCallback = Callable[[ImportResult], None]
@@ -117,7 +125,10 @@ async def import_contexts(
     limit = asyncio.Semaphore(max(1, services.check_concurrency))
 
     async def one(context: QlikCliContext) -> ImportResult:
-        if context.kind is not ContextKind.API_KEY or context.key is None or not context.tenant:
+        if context.kind is ContextKind.OAUTH_CLIENT:
+            async with limit:
+                result = await _import_client(services, context, dry_run)
+        elif context.kind is not ContextKind.API_KEY or context.key is None or not context.tenant:
             result = ImportResult(context, ImportStatus.SKIPPED, problem=context.skip_reason)
         else:
             async with limit:
@@ -129,6 +140,95 @@ async def import_contexts(
 
     # Proofs run concurrently; stores are serialised by the keyring layer anyway.
     return list(await asyncio.gather(*(one(c) for c in contexts)))
+
+
+async def _import_client(
+    services: Services, context: QlikCliContext, dry_run: bool
+) -> ImportResult:
+    """An OAuth context: mint and prove, then store the secret (never over another profile)."""
+    tenant, client_id, secret = context.tenant, context.client_id, context.client_secret
+    assert tenant is not None and client_id is not None and secret is not None
+    proof = await prove_client(tenant, client_id, secret, settings=services.client_settings)
+    report = VerifyReport(proof.outcome, proof.user)
+    outcome = proof.outcome
+    if outcome.verdict is Verdict.REJECTED:
+        return ImportResult(context, ImportStatus.REJECTED, outcome, report)
+    if outcome.verdict is Verdict.INCONCLUSIVE:
+        return ImportResult(context, ImportStatus.INCONCLUSIVE, outcome, report)
+    if dry_run:
+        return ImportResult(context, ImportStatus.PROVEN, outcome, report)
+
+    def store() -> ImportResult:
+        def not_stored(status: ImportStatus, problem: str, fix: str | None) -> ImportResult:
+            return ImportResult(context, status, outcome, report, problem=problem, fix=fix)
+
+        name = context.name
+        try:
+            validate_profile_name(name)
+            existing = services.profiles.get(name)
+            if existing is not None:
+                return _existing_client_profile(services, context, existing, report)
+            stored = store_client(
+                services,
+                name=name,
+                tenant=tenant,
+                client_id=client_id,
+                secret=secret,
+                proof=proof,
+                replace=False,
+            )
+        except InvalidProfile as exc:
+            return not_stored(
+                ImportStatus.STORE_FAILED,
+                f"The context's name cannot name a profile: {exc}",
+                "Store the client under another name with `qlik-tui login --name NAME "
+                "--oauth-client-id ID --with-secret`.",
+            )
+        except KeyNotStored as exc:
+            if exc.step is StoreStep.NAME_TAKEN and exc.existing is not None:
+                return _existing_client_profile(services, context, exc.existing, report)
+            return not_stored(ImportStatus.STORE_FAILED, exc.problem, exc.fix or None)
+        except StoreError as exc:
+            return not_stored(ImportStatus.STORE_FAILED, exc.problem, exc.fix or None)
+        except ProfilesFileError as exc:
+            return not_stored(ImportStatus.STORE_FAILED, str(exc), None)
+        if proof.token is not None:
+            save_cached_token(services, stored.profile, proof.token)
+        return ImportResult(context, ImportStatus.IMPORTED, outcome, report, profile=stored.profile)
+
+    return await asyncio.to_thread(store)
+
+
+def _existing_client_profile(
+    services: Services, context: QlikCliContext, existing: Profile, report: VerifyReport
+) -> ImportResult:
+    """A profile of that name exists: never replaced; the same client and secret is no news."""
+    same = False
+    if existing.is_oauth_client and existing.client_id == context.client_id:
+        try:
+            same = services.secrets_for(existing).load_client_secret(existing.name) == (
+                context.client_secret
+            )
+        except StoreError:
+            same = False
+    if same and existing.origin == (context.tenant.origin if context.tenant else None):
+        return ImportResult(
+            context, ImportStatus.ALREADY_STORED, report.outcome, report, profile=existing
+        )
+    name = shown(existing.name)
+    return ImportResult(
+        context,
+        ImportStatus.NAME_TAKEN,
+        report.outcome,
+        report,
+        problem=f"A profile named '{name}' already exists with another credential; it was left "
+        "as it is.",
+        fix=(
+            f"To replace it, run `qlik-tui forget '{name}'` and import again; to keep both, store "
+            "this client under another name with `qlik-tui login --name NAME --oauth-client-id "
+            "ID --with-secret`."
+        ),
+    )
 
 
 async def _prove(services: Services, tenant: Tenant, key: ApiKey) -> VerifyReport:

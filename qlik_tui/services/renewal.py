@@ -32,6 +32,7 @@ from qlik_tui.core.untrusted import echoed
 from qlik_tui.services.check_results import CheckResult
 from qlik_tui.services.context import Services
 from qlik_tui.services.rotation import RotationCancelled, RotationResult, rotate_profile
+from qlik_tui.services.secret_rotation import rotate_client_secret
 from qlik_tui.store.secrets import StoreError
 
 RENEWALS_AT_ONCE = 4
@@ -83,23 +84,34 @@ def _effective_window(result: CheckResult, within: timedelta, lifetimes: Lifetim
     return within
 
 
+# An OAuth client's secret never expires: it is renewed once it is this old (``check
+# --renew-within`` with ``--secret-max-age``), as a key would be before its expiry.
+DEFAULT_SECRET_MAX_AGE = timedelta(days=90)
+
+
 def due_for_renewal(
     results: Sequence[CheckResult],
     within: timedelta,
     now: datetime,
     lifetimes: Lifetimes | None = None,
+    secret_max_age: timedelta = DEFAULT_SECRET_MAX_AGE,
 ) -> list[CheckResult]:
-    """Valid keys whose known expiry is within the window from ``now`` (unknown: not due).
-    A key several profiles hold is due once: its rotation renews it for all of them."""
+    """Valid keys whose known expiry is within the window from ``now`` (unknown: not due), and
+    working OAuth clients whose stored secret is at least ``secret_max_age`` old (its age
+    unknown: not due). A key several profiles hold is due once: its rotation renews it for all
+    of them."""
     known = lifetimes or {}
     due: list[CheckResult] = []
     seen: set[tuple[str, str]] = set()
     for r in results:
-        if (
-            r.outcome.verdict is not Verdict.VALID
-            or r.expiry is None
-            or as_utc(r.expiry) - as_utc(now) > _effective_window(r, within, known)
-        ):
+        if r.outcome.verdict is not Verdict.VALID:
+            continue
+        if r.profile.is_oauth_client:
+            made = parse_iso_datetime(r.profile.secret_created)
+            if made is not None and as_utc(now) - as_utc(made) >= secret_max_age:
+                due.append(r)
+            continue
+        if r.expiry is None or as_utc(r.expiry) - as_utc(now) > _effective_window(r, within, known):
             continue
         held = (r.profile.origin, r.profile.key_id or f"profile:{r.profile.name}")
         if held not in seen:
@@ -193,9 +205,13 @@ async def renew_all(
         async def one(result: CheckResult) -> RotationResult:
             async with limit:
                 try:
-                    renewal = await rotate_profile(
-                        services, result.profile.name, http=clients[result.profile.origin]
-                    )
+                    http = clients[result.profile.origin]
+                    if result.profile.is_oauth_client:
+                        renewal = await rotate_client_secret(
+                            services, result.profile.name, http=http
+                        )
+                    else:
+                        renewal = await rotate_profile(services, result.profile.name, http=http)
                 except RotationCancelled as stopped:  # cleaned up: still reported
                     renewal = stopped.result
             if on_result:

@@ -105,8 +105,23 @@ _STORE_TITLES = {
 }
 
 
-def step_title(step: RotationStep, store: KeyStoreKind = KeyStoreKind.KEYRING) -> str:
-    """The title of ``step`` when renewing a key kept in ``store``."""
+# Renewing an OAuth client's secret (services/secret_rotation.py): the same steps.
+CLIENT_STEP_TITLES = {
+    RotationStep.LOAD: "Read the stored secret (a token minted with it reads the client)",
+    RotationStep.CREATE: "Create a new client secret (with that token)",
+    RotationStep.VERIFY: "Prove the new secret (mint with it, /users/me: same bot user)",
+    RotationStep.STORE: "Store the new secret (key store and profile, all or nothing)",
+    RotationStep.DELETE_OLD: "Delete the old secret (with a token of the new one)",
+    RotationStep.UPDATE: "Update the profile",
+}
+
+
+def step_title(
+    step: RotationStep, store: KeyStoreKind = KeyStoreKind.KEYRING, credential: str = "key"
+) -> str:
+    """The title of ``step`` when renewing a key (or a client secret) kept in ``store``."""
+    if credential != "key":
+        return CLIENT_STEP_TITLES[step]
     return _STORE_TITLES[store] if step is RotationStep.STORE else STEP_TITLES[step]
 
 
@@ -123,10 +138,11 @@ class StepEvent:
     state: StepState
     note: str = ""  # e.g. the new key's id; never the key
     store: KeyStoreKind = KeyStoreKind.KEYRING  # where the profile's key is kept
+    credential: str = "key"  # or "client secret"
 
     @property
     def title(self) -> str:
-        return step_title(self.step, self.store)
+        return step_title(self.step, self.store, self.credential)
 
 
 class RotationStatus(str, Enum):
@@ -155,6 +171,8 @@ class RotationResult:
     # stopped) and deleted by this run
     deleted_strays: tuple[str, ...] = ()
     interrupted: bool = False  # a signal or a cancelled task stopped the run (see notes)
+    # what was renewed: "key" (ids are key ids) or "client secret" (ids are the secrets' hints)
+    credential: str = "key"
     # Every profile that holds the new key now: this one, then the others that held the old
     # key (one key, several profiles: all of them are renewed, or none).
     updated_profiles: tuple[str, ...] = ()

@@ -25,9 +25,12 @@ Blocking (key store and file I/O): the TUI calls these from a worker thread.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from typing import TYPE_CHECKING
 
 from qlik_tui.core.apikey import ApiKey
+from qlik_tui.core.oauth import ClientSecret
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.results import (
@@ -44,6 +47,7 @@ from qlik_tui.services.verify import VerifyReport
 from qlik_tui.store.errors import StoreError
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import (
+    CredentialKind,
     InvalidProfile,
     Profile,
     ProfilesEdit,
@@ -51,7 +55,15 @@ from qlik_tui.store.profiles import (
     now_iso,
     validate_profile_name,
 )
-from qlik_tui.store.secrets import SecretSnapshot
+from qlik_tui.store.secrets import (
+    ACCESS_TOKEN_SERVICE,
+    CLIENT_SECRET_SERVICE,
+    Revealable,
+    SecretSnapshot,
+)
+
+if TYPE_CHECKING:
+    from qlik_tui.services.oauth_clients import ClientProof
 
 _NAME_FIX = "Use a short profile name such as 'work'."
 
@@ -89,7 +101,98 @@ def store_key(
         raise failure
 
     profile = profile_from_report(name, tenant, key, report, backend, store=store)
-    attempt = _Attempt(services, name, key, backend, store)
+    return _store_profile(services, profile, key, None, backend, store, replace)
+
+
+def store_client(
+    services: Services,
+    *,
+    name: str,
+    tenant: Tenant,
+    client_id: str,
+    secret: ClientSecret,
+    proof: ClientProof | None,
+    replace: bool,
+    secret_hint: str | None = None,
+) -> StoredKey:
+    """Store an OAuth client's ``secret`` under profile ``name`` (the client id and what the
+    proof learnt in the profile); all or nothing, as ``store_key``. The profile's cached
+    access token, if any, is dropped afterwards (it may be another client's)."""
+    failure: KeyNotStored | None = None
+    try:
+        validate_profile_name(name)
+    except InvalidProfile as exc:
+        failure = KeyNotStored(StoreStep.NAME, str(exc), _NAME_FIX, name=name)
+    if failure is not None:
+        raise failure
+    backend = ""
+    store = KeyStoreKind.KEYRING
+    try:
+        backend = services.secrets.backend_name
+        if services.secrets.is_encrypted_file:
+            store = KeyStoreKind.ENCRYPTED_FILE
+    except StoreError as exc:
+        failure = KeyNotStored(StoreStep.KEYRING, exc.problem, exc.fix, name=name)
+    if failure is not None:
+        raise failure
+    profile = profile_from_proof(name, tenant, client_id, proof, backend, store=store)
+    if secret_hint is not None:  # a renewal knows its new secret's hint
+        profile = dataclasses.replace(profile, secret_hint=secret_hint, secret_created=now_iso())
+    stored = _store_profile(
+        services, profile, secret, CLIENT_SECRET_SERVICE, backend, store, replace
+    )
+    with contextlib.suppress(StoreError):  # a stale token is re-minted when found unusable
+        services.secrets.delete(name, service=ACCESS_TOKEN_SERVICE)
+    return stored
+
+
+def profile_from_proof(
+    name: str,
+    tenant: Tenant,
+    client_id: str,
+    proof: ClientProof | None,
+    backend: str,
+    *,
+    store: KeyStoreKind = KeyStoreKind.KEYRING,
+) -> Profile:
+    user = proof.user if proof else None
+    record = proof.client if proof else None
+    now = now_iso()
+    # The stored secret's hint is known only when the client has a single secret.
+    hint = record.secrets[0] if record is not None and len(record.secrets) == 1 else None
+    return Profile(
+        name=name,
+        origin=tenant.origin,
+        kind=CredentialKind.OAUTH_CLIENT.value,
+        client_id=client_id,
+        user_id=user.id if user else None,
+        user_name=user.name if user else None,
+        user_email=user.email if user else None,
+        roles=tuple(role.name for role in user.roles) if user else (),
+        created_at=now,
+        last_checked_at=now if proof else None,
+        last_outcome=proof.outcome.kind.value if proof else None,
+        backend=backend,
+        store=store.value,
+        tenant_id=user.tenant_id if user else None,
+        secret_hint=hint.hint if hint else None,
+        secret_created=(hint.created_at if hint and hint.created_at else now),
+        token_scope=proof.token.scope if proof and proof.token else None,
+    )
+
+
+def _store_profile(
+    services: Services,
+    profile: Profile,
+    secret: Revealable,
+    service: str | None,
+    backend: str,
+    store: KeyStoreKind,
+    replace: bool,
+) -> StoredKey:
+    name = profile.name
+    failure: KeyNotStored | None = None
+    attempt = _Attempt(services, name, secret, backend, store, service)
     stored: StoredKey | None = None
     try:
         with services.profiles.editing() as edit:
@@ -113,17 +216,29 @@ class _Attempt:
     ``failure`` (not raised) so that leaving the lock cannot be confused with them."""
 
     def __init__(
-        self, services: Services, name: str, key: ApiKey, backend: str, store: KeyStoreKind
+        self,
+        services: Services,
+        name: str,
+        key: Revealable,
+        backend: str,
+        store: KeyStoreKind,
+        service: str | None = None,
     ) -> None:
         self.services = services
         self.name = name
         self.key = key
         self.backend = backend
         self.store = store
+        self.service = service  # None: the API key entry; else an OAuth client's secret
         self.failure: KeyNotStored | None = None
 
     def __repr__(self) -> str:
         return f"_Attempt(name={self.name!r}, backend={self.backend!r})"
+
+    @property
+    def entry(self) -> dict[str, str]:
+        """The store call's entry: the profile's API key (no argument), or ``service=``."""
+        return {} if self.service is None else {"service": self.service}
 
     def run(self, edit: ProfilesEdit, profile: Profile, replace: bool) -> StoredKey | None:
         existing = edit.get(self.name)
@@ -147,14 +262,14 @@ class _Attempt:
         secrets = self.services.secrets
         snapshot: SecretSnapshot | None = None
         try:
-            snapshot = secrets.snapshot(self.name)
+            snapshot = secrets.snapshot(self.name, **self.entry)
         except StoreError as exc:
             self.failure = self._keyring_failure(exc)
         if snapshot is None:
             return None
 
         try:
-            secrets.save(self.name, self.key)
+            secrets.save(self.name, self.key, **self.entry)
         except StoreError as exc:
             self.failure = self._keyring_failure(exc)
         if self.failure is not None:
@@ -192,7 +307,21 @@ class _Attempt:
             replaced_unlisted_entry=existing is None and snapshot.existed,
             shared_with=tuple(p.name for p in shared),
         )
+        if existing is not None and existing.credential is not profile.credential:
+            self._remove_other_kind(existing)
         return self._remove_old_copy(stored, existing)
+
+    def _remove_other_kind(self, existing: Profile) -> None:
+        """The profile held the other kind of credential (an API key, or an OAuth client's
+        secret and token): its entries are removed, as a replaced key's would be overwritten.
+        Best effort after the commit: the new credential stays stored either way."""
+        old_store = self.services.stores.for_kind(kind_of(existing) or KeyStoreKind.KEYRING)
+        services: tuple[str | None, ...] = (
+            (CLIENT_SECRET_SERVICE, ACCESS_TOKEN_SERVICE) if existing.is_oauth_client else (None,)
+        )
+        for service in services:
+            with contextlib.suppress(StoreError):
+                old_store.delete(existing.name, service=service)
 
     def _remove_old_copy(self, stored: StoredKey, existing: Profile | None) -> StoredKey:
         """The key moved stores: remove the replaced key from the store it was in (see the
@@ -203,7 +332,7 @@ class _Attempt:
         problem: StoreError | None = None
         removed = False
         try:
-            removed = self.services.stores.for_kind(moved_from).delete(existing.name)
+            removed = self.services.stores.for_kind(moved_from).delete(existing.name, **self.entry)
         except StoreError as exc:
             problem = exc
         if problem is not None:

@@ -46,9 +46,10 @@ _TAG = "qlik-tui run"
 class StrayKey:
     """A key left active on the tenant that nothing stores: how to remove it."""
 
-    key_id: str
+    key_id: str  # for a client secret: its hint
     why: str
     command: str  # the command that removes it
+    what: str = "key"  # or "client secret"
 
 
 def new_marker() -> str:

@@ -17,6 +17,7 @@ from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.client import ClientSettings, Deadline, QlikClient
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, KeyStatus, User
+from qlik_tui.core.oauth import AccessToken
 from qlik_tui.core.outcomes import Outcome, OutcomeKind, outcome_from_error
 from qlik_tui.core.responses import ApiResult
 from qlik_tui.core.tenant import Tenant
@@ -116,3 +117,23 @@ async def _admin_details(client: QlikClient, user: User) -> tuple[ApiKeyConfig |
     with contextlib.suppress(QlikError):
         active = len((await client.list_api_keys(sub=user.id, status=KeyStatus.ACTIVE.value)).value)
     return config, active
+
+
+async def verify_bearer(
+    tenant: Tenant,
+    bearer: ApiKey | AccessToken,
+    *,
+    settings: ClientSettings | None = None,
+    detail: Detail = Detail.NONE,
+) -> Outcome:
+    """``verify_key`` for an API key; for an access token, ``GET /users/me`` with it."""
+    if isinstance(bearer, ApiKey):
+        return (await verify_key(tenant, bearer, settings=settings, detail=detail)).outcome
+    try:
+        async with QlikClient(tenant, bearer, settings=settings) as client:
+            me = await client.me()
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        return outcome_from_error(exc, tenant=tenant)
+    return Outcome(kind=OutcomeKind.VALID, http_status=me.status_code, latency_ms=me.latency_ms)

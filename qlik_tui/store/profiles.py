@@ -45,6 +45,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +127,32 @@ class Profile:
     # Files written before the choice existed have none: their keys are in the OS keyring.
     store: str | None = None
     tenant_id: str | None = None  # the tenant id this origin answered with once (kept)
+    # What the profile holds (``CredentialKind``): None for files written before OAuth clients
+    # (an API key). An OAuth client's secret is in the key store like a key; here are its id,
+    # the hint of the stored secret when known, when that secret was made, the scope asked.
+    kind: str | None = None
+    client_id: str | None = None
+    secret_hint: str | None = None
+    secret_created: str | None = None  # ISO 8601: a client secret has an age, not an expiry
+    token_scope: str | None = None
     # The key id this profile's key replaced when a rotation renewed it: a profile still
     # holding that old key is pointed here (``services.shared_keys.successor_holder``).
     renewed_from: str | None = None
+
+    @property
+    def credential(self) -> CredentialKind:
+        return (
+            CredentialKind.OAUTH_CLIENT if self.kind == "oauth-client" else CredentialKind.API_KEY
+        )
+
+    @property
+    def is_oauth_client(self) -> bool:
+        return self.credential is CredentialKind.OAUTH_CLIENT
+
+
+class CredentialKind(str, Enum):
+    API_KEY = "api-key"
+    OAUTH_CLIENT = "oauth-client"
 
 
 # The fields stored per profile (the name is the profile's key in the file, not a field).

@@ -16,6 +16,11 @@ CONTRACT:
     store.delete(profile) -> bool            # True when something was removed
     store.snapshot(profile) -> SecretSnapshot # what the entry holds now (even a non-key)
     store.restore(snapshot) -> None          # put that back exactly: the value, or no entry
+    OAuth clients (entries of their own services, user name = the profile name):
+    store.save(profile, secret, service=CLIENT_SECRET_SERVICE)   # any value with reveal()
+    store.load_client_secret(profile) -> ClientSecret   # raises KeyNotFound / StoreError
+    store.read_text(profile, service) -> str | None     # e.g. the access token cache
+    store.delete(profile, service=...), store.snapshot(profile, service=...)
 Every failure is a ``StoreError`` subclass (``qlik_tui.store.errors``) with ``.problem`` and
 ``.fix`` sentences. The properties and ``describe()`` pick the backend on first use, so they can
 raise it too. How the backend is chosen: ``qlik_tui.store.backends``.
@@ -40,9 +45,10 @@ from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from qlik_tui.core.apikey import ApiKey, parse_key
+from qlik_tui.core.oauth import ClientSecret
 from qlik_tui.store.errors import (
     WINDOWS_CREDENTIAL_LIMIT,
     DeadlineExceeded,
@@ -83,6 +89,10 @@ __all__ = [
 ]
 
 SERVICE_NAME = "qlik-tui"
+# An OAuth client's secret, and the access token minted from it (with its expiry), are kept
+# under services of their own, so nothing that reads API keys ever meets them.
+CLIENT_SECRET_SERVICE = "qlik-tui oauth-client-secret"
+ACCESS_TOKEN_SERVICE = "qlik-tui access-token"
 DEFAULT_DEADLINE_S = 3.0
 ENCRYPTED_FILE_WORDS = "qlik-tui's encrypted key file"  # the store, named in its failures
 
@@ -115,15 +125,22 @@ class KeyringStatus:
     encrypted_file: bool
 
 
+class Revealable(Protocol):
+    """A secret held hidden (an API key, a client secret, a token cache entry)."""
+
+    def reveal(self) -> str: ...
+
+
 class SecretSnapshot:
     """What a profile's keyring entry held at one moment: a value (any text, a key or not) or
     nothing. Opaque: ``SecretStore.restore`` puts it back; its repr never shows the value."""
 
-    __slots__ = ("_value", "profile")
+    __slots__ = ("_value", "profile", "service")
 
-    def __init__(self, profile: str, value: str | None) -> None:
+    def __init__(self, profile: str, value: str | None, service: str | None = None) -> None:
         self.profile = profile
         self._value = value
+        self.service = service  # None: the store's own service (API keys)
 
     @property
     def existed(self) -> bool:
@@ -215,12 +232,13 @@ class SecretStore:
 
     # -- keys ----------------------------------------------------------------------------------
 
-    def save(self, profile: str, key: ApiKey) -> None:
-        """Store ``key`` for ``profile`` (replacing any), then read it back and compare."""
+    def save(self, profile: str, key: Revealable, *, service: str | None = None) -> None:
+        """Store ``key`` for ``profile`` (replacing any), then read it back and compare.
+        ``service``: another entry of the profile (an OAuth client's secret, its token)."""
         _check_name(profile)
         selected = self._backend()
         backend = selected.backend
-        service = self.service_name
+        service = service or self.service_name
 
         def write() -> None:
             backend.set_password(service, profile, key.reveal())
@@ -242,7 +260,7 @@ class SecretStore:
         found = self._run(what, backend, read_back, undo_if_late=remove)
         if found is None:
             return
-        removed = self._delete_quietly(profile, selected)
+        removed = self._delete_quietly(profile, selected, service)
         raise SecretTruncated(problem=_truncation_problem(selected, found, key, removed))
 
     def load(self, profile: str) -> ApiKey:
@@ -276,11 +294,32 @@ class SecretStore:
             fix="Delete the profile's key and add it again.",
         )
 
-    def delete(self, profile: str) -> bool:
+    def load_client_secret(self, profile: str) -> ClientSecret:
+        """The OAuth client secret stored for ``profile``; raises KeyNotFound / StoreError."""
+        found = self.read_text(profile, CLIENT_SECRET_SERVICE)
+        if found is None:
+            where = ENCRYPTED_FILE_WORDS if self._backend().encrypted_file else self.backend_name
+            raise KeyNotFound(
+                problem=f"No client secret is stored for profile {profile!r} in {where}."
+            )
+        return ClientSecret(found)
+
+    def read_text(self, profile: str, service: str) -> str | None:
+        """The text of ``profile``'s entry under ``service``; None when there is none."""
+        _check_name(profile)
+        backend = self._backend().backend
+
+        def read() -> str | None:
+            stored = backend.get_password(service, profile)
+            return stored if isinstance(stored, str) else None
+
+        return self._run(f"read an entry of profile {profile!r}", backend, read)
+
+    def delete(self, profile: str, *, service: str | None = None) -> bool:
         _check_name(profile)
         selected = self._backend()
         backend = selected.backend
-        service = self.service_name
+        service = service or self.service_name
 
         def remove() -> bool:
             try:
@@ -293,15 +332,15 @@ class SecretStore:
 
         return self._run(f"delete the key of profile {profile!r}", backend, remove)
 
-    def snapshot(self, profile: str) -> SecretSnapshot:
+    def snapshot(self, profile: str, *, service: str | None = None) -> SecretSnapshot:
         """Read the entry as it is now (for ``restore``). Raises ``StoreError``."""
         _check_name(profile)
         backend = self._backend().backend
-        service = self.service_name
+        own = service or self.service_name
 
         def read() -> SecretSnapshot:
-            stored = backend.get_password(service, profile)
-            return SecretSnapshot(profile, stored if isinstance(stored, str) else None)
+            stored = backend.get_password(own, profile)
+            return SecretSnapshot(profile, stored if isinstance(stored, str) else None, service)
 
         return self._run(f"read the current entry of profile {profile!r}", backend, read)
 
@@ -314,7 +353,7 @@ class SecretStore:
         _check_name(profile)
         selected = self._backend()
         backend = selected.backend
-        service = self.service_name
+        service = snapshot.service or self.service_name
         previous = snapshot._value
 
         def holds_previous() -> bool:
@@ -348,9 +387,8 @@ class SecretStore:
             fix="Check the keyring's 'qlik-tui' entries by hand (Passwords and Keys).",
         )
 
-    def _delete_quietly(self, profile: str, selected: SelectedBackend) -> bool:
+    def _delete_quietly(self, profile: str, selected: SelectedBackend, service: str) -> bool:
         """Best effort: True when nothing of ``profile`` is left behind."""
-        service = self.service_name
 
         def remove() -> bool:
             with suppress(_password_delete_error()):
@@ -447,7 +485,9 @@ def _check_name(profile: str) -> None:
         raise StoreError(problem=problem, fix="Use a short profile name such as 'work'.")
 
 
-def _truncation_problem(selected: SelectedBackend, found: int, key: ApiKey, removed: bool) -> str:
+def _truncation_problem(
+    selected: SelectedBackend, found: int, key: Revealable, removed: bool
+) -> str:
     wanted = len(key.reveal())
     if found == _MISSING:
         what = "nothing"

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 from qlik_tui.sandbox import SandboxTenant
+from tests.fixtures.cli import RunCli
+from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.store.helpers import secret_needles
 
 PASSPHRASE = "correct horse battery staple"
@@ -81,12 +83,13 @@ def key_context(name: str, server: str, key: str, server_type: str = "cloud") ->
     )
 
 
-def oauth_context(name: str, server: str) -> str:
+def oauth_context(name: str, server: str, secret: str | None = None, client_id: str = "") -> str:
+    """An OAuth context; without ``secret`` one qlik-tui cannot import (no secret to move)."""
     return (
         f"  {name}:\n"
-        f"    oauth-client-id: 0123456789abcdef\n"
-        f"    oauth-client-secret: not-a-key-but-secret\n"
-        f"    server: {server}\n"
+        f"    oauth-client-id: {client_id or '0123456789abcdef'}\n"
+        + (f"    oauth-client-secret: {secret}\n" if secret else "")
+        + f"    server: {server}\n"
         f"    server-type: cloud\n"
     )
 
@@ -95,3 +98,20 @@ def write_contexts(path: Path, *contexts: str, current: str = "work") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("contexts:\n" + "".join(contexts) + f"current-context: {current}\n")
     return path
+
+
+def login_client(
+    run_cli: RunCli, sandbox: FaultySandbox, name: str = "bot", **client: object
+) -> tuple[str, str]:
+    client_id, secret = sandbox.create_oauth_client(**client)  # type: ignore[arg-type]
+    result = run_cli(
+        "login", "--tenant", sandbox.origin, "--name", name,
+        "--oauth-client-id", client_id, "--with-secret", stdin=secret + "\n",
+    )  # fmt: skip
+    assert result.code == 0, result.output
+    assert secret not in result.output
+    return client_id, secret
+
+
+def token_posts(sandbox: FaultySandbox) -> int:
+    return sum(1 for r in sandbox.requests if r.path == "/oauth/token")

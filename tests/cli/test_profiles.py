@@ -39,9 +39,10 @@ def test_list_shows_tenant_user_key_id_backend_and_last_outcome(
     header, row = result.stdout.splitlines()
     assert header.split() == [
         "NAME",
+        "KIND",
         "TENANT",
         "USER",
-        "KEY",
+        "KEY/CLIENT",
         "ID",
         "EXPIRES",
         "STORED",

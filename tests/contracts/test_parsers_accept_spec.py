@@ -7,19 +7,20 @@ with ``MalformedResponse`` exactly where ``refuses`` says we do so on purpose:
 - an empty ``id`` (or a user's empty ``tenantId``): the types allow "", but nothing can be
   addressed or proven by it;
 - a created key's ``token`` that is not an API key: it could not be stored or used.
-An error envelope without ``errors`` (allowed: the member is optional) reads as no envelope.
-
-OAuth: when the parsers of issue 20's OAuth answers are merged, add a ``Contract`` for each of
-``oauth-token-endpoint#TokenAnswer``, ``oauth-clients#OAuthClient`` and
-``oauth-clients#OAuthClientSecretResponse``, and the token endpoint's error reader to
-``ERROR_TYPES`` (``oauth-token-endpoint#OAuthError``).
+- an access token or a new client secret that is not 16 to 8192 printable ASCII characters
+  without spaces, or a ``token_type`` other than bearer: it could not be sent as a bearer;
+- a new client secret's empty ``hint``: the secret could never be named or deleted.
+An error envelope without ``errors`` (allowed: the member is optional) reads as no envelope;
+the token endpoint's RFC 6749 error is read by its own reader (``read_token_error``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Any
 
@@ -38,6 +39,13 @@ from qlik_tui.core.models import (
     TenantRecord,
     User,
     parse_error_envelope,
+)
+from qlik_tui.core.oauth import (
+    AccessToken,
+    CreatedClientSecret,
+    OAuthClientRecord,
+    parse_token_answer,
+    read_token_error,
 )
 from qlik_tui.core.responses import CreatedKey, created_key, page_items
 from qlik_tui.core.untrusted import MAX_DATA_CHARS, neutralise
@@ -115,6 +123,61 @@ def check_created(answer: Answer, created: Any) -> None:
     check_key(answer, created.record)
 
 
+# what a bearer can be sent as (an access token, a client secret): as ``core.oauth`` accepts
+BEARER_TEXT = re.compile(r"[\x21-\x7e]{16,8192}")
+MINTED_AT = datetime(2026, 12, 1, tzinfo=timezone.utc)
+FAKE_TOKEN = "eyJhbGciOiJFUzM4NCJ9.eyJzdWIiOiJib3QifQ.c2lnbmF0dXJl"
+
+
+def parse_token(answer: object) -> AccessToken:
+    return parse_token_answer(answer, MINTED_AT)
+
+
+def token_refused(answer: Answer) -> bool:
+    token_type = answer.get("token_type")
+    wrong_type = isinstance(token_type, str) and token_type.lower() != "bearer"
+    return not BEARER_TEXT.fullmatch(answer["access_token"]) or wrong_type
+
+
+def check_token(answer: Answer, token: Any) -> None:
+    assert isinstance(token, AccessToken) and token.reveal() == answer["access_token"]
+    lifetime = answer.get("expires_in")
+    expected = None  # a lifetime that is no whole number of seconds up to a week: unknown
+    if isinstance(lifetime, int) and 0 < lifetime <= 7 * 24 * 3600:
+        expected = MINTED_AT + timedelta(seconds=lifetime)
+    assert token.expires_at == expected
+    scope = answer.get("scope")
+    assert token.scope == (neutralise(scope)[:200] if isinstance(scope, str) else None)
+    assert token.scope is None or token.scope.isprintable()
+
+
+def usable_half_the_time(member: str) -> Callable[[Answer], Answer]:
+    """A usable bearer in ``member`` when the drawn one's length is even; the drawn text (most
+    often refused) otherwise: both the parsing and the refusal are met."""
+
+    def prepare(answer: Answer) -> Answer:
+        return answer if len(answer[member]) % 2 else {**answer, member: FAKE_TOKEN}
+
+    return prepare
+
+
+def check_client(answer: Answer, client: Any) -> None:
+    assert isinstance(client, OAuthClientRecord)
+    assert client.client_id == neutralise(answer["clientId"])[:128]
+    assert client.client_name == neutralise(answer["clientName"])[:200]
+    hints = [s["hint"] for s in answer.get("clientSecrets", ()) if s["hint"]]
+    assert [s.hint for s in client.secrets] == [neutralise(h)[:64] for h in hints]
+    scopes = answer.get("allowedScopes", [])
+    assert client.allowed_scopes == tuple(neutralise(s)[:64] for s in scopes)
+
+
+def check_created_secret(answer: Answer, created: Any) -> None:
+    assert isinstance(created, CreatedClientSecret)
+    assert created.secret.reveal() == answer["clientSecret"]
+    assert created.hint == neutralise(answer["hint"])[:64]
+    assert created.client_id == neutralise(answer["clientId"])[:128]
+
+
 @dataclass(frozen=True)
 class Contract:
     schema: str
@@ -151,6 +214,26 @@ CONTRACTS = (
     ),
     Contract("api-keys#ApiKeysConfig", ApiKeyConfig.from_json, check_config),
     Contract("tenants#Tenant", TenantRecord.from_json, check_tenant, refuses=lambda a: not a["id"]),
+    Contract(
+        "oauth-token-endpoint#TokenAnswer",
+        parse_token,
+        check_token,
+        refuses=token_refused,
+        prepare=usable_half_the_time("access_token"),
+    ),
+    Contract(
+        "oauth-clients#OAuthClient",
+        OAuthClientRecord.from_json,
+        check_client,
+        refuses=lambda a: not a["clientId"],
+    ),
+    Contract(
+        "oauth-clients#OAuthClientSecretResponse",
+        CreatedClientSecret.from_json,
+        check_created_secret,
+        refuses=lambda a: not BEARER_TEXT.fullmatch(a["clientSecret"]) or not a["hint"],
+        prepare=usable_half_the_time("clientSecret"),
+    ),
 )
 
 
@@ -216,3 +299,17 @@ def test_every_published_error_envelope_is_read(name: str, data: st.DataObject) 
     assert_neutral(envelope)
     if envelope.summary is not None:
         assert envelope.summary.isprintable()
+
+
+@CONTRACT_SETTINGS
+@given(answer=answers("oauth-token-endpoint#OAuthError"))
+def test_every_token_endpoint_error_is_read(answer: Answer) -> None:
+    read = read_token_error(json.dumps(answer).encode(), None)
+    assert read is not None
+    assert read.codes[0] == answer["error"]  # the enum's values: lower-case already
+    described = answer.get("error_description")
+    if described:
+        assert read.description == neutralise(described)[:300]
+    else:
+        assert read.description is None
+    assert read.description is None or read.description.isprintable()

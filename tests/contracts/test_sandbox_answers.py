@@ -16,6 +16,7 @@ import pytest
 from qlik_tui.core.apikey import parse_key
 from qlik_tui.core.client import QlikClient
 from qlik_tui.core.errors import QlikError
+from qlik_tui.core.oauth import ClientSecret
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.core.transport import make_http_client
 from tests.contracts.spec import ANSWER_SCHEMAS, problems, schemas_for, undeclared
@@ -118,6 +119,60 @@ async def drive_every_endpoint(sandbox: FaultySandbox, tenant: Tenant) -> None:
         for fault in ("status_500", "rate_limit", "rate_limit_no_retry_after", "forbidden_me"):
             sandbox.set_fault(fault, count=1)
             await http.get(f"{api}/users/me", headers=bearer(admin_key))
+    await drive_oauth_endpoints(sandbox, tenant, admin_key, user_key)
+
+
+async def drive_oauth_endpoints(
+    sandbox: FaultySandbox, tenant: Tenant, admin_key: str, user_key: str
+) -> None:
+    """``POST /oauth/token`` (JSON and form bodies) with each refusal, and the oauth-clients
+    endpoints qlik-tui calls (a client, a new secret, a deleted one) with theirs."""
+    client_id, secret = sandbox.create_oauth_client()
+    async with QlikClient(tenant, None) as minting:
+        await minting.mint_token(client_id, ClientSecret(secret))
+        disabled = sandbox.create_oauth_client("disabled")
+        sandbox.oauth_client(disabled[0]).disabled = True
+        for refused_id, given in (
+            (client_id, "f" * 64),  # a wrong secret: 401, RFC 6749's shape
+            ("0" * 32, secret),  # an unknown client: 401
+            disabled,  # 401, Qlik's envelope
+            sandbox.create_oauth_client("no m2m", m2m=False),  # 400
+            sandbox.create_oauth_client("consent", consent_method="required"),  # 403
+        ):
+            with pytest.raises(QlikError):
+                await minting.mint_token(refused_id, ClientSecret(given))
+        with pytest.raises(QlikError):
+            await minting.mint_token(client_id, ClientSecret(secret), scope="admin_classic")  # 400
+    async with QlikClient(tenant, parse_key(admin_key)) as admin:
+        await admin.oauth_client(client_id)
+        made = await admin.create_client_secret(client_id)
+        await admin.delete_client_secret(client_id, made.value.hint)  # 204: no body
+        for _ in range(5):  # the client holds at most five secrets: then 400
+            try:
+                await admin.create_client_secret(client_id)
+            except QlikError:
+                break
+        for refusal in (
+            admin.oauth_client("0" * 32),  # 404
+            admin.delete_client_secret(client_id, "no-such-hint"),  # 404
+        ):
+            with pytest.raises(QlikError):
+                await refusal
+    async with QlikClient(tenant, parse_key(user_key)) as user:
+        with pytest.raises(QlikError):
+            await user.oauth_client(client_id)  # not a TenantAdmin: 403
+    origin, clients = sandbox.origin, f"{sandbox.origin}/api/v1/oauth-clients/{client_id}"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with make_http_client() as http:
+        grant = f"client_id={client_id}&client_secret={secret}&grant_type=client_credentials"
+        await http.post(f"{origin}/oauth/token", content=grant.encode(), headers=form)  # 200
+        await http.post(f"{origin}/oauth/token", content=b"[]")  # not a token request: 400
+        wrong_grant = f"client_id={client_id}&client_secret={secret}&grant_type=password"
+        await http.post(f"{origin}/oauth/token", content=wrong_grant.encode(), headers=form)
+        await http.get(f"{origin}/oauth/token")  # 405
+        for method, url in (("PUT", clients), ("GET", f"{clients}/nothing-here")):  # 405, 404
+            await http.request(method, url, headers=bearer(admin_key))
+        await http.get(clients)  # no key: 401
 
 
 async def test_every_sandbox_answer_conforms_to_qlik_published_types(
@@ -130,10 +185,29 @@ async def test_every_sandbox_answer_conforms_to_qlik_published_types(
     seen = {(a.method, a.status) for a in answers}
     assert {("GET", 200), ("POST", 201), ("GET", 401), ("GET", 403), ("GET", 404)} <= seen
     assert {("POST", 400), ("PUT", 405), ("PATCH", 400), ("PATCH", 403)} <= seen
-    assert {("GET", 429), ("GET", 500)} <= seen
+    assert {("GET", 429), ("GET", 500), ("POST", 200), ("POST", 401), ("POST", 403)} <= seen
     fitted = {schemas_for(a.method, a.path, a.status)[0] for a in answers}
-    every_api_type = {names[0] for *_, names in ANSWER_SCHEMAS if "oauth" not in names[0]}
+    every_api_type = {names[0] for *_, names in ANSWER_SCHEMAS}
     assert every_api_type <= fitted  # each API type was met at least once
+    token_errors = [a.body for a in answers if a.path == "/oauth/token" and a.status >= 400]
+    assert any("error" in b for b in token_errors if isinstance(b, dict))  # RFC 6749's shape
+    assert any("errors" in b for b in token_errors if isinstance(b, dict))  # Qlik's envelope
+
+
+async def test_the_oauth_clients_errors_carry_no_status_member(
+    sandbox: FaultySandbox, sandbox_tenant: Tenant
+) -> None:
+    """oauth-clients.d.ts declares no ``errors[].status`` (the other services do)."""
+    await drive_every_endpoint(sandbox, sandbox_tenant)
+    refusals = [
+        a.body
+        for a in sandbox.answers
+        if a.path.startswith("/api/v1/oauth-clients/") and a.status in (400, 403, 404)
+    ]
+    assert len(refusals) >= 4
+    for body in refusals:
+        assert isinstance(body, dict)
+        assert all("status" not in item for item in body["errors"]), body
 
 
 async def test_a_created_keys_answer_is_recorded_without_the_key(
@@ -175,38 +249,7 @@ def sample(name: str) -> dict[str, object]:
     return loaded
 
 
-# -- OAuth -------------------------------------------------------------------------------------
-# SWITCH OVER once the sandbox speaks OAuth (issue 20 item 6): these answers are recorded
-# samples shaped per @qlik/api 2.19.0 and RFC 6749; drive the sandbox's /oauth/token,
-# GET /api/v1/oauth-clients/{id} and POST .../client-secrets in ``drive_every_endpoint`` instead,
-# and drop the "oauth" exclusion from ``every_api_type`` above.
-OAUTH_SAMPLES = (
-    ("POST", "/oauth/token", 200, "oauth-token"),
-    ("POST", "/oauth/token", 401, "oauth-token-error"),
-    ("POST", "/oauth/token", 400, "oauth-token-error-envelope"),
-    ("GET", "/api/v1/oauth-clients/6f1f0f0e2d5c4b3a9a8b7c6d5e4f3a2b", 200, "oauth-client"),
-    (
-        "POST",
-        "/api/v1/oauth-clients/6f1f0f0e2d5c4b3a9a8b7c6d5e4f3a2b/client-secrets",
-        201,
-        "oauth-client-secret",
-    ),
-    (
-        "POST",
-        "/api/v1/oauth-clients/6f1f0f0e2d5c4b3a9a8b7c6d5e4f3a2b/client-secrets",
-        409,
-        "oauth-clients-error",
-    ),
-)
-
-
-@pytest.mark.parametrize(("method", "path", "status", "name"), OAUTH_SAMPLES)
-def test_oauth_answers_conform_to_qlik_published_types(
-    method: str, path: str, status: int, name: str
-) -> None:
-    answer = RecordedAnswer(method, path, status, sample(name))
-    assert schemas_for(method, path, status) != ()
-    assert conformance(answer) == []
+# -- OAuth: what a published type requires ----------------------------------------------------
 
 
 def test_an_oauth_client_without_its_required_members_is_reported() -> None:

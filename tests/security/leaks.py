@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from qlik_tui.store.profiles import ProfileStore
 
 
 @dataclass
@@ -33,3 +37,16 @@ class Observed:
         """Where the key, or its signature segment alone, appears."""
         signature = key.rsplit(".", 1)[1]
         return [where for where, text in self.texts.items() if key in text or signature in text]
+
+
+def run(observed: Observed, label: str, *args: str, stdin: str = "") -> int:
+    argv = [sys.executable, "-m", "qlik_tui", *args]
+    done = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=60)
+    observed.add_argv(label, argv)
+    observed.add(f"stdout:{label}", done.stdout)
+    observed.add(f"stderr:{label}", done.stderr)
+    return done.returncode
+
+
+def config_profiles(home: Path) -> ProfileStore:
+    return ProfileStore(home / ".config" / "qlik-tui" / "profiles.json")

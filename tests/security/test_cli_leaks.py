@@ -4,8 +4,6 @@ key, collect everything observable, and search it for the key and its signature 
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,16 +13,7 @@ from qlik_tui.services.context import Services
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.keyring_daemon import SecretServiceSession
 from tests.fixtures.recording import OffsiteRecorder
-from tests.security.leaks import Observed
-
-
-def run(observed: Observed, label: str, *args: str, stdin: str = "") -> int:
-    argv = [sys.executable, "-m", "qlik_tui", *args]
-    done = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=60)
-    observed.add_argv(label, argv)
-    observed.add(f"stdout:{label}", done.stdout)
-    observed.add(f"stderr:{label}", done.stderr)
-    return done.returncode
+from tests.security.leaks import Observed, run
 
 
 def test_cli_flows_never_show_or_write_the_key(

@@ -36,7 +36,7 @@ from qlik_tui.core.outcomes import Outcome, OutcomeKind
 from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.login import store_login
-from qlik_tui.store.profiles import Profile, ProfileStore
+from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
 from qlik_tui.tui.app import QlikTuiApp
 from qlik_tui.tui.screens.dashboard import DashboardMode, DashboardScreen
@@ -56,7 +56,7 @@ from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.keyring_daemon import SecretServiceSession, delete_items
 from tests.fixtures.recording import OffsiteRecorder
 from tests.fixtures.tls import TlsCa
-from tests.security.leaks import Observed
+from tests.security.leaks import Observed, config_profiles
 from tests.security.tui_spies import (
     Spies,
     fragment_leaks,
@@ -74,10 +74,6 @@ WAIT_STEPS = 1500  # bounded waits for a condition: 1500 pauses of 10 ms at most
 def title(kind: OutcomeKind, status: int | None = None) -> str:
     """The outcome table's title, as the screen shows it."""
     return Outcome(kind=kind, http_status=status).title
-
-
-def config_profiles(home: Path) -> ProfileStore:
-    return ProfileStore(home / ".config" / "qlik-tui" / "profiles.json")
 
 
 # -- driving the wizard ----------------------------------------------------------------------

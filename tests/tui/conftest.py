@@ -10,6 +10,7 @@ from keyring.backends import fail
 from qlik_tui.services.context import Services
 from qlik_tui.store.secrets import SecretStore
 from qlik_tui.tui import store_probe
+from qlik_tui.tui.screens.dashboard import DashboardScreen
 from tests.fixtures.services import make_services
 from tests.tui.helpers import FixedProbe
 
@@ -39,3 +40,10 @@ def failing_store() -> SecretStore:
 def offline_services(tmp_path: Path, failing_store: SecretStore) -> Services:
     """For screens that never store: nothing here can reach a keyring."""
     return make_services(tmp_path, failing_store)
+
+
+@pytest.fixture
+def no_recheck_on_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dashboard opens with the stored results only: for tests of what the table shows
+    and of the re-checks a user starts (opening it re-checks otherwise, tested below)."""
+    monkeypatch.setattr(DashboardScreen, "RECHECK_ON_OPEN", False)

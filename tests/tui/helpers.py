@@ -22,6 +22,9 @@ from qlik_tui.services.verify import VerifyReport
 from qlik_tui.store.profiles import Profile
 from qlik_tui.tui.app import QlikTuiApp
 from qlik_tui.tui.screens.dashboard import DashboardMode, DashboardScreen
+from qlik_tui.tui.screens.modals import ConfirmModal
+from qlik_tui.tui.screens.renew import RenewModal
+from qlik_tui.tui.widgets.profile_table import ProfileTable
 from qlik_tui.tui.widgets.store_line import StoreLine
 from tests.fixtures.faulty_sandbox import FaultySandbox
 
@@ -287,3 +290,23 @@ def write_home_contexts(home: Path, *contexts: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("contexts:\n" + "".join(contexts) + "current-context: work\n")
     return path
+
+
+def table_of(app: Any) -> ProfileTable:
+    return dashboard_of(app).table
+
+
+def renew_modal(app: Any) -> RenewModal:
+    screen = app.screen
+    assert isinstance(screen, RenewModal), f"not renewing but on {screen!r}"
+    return screen
+
+
+async def renew_selected(pilot: Pilot[Any]) -> RenewModal:
+    await open_dashboard(pilot)
+    await pilot.press("R")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ConfirmModal)  # asked first; Enter renews
+    await pilot.press("enter")
+    await pilot.pause()
+    return renew_modal(pilot.app)

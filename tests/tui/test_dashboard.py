@@ -36,7 +36,6 @@ from qlik_tui.tui.widgets.profile_table import (
     CANCELLED_MARK,
     COLUMN_KEYS,
     COLUMNS,
-    ProfileTable,
     ago,
     column_widths,
 )
@@ -61,6 +60,7 @@ from tests.tui.helpers import (
     screen_text,
     settle,
     store,
+    table_of,
     text_of,
     wait_until,
 )
@@ -69,17 +69,6 @@ CANCELLED_NOT_CHECKED = f"{CANCELLED_MARK} cancelled · not checked"
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def no_recheck_on_open(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The dashboard opens with the stored results only: for tests of what the table shows
-    and of the re-checks a user starts (opening it re-checks otherwise, tested below)."""
-    monkeypatch.setattr(DashboardScreen, "RECHECK_ON_OPEN", False)
-
-
-def table_of(app: Any) -> ProfileTable:
-    return dashboard_of(app).table
 
 
 def state_of(app: Any, name: str) -> str:
@@ -644,6 +633,10 @@ def test_columns_fit_80_cells_dropping_what_matters_least_first() -> None:
     # A very long name stays whole: the tenant goes before the name is cut.
     long_name = column_widths({**typical, "name": 36}, 79)
     assert list(long_name) == ["name", "state", "expiry"] and long_name["name"] == 36
+    # The kind (api-key | oauth-client) goes after key id and user, before the last check.
+    with_kind = {**typical, "key_id": 9, "kind": 12}
+    assert list(column_widths(with_kind, 120)) == [*COLUMN_KEYS[:5], "kind"]
+    assert list(column_widths(with_kind, 110)) == list(COLUMN_KEYS[:5])
     # Nothing else left to give: only then is the name shortened.
     narrow = column_widths(longest, 40)
     assert list(narrow) == ["name", "state"] and cells(narrow) <= 40

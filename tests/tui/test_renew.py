@@ -42,6 +42,7 @@ from tests.tui.helpers import (
     dashboard_of,
     expiry_in,
     open_dashboard,
+    renew_selected,
     screen_text,
     settle,
     store,
@@ -54,24 +55,8 @@ WIDE = (120, 36)
 NEW_KEY_ID = "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918"
 
 
-def renew_modal(app: Any) -> RenewModal:
-    screen = app.screen
-    assert isinstance(screen, RenewModal), f"not renewing but on {screen!r}"
-    return screen
-
-
 def stored_key_id(services: Services, name: str) -> str | None:
     return services.secrets.load(name).info.key_id
-
-
-async def renew_selected(pilot: Pilot[Any]) -> RenewModal:
-    await open_dashboard(pilot)
-    await pilot.press("R")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, ConfirmModal)  # asked first; Enter renews
-    await pilot.press("enter")
-    await pilot.pause()
-    return renew_modal(pilot.app)
 
 
 async def test_renew_stores_the_new_key_and_deletes_the_old_one(

@@ -131,7 +131,8 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
     )
     async def run_renewal(self, services: Services, name: str) -> None:
         await load_services()  # off the event loop: the dialog stays responsive
-        from qlik_tui.services.rotation import CancelToken, rotate_profile
+        from qlik_tui.services.rotation import CancelToken
+        from qlik_tui.services.secret_rotation import renew_profile  # keys and client secrets
 
         token = CancelToken()
         if self.cancel_asked:
@@ -141,7 +142,7 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
         def on_step(event: StepEvent) -> None:
             self.post_message(self.RenewStep(event))
 
-        result = await rotate_profile(services, name, on_step=on_step, cancel=token)
+        result = await renew_profile(services, name, on_step=on_step, cancel=token)
         self.post_message(self.RenewFinished(result))
 
     # -- progress ----------------------------------------------------------------------------
@@ -163,7 +164,7 @@ class RenewModal(ReportsWorkerEnds, ModalScreen["RotationResult | None"]):
         if not self.steps:
             store = _recorded_store(self.store)
             for each in shown:
-                self.steps[each] = (step_title(each, store), None, "")
+                self.steps[each] = (step_title(each, store, event.credential), None, "")
         step, state = event.step, event.state
         if step in shown or state is StepState.FAILED:
             self.steps[step] = (event.title, state, event.note)
@@ -289,26 +290,31 @@ def result_parts(
 
     status = result.status
     name = result.name
+    what = result.credential  # "key", or "client secret" (its ids are the secrets' hints)
     rows: list[tuple[str, str | None]] = []
     if result.renewed:
         if status is RotationStatus.RENEWED:
-            heading = f"✓ Renewed: profile {name} holds the new key {result.new_key_id}"
+            heading = f"✓ Renewed: profile {name} holds the new {what} {result.new_key_id}"
         else:
-            heading = f"⚠ Renewed, but the old key {result.old_key_id} is still active"
-        rows.append(("Expiry", expiry_sentence(result.new_expiry, now=now, warn_below=warn_below)))
-        if result.kept_old:
-            rows.append(("Old key", f"{result.old_key_id} kept"))
+            heading = f"⚠ Renewed, but the old {what} {result.old_key_id} is still active"
+        if result.new_expiry is not None:  # a key's; a client secret has none
+            expiry = expiry_sentence(result.new_expiry, now=now, warn_below=warn_below)
+            rows.append(("Expiry", expiry))
+        if result.kept_old and result.old_key_id:
+            rows.append((f"Old {what}", f"{result.old_key_id} kept"))
         elif status is RotationStatus.RENEWED and result.old_key_id:
-            rows.append(("Old key", f"{result.old_key_id} deleted on the tenant"))
+            rows.append((f"Old {what}", f"{result.old_key_id} deleted on the tenant"))
         if result.updated_profiles[1:]:
             also = ", ".join(result.updated_profiles[1:])
             rows.append(("Also renewed", f"{also} (held the same key)"))
     elif status is RotationStatus.CANCELLED:
-        heading = f"Cancelled: profile {name} still holds key {result.old_key_id or '(none)'}"
+        held = result.old_key_id or "(none)"
+        heading = f"Cancelled: profile {name} still holds {what} {held}"
         if result.new_key_id and not result.strays:
-            rows.append(("New key", f"{result.new_key_id} deleted again on the tenant"))
+            rows.append((f"New {what}", f"{result.new_key_id} deleted again on the tenant"))
     else:
-        heading = f"✗ Not renewed: profile {name} still holds key {result.old_key_id or '(none)'}"
+        held = result.old_key_id or "(none)"
+        heading = f"✗ Not renewed: profile {name} still holds {what} {held}"
         if result.failed_step is not None:
             rows.append(("Failed step", result.failed_step.value))
     outcome = result.outcome
@@ -324,7 +330,7 @@ def result_parts(
             rows.append(("Tenant said", outcome.server_message))
     for stray in result.strays:
         rows += [
-            ("Stray key", f"{stray.key_id} is still active on the tenant: {stray.why}"),
+            (f"Stray {stray.what}", f"{stray.key_id} is still active on the tenant: {stray.why}"),
             ("Remove it", stray.command),
         ]
     rows += [("Note", note) for note in result.notes]

@@ -35,6 +35,9 @@ STORAGE = (
 )
 
 
+OAUTH_TOOLTIP = "For automation: an OAuth machine-to-machine client instead of a personal key"
+
+
 class WelcomeScreen(WizardStep):
     STEP = Step.WELCOME
     STEP_TITLE = "Welcome"
@@ -53,6 +56,7 @@ class WelcomeScreen(WizardStep):
             )
         with Horizontal(classes="actions"):
             yield Button("Start setup", id="start", variant="primary")
+            yield Button("OAuth", id="oauth-client", tooltip=OAUTH_TOOLTIP)
             yield Button(
                 "Check stored keys",
                 id="dashboard",
@@ -99,6 +103,12 @@ class WelcomeScreen(WizardStep):
         from qlik_tui.tui.screens.import_qlik_cli import ImportQlikCliScreen
 
         self.app.push_screen(ImportQlikCliScreen(self._qlik_cli_file))
+
+    @on(Button.Pressed, "#oauth-client")
+    def _oauth_client(self) -> None:
+        from qlik_tui.tui.screens.oauth_client import OAuthClientScreen
+
+        self.app.push_screen(OAuthClientScreen())
 
     @on(Button.Pressed, "#start")
     def _start(self) -> None:

@@ -11,6 +11,7 @@ Either way the widget posts ``KeyCaught`` (no text in it) and the screen takes t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import events
@@ -42,8 +43,11 @@ class KeyRefusingInput(Input):
         placeholder: str = "",
         id: str | None = None,
         classes: str | None = None,
+        refuses: Callable[[str], bool] = looks_like_key,
     ) -> None:
         super().__init__(value, placeholder=placeholder, id=id, classes=classes)
+        # What a paste must not bring in: an API key, and for a client ID a client secret too
+        self._refuses = refuses
         self._caught = ""  # the text kept out, until the screen takes it
         self._burst: list[str] | None = None  # characters of a key being typed in
         self._burst_timer: Timer | None = None
@@ -54,7 +58,7 @@ class KeyRefusingInput(Input):
         return caught
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Paste) and looks_like_key(event.text):
+        if isinstance(event, events.Paste) and self._refuses(event.text.strip()):
             event.prevent_default()
             event.stop()
             self._catch(event.text)

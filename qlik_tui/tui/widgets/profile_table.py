@@ -3,7 +3,7 @@
 Cells are rich ``Text``, never markup (names and hosts come from a file and from tenants). Marks
 and words carry the meaning; colour only repeats it, taken from the theme so light themes and
 NO_COLOR stay readable. The table never scrolls sideways: when the width is short, what matters
-least goes first (key id, user, last check; then the tenant is shortened, then dropped, …;
+least goes first (key id, user, kind, last check; then the tenant is shortened, then dropped, …;
 ``FIT_STEPS``) and the name stays whole unless nothing else is left. Every column is in the details.
 """
 
@@ -162,6 +162,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("checked", "Checked", 8, 12),
     ColumnSpec("user", "User", 8, 32),
     ColumnSpec("key_id", "Key id", 6, KEY_ID_CHARS + 1),
+    ColumnSpec("kind", "Kind", 4, 12),  # api-key | oauth-client (its id is in the key id column)
 )
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 _SPECS = {column.key: column for column in COLUMNS}
@@ -177,6 +178,7 @@ class Fit(Enum):
 FIT_STEPS: tuple[tuple[Fit, str], ...] = (
     (Fit.DROP, "key_id"),
     (Fit.DROP, "user"),
+    (Fit.DROP, "kind"),  # api-key or oauth-client: the details say it too
     (Fit.DROP, "checked"),
     (Fit.SHORTEN, "tenant"),
     (Fit.DROP, "tenant"),
@@ -362,7 +364,8 @@ class ProfileTable(DataTable[Text]):
             _cell(expiry_words, self._expiry_style(expiry.state)),
             _cell(checked, self._style("muted") if checked == NEVER else Style()),
             _cell(user_of(profile)),
-            _cell(short_key_id(profile.key_id)),
+            _cell(short_key_id(profile.client_id if profile.is_oauth_client else profile.key_id)),
+            _cell(profile.credential.value),
         ]
 
     def _state_style(self, row: ProfileRow) -> Style:
