@@ -11,7 +11,7 @@ from qlik_tui.services.context import Services
 from tests.cli.helpers import login_client
 from tests.fixtures.cli import RunCli
 from tests.fixtures.faulty_sandbox import FaultySandbox
-from tests.store.profile_faults import BreakProfiles
+from tests.fixtures.profile_faults import BreakProfiles
 
 SECRETS = "/api/v1/oauth-clients/"
 
