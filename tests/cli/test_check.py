@@ -302,8 +302,11 @@ def test_a_long_retry_after_is_refused_within_the_deadline(
     assert "Rate limited (429): wait refused" in result.stdout
     assert "asked to wait 30 s; the check did not wait that long" in result.stdout
     assert "must finish within 5 s" in result.stdout
-    # the user and the key's record, asked together; neither asked again
-    assert sorted(r.path.split("/")[3] for r in sandbox.requests) == ["api-keys", "users"]
+    # the user and the key's record are asked together, but a 429 holds what was not sent yet
+    # (the record may never go out); neither is asked again
+    paths = [r.path.split("/")[3] for r in sandbox.requests]
+    assert paths.count("users") == 1 and paths.count("api-keys") <= 1, paths
+    assert set(paths) <= {"users", "api-keys"}, paths
 
 
 def test_deadline_is_documented_and_checked(run_cli: RunCli) -> None:
