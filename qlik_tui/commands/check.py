@@ -272,17 +272,13 @@ def print_lines(
 
 
 def result_json(result: CheckResult, now: datetime, warn_below: timedelta) -> dict[str, object]:
-    from qlik_tui.commands.output import profile_json
+    from qlik_tui.commands.output import outcome_json, profile_json
 
     profile, outcome = result.profile, result.outcome
     expiry = expiry_of(result, now, warn_below)
     return {
         **profile_json(profile),
-        "outcome": outcome.kind.value,
-        "verdict": outcome.verdict.value,
-        "title": outcome.title,
-        "cause": outcome.cause,
-        "next_step": outcome.next_step,
+        **outcome_json(outcome),
         "http_status": outcome.http_status,
         "latency_ms": None if outcome.latency_ms is None else round(outcome.latency_ms, 1),
         "rate_limit_waited_s": outcome.rate_limit_waited_s,

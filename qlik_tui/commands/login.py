@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from qlik_tui.services.context import Services
     from qlik_tui.services.results import KeyNotStored, StoredKey
     from qlik_tui.services.verify import VerifyReport
-    from qlik_tui.store.profiles import Profile
 
 KEY_NOT_AN_ARGUMENT = (
     "a key is never taken from the command line; pass it on standard input with --with-token, "
@@ -74,7 +73,6 @@ def login(
     args: argparse.Namespace, services: Services, stdin: TextIO, stdout: TextIO, stderr: TextIO
 ) -> int:
     import asyncio
-    from contextlib import suppress
 
     from qlik_tui.commands.output import (
         error,
@@ -124,12 +122,7 @@ def login(
 
         return login_client.run(args, services, name, tenant, stdin, stdout, stderr)
 
-    # The store is opened before the key is read: a store that cannot take it stops here,
-    # before anything could be lost.
-    previous: Profile | None = None
-    with suppress(ProfilesFileError):  # a broken file is explained by the store attempt
-        previous = services.profiles.get(name)
-    opened = open_login_store(args, services, previous, stderr)
+    opened = open_login_store(args, services, name, stderr)
     if opened is None:
         return exits.STORAGE
     services = opened

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-from contextlib import suppress
 from typing import TextIO
 
 from qlik_tui.commands import exits
@@ -33,7 +32,7 @@ from qlik_tui.services.oauth_clients import ClientProof, describe_token, prove_c
 from qlik_tui.services.results import KeyNotStored
 from qlik_tui.services.storing import store_client
 from qlik_tui.services.token_cache import save_cached_token
-from qlik_tui.store.profiles import Profile, ProfilesFileError
+from qlik_tui.store.profiles import Profile
 
 INPUT_CLOSED = "the input was closed at the secret prompt (Ctrl-D): nothing was stored."
 
@@ -59,10 +58,7 @@ def run(
         error(stderr, f"--oauth-client-id: {exc}")
         return exits.USAGE
 
-    previous: Profile | None = None
-    with suppress(ProfilesFileError):  # a broken file is explained by the store attempt
-        previous = services.profiles.get(name)
-    opened = open_login_store(args, services, previous, stderr)
+    opened = open_login_store(args, services, name, stderr)
     if opened is None:
         return exits.STORAGE
     services = opened

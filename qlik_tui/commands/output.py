@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import suppress
 from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.core.untrusted import echoed
 from qlik_tui.store.encrypted_errors import PassphraseUnavailable
 from qlik_tui.store.key_stores import KeyStoreKind, KeyStores, kind_of
-from qlik_tui.store.profiles import Profile
+from qlik_tui.store.profiles import Profile, ProfilesFileError
 from qlik_tui.store.secrets import SecretStore, StoreError
 
 if TYPE_CHECKING:
@@ -195,12 +196,17 @@ def profile_json(profile: Profile) -> dict[str, object]:
 
 
 def open_login_store(
-    args: argparse.Namespace, services: Services, previous: Profile | None, stderr: TextIO
+    args: argparse.Namespace, services: Services, name: str, stderr: TextIO
 ) -> Services | None:
-    """``services`` writing to the chosen store, ready to use; None after explaining why not.
+    """``services`` writing to the chosen store for profile ``name``, ready to use; None after
+    explaining why not. Opened before the secret is read: a store that cannot take it stops
+    the login before anything could be lost.
 
     The store: ``--store``, else where the profile's key is now, else the OS keyring (the
     encrypted file is only ever used when chosen)."""
+    previous: Profile | None = None
+    with suppress(ProfilesFileError):  # a broken file is explained by the store attempt
+        previous = services.profiles.get(name)
     if args.store is not None:
         kind = KeyStoreKind(args.store)
     else:

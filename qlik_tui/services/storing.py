@@ -81,6 +81,15 @@ def store_key(
     profile of that name stops the attempt (``StoreStep.NAME_TAKEN``, its profile attached).
     Raises ``KeyNotStored`` (built outside any ``except`` block: it carries no traceback of
     the failure that caused it)."""
+    backend, store = _name_and_store(services, name)
+    profile = profile_from_report(name, tenant, key, report, backend, store=store)
+    return _store_profile(services, profile, key, None, backend, store, replace)
+
+
+def _name_and_store(services: Services, name: str) -> tuple[str, KeyStoreKind]:
+    """The checks before any write: ``name`` is a valid profile name, and the key store answers
+    (its backend's name and kind). Raises ``KeyNotStored`` built outside any ``except`` block
+    (it carries no traceback of the failure that caused it)."""
     failure: KeyNotStored | None = None
     try:
         validate_profile_name(name)
@@ -88,7 +97,6 @@ def store_key(
         failure = KeyNotStored(StoreStep.NAME, str(exc), _NAME_FIX, name=name)
     if failure is not None:
         raise failure
-
     backend = ""
     store = KeyStoreKind.KEYRING
     try:
@@ -99,9 +107,7 @@ def store_key(
         failure = KeyNotStored(StoreStep.KEYRING, exc.problem, exc.fix, name=name)
     if failure is not None:
         raise failure
-
-    profile = profile_from_report(name, tenant, key, report, backend, store=store)
-    return _store_profile(services, profile, key, None, backend, store, replace)
+    return backend, store
 
 
 def store_client(
@@ -118,23 +124,7 @@ def store_client(
     """Store an OAuth client's ``secret`` under profile ``name`` (the client id and what the
     proof learnt in the profile); all or nothing, as ``store_key``. The profile's cached
     access token, if any, is dropped afterwards (it may be another client's)."""
-    failure: KeyNotStored | None = None
-    try:
-        validate_profile_name(name)
-    except InvalidProfile as exc:
-        failure = KeyNotStored(StoreStep.NAME, str(exc), _NAME_FIX, name=name)
-    if failure is not None:
-        raise failure
-    backend = ""
-    store = KeyStoreKind.KEYRING
-    try:
-        backend = services.secrets.backend_name
-        if services.secrets.is_encrypted_file:
-            store = KeyStoreKind.ENCRYPTED_FILE
-    except StoreError as exc:
-        failure = KeyNotStored(StoreStep.KEYRING, exc.problem, exc.fix, name=name)
-    if failure is not None:
-        raise failure
+    backend, store = _name_and_store(services, name)
     profile = profile_from_proof(name, tenant, client_id, proof, backend, store=store)
     if secret_hint is not None:  # a renewal knows its new secret's hint
         profile = dataclasses.replace(profile, secret_hint=secret_hint, secret_created=now_iso())
