@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 START_CHOICES = ("auto", "setup", "dashboard")
 QUIT_WITH_KEY_QUESTION = "The key is not stored anywhere. Quit and lose it?"
+QUIT_WITH_SECRET_QUESTION = "The client secret is not stored anywhere. Quit and lose it?"
 # Signals that end the app at once (there is no one to ask), with the shell's code 128 + N,
 # through the normal exit: the terminal is restored (if it is still there). SIGHUP: the terminal
 # hung up, or its input ended (the driver raises it then).
@@ -386,8 +387,10 @@ class QlikTuiApp(App[int]):
 
         self.push_screen(
             ConfirmModal(
-                QUIT_WITH_KEY_QUESTION,
-                confirm_label="Quit and lose the key",
+                QUIT_WITH_KEY_QUESTION if self.state.api_key_at_risk else QUIT_WITH_SECRET_QUESTION,
+                confirm_label="Quit and lose the key"
+                if self.state.api_key_at_risk
+                else "Quit and lose the secret",
                 cancel_label="Stay",
                 danger=True,
             ),

@@ -84,8 +84,13 @@ class WizardState:
 
     @property
     def key_at_risk(self) -> bool:
-        """A pasted key that is nowhere but in this process (whether the field parses or not)."""
-        if self.offered_key_text or self.client.secret_at_risk:
+        """A pasted key or client secret that is nowhere but in this process (whether the
+        field parses or not)."""
+        return self.api_key_at_risk or self.client.secret_at_risk
+
+    @property
+    def api_key_at_risk(self) -> bool:
+        if self.offered_key_text:
             return True
         return self.key_pasted and self.profile is None and self.rescue_path is None
 

@@ -23,6 +23,7 @@ from qlik_tui.services.context import Services
 from qlik_tui.services.oauth_clients import ClientProof
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import ACCESS_TOKEN_SERVICE, SecretStore
+from qlik_tui.tui.app import QUIT_WITH_SECRET_QUESTION
 from qlik_tui.tui.host import ClientStep
 from qlik_tui.tui.screens.client_create import ClientCreateScreen
 from qlik_tui.tui.screens.client_done import ClientDoneScreen
@@ -189,6 +190,12 @@ def fixed_host_of(sandbox: FaultySandbox) -> str:
     return parse_tenant(sandbox.origin).display_host
 
 
+def profile_name_of(app: PinnedApp) -> str:
+    profile = app.state.client.profile
+    assert profile is not None
+    return profile.name
+
+
 def heading(pilot: Pilot[Any]) -> str:
     return text_of(pilot, "#result .outcome-heading")
 
@@ -287,6 +294,7 @@ async def test_a_refused_proof_keeps_the_secret_for_a_fix_and_a_retry(
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
+        assert QUIT_WITH_SECRET_QUESTION in text_of(pilot, ".dialog-question")
         await pilot.press("escape")  # stay
         await pilot.pause()
 
@@ -374,6 +382,9 @@ async def test_the_demo_offers_a_practice_client_that_proves_and_stores(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ClientDoneScreen)
+        shown = screen_text(pilot)  # no command can use a demo profile: a real one's instead
+        assert "qlik-tui token NAME" in shown
+        assert profile_name_of(app) not in text_of(pilot, ".command")
     [profile] = real_services.profiles.all()
     assert profile.client_id == client_id and profile.is_oauth_client
 

@@ -49,7 +49,7 @@ def client_admin_message(host: str) -> str:
 
 class ClientCreateScreen(ClientWizardStep):
     STEP = ClientStep.CREATE
-    STEP_TITLE = "OAuth client: create one"
+    STEP_TITLE = "OAuth: create a client"
     NEXT_LABEL = "I have ID and secret →"
     AUTO_FOCUS = "#next"
 

@@ -20,8 +20,16 @@ from qlik_tui.tui.widgets.outcome_panel import Fields
 from qlik_tui.tui.widgets.store_form import StoreChoice
 
 STORED = "The secret is in {where} only (profiles.json never holds it). "
+# Demo profiles live apart and the sandbox runs only while the demo does: no command can use
+# the practice client, so the demo shows the commands for a real tenant's client instead.
 DEMO_STORED = (
-    "The practice client's secret is {where}; the sandbox runs only as long as this demo. "
+    "The practice client's secret is {where}, apart from real profiles; the sandbox runs only "
+    "as long as this demo (Check stored keys shows it). With your real tenant's client:"
+)
+DEMO_COMMANDS = (
+    "qlik-tui login --tenant TENANT --oauth-client-id ID --with-secret",
+    "qlik-tui token NAME",
+    "qlik-tui exec NAME -- COMMAND",
 )
 USE = (
     "Scripts get short-lived access tokens, never the secret (exec sets QCS_ACCESS_TOKEN and "
@@ -65,15 +73,16 @@ class ClientDoneScreen(ClientWizardStep):
             )
             store = self._store_choice(in_encrypted_file(profile))
             if self.qapp.is_demo:
-                where = DEMO_STORED.format(where=DEMO_WHERE[store])
+                yield Static(DEMO_STORED.format(where=DEMO_WHERE[store]), classes="paragraph")
+                commands: tuple[str, ...] = DEMO_COMMANDS
             else:
                 where = STORED.format(where=WHERE.get(store, WHERE[StoreChoice.KEYRING]))
-            yield Static(where + USE, classes="paragraph")
-            commands = (
-                *token_commands(profile.name),
-                check_command(profile.name),
-                rotate_command(profile.name),
-            )
+                yield Static(where + USE, classes="paragraph")
+                commands = (
+                    *token_commands(profile.name),
+                    check_command(profile.name),
+                    rotate_command(profile.name),
+                )
             yield Static(Content("\n".join(commands)), classes="command")
         elif rescue is not None:
             yield Static(

@@ -107,7 +107,7 @@ def check_fields(tenant_text: str, client_id_text: str, secret_text: str) -> Ent
 
 class ClientEnterScreen(ClientWizardStep):
     STEP = ClientStep.ENTER
-    STEP_TITLE = "OAuth client: ID and secret"
+    STEP_TITLE = "OAuth: ID and secret"
     NEXT_LABEL = "Prove it →"
     AUTO_FOCUS = "#oauth-client-id"
 

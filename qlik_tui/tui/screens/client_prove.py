@@ -47,7 +47,7 @@ SECRETS_LIMIT = 5  # Qlik's limit of secrets per client at one time
 
 class ClientProveScreen(ProofStep, ClientWizardStep):
     STEP = ClientStep.PROVE
-    STEP_TITLE = "OAuth client: prove and store"
+    STEP_TITLE = "OAuth: prove and store"
     NEXT_LABEL = "Store secret →"
     PROOF_GROUP = PROVE_GROUP
     NOUN = "client secret"
