@@ -453,3 +453,44 @@ async def test_the_dashboard_renews_a_client_secret(
     assert new_hint != old_hint
     [profile] = real_services.profiles.all()
     assert real_services.secrets.load_client_secret(profile.name).reveal() != secret
+
+
+async def test_going_back_and_on_keeps_the_pasted_secret(offline_services: Services) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.go_to_client_step(ClientStep.ENTER)
+        await pilot.pause()
+        secret_field(pilot).focus()
+        await pilot.pause()
+        await paste(pilot, SECRET)
+        await pilot.press("escape")  # back to step 2
+        await pilot.pause()
+        assert isinstance(app.screen, ClientCreateScreen)
+        assert app.state.key_at_risk  # held: quitting would ask
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, ClientEnterScreen)
+        assert secret_field(pilot).value == SECRET
+        assert SECRET not in screen_text(pilot)
+
+
+async def test_an_api_key_pasted_into_a_client_field_is_offered_to_the_key_path(
+    sandbox: FaultySandbox, offline_services: Services
+) -> None:
+    key = sandbox.issue_key("valid")
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.go_to_client_step(ClientStep.ENTER)
+        await pilot.pause()
+        await paste(pilot, key)  # into the client ID field
+        assert isinstance(app.screen, ConfirmModal)  # carry it over, or discard it
+        assert key not in screen_text(pilot)
+        await pilot.press("escape")  # the safe answer: carry it over
+        await pilot.pause()
+        assert app.state.key_text == key  # waiting on the key path's paste step
+        screen = app.screen
+        assert isinstance(screen, ClientEnterScreen)
+        assert screen.query_one("#oauth-client-id", KeyRefusingInput).value == ""
+        assert secret_field(pilot).value == ""  # an API key is not a client secret
