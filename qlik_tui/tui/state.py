@@ -31,6 +31,7 @@ class ClientState:
     # The secret was pasted and is not yet stored, written to a file or discarded on purpose.
     secret_pasted: bool = False
     proof: ClientProof | None = None  # the proof of what the fields hold now
+    confirmed_host: str = ""  # a non-Qlik host the user accepted to send the secret to
     profile_name: str = ""
     profile: Profile | None = None  # set once the secret is stored
     storage_description: str = ""

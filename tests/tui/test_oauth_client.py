@@ -494,3 +494,23 @@ async def test_an_api_key_pasted_into_a_client_field_is_offered_to_the_key_path(
         assert isinstance(screen, ClientEnterScreen)
         assert screen.query_one("#oauth-client-id", KeyRefusingInput).value == ""
         assert secret_field(pilot).value == ""  # an API key is not a client secret
+
+
+async def test_a_host_that_is_not_qlik_cloud_gets_the_secret_only_when_confirmed(
+    offline_services: Services,
+) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.state.client.set_fields("qlik.example.com", CLIENT_ID, SECRET)
+        app.go_to_client_step(ClientStep.PROVE)  # straight to the proof: sent back first
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, ClientEnterScreen)
+        assert app.screen.query_one("#next", Button).disabled
+        assert "not a Qlik Cloud hostname" in screen_text(pilot)
+        await click(pilot, "#oauth-tenant-confirm")
+        assert not app.screen.query_one("#next", Button).disabled
+        app.screen.query_one("#oauth-tenant", KeyRefusingInput).value = "other.example.com"
+        await pilot.pause()
+        assert app.screen.query_one("#next", Button).disabled  # confirmed for one host only

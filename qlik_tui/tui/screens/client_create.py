@@ -9,6 +9,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Static, TextArea
 
+from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.tui.host import ClientStep
 from qlik_tui.tui.screens.client_base import ClientWizardStep
 from qlik_tui.tui.screens.permission import admin_console_url
@@ -73,12 +74,19 @@ class ClientCreateScreen(ClientWizardStep):
             if self._console_url() is not None:
                 yield Button("Open Administration", id="open-console")
 
+    def _tenant(self) -> Tenant | None:
+        """The tenant typed on this path's next step, else the key path's."""
+        try:
+            return parse_tenant(self.state.client.tenant_text)
+        except TenantError:
+            return self.state.tenant
+
     def _host(self) -> str:
-        tenant = self.state.tenant
+        tenant = self._tenant()
         return tenant.display_host if tenant is not None else "(your tenant)"
 
     def _console_url(self) -> str | None:
-        tenant = self.state.tenant
+        tenant = self._tenant()
         if tenant is None or not tenant.is_qlik_cloud:
             return None
         return admin_console_url(tenant.origin)

@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
 from qlik_tui.core.oauth import (
     ClientIdRefused,
@@ -31,6 +31,7 @@ from qlik_tui.core.untrusted import looks_like_key
 from qlik_tui.tui.host import ClientStep
 from qlik_tui.tui.screens.client_base import ClientWizardStep
 from qlik_tui.tui.screens.key_carry import offer_caught_key
+from qlik_tui.tui.screens.tenant import describe_tenant, needs_confirmation
 from qlik_tui.tui.widgets.key_refusing_input import KeyRefusingInput
 from qlik_tui.tui.widgets.secret_input import SecretInput
 
@@ -146,6 +147,9 @@ class ClientEnterScreen(ClientWizardStep):
             if self.qapp.is_demo:
                 yield Button("Use a practice client", id="oauth-practice", variant="success")
         yield Static(id="client-status")
+        # A host that is not Qlik Cloud gets the secret only once the user says so (as on the
+        # key path's tenant step).
+        yield Checkbox(id="oauth-tenant-confirm", value=False)
 
     def _known_origin(self) -> str:
         tenant, sandbox = self.state.tenant, self.qapp.sandbox
@@ -184,6 +188,15 @@ class ClientEnterScreen(ClientWizardStep):
         self._kept_out = warning
         self._show_status()
 
+    @on(Checkbox.Changed, "#oauth-tenant-confirm")
+    def _confirm_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        tenant = self.entered.tenant if self.entered is not None else None
+        self.state.client.confirmed_host = (
+            tenant.display_host if event.value and tenant is not None else ""
+        )
+        self.refresh_nav()
+
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -221,6 +234,15 @@ class ClientEnterScreen(ClientWizardStep):
         # The state learns at once: the secret is held (quitting asks) from the paste on.
         self.state.client.set_fields(tenant_text, client_id_text, secret_text)
         self.entered = check_fields(tenant_text, client_id_text, secret_text)
+        tenant = self.entered.tenant
+        checkbox = self.query_one("#oauth-tenant-confirm", Checkbox)
+        checkbox.display = tenant is not None and needs_confirmation(tenant)
+        if tenant is not None and checkbox.display:
+            checkbox.label = Content(
+                f"{tenant.display_host} is not a Qlik Cloud hostname. Send the secret there?"
+            )
+            # A confirmation is for one host only.
+            checkbox.value = self.state.client.confirmed_host == tenant.display_host
         self._show_status()
         self.refresh_nav()
 
@@ -232,7 +254,7 @@ class ClientEnterScreen(ClientWizardStep):
         client = self.state.client
         secret = entered.secret
         rows = (
-            ("Tenant", entered.tenant.display_host if entered.tenant else None,
+            ("Tenant", describe_host(entered.tenant) if entered.tenant else None,
              entered.tenant_problem, client.tenant_text),
             ("Client ID", entered.client_id, entered.client_id_problem, client.client_id_text),
             ("Secret", f"{len(secret.reveal())} characters, masked" if secret else None,
@@ -254,4 +276,15 @@ class ClientEnterScreen(ClientWizardStep):
     # -- navigation --------------------------------------------------------------------------
 
     def can_go_next(self) -> bool:
-        return self.entered is not None and self.entered.complete
+        entered = self.entered
+        if entered is None or not entered.complete:
+            return False
+        assert entered.tenant is not None
+        if needs_confirmation(entered.tenant):
+            return self.state.client.confirmed_host == entered.tenant.display_host
+        return True
+
+
+def describe_host(tenant: Tenant) -> str:
+    """ "acme.eu.qlikcloud.com · Qlik Cloud, Europe" (what the key path's tenant step says)."""
+    return f"{tenant.display_host} · {describe_tenant(tenant)}"

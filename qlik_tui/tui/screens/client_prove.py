@@ -31,6 +31,7 @@ from qlik_tui.tui.screens.client_base import ClientWizardStep
 from qlik_tui.tui.screens.client_enter import EnteredClient, check_fields
 from qlik_tui.tui.screens.proof_step import ProofMode, ProofStep
 from qlik_tui.tui.screens.store_panel import StoreEnd, StorePanel
+from qlik_tui.tui.screens.tenant import needs_confirmation
 from qlik_tui.tui.storable import ProvenClient
 from qlik_tui.tui.widgets.outcome_panel import Fields, OutcomePanel
 
@@ -88,7 +89,12 @@ class ClientProveScreen(ProofStep, ClientWizardStep):
     async def _begin(self) -> None:
         entered = self.entered
         tenant, client_id = entered.tenant, entered.client_id
-        if tenant is None or client_id is None or entered.secret is None:
+        unconfirmed = (
+            tenant is not None
+            and needs_confirmation(tenant)
+            and self.state.client.confirmed_host != tenant.display_host
+        )
+        if tenant is None or client_id is None or entered.secret is None or unconfirmed:
             self.qapp.go_to_client_step(ClientStep.ENTER)  # reached without them: get them
             return
         self.query_one("#live-intro", Static).update(
