@@ -514,3 +514,32 @@ async def test_a_host_that_is_not_qlik_cloud_gets_the_secret_only_when_confirmed
         app.screen.query_one("#oauth-tenant", KeyRefusingInput).value = "other.example.com"
         await pilot.pause()
         assert app.screen.query_one("#next", Button).disabled  # confirmed for one host only
+
+
+async def test_storing_a_client_again_asks_before_sharing_or_replacing(
+    sandbox: FaultySandbox, real_services: Services
+) -> None:
+    client_id, secret = sandbox.create_oauth_client("nightly reload")
+    app = PinnedApp(real_services, start="setup")
+    async with app.run_test(size=(100, 40)) as pilot:
+        app.state.client.set_fields(sandbox.origin, client_id, secret)
+        for name in ("nightly", "laptop", "nightly"):
+            app.go_to_client_step(ClientStep.PROVE)
+            await settle(pilot)
+            app.screen.query_one("#profile-name", Input).value = name
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            if name == "nightly" and isinstance(app.screen, ClientDoneScreen):
+                continue  # the first store: nothing to ask
+            assert isinstance(app.screen, ConfirmModal)
+            question = text_of(pilot, ".dialog-question")
+            if name == "laptop":  # another profile holds this client
+                assert f'Client {client_id} is already stored in profile "nightly"' in question
+            else:  # the name is taken
+                assert f"already holds client {client_id}" in question
+                assert "Replace it with this client secret" in question
+            assert secret not in screen_text(pilot)
+            await pilot.press("escape")  # don't store it / keep both: nothing replaced
+            await settle(pilot)
+    assert [p.name for p in real_services.profiles.all()] == ["nightly"]
+    assert real_services.secrets.load_client_secret("nightly").reveal() == secret
