@@ -40,6 +40,9 @@ from tests.tui.helpers import (
     FIXED_HOST,
     PLAIN_USER,
     PinnedApp,
+    SnapCompare,
+    assert_focus_stops_visible,
+    assert_in_view,
     click,
     fixed_tenant,
     paste,
@@ -49,7 +52,6 @@ from tests.tui.helpers import (
 )
 
 SIZE = (80, 24)
-SnapCompare = Callable[..., bool]
 CLIENT_ID = "0123456789abcdef0123456789abcdef"
 SECRET = "s3cr3t-" + "A1b2C3d4" * 7  # a client secret's shape (long, random-looking)
 
@@ -152,28 +154,67 @@ def test_oauth_step_4_shows_the_proof_and_the_store_form(
 def test_oauth_step_4_explains_a_refusal_and_offers_the_fixes(
     snap_compare: SnapCompare, offline_services: Services
 ) -> None:
-    refused = ClientProof(
-        make_outcome(OutcomeKind.OAUTH_M2M_NOT_ENABLED, tenant=fixed_tenant(), http_status=400)
-    )
     app = PinnedApp(offline_services, start="setup")
-    before = on_client_step(ClientStep.PROVE, fields=ENTERED, proof=refused)
+    before = on_client_step(ClientStep.PROVE, fields=ENTERED, proof=REFUSED)
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
 
 
 def test_oauth_step_5_says_how_scripts_get_tokens_and_how_to_recheck(
     snap_compare: SnapCompare, offline_services: Services
 ) -> None:
-    profile = Profile(
-        name="acme.eu.qlikcloud.com-client",
-        origin=f"https://{FIXED_HOST}",
-        kind="oauth-client",
-        client_id=CLIENT_ID,
-        user_name="nightly reload",
-        backend="SecretService Keyring",
-    )
     app = PinnedApp(offline_services, start="setup")
-    before = on_client_step(ClientStep.DONE, fields=ENTERED, profile=profile)
+    before = on_client_step(ClientStep.DONE, fields=ENTERED, profile=STORED_CLIENT)
     assert snap_compare(app, terminal_size=SIZE, run_before=before)
+
+
+REFUSED = ClientProof(
+    make_outcome(OutcomeKind.OAUTH_M2M_NOT_ENABLED, tenant=fixed_tenant(), http_status=400)
+)
+STORED_CLIENT = Profile(
+    name="acme.eu.qlikcloud.com-client",
+    origin=f"https://{FIXED_HOST}",
+    kind="oauth-client",
+    client_id=CLIENT_ID,
+    user_name="nightly reload",
+    backend="SecretService Keyring",
+)
+# Each OAuth step at 80x24: the widgets it must show whole, unscrolled (its action and the
+# decision it asks for).
+IN_VIEW: dict[str, tuple[Callable[[Pilot[Any]], Awaitable[None]], tuple[str, ...]]] = {
+    "create": (on_client_step(ClientStep.CREATE), ("#next",)),
+    "enter-empty": (
+        on_client_step(ClientStep.ENTER),
+        ("#oauth-tenant", "#oauth-client-id", "#oauth-secret", "#client-status"),
+    ),
+    "enter-complete": (
+        on_client_step(ClientStep.ENTER, fields=ENTERED),
+        ("#oauth-client-id", "#oauth-secret", "#client-status", "#next"),
+    ),
+    "prove-passed": (
+        on_client_step(ClientStep.PROVE, fields=ENTERED, proof=proven()),
+        ("#outcome", "#profile-name", "#next"),
+    ),
+    "prove-refused": (
+        on_client_step(ClientStep.PROVE, fields=ENTERED, proof=REFUSED),
+        ("#outcome", "#retry", "#change-client", "#how-to"),
+    ),
+    "done": (
+        on_client_step(ClientStep.DONE, fields=ENTERED, profile=STORED_CLIENT),
+        ("#dashboard", "#quit", ".command"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(IN_VIEW))
+async def test_each_oauth_step_shows_its_action_and_decision_at_80x24(
+    name: str, offline_services: Services
+) -> None:
+    before, selectors = IN_VIEW[name]
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await before(pilot)
+        assert_in_view(app, selectors, f"{name}: ")
+        await assert_focus_stops_visible(pilot, name)
 
 
 # -- real runs: the TLS sandbox and the real Secret Service ------------------------------------
@@ -543,3 +584,21 @@ async def test_storing_a_client_again_asks_before_sharing_or_replacing(
             await settle(pilot)
     assert [p.name for p in real_services.profiles.all()] == ["nightly"]
     assert real_services.secrets.load_client_secret("nightly").reveal() == secret
+
+
+async def test_a_secret_pasted_into_the_tenant_field_is_kept_out_of_it(
+    offline_services: Services,
+) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.go_to_client_step(ClientStep.ENTER)
+        await pilot.pause()
+        tenant = app.screen.query_one("#oauth-tenant", KeyRefusingInput)
+        tenant.focus()
+        await pilot.pause()
+        await paste(pilot, SECRET)
+        assert tenant.value == ""
+        assert secret_field(pilot).value == SECRET
+        shown = screen_text(pilot)
+        assert "kept out of the tenant field" in shown and SECRET not in shown

@@ -40,18 +40,19 @@ INSTRUCTIONS = (
     "is never copied, and is sent only to the tenant below, to prove it."
 )
 MOVED_TO_SECRET = (
-    "⚠ That looked like a client secret, so it was kept out of the client ID field (not shown, "
+    "⚠ That looked like a client secret, so it was kept out of the {field} field (not shown, "
     "not sent) and put into the secret field."
 )
 SECRET_ALREADY_THERE = (
-    "⚠ That looked like a client secret, so it was kept out of the client ID field. The secret "
+    "⚠ That looked like a client secret, so it was kept out of the {field} field. The secret "
     "field already holds one and was left as it is: clear it and paste again to use the new one."
 )
+FIELD_NAMES = {"oauth-tenant": "tenant", "oauth-client-id": "client ID"}
 
 
 def refuses_in_client_id(text: str) -> bool:
-    """What the client ID field keeps out: an API key, or a client secret (as pasted: in
-    quotes, with spaces or a label around it)."""
+    """What the client ID and tenant fields keep out: an API key, or a client secret (as
+    pasted: in quotes, with spaces or a label around it)."""
     if looks_like_key(text):
         return True
     try:
@@ -126,6 +127,7 @@ class ClientEnterScreen(ClientWizardStep):
                 client.tenant_text or self._known_origin(),
                 placeholder="e.g. acme.eu.qlikcloud.com",
                 id="oauth-tenant",
+                refuses=refuses_in_client_id,
             )
         with Horizontal(classes="client-row"):
             yield Static("Client ID", classes="field-label")
@@ -166,8 +168,8 @@ class ClientEnterScreen(ClientWizardStep):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
-        if event.input.id == "oauth-client-id":
-            self._kept_out = None  # the warning was about this field: it is typed in now
+        if event.input.id in FIELD_NAMES:
+            self._kept_out = None  # the warning was about such a field: it is typed in now
         self._inspect()
 
     @on(KeyRefusingInput.KeyCaught)
@@ -177,7 +179,10 @@ class ClientEnterScreen(ClientWizardStep):
             offer_caught_key(self, caught, go_to_paste=False)
             return
         secret = self.query_one("#oauth-secret", SecretInput)
-        caught = parse_client_secret(caught).reveal()  # refused in the ID field: it parses
+        try:
+            caught = parse_client_secret(caught).reveal()  # refused as a secret: it parses
+        except ClientSecretRefused:
+            caught = caught.strip()
         if not secret.value.strip() or secret.value.strip() == caught:
             secret.value = caught  # where it belongs, still masked, normalised
             warning = MOVED_TO_SECRET
@@ -185,7 +190,7 @@ class ClientEnterScreen(ClientWizardStep):
             warning = SECRET_ALREADY_THERE
         del caught
         self._inspect()
-        self._kept_out = warning
+        self._kept_out = warning.format(field=FIELD_NAMES.get(event.key_input.id or "", "other"))
         self._show_status()
 
     @on(Checkbox.Changed, "#oauth-tenant-confirm")
