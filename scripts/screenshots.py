@@ -4,8 +4,9 @@
 
 Starts the sandbox tenant (plain HTTP on 127.0.0.1, fixed seed, so the same tenant and users
 every run), walks the wizard in demo mode from Welcome to Done and on to the dashboard of
-stored keys, and writes ``screenshots/NN-step-name.svg`` plus a PNG next to each when
-``rsvg-convert`` is installed (Debian/Ubuntu: librsvg2-bin).
+stored keys, then the OAuth path (a practice client created, proven, stored), and writes
+``screenshots/NN-step-name.svg`` plus a PNG next to each when ``rsvg-convert`` is installed
+(Debian/Ubuntu: librsvg2-bin).
 
 Only sandbox keys ever appear, and the key input is masked anyway. The key is stored in a real
 Secret Service, as in a real run: a private D-Bus session with its own unlocked gnome-keyring
@@ -140,6 +141,37 @@ async def welcome_without_keyring(
         os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
 
 
+async def oauth_path(
+    out: Path, services: Services, sandbox: FaultySandbox, size: tuple[int, int], number: int
+) -> list[Path]:
+    """The Welcome's OAuth choice, step by step, in an app of its own; numbered on from
+    ``number``."""
+    app = QlikTuiApp(services, start="setup", sandbox=sandbox)
+    async with app.run_test(size=size) as pilot:
+        s = Shooter(app, pilot, out)
+        s.count = number
+        await s.settle()
+        await s.click("#oauth-client")
+        await s.shot("oauth-create")
+        await pilot.press("ctrl+n")
+        await s.click("#oauth-practice")
+        await s.shot("oauth-enter")
+        sandbox.set_fault("slow", delay=5.0)  # the spinner; that proof is cancelled
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.5)
+        await s.shot("oauth-proving")
+        await pilot.press("escape")
+        await s.settle()
+        sandbox.clear_faults()
+        await s.click("#retry")
+        await s.settle()
+        await s.shot("oauth-proof")
+        await pilot.press("ctrl+s")
+        await s.settle()
+        await s.shot("oauth-done")
+        return s.written
+
+
 async def walk(out: Path, size: tuple[int, int]) -> list[Path]:
     from keyring.backends import SecretService
 
@@ -221,7 +253,8 @@ async def walk(out: Path, size: tuple[int, int]) -> list[Path]:
                 await s.settle()
                 await s.shot("dashboard-keys", same_number=True)
                 await pilot.press("escape")
-                written = s.written
+                written, number = s.written, s.count
+            written += await oauth_path(out, services, sandbox, size, number)
             written += await welcome_without_keyring(out, sandbox, Path(tmp), size)
         finally:
             sandbox.stop()

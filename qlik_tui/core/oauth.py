@@ -4,6 +4,7 @@ CONTRACT:
     ClientSecret(text)                       # the secret; repr hides it; reveal() gives it
     AccessToken(text, expires_at, scope)     # a minted bearer; repr hides it
     normalise_client_id(text) -> str        # strips; raises ClientIdRefused for a secret-like value
+    parse_client_secret(text) -> ClientSecret  # a paste normalised; raises ClientSecretRefused
     parse_token_answer(obj, now) -> AccessToken   # the 200 answer of POST /oauth/token
     token_refusal(status, body, secret) -> QlikError  # either error shape, mapped to its row
 
@@ -24,7 +25,7 @@ from typing import Any, NoReturn
 
 from qlik_tui.core import errors
 from qlik_tui.core.kinds import OutcomeKind
-from qlik_tui.core.untrusted import neutralise
+from qlik_tui.core.untrusted import looks_like_key, neutralise
 
 _MAX_LIFETIME_S = 7 * 24 * 3600  # Qlik allows at most 1440 minutes; beyond a week is nonsense
 _TOKEN_CHARS = re.compile(r"^[\x21-\x7e]{16,8192}$")  # printable ASCII, no spaces
@@ -126,6 +127,47 @@ def normalise_client_id(text: str) -> str:
             "A client ID is 8 to 128 letters, digits, dots, dashes, underscores or colons."
         )
     return value
+
+
+MAX_SECRET_CHARS = 1024  # Qlik's secrets are 64 characters; far more is not one secret
+_SECRET_QUOTES = "'\"`\u2018\u2019\u201c\u201d\u00ab\u00bb"
+_SECRET_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_SECRET_LABEL = re.compile(r"^[\"']?client[ _-]?secret[\"']?\s*[:=]\s*", re.IGNORECASE)
+_SECRET_CHARS = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, no spaces
+
+
+class ClientSecretRefused(ValueError):
+    """What was pasted as a client secret is not one; ``str()`` says why, never the text."""
+
+
+def parse_client_secret(text: str) -> ClientSecret:
+    """A pasted client secret, normalised as a pasted key is: whitespace and invisible
+    characters around it, quotes, a ``client_secret:`` label and a trailing comma or semicolon
+    come off. Refused (without echoing it): empty, several words, too long, an API key."""
+    value = text.strip().strip(_SECRET_INVISIBLE).strip()
+    value = _SECRET_LABEL.sub("", value, count=1)
+    value = value.strip().strip(_SECRET_QUOTES + _SECRET_INVISIBLE + ",;").strip()
+    problem: str | None = None
+    if not value:
+        problem = "The secret field is empty: paste the client secret Qlik showed once."
+    elif len(value) > MAX_SECRET_CHARS:
+        problem = (
+            f"That paste is {len(value)} characters long, far too long for a client secret. "
+            "Paste only the secret."
+        )
+    elif looks_like_key(value):
+        problem = (
+            "That is an API key, not a client secret: it was not used. Store a key with "
+            "Start setup on the Welcome; here, paste the client's secret."
+        )
+    elif not _SECRET_CHARS.match(value):
+        problem = (
+            "That paste holds spaces, line breaks or characters no client secret has: paste "
+            "only the secret (one word)."
+        )
+    if problem is not None:
+        raise ClientSecretRefused(problem)
+    return ClientSecret(value)
 
 
 def _is_hex_client_id(value: str) -> bool:

@@ -410,10 +410,12 @@ def free_profile_name(services: Services, base: str) -> str:
     return f"{base}-{index}"
 
 
-def remove_half_stored_key(services: Services, name: str) -> HalfStoredKeyRemoval:
-    """Remove the entry a failed store left behind under ``name`` in ``services.secrets``, after
-    the user chose to discard it; kept when a profile lists that name now (see the module).
-    Never raises a ``StoreError``."""
+def remove_half_stored_key(
+    services: Services, name: str, *, service: str | None = None
+) -> HalfStoredKeyRemoval:
+    """Remove the entry a failed store left behind under ``name`` in ``services.secrets`` (the
+    API key's, or ``service``'s: an OAuth client's secret), after the user chose to discard it;
+    kept when a profile lists that name now (see the module). Never raises a ``StoreError``."""
     where = _store_name(services)
     result: HalfStoredKeyRemoval | None = None
     try:
@@ -421,7 +423,7 @@ def remove_half_stored_key(services: Services, name: str) -> HalfStoredKeyRemova
             if edit.get(name) is not None:
                 result = HalfStoredKeyRemoval(name, HalfStoredKeyStatus.LISTED, where)
             else:
-                result = _delete_half_stored(services, name, where)
+                result = _delete_half_stored(services, name, where, service)
     except ProfilesFileError as exc:  # the listing cannot be read: nothing is removed
         backup = f" A copy of it was saved as {exc.backup}." if exc.backup else ""
         result = HalfStoredKeyRemoval(
@@ -435,11 +437,13 @@ def remove_half_stored_key(services: Services, name: str) -> HalfStoredKeyRemova
     return result
 
 
-def _delete_half_stored(services: Services, name: str, where: str) -> HalfStoredKeyRemoval:
+def _delete_half_stored(
+    services: Services, name: str, where: str, service: str | None
+) -> HalfStoredKeyRemoval:
     problem: StoreError | None = None
     removed = False
     try:
-        removed = services.secrets.delete(name)
+        removed = services.secrets.delete(name, service=service)
     except StoreError as exc:
         problem = exc
     if problem is not None:

@@ -25,7 +25,14 @@ from textual.driver import Driver
 from textual.screen import Screen
 
 from qlik_tui.tui.crash import crash_summary
-from qlik_tui.tui.host import DASHBOARD, PASTE_ANOTHER, STEP_SCREENS, Step
+from qlik_tui.tui.host import (
+    CLIENT_STEP_SCREENS,
+    DASHBOARD,
+    PASTE_ANOTHER,
+    STEP_SCREENS,
+    ClientStep,
+    Step,
+)
 from qlik_tui.tui.keystroke_log import IN_APP_TITLE, in_app_warning
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.state import WizardState
@@ -39,6 +46,7 @@ if TYPE_CHECKING:
 
 START_CHOICES = ("auto", "setup", "dashboard")
 QUIT_WITH_KEY_QUESTION = "The key is not stored anywhere. Quit and lose it?"
+QUIT_WITH_SECRET_QUESTION = "The client secret is not stored anywhere. Quit and lose it?"
 # Signals that end the app at once (there is no one to ask), with the shell's code 128 + N,
 # through the normal exit: the terminal is restored (if it is still there). SIGHUP: the terminal
 # hung up, or its input ended (the driver raises it then).
@@ -98,6 +106,30 @@ def _done() -> Screen[Any]:
     return DoneScreen()
 
 
+def _client_create() -> Screen[Any]:
+    from qlik_tui.tui.screens.client_create import ClientCreateScreen
+
+    return ClientCreateScreen()
+
+
+def _client_enter() -> Screen[Any]:
+    from qlik_tui.tui.screens.client_enter import ClientEnterScreen
+
+    return ClientEnterScreen()
+
+
+def _client_prove() -> Screen[Any]:
+    from qlik_tui.tui.screens.client_prove import ClientProveScreen
+
+    return ClientProveScreen()
+
+
+def _client_done() -> Screen[Any]:
+    from qlik_tui.tui.screens.client_done import ClientDoneScreen
+
+    return ClientDoneScreen()
+
+
 def _dashboard() -> Screen[Any]:
     from qlik_tui.tui.screens.dashboard import DashboardScreen
 
@@ -136,6 +168,10 @@ class QlikTuiApp(App[int]):
         PASTE_ANOTHER: _paste_another,
         "live-test": _live_test,
         "done": _done,
+        "client-create": _client_create,
+        "client-enter": _client_enter,
+        "client-prove": _client_prove,
+        "client-done": _client_done,
         DASHBOARD: _dashboard,
     }
 
@@ -196,6 +232,10 @@ class QlikTuiApp(App[int]):
     def go_to_step(self, step: Step) -> None:
         """Show wizard step ``step``, built fresh from the state."""
         self.show_step(STEP_SCREENS[step - 1])
+
+    def go_to_client_step(self, step: ClientStep) -> None:
+        """Show step ``step`` of the OAuth path, built fresh from the state."""
+        self.show_step(CLIENT_STEP_SCREENS[step - 1])
 
     def show_step(self, name: str) -> None:
         screen = self.new_screen(name)
@@ -347,8 +387,10 @@ class QlikTuiApp(App[int]):
 
         self.push_screen(
             ConfirmModal(
-                QUIT_WITH_KEY_QUESTION,
-                confirm_label="Quit and lose the key",
+                QUIT_WITH_KEY_QUESTION if self.state.api_key_at_risk else QUIT_WITH_SECRET_QUESTION,
+                confirm_label="Quit and lose the key"
+                if self.state.api_key_at_risk
+                else "Quit and lose the secret",
                 cancel_label="Stay",
                 danger=True,
             ),

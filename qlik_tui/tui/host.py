@@ -30,6 +30,21 @@ class Step(IntEnum):
 # The screen each step is, by step: step N is the screen named STEP_SCREENS[N - 1].
 STEP_SCREENS = ("welcome", "tenant", "permission", "generate", "paste", "live-test", "done")
 TOTAL_STEPS = len(Step)
+
+
+class ClientStep(IntEnum):
+    """The wizard's OAuth path (the Welcome's OAuth choice), in order: an OAuth
+    machine-to-machine client instead of a personal API key."""
+
+    WELCOME = 1
+    CREATE = 2  # what an M2M client is, how a tenant admin creates one
+    ENTER = 3  # tenant, client ID, the secret (masked)
+    PROVE = 4  # mint a token, read /users/me with it; then store the secret
+    DONE = 5
+
+
+CLIENT_STEP_SCREENS = ("welcome", "client-create", "client-enter", "client-prove", "client-done")
+TOTAL_CLIENT_STEPS = len(ClientStep)
 # Step 5 again, with the key in the field selected so that a paste replaces it.
 PASTE_ANOTHER = "paste-another"
 DASHBOARD = "dashboard"
@@ -53,6 +68,8 @@ class AppHost(Protocol):
     def now(self) -> datetime: ...
 
     def go_to_step(self, step: Step) -> None: ...
+
+    def go_to_client_step(self, step: ClientStep) -> None: ...
 
     def show_step(self, name: str) -> None: ...
 

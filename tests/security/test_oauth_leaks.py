@@ -15,9 +15,9 @@ import qlik_tui.sandbox.tenant as sandbox_tenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.secrets import CLIENT_SECRET_SERVICE, SecretStore
 from qlik_tui.tui.app import QlikTuiApp
-from qlik_tui.tui.screens.oauth_client import OAuthClientScreen
+from qlik_tui.tui.screens.client_done import ClientDoneScreen
+from qlik_tui.tui.screens.client_enter import ClientEnterScreen
 from qlik_tui.tui.widgets.key_refusing_input import KeyRefusingInput
-from qlik_tui.tui.widgets.secret_input import SecretInput
 from tests.cli.helpers import oauth_context, write_contexts
 from tests.fixtures.faulty_sandbox import FaultySandbox
 from tests.fixtures.keyring_daemon import SecretServiceSession
@@ -120,26 +120,32 @@ async def test_the_oauth_screen_never_shows_or_hands_out_the_secret_or_token(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await click(pilot, "#oauth-client")
-        await settle(pilot)
+        await pilot.press("ctrl+n")  # step 3: the client's fields
+        await pilot.pause()
         screen = app.screen
-        assert isinstance(screen, OAuthClientScreen)
+        assert isinstance(screen, ClientEnterScreen)
         screen.query_one("#oauth-tenant", KeyRefusingInput).value = sandbox.origin
         screen.query_one("#oauth-client-id", KeyRefusingInput).focus()
+        await pilot.pause()
         await paste(pilot, SECRET)  # into the ID field: kept out, moved to the masked field
         observed.add("svg:after-paste", svg_text(app.export_screenshot()))
         screen.query_one("#oauth-client-id", KeyRefusingInput).value = client_id
+        await pilot.pause()
         sandbox.set_fault("offsite_redirect", count=1, path="/oauth/token",
                           target=offsite_recorder.origin)  # fmt: skip
-        await click(pilot, "#oauth-prove")
+        await pilot.press("ctrl+n")  # step 4: the proof
         await settle(pilot)
         observed.add("svg:redirected", svg_text(app.export_screenshot()))
         assert "not followed" in screen_text(pilot) or "redirect" in screen_text(pilot)
-        screen.query_one("#oauth-secret", SecretInput).value = SECRET
-        await click(pilot, "#oauth-prove")
+        await click(pilot, "#retry")  # the secret was kept
         await settle(pilot)
+        observed.add("svg:proven", svg_text(app.export_screenshot()))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientDoneScreen)
         observed.add("svg:stored", svg_text(app.export_screenshot()))
         observed.add("screen:stored", screen_text(pilot))
-        assert "Stored as profile" in screen_text(pilot)
+        assert "The client secret is stored" in screen_text(pilot)
         for number, text in enumerate(app.screen.query(Static)):
             observed.add(f"static:{number}", str(text.content))
     spies.report_to(observed, "oauth")

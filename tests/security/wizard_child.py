@@ -142,7 +142,7 @@ def install_crash(site: str) -> None:
 
         ProfilesEdit.commit = refuse_commit  # type: ignore[method-assign]
         SecretStore.restore = refuse_restore  # type: ignore[method-assign,assignment]
-        SecretStore.delete = lambda self, name: crash(site)  # type: ignore[assignment,method-assign,return-value]
+        SecretStore.delete = lambda self, name, **_: crash(site)  # type: ignore[assignment,method-assign,return-value]
     elif site in DASHBOARD_SITES:
         install_dashboard_crash(site)
 

@@ -310,3 +310,34 @@ async def renew_selected(pilot: Pilot[Any]) -> RenewModal:
     await pilot.press("enter")
     await pilot.pause()
     return renew_modal(pilot.app)
+
+
+def assert_in_view(app: Any, selectors: tuple[str, ...], label: str = "") -> None:
+    """Each of ``selectors`` is shown whole on the current screen at its size, without the
+    step's body having been scrolled to show it."""
+    screen = app.screen
+    body = screen.query_one("#body")
+    for selector in selectors:
+        widget = screen.query_one(selector)
+        region = widget.region
+        assert widget.display and region.area > 0, f"{label}{selector} is not shown"
+        inside = body if body in widget.ancestors else screen
+        assert inside.region.contains_region(region), f"{label}{selector} is cut off"
+    if body.max_scroll_y:
+        assert body.scroll_y == 0, label  # nothing was scrolled to show them
+
+
+async def assert_focus_stops_visible(pilot: Pilot[Any], label: str = "") -> set[str | None]:
+    """Tab through the screen: the focused widget is always on screen, and the scrolling body,
+    when it takes the focus, marks itself (a bar on its left). Returns the ids focused."""
+    app = pilot.app
+    seen: set[str | None] = set()
+    for _ in range(len(app.screen.focus_chain)):
+        await pilot.press("tab")
+        focused = app.focused
+        assert focused is not None, label
+        seen.add(focused.id)
+        assert focused.region.area > 0, f"{label}: {focused!r} has the focus unseen"
+        if focused.id == "body":
+            assert focused.styles.border_left[0] == "thick", label
+    return seen

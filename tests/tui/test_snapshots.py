@@ -37,6 +37,8 @@ from tests.tui.helpers import (
     Before,
     PinnedApp,
     SnapCompare,
+    assert_focus_stops_visible,
+    assert_in_view,
     click,
     failed_report,
     fixed_key,
@@ -190,17 +192,7 @@ async def test_each_step_shows_its_action_and_decision_at_80x24(
     async with app.run_test(size=SIZE) as pilot:
         await SCREENS[name](pilot)
         await pilot.pause()
-        screen = app.screen
-        body = screen.query_one("#body")
-        for selector in IN_VIEW[name]:
-            widget = screen.query_one(selector)
-            region = widget.region
-            assert widget.display and region.area > 0, f"{selector} is not shown"
-            inside = body if body in widget.ancestors else screen
-            assert inside.region.contains_region(region), f"{selector} is cut off at 80x24"
-        if screen.query("#body").first().max_scroll_y == 0:
-            return
-        assert screen.query_one("#body").scroll_y == 0  # nothing was scrolled to show them
+        assert_in_view(app, IN_VIEW[name])
 
 
 async def test_every_focus_stop_is_visible(offline_services: Services) -> None:
@@ -210,15 +202,7 @@ async def test_every_focus_stop_is_visible(offline_services: Services) -> None:
         app = PinnedApp(offline_services, start="setup")
         async with app.run_test(size=SIZE) as pilot:
             await SCREENS[name](pilot)
-            seen = set()
-            for _ in range(len(app.screen.focus_chain)):
-                await pilot.press("tab")
-                focused = app.focused
-                assert focused is not None, name
-                seen.add(focused.id)
-                assert focused.region.area > 0, f"{name}: {focused!r} has the focus unseen"
-                if focused.id == "body":
-                    assert focused.styles.border_left[0] == "thick", name
+            seen = await assert_focus_stops_visible(pilot, name)
             assert "body" in seen, name
 
 

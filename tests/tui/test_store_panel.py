@@ -26,6 +26,7 @@ from qlik_tui.services.verify import Detail, VerifyReport, verify_key
 from qlik_tui.store.secrets import KeyNotFound, SecretStore
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.store_panel import StoreEnd, StoreMode, StorePanel, failure_message
+from qlik_tui.tui.storable import ProvenKey
 from tests.fixtures.services import make_services
 from tests.tui.helpers import PinnedApp, click, screen_text, settle, text_of
 
@@ -40,8 +41,8 @@ class PanelScreen(Screen[None]):
 
     def __init__(self, tenant: Tenant, key: ApiKey, report: VerifyReport) -> None:
         super().__init__()
-        self.panel = StorePanel(tenant, key, id="store-panel")
-        self.report = report
+        self.panel = StorePanel(id="store-panel")
+        self.tenant, self.key, self.report = tenant, key, report
         self.finished: list[StoreEnd] = []
 
     def compose(self) -> ComposeResult:
@@ -49,7 +50,7 @@ class PanelScreen(Screen[None]):
             yield self.panel
 
     async def on_mount(self) -> None:
-        await self.panel.show_form(self.report)  # the live test passed
+        await self.panel.show_form(ProvenKey(self.tenant, self.key, self.report))  # it passed
 
     def action_store(self) -> None:
         self.panel.store()
@@ -315,7 +316,7 @@ async def test_a_key_another_profile_holds_is_stored_again_only_when_confirmed(
 ) -> None:
     services = make_services(tmp_path, secret_store)
     app = await proven_app(services, sandbox)
-    key = app.panel_screen.panel.key
+    key = app.panel_screen.key
     store_key(
         services, name="work", tenant=parse_tenant(sandbox.origin), key=key, report=None,
         replace=False,

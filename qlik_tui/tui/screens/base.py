@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 
 class WizardStep(ReportsWorkerEnds, Screen[None]):
-    STEP: ClassVar[Step]
+    STEP: ClassVar[int]  # a Step (a ClientStep on the OAuth path)
+    TOTAL: ClassVar[int] = TOTAL_STEPS  # the steps of the step's path
     STEP_TITLE: ClassVar[str] = ""
     NEXT_LABEL: ClassVar[str] = "Next →"
 
@@ -43,7 +44,7 @@ class WizardStep(ReportsWorkerEnds, Screen[None]):
     # -- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield StepHeader(self.STEP, TOTAL_STEPS, self.STEP_TITLE, demo=self.qapp.is_demo)
+        yield StepHeader(self.STEP, self.TOTAL, self.STEP_TITLE, demo=self.qapp.is_demo)
         with VerticalScroll(id="body"):
             yield from self.compose_body()
         with Horizontal(id="nav"):

@@ -1,9 +1,10 @@
-"""Storing a proven key: the store form (profile name and store), the store lookup, the store
-worker (the all-or-nothing ``services.storing.store_key``), the Replace / Keep both and "another
-profile holds this key" questions and, when storing fails, the "storing failed" panel: Retry,
-another store, Write to a file, or Discard (confirmed). No path here drops the key without the
-user deciding so; the panel posts ``StorePanel.Finished`` once the key is stored, written to a
-file or discarded, and ``StorePanel.Changed`` whenever its mode or its one-line hint changes.
+"""Storing a proven credential (an API key, or an OAuth client's secret: ``tui/storable.py``):
+the store form (profile name and store), the store lookup, the store worker (one all-or-nothing
+service call, ``Storable.store``), the Replace / Keep both and "another profile holds this key"
+questions and, when storing fails, the "storing failed" panel: Retry, another store, Write to a
+file, or Discard (confirmed). No path here drops the secret without the user deciding so; the
+panel posts ``StorePanel.Finished`` once it is stored, written to a file or discarded, and
+``StorePanel.Changed`` whenever its mode or its one-line hint changes.
 
 Its thread workers call blocking services and post one message each, nothing else.
 """
@@ -32,18 +33,16 @@ from qlik_tui.tui.widgets.outcome_panel import Fields, OutcomePanel
 from qlik_tui.tui.widgets.store_form import StoreChoice, StoreForm
 
 if TYPE_CHECKING:
-    from qlik_tui.core.apikey import ApiKey
-    from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
     from qlik_tui.services.results import HalfStoredKeyRemoval, KeyNotStored
-    from qlik_tui.services.verify import VerifyReport
     from qlik_tui.store.profiles import Profile
+    from qlik_tui.tui.storable import Storable
 
 LOOKUP_GROUP = "keyring-lookup"
 STORE_GROUP = "store"
 RESCUE_GROUP = "rescue"
 DISCARD_GROUP = "discard"
-DISCARD_QUESTION = "Discard the key? It is not stored anywhere, and Qlik will not show it again."
+DISCARD_QUESTION = "Discard the {noun}? It is not stored anywhere, and Qlik will not show it again."
 
 REPLACE_DETAIL = (
     "Replace stores this key in place of the old one (Qlik will not show the old key again). "
@@ -168,11 +167,12 @@ class StorePanel(ReportsWorkerEnds, Vertical):
 
     @dataclass(repr=False, eq=False)
     class KeyHeldElsewhere(Message):
-        """Other profiles already hold the key (same key id, same tenant): the user decides
-        whether to store it once more (renewing or revoking it then touches every holder)."""
+        """Other profiles already hold the key (same key id, or client id, same tenant): the
+        user decides whether to store it once more (renewing or revoking it then touches every
+        holder). ``label`` names it: "Key <id>", "Client <id>"."""
 
         name: str
-        key_id: str
+        label: str
         holders: tuple[str, ...]
 
     @dataclass(repr=False, eq=False)
@@ -191,11 +191,9 @@ class StorePanel(ReportsWorkerEnds, Vertical):
 
     # -- the panel ---------------------------------------------------------------------------
 
-    def __init__(self, tenant: Tenant, key: ApiKey, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.tenant = tenant
-        self.key = key
-        self.report: VerifyReport | None = None  # the live test's, once it passed
+        self.credential: Storable | None = None  # what to store, once a test proved it
         self.mode = StoreMode.FORM
         self.hint = ""
         self.backend_label = "the OS keyring"  # until the lookup names the backend
@@ -213,13 +211,17 @@ class StorePanel(ReportsWorkerEnds, Vertical):
     def on_mount(self) -> None:
         self.look_up_stores(self.qapp.lasting_services)
 
-    async def show_form(self, report: VerifyReport) -> None:
-        """The live test passed (``report``): show the store form."""
-        self.report = report
+    @property
+    def noun(self) -> str:
+        return self.credential.noun if self.credential is not None else "key"
+
+    async def show_form(self, proven: Storable) -> None:
+        """A test proved ``proven`` (an API key, an OAuth client): show the form to store it."""
+        self.credential = proven
         form = self._store_form()
         await self._replace(form)
         self._set_mode(StoreMode.FORM)
-        self._say(form.store_choice.enter_does)
+        self._say(form.store_choice.enter_does(self.noun))
 
     def _set_mode(self, mode: StoreMode) -> None:
         """Each change tells the screen (its spinner's clock restarts, its nav refreshes);
@@ -268,14 +270,13 @@ class StorePanel(ReportsWorkerEnds, Vertical):
 
     def _store_form(self) -> StoreForm:
         """The profile name field, the store choice and the hint saying what Store key does."""
-        # Deferred: services.login imports httpx, loaded by the live test in a thread by now.
-        from qlik_tui.services.login import default_profile_name
-
+        assert self.credential is not None
         choices: tuple[StoreChoice, ...] = (StoreChoice.KEYRING, StoreChoice.ENCRYPTED_FILE)
         if self.qapp.is_demo:
             choices = (*choices, StoreChoice.SESSION)
-        name = self.qapp.state.profile_name or default_profile_name(self.tenant)
-        form = StoreForm(name, choices=choices)
+        credential = self.credential
+        name = credential.chosen_name(self.qapp.state) or credential.default_name()
+        form = StoreForm(name, choices=choices, noun=credential.noun, action=credential.action)
         self._show_stores(form)
         return form
 
@@ -283,12 +284,14 @@ class StorePanel(ReportsWorkerEnds, Vertical):
     def _choice_changed(self, event: StoreForm.ChoiceChanged) -> None:
         event.stop()
         if self.mode is StoreMode.FORM:
-            self._say(event.form.store_choice.enter_does)
+            self._say(event.form.store_choice.enter_does(self.noun))
 
     def _profile_name(self) -> str:
         for form in self.query(StoreForm).results(StoreForm):
             return form.profile_name
-        return self.qapp.state.profile_name or ""
+        if self.credential is None:
+            return ""
+        return self.credential.chosen_name(self.qapp.state)
 
     # -- storing -----------------------------------------------------------------------------
 
@@ -299,7 +302,8 @@ class StorePanel(ReportsWorkerEnds, Vertical):
         self._start_store(replace=self._replace_confirmed == self._profile_name())
 
     def _start_store(self, *, replace: bool, choice: StoreChoice | None = None) -> None:
-        if self.mode not in (StoreMode.FORM, StoreMode.FAILED) or self.report is None:
+        credential = self.credential
+        if self.mode not in (StoreMode.FORM, StoreMode.FAILED) or credential is None:
             return
         name = self._profile_name()
         try:
@@ -307,7 +311,7 @@ class StorePanel(ReportsWorkerEnds, Vertical):
         except InvalidProfile as exc:
             self.notify(str(exc), title="Profile name", severity="error", markup=False)
             return
-        self.qapp.state.profile_name = name
+        credential.record_name(self.qapp.state, name)
         for form in self.query(StoreForm).results(StoreForm):
             choice = choice or form.store_choice
         self.store_choice = choice = choice or self.store_choice
@@ -320,7 +324,7 @@ class StorePanel(ReportsWorkerEnds, Vertical):
         unlock_for_writing(
             self.screen,
             services,
-            "to store the key",
+            f"to store the {credential.noun}",
             lambda writing: self._run_store(writing, name, replace=replace),
             lambda: self._say("Not stored: the encrypted file needs its passphrase"),
         )
@@ -331,25 +335,26 @@ class StorePanel(ReportsWorkerEnds, Vertical):
         worker = self.store_worker(
             services, name, replace=replace, shared_ok=self._shared_confirmed == name
         )
-        worker.description = f"Storing the key in {self.storing_label}"
+        worker.description = f"Storing the {self.noun} in {self.storing_label}"
 
     @work(
         thread=True,
         exclusive=True,
         group=STORE_GROUP,
         exit_on_error=False,
-        description="Storing the key in the OS keyring",
+        description="Storing the secret in the OS keyring",
     )
     def store_worker(
         self, services: Services, name: str, *, replace: bool, shared_ok: bool = False
     ) -> None:
-        tenant, key = self.tenant, self.key
+        credential = self.credential
+        assert credential is not None
         if not shared_ok:
-            held = held_elsewhere(services, name, tenant, key)
+            held = held_elsewhere(services, name, credential)
             if held is not None:
                 self.post_message(held)
                 return
-        self.post_message(try_storing(services, name, tenant, key, self.report, replace))
+        self.post_message(try_storing(services, name, credential, replace))
 
     def on_store_panel_key_held_elsewhere(self, message: StorePanel.KeyHeldElsewhere) -> None:
         from qlik_tui.tui.screens.modals import ConfirmModal
@@ -357,7 +362,7 @@ class StorePanel(ReportsWorkerEnds, Vertical):
         self._set_mode(StoreMode.FORM)
         holders = ", ".join(quoted_name(n) for n in message.holders)
         question = (
-            f"Key {message.key_id} is already stored in profile {holders}. Store it as "
+            f"{message.label} is already stored in profile {holders}. Store it as "
             f"{quoted_name(message.name)} too?"
         )
 
@@ -366,7 +371,7 @@ class StorePanel(ReportsWorkerEnds, Vertical):
                 self._shared_confirmed = message.name
                 self._start_store(replace=self._replace_confirmed == message.name)
                 return
-            self._say(f"Not stored: profile {holders} already holds this key")
+            self._say(f"Not stored: profile {holders} already holds this {self.noun}")
 
         self.app.push_screen(
             ConfirmModal(
@@ -385,10 +390,14 @@ class StorePanel(ReportsWorkerEnds, Vertical):
         existing = message.existing
         outcome = existing.last_outcome or "never checked"
         checked = f", checked {existing.last_checked_at}" if existing.last_checked_at else ""
+        held = (
+            f"client {existing.client_id}"
+            if existing.is_oauth_client
+            else f"key {existing.key_id or '(no key id)'}"
+        )
         question = (
-            f"Profile {quoted_name(message.name)} already holds key "
-            f"{existing.key_id or '(no key id)'} (last outcome: {outcome}{checked}). "
-            "Replace it with this key, or keep both?"
+            f"Profile {quoted_name(message.name)} already holds {held} (last outcome: "
+            f"{outcome}{checked}). Replace it with this {self.noun}, or keep both?"
         )
 
         def decided(replace: bool | None) -> None:
@@ -398,7 +407,7 @@ class StorePanel(ReportsWorkerEnds, Vertical):
                 return
             for form in self.query(StoreForm).results(StoreForm):
                 form.offer_name(message.free_name)
-            self._say("Enter stores the key under the new name")
+            self._say(f"Enter stores the {self.noun} under the new name")
 
         self.app.push_screen(
             ConfirmModal(
@@ -412,10 +421,13 @@ class StorePanel(ReportsWorkerEnds, Vertical):
         )
 
     def on_store_panel_key_stored(self, message: StorePanel.KeyStored) -> None:
-        state = self.qapp.state
-        state.profile = message.profile
-        state.storage_description = message.where
-        state.session_only = self.store_choice is StoreChoice.SESSION
+        if self.credential is not None:
+            self.credential.record_stored(
+                self.qapp.state,
+                message.profile,
+                message.where,
+                session_only=self.store_choice is StoreChoice.SESSION,
+            )
         if message.move_warning:
             warning = message.move_warning[0].upper() + message.move_warning[1:]
             self.notify(warning, title="Stored", severity="warning", markup=False)
@@ -432,6 +444,7 @@ class StorePanel(ReportsWorkerEnds, Vertical):
             message.fix,
             message.backend,
             other_store=OTHER_STORE_BUTTON[other] if other is not None else None,
+            noun=self.noun,
         )
         await self._show_store_failure(message.backend, panel)
 
@@ -449,8 +462,8 @@ class StorePanel(ReportsWorkerEnds, Vertical):
             "store-failed",
             "✗ Storing failed, and the keyring could not be put back as it was",
             Fields(rows),
-            "The key is still here too. Retry stores it properly; Write to a file keeps a copy; "
-            "Discard forgets it here"
+            f"The {self.noun} is still here too. Retry stores it properly; Write to a file keeps "
+            "a copy; Discard forgets it here"
             + (" and removes the entry this attempt made." if message.new_entry else "."),
         )
         await self._show_store_failure(message.backend, panel)
@@ -475,12 +488,17 @@ class StorePanel(ReportsWorkerEnds, Vertical):
         )
         rescue = Vertical(
             Static(
-                "Write the key to a new file (mode 0600; an existing file is never "
+                f"Write the {self.noun} to a new file (mode 0600; an existing file is never "
                 "overwritten). Move it into a password manager afterwards.",
                 classes="paragraph",
             ),
             Horizontal(
-                KeyRefusingInput(placeholder="~/qlik-api-key.txt", id="rescue-path"),
+                KeyRefusingInput(
+                    placeholder=self.credential.rescue_placeholder
+                    if self.credential is not None
+                    else "",
+                    id="rescue-path",
+                ),
                 Button("Write", id="rescue-write"),
                 classes="rescue-row",
             ),
@@ -523,7 +541,8 @@ class StorePanel(ReportsWorkerEnds, Vertical):
             await self.on_store_panel_store_failed(
                 self.StoreFailed(
                     f"Storing hit an unexpected {message.error_type}.",
-                    "Retry; if it happens again, write the key to a file and report the problem.",
+                    f"Retry; if it happens again, write the {self.noun} to a file and report the "
+                    "problem.",
                 )
             )
         elif message.group == RESCUE_GROUP and self.mode is StoreMode.WRITING:
@@ -561,13 +580,15 @@ class StorePanel(ReportsWorkerEnds, Vertical):
         exclusive=True,
         group=RESCUE_GROUP,
         exit_on_error=False,
-        description="Writing the key to the file the user named",
+        description="Writing the secret to the file the user named",
     )
     def rescue_worker(self, path: Path) -> None:
-        self.post_message(write_rescue(path, self.key))
+        assert self.credential is not None
+        self.post_message(write_rescue(path, self.credential))
 
     def on_store_panel_rescue_written(self, message: StorePanel.RescueWritten) -> None:
-        self.qapp.state.rescue_path = message.path
+        if self.credential is not None:
+            self.credential.record_rescued(self.qapp.state, message.path)
         self._set_mode(StoreMode.FORM)
         self.post_message(self.Finished(StoreEnd.RESCUED))
 
@@ -584,22 +605,25 @@ class StorePanel(ReportsWorkerEnds, Vertical):
             if not discard:
                 return
             failure = self._store_error
-            state = self.qapp.state
-            state.discard_key()
-            self.notify("The key was discarded. Paste another one when ready.")
+            credential = self.credential
+            if credential is None:
+                return
+            name = self._profile_name()
+            credential.discard(self.qapp.state)
+            self.notify(f"The {self.noun} was discarded. Paste another one when ready.")
             if failure is not None and failure.key_in_key_store:
                 # This attempt created the key store's entry and could not remove it when
                 # storing failed (no profile lists it, and no entry was there before): take it
                 # out, then finish.
                 services = self._store_services or self.qapp.services
-                self.discard_worker(services, state.profile_name)
+                self.discard_worker(services, name, credential.secret_service)
             else:
                 self.post_message(self.Finished(StoreEnd.DISCARDED))
 
         self.app.push_screen(
             ConfirmModal(
-                DISCARD_QUESTION,
-                confirm_label="Discard the key",
+                DISCARD_QUESTION.format(noun=self.noun),
+                confirm_label=f"Discard the {self.noun}",
                 cancel_label="Keep it",
                 danger=True,
             ),
@@ -610,12 +634,13 @@ class StorePanel(ReportsWorkerEnds, Vertical):
         thread=True,
         group=DISCARD_GROUP,
         exit_on_error=False,
-        description="Removing the discarded key from the key store",
+        description="Removing the discarded secret from the key store",
     )
-    def discard_worker(self, services: Services, name: str) -> None:
+    def discard_worker(self, services: Services, name: str, service: str | None) -> None:
         from qlik_tui.services.storing import remove_half_stored_key
 
-        self.post_message(self.HalfStoredKeyRemoved(remove_half_stored_key(services, name)))
+        removal = remove_half_stored_key(services, name, service=service)
+        self.post_message(self.HalfStoredKeyRemoved(removal))
 
     def on_store_panel_half_stored_key_removed(
         self, message: StorePanel.HalfStoredKeyRemoved
@@ -647,41 +672,32 @@ def find_stores(services: Services) -> StorePanel.StoresLookedUp:
 
 
 def held_elsewhere(
-    services: Services, name: str, tenant: Tenant, key: ApiKey
+    services: Services, name: str, credential: Storable
 ) -> StorePanel.KeyHeldElsewhere | None:
-    """The question to ask when other profiles hold ``key`` (None when none does)."""
-    from qlik_tui.services.shared_keys import holders
+    """The question to ask when other profiles hold ``credential`` (None when none does)."""
     from qlik_tui.store.profiles import ProfilesFileError
 
     try:
         everyone = services.profiles.all()
     except ProfilesFileError:
         return None  # the store reads the file again and explains what is wrong with it
-    key_id = key.info.key_id
-    others = holders(everyone, origin=tenant.origin, key_id=key_id, besides=name)
-    if not others or not key_id:
+    held = credential.held_by(everyone, name)
+    if held is None:
         return None
-    return StorePanel.KeyHeldElsewhere(name, key_id, tuple(p.name for p in others))
+    return StorePanel.KeyHeldElsewhere(name, held.label, held.names)
 
 
 def try_storing(
-    services: Services,
-    name: str,
-    tenant: Tenant,
-    key: ApiKey,
-    report: VerifyReport | None,
-    replace: bool,
+    services: Services, name: str, credential: Storable, replace: bool
 ) -> StorePanel.KeyStored | StorePanel.NameTaken | StorePanel.StoreFailed | StorePanel.StoreLeftKey:
-    """Store the key (all or nothing): what became of it, as the message the panel handles."""
+    """Store the credential (all or nothing): what became of it, as the panel's message."""
     from qlik_tui.services.results import KeyNotStored, StoreStep
-    from qlik_tui.services.storing import free_profile_name, store_key
+    from qlik_tui.services.storing import free_profile_name
     from qlik_tui.store.profiles import ProfilesFileError
 
     failure: KeyNotStored | None = None
     try:
-        stored = store_key(
-            services, name=name, tenant=tenant, key=key, report=report, replace=replace
-        )
+        stored = credential.store(services, name, replace=replace)
     except KeyNotStored as exc:
         failure = exc
     if failure is None:
@@ -715,11 +731,13 @@ def failure_message(failure: KeyNotStored) -> StorePanel.StoreFailed | StorePane
     return StorePanel.StoreFailed(problem, fix, backend=failure.backend, store_unusable=unusable)
 
 
-def write_rescue(path: Path, key: ApiKey) -> StorePanel.RescueWritten | StorePanel.RescueFailed:
-    from qlik_tui.services.rescue import RescueFileError, write_key_file
+def write_rescue(
+    path: Path, credential: Storable
+) -> StorePanel.RescueWritten | StorePanel.RescueFailed:
+    from qlik_tui.services.rescue import RescueFileError
 
     try:
-        written = write_key_file(path, key)
+        written = credential.write_to(path)
     except RescueFileError as exc:
         return StorePanel.RescueFailed(str(exc))
     return StorePanel.RescueWritten(written)

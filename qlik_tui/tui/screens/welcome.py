@@ -8,7 +8,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from qlik_tui.tui.host import Step
+from qlik_tui.tui.host import ClientStep, Step
 from qlik_tui.tui.messages import ProfilesFound
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.qlik_cli_offer import (
@@ -106,9 +106,7 @@ class WelcomeScreen(WizardStep):
 
     @on(Button.Pressed, "#oauth-client")
     def _oauth_client(self) -> None:
-        from qlik_tui.tui.screens.oauth_client import OAuthClientScreen
-
-        self.app.push_screen(OAuthClientScreen())
+        self.qapp.go_to_client_step(ClientStep.CREATE)
 
     @on(Button.Pressed, "#start")
     def _start(self) -> None:

@@ -196,9 +196,16 @@ class OutcomePanel(VerticalScroll):
 
     @classmethod
     def store_failed(
-        cls, problem: str, fix: str, backend: str, *, other_store: str | None = None
+        cls,
+        problem: str,
+        fix: str,
+        backend: str,
+        *,
+        other_store: str | None = None,
+        noun: str = "key",
     ) -> OutcomePanel:
-        """``other_store``: the label of another store offered first (this one cannot work)."""
+        """``other_store``: the label of another store offered first (this one cannot work);
+        ``noun``: what was not stored ("key", "client secret")."""
         rows: list[tuple[str, str | None]] = [
             ("Key store", backend or "none could be opened"),
             ("Problem", problem),
@@ -207,8 +214,8 @@ class OutcomePanel(VerticalScroll):
         first = f"{other_store}, or " if other_store else ""
         return cls(
             "store-failed",
-            "✗ Storing failed: the key is not stored",
+            f"✗ Storing failed: the {noun} is not stored",
             Fields(rows),
-            f"The key is still here, only in memory. Choose: {first}Retry (e.g. after unlocking "
+            f"The {noun} is still here, only in memory. Choose: {first}Retry (e.g. after unlocking "
             "the keyring), write it to a file you name, or discard it.",
         )

@@ -32,14 +32,13 @@ class StoreChoice(str, Enum):
     def label(self) -> str:
         return _LABELS[self]
 
-    @property
-    def enter_does(self) -> str:
-        """What Enter (Store key) does with this choice, for the always-visible nav line."""
-        return _ENTER_DOES[self]
+    def enter_does(self, noun: str = "key") -> str:
+        """What Enter (Store) does with this choice, for the always-visible nav line."""
+        return _ENTER_DOES[self].format(noun=noun)
 
 
 _ENTER_DOES = {
-    StoreChoice.KEYRING: "Enter stores the key",
+    StoreChoice.KEYRING: "Enter stores the {noun}",
     StoreChoice.ENCRYPTED_FILE: "Enter: passphrase, then the encrypted file",
     StoreChoice.SESSION: "Enter keeps it for this session only",
 }
@@ -85,8 +84,12 @@ class StoreForm(Vertical):
         name: str,
         *,
         choices: Sequence[StoreChoice] = (StoreChoice.KEYRING, StoreChoice.ENCRYPTED_FILE),
+        noun: str = "key",
+        action: str = "Store key",
     ) -> None:
         super().__init__()
+        self.noun = noun  # what is stored: "key", "client secret"
+        self.action = action  # the button that stores it: "Store key", "Store secret"
         self._initial_name = name
         self.choices = tuple(choices)
         self._choice = self.choices[0]
@@ -153,13 +156,19 @@ class StoreForm(Vertical):
         """What Store key will do with the current choice."""
         choice = self._choice
         if choice is StoreChoice.ENCRYPTED_FILE:
-            text = "Store key asks for a passphrase, then keeps the key encrypted in a file."
+            text = (
+                f"{self.action} asks for a passphrase, then keeps the {self.noun} encrypted in "
+                "a file."
+            )
         elif choice is StoreChoice.SESSION:
-            text = "Store key keeps this practice key in memory until you quit: nothing on disk."
+            text = (
+                f"{self.action} keeps this practice {self.noun} in memory until you quit: "
+                "nothing on disk."
+            )
         elif self._keyring_problem:
             return f"⚠ No usable OS keyring here ({self._keyring_problem}): storing would fail."
         else:
-            text = f"Store key puts the key in {self._backend} under this profile name."
+            text = f"{self.action} puts the {self.noun} in {self._backend} under this profile name."
             if self._warning:
                 text += f"\n⚠ {self._warning}"
         if choice is not StoreChoice.KEYRING and self._keyring_problem:
