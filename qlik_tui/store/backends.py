@@ -15,11 +15,14 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Sequence
 from configparser import Error as ConfigError
 from configparser import RawConfigParser
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import keyring
 import keyring.errors as keyring_errors
@@ -180,6 +183,70 @@ def collection_locked(backend: KeyringBackend) -> bool | None:
         return bool(collection.is_locked())
     finally:
         connection.close()
+
+
+def read_entries(
+    backend: KeyringBackend, service: str, usernames: Sequence[str]
+) -> dict[str, str | StoreError | None] | None:
+    """The entries of ``usernames`` under ``service`` in as few calls as ``backend`` allows:
+    the text, None (no entry), or the ``StoreError`` reading it alone would raise too. A name
+    left out is to be read by itself, as one read does (e.g. an item locked on its own).
+    None: this backend reads one entry at a time. Raises what the backend raises for all."""
+    if _class_path(type(backend)) == "keyring.backends.SecretService.Keyring":
+        return _read_secret_service_entries(backend, service, usernames)
+    if _encrypted_file_path(backend) is not None:
+        return dict(backend.get_passwords(service, usernames))  # type: ignore[attr-defined]
+    return None
+
+
+def _read_secret_service_entries(
+    backend: KeyringBackend, service: str, usernames: Sequence[str]
+) -> dict[str, str | StoreError | None]:
+    """One D-Bus connection and one Secret Service session for all: the collection as keyring
+    opens it (a locked one is unlocked or refused exactly as for one read), keyring's own
+    query per name (so the same item answers), then every secret in one ``GetSecrets``. An
+    item the batch did not get (locked by itself, not UTF-8) is left to a read of its own."""
+    from jeepney.wrappers import DBusErrorResponse
+    from secretstorage.collection import SERVICE_IFACE
+    from secretstorage.defines import SS_PATH
+    from secretstorage.util import DBusAddressWrapper, open_session
+
+    found: dict[str, str | StoreError | None] = {}
+    collection = backend.get_preferred_collection()  # type: ignore[attr-defined]
+    with closing(collection.connection) as connection:
+        paths: dict[str, str] = {}
+        for username in usernames:
+            query = backend._query(service, username)  # type: ignore[attr-defined]
+            item = next(iter(collection.search_items(query)), None)
+            if item is None:
+                found[username] = None
+            else:
+                paths[username] = item.item_path
+        if not paths:
+            return found
+        session = open_session(connection)
+        secrets: dict[str, tuple[str, bytes, bytes, str]] = {}
+        with suppress(DBusErrorResponse):  # e.g. an implementation without GetSecrets
+            (secrets,) = DBusAddressWrapper(SS_PATH, SERVICE_IFACE, connection).call(
+                "GetSecrets", "aoo", list(paths.values()), session.object_path
+            )
+        for username, path in paths.items():
+            secret = secrets.get(path)
+            if secret is not None:
+                with suppress(ValueError, IndexError):  # not UTF-8 (a UnicodeDecodeError)...
+                    found[username] = _decrypted(session, secret).decode("utf-8")
+    return found
+
+
+def _decrypted(session: Any, secret: tuple[str, bytes, bytes, str]) -> bytes:
+    """A secret as ``secretstorage.Item.get_secret`` decrypts it (AES-128-CBC, PKCS#7)."""
+    if not session.encrypted:
+        return bytes(secret[2])
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    decryptor = Cipher(algorithms.AES(session.aes_key), modes.CBC(bytes(secret[1]))).decryptor()
+    padded = decryptor.update(bytes(secret[2])) + decryptor.finalize()
+    return padded[: -padded[-1]]
 
 
 def _unloadable_configuration(exc: Exception) -> StoreError:

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import hmac
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
 from contextlib import suppress
@@ -281,28 +281,50 @@ class SecretStore:
         found = self._run(f"read the key of profile {profile!r}", backend, read)
         if isinstance(found, ApiKey):
             return found
-        if found is None:
-            where = ENCRYPTED_FILE_WORDS if selected.encrypted_file else selected.name
-            raise KeyNotFound(problem=f"No key is stored for profile {profile!r} in {where}.")
-        entry = (
-            f"The entry of profile {profile!r} in {ENCRYPTED_FILE_WORDS}"
-            if selected.encrypted_file
-            else f"The keyring entry of profile {profile!r}"
-        )
-        raise StoredKeyUnreadable(
-            problem=f"{entry} does not hold a valid API key.",
-            fix="Delete the profile's key and add it again.",
-        )
+        raise _key_failure(profile, selected, found)
+
+    def load_many(self, profiles: Sequence[str]) -> dict[str, ApiKey | StoreError]:
+        """Each profile's key, or the ``StoreError`` that ``load`` raises for it, read in as
+        few keyring calls as the backend allows: one for the Secret Service and for the
+        encrypted file (under the deadline of one call), else one per profile."""
+        found = self._read_many(profiles, self.service_name, _parsed_key)
+        results: dict[str, ApiKey | StoreError] = {}
+        for profile in dict.fromkeys(profiles):
+            if profile not in found:
+                results[profile] = self._attempt(self.load, profile)
+                continue
+            got = found[profile]
+            if isinstance(got, (ApiKey, StoreError)):
+                results[profile] = got
+            else:
+                results[profile] = _key_failure(profile, self._backend(), got)
+        return results
+
+    def load_client_secrets(self, profiles: Sequence[str]) -> dict[str, ClientSecret | StoreError]:
+        """``load_client_secret`` of each profile, read as ``load_many`` reads keys."""
+        found = self._read_many(profiles, CLIENT_SECRET_SERVICE, ClientSecret)
+        results: dict[str, ClientSecret | StoreError] = {}
+        for profile in dict.fromkeys(profiles):
+            got = found.get(profile)
+            if profile not in found:
+                results[profile] = self._attempt(self.load_client_secret, profile)
+            elif isinstance(got, (ClientSecret, StoreError)):
+                results[profile] = got
+            else:  # ClientSecret takes any text: only a missing entry comes here
+                results[profile] = self._no_client_secret(profile)
+        return results
 
     def load_client_secret(self, profile: str) -> ClientSecret:
         """The OAuth client secret stored for ``profile``; raises KeyNotFound / StoreError."""
         found = self.read_text(profile, CLIENT_SECRET_SERVICE)
         if found is None:
-            where = ENCRYPTED_FILE_WORDS if self._backend().encrypted_file else self.backend_name
-            raise KeyNotFound(
-                problem=f"No client secret is stored for profile {profile!r} in {where}."
-            )
+            raise self._no_client_secret(profile)
         return ClientSecret(found)
+
+    def _no_client_secret(self, profile: str) -> KeyNotFound:
+        where = ENCRYPTED_FILE_WORDS if self._backend().encrypted_file else self.backend_name
+        problem = f"No client secret is stored for profile {profile!r} in {where}."
+        return KeyNotFound(problem=problem)
 
     def read_text(self, profile: str, service: str) -> str | None:
         """The text of ``profile``'s entry under ``service``; None when there is none."""
@@ -401,6 +423,66 @@ class SecretStore:
         except StoreError:
             return False
 
+    # -- reading many entries ------------------------------------------------------------------
+
+    def _read_many(
+        self, profiles: Sequence[str], service: str, convert: Callable[[str], _T]
+    ) -> dict[str, _T | _Unreadable | StoreError | None]:
+        """Each profile's entry under ``service``, converted in the worker (the text never
+        leaves it): ``convert``'s result (``_UNREADABLE`` when it raises ValueError), None (no
+        entry), or the ``StoreError`` of that profile (a bad name; or every profile's, when the
+        store failed the whole read). A profile left out is for the caller to read by itself
+        (a backend without a batch read, an entry the batch could not read)."""
+        found: dict[str, _T | _Unreadable | StoreError | None] = {}
+        names: list[str] = []
+        for profile in dict.fromkeys(profiles):
+            try:
+                _check_name(profile)
+            except StoreError as exc:
+                found[profile] = exc
+            else:
+                names.append(profile)
+        if len(names) < 2:  # nothing to gain: the single read, exactly as before
+            return found
+        failure: StoreError | None = None
+        try:
+            backend = self._backend().backend
+        except StoreError as exc:
+            failure = exc
+        if failure is not None:
+            return {**found, **dict.fromkeys(names, failure)}
+
+        def read() -> dict[str, _T | _Unreadable | StoreError | None]:
+            from qlik_tui.store.backends import read_entries
+
+            entries = read_entries(backend, service, names)
+            converted: dict[str, _T | _Unreadable | StoreError | None] = {}
+            for name, entry in (entries or {}).items():
+                if isinstance(entry, str):
+                    try:
+                        converted[name] = convert(entry)
+                    except ValueError:
+                        converted[name] = _UNREADABLE
+                else:
+                    converted[name] = entry
+            return converted
+
+        what = f"read the entries of {len(names)} profiles"
+        try:
+            read_together = self._run(what, backend, read)
+        except StoreError as exc:
+            failure = exc.with_traceback(None)  # one error for every profile: no frames
+        if failure is not None:
+            return {**found, **dict.fromkeys(names, failure)}
+        return {**found, **read_together}
+
+    @staticmethod
+    def _attempt(read: Callable[[str], _T], profile: str) -> _T | StoreError:
+        try:
+            return read(profile)
+        except StoreError as exc:
+            return exc.with_traceback(None)
+
     # -- running calls -------------------------------------------------------------------------
 
     def _run(
@@ -473,6 +555,26 @@ class SecretStore:
                 "your desktop, or unlock the keyring first, then try again."
             ),
         )
+
+
+def _parsed_key(stored: str) -> ApiKey:
+    return parse_key(stored)  # raises ValueError for a value that is not a key
+
+
+def _key_failure(profile: str, selected: SelectedBackend, found: _Unreadable | None) -> StoreError:
+    """What ``load`` raises for an entry that held no key (None) or a value that is none."""
+    if found is None:
+        where = ENCRYPTED_FILE_WORDS if selected.encrypted_file else selected.name
+        return KeyNotFound(problem=f"No key is stored for profile {profile!r} in {where}.")
+    entry = (
+        f"The entry of profile {profile!r} in {ENCRYPTED_FILE_WORDS}"
+        if selected.encrypted_file
+        else f"The keyring entry of profile {profile!r}"
+    )
+    return StoredKeyUnreadable(
+        problem=f"{entry} does not hold a valid API key.",
+        fix="Delete the profile's key and add it again.",
+    )
 
 
 def _check_name(profile: str) -> None:
