@@ -21,21 +21,18 @@ CONTRACT:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.oauth import ClientSecret
-from qlik_tui.core.outcomes import (
-    KeyStoreWords,
-    Outcome,
-    OutcomeKind,
-    key_store_context,
-    make_outcome,
-)
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore, StoreError
+
+if TYPE_CHECKING:
+    from qlik_tui.core.outcomes import KeyStoreWords, Outcome
 
 
 class StoredKeyMismatch(StoreError):
@@ -95,6 +92,8 @@ def _mismatch(services: Services, profile: Profile, key: ApiKey) -> StoredKeyMis
 def mismatch_outcome(
     services: Services, profile: Profile, found_key_id: str, tenant: Tenant | None
 ) -> Outcome:
+    from qlik_tui.core.outcomes import OutcomeKind, make_outcome  # the table: not for `exec`
+
     return make_outcome(
         OutcomeKind.STORED_KEY_MISMATCH,
         tenant=tenant,
@@ -107,6 +106,8 @@ def mismatch_outcome(
 
 def key_store_words(services: Services, profile: Profile) -> KeyStoreWords:
     """The outcome placeholders naming the store of ``profile``'s key."""
+    from qlik_tui.core.outcomes import key_store_context  # the table: not for `exec`
+
     if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE:
         return key_store_context(encrypted_file=True)
     try:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from configparser import Error as ConfigError
 from configparser import RawConfigParser
-from contextlib import closing, suppress
+from contextlib import AbstractContextManager, closing, suppress
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -85,8 +85,11 @@ def select_backend(given: KeyringBackend | None) -> SelectedBackend:
     if given is not None:
         backend = given
     else:
+        shortcut = _secret_service_shortcut()
+        if shortcut is not None:  # vetted just now: no second D-Bus connection to ask again
+            return _secret_service_selected(shortcut)
         try:
-            backend = _secret_service_shortcut() or keyring.get_keyring()
+            backend = keyring.get_keyring()
         except Exception as exc:  # keyring could not load the backend the user configured
             raise _unloadable_configuration(exc) from None
     if isinstance(backend, chainer.ChainerBackend):
@@ -207,21 +210,23 @@ def _read_secret_service_entries(
     query per name (so the same item answers), then every secret in one ``GetSecrets``. An
     item the batch did not get (locked by itself, not UTF-8) is left to a read of its own."""
     from jeepney.wrappers import DBusErrorResponse
-    from secretstorage.collection import SERVICE_IFACE
+    from secretstorage.collection import COLLECTION_IFACE, SERVICE_IFACE
     from secretstorage.defines import SS_PATH
     from secretstorage.util import DBusAddressWrapper, open_session
 
     found: dict[str, str | StoreError | None] = {}
     collection = backend.get_preferred_collection()  # type: ignore[attr-defined]
     with closing(collection.connection) as connection:
+        # Collection.search_items would also ask each item found for its label
+        searching = DBusAddressWrapper(collection.collection_path, COLLECTION_IFACE, connection)
         paths: dict[str, str] = {}
         for username in usernames:
             query = backend._query(service, username)  # type: ignore[attr-defined]
-            item = next(iter(collection.search_items(query)), None)
-            if item is None:
-                found[username] = None
+            (items,) = searching.call("SearchItems", "a{ss}", query)
+            if items:
+                paths[username] = items[0]
             else:
-                paths[username] = item.item_path
+                found[username] = None
         if not paths:
             return found
         session = open_session(connection)
@@ -295,9 +300,7 @@ def _secret_service_shortcut() -> KeyringBackend | None:
     configured and no KDE session (where KWallet outranks it), a viable Secret Service is
     keyring's own first choice, so ask it directly.
     """
-    if not sys.platform.startswith("linux") or "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", ""):
-        return None
-    if _configured_backend() is not None:
+    if not _secret_service_first():
         return None
     from keyring.backends import SecretService
 
@@ -306,6 +309,65 @@ def _secret_service_shortcut() -> KeyringBackend | None:
     except Exception:
         return None  # let keyring choose, and explain what it finds
     return SecretService.Keyring() if viable else None  # type: ignore[no-untyped-call]
+
+
+def _secret_service_first() -> bool:
+    """Whether keyring would pick the Secret Service first here, if it is viable: Linux,
+    no KDE session (where KWallet outranks it), no backend configured."""
+    if not sys.platform.startswith("linux") or "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", ""):
+        return False
+    return _configured_backend() is None
+
+
+def _secret_service_selected(backend: KeyringBackend) -> SelectedBackend:
+    """What ``select_backend`` makes of a viable Secret Service backend."""
+    kind = _KINDS[_class_path(type(backend))]
+    return SelectedBackend(backend, _backend_name(backend), kind, insecure_notice=None)
+
+
+def choose_and_read(
+    given: KeyringBackend | None,
+    service: str,
+    username: str,
+    hold: Callable[[KeyringBackend], AbstractContextManager[object]],
+    what: str,
+) -> tuple[SelectedBackend, str | None]:
+    """``select_backend(given)`` and the entry of ``username`` under ``service`` read with
+    it, holding ``hold(backend)`` around the read. Where keyring would pick the Secret
+    Service first, its read is tried before vetting it: a read that works shows what vetting
+    asks (on a D-Bus connection of its own). When it fails, the vetting decides: a viable
+    Secret Service's failure (locked, a dismissed prompt) is explained as after a choice,
+    once; else the full choice explains what is wrong, or reads from what it picks."""
+    if given is None and _secret_service_first():
+        from keyring.backends import SecretService
+
+        backend: KeyringBackend = SecretService.Keyring()  # type: ignore[no-untyped-call]
+        failure: StoreError | None = None
+        try:
+            with hold(backend):
+                text = read_entry(backend, service, username)
+        except Exception as exc:
+            failure = explain_failure(exc, backend, what)
+        if failure is None:
+            return _secret_service_selected(backend), text
+        if _secret_service_shortcut() is not None:
+            raise failure
+    selected = select_backend(given)
+    with hold(selected.backend):
+        return selected, read_entry(selected.backend, service, username)
+
+
+def read_entry(backend: KeyringBackend, service: str, username: str) -> str | None:
+    """One entry, as ``backend.get_password`` reads it; over the Secret Service in fewer
+    D-Bus calls (``read_entries``)."""
+    found = read_entries(backend, service, [username])
+    if found is None or username not in found:
+        text = backend.get_password(service, username)
+        return text if isinstance(text, str) else None
+    entry = found[username]
+    if isinstance(entry, StoreError):
+        raise entry
+    return entry
 
 
 def _configured_backend() -> tuple[str, str] | None:

@@ -28,8 +28,10 @@ Decisions:
   qlik-tui survives an older one; they are not exposed on ``Profile``.
 - Directories we create are 0700; an existing directory is left as it is (it may be one the user
   chose and shares). The file is written 0600 every time, and holds no secret anyway.
-- Writes hold the ``<file>.lock`` lock around read-modify-write; reads take it too when they
-  can (Windows cannot replace a file another process has open). The lock file is never deleted.
+- Writes hold the ``<file>.lock`` lock around read-modify-write. Reads take it only on Windows
+  (which cannot replace a file another process has open); elsewhere the rename that replaces
+  the file is atomic, so a read sees the old file or the new one, and never waits for a
+  writer. The lock file is never deleted.
 - Every field but the name is untrusted data when read (an older version wrote what the tenant
   said as it was): it is neutralised on load (``qlik_tui.core.untrusted``). The name is checked
   instead, since it is the profile's identity.
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -49,7 +52,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from qlik_tui.core.outcomes import OutcomeKind, make_outcome
 from qlik_tui.core.regular_file import NotARegularFile, read_regular_file
 from qlik_tui.core.untrusted import neutralise, neutralise_optional
 from qlik_tui.store.files import make_private_dirs, replace_file, stage_file, write_new_file
@@ -256,6 +258,8 @@ class ProfileStore:
     def _read(self) -> _Document:
         if not self.path.exists():  # nothing to read: create nothing either
             return _Document()
+        if sys.platform != "win32":  # an atomic rename: a snapshot needs no lock
+            return self._load()
         with self._locked(required=False):
             return self._load()
 
@@ -339,6 +343,8 @@ class ProfileStore:
         except FileNotFoundError:
             return _Document()
         except NotARegularFile as exc:
+            from qlik_tui.core.outcomes import OutcomeKind, make_outcome  # the table: only here
+
             outcome = make_outcome(
                 OutcomeKind.NOT_A_REGULAR_FILE, path=str(self.path), file_kind=exc.kind
             )

@@ -43,7 +43,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
-from contextlib import suppress
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -327,15 +327,34 @@ class SecretStore:
         return KeyNotFound(problem=problem)
 
     def read_text(self, profile: str, service: str) -> str | None:
-        """The text of ``profile``'s entry under ``service``; None when there is none."""
+        """The text of ``profile``'s entry under ``service``; None when there is none. The
+        first keyring call of a store that reads this way also chooses the backend, in the
+        same call (``exec`` and ``token`` with a cached token: one D-Bus connection)."""
         _check_name(profile)
-        backend = self._backend().backend
+        what = f"read an entry of profile {profile!r}"
+        with self._select_lock:
+            chosen = self._selected
+        if chosen is not None:
+            backend = chosen.backend
 
-        def read() -> str | None:
-            stored = backend.get_password(service, profile)
-            return stored if isinstance(stored, str) else None
+            def read() -> str | None:
+                from qlik_tui.store.backends import read_entry
 
-        return self._run(f"read an entry of profile {profile!r}", backend, read)
+                return read_entry(backend, service, profile)
+
+            return self._run(what, backend, read)
+        given = self._given
+
+        def choose_and_read() -> tuple[SelectedBackend, str | None]:
+            from qlik_tui.store.backends import choose_and_read
+
+            return choose_and_read(given, service, profile, _lock_unless_held(given), what)
+
+        selected, text = self._run(what, given, choose_and_read)
+        with self._select_lock:
+            if self._selected is None:
+                self._selected = selected
+        return text
 
     def delete(self, profile: str, *, service: str | None = None) -> bool:
         _check_name(profile)
@@ -575,6 +594,20 @@ def _key_failure(profile: str, selected: SelectedBackend, found: _Unreadable | N
         problem=f"{entry} does not hold a valid API key.",
         fix="Delete the profile's key and add it again.",
     )
+
+
+def _lock_unless_held(
+    held_for: KeyringBackend | None,
+) -> Callable[[KeyringBackend], AbstractContextManager[object]]:
+    """For a call ``_run`` runs holding the lock of ``held_for``: the lock of the backend it
+    turns out to use, unless that is the one held (one call at a time per backend)."""
+
+    def hold(backend: KeyringBackend) -> AbstractContextManager[object]:
+        if type(backend) is type(held_for):
+            return nullcontext()
+        return _lock_for(backend)
+
+    return hold
 
 
 def _check_name(profile: str) -> None:

@@ -1,5 +1,7 @@
 """Reading many profiles' entries together (``SecretStore.load_many`` /
 ``load_client_secrets``): the same answers as one read per profile, in fewer keyring calls.
+And a store's first ``read_text`` (``exec``, ``token``), which chooses the backend in the same
+call: one D-Bus connection, the same failures.
 
 Against the real gnome-keyring (tests/fixtures/keyring_daemon.py) and the real encrypted file.
 """
@@ -18,7 +20,9 @@ from qlik_tui.store.encrypted_file import EncryptedFileKeyring
 from qlik_tui.store.encrypted_format import Argon2idParams
 from qlik_tui.store.errors import StoreError
 from qlik_tui.store.secrets import (
+    ACCESS_TOKEN_SERVICE,
     CLIENT_SECRET_SERVICE,
+    SERVICE_NAME,
     KeyNotFound,
     KeyringLocked,
     PromptDismissed,
@@ -197,3 +201,61 @@ def test_another_backend_is_read_one_profile_at_a_time_with_the_same_answers() -
 
     _assert_same(together, _read_one_by_one(store, asked))
     _assert_hidden(together, SENTINEL)
+
+
+# -- a first read that chooses the backend too ---------------------------------------------------
+
+
+def test_a_first_read_chooses_the_secret_service_on_the_same_connection(
+    secret_store: SecretStore, secret_service_env: SecretServiceSession
+) -> None:
+    secret_store.save("bot", ClientSecret(SENTINEL), service=ACCESS_TOKEN_SERVICE)
+    fresh = SecretStore()  # keyring's own choice, as the commands make it
+
+    with BusCalls(secret_service_env.address) as reading:
+        text = fresh.read_text("bot", ACCESS_TOKEN_SERVICE)
+    with BusCalls(secret_service_env.address) as describing:
+        name = fresh.backend_name
+
+    assert text == SENTINEL
+    assert reading.members.count("Hello") == 1  # no connection of its own to vet the service
+    assert "NameHasOwner" not in reading.members
+    assert name == "SecretService Keyring"
+    assert describing.members == []  # chosen by the read
+    assert fresh.read_text("nobody", ACCESS_TOKEN_SERVICE) is None
+    assert SENTINEL not in repr(fresh)
+
+
+def test_a_first_read_from_a_locked_collection_is_refused_once_as_before(
+    locked_secret_service: SecretServiceSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", locked_secret_service.address)
+    with pytest.raises(KeyringLocked) as chosen_first:
+        SecretStore(backend=SecretService.Keyring()).read_text(LOCKED_PROFILE, SERVICE_NAME)
+
+    with BusCalls(locked_secret_service.address) as reading, pytest.raises(KeyringLocked) as caught:
+        SecretStore().read_text(LOCKED_PROFILE, SERVICE_NAME)
+
+    assert (caught.value.problem, caught.value.fix) == (
+        chosen_first.value.problem,
+        chosen_first.value.fix,
+    )
+    assert reading.members.count("Unlock") == 1  # one unlock prompt, not one per attempt
+    assert_no_secret(caught.value, "not-a-key")
+
+
+def test_a_first_read_without_a_secret_service_is_explained_as_choosing_is(
+    bare_dbus_session: SecretServiceSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bare_dbus_session.address)
+    with pytest.raises(StoreError) as choosing:
+        SecretStore().check()
+
+    with pytest.raises(StoreError) as reading:
+        SecretStore().read_text("bot", ACCESS_TOKEN_SERVICE)
+
+    assert type(reading.value) is type(choosing.value)
+    assert (reading.value.problem, reading.value.fix) == (
+        choosing.value.problem,
+        choosing.value.fix,
+    )
