@@ -67,6 +67,7 @@ _KINDS = {
     "qlik_tui.store.encrypted_file.EncryptedFileKeyring": "passphrase-encrypted file",
 }
 _ENCRYPTED_FILE_MODULE = "qlik_tui.store.encrypted_file"
+_SECRET_SERVICE = "keyring.backends.SecretService.Keyring"  # this class exactly: not a subclass
 # Long runs of token characters in a backend's error message could be (part of) a key.
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=.]{24,}")
 _MAX_DETAIL_CHARS = 300
@@ -167,7 +168,7 @@ def collection_locked(backend: KeyringBackend) -> bool | None:
     """Whether the Secret Service collection ``backend`` writes to is locked, asked without
     unlocking it (no prompt); None when that cannot be told (another kind of backend, or no
     default collection yet). Raises what the D-Bus calls raise."""
-    if _class_path(type(backend)) != "keyring.backends.SecretService.Keyring":
+    if _class_path(type(backend)) != _SECRET_SERVICE:
         return None
     import secretstorage
     from secretstorage.collection import Collection, get_collection_by_alias
@@ -195,8 +196,8 @@ def read_entries(
     the text, None (no entry), or the ``StoreError`` reading it alone would raise too. A name
     left out is to be read by itself, as one read does (e.g. an item locked on its own).
     None: this backend reads one entry at a time. Raises what the backend raises for all."""
-    if _class_path(type(backend)) == "keyring.backends.SecretService.Keyring":
-        return _read_secret_service_entries(backend, service, usernames)
+    if _class_path(type(backend)) == _SECRET_SERVICE:
+        return dict(_read_secret_service_entries(backend, service, usernames))
     if _encrypted_file_path(backend) is not None:
         return dict(backend.get_passwords(service, usernames))  # type: ignore[attr-defined]
     return None
@@ -204,7 +205,7 @@ def read_entries(
 
 def _read_secret_service_entries(
     backend: KeyringBackend, service: str, usernames: Sequence[str]
-) -> dict[str, str | StoreError | None]:
+) -> dict[str, str | None]:
     """One D-Bus connection and one Secret Service session for all: the collection as keyring
     opens it (a locked one is unlocked or refused exactly as for one read), keyring's own
     query per name (so the same item answers), then every secret in one ``GetSecrets``. An
@@ -214,7 +215,7 @@ def _read_secret_service_entries(
     from secretstorage.defines import SS_PATH
     from secretstorage.util import DBusAddressWrapper, open_session
 
-    found: dict[str, str | StoreError | None] = {}
+    found: dict[str, str | None] = {}
     collection = backend.get_preferred_collection()  # type: ignore[attr-defined]
     with closing(collection.connection) as connection:
         # Collection.search_items would also ask each item found for its label
@@ -359,15 +360,13 @@ def choose_and_read(
 
 def read_entry(backend: KeyringBackend, service: str, username: str) -> str | None:
     """One entry, as ``backend.get_password`` reads it; over the Secret Service in fewer
-    D-Bus calls (``read_entries``)."""
-    found = read_entries(backend, service, [username])
-    if found is None or username not in found:
-        text = backend.get_password(service, username)
-        return text if isinstance(text, str) else None
-    entry = found[username]
-    if isinstance(entry, StoreError):
-        raise entry
-    return entry
+    D-Bus calls (7 where keyring makes 11: ``read_entries``)."""
+    if _class_path(type(backend)) == _SECRET_SERVICE:
+        found = _read_secret_service_entries(backend, service, [username])
+        if username in found:
+            return found[username]
+    text = backend.get_password(service, username)
+    return text if isinstance(text, str) else None
 
 
 def _configured_backend() -> tuple[str, str] | None:

@@ -265,23 +265,11 @@ class SecretStore:
 
     def load(self, profile: str) -> ApiKey:
         _check_name(profile)
-        selected = self._backend()
-        backend = selected.backend
-        service = self.service_name
-
-        def read() -> ApiKey | _Unreadable | None:
-            stored = backend.get_password(service, profile)
-            if stored is None:
-                return None
-            try:
-                return parse_key(stored)
-            except ValueError:
-                return _UNREADABLE
-
-        found = self._run(f"read the key of profile {profile!r}", backend, read)
+        what = f"read the key of profile {profile!r}"
+        found = self._read_one(what, self.service_name, profile, _parsed_key)
         if isinstance(found, ApiKey):
             return found
-        raise _key_failure(profile, selected, found)
+        raise _key_failure(profile, self._backend(), found)
 
     def load_many(self, profiles: Sequence[str]) -> dict[str, ApiKey | StoreError]:
         """Each profile's key, or the ``StoreError`` that ``load`` raises for it, read in as
@@ -327,34 +315,10 @@ class SecretStore:
         return KeyNotFound(problem=problem)
 
     def read_text(self, profile: str, service: str) -> str | None:
-        """The text of ``profile``'s entry under ``service``; None when there is none. The
-        first keyring call of a store that reads this way also chooses the backend, in the
-        same call (``exec`` and ``token`` with a cached token: one D-Bus connection)."""
+        """The text of ``profile``'s entry under ``service``; None when there is none."""
         _check_name(profile)
-        what = f"read an entry of profile {profile!r}"
-        with self._select_lock:
-            chosen = self._selected
-        if chosen is not None:
-            backend = chosen.backend
-
-            def read() -> str | None:
-                from qlik_tui.store.backends import read_entry
-
-                return read_entry(backend, service, profile)
-
-            return self._run(what, backend, read)
-        given = self._given
-
-        def choose_and_read() -> tuple[SelectedBackend, str | None]:
-            from qlik_tui.store.backends import choose_and_read
-
-            return choose_and_read(given, service, profile, _lock_unless_held(given), what)
-
-        selected, text = self._run(what, given, choose_and_read)
-        with self._select_lock:
-            if self._selected is None:
-                self._selected = selected
-        return text
+        found = self._read_one(f"read an entry of profile {profile!r}", service, profile, str)
+        return found if isinstance(found, str) else None
 
     def delete(self, profile: str, *, service: str | None = None) -> bool:
         _check_name(profile)
@@ -442,7 +406,49 @@ class SecretStore:
         except StoreError:
             return False
 
-    # -- reading many entries ------------------------------------------------------------------
+    # -- reading entries -----------------------------------------------------------------------
+
+    def _read_one(
+        self, what: str, service: str, profile: str, convert: Callable[[str], _T]
+    ) -> _T | _Unreadable | None:
+        """``profile``'s entry under ``service``, converted in the worker (the text never
+        leaves it; ``_UNREADABLE`` when ``convert`` raises ValueError), None when there is
+        none. A store's first call chooses the backend in the same keyring call: one D-Bus
+        connection for both (``backends.choose_and_read``), as ``exec`` and ``token`` need."""
+
+        def converted(text: str | None) -> _T | _Unreadable | None:
+            if text is None:
+                return None
+            try:
+                return convert(text)
+            except ValueError:
+                return _UNREADABLE
+
+        with self._select_lock:
+            chosen = self._selected
+        if chosen is not None:
+            backend = chosen.backend
+
+            def read() -> _T | _Unreadable | None:
+                from qlik_tui.store.backends import read_entry
+
+                return converted(read_entry(backend, service, profile))
+
+            return self._run(what, backend, read)
+        given = self._given
+
+        def choose_and_read() -> tuple[SelectedBackend, _T | _Unreadable | None]:
+            from qlik_tui.store.backends import choose_and_read
+
+            hold = _lock_unless_held(given)
+            selected, text = choose_and_read(given, service, profile, hold, what)
+            return selected, converted(text)
+
+        selected, found = self._run(what, given, choose_and_read)
+        with self._select_lock:
+            if self._selected is None:
+                self._selected = selected
+        return found
 
     def _read_many(
         self, profiles: Sequence[str], service: str, convert: Callable[[str], _T]
