@@ -15,6 +15,7 @@ from keyring.backends import SecretService
 
 from qlik_tui.core.apikey import ApiKey, parse_key
 from qlik_tui.core.oauth import ClientSecret
+from qlik_tui.store import secrets as secrets_module
 from qlik_tui.store.encrypted_errors import WrongPassphrase
 from qlik_tui.store.encrypted_file import EncryptedFileKeyring
 from qlik_tui.store.encrypted_format import Argon2idParams
@@ -110,6 +111,22 @@ def test_the_secret_service_is_asked_once_for_all_the_secrets(
     assert "GetSecret" not in together.members
     assert alone.members.count("Hello") == 2  # what each read alone costs, for comparison
     assert alone.members.count("OpenSession") == 2
+
+
+def test_many_entries_are_read_a_bounded_number_per_keyring_call(
+    secret_store: SecretStore,
+    secret_service_env: SecretServiceSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(secrets_module, "_ENTRIES_PER_CALL", 4)  # each call under its deadline
+    names = _store_keys(secret_store, 10)
+
+    with BusCalls(secret_service_env.address) as reading:
+        together = secret_store.load_many(names)
+
+    _assert_same(together, _read_one_by_one(secret_store, names))
+    assert reading.members.count("Hello") == 3  # 4 + 4 + 2
+    assert reading.members.count("GetSecrets") == 3
 
 
 def test_client_secrets_read_together_equal_those_read_one_by_one(
