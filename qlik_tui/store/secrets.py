@@ -13,12 +13,14 @@ CONTRACT:
     store.probe() -> KeyringStatus           # pick the backend and ask if it is locked (no prompt)
     store.save(profile, key: ApiKey) -> None # writes, reads back, compares; raises StoreError
     store.load(profile) -> ApiKey            # raises KeyNotFound / StoreError
+    store.load_many(profiles) -> {profile: ApiKey | StoreError}   # as load, read together
     store.delete(profile) -> bool            # True when something was removed
     store.snapshot(profile) -> SecretSnapshot # what the entry holds now (even a non-key)
     store.restore(snapshot) -> None          # put that back exactly: the value, or no entry
     OAuth clients (entries of their own services, user name = the profile name):
     store.save(profile, secret, service=CLIENT_SECRET_SERVICE)   # any value with reveal()
     store.load_client_secret(profile) -> ClientSecret   # raises KeyNotFound / StoreError
+    store.load_client_secrets(profiles) -> {profile: ClientSecret | StoreError}
     store.read_text(profile, service) -> str | None     # e.g. the access token cache
     store.delete(profile, service=...), store.snapshot(profile, service=...)
 Every failure is a ``StoreError`` subclass (``qlik_tui.store.errors``) with ``.problem`` and
@@ -31,6 +33,14 @@ How it behaves:
   hangs the caller, and the abandoned thread cannot keep the process alive.
 - Backend calls are serialised: concurrent Secret Service sessions fail spuriously
   (PromptDismissed / ItemNotFound were seen under 20 concurrent reads).
+- Reading many entries (``load_many``) is one call per 250 entries where the backend allows
+  (``backends.read_entries``): over the Secret Service one D-Bus connection, one session and
+  one ``GetSecrets``, where one read at a time opens a connection and a session each (about
+  40 ms apiece); from the encrypted file one read of the file. Each entry's outcome is the
+  one ``load`` gives; a store that fails the whole read (locked, a dismissed prompt, the
+  deadline) fails every entry with that error. Other backends read one entry per call.
+- A store's first read (``load``, ``read_text``) chooses the backend in the same call, over
+  the same D-Bus connection when keyring would pick the Secret Service (``exec``, ``token``).
 - Secrets discipline: the key is revealed only inside the worker thread's closures; errors are
   built from exception types and redacted messages, and raised outside ``except`` blocks with no
   cause or context, so no traceback frame or chained exception carries the key.
