@@ -13,9 +13,11 @@ from contextlib import AsyncExitStack
 
 import httpx
 
+from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.client import make_http_client
 from qlik_tui.core.errors import QlikError
 from qlik_tui.core.models import ApiKeyRecord
+from qlik_tui.core.oauth import ClientSecret
 from qlik_tui.core.outcomes import (
     Outcome,
     OutcomeKind,
@@ -33,7 +35,12 @@ from qlik_tui.services.dead_keys import same_owner, sharpen
 from qlik_tui.services.login import learnt_tenant_ids
 from qlik_tui.services.oauth_clients import prove_client
 from qlik_tui.services.profile_key import StoredKeyMismatch as StoredKeyMismatch
-from qlik_tui.services.profile_key import key_store_words, load_profile_key, mismatch_outcome
+from qlik_tui.services.profile_key import (
+    key_store_words,
+    load_profile_key,
+    load_profile_secrets,
+    mismatch_outcome,
+)
 from qlik_tui.services.profile_key import login_command as login_command
 from qlik_tui.services.shared_keys import successor_holder
 from qlik_tui.services.token_cache import save_cached_token
@@ -82,6 +89,7 @@ async def check_profiles(
         # reads its record (revoked? expired?). Only rejected keys wait, so none waits forever.
         checked = {p.name: asyncio.get_running_loop().create_future() for p in profiles}
         reachable = {o: c for o, c in clients.items() if not isinstance(c, QlikError)}
+        stored = await _read_stored_secrets(services, profiles, deadline)
 
         async def one(profile: Profile) -> CheckResult:
             async with limit:
@@ -101,6 +109,7 @@ async def check_profiles(
                             http=client,
                             known_tenant_id=tenant_ids.get(profile.origin),
                             deadline=deadline,
+                            stored=stored.get(profile.name),
                         ),
                     )
             if not checked[profile.name].done():
@@ -117,6 +126,23 @@ async def check_profiles(
             return result
 
         return list(await asyncio.gather(*(one(p) for p in profiles)))
+
+
+async def _read_stored_secrets(
+    services: Services, profiles: Sequence[Profile], deadline: Deadline | None
+) -> dict[str, ApiKey | ClientSecret | StoreError]:
+    """The profiles' keys and client secrets, read together per store: one keyring call for
+    them all instead of one each (about 40 ms apiece over the Secret Service). Past the
+    deadline, nothing: each check then reads its own and times out as it would have."""
+    if len(profiles) < 2:
+        return {}
+    reading = asyncio.to_thread(load_profile_secrets, services, profiles)
+    if deadline is None:
+        return await reading
+    try:
+        return await asyncio.wait_for(reading, timeout=deadline.remaining())
+    except asyncio.TimeoutError:
+        return {}
 
 
 async def _within(
@@ -161,19 +187,28 @@ async def check_one(
     http: httpx.AsyncClient | None = None,
     known_tenant_id: str | None = None,
     deadline: Deadline | None = None,
+    stored: ApiKey | ClientSecret | StoreError | None = None,
 ) -> CheckResult:
+    """``stored``: the profile's key (or client secret) or the failure to read it, when it
+    was read already (with other profiles'); else it is read here."""
     try:
         tenant = parse_tenant(profile.origin)
     except TenantError as exc:
         outcome = make_outcome(OutcomeKind.MALFORMED_RESPONSE, detail=str(exc))
         return CheckResult(profile, outcome)
     if profile.is_oauth_client:
-        return await _check_client(services, profile, tenant, http)
+        secret = stored if isinstance(stored, (ClientSecret, StoreError)) else None
+        return await _check_client(services, profile, tenant, http, secret)
     failure: StoreError | None = None
-    try:
-        key = await asyncio.to_thread(load_profile_key, services, profile)
-    except StoreError as exc:
-        failure = exc
+    if isinstance(stored, ApiKey):
+        key = stored
+    elif isinstance(stored, StoreError):
+        failure = stored
+    else:
+        try:
+            key = await asyncio.to_thread(load_profile_key, services, profile)
+        except StoreError as exc:
+            failure = exc
     if failure is not None:
         # Any failure: a key deleted under the keyring's read can also read as "unavailable".
         if await _forgotten_meanwhile(services, profile):
@@ -222,16 +257,25 @@ async def _renewed_elsewhere(
 
 
 async def _check_client(
-    services: Services, profile: Profile, tenant: Tenant, http: httpx.AsyncClient | None
+    services: Services,
+    profile: Profile,
+    tenant: Tenant,
+    http: httpx.AsyncClient | None,
+    stored: ClientSecret | StoreError | None,
 ) -> CheckResult:
-    """An OAuth profile: mint with the stored secret, then read the bot user (the token minted
-    is cached for ``token`` and ``exec``)."""
+    """An OAuth profile: mint with the stored secret (``stored``: read already), then read the
+    bot user (the token minted is cached for ``token`` and ``exec``)."""
     store = services.secrets_for(profile)
     failure: StoreError | None = None
-    try:
-        secret = await asyncio.to_thread(store.load_client_secret, profile.name)
-    except StoreError as exc:
-        failure = exc
+    if isinstance(stored, ClientSecret):
+        secret = stored
+    elif isinstance(stored, StoreError):
+        failure = stored
+    else:
+        try:
+            secret = await asyncio.to_thread(store.load_client_secret, profile.name)
+        except StoreError as exc:
+            failure = exc
     if failure is not None:
         outcome = stored_key_failure(services, profile, failure, tenant)
         return await _record(services, profile, outcome, None)

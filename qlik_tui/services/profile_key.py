@@ -9,6 +9,10 @@ CONTRACT:
     load_profile_key(services, profile, store=None) -> ApiKey
         # raises StoreError; StoredKeyMismatch when the ids differ (a profile that recorded no
         # key id, or a key without one, is not compared)
+    load_profile_secrets(services, profiles) -> dict[str, ApiKey | ClientSecret | StoreError]
+        # many profiles' keys (and OAuth client secrets) read together, per store; each as
+        # load_profile_key / load_client_secret gives it; a profile alone in its store is left
+        # out (its own read costs the same)
     mismatch_outcome(services, profile, found_key_id, tenant) -> Outcome
     key_store_words(services, profile) -> KeyStoreWords   # the outcome words naming its store
     login_command(profile_name) -> str                    # quoted for a POSIX shell
@@ -16,19 +20,19 @@ CONTRACT:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from qlik_tui.core.apikey import ApiKey
-from qlik_tui.core.outcomes import (
-    KeyStoreWords,
-    Outcome,
-    OutcomeKind,
-    key_store_context,
-    make_outcome,
-)
+from qlik_tui.core.oauth import ClientSecret
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore, StoreError
+
+if TYPE_CHECKING:
+    from qlik_tui.core.outcomes import KeyStoreWords, Outcome
 
 
 class StoredKeyMismatch(StoreError):
@@ -45,15 +49,51 @@ def load_profile_key(
     """``profile``'s key from ``store`` (by default its own store), if it is the key the
     profile recorded."""
     key = (store or services.secrets_for(profile)).load(profile.name)
+    mismatch = _mismatch(services, profile, key)
+    if mismatch is not None:
+        raise mismatch
+    return key
+
+
+def load_profile_secrets(
+    services: Services, profiles: Sequence[Profile]
+) -> dict[str, ApiKey | ClientSecret | StoreError]:
+    """The stored secret of each profile, read together per store (one keyring call for the
+    Secret Service and the encrypted file, rather than one per profile): the key, checked as
+    ``load_profile_key`` checks it, or an OAuth client's secret; or the ``StoreError`` reading
+    it alone raises. A profile that is the only one of its kind in its store is left out."""
+    groups: dict[tuple[int, bool], tuple[SecretStore, list[Profile]]] = {}
+    for profile in profiles:
+        store = services.secrets_for(profile)
+        groups.setdefault((id(store), profile.is_oauth_client), (store, []))[1].append(profile)
+    found: dict[str, ApiKey | ClientSecret | StoreError] = {}
+    for (_, oauth), (store, members) in groups.items():
+        if len(members) < 2:
+            continue
+        names = [member.name for member in members]
+        if oauth:
+            found.update(store.load_client_secrets(names))
+            continue
+        keys = store.load_many(names)
+        for member in members:
+            key = keys[member.name]
+            mismatch = None if isinstance(key, StoreError) else _mismatch(services, member, key)
+            found[member.name] = key if mismatch is None else mismatch
+    return found
+
+
+def _mismatch(services: Services, profile: Profile, key: ApiKey) -> StoredKeyMismatch | None:
     found, recorded = key.key_id, profile.key_id
     if found and recorded and found != recorded:
-        raise StoredKeyMismatch(mismatch_outcome(services, profile, found, None), found)
-    return key
+        return StoredKeyMismatch(mismatch_outcome(services, profile, found, None), found)
+    return None
 
 
 def mismatch_outcome(
     services: Services, profile: Profile, found_key_id: str, tenant: Tenant | None
 ) -> Outcome:
+    from qlik_tui.core.outcomes import OutcomeKind, make_outcome  # the table: not for `exec`
+
     return make_outcome(
         OutcomeKind.STORED_KEY_MISMATCH,
         tenant=tenant,
@@ -66,6 +106,8 @@ def mismatch_outcome(
 
 def key_store_words(services: Services, profile: Profile) -> KeyStoreWords:
     """The outcome placeholders naming the store of ``profile``'s key."""
+    from qlik_tui.core.outcomes import key_store_context  # the table: not for `exec`
+
     if kind_of(profile) is KeyStoreKind.ENCRYPTED_FILE:
         return key_store_context(encrypted_file=True)
     try:

@@ -15,11 +15,14 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable, Sequence
 from configparser import Error as ConfigError
 from configparser import RawConfigParser
+from contextlib import AbstractContextManager, closing, suppress
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import keyring
 import keyring.errors as keyring_errors
@@ -64,6 +67,7 @@ _KINDS = {
     "qlik_tui.store.encrypted_file.EncryptedFileKeyring": "passphrase-encrypted file",
 }
 _ENCRYPTED_FILE_MODULE = "qlik_tui.store.encrypted_file"
+_SECRET_SERVICE = "keyring.backends.SecretService.Keyring"  # this class exactly: not a subclass
 # Long runs of token characters in a backend's error message could be (part of) a key.
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=.]{24,}")
 _MAX_DETAIL_CHARS = 300
@@ -82,8 +86,11 @@ def select_backend(given: KeyringBackend | None) -> SelectedBackend:
     if given is not None:
         backend = given
     else:
+        shortcut = _secret_service_shortcut()
+        if shortcut is not None:  # vetted just now: no second D-Bus connection to ask again
+            return _secret_service_selected(shortcut)
         try:
-            backend = _secret_service_shortcut() or keyring.get_keyring()
+            backend = keyring.get_keyring()
         except Exception as exc:  # keyring could not load the backend the user configured
             raise _unloadable_configuration(exc) from None
     if isinstance(backend, chainer.ChainerBackend):
@@ -161,7 +168,7 @@ def collection_locked(backend: KeyringBackend) -> bool | None:
     """Whether the Secret Service collection ``backend`` writes to is locked, asked without
     unlocking it (no prompt); None when that cannot be told (another kind of backend, or no
     default collection yet). Raises what the D-Bus calls raise."""
-    if _class_path(type(backend)) != "keyring.backends.SecretService.Keyring":
+    if _class_path(type(backend)) != _SECRET_SERVICE:
         return None
     import secretstorage
     from secretstorage.collection import Collection, get_collection_by_alias
@@ -180,6 +187,72 @@ def collection_locked(backend: KeyringBackend) -> bool | None:
         return bool(collection.is_locked())
     finally:
         connection.close()
+
+
+def read_entries(
+    backend: KeyringBackend, service: str, usernames: Sequence[str]
+) -> dict[str, str | StoreError | None] | None:
+    """The entries of ``usernames`` under ``service`` in as few calls as ``backend`` allows:
+    the text, None (no entry), or the ``StoreError`` reading it alone would raise too. A name
+    left out is to be read by itself, as one read does (e.g. an item locked on its own).
+    None: this backend reads one entry at a time. Raises what the backend raises for all."""
+    if _class_path(type(backend)) == _SECRET_SERVICE:
+        return dict(_read_secret_service_entries(backend, service, usernames))
+    if _encrypted_file_path(backend) is not None:
+        return dict(backend.get_passwords(service, usernames))  # type: ignore[attr-defined]
+    return None
+
+
+def _read_secret_service_entries(
+    backend: KeyringBackend, service: str, usernames: Sequence[str]
+) -> dict[str, str | None]:
+    """One D-Bus connection and one Secret Service session for all: the collection as keyring
+    opens it (a locked one is unlocked or refused exactly as for one read), keyring's own
+    query per name (so the same item answers), then every secret in one ``GetSecrets``. An
+    item the batch did not get (locked by itself, not UTF-8) is left to a read of its own."""
+    from jeepney.wrappers import DBusErrorResponse
+    from secretstorage.collection import COLLECTION_IFACE, SERVICE_IFACE
+    from secretstorage.defines import SS_PATH
+    from secretstorage.util import DBusAddressWrapper, open_session
+
+    found: dict[str, str | None] = {}
+    collection = backend.get_preferred_collection()  # type: ignore[attr-defined]
+    with closing(collection.connection) as connection:
+        # Collection.search_items would also ask each item found for its label
+        searching = DBusAddressWrapper(collection.collection_path, COLLECTION_IFACE, connection)
+        paths: dict[str, str] = {}
+        for username in usernames:
+            query = backend._query(service, username)  # type: ignore[attr-defined]
+            (items,) = searching.call("SearchItems", "a{ss}", query)
+            if items:
+                paths[username] = items[0]
+            else:
+                found[username] = None
+        if not paths:
+            return found
+        session = open_session(connection)
+        secrets: dict[str, tuple[str, bytes, bytes, str]] = {}
+        with suppress(DBusErrorResponse):  # e.g. an implementation without GetSecrets
+            (secrets,) = DBusAddressWrapper(SS_PATH, SERVICE_IFACE, connection).call(
+                "GetSecrets", "aoo", list(paths.values()), session.object_path
+            )
+        for username, path in paths.items():
+            secret = secrets.get(path)
+            if secret is not None:
+                with suppress(ValueError, IndexError):  # not UTF-8 (a UnicodeDecodeError)...
+                    found[username] = _decrypted(session, secret).decode("utf-8")
+    return found
+
+
+def _decrypted(session: Any, secret: tuple[str, bytes, bytes, str]) -> bytes:
+    """A secret as ``secretstorage.Item.get_secret`` decrypts it (AES-128-CBC, PKCS#7)."""
+    if not session.encrypted:
+        return bytes(secret[2])
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    decryptor = Cipher(algorithms.AES(session.aes_key), modes.CBC(bytes(secret[1]))).decryptor()
+    padded = decryptor.update(bytes(secret[2])) + decryptor.finalize()
+    return padded[: -padded[-1]]
 
 
 def _unloadable_configuration(exc: Exception) -> StoreError:
@@ -228,9 +301,7 @@ def _secret_service_shortcut() -> KeyringBackend | None:
     configured and no KDE session (where KWallet outranks it), a viable Secret Service is
     keyring's own first choice, so ask it directly.
     """
-    if not sys.platform.startswith("linux") or "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", ""):
-        return None
-    if _configured_backend() is not None:
+    if not _secret_service_first():
         return None
     from keyring.backends import SecretService
 
@@ -239,6 +310,63 @@ def _secret_service_shortcut() -> KeyringBackend | None:
     except Exception:
         return None  # let keyring choose, and explain what it finds
     return SecretService.Keyring() if viable else None  # type: ignore[no-untyped-call]
+
+
+def _secret_service_first() -> bool:
+    """Whether keyring would pick the Secret Service first here, if it is viable: Linux,
+    no KDE session (where KWallet outranks it), no backend configured."""
+    if not sys.platform.startswith("linux") or "KDE" in os.environ.get("XDG_CURRENT_DESKTOP", ""):
+        return False
+    return _configured_backend() is None
+
+
+def _secret_service_selected(backend: KeyringBackend) -> SelectedBackend:
+    """What ``select_backend`` makes of a viable Secret Service backend."""
+    kind = _KINDS[_class_path(type(backend))]
+    return SelectedBackend(backend, _backend_name(backend), kind, insecure_notice=None)
+
+
+def choose_and_read(
+    given: KeyringBackend | None,
+    service: str,
+    username: str,
+    hold: Callable[[KeyringBackend], AbstractContextManager[object]],
+    what: str,
+) -> tuple[SelectedBackend, str | None]:
+    """``select_backend(given)`` and the entry of ``username`` under ``service`` read with
+    it, holding ``hold(backend)`` around the read. Where keyring would pick the Secret
+    Service first, its read is tried before vetting it: a read that works shows what vetting
+    asks (on a D-Bus connection of its own). When it fails, the vetting decides: a viable
+    Secret Service's failure (locked, a dismissed prompt) is explained as after a choice,
+    once; else the full choice explains what is wrong, or reads from what it picks."""
+    if given is None and _secret_service_first():
+        from keyring.backends import SecretService
+
+        backend: KeyringBackend = SecretService.Keyring()  # type: ignore[no-untyped-call]
+        failure: StoreError | None = None
+        try:
+            with hold(backend):
+                text = read_entry(backend, service, username)
+        except Exception as exc:
+            failure = explain_failure(exc, backend, what)
+        if failure is None:
+            return _secret_service_selected(backend), text
+        if _secret_service_shortcut() is not None:
+            raise failure
+    selected = select_backend(given)
+    with hold(selected.backend):
+        return selected, read_entry(selected.backend, service, username)
+
+
+def read_entry(backend: KeyringBackend, service: str, username: str) -> str | None:
+    """One entry, as ``backend.get_password`` reads it; over the Secret Service in fewer
+    D-Bus calls (7 where keyring makes 11: ``read_entries``)."""
+    if _class_path(type(backend)) == _SECRET_SERVICE:
+        found = _read_secret_service_entries(backend, service, [username])
+        if username in found:
+            return found[username]
+    text = backend.get_password(service, username)
+    return text if isinstance(text, str) else None
 
 
 def _configured_backend() -> tuple[str, str] | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qlik_tui.core.outcomes import OutcomeKind, make_outcome
 from qlik_tui.store.errors import StoreError
 
 _RESTORE_FIX = (
@@ -133,6 +132,8 @@ class NotARegularStoreFile(EncryptedStoreError):
     """A FIFO, directory, socket or device at the file's path: never opened for reading."""
 
     def __init__(self, path: Path, kind: str) -> None:
+        from qlik_tui.core.outcomes import OutcomeKind, make_outcome  # the table: only here
+
         outcome = make_outcome(OutcomeKind.NOT_A_REGULAR_FILE, path=str(path), file_kind=kind)
         super().__init__(problem=outcome.cause, fix=outcome.next_step)
         self.path = path

@@ -34,6 +34,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
@@ -60,6 +61,7 @@ from qlik_tui.store.encrypted_format import (
     derive_key,
     encode,
 )
+from qlik_tui.store.errors import StoreError
 from qlik_tui.store.files import default_store_path, make_private_dirs, write_atomically
 from qlik_tui.store.lockfile import LockFile, LockTimeout
 from qlik_tui.store.passphrase import (
@@ -136,6 +138,31 @@ class EncryptedFileKeyring(KeyringBackend):
             if store is None or entry is None:
                 return None
             return self._key_for(store).open(entry, self._path)
+
+    def get_passwords(
+        self, service: str, usernames: Sequence[str]
+    ) -> dict[str, str | StoreError | None]:
+        """Several entries from one read of the file: each one's text, None when it has no
+        entry, or the ``StoreError`` its own ``get_password`` would raise (the passphrase not
+        given, a wrong one: only entries that exist need it)."""
+        with self._mutex:
+            store = self._read()
+            entries = {u: store.find(service, u) if store is not None else None for u in usernames}
+            found: dict[str, str | StoreError | None] = {u: None for u in usernames}
+            present = {u: e for u, e in entries.items() if e is not None}
+            if store is None or not present:
+                return found
+            try:
+                unlocked = self._key_for(store)
+            except StoreError as exc:
+                failure = exc.with_traceback(None)
+                return {**found, **dict.fromkeys(present, failure)}
+            for username, entry in present.items():
+                try:
+                    found[username] = unlocked.open(entry, self._path)
+                except StoreError as exc:  # this entry's own damage: the others still open
+                    found[username] = exc.with_traceback(None)
+            return found
 
     def set_password(self, service: str, username: str, password: str) -> None:
         with self._mutex:

@@ -28,8 +28,10 @@ Decisions:
   qlik-tui survives an older one; they are not exposed on ``Profile``.
 - Directories we create are 0700; an existing directory is left as it is (it may be one the user
   chose and shares). The file is written 0600 every time, and holds no secret anyway.
-- Writes hold the ``<file>.lock`` lock around read-modify-write; reads take it too when they
-  can (Windows cannot replace a file another process has open). The lock file is never deleted.
+- Writes hold the ``<file>.lock`` lock around read-modify-write. Reads take it only on Windows
+  (which cannot replace a file another process has open); elsewhere the rename that replaces
+  the file is atomic, so a read sees the old file or the new one, and never waits for a
+  writer. The lock file is never deleted.
 - Every field but the name is untrusted data when read (an older version wrote what the tenant
   said as it was): it is neutralised on load (``qlik_tui.core.untrusted``). The name is checked
   instead, since it is the profile's identity.
@@ -41,7 +43,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -49,7 +52,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from qlik_tui.core.outcomes import OutcomeKind, make_outcome
 from qlik_tui.core.regular_file import NotARegularFile, read_regular_file
 from qlik_tui.core.untrusted import neutralise, neutralise_optional
 from qlik_tui.store.files import make_private_dirs, replace_file, stage_file, write_new_file
@@ -158,6 +160,7 @@ class CredentialKind(str, Enum):
 # The fields stored per profile (the name is the profile's key in the file, not a field).
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Profile) if f.name != "name")
 _OPTIONAL_TEXT_FIELDS = tuple(name for name in FIELD_NAMES if name not in ("origin", "roles"))
+_FIELD_NAME_SET = frozenset(FIELD_NAMES)
 
 
 def now_iso() -> str:
@@ -181,10 +184,28 @@ def validate_profile(profile: Profile) -> None:
         raise InvalidProfile(f"Profile {name}: roles must be a sequence of texts.")
 
 
-@dataclass
 class _Entry:
-    profile: Profile
-    unknown: dict[str, Any] = field(default_factory=dict)
+    """A profile of the file, with its fields this qlik-tui does not know (kept on rewrite).
+    Read from the file, the ``Profile`` (every field neutralised) is made when first asked
+    for: a command that uses one profile of hundreds makes one (the file is checked whole)."""
+
+    __slots__ = ("_make", "_profile", "unknown")
+
+    def __init__(
+        self,
+        profile: Profile | Callable[[], Profile],
+        unknown: dict[str, Any] | None = None,
+    ) -> None:
+        self._profile = profile if isinstance(profile, Profile) else None
+        self._make = None if isinstance(profile, Profile) else profile
+        self.unknown = unknown if unknown is not None else {}
+
+    @property
+    def profile(self) -> Profile:
+        if self._profile is None:
+            assert self._make is not None
+            self._profile, self._make = self._make(), None
+        return self._profile
 
 
 @dataclass
@@ -256,6 +277,8 @@ class ProfileStore:
     def _read(self) -> _Document:
         if not self.path.exists():  # nothing to read: create nothing either
             return _Document()
+        if sys.platform != "win32":  # an atomic rename: a snapshot needs no lock
+            return self._load()
         with self._locked(required=False):
             return self._load()
 
@@ -339,6 +362,8 @@ class ProfileStore:
         except FileNotFoundError:
             return _Document()
         except NotARegularFile as exc:
+            from qlik_tui.core.outcomes import OutcomeKind, make_outcome  # the table: only here
+
             outcome = make_outcome(
                 OutcomeKind.NOT_A_REGULAR_FILE, path=str(self.path), file_kind=exc.kind
             )
@@ -503,8 +528,11 @@ def _parse(raw: bytes) -> _Document:
             )
         raise _Broken(f"has unknown format version {version} (expected {FORMAT_VERSION}).")
 
-    for location in _jwt_locations(data, ()):  # read as written: no field ever holds a key
-        raise _HoldsAKey(location)
+    # Read as written: no field ever holds a key. Without escapes, every string of the file is
+    # in its text as it is, so a text with no JWT anywhere needs no walk through every field.
+    if "\\" in text or _JWT.search(text):
+        for location in _jwt_locations(data, ()):
+            raise _HoldsAKey(location)
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         raise _Broken(f'"profiles" must be an object (name to profile), not {_kind(profiles)}.')
@@ -556,21 +584,24 @@ def _parse_entry(name: str, fields: object) -> _Entry:
     if not isinstance(origin, str) or not origin:
         found = "nothing" if "origin" not in fields else _kind(origin)
         raise _Broken(f'{where} needs "origin" (the tenant address as text), found {found}.')
-    values: dict[str, Any] = {"origin": neutralise(origin)}
     for field_name in _OPTIONAL_TEXT_FIELDS:
         value = fields.get(field_name)
         if value is not None and not isinstance(value, str):
             raise _Broken(f'{where}: "{field_name}" must be text or null, not {_kind(value)}.')
-        values[field_name] = neutralise_optional(value)
     roles = fields.get("roles")
     if roles is None:
         roles = []
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
         raise _Broken(f'{where}: "roles" must be a list of texts, not {_kind(roles)}.')
-    values["roles"] = tuple(neutralise(role) for role in roles)
-    unknown = {key: value for key, value in fields.items() if key not in FIELD_NAMES}
+    unknown = {key: value for key, value in fields.items() if key not in _FIELD_NAME_SET}
     unknown.pop("name", None)  # the name is the key; a stray copy inside is dropped
-    return _Entry(Profile(name=name, **values), unknown)
+
+    def make() -> Profile:  # checked above: neutralising cannot fail
+        texts = {key: neutralise_optional(fields.get(key)) for key in _OPTIONAL_TEXT_FIELDS}
+        parts = tuple(neutralise(role) for role in roles)
+        return Profile(name=name, origin=neutralise(origin), roles=parts, **texts)
+
+    return _Entry(make, unknown)
 
 
 def _is_int(value: object) -> bool:

@@ -222,6 +222,28 @@ def test_a_stored_entry_that_is_not_a_key_is_a_rejection(
     assert sandbox.requests == []
 
 
+def test_profiles_whose_keys_are_read_together_keep_each_ones_outcome(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    for name in ("good one", "good two", "lost", "damaged", "swapped"):
+        store_profile(services, name, sandbox.origin, sandbox.issue_key())
+    services.secrets.delete("lost")
+    put_raw_entry("damaged", "garbage, not a key")
+    put_raw_entry("swapped", sandbox.issue_key())  # another key than the profile recorded
+
+    result = run_cli("check", "--json")
+
+    assert result.code == 1, result.output
+    outcomes = {entry["name"]: entry["outcome"] for entry in json.loads(result.stdout)}
+    assert outcomes == {
+        "good one": "valid",
+        "good two": "valid",
+        "lost": "key_not_stored",
+        "damaged": "stored_key_invalid",
+        "swapped": "stored_key_mismatch",
+    }
+
+
 def test_no_dbus_session_says_so_and_how_to_start_one(
     run_cli: RunCli,
     sandbox: FaultySandbox,

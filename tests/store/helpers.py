@@ -65,3 +65,49 @@ def secret_needles(secret: str) -> list[bytes]:
     """The key and its parts as they could appear in a file: UTF-8 and UTF-16."""
     texts = [secret, *secret.split(".")]
     return [text.encode(encoding) for text in texts for encoding in ("utf-8", "utf-16-le")]
+
+
+class BusCalls:
+    """The method calls made on a private D-Bus bus while the ``with`` block runs, seen by a
+    monitor connection (``BecomeMonitor``): ``.members`` lists each call's member name (e.g.
+    ``Hello``, ``SearchItems``, ``GetSecret``) in order."""
+
+    _MARKER = "qlik-tui.test.end-of-watch"
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.members: list[str] = []
+
+    def __enter__(self) -> BusCalls:
+        from jeepney import DBusAddress, new_method_call
+        from jeepney.io.blocking import open_dbus_connection
+
+        self._marker = open_dbus_connection(self.address)  # its Hello comes before the watch
+        self._monitor = open_dbus_connection(self.address)
+        monitoring = DBusAddress(
+            "/org/freedesktop/DBus",
+            bus_name="org.freedesktop.DBus",
+            interface="org.freedesktop.DBus.Monitoring",
+        )
+        self._monitor.send_and_get_reply(
+            new_method_call(monitoring, "BecomeMonitor", "asu", ([], 0))
+        )
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
+
+        bus = DBusAddress("/org/freedesktop/DBus", "org.freedesktop.DBus", "org.freedesktop.DBus")
+        self._marker.send(new_method_call(bus, "NameHasOwner", "s", (self._MARKER,)))
+        try:
+            while True:
+                message = self._monitor.receive(timeout=10)
+                if message.header.message_type is not MessageType.method_call:
+                    continue
+                member = message.header.fields.get(HeaderFields.member)
+                if member == "NameHasOwner" and message.body == (self._MARKER,):
+                    break
+                self.members.append(str(member))
+        finally:
+            self._monitor.close()
+            self._marker.close()

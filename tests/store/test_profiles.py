@@ -463,3 +463,20 @@ def test_a_default_naming_no_stored_profile_is_ignored(store: ProfileStore) -> N
     store.path.write_text(json.dumps(document))
     assert store.default_name() is None
     assert _names(store) == ["prod"]
+
+
+@pytest.mark.parametrize("escaped", [False, True], ids=["as-is", "json-escaped"])
+def test_a_file_holding_a_jwt_is_refused_on_read_even_behind_an_escape(
+    store: ProfileStore, escaped: bool
+) -> None:
+    key = fake_key_text()
+    written = ("\\u0065" + key[1:]) if escaped else key  # JSON reads "\u0065yJ…" as "eyJ…"
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    entry = f'{{"origin": "{ORIGIN}", "user_name": "{written}"}}'
+    store.path.write_text(f'{{"version": 1, "profiles": {{"work": {entry}}}}}', encoding="utf-8")
+
+    with pytest.raises(ProfilesFileError) as caught:
+        store.get("work")
+
+    assert "field 'user_name' of profile \"work\" looks like an API key" in str(caught.value)
+    assert key not in str(caught.value)
