@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -260,12 +261,12 @@ def _store(
             # The key came from a pipe, so its source still has it: nothing is lost.
             return exits.STORAGE
         choice = _ask_after_store_failure(stdin, stderr)
-        if choice == "retry":
+        if choice is AfterStoreFailure.RETRY:
             continue
-        if choice == "discard":
+        if choice is AfterStoreFailure.DISCARD:
             print("Discarded: the key was not stored anywhere.", file=stderr)
             return exits.STORAGE
-        if choice == "closed":
+        if choice is AfterStoreFailure.CLOSED:
             print("Input closed: the key was not stored.", file=stderr)
             return exits.STORAGE
         if _rescue_to_file(key, stdin, stderr):
@@ -319,8 +320,17 @@ def _report_stored(
     insecure_backend_notice(services.secrets, stderr)
 
 
-def _ask_after_store_failure(stdin: TextIO, stderr: TextIO) -> str:
-    choices = {"r": "retry", "f": "file", "d": "discard"}
+class AfterStoreFailure(Enum):
+    """What the user chose to do with a key the store refused."""
+
+    RETRY = "r"
+    FILE = "f"
+    DISCARD = "d"
+    CLOSED = ""  # the input ended at the prompt
+
+
+def _ask_after_store_failure(stdin: TextIO, stderr: TextIO) -> AfterStoreFailure:
+    choices = {each.value: each for each in AfterStoreFailure if each.value}
     while True:
         print(
             "The key is still only in memory. [r]etry, write it to a [f]ile, or [d]iscard it? ",
@@ -330,7 +340,7 @@ def _ask_after_store_failure(stdin: TextIO, stderr: TextIO) -> str:
         )
         answer = stdin.readline()
         if not answer:  # Ctrl-D at the prompt: the user walked away from the choice
-            return "closed"
+            return AfterStoreFailure.CLOSED
         picked = choices.get(answer.strip().lower()[:1])
         if picked:
             return picked

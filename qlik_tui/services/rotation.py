@@ -73,7 +73,7 @@ from qlik_tui.services.successor_store import store_for_holders
 from qlik_tui.store.key_stores import KeyStoreKind, key_store_words, kind_of
 from qlik_tui.store.lockfile import LockFile, LockTimeout
 from qlik_tui.store.names import quoted_name
-from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
+from qlik_tui.store.profiles import CredentialKind, Profile, ProfilesFileError, now_iso
 from qlik_tui.store.renewals import PendingRenewal, RenewalJournal, renewal_lock
 from qlik_tui.store.secrets import StoreError
 
@@ -117,10 +117,12 @@ CLIENT_STEP_TITLES = {
 
 
 def step_title(
-    step: RotationStep, store: KeyStoreKind = KeyStoreKind.KEYRING, credential: str = "key"
+    step: RotationStep,
+    store: KeyStoreKind = KeyStoreKind.KEYRING,
+    credential: CredentialKind = CredentialKind.API_KEY,
 ) -> str:
     """The title of ``step`` when renewing a key (or a client secret) kept in ``store``."""
-    if credential != "key":
+    if credential is CredentialKind.OAUTH_CLIENT:
         return CLIENT_STEP_TITLES[step]
     return _STORE_TITLES[store] if step is RotationStep.STORE else STEP_TITLES[step]
 
@@ -138,7 +140,7 @@ class StepEvent:
     state: StepState
     note: str = ""  # e.g. the new key's id; never the key
     store: KeyStoreKind = KeyStoreKind.KEYRING  # where the profile's key is kept
-    credential: str = "key"  # or "client secret"
+    credential: CredentialKind = CredentialKind.API_KEY  # or OAUTH_CLIENT: a client secret
 
     @property
     def title(self) -> str:
@@ -171,8 +173,9 @@ class RotationResult:
     # stopped) and deleted by this run
     deleted_strays: tuple[str, ...] = ()
     interrupted: bool = False  # a signal or a cancelled task stopped the run (see notes)
-    # what was renewed: "key" (ids are key ids) or "client secret" (ids are the secrets' hints)
-    credential: str = "key"
+    # what was renewed: an API key (ids are key ids) or an OAuth client's secret (ids are the
+    # secrets' hints); sentences name it by ``credential.words``
+    credential: CredentialKind = CredentialKind.API_KEY
     # Every profile that holds the new key now: this one, then the others that held the old
     # key (one key, several profiles: all of them are renewed, or none).
     updated_profiles: tuple[str, ...] = ()

@@ -19,7 +19,7 @@ outright leaves that note, and the next renewal of the profile names every secre
 appeared since (other than the stored one) before it makes another.
 
 Results are ``rotation.RotationResult``s whose ``old_key_id`` / ``new_key_id`` are the secrets'
-hints and ``credential`` is "client secret", so ``rotate`` renders both kinds alike.
+hints and ``credential`` is ``CredentialKind.OAUTH_CLIENT``, so ``rotate`` renders both kinds alike.
 """
 
 from __future__ import annotations
@@ -59,13 +59,13 @@ from qlik_tui.services.strays import StrayKey
 from qlik_tui.services.token_cache import save_cached_token
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
 from qlik_tui.store.lockfile import LockFile, LockTimeout
-from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
+from qlik_tui.store.profiles import CredentialKind, Profile, ProfilesFileError, now_iso
 from qlik_tui.store.renewals import PendingRenewal, RenewalJournal, renewal_lock
 from qlik_tui.store.secrets import CLIENT_SECRET_SERVICE, KeyNotFound, StoreError
 
 MAX_CLIENT_SECRETS = 5
 JOURNAL_PREFIX = "oauth-secrets:"  # a client renewal's journal marker: the hints before it
-CREDENTIAL = "client secret"
+CREDENTIAL = CredentialKind.OAUTH_CLIENT
 
 
 def delete_secret_command(profile: str, origin: str, client_id: str, hint: str) -> str:
@@ -133,7 +133,7 @@ class _SecretRotation:
         command = delete_secret_command(
             self.name, self.profile.origin, self.profile.client_id or "", hint
         )
-        self.strays.append(StrayKey(hint, why, command, what=CREDENTIAL))
+        self.strays.append(StrayKey(hint, why, command, what=CREDENTIAL.words))
 
     async def locked(self, http: httpx.AsyncClient) -> RotationResult:
         lock: LockFile | None = None
