@@ -77,10 +77,9 @@ def login(
 
     from qlik_tui.commands.output import (
         error,
-        explain_outcome,
         open_login_store,
-        outcome_json,
-        profile_json,
+        print_stored_json,
+        refuse_unproven_login,
         warn,
     )
     from qlik_tui.core.apikey import KeyFormatError, parse_key
@@ -157,15 +156,15 @@ def login(
             )
         )
         if report.outcome.verdict is not Verdict.VALID:
-            if args.json:
-                _print_json({"name": name, "tenant": tenant.origin, "stored": False,
-                             **outcome_json(report.outcome)}, stdout)  # fmt: skip
-            explain_outcome(report.outcome, stderr)
-            print(
-                "Nothing was stored; any key stored before for this profile is unchanged.",
-                file=stderr,
+            return refuse_unproven_login(
+                report.outcome,
+                name=name,
+                tenant=tenant,
+                what="key",
+                as_json=args.json,
+                stdout=stdout,
+                stderr=stderr,
             )
-            return exits.for_verdicts([report.outcome.verdict])
         if report.tenant_matches is False:
             warn(stderr, "the key's tenant id differs from the user's tenant id")
 
@@ -174,18 +173,10 @@ def login(
         return stored
     if args.json:  # the same sentences on stderr; the record on stdout
         _report_stored(stored, report, tenant, services, stderr, stderr)
-        _print_json({**profile_json(stored.profile), "stored": True,
-                     "verified": report is not None}, stdout)  # fmt: skip
+        print_stored_json(stored.profile, verified=report is not None, stdout=stdout)
     else:
         _report_stored(stored, report, tenant, services, stdout, stderr)
     return exits.OK
-
-
-def _print_json(payload: dict[str, object], stdout: TextIO) -> None:
-    import json
-
-    json.dump(payload, stdout, indent=2)
-    print(file=stdout)
 
 
 def _stored_tenant(name: str | None, services: Services, stderr: TextIO) -> str | int:
