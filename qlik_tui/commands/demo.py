@@ -72,9 +72,9 @@ def run(args: argparse.Namespace, call: Call) -> int:
     else:
         error(stderr, problem)
         return exits.USAGE
-    from qlik_tui.tui.launch import launch
+    from qlik_tui.tui.launch import StartWith, launch
 
     try:
-        return launch(demo_services(), start="setup", sandbox=sandbox)
+        return launch(demo_services(), start=StartWith.SETUP, sandbox=sandbox)
     finally:
         sandbox.stop()

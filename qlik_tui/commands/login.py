@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -76,10 +77,9 @@ def login(
 
     from qlik_tui.commands.output import (
         error,
-        explain_outcome,
         open_login_store,
-        outcome_json,
-        profile_json,
+        print_stored_json,
+        refuse_unproven_login,
         warn,
     )
     from qlik_tui.core.apikey import KeyFormatError, parse_key
@@ -156,15 +156,15 @@ def login(
             )
         )
         if report.outcome.verdict is not Verdict.VALID:
-            if args.json:
-                _print_json({"name": name, "tenant": tenant.origin, "stored": False,
-                             **outcome_json(report.outcome)}, stdout)  # fmt: skip
-            explain_outcome(report.outcome, stderr)
-            print(
-                "Nothing was stored; any key stored before for this profile is unchanged.",
-                file=stderr,
+            return refuse_unproven_login(
+                report.outcome,
+                name=name,
+                tenant=tenant,
+                what="key",
+                as_json=args.json,
+                stdout=stdout,
+                stderr=stderr,
             )
-            return exits.for_verdicts([report.outcome.verdict])
         if report.tenant_matches is False:
             warn(stderr, "the key's tenant id differs from the user's tenant id")
 
@@ -173,18 +173,10 @@ def login(
         return stored
     if args.json:  # the same sentences on stderr; the record on stdout
         _report_stored(stored, report, tenant, services, stderr, stderr)
-        _print_json({**profile_json(stored.profile), "stored": True,
-                     "verified": report is not None}, stdout)  # fmt: skip
+        print_stored_json(stored.profile, verified=report is not None, stdout=stdout)
     else:
         _report_stored(stored, report, tenant, services, stdout, stderr)
     return exits.OK
-
-
-def _print_json(payload: dict[str, object], stdout: TextIO) -> None:
-    import json
-
-    json.dump(payload, stdout, indent=2)
-    print(file=stdout)
 
 
 def _stored_tenant(name: str | None, services: Services, stderr: TextIO) -> str | int:
@@ -260,12 +252,12 @@ def _store(
             # The key came from a pipe, so its source still has it: nothing is lost.
             return exits.STORAGE
         choice = _ask_after_store_failure(stdin, stderr)
-        if choice == "retry":
+        if choice is AfterStoreFailure.RETRY:
             continue
-        if choice == "discard":
+        if choice is AfterStoreFailure.DISCARD:
             print("Discarded: the key was not stored anywhere.", file=stderr)
             return exits.STORAGE
-        if choice == "closed":
+        if choice is AfterStoreFailure.CLOSED:
             print("Input closed: the key was not stored.", file=stderr)
             return exits.STORAGE
         if _rescue_to_file(key, stdin, stderr):
@@ -319,8 +311,17 @@ def _report_stored(
     insecure_backend_notice(services.secrets, stderr)
 
 
-def _ask_after_store_failure(stdin: TextIO, stderr: TextIO) -> str:
-    choices = {"r": "retry", "f": "file", "d": "discard"}
+class AfterStoreFailure(Enum):
+    """What the user chose to do with a key the store refused."""
+
+    RETRY = "r"
+    FILE = "f"
+    DISCARD = "d"
+    CLOSED = ""  # the input ended at the prompt
+
+
+def _ask_after_store_failure(stdin: TextIO, stderr: TextIO) -> AfterStoreFailure:
+    choices = {each.value: each for each in AfterStoreFailure if each.value}
     while True:
         print(
             "The key is still only in memory. [r]etry, write it to a [f]ile, or [d]iscard it? ",
@@ -330,7 +331,7 @@ def _ask_after_store_failure(stdin: TextIO, stderr: TextIO) -> str:
         )
         answer = stdin.readline()
         if not answer:  # Ctrl-D at the prompt: the user walked away from the choice
-            return "closed"
+            return AfterStoreFailure.CLOSED
         picked = choices.get(answer.strip().lower()[:1])
         if picked:
             return picked

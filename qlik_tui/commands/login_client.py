@@ -13,11 +13,10 @@ from typing import TextIO
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import (
     error,
-    explain_outcome,
     insecure_backend_notice,
     open_login_store,
-    outcome_json,
-    profile_json,
+    print_stored_json,
+    refuse_unproven_login,
 )
 from qlik_tui.core.oauth import (
     ClientIdRefused,
@@ -76,15 +75,15 @@ def run(
             prove_client(tenant, client_id, secret, settings=services.client_settings)
         )
         if proof.outcome.verdict is not Verdict.VALID:
-            if args.json:
-                _print_json({"name": name, "tenant": tenant.origin, "stored": False,
-                             **outcome_json(proof.outcome)}, stdout)  # fmt: skip
-            explain_outcome(proof.outcome, stderr)
-            print(
-                "Nothing was stored; any secret stored before for this profile is unchanged.",
-                file=stderr,
+            return refuse_unproven_login(
+                proof.outcome,
+                name=name,
+                tenant=tenant,
+                what="secret",
+                as_json=args.json,
+                stdout=stdout,
+                stderr=stderr,
             )
-            return exits.for_verdicts([proof.outcome.verdict])
 
     try:
         stored = store_client(
@@ -109,19 +108,11 @@ def run(
         save_cached_token(services, stored.profile, proof.token)
     if args.json:  # the same sentences on stderr; the record on stdout
         _report(stored.profile, stored.backend, proof, tenant, stderr)
-        _print_json({**profile_json(stored.profile), "stored": True,
-                     "verified": proof is not None}, stdout)  # fmt: skip
+        print_stored_json(stored.profile, verified=proof is not None, stdout=stdout)
     else:
         _report(stored.profile, stored.backend, proof, tenant, stdout)
     insecure_backend_notice(services.secrets, stderr)
     return exits.OK
-
-
-def _print_json(payload: dict[str, object], stdout: TextIO) -> None:
-    import json
-
-    json.dump(payload, stdout, indent=2)
-    print(file=stdout)
 
 
 def _read_secret(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> ClientSecret | None:

@@ -7,6 +7,7 @@ import sys
 from contextlib import suppress
 from typing import TYPE_CHECKING, TextIO
 
+from qlik_tui.commands import exits
 from qlik_tui.core.untrusted import echoed
 from qlik_tui.store.encrypted_errors import PassphraseUnavailable
 from qlik_tui.store.key_stores import KeyStoreKind, KeyStores, kind_of
@@ -15,6 +16,7 @@ from qlik_tui.store.secrets import SecretStore, StoreError
 
 if TYPE_CHECKING:
     from qlik_tui.core.outcomes import Outcome  # the table loads only when an outcome is shown
+    from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
     from qlik_tui.services.store_probe import StoreProbe
     from qlik_tui.store.passphrase import PassphraseSource
@@ -229,3 +231,38 @@ def outcome_json(outcome: Outcome) -> dict[str, object]:
         "cause": outcome.cause,
         "next_step": outcome.next_step,
     }
+
+
+def print_json(payload: dict[str, object], stdout: TextIO) -> None:
+    import json  # only a --json run needs it
+
+    json.dump(payload, stdout, indent=2)
+    print(file=stdout)
+
+
+def refuse_unproven_login(
+    outcome: Outcome,
+    *,
+    name: str,
+    tenant: Tenant,
+    what: str,
+    as_json: bool,
+    stdout: TextIO,
+    stderr: TextIO,
+) -> int:
+    """A login whose proof did not pass (``what``: "key", "secret"): the outcome, that nothing
+    changed, with ``--json`` the record; the verdict's exit code."""
+    if as_json:
+        record = {"name": name, "tenant": tenant.origin, "stored": False, **outcome_json(outcome)}
+        print_json(record, stdout)
+    explain_outcome(outcome, stderr)
+    print(
+        f"Nothing was stored; any {what} stored before for this profile is unchanged.",
+        file=stderr,
+    )
+    return exits.for_verdicts([outcome.verdict])
+
+
+def print_stored_json(profile: Profile, *, verified: bool, stdout: TextIO) -> None:
+    """A login's ``--json`` record: the profile as stored."""
+    print_json({**profile_json(profile), "stored": True, "verified": verified}, stdout)

@@ -27,6 +27,7 @@ from qlik_tui.services.renewal import (
 )
 from qlik_tui.services.rotation import RotationResult, RotationStatus
 from qlik_tui.services.strays import look_for_left_behind, pending_profiles
+from qlik_tui.store.profiles import CredentialKind
 
 
 def renew_and_report(
@@ -112,7 +113,7 @@ async def _renew_to_the_end(
 
 def renewal_line(renewal: RotationResult, now: datetime) -> str:
     name = renewal.name
-    if renewal.renewed and renewal.credential != "key":
+    if renewal.renewed and renewal.credential is CredentialKind.OAUTH_CLIENT:
         old = (
             f"old secret {renewal.old_key_id} kept"
             if renewal.kept_old

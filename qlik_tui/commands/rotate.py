@@ -230,12 +230,14 @@ def print_result(result: RotationResult, stdout: TextIO, stderr: TextIO) -> None
     from qlik_tui.core.untrusted import neutralise
     from qlik_tui.services.rotation import RotationStatus
     from qlik_tui.store.names import quoted_name
+    from qlik_tui.store.profiles import CredentialKind
 
     name = repr(result.name)
     now = datetime.now(timezone.utc)
-    what = result.credential
+    key = result.credential is CredentialKind.API_KEY
+    what = result.credential.words
     if result.renewed:
-        if what == "key":
+        if key:
             expiry = expiry_sentence(result.new_expiry, now=now)
             print(f"Renewed {name}: key {result.new_key_id} is stored; {expiry}.", file=stdout)
         else:
@@ -253,7 +255,7 @@ def print_result(result: RotationResult, stdout: TextIO, stderr: TextIO) -> None
                 file=stdout,
             )
     else:
-        held = result.old_key_id or ("(none)" if what == "key" else "(hint unknown)")
+        held = result.old_key_id or ("(none)" if key else "(hint unknown)")
         print(f"Not renewed: {name} still holds {what} {held}.", file=stderr)
         if result.store_failure is not None:
             print(f"  {result.store_failure.summary()}", file=stderr)
@@ -280,7 +282,7 @@ def result_json(result: RotationResult) -> dict[str, object]:
         "old_key_id": result.old_key_id,
         "new_key_id": result.new_key_id,
         "stored_key_id": result.stored_key_id,
-        "credential": result.credential,
+        "credential": result.credential.words,
         "new_expiry": result.new_expiry.isoformat() if result.new_expiry else None,
         "kept_old": result.kept_old,
         "updated_profiles": list(result.updated_profiles),

@@ -38,10 +38,10 @@ def run(args: argparse.Namespace, call: Call) -> int:
     refused = refuse_without_terminal(args.command, call)
     if refused is not None:
         return refused
-    from qlik_tui.tui.launch import launch  # Textual: only when the TUI starts
+    from qlik_tui.tui.launch import StartWith, launch  # Textual: only when the TUI starts
 
     # Without ``services`` the app builds the default ones after its first frame.
-    return launch(call.given, start=args.command or "auto")
+    return launch(call.given, start=StartWith(args.command or StartWith.AUTO))
 
 
 def refuse_without_terminal(command: str | None, call: Call) -> int | None:

@@ -150,84 +150,31 @@ async def _import_client(
     assert tenant is not None and client_id is not None and secret is not None
     proof = await prove_client(tenant, client_id, secret, settings=services.client_settings)
     report = VerifyReport(proof.outcome, proof.user)
-    outcome = proof.outcome
-    if outcome.verdict is Verdict.REJECTED:
-        return ImportResult(context, ImportStatus.REJECTED, outcome, report)
-    if outcome.verdict is Verdict.INCONCLUSIVE:
-        return ImportResult(context, ImportStatus.INCONCLUSIVE, outcome, report)
-    if dry_run:
-        return ImportResult(context, ImportStatus.PROVEN, outcome, report)
+    unstored = _not_to_store(context, report, dry_run)
+    if unstored is not None:
+        return unstored
 
-    def store() -> ImportResult:
-        def not_stored(status: ImportStatus, problem: str, fix: str | None) -> ImportResult:
-            return ImportResult(context, status, outcome, report, problem=problem, fix=fix)
+    def holds_it(existing: Profile) -> bool:
+        if not existing.is_oauth_client or existing.client_id != client_id:
+            return False
+        return services.secrets_for(existing).load_client_secret(existing.name) == secret
 
-        name = context.name
-        try:
-            validate_profile_name(name)
-            existing = services.profiles.get(name)
-            if existing is not None:
-                return _existing_client_profile(services, context, existing, report)
-            stored = store_client(
-                services,
-                name=name,
-                tenant=tenant,
-                client_id=client_id,
-                secret=secret,
-                proof=proof,
-                replace=False,
-            )
-        except InvalidProfile as exc:
-            return not_stored(
-                ImportStatus.STORE_FAILED,
-                f"The context's name cannot name a profile: {exc}",
-                "Store the client under another name with `qlik-tui login --name NAME "
-                "--oauth-client-id ID --with-secret`.",
-            )
-        except KeyNotStored as exc:
-            if exc.step is StoreStep.NAME_TAKEN and exc.existing is not None:
-                return _existing_client_profile(services, context, exc.existing, report)
-            return not_stored(ImportStatus.STORE_FAILED, exc.problem, exc.fix or None)
-        except StoreError as exc:
-            return not_stored(ImportStatus.STORE_FAILED, exc.problem, exc.fix or None)
-        except ProfilesFileError as exc:
-            return not_stored(ImportStatus.STORE_FAILED, str(exc), None)
+    def store() -> StoredKey:
+        stored = store_client(
+            services,
+            name=context.name,
+            tenant=tenant,
+            client_id=client_id,
+            secret=secret,
+            proof=proof,
+            replace=False,
+        )
         if proof.token is not None:
             save_cached_token(services, stored.profile, proof.token)
-        return ImportResult(context, ImportStatus.IMPORTED, outcome, report, profile=stored.profile)
+        return stored
 
-    return await asyncio.to_thread(store)
-
-
-def _existing_client_profile(
-    services: Services, context: QlikCliContext, existing: Profile, report: VerifyReport
-) -> ImportResult:
-    """A profile of that name exists: never replaced; the same client and secret is no news."""
-    same = False
-    if existing.is_oauth_client and existing.client_id == context.client_id:
-        try:
-            same = services.secrets_for(existing).load_client_secret(existing.name) == (
-                context.client_secret
-            )
-        except StoreError:
-            same = False
-    if same and existing.origin == (context.tenant.origin if context.tenant else None):
-        return ImportResult(
-            context, ImportStatus.ALREADY_STORED, report.outcome, report, profile=existing
-        )
-    name = shown(existing.name)
-    return ImportResult(
-        context,
-        ImportStatus.NAME_TAKEN,
-        report.outcome,
-        report,
-        problem=f"A profile named '{name}' already exists with another credential; it was left "
-        "as it is.",
-        fix=(
-            f"To replace it, run `qlik-tui forget '{name}'` and import again; to keep both, store "
-            "this client under another name with `qlik-tui login --name NAME --oauth-client-id "
-            "ID --with-secret`."
-        ),
+    return await asyncio.to_thread(
+        _store_new_profile, services, context, report, _CLIENT_WORDS, holds_it, store
     )
 
 
@@ -253,6 +200,28 @@ async def _settle(
     report: VerifyReport,
     dry_run: bool,
 ) -> ImportResult:
+    unstored = _not_to_store(context, report, dry_run)
+    if unstored is not None:
+        return unstored
+
+    def holds_it(existing: Profile) -> bool:
+        return services.secrets_for(existing).load(existing.name) == key
+
+    def store() -> StoredKey:
+        return store_imported_key(
+            services, name=context.name, tenant=tenant, key=key, report=report
+        )
+
+    return await asyncio.to_thread(
+        _store_new_profile, services, context, report, _KEY_WORDS, holds_it, store
+    )
+
+
+def _not_to_store(
+    context: QlikCliContext, report: VerifyReport, dry_run: bool
+) -> ImportResult | None:
+    """The result of a context whose proof failed or that a dry run only proves; None when
+    it is to be stored."""
     outcome = report.outcome
     if outcome.verdict is Verdict.REJECTED:
         return ImportResult(context, ImportStatus.REJECTED, outcome, report)
@@ -260,42 +229,61 @@ async def _settle(
         return ImportResult(context, ImportStatus.INCONCLUSIVE, outcome, report)
     if dry_run:
         return ImportResult(context, ImportStatus.PROVEN, outcome, report)
-    return await asyncio.to_thread(_store_proven, services, context, tenant, key, report)
+    return None
 
 
-def _store_proven(
+@dataclass(frozen=True)
+class _Words:
+    """How the results name what a context holds, and the login that stores it by hand."""
+
+    thing: str  # "key", "client"
+    other: str  # what another profile of that name holds: "key", "credential"
+    login: str  # the ``qlik-tui login`` arguments that store it
+
+
+_KEY_WORDS = _Words("key", "key", "--with-token")
+_CLIENT_WORDS = _Words("client", "credential", "--oauth-client-id ID --with-secret")
+
+
+def _store_new_profile(
     services: Services,
     context: QlikCliContext,
-    tenant: Tenant,
-    key: ApiKey,
     report: VerifyReport,
+    words: _Words,
+    holds_it: Callable[[Profile], bool],
+    store: Callable[[], StoredKey],
 ) -> ImportResult:
+    """Store a proven context as a new profile (``store``, all or nothing), never over an
+    existing one: a profile of that name is ALREADY_STORED when it ``holds_it`` on the same
+    tenant, else NAME_TAKEN. Blocking (keyring and file I/O)."""
     name, outcome = context.name, report.outcome
 
-    def not_stored(status: ImportStatus, problem: str, fix: str | None) -> ImportResult:
-        return ImportResult(context, status, outcome, report, problem=problem, fix=fix)
+    def not_stored(problem: str, fix: str | None) -> ImportResult:
+        return ImportResult(
+            context, ImportStatus.STORE_FAILED, outcome, report, problem=problem, fix=fix
+        )
 
     try:
         validate_profile_name(name)
     except InvalidProfile as exc:
         return not_stored(
-            ImportStatus.STORE_FAILED,
             f"The context's name cannot name a profile: {exc}",
-            "Store the key under another name with `qlik-tui login --name NAME --with-token`.",
+            f"Store the {words.thing} under another name with `qlik-tui login --name NAME "
+            f"{words.login}`.",
         )
     try:
         existing = services.profiles.get(name)
         if existing is not None:
-            return _existing_profile(services, context, existing, key, report)
-        stored = store_imported_key(services, name=name, tenant=tenant, key=key, report=report)
+            return _existing_profile(context, existing, report, words, holds_it)
+        stored = store()
     except KeyNotStored as exc:
         if exc.step is StoreStep.NAME_TAKEN and exc.existing is not None:  # taken meanwhile
-            return _existing_profile(services, context, exc.existing, key, report)
-        return not_stored(ImportStatus.STORE_FAILED, exc.problem, exc.fix or None)
+            return _existing_profile(context, exc.existing, report, words, holds_it)
+        return not_stored(exc.problem, exc.fix or None)
     except StoreError as exc:
-        return not_stored(ImportStatus.STORE_FAILED, exc.problem, exc.fix or None)
+        return not_stored(exc.problem, exc.fix or None)
     except ProfilesFileError as exc:
-        return not_stored(ImportStatus.STORE_FAILED, str(exc), None)
+        return not_stored(str(exc), None)
     return ImportResult(
         context,
         ImportStatus.IMPORTED,
@@ -307,18 +295,19 @@ def _store_proven(
 
 
 def _existing_profile(
-    services: Services,
     context: QlikCliContext,
     existing: Profile,
-    key: ApiKey,
     report: VerifyReport,
+    words: _Words,
+    holds_it: Callable[[Profile], bool],
 ) -> ImportResult:
-    """A profile of that name exists: never replaced silently."""
+    """A profile of that name exists: never replaced; one that holds this very credential for
+    the same tenant is no news."""
     try:
-        same_key = services.secrets_for(existing).load(existing.name) == key
-    except StoreError:  # no key stored for it, or its store cannot say: treat as different
-        same_key = False
-    if same_key and existing.origin == (context.tenant.origin if context.tenant else None):
+        same = holds_it(existing)
+    except StoreError:  # nothing stored for it, or its store cannot say: treat as different
+        same = False
+    if same and existing.origin == (context.tenant.origin if context.tenant else None):
         return ImportResult(
             context, ImportStatus.ALREADY_STORED, report.outcome, report, profile=existing
         )
@@ -328,10 +317,12 @@ def _existing_profile(
         ImportStatus.NAME_TAKEN,
         report.outcome,
         report,
-        problem=f"A profile named '{name}' already exists with another key; it was left as it is.",
+        problem=f"A profile named '{name}' already exists with another {words.other}; it was "
+        "left as it is.",
         fix=(
             f"To replace it, run `qlik-tui forget '{name}'` and import again; to keep both, store "
-            "this key under another name with `qlik-tui login --name NAME --with-token`."
+            f"this {words.thing} under another name with `qlik-tui login --name NAME "
+            f"{words.login}`."
         ),
     )
 

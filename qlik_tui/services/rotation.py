@@ -38,7 +38,7 @@ import asyncio
 import contextlib
 import dataclasses
 import shlex
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
@@ -73,7 +73,7 @@ from qlik_tui.services.successor_store import store_for_holders
 from qlik_tui.store.key_stores import KeyStoreKind, key_store_words, kind_of
 from qlik_tui.store.lockfile import LockFile, LockTimeout
 from qlik_tui.store.names import quoted_name
-from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
+from qlik_tui.store.profiles import CredentialKind, Profile, ProfilesFileError, now_iso
 from qlik_tui.store.renewals import PendingRenewal, RenewalJournal, renewal_lock
 from qlik_tui.store.secrets import StoreError
 
@@ -117,10 +117,12 @@ CLIENT_STEP_TITLES = {
 
 
 def step_title(
-    step: RotationStep, store: KeyStoreKind = KeyStoreKind.KEYRING, credential: str = "key"
+    step: RotationStep,
+    store: KeyStoreKind = KeyStoreKind.KEYRING,
+    credential: CredentialKind = CredentialKind.API_KEY,
 ) -> str:
     """The title of ``step`` when renewing a key (or a client secret) kept in ``store``."""
-    if credential != "key":
+    if credential is CredentialKind.OAUTH_CLIENT:
         return CLIENT_STEP_TITLES[step]
     return _STORE_TITLES[store] if step is RotationStep.STORE else STEP_TITLES[step]
 
@@ -138,7 +140,7 @@ class StepEvent:
     state: StepState
     note: str = ""  # e.g. the new key's id; never the key
     store: KeyStoreKind = KeyStoreKind.KEYRING  # where the profile's key is kept
-    credential: str = "key"  # or "client secret"
+    credential: CredentialKind = CredentialKind.API_KEY  # or OAUTH_CLIENT: a client secret
 
     @property
     def title(self) -> str:
@@ -171,8 +173,9 @@ class RotationResult:
     # stopped) and deleted by this run
     deleted_strays: tuple[str, ...] = ()
     interrupted: bool = False  # a signal or a cancelled task stopped the run (see notes)
-    # what was renewed: "key" (ids are key ids) or "client secret" (ids are the secrets' hints)
-    credential: str = "key"
+    # what was renewed: an API key (ids are key ids) or an OAuth client's secret (ids are the
+    # secrets' hints); sentences name it by ``credential.words``
+    credential: CredentialKind = CredentialKind.API_KEY
     # Every profile that holds the new key now: this one, then the others that held the old
     # key (one key, several profiles: all of them are renewed, or none).
     updated_profiles: tuple[str, ...] = ()
@@ -222,6 +225,48 @@ class RotationCancelled(asyncio.CancelledError):
 
 
 StepCallback = Callable[[StepEvent], None]
+
+
+# -- shared by the key's renewal here and the client secret's (services/secret_rotation.py) --
+
+
+def key_store_of(profile: Profile | None) -> KeyStoreKind:
+    """The store of the profile's secret (the OS keyring until the profile is read)."""
+    kind = kind_of(profile) if profile is not None else None
+    return kind or KeyStoreKind.KEYRING
+
+
+def take_renewal_lock(services: Services, name: str) -> LockFile | None:
+    """Profile ``name``'s renewal lock (one non-blocking try, so it runs on the loop; raises
+    ``LockTimeout`` when another renewal holds it); None when the folder cannot hold one: the
+    compare-before-store still guards the store."""
+    try:
+        lock = renewal_lock(services.profiles.path, name)
+        lock.acquire()
+    except LockTimeout:
+        raise
+    except OSError:
+        return None
+    return lock
+
+
+def interrupted(result: RotationResult, note: str) -> RotationResult:
+    """``result`` of a run a signal or a cancel stopped, ``note`` saying when."""
+    return dataclasses.replace(result, interrupted=True, notes=(*result.notes, note))
+
+
+async def run_to_the_end(steps: Awaitable[RotationResult], note: str) -> RotationResult:
+    """The result of ``steps``, which a cancel does not stop: every cancel waits for them to
+    end, then raises ``RotationCancelled`` with their result, ``interrupted`` with ``note``."""
+    running = asyncio.ensure_future(steps)
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        while not running.done():  # every further cancel waits too
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(running)
+        raise RotationCancelled(interrupted(running.result(), note)) from None
+
 
 _BEFORE_STORE = "Interrupted before the new key was stored: the stored key is unchanged."
 _AFTER_STORE = (
@@ -281,9 +326,7 @@ class _Rotation:
 
     @property
     def store(self) -> KeyStoreKind:
-        """The store of the profile's key (the OS keyring until the profile is read)."""
-        kind = kind_of(self.profile) if self.profile is not None else None
-        return kind or KeyStoreKind.KEYRING
+        return key_store_of(self.profile)
 
     def emit(self, step: RotationStep, state: StepState, note: str = "") -> None:
         if self.on_step is not None:
@@ -305,7 +348,7 @@ class _Rotation:
         """The renewal under the profile's lock: a second renewal of the profile stops."""
         self.http = http
         try:
-            lock = self.take_lock()
+            lock = take_renewal_lock(self.services, self.name)
         except LockTimeout:
             return await self.in_progress()
         try:
@@ -318,19 +361,6 @@ class _Rotation:
             await asyncio.shield(self.close_journal())
             if lock is not None:
                 lock.release()
-
-    def take_lock(self) -> LockFile | None:
-        """The profile's renewal lock (one non-blocking try, so it runs on the loop; raises
-        ``LockTimeout`` when another renewal holds it); None when the folder cannot hold one:
-        the compare-before-store still guards the store."""
-        try:
-            lock = renewal_lock(self.services.profiles.path, self.name)
-            lock.acquire()
-        except LockTimeout:
-            raise
-        except OSError:
-            return None
-        return lock
 
     def stopped_between_steps(self) -> RotationResult:
         """Cancelled before the create was sent, or while looking for what a lost one made."""
@@ -382,8 +412,8 @@ class _Rotation:
                 RotationStatus.FAILED, failed_step=RotationStep.CREATE, outcome=outcome
             )
         except asyncio.CancelledError:
-            interrupted = await asyncio.shield(self.interrupted_create(old_client))
-            raise RotationCancelled(interrupted) from None
+            stopped = await asyncio.shield(self.interrupted_create(old_client))
+            raise RotationCancelled(stopped) from None
         self.created = created
         self.accounted = True  # from here on every path names or deletes the key by its id
         new_id = created.record.id
@@ -433,17 +463,10 @@ class _Rotation:
             undone = await asyncio.shield(
                 self.undo(old_client, RotationStatus.CANCELLED, None, None)
             )
-            raise RotationCancelled(self.interrupted(undone, _BEFORE_STORE)) from None
+            raise RotationCancelled(interrupted(undone, _BEFORE_STORE)) from None
 
         # 3. store (from here on the rotation completes: a cancelled task waits for it)
-        finishing = asyncio.ensure_future(self.finish(old_client, new_client, me.value))
-        try:
-            return await asyncio.shield(finishing)
-        except asyncio.CancelledError:
-            while not finishing.done():  # every further cancel waits for the store, too
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.shield(finishing)
-            raise RotationCancelled(self.interrupted(finishing.result(), _AFTER_STORE)) from None
+        return await run_to_the_end(self.finish(old_client, new_client, me.value), _AFTER_STORE)
 
     async def load(self) -> RotationResult | tuple[Tenant, ApiKey]:
         self.emit(RotationStep.LOAD, StepState.STARTED)
@@ -572,9 +595,6 @@ class _Rotation:
         if sweep.strays:
             return f"{lost}, and the key the tenant made could not be deleted (named below)."
         return f"{lost}; the tenant lists no key made by this run so far: {again}."
-
-    def interrupted(self, result: RotationResult, when: str) -> RotationResult:
-        return dataclasses.replace(result, interrupted=True, notes=(*result.notes, when))
 
     # -- compare before store -------------------------------------------------------------
 

@@ -19,14 +19,13 @@ outright leaves that note, and the next renewal of the profile names every secre
 appeared since (other than the stored one) before it makes another.
 
 Results are ``rotation.RotationResult``s whose ``old_key_id`` / ``new_key_id`` are the secrets'
-hints and ``credential`` is "client secret", so ``rotate`` renders both kinds alike.
+hints and ``credential`` is ``CredentialKind.OAUTH_CLIENT``, so ``rotate`` renders both kinds alike.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import hmac
 import shlex
 from dataclasses import dataclass, field
@@ -44,28 +43,31 @@ from qlik_tui.services.oauth_clients import prove_client
 from qlik_tui.services.results import KeyNotStored
 from qlik_tui.services.rotation import (
     CancelToken,
-    RotationCancelled,
     RotationResult,
     RotationStatus,
     RotationStep,
     StepCallback,
     StepEvent,
     StepState,
+    key_store_of,
     rotate_profile,
+    run_to_the_end,
     store_failure_outcome,
+    take_renewal_lock,
 )
 from qlik_tui.services.storing import store_client
 from qlik_tui.services.strays import StrayKey
 from qlik_tui.services.token_cache import save_cached_token
-from qlik_tui.store.key_stores import KeyStoreKind, kind_of
-from qlik_tui.store.lockfile import LockFile, LockTimeout
-from qlik_tui.store.profiles import Profile, ProfilesFileError, now_iso
-from qlik_tui.store.renewals import PendingRenewal, RenewalJournal, renewal_lock
+from qlik_tui.store.key_stores import KeyStoreKind
+from qlik_tui.store.lockfile import LockTimeout
+from qlik_tui.store.profiles import CredentialKind, Profile, ProfilesFileError, now_iso
+from qlik_tui.store.renewals import PendingRenewal, RenewalJournal
 from qlik_tui.store.secrets import CLIENT_SECRET_SERVICE, KeyNotFound, StoreError
 
 MAX_CLIENT_SECRETS = 5
 JOURNAL_PREFIX = "oauth-secrets:"  # a client renewal's journal marker: the hints before it
-CREDENTIAL = "client secret"
+CREDENTIAL = CredentialKind.OAUTH_CLIENT
+FINISHED_FIRST = "Interrupted: the renewal was finished first (see above)."
 
 
 def delete_secret_command(profile: str, origin: str, client_id: str, hint: str) -> str:
@@ -106,8 +108,7 @@ class _SecretRotation:
 
     @property
     def store(self) -> KeyStoreKind:
-        kind = kind_of(self.profile) if self.profile is not None else None
-        return kind or KeyStoreKind.KEYRING
+        return key_store_of(self.profile)
 
     def emit(self, step: RotationStep, state: StepState, note: str = "") -> None:
         if self.on_step is not None:
@@ -133,31 +134,18 @@ class _SecretRotation:
         command = delete_secret_command(
             self.name, self.profile.origin, self.profile.client_id or "", hint
         )
-        self.strays.append(StrayKey(hint, why, command, what=CREDENTIAL))
+        self.strays.append(StrayKey(hint, why, command, what=CREDENTIAL.words))
 
     async def locked(self, http: httpx.AsyncClient) -> RotationResult:
-        lock: LockFile | None = None
         try:
-            lock = renewal_lock(self.services.profiles.path, self.name)
-            lock.acquire()
+            lock = take_renewal_lock(self.services, self.name)
         except LockTimeout:
             outcome = make_outcome(OutcomeKind.RENEWAL_IN_PROGRESS, profile=shlex.quote(self.name))
             return self.failed(RotationStep.LOAD, outcome)
-        except OSError:
-            lock = None  # the compare-before-store still guards the store
         # A cancel (Ctrl-C, SIGTERM) lets the renewal run to its end, then reports it: its
         # steps are short, and stopping between them could only leave a secret behind.
-        running = asyncio.ensure_future(self.run(http))
         try:
-            return await asyncio.shield(running)
-        except asyncio.CancelledError:
-            while not running.done():
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.shield(running)
-            finished = running.result()
-            note = "Interrupted: the renewal was finished first (see above)."
-            stopped = dataclasses.replace(finished, interrupted=True, notes=(*finished.notes, note))
-            raise RotationCancelled(stopped) from None
+            return await run_to_the_end(self.run(http), FINISHED_FIRST)
         finally:
             if lock is not None:
                 lock.release()

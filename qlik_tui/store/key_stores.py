@@ -3,7 +3,8 @@
 CONTRACT:
     KeyStoreKind.KEYRING / KeyStoreKind.ENCRYPTED_FILE   # the values profiles record
     kind_of(profile) -> KeyStoreKind | None              # None: a value this qlik-tui does not know
-    stores = KeyStores(keyring=None, encrypted_path=None, deadline_s=3.0)   # one per process
+    stores = KeyStores(keyring=None, encrypted_path=None, deadline_s=3.0, kdf=None)  # one per
+                                                         # process; kdf: a new file's (default)
     stores.keyring -> SecretStore                        # the OS keyring (keyring picks one)
     stores.encrypted -> SecretStore                      # the encrypted file, as a SecretStore
     stores.for_kind(kind) -> SecretStore
@@ -33,6 +34,7 @@ from qlik_tui.store.secrets import DEFAULT_DEADLINE_S, SecretStore
 if TYPE_CHECKING:
     from qlik_tui.core.outcomes import KeyStoreWords
     from qlik_tui.store.encrypted_file import EncryptedFileKeyring
+    from qlik_tui.store.encrypted_format import KdfParams
     from qlik_tui.store.passphrase import PassphraseSource
     from qlik_tui.store.profiles import Profile
 
@@ -78,10 +80,12 @@ class KeyStores:
         *,
         encrypted_path: Path | None = None,
         deadline_s: float = DEFAULT_DEADLINE_S,
+        kdf: KdfParams | None = None,
     ) -> None:
         self._keyring = keyring
         self._encrypted_path = encrypted_path
         self._deadline_s = deadline_s
+        self._kdf = kdf  # the cost of a new file's key derivation (None: the default)
         self._file: EncryptedFileKeyring | None = None
         self._encrypted: SecretStore | None = None
         self._unlocking: PassphraseSource | None = None
@@ -118,7 +122,9 @@ class KeyStores:
             if self._file is None:
                 from qlik_tui.store.encrypted_file import EncryptedFileKeyring
 
-                self._file = EncryptedFileKeyring(self.encrypted_path, self._passphrase_gate)
+                self._file = EncryptedFileKeyring(
+                    self.encrypted_path, self._passphrase_gate, kdf=self._kdf
+                )
             return self._file
 
     @property

@@ -144,7 +144,9 @@ class Profile:
     @property
     def credential(self) -> CredentialKind:
         return (
-            CredentialKind.OAUTH_CLIENT if self.kind == "oauth-client" else CredentialKind.API_KEY
+            CredentialKind.OAUTH_CLIENT
+            if self.kind == CredentialKind.OAUTH_CLIENT.value
+            else CredentialKind.API_KEY
         )
 
     @property
@@ -155,6 +157,11 @@ class Profile:
 class CredentialKind(str, Enum):
     API_KEY = "api-key"
     OAUTH_CLIENT = "oauth-client"
+
+    @property
+    def words(self) -> str:
+        """What a sentence calls the secret a profile of this kind holds (renewals, strays)."""
+        return "key" if self is CredentialKind.API_KEY else "client secret"
 
 
 # The fields stored per profile (the name is the profile's key in the file, not a field).

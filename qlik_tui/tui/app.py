@@ -31,6 +31,7 @@ from qlik_tui.tui.host import (
     PASTE_ANOTHER,
     STEP_SCREENS,
     ClientStep,
+    StartWith,
     Step,
 )
 from qlik_tui.tui.keystroke_log import IN_APP_TITLE, in_app_warning
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from qlik_tui.services.session_store import SessionStore
     from qlik_tui.store.profiles import Profile
 
-START_CHOICES = ("auto", "setup", "dashboard")
 QUIT_WITH_KEY_QUESTION = "The key is not stored anywhere. Quit and lose it?"
 QUIT_WITH_SECRET_QUESTION = "The client secret is not stored anywhere. Quit and lose it?"
 # Signals that end the app at once (there is no one to ask), with the shell's code 128 + N,
@@ -149,8 +149,9 @@ class CrashReport(Exception):
 
 
 class QlikTuiApp(App[int]):
-    """``QlikTuiApp(services=None, start="auto"|"setup"|"dashboard", sandbox=None)``; without
-    ``services``, ``Services.default()`` on first use."""
+    """``QlikTuiApp(services=None, start=StartWith.AUTO, sandbox=None)`` (``start`` also takes
+    a ``StartWith`` value, as tests write it); without ``services``, ``Services.default()`` on
+    first use."""
 
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
     TITLE = "qlik-tui"
@@ -179,18 +180,21 @@ class QlikTuiApp(App[int]):
         self,
         services: Services | None = None,
         *,
-        start: str = "auto",
+        start: StartWith | str = StartWith.AUTO,
         sandbox: SandboxTenant | None = None,
     ) -> None:
-        if start not in START_CHOICES:
-            raise ValueError(f"start must be one of {START_CHOICES}, not {start!r}")
+        try:
+            start_with = StartWith(start)
+        except ValueError:
+            known = ", ".join(each.value for each in StartWith)
+            raise ValueError(f"start must be one of {known}, not {start!r}") from None
         super().__init__()
         self._services = services
         # ``services`` unless the demo's session store is in use (``use_session_store``).
         self._lasting_services = services
         self._services_lock = threading.Lock()  # the first screen's workers ask at once
         self.sandbox = sandbox
-        self.start_with = start
+        self.start_with = start_with
         self.state = WizardState()
         self.profiles_found: bool | None = None
         self.ended_by_signal: signal.Signals | None = None
@@ -280,7 +284,7 @@ class QlikTuiApp(App[int]):
         first_read = self.profiles_found is None
         self.profiles_found = found
         stack = self.screen_stack
-        if first_read and not found and self.start_with == "auto" and len(stack) == 1:
+        if first_read and not found and self.start_with is StartWith.AUTO and len(stack) == 1:
             self.go_to_step(Step.WELCOME)
 
     def issue_practice_key(self) -> ApiKey:
@@ -350,10 +354,10 @@ class QlikTuiApp(App[int]):
         # The first screen is the default screen itself: no empty frame before it. Without a
         # choice and without a profiles file (one stat, not a read), the Welcome comes first;
         # with one, the dashboard reads it and hands over to the setup if it holds none.
-        if self.start_with != "dashboard" and not self._profiles_file_exists():
+        if self.start_with is not StartWith.DASHBOARD and not self._profiles_file_exists():
             self.profiles_found = False
             return self.new_screen(STEP_SCREENS[0])
-        if self.start_with == "setup":
+        if self.start_with is StartWith.SETUP:
             return self.new_screen(STEP_SCREENS[0])
         return self.new_screen(DASHBOARD)
 

@@ -4,7 +4,7 @@ and screens talk to it through that protocol, so neither module imports the othe
 from __future__ import annotations
 
 from datetime import datetime
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -13,6 +13,15 @@ if TYPE_CHECKING:
     from qlik_tui.services.context import Services
     from qlik_tui.store.profiles import Profile
     from qlik_tui.tui.state import WizardState
+
+
+class StartWith(str, Enum):
+    """The first screen: the setup, the dashboard, or (AUTO) the dashboard unless nothing is
+    stored yet. The values are the command line's words (``qlik-tui setup``)."""
+
+    AUTO = "auto"
+    SETUP = "setup"
+    DASHBOARD = "dashboard"
 
 
 class Step(IntEnum):

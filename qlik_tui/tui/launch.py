@@ -1,6 +1,6 @@
 """Start the TUI from the CLI: crash hooks, the keystroke-log warning, the app's exit code.
 
-``launch(services, *, start="auto"|"setup"|"dashboard", sandbox=None) -> exit code``: 0, 1
+``launch(services, *, start=StartWith.AUTO, sandbox=None) -> exit code``: 0, 1
 after a crash, 130 / 143 / 129 when SIGINT / SIGTERM / SIGHUP ended it (then, if a pasted key
 was not stored, a line on stderr says so, once the terminal is restored; SIGHUP also stands for
 a terminal that went away, where that line is lost without an error). ``services=None``: the
@@ -15,6 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from qlik_tui.tui.crash import install_crash_hooks
+from qlik_tui.tui.host import StartWith as StartWith  # re-exported: the commands pass one
 from qlik_tui.tui.keystroke_log import warn_about_textual_log
 
 KEY_NOT_STORED = (
@@ -29,7 +30,10 @@ if TYPE_CHECKING:
 
 
 def launch(
-    services: Services | None, *, start: str = "auto", sandbox: SandboxTenant | None = None
+    services: Services | None,
+    *,
+    start: StartWith = StartWith.AUTO,
+    sandbox: SandboxTenant | None = None,
 ) -> int:
     install_crash_hooks()
     warn_about_textual_log(sys.stderr)

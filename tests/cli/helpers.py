@@ -12,6 +12,7 @@ from pathlib import Path
 from qlik_tui.sandbox import SandboxTenant
 from tests.fixtures.cli import RunCli
 from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.services import TEST_KDF
 from tests.store.helpers import secret_needles
 
 PASSPHRASE = "correct horse battery staple"
@@ -34,6 +35,18 @@ def passphrase_file(home: Path, text: str = PASSPHRASE, name: str = "passphrase"
     path.write_text(text + "\n")
     path.chmod(0o600)
     return path
+
+
+def cheap_store_file(home: Path, text: str = PASSPHRASE) -> Path:
+    """An empty encrypted key file at its default place under ``home``, made with ``TEST_KDF``:
+    the cost is the file's own, so each process that unlocks it later spends microseconds, not
+    a second and 128 MiB. For tests about what happens to a file, not how it is first made."""
+    from qlik_tui.store.encrypted_file import EncryptedFileKeyring
+
+    made = EncryptedFileKeyring(home / STORE_FILE, lambda: text, kdf=TEST_KDF)
+    made.set_password("qlik-tui", "-", "-")  # written, then emptied: the file stays
+    made.delete_password("qlik-tui", "-")
+    return made.path
 
 
 def cli(

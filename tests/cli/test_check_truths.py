@@ -16,7 +16,7 @@ from qlik_tui.services.context import Services
 from qlik_tui.services.forgetting import forget_profile
 from qlik_tui.store.profiles import ProfileStore
 from qlik_tui.store.secrets import SecretStore
-from tests.cli.helpers import cli, login, passphrase_file
+from tests.cli.helpers import cheap_store_file, cli, login, passphrase_file
 from tests.cli.use_helpers import child_env, qlik_tui_argv, store_in_default_place
 from tests.fixtures.cli import store_profile
 
@@ -29,6 +29,7 @@ def test_a_wrong_passphrase_keeps_the_profiles_last_real_verdict(
     sandbox: SandboxTenant, isolated_home: Path, no_dbus: None
 ) -> None:
     secret = passphrase_file(isolated_home)
+    cheap_store_file(isolated_home)  # four processes unlock it (or fail to)
     assert login(isolated_home, sandbox, "vault", sandbox.issue_key(), secret).returncode == 0
     assert cli(isolated_home, "check", passphrase=secret).returncode == 0
     checked = ProfileStore().get("vault")

@@ -16,7 +16,15 @@ from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import Profile, ProfileStore
 from qlik_tui.store.secrets import KeyNotFound
-from tests.cli.helpers import PASSPHRASE, STORE_FILE, cli, key_forms, login, passphrase_file
+from tests.cli.helpers import (
+    PASSPHRASE,
+    STORE_FILE,
+    cheap_store_file,
+    cli,
+    key_forms,
+    login,
+    passphrase_file,
+)
 from tests.cli.terminal import run_in_terminal
 from tests.fixtures.cli import RunCli
 from tests.store.helpers import files_containing
@@ -109,9 +117,12 @@ def test_without_a_terminal_or_passphrase_file_nothing_reads_stdin_as_the_passph
 def stored_vault(
     sandbox: SandboxTenant, isolated_home: Path, no_dbus: None
 ) -> tuple[Path, Path, str]:
-    """A profile 'vault' in the encrypted file: (its file, the passphrase file, the key)."""
+    """A profile 'vault' in the encrypted file: (its file, the passphrase file, the key). The
+    file is made cheap to unlock first (each test here runs several processes that unlock it;
+    making it is the subject of the tests above)."""
     key = sandbox.issue_key()
     secret = passphrase_file(isolated_home)
+    cheap_store_file(isolated_home)
     result = login(isolated_home, sandbox, "vault", key, secret)
     assert result.returncode == 0, result.stderr
     return isolated_home / STORE_FILE, secret, key

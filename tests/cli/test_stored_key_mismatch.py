@@ -12,7 +12,7 @@ from qlik_tui.core.apikey import parse_key
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.files import default_store_path
-from tests.cli.helpers import cli, login, passphrase_file
+from tests.cli.helpers import cheap_store_file, cli, login, passphrase_file
 from tests.fixtures.cli import RunCli, store_profile
 from tests.fixtures.recording import key_id_of
 
@@ -25,6 +25,7 @@ def test_an_older_copy_of_the_encrypted_file_put_back_is_named_and_its_key_not_h
     sandbox: SandboxTenant, isolated_home: Path, no_dbus: None, tmp_path: Path
 ) -> None:
     secret = passphrase_file(isolated_home)
+    cheap_store_file(isolated_home)  # five processes unlock it
     old_key = sandbox.issue_key()
     assert login(isolated_home, sandbox, "p", old_key, secret).returncode == 0
     backup = tmp_path / "keys.encrypted.bak"

@@ -14,7 +14,7 @@ from qlik_tui.services.context import Services
 from qlik_tui.store.key_stores import KeyStoreKind, KeyStores
 from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore
-from tests.fixtures.services import make_services
+from tests.fixtures.services import TEST_KDF, make_services
 from tests.store.memory_keyring import MemoryKeyring, unregister
 
 PASSPHRASE = "correct horse battery staple"
@@ -49,7 +49,7 @@ def services_with_both_stores(
     """Services writing to the OS keyring ``keyring``, with the encrypted file under ``root``
     (unlocked with ``PASSPHRASE`` unless ``unlocked`` is False)."""
     os_keyring = SecretStore(backend=keyring)
-    stores = KeyStores(os_keyring, encrypted_path=root / "data" / "keys.encrypted")
+    stores = KeyStores(os_keyring, encrypted_path=root / "data" / "keys.encrypted", kdf=TEST_KDF)
     if unlocked:
         stores.unlock_encrypted(lambda: PASSPHRASE)
     return dataclasses.replace(make_services(root, os_keyring), key_stores=stores)

@@ -9,25 +9,25 @@ from keyring.backends import fail
 
 from qlik_tui.services.context import Services
 from qlik_tui.store.secrets import SecretStore
-from qlik_tui.tui import store_probe
 from qlik_tui.tui.screens.dashboard import DashboardScreen
+from qlik_tui.tui.widgets import store_line
 from tests.fixtures.services import make_services
 from tests.tui.helpers import FixedProbe
 
 # The Welcome and Generate steps show where the key would go. Their pictures show this fixed
 # answer; tests that need the real probe ask for ``real_store_probe``.
 USABLE_KEYRING = FixedProbe(True, "SecretService Keyring, unlocked")
-_REAL_PROBE = store_probe.probe_store
+_REAL_PROBE = store_line.probe_store
 
 
 @pytest.fixture(autouse=True)
 def fixed_store_probe(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_probe, "probe_store", lambda _services: USABLE_KEYRING)
+    monkeypatch.setattr(store_line, "probe_store", lambda _services: USABLE_KEYRING)
 
 
 @pytest.fixture
 def real_store_probe(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_probe, "probe_store", _REAL_PROBE)
+    monkeypatch.setattr(store_line, "probe_store", _REAL_PROBE)
 
 
 @pytest.fixture

@@ -101,7 +101,7 @@ def screen_text(pilot: Pilot[Any]) -> str:
 
 @dataclass(frozen=True)
 class FixedProbe:
-    """A key-store probe answer fixed for a test (screens render ``KeyStoreProbe``)."""
+    """A key-store probe answer fixed for a test (screens render ``store_line.KeyStoreProbe``)."""
 
     usable: bool
     headline: str

@@ -21,7 +21,6 @@ from qlik_tui.services.context import Services
 from qlik_tui.services.storing import store_key
 from qlik_tui.store.key_stores import KeyStoreKind
 from qlik_tui.store.secrets import SecretStore
-from qlik_tui.tui import store_probe
 from qlik_tui.tui.screens.dashboard import DashboardScreen
 from qlik_tui.tui.screens.done import DoneScreen
 from qlik_tui.tui.screens.import_qlik_cli import ImportQlikCliScreen
@@ -29,6 +28,7 @@ from qlik_tui.tui.screens.live_test import LiveTestScreen
 from qlik_tui.tui.screens.modals import ConfirmModal
 from qlik_tui.tui.screens.passphrase import Passphrase, PassphraseModal
 from qlik_tui.tui.screens.store_panel import StoreMode, StorePanel
+from qlik_tui.tui.widgets import store_line
 from qlik_tui.tui.widgets.secret_input import SecretInput
 from qlik_tui.tui.widgets.store_form import StoreChoice, StoreForm
 from tests.fixtures.services import make_services
@@ -56,7 +56,7 @@ NO_KEYRING = FixedProbe(
 
 @pytest.fixture
 def no_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(store_probe, "probe_store", lambda _services: NO_KEYRING)
+    monkeypatch.setattr(store_line, "probe_store", lambda _services: NO_KEYRING)
 
 
 def assert_key_nowhere_on_disk(root: Path, key: ApiKey) -> None:

@@ -21,10 +21,10 @@ from qlik_tui.core.models import ApiKeyConfig
 from qlik_tui.core.outcomes import OutcomeKind
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
-from qlik_tui.tui import store_probe
 from qlik_tui.tui.screens.modals import SandboxKeyModal
 from qlik_tui.tui.screens.paste import PasteScreen
 from qlik_tui.tui.screens.store_panel import StorePanel
+from qlik_tui.tui.widgets import store_line
 from qlik_tui.tui.widgets.store_line import StoreLine
 from tests.fixtures.services import make_services
 from tests.tui.helpers import (
@@ -245,7 +245,7 @@ def test_demo_screen(name: str, snap_compare: SnapCompare, offline_services: Ser
 def test_no_keyring_is_explained_before_the_key_exists(
     snap_compare: SnapCompare, offline_services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_probe, "probe_store", lambda _services: NO_KEYRING)
+    monkeypatch.setattr(store_line, "probe_store", lambda _services: NO_KEYRING)
     app = PinnedApp(offline_services, start="setup")
     assert snap_compare(app, terminal_size=SIZE, run_before=with_state(1))
 
@@ -253,7 +253,7 @@ def test_no_keyring_is_explained_before_the_key_exists(
 async def test_the_welcome_without_a_keyring_says_where_the_key_goes_at_80x24(
     offline_services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_probe, "probe_store", lambda _services: NO_KEYRING)
+    monkeypatch.setattr(store_line, "probe_store", lambda _services: NO_KEYRING)
     for sandbox in (None, SandboxTenant()):  # the demo adds its note
         app = PinnedApp(offline_services, start="setup", sandbox=sandbox)
         async with app.run_test(size=SIZE) as pilot:

@@ -15,8 +15,8 @@ from textual.pilot import Pilot
 from qlik_tui.sandbox import SandboxTenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.key_stores import KeyStores
-from qlik_tui.tui import store_probe
 from qlik_tui.tui.screens.passphrase import PassphraseModal
+from qlik_tui.tui.widgets import store_line
 from qlik_tui.tui.widgets.store_form import StoreChoice, StoreForm
 from tests.tui.helpers import (
     NO_KEYRING,
@@ -36,7 +36,7 @@ ENCRYPTED_FILE = Path("/home/ada/.local/share/qlik-tui/keys.encrypted")
 @pytest.fixture
 def services(offline_services: Services, monkeypatch: pytest.MonkeyPatch) -> Services:
     """No usable keyring, and the encrypted file at a fixed path (it does not exist)."""
-    monkeypatch.setattr(store_probe, "probe_store", lambda _services: NO_KEYRING)
+    monkeypatch.setattr(store_line, "probe_store", lambda _services: NO_KEYRING)
     stores = KeyStores(keyring=offline_services.secrets, encrypted_path=ENCRYPTED_FILE)
     return dataclasses.replace(offline_services, key_stores=stores)
 

@@ -23,8 +23,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Select, Static
 
-from qlik_tui.tui import store_probe
 from qlik_tui.tui.messages import ReportsWorkerEnds, WorkerCancelled, WorkerCrashed
+from qlik_tui.tui.widgets import store_line
 from qlik_tui.tui.widgets.store_form import StoreChoice
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ class ImportQlikCliScreen(ReportsWorkerEnds, Screen[None]):
             self.post_message(ContextsUnreadable(str(exc)))
             return
         self.post_message(ContextsRead(contexts_file))
-        probe = store_probe.probe_store(self.qapp.lasting_services)
+        probe = store_line.probe_store(self.qapp.lasting_services)
         if not probe.usable:
             self.post_message(KeyringUnusable(probe.why or f"{probe.headline}."))  # room here
 

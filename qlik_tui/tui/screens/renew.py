@@ -290,7 +290,7 @@ def result_parts(
 
     status = result.status
     name = result.name
-    what = result.credential  # "key", or "client secret" (its ids are the secrets' hints)
+    what = result.credential.words  # "key", or "client secret" (its ids are the secrets' hints)
     rows: list[tuple[str, str | None]] = []
     if result.renewed:
         if status is RotationStatus.RENEWED:

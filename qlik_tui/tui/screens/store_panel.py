@@ -25,9 +25,9 @@ from textual.widgets import Button, Input, Static
 
 from qlik_tui.store.names import quoted_name
 from qlik_tui.store.profiles import InvalidProfile, validate_profile_name
-from qlik_tui.tui import store_probe
 from qlik_tui.tui.host import AppHost
 from qlik_tui.tui.messages import ReportsWorkerEnds, WorkerCrashed
+from qlik_tui.tui.widgets import store_line
 from qlik_tui.tui.widgets.key_refusing_input import KeyRefusingInput
 from qlik_tui.tui.widgets.outcome_panel import Fields, OutcomePanel
 from qlik_tui.tui.widgets.store_form import StoreChoice, StoreForm
@@ -660,7 +660,7 @@ def find_stores(services: Services) -> StorePanel.StoresLookedUp:
     probe as the Welcome step's store line)."""
     from qlik_tui.store.secrets import StoreError
 
-    probe = store_probe.probe_store(services)
+    probe = store_line.probe_store(services)
     if not probe.usable:
         return StorePanel.StoresLookedUp(None, None, probe.reason or probe.headline)
     try:

@@ -4,26 +4,60 @@ is usable, why, the fix and the alternative. It probes the store in a thread whe
 ``StoreLine(services=None, *, brief=False)``: without ``services`` it probes the app's
 (``AppHost.services``), asked for in the probe's thread, so that building them never delays the
 first frame. ``brief``: one sentence whatever the answer (the Welcome, which must fit 80x24; the
-Generate step shows the why and the fix)."""
+Generate step shows the why and the fix).
+
+``probe_store(services) -> KeyStoreProbe`` is the one call that probes (in a thread; never raises
+a ``StoreError``): the store panel and the import screen call it too, and tests replace it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from textual import work
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from qlik_tui.tui import store_probe
-
 if TYPE_CHECKING:
     from qlik_tui.services.context import Services
     from qlik_tui.tui.host import AppHost
-    from qlik_tui.tui.store_probe import KeyStoreProbe
 
 PROBING = "Key store: looking for the OS keyring…"
+
+
+class KeyStoreProbe(Protocol):
+    """What the line renders: ``services.store_probe.StoreProbe`` has these fields. ``why`` and
+    ``fix`` are set when not usable, ``alternative`` (another safe place for the key) when the
+    keyring is not usable, ``reason``: why not, in a few words."""
+
+    @property
+    def usable(self) -> bool: ...
+
+    @property
+    def headline(self) -> str: ...  # "SecretService Keyring, unlocked"
+
+    @property
+    def why(self) -> str | None: ...
+
+    @property
+    def fix(self) -> str | None: ...
+
+    @property
+    def alternative(self) -> str | None: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+
+def probe_store(services: Services) -> KeyStoreProbe:
+    """Where a key would go, within the keyring deadline. Blocking: call it in a thread."""
+    # Deferred: the probe loads the stores (json, hashlib, profiles: about 30 modules) that the
+    # Welcome's first frame does without.
+    from qlik_tui.services.store_probe import probe_key_store
+
+    return probe_key_store(services.stores)
 
 
 @dataclass(repr=False, eq=False)  # Textual's repr (no fields) and identity
@@ -80,7 +114,7 @@ class StoreLine(Static):
         services = self.services
         if services is None:
             services = cast("AppHost", self.app).services
-        self.post_message(StoreProbed(store_probe.probe_store(services)))
+        self.post_message(StoreProbed(probe_store(services)))
 
     def on_store_probed(self, message: StoreProbed) -> None:
         message.stop()
