@@ -47,7 +47,10 @@ async def test_the_user_and_the_key_record_are_asked_together(sandbox: FaultySan
     proving = asyncio.ensure_future(verify(sandbox, key_text))
     # The record's answer is held: the user is asked meanwhile, not after it.
     await until(
-        lambda: any(r.path == user_path and r.completed for r in sandbox.requests),
+        lambda: (
+            sandbox.held.is_set()
+            and any(r.path == user_path and r.completed for r in sandbox.requests)
+        ),
         "the user read answered while the key record's answer is held",
     )
     held = [r for r in sandbox.requests if r.path == record_path]
