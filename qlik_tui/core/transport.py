@@ -14,7 +14,6 @@ CONTRACT:
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import platform
 import re
@@ -79,8 +78,13 @@ def tls_context() -> ssl.SSLContext:
 
 
 def http2_available() -> bool:
-    """The ``h2`` package is installed (httpx speaks HTTP/2 only with it)."""
-    return importlib.util.find_spec("h2") is not None
+    """The ``h2`` package can be imported (httpx speaks HTTP/2 only with it). Its package alone
+    is cheap; httpcore loads the rest only once a tenant has chosen HTTP/2."""
+    try:
+        import h2  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def make_http_client(settings: ClientSettings | None = None) -> httpx.AsyncClient:

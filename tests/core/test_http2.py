@@ -5,6 +5,8 @@ diagnoses and redirect rules on both. The protocol is read from the sandbox's re
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -250,3 +252,29 @@ async def test_a_request_cancelled_anywhere_leaves_the_connection_usable(
             assert key.key_id in {record.id for record in listed.value}, steps
     assert protocols(sandbox) == {HTTP2}
     assert sandbox.connections == 1
+
+
+def test_without_h2_the_client_speaks_http1_to_the_same_tenant(sandbox: FaultySandbox) -> None:
+    # A machine where h2 cannot be imported (an old environment, a vendored copy without it).
+    program = (
+        "import asyncio, sys\n"
+        "sys.modules['h2'] = None  # import h2 -> ImportError\n"
+        "from qlik_tui.core.apikey import parse_key\n"
+        "from qlik_tui.core.client import QlikClient\n"
+        "from qlik_tui.core.tenant import parse_tenant\n"
+        "async def main():\n"
+        "    key = parse_key(sys.stdin.read().strip())\n"
+        "    async with QlikClient(parse_tenant(sys.argv[1]), key) as client:\n"
+        "        print((await client.me()).value.id)\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, sandbox.origin],
+        input=sandbox.issue_key(),  # the key on stdin, never in argv
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == sandbox.admin.id
+    assert protocols(sandbox) == {HTTP1}
