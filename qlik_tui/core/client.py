@@ -591,12 +591,17 @@ class QlikClient:
                 # httpcore's writes loses bytes already taken from the TLS and HTTP/2 state,
                 # which breaks the connection for every other request on it (over HTTP/2, all
                 # of this origin's). The caller is released at once; the exchange ends on its
-                # own (bounded by the timeouts) and gives its connection back.
-                exchange = asyncio.ensure_future(self._exchange(http, request, ticket))
+                # own (bounded by the timeouts) and gives its connection back. One that has not
+                # begun is cancelled with its caller: nothing of it was sent.
+                begun: list[bool] = []
+                exchange = asyncio.ensure_future(self._exchange(http, request, ticket, begun))
                 try:
                     status, headers, payload, answered = await asyncio.shield(exchange)
                 except asyncio.CancelledError:
-                    _finish_unattended(exchange)
+                    if begun:
+                        _finish_unattended(exchange)
+                    else:
+                        exchange.cancel()
                     raise
         except httpx.TransportError as exc:
             unreadable = unreadable_location(exc)
@@ -615,9 +620,10 @@ class QlikClient:
         return RawAnswer(status=status, headers=headers, body=payload, url=answered)
 
     async def _exchange(
-        self, http: httpx.AsyncClient, request: httpx.Request, ticket: Ticket
+        self, http: httpx.AsyncClient, request: httpx.Request, ticket: Ticket, begun: list[bool]
     ) -> tuple[int, httpx.Headers, bytes, httpx.URL]:
         """Send ``request`` and read its answer (capped); the response is always closed."""
+        begun.append(True)
         response = await http.send(request, stream=True, follow_redirects=False)
         try:
             status = response.status_code
