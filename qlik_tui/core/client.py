@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -79,7 +79,7 @@ from qlik_tui.core.oauth import (
     parse_token_answer,
     token_refusal,
 )
-from qlik_tui.core.pacing import pace_for
+from qlik_tui.core.pacing import Ticket, pace_for
 from qlik_tui.core.pacing import parse_retry_after as parse_retry_after  # re-exported
 from qlik_tui.core.responses import (
     ApiResult,
@@ -587,21 +587,22 @@ class QlikClient:
         pace = pace_for(http, self._settings)
         try:
             async with pace.slot(write=method != "GET", deadline=self._deadline) as ticket:
-                response = await http.send(request, stream=True, follow_redirects=False)
+                # Shielded: a cancel (Ctrl-C, SIGTERM, a deadline) landing inside one of
+                # httpcore's writes loses bytes already taken from the TLS and HTTP/2 state,
+                # which breaks the connection for every other request on it (over HTTP/2, all
+                # of this origin's). The caller is released at once; the exchange ends on its
+                # own (bounded by the timeouts) and gives its connection back. One that has not
+                # begun is cancelled with its caller: nothing of it was sent.
+                begun: list[bool] = []
+                exchange = asyncio.ensure_future(self._exchange(http, request, ticket, begun))
                 try:
-                    status = response.status_code
-                    ticket.observe(status, response.headers)
-                    if status in _REDIRECT_STATUSES:
-                        # Read the (small) body so the connection goes back to the pool: the
-                        # same-origin redirect of /users/me then needs no second TLS handshake.
-                        await read_prefix(response, self._settings.max_error_body_bytes)
-                        payload = b""
-                    elif 200 <= status < 300:
-                        payload = await read_capped(response, self._settings.max_body_bytes)
+                    status, headers, payload, answered = await asyncio.shield(exchange)
+                except asyncio.CancelledError:
+                    if begun:
+                        _finish_unattended(exchange)
                     else:
-                        payload = await read_prefix(response, self._settings.max_error_body_bytes)
-                finally:
-                    await response.aclose()
+                        exchange.cancel()
+                    raise
         except httpx.TransportError as exc:
             unreadable = unreadable_location(exc)
             if unreadable is not None:
@@ -616,4 +617,43 @@ class QlikClient:
         if failure is not None:
             # Outside the except block: no __context__ holding the request.
             raise await https_hint(failure, request.url, self._settings)
-        return RawAnswer(status=status, headers=response.headers, body=payload, url=response.url)
+        return RawAnswer(status=status, headers=headers, body=payload, url=answered)
+
+    async def _exchange(
+        self, http: httpx.AsyncClient, request: httpx.Request, ticket: Ticket, begun: list[bool]
+    ) -> tuple[int, httpx.Headers, bytes, httpx.URL]:
+        """Send ``request`` and read its answer (capped); the response is always closed."""
+        begun.append(True)
+        response = await http.send(request, stream=True, follow_redirects=False)
+        try:
+            status = response.status_code
+            ticket.observe(status, response.headers)
+            if status in _REDIRECT_STATUSES:
+                # Read the (small) body so the connection goes back to the pool: the
+                # same-origin redirect of /users/me then needs no second TLS handshake.
+                await read_prefix(response, self._settings.max_error_body_bytes)
+                payload = b""
+            elif 200 <= status < 300:
+                payload = await read_capped(response, self._settings.max_body_bytes)
+            else:
+                payload = await read_prefix(response, self._settings.max_error_body_bytes)
+        finally:
+            await response.aclose()
+        return status, response.headers, payload, response.url
+
+
+# Exchanges whose caller was cancelled, kept referenced until they end (asyncio keeps only
+# weak references to tasks).
+_UNATTENDED: set[asyncio.Future[Any]] = set()
+
+
+def _finish_unattended(exchange: asyncio.Future[Any]) -> None:
+    """Let a cancelled caller's exchange end by itself; its outcome is nobody's business."""
+
+    def ended(done: asyncio.Future[Any]) -> None:
+        _UNATTENDED.discard(done)
+        if not done.cancelled():
+            done.exception()  # retrieved: not reported as "never retrieved"
+
+    _UNATTENDED.add(exchange)
+    exchange.add_done_callback(ended)

@@ -7,8 +7,9 @@ CONTRACT:
         ticket.observe(raw.status, raw.headers)
 
 Policy (instead of a fixed number of checks at once):
-- At most ``settings.max_in_flight`` requests in flight (the pool keeps that many connections
-  alive, so none is opened twice); the tenant's ``Ratelimit-Remaining`` lowers it to what is
+- At most ``settings.max_in_flight`` requests in flight: over HTTP/2 streams of one connection
+  (the tenant's own stream limit holds the rest back), over HTTP/1.1 as many connections kept
+  alive, so none is opened twice. The tenant's ``Ratelimit-Remaining`` lowers it to what is
   left of its window, and it grows back by one per answer that does not say.
 - A 429 halves it once per storm and holds every new request until its ``retry-after`` has
   passed (unless that would pass the operation's deadline: the request then goes, and its own

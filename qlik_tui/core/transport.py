@@ -3,6 +3,7 @@ timeout policy, and the translation of transport failures into ``qlik_tui.core.e
 
 CONTRACT:
     make_http_client(settings) -> httpx.AsyncClient   # TLS always verified; proxies checked first
+    http2_available() -> bool                          # the h2 package is installed
     tls_context() -> ssl.SSLContext                    # SSL_CERT_FILE / SSL_CERT_DIR or certifi
     proxy_for(url) -> EnvironmentProxy | None          # the proxy the environment names for url
     map_transport_error(exc, ...) -> QlikError         # DNS, refused, reset, TLS, timeout, proxy
@@ -76,10 +77,25 @@ def tls_context() -> ssl.SSLContext:
     raise failure
 
 
+def http2_available() -> bool:
+    """The ``h2`` package can be imported (httpx speaks HTTP/2 only with it). Its package alone
+    is cheap; httpcore loads the rest only once a tenant has chosen HTTP/2."""
+    try:
+        import h2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def make_http_client(settings: ClientSettings | None = None) -> httpx.AsyncClient:
     """An ``httpx.AsyncClient`` with this module's policy (the same for every origin); share
     one per tenant origin. Raises ``SettingError`` when SSL_CERT_FILE / SSL_CERT_DIR or a
-    proxy variable cannot be used as written."""
+    proxy variable cannot be used as written.
+
+    HTTP/2 is offered (ALPN) when ``h2`` is installed: a tenant that takes it (Qlik Cloud
+    does) carries every request to it as a stream of one connection, one TLS handshake; a
+    tenant that does not is spoken to in HTTP/1.1, a kept-alive connection per request in
+    flight."""
     settings = settings or ClientSettings()
     for proxy in environment_proxies():
         proxy.validate()
@@ -88,6 +104,7 @@ def make_http_client(settings: ClientSettings | None = None) -> httpx.AsyncClien
         return httpx.AsyncClient(
             verify=tls_context(),
             trust_env=True,
+            http2=http2_available(),
             follow_redirects=False,
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,

@@ -1,8 +1,11 @@
 """The HTTP(S) plumbing of the sandbox: a threaded server on a loopback address.
 
-``LoopbackServer`` answers each request through three steps that subclasses may extend:
-``_received`` (the request has arrived), ``_answer`` (write the answer) and ``_finished``
-(the answer is written, or the client went away).
+Over TLS it offers HTTP/2 (ALPN "h2", as Qlik Cloud does) and HTTP/1.1; ``http2=False`` offers
+HTTP/1.1 only. Both protocols are thin front ends around one core: each request becomes a
+``Handler`` (method, path, headers, body and a protocol-neutral way to answer), and
+``LoopbackServer`` answers it through three steps that subclasses may extend: ``_received``
+(the request has arrived), ``_answer`` (write the answer) and ``_finished`` (the answer is
+written, or the client went away).
 """
 
 from __future__ import annotations
@@ -13,12 +16,18 @@ import json
 import socket
 import socketserver
 import ssl
+import struct
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
+
+from qlik_tui.sandbox.exchange import HTTP1, MAX_BODY_BYTES, Handler
+
+__all__ = ["HTTP1", "Handler", "LoopbackServer", "Request"]
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
@@ -47,6 +56,7 @@ class Request:
     query: str
     status: int | None = None
     body_bytes_sent: int = 0
+    protocol: str = HTTP1  # HTTP1 or HTTP2: what the connection negotiated
 
 
 class _Server(ThreadingHTTPServer):
@@ -65,7 +75,7 @@ class _Server(ThreadingHTTPServer):
         self.ssl_context = ssl_context
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        super().__init__(address, Handler)
+        super().__init__(address, _Http1Connection)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind would call getfqdn(): a reverse DNS lookup off loopback.
@@ -91,13 +101,14 @@ class _Server(ThreadingHTTPServer):
         pass  # a client hanging up mid-answer is not the server's error
 
 
-class Handler(BaseHTTPRequestHandler):
+class _Http1Connection(BaseHTTPRequestHandler):
+    """One connection: the TLS handshake, then HTTP/2 if it was negotiated, else HTTP/1.1."""
+
     protocol_version = "HTTP/1.1"
     server_version = "QlikSandbox/1.0"
     sys_version = ""
     timeout = 30
     server: _Server
-    body: bytes = b""  # the request body, read before the answer is written
 
     def handle(self) -> None:
         connection = self.connection
@@ -106,6 +117,13 @@ class Handler(BaseHTTPRequestHandler):
                 connection.do_handshake()
             except (OSError, ValueError):
                 self.close_connection = True
+                return
+            if connection.selected_alpn_protocol() == "h2":
+                if self.server.owner.http2:
+                    from qlik_tui.sandbox.http2 import serve_http2  # deferred: h2 only here
+
+                    serve_http2(connection, self.server.owner)
+                self.close_connection = True  # an HTTP/1.1-only server never speaks h2
                 return
         with contextlib.suppress(OSError, ValueError):
             super().handle()
@@ -118,19 +136,84 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def _dispatch(self) -> None:
-        self.server.owner._handle(self)
+        exchange = _Http1Exchange(self)
+        try:
+            self.server.owner._handle(exchange)
+        finally:
+            if exchange.close_connection:
+                self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_CONNECT = _dispatch
 
 
-class LoopbackServer:
-    """A threaded HTTP(S) server on a loopback address, as a context manager."""
+class _Http1Exchange(Handler):
+    """A request on an HTTP/1.1 connection, answered through ``BaseHTTPRequestHandler``."""
 
-    def __init__(self, host: str, port: int, ssl_context: ssl.SSLContext | None) -> None:
+    def __init__(self, wire: _Http1Connection) -> None:
+        super().__init__(wire.command, wire.path, wire.headers, HTTP1)
+        self._wire = wire
+        self._chunked = False
+
+    def read_body(self) -> None:
+        length = self.headers.get("Content-Length", "0").strip()
+        if length.isdigit() and 0 < int(length) <= MAX_BODY_BYTES:
+            self.body = self._wire.rfile.read(int(length))
+
+    def _head(self, status: int, headers: Sequence[tuple[str, str]]) -> None:
+        wire = self._wire
+        wire.send_response(status)
+        has_length = any(name.lower() == "content-length" for name, _ in headers)
+        self._chunked = status not in (204, 304) and not has_length
+        for name, value in headers:
+            wire.send_header(name, value)
+        if self._chunked:
+            wire.send_header("Transfer-Encoding", "chunked")
+        wire.end_headers()
+
+    def _data(self, data: bytes) -> None:
+        if not data:
+            return
+        if self._chunked:
+            data = f"{len(data):x}\r\n".encode() + data + b"\r\n"
+        self._wire.wfile.write(data)
+
+    def _end(self) -> None:
+        self.ended = True
+        if self._chunked:
+            self._wire.wfile.write(b"0\r\n\r\n")
+        self._wire.wfile.flush()
+
+    def _abort(self) -> None:
+        self.ended = True
+        self.close_connection = self._wire.close_connection = True
+        connection = self._wire.connection
+        with contextlib.suppress(OSError, ValueError):
+            self._wire.wfile.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Le"
+            )
+            self._wire.wfile.flush()
+            # Linger 0: close() sends a TCP RST instead of an orderly FIN.
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self._wire.rfile.close()  # the file holds a reference that would delay close()
+            connection.close()
+
+
+class LoopbackServer:
+    """A threaded HTTP(S) server on a loopback address, as a context manager.
+
+    With an ``ssl_context`` it offers HTTP/2 and HTTP/1.1 through ALPN, or HTTP/1.1 alone with
+    ``http2=False``. It sets the context's ALPN list when it starts: servers sharing one
+    context must agree on ``http2``. Plain http:// is HTTP/1.1 only.
+    """
+
+    def __init__(
+        self, host: str, port: int, ssl_context: ssl.SSLContext | None, *, http2: bool = True
+    ) -> None:
         check_loopback(host)
         self.host = host
         self._requested_port = port
         self.ssl_context = ssl_context
+        self.http2 = http2 and ssl_context is not None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -154,6 +237,8 @@ class LoopbackServer:
         if self._server is not None:
             return self
         self._stopping.clear()
+        if self.ssl_context is not None:
+            self.ssl_context.set_alpn_protocols(["h2", "http/1.1"] if self.http2 else ["http/1.1"])
         self._server = _Server((self.host, self._requested_port), self, self.ssl_context)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -181,9 +266,10 @@ class LoopbackServer:
 
     def _handle(self, handler: Handler) -> None:
         split = urlsplit(handler.path)
-        request = self._received(handler, Request(handler.command, split.path, split.query))
+        asked = Request(handler.command, split.path, split.query, protocol=handler.protocol)
+        request = self._received(handler, asked)
         try:
-            self._drain_body(handler)
+            handler.read_body()
             self._answer(handler, request)
         finally:
             self._finished(request)
@@ -201,14 +287,6 @@ class LoopbackServer:
     # -- writing answers ------------------------------------------------------------------------
 
     @staticmethod
-    def _drain_body(handler: Handler) -> None:
-        """Read the request body (at most 1 MiB) into ``handler.body``."""
-        handler.body = b""
-        length = handler.headers.get("Content-Length", "0").strip()
-        if length.isdigit() and 0 < int(length) <= 1024 * 1024:
-            handler.body = handler.rfile.read(int(length))
-
-    @staticmethod
     def _send(
         handler: Handler,
         request: Request,
@@ -221,15 +299,14 @@ class LoopbackServer:
         # Recorded before the answer leaves: a client that has read it may look at the record at
         # once, while this thread has not been scheduled again (a busy machine, parallel tests).
         request.status = status
-        handler.send_response(status)
+        head: list[tuple[str, str]] = []
         if status != 204:  # a 204 has neither a body nor body headers
-            handler.send_header("Content-Type", content_type)
-            handler.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            handler.send_header(name, value)
-        handler.end_headers()
+            head += [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        head += (headers or {}).items()
+        handler.send_head(status, head)
         if body:
-            handler.wfile.write(body)
+            handler.send_data(body)
+        handler.end()
         request.body_bytes_sent = len(body)
 
     def _send_json(

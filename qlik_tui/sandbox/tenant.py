@@ -32,8 +32,10 @@ Every answer conforms to Qlik's published types (``@qlik/api``; the JSON Schemas
 tests are in ``tests/contracts/``): records carry only the members those types declare, plus
 ``sandboxFutureField`` on users, standing for the fields a newer API adds.
 
-Only loopback addresses are accepted. Records of what the tenant answers (``_user_record``,
-``_key_record``, ``_error``) are methods so that a test tenant can vary them.
+Over TLS it speaks HTTP/2 and HTTP/1.1, as Qlik Cloud does (``http2=False``: HTTP/1.1 only);
+the answers are the same on both. Only loopback addresses are accepted. Records of what the
+tenant answers (``_user_record``, ``_key_record``, ``_error``) are methods so that a test tenant
+can vary them.
 """
 
 from __future__ import annotations
@@ -137,8 +139,10 @@ class SandboxTenant(LoopbackServer):
         ssl_context: ssl.SSLContext | None = None,
         tenant_id: str | None = None,
         seed: int | None = None,
+        *,
+        http2: bool = True,
     ) -> None:
-        super().__init__(host, port, ssl_context)
+        super().__init__(host, port, ssl_context, http2=http2)
         self._rng: random.Random = (
             random.Random(seed) if seed is not None else random.SystemRandom()
         )

@@ -48,7 +48,10 @@ async def test_the_user_and_the_key_record_are_asked_together(sandbox: FaultySan
     proving = asyncio.ensure_future(verify(sandbox, key_text))
     # The record's answer is held: the user is asked meanwhile, not after it.
     await until(
-        lambda: any(r.path == user_path and r.completed for r in sandbox.requests),
+        lambda: (
+            sandbox.held.is_set()
+            and any(r.path == user_path and r.completed for r in sandbox.requests)
+        ),
         "the user read answered while the key record's answer is held",
     )
     held = [r for r in sandbox.requests if r.path == record_path]
@@ -162,3 +165,29 @@ def test_many_keys_on_one_tenant_share_a_few_connections(
     assert len(sandbox.requests) == 2 * len(names)  # one round trip each: user and record
     # Connections are kept for the next checks, never more than may be in flight at once.
     assert sandbox.connections - before <= services.client_settings.max_in_flight
+
+
+@pytest.mark.parametrize(
+    ("tenant_fixture", "protocol", "handshakes"),
+    [("sandbox", "HTTP/2", 1), ("http1_sandbox", "HTTP/1.1", 2)],
+    ids=["http2-tenant", "http1-only-tenant"],
+)
+def test_check_of_one_key_on_each_kind_of_tenant(
+    run_cli: RunCli,
+    services: Services,
+    request: pytest.FixtureRequest,
+    tenant_fixture: str,
+    protocol: str,
+    handshakes: int,
+) -> None:
+    tenant: FaultySandbox = request.getfixturevalue(tenant_fixture)
+    names = store_many(services, tenant.origin, [tenant.issue_key()], prefix="prod")
+    tenant.clear_requests()
+    before = tenant.connections
+    result = run_cli("check", "--json", *names)
+    assert result.code == 0, result.output
+    assert [entry["outcome"] for entry in json.loads(result.stdout)] == ["valid"]
+    assert {r.protocol for r in tenant.requests} == {protocol}
+    assert len(tenant.requests) == 2  # the user and the key record, at once
+    # HTTP/2: both as streams of one connection; HTTP/1.1: a connection for each
+    assert tenant.connections - before == handshakes
