@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from qlik_tui.services.session_store import SessionStore
     from qlik_tui.store.profiles import Profile
 
+SCREENS_CSS = Path(__file__).with_name("screens.tcss")
 QUIT_WITH_KEY_QUESTION = "The key is not stored anywhere. Quit and lose it?"
 QUIT_WITH_SECRET_QUESTION = "The client secret is not stored anywhere. Quit and lose it?"
 # Signals that end the app at once (there is no one to ask), with the shell's code 128 + N,
@@ -153,7 +154,8 @@ class QlikTuiApp(App[int]):
     a ``StartWith`` value, as tests write it); without ``services``, ``Services.default()`` on
     first use."""
 
-    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live elsewhere
+    # Absolute: subclasses live elsewhere. The first screen's rules only: see load_screens_css.
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))
     TITLE = "qlik-tui"
     SUB_TITLE = "Qlik Cloud API key setup"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -227,6 +229,8 @@ class QlikTuiApp(App[int]):
         """A fresh screen from ``SCREENS``: a step is built from the current state, and the
         dashboard reads the profiles again. (Textual's ``push_screen(name)`` would keep one
         instance for the app's lifetime.)"""
+        if name != STEP_SCREENS[0]:
+            self.load_screens_css()
         return self.SCREENS[name]()
 
     @property
@@ -318,8 +322,29 @@ class QlikTuiApp(App[int]):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
+    def load_screens_css(self) -> None:
+        """Add the rules of every screen but the Welcome (``screens.tcss``) to the stylesheet,
+        once. Textual parses the whole stylesheet before the first frame; parsing these rules
+        too took ~5 ms when the first screen is the Welcome, which needs none of them. Parsed when
+        next needed, the sources parsed already coming from the stylesheet's cache; they come
+        after app.tcss in the cascade, as they came after its first part in one file."""
+        path = str(SCREENS_CSS)
+        if not self.stylesheet.has_source(path):
+            css = SCREENS_CSS.read_text(encoding="utf-8")
+            self.stylesheet.add_source(css, read_from=(path, ""))
+
     def on_ready(self) -> None:
-        gc.enable()  # ``launch`` turned it off until the first frame
+        if not self.stylesheet.has_source(str(SCREENS_CSS)):
+            self.load_screens_css()
+            screen = self.screen
+            if not (isinstance(screen, WizardStep) and screen.STEP is Step.WELCOME):
+                self.stylesheet.update(self)  # shown without them (a test's first screen)
+        if not gc.isenabled():  # ``launch`` turned it off until the first frame
+            # What start-up made lives as long as the app (modules, classes, the first screen).
+            # Frozen, it is not walked by the first collection: unfrozen, that collection
+            # (~30 ms, holding the GIL) lands just as Textual's writer thread is writing the frame.
+            gc.freeze()
+            gc.enable()
 
     def on_mount(self) -> None:
         warning = in_app_warning()

@@ -18,7 +18,7 @@ from qlik_tui.core.outcomes import OutcomeKind
 from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.profiles import Profile
-from qlik_tui.tui.app import QUIT_WITH_KEY_QUESTION, QlikTuiApp
+from qlik_tui.tui.app import QUIT_WITH_KEY_QUESTION, SCREENS_CSS, QlikTuiApp
 from qlik_tui.tui.keystroke_log import warn_about_textual_log
 from qlik_tui.tui.screens.dashboard import DashboardScreen
 from qlik_tui.tui.screens.live_test import LiveTestScreen
@@ -180,14 +180,17 @@ def test_importing_the_app_and_first_screens_pulls_no_network_or_keyring_code() 
 
 
 # Run as the CLI runs ``qlik-tui setup`` (headless): at the first frame, the modules named in
-# argv are looked for in ``sys.modules``, and whether garbage collection is on. The first frame
-# is the first screen handed to the driver; the Welcome's workers start only after it.
+# argv are looked for in ``sys.modules``, whether garbage collection is on, the switch interval,
+# and whether the other screens' rules are in the stylesheet. The first frame is the first
+# screen handed to the driver; the Welcome's workers start only after it.
 FIRST_FRAME_SCRIPT = """\
 import gc
 import io
 import sys
 
 from textual.app import App
+
+from qlik_tui.tui.app import SCREENS_CSS
 
 watched = sys.argv[1:]
 found = []
@@ -198,6 +201,9 @@ def first_frame(self, screen, renderable):
     display(self, screen, renderable)
     if renderable is not None and self._running and not self._batch_count and not found:
         found.append(["gc-on" if gc.isenabled() else "gc-off"])
+        found.append([f"switch-interval-{sys.getswitchinterval()}"])
+        parsed = self.stylesheet.has_source(str(SCREENS_CSS))
+        found.append(["screens-css" if parsed else "welcome-css-only"])
         found.append([name for name in watched if name in sys.modules])
         self.exit()
 
@@ -249,8 +255,12 @@ def test_the_welcome_is_painted_before_the_stores_and_their_libraries_load(
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    # Exit code 0; no collection before the frame (nothing to free); none of them loaded.
-    assert done.stdout.split() == ["0", "gc-off"], done.stdout
+    # Exit code 0; no collection before the frame (nothing to free); only the Welcome's rules
+    # parsed (the other screens' come after the frame); none of those modules loaded.
+    # The writer thread gets the GIL within 1 ms to put a frame on the terminal.
+    assert done.stdout.split() == ["0", "gc-off", "switch-interval-0.001", "welcome-css-only"], (
+        done.stdout
+    )
 
 
 async def test_garbage_collection_is_back_on_once_the_first_frame_is_out(
@@ -262,8 +272,23 @@ async def test_garbage_collection_is_back_on_once_the_first_frame_is_out(
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             assert gc.isenabled()
+            # What start-up made is frozen: the first collection does not walk it all.
+            assert gc.get_freeze_count() > 0
     finally:
+        gc.unfreeze()
         gc.enable()
+
+
+async def test_the_other_screens_rules_are_read_once_the_first_frame_is_out(
+    offline_services: Services,
+) -> None:
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.stylesheet.has_source(str(SCREENS_CSS))
+        await click(pilot, "#start")
+        # A rule of screens.tcss styles the tenant step's input.
+        assert app.screen.query_one("#tenant-input").styles.margin.top == 1
 
 
 def test_start_must_be_known(offline_services: Services) -> None:
