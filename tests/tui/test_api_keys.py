@@ -38,6 +38,7 @@ from tests.tui.helpers import (
     settle,
     store,
     text_of,
+    wait_until,
 )
 
 SIZE = (80, 24)
@@ -59,8 +60,12 @@ def cells(screen: ApiKeysScreen, key_id: str) -> list[str]:
 
 
 async def open_keys(pilot: Pilot[Any]) -> ApiKeysScreen:
-    await open_dashboard(pilot)
+    dashboard = await open_dashboard(pilot)
+    # The re-check on open may start after the workers settled (the services load in a thread
+    # first); while it runs, "k" is refused: wait for it to end.
+    await wait_until(pilot, lambda: not dashboard.busy, "the re-check on open ended")
     await pilot.press("k")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ApiKeysScreen), "the keys view")
     await settle(pilot)
     return keys_screen(pilot.app)
 
