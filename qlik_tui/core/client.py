@@ -585,6 +585,8 @@ class QlikClient:
         failure: QlikError | None = None
         request = self._keyed_request(http, method, url, params=params, body=body, bearer=bearer)
         pace = pace_for(http, self._settings)
+        if not pace.protocol_known:
+            request.extensions = {**request.extensions, "trace": pace.trace}
         try:
             async with pace.slot(write=method != "GET", deadline=self._deadline) as ticket:
                 # Shielded: a cancel (Ctrl-C, SIGTERM, a deadline) landing inside one of

@@ -3,6 +3,7 @@ timeout policy, and the translation of transport failures into ``qlik_tui.core.e
 
 CONTRACT:
     make_http_client(settings) -> httpx.AsyncClient   # TLS always verified; proxies checked first
+    SpreadTransport(make, connections=n)               # HTTP/2 past 100 streams: another pool
     http2_available() -> bool                          # the h2 package is installed
     tls_context() -> ssl.SSLContext                    # SSL_CERT_FILE / SSL_CERT_DIR or certifi
     proxy_for(url) -> EnvironmentProxy | None          # the proxy the environment names for url
@@ -19,7 +20,7 @@ import platform
 import re
 import socket
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,14 +98,34 @@ def make_http_client(settings: ClientSettings | None = None) -> httpx.AsyncClien
     tenant that does not is spoken to in HTTP/1.1, a kept-alive connection per request in
     flight."""
     settings = settings or ClientSettings()
-    for proxy in environment_proxies():
+    proxies = environment_proxies()
+    for proxy in proxies:
         proxy.validate()
     failure: QlikError | None = None
+    verify = tls_context()
+    http2 = http2_available()
+    # As many kept alive as may be in flight: a connection is never closed only to be
+    # opened again (another TLS handshake) by the next of many checks.
+    limits = httpx.Limits(
+        max_connections=settings.max_in_flight,
+        max_keepalive_connections=settings.max_in_flight,
+    )
+    # httpx applies the environment's proxies only to a client with its own transport: with
+    # a proxy set, every request goes its way (one connection to the proxy, as before).
+    spread = (
+        None
+        if proxies
+        else SpreadTransport(
+            lambda: httpx.AsyncHTTPTransport(verify=verify, http2=http2, limits=limits),
+            connections=-(-settings.max_streams // STREAMS_PER_CONNECTION) if http2 else 1,
+        )
+    )
     try:
         return httpx.AsyncClient(
-            verify=tls_context(),
+            transport=spread,
+            verify=verify,
             trust_env=True,
-            http2=http2_available(),
+            http2=http2,
             follow_redirects=False,
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,
@@ -113,12 +134,7 @@ def make_http_client(settings: ClientSettings | None = None) -> httpx.AsyncClien
                 pool=settings.pool_timeout,
             ),
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-            # As many kept alive as may be in flight: a connection is never closed only to be
-            # opened again (another TLS handshake) by the next of many checks.
-            limits=httpx.Limits(
-                max_connections=settings.max_in_flight,
-                max_keepalive_connections=settings.max_in_flight,
-            ),
+            limits=limits,
         )
     except ImportError:  # httpx needs the optional socksio package for socks:// proxies
         failure = _proxy_setting_problem(
@@ -128,6 +144,76 @@ def make_http_client(settings: ClientSettings | None = None) -> httpx.AsyncClien
     except (httpx.InvalidURL, ValueError, TypeError) as exc:
         failure = _proxy_setting_problem(lambda p: True, f"httpx refused it: {_short(exc)}")
     raise failure
+
+
+STREAMS_PER_CONNECTION = 100  # httpcore opens one HTTP/2 connection per origin, capped at 100
+
+
+class SpreadTransport(httpx.AsyncBaseTransport):
+    """Requests over up to ``connections`` pools: the first that has fewer than 100 requests
+    in flight takes the next, a new one is opened only when all are that busy. httpcore
+    carries every request to an origin on one HTTP/2 connection of at most 100 streams, so
+    200 keys' 400 requests would need four round trips on it; over HTTP/1.1 (at most
+    ``max_in_flight`` at once, fewer than 100) only the first pool is ever used."""
+
+    def __init__(
+        self, make: Callable[[], httpx.AsyncBaseTransport], *, connections: int = 1
+    ) -> None:
+        self._make = make
+        self._most = max(1, connections)
+        self._pools: list[httpx.AsyncBaseTransport] = []
+        self._in_flight: list[int] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        index = self._choose()
+        self._in_flight[index] += 1
+        try:
+            response = await self._pools[index].handle_async_request(request)
+        except BaseException:
+            self._in_flight[index] -= 1
+            raise
+        response.stream = _Releasing(response.stream, lambda: self._release(index))
+        return response
+
+    def _choose(self) -> int:
+        for index, count in enumerate(self._in_flight):
+            if count < STREAMS_PER_CONNECTION:
+                return index
+        if len(self._pools) < self._most:
+            self._pools.append(self._make())
+            self._in_flight.append(0)
+            return len(self._pools) - 1
+        return min(range(len(self._pools)), key=self._in_flight.__getitem__)
+
+    def _release(self, index: int) -> None:
+        self._in_flight[index] -= 1
+
+    async def aclose(self) -> None:
+        for pool in self._pools:
+            await pool.aclose()
+
+
+class _Releasing(httpx.AsyncByteStream):
+    """A response's body that counts its request as ended once closed."""
+
+    def __init__(
+        self, stream: httpx.SyncByteStream | httpx.AsyncByteStream, release: Callable[[], None]
+    ) -> None:
+        assert isinstance(stream, httpx.AsyncByteStream)
+        self._stream = stream
+        self._release: Callable[[], None] | None = release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._stream:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        finally:
+            release, self._release = self._release, None
+            if release is not None:
+                release()
 
 
 # --------------------------------------------------------------------------------------------

@@ -54,6 +54,54 @@ ResultCallback = Callable[[CheckResult], None]
 StartCallback = Callable[[Profile], None]
 
 
+class OutcomeWriter:
+    """Writes check results back to the profiles file, many to a write: a result waits for the
+    write that carries it; results that arrive while one write runs go together in the next.
+    Rewriting the whole file for each of 200 results would take longer than checking them."""
+
+    def __init__(self, services: Services) -> None:
+        self._profiles = services.profiles
+        self._pending: dict[str, tuple[dict[str, object], list[asyncio.Future[Profile | None]]]]
+        self._pending = {}
+        self._writing: asyncio.Task[None] | None = None
+
+    async def update(self, name: str, changes: dict[str, object]) -> Profile | None:
+        """The profile as written (None: it was removed meanwhile); raises
+        ``ProfilesFileError`` when the file cannot be written."""
+        answer: asyncio.Future[Profile | None] = asyncio.get_running_loop().create_future()
+        fields, waiting = self._pending.setdefault(name, ({}, []))
+        fields.update(changes)
+        waiting.append(answer)
+        if self._writing is None:
+            self._writing = asyncio.get_running_loop().create_task(self._write_all())
+        return await answer
+
+    async def _write_all(self) -> None:
+        batch: dict[str, tuple[dict[str, object], list[asyncio.Future[Profile | None]]]] = {}
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, {}
+                changes = {name: fields for name, (fields, _) in batch.items()}
+                try:
+                    written = await asyncio.to_thread(self._profiles.update_many, changes)
+                except Exception as exc:  # each waiting result handles it (or raises it)
+                    for _, waiting in batch.values():
+                        for answer in waiting:
+                            if not answer.done():
+                                answer.set_exception(exc)
+                    continue
+                for name, (_, waiting) in batch.items():
+                    for answer in waiting:
+                        if not answer.done():
+                            answer.set_result(written.get(name))
+        finally:  # cancelled (the loop is closing): nobody waits for ever
+            for _, waiting in [*batch.values(), *self._pending.values()]:
+                for answer in waiting:
+                    answer.cancel()
+            self._pending = {}
+            self._writing = None
+
+
 async def check_profiles(
     services: Services,
     profiles: Sequence[Profile],
@@ -73,6 +121,7 @@ async def check_profiles(
     if deadline is None and deadline_s is not None:
         deadline = Deadline.after(deadline_s)
     limit = asyncio.Semaphore(max(1, services.check_concurrency))
+    writer = OutcomeWriter(services)
     async with AsyncExitStack() as stack:
         clients: dict[str, httpx.AsyncClient | QlikError] = {}
         tenant_ids = learnt_tenant_ids(profiles)
@@ -97,7 +146,7 @@ async def check_profiles(
                     on_start(profile)
                 client = clients[profile.origin]
                 if isinstance(client, QlikError):
-                    result = await _failed_before_asking(services, profile, client)
+                    result = await _failed_before_asking(services, profile, client, writer)
                 else:
                     result = await _within(
                         deadline,
@@ -110,7 +159,9 @@ async def check_profiles(
                             known_tenant_id=tenant_ids.get(profile.origin),
                             deadline=deadline,
                             stored=stored.get(profile.name),
+                            writer=writer,
                         ),
+                        writer,
                     )
             if not checked[profile.name].done():
                 checked[profile.name].set_result(result)
@@ -150,6 +201,7 @@ async def _within(
     services: Services,
     profile: Profile,
     checking: Coroutine[object, object, CheckResult],
+    writer: OutcomeWriter,
 ) -> CheckResult:
     if deadline is None:
         return await checking
@@ -163,14 +215,14 @@ async def _within(
         phase="overall",
         timeout=f"{deadline.seconds:g} s",
     )
-    return await _record(services, profile, outcome, None)
+    return await _record(services, profile, outcome, None, writer)
 
 
 async def _failed_before_asking(
-    services: Services, profile: Profile, failure: QlikError
+    services: Services, profile: Profile, failure: QlikError, writer: OutcomeWriter
 ) -> CheckResult:
     outcome = outcome_from_error(failure, tenant=_tenant_or_none(profile))
-    return await _record(services, profile, outcome, None)
+    return await _record(services, profile, outcome, None, writer)
 
 
 def _tenant_or_none(profile: Profile) -> Tenant | None:
@@ -188,9 +240,12 @@ async def check_one(
     known_tenant_id: str | None = None,
     deadline: Deadline | None = None,
     stored: ApiKey | ClientSecret | StoreError | None = None,
+    writer: OutcomeWriter | None = None,
 ) -> CheckResult:
     """``stored``: the profile's key (or client secret) or the failure to read it, when it
-    was read already (with other profiles'); else it is read here."""
+    was read already (with other profiles'); else it is read here. ``writer``: shared by the
+    checks of one run, so that their results are written back together."""
+    writer = writer or OutcomeWriter(services)
     try:
         tenant = parse_tenant(profile.origin)
     except TenantError as exc:
@@ -198,7 +253,7 @@ async def check_one(
         return CheckResult(profile, outcome)
     if profile.is_oauth_client:
         secret = stored if isinstance(stored, (ClientSecret, StoreError)) else None
-        return await _check_client(services, profile, tenant, http, secret)
+        return await _check_client(services, profile, tenant, http, secret, writer)
     failure: StoreError | None = None
     if isinstance(stored, ApiKey):
         key = stored
@@ -214,7 +269,7 @@ async def check_one(
         if await _forgotten_meanwhile(services, profile):
             return CheckResult(profile, make_outcome(OutcomeKind.PROFILE_FORGOTTEN, tenant=tenant))
         outcome = stored_key_failure(services, profile, failure, tenant)
-        return await _record(services, profile, outcome, None)
+        return await _record(services, profile, outcome, None, writer)
     report = await verify_key(
         tenant,
         key,
@@ -226,7 +281,7 @@ async def check_one(
         deadline=deadline,
     )
     outcome = await _renewed_elsewhere(services, profile, report.outcome, tenant)
-    return await _record(services, profile, outcome, report)
+    return await _record(services, profile, outcome, report, writer)
 
 
 async def _renewed_elsewhere(
@@ -262,6 +317,7 @@ async def _check_client(
     tenant: Tenant,
     http: httpx.AsyncClient | None,
     stored: ClientSecret | StoreError | None,
+    writer: OutcomeWriter,
 ) -> CheckResult:
     """An OAuth profile: mint with the stored secret (``stored``: read already), then read the
     bot user (the token minted is cached for ``token`` and ``exec``)."""
@@ -278,13 +334,14 @@ async def _check_client(
             failure = exc
     if failure is not None:
         outcome = stored_key_failure(services, profile, failure, tenant)
-        return await _record(services, profile, outcome, None)
+        return await _record(services, profile, outcome, None, writer)
     proof = await prove_client(
         tenant, profile.client_id or "", secret, settings=services.client_settings, http=http
     )
     if proof.token is not None:
         await asyncio.to_thread(save_cached_token, services, profile, proof.token)
-    return await _record(services, profile, proof.outcome, VerifyReport(proof.outcome, proof.user))
+    report = VerifyReport(proof.outcome, proof.user)
+    return await _record(services, profile, proof.outcome, report, writer)
 
 
 def stored_key_failure(
@@ -368,7 +425,11 @@ _NOT_A_CHECK_OF_THE_KEY = frozenset(
 
 
 async def _record(
-    services: Services, profile: Profile, outcome: Outcome, report: VerifyReport | None
+    services: Services,
+    profile: Profile,
+    outcome: Outcome,
+    report: VerifyReport | None,
+    writer: OutcomeWriter,
 ) -> CheckResult:
     if outcome.kind in _NOT_A_CHECK_OF_THE_KEY:
         return CheckResult(profile, outcome)
@@ -387,7 +448,8 @@ async def _record(
         changes["expiry"] = record.expiry.isoformat() if record.expiry else None
         changes["key_created"] = record.created.isoformat() if record.created else None
     try:
-        updated = await asyncio.to_thread(services.profiles.update, profile.name, **changes)
-    except (ProfilesFileError, LookupError):  # LookupError: removed meanwhile
-        updated = profile  # the check result stands even when the metadata cannot be saved
-    return CheckResult(updated, outcome, user)
+        updated = await writer.update(profile.name, changes)
+    except ProfilesFileError:
+        updated = None
+    # None: removed meanwhile, or not saved; the check result stands either way
+    return CheckResult(updated or profile, outcome, user)

@@ -7,6 +7,7 @@ CONTRACT:
     profiles.get(name) -> Profile | None
     profiles.put(profile) -> None            # insert or replace, atomic, under a file lock
     profiles.update(name, **changes) -> Profile   # read-modify-write under the lock
+    profiles.update_many({name: changes}) -> dict[str, Profile]   # one write for them all
     profiles.remove(name) -> bool            # also clears it as the default profile
     profiles.default_name() -> str | None    # the default profile (`qlik-tui use NAME`)
     profiles.set_default(name | None) -> None    # raises ProfileNotFound for an unknown name
@@ -196,7 +197,7 @@ class _Entry:
     Read from the file, the ``Profile`` (every field neutralised) is made when first asked
     for: a command that uses one profile of hundreds makes one (the file is checked whole)."""
 
-    __slots__ = ("_make", "_profile", "unknown")
+    __slots__ = ("_make", "_profile", "text", "unknown")
 
     def __init__(
         self,
@@ -206,6 +207,7 @@ class _Entry:
         self._profile = profile if isinstance(profile, Profile) else None
         self._make = None if isinstance(profile, Profile) else profile
         self.unknown = unknown if unknown is not None else {}
+        self.text: str | None = None  # as written in the file (``_serialise``), once known
 
     @property
     def profile(self) -> Profile:
@@ -220,6 +222,10 @@ class _Document:
     profiles: dict[str, _Entry] = field(default_factory=dict)
     unknown: dict[str, Any] = field(default_factory=dict)
     default: str | None = None  # the default profile's name, one of ``profiles``
+
+    def copy(self) -> _Document:
+        """A copy to edit: edits replace entries (never change one), so they are shared."""
+        return _Document(dict(self.profiles), self.unknown, self.default)
 
 
 class _HoldsAKey(Exception):
@@ -253,6 +259,7 @@ class ProfileStore:
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.lock_timeout_s = lock_timeout_s
+        self._remembered: tuple[bytes, _Document] | None = None
 
     def __repr__(self) -> str:
         return f"ProfileStore({str(self.path)!r})"
@@ -313,14 +320,25 @@ class ProfileStore:
     def update(self, name: str, **changes: Any) -> Profile:
         """Change some fields of an existing profile (not its name); raises
         ``ProfileNotFound``, or ``TypeError`` for a field ``Profile`` does not have."""
+        updated = self.update_many({name: changes}).get(name)
+        if updated is None:
+            raise ProfileNotFound(name)
+        return updated
+
+    def update_many(self, changes: Mapping[str, Mapping[str, Any]]) -> dict[str, Profile]:
+        """Change fields of several profiles in one locked write (many results of one check
+        cost one write, not one each). A name no longer in the file is left out of the answer
+        and nothing is written for it; ``TypeError`` for a field ``Profile`` does not have."""
+        updated: dict[str, Profile] = {}
         with self.editing() as edit:
-            current = edit.get(name)
-            if current is None:
-                raise ProfileNotFound(name)
-            updated = dataclasses.replace(current, **changes)
-            edit.put(updated)
-            edit.commit()
-        return edit.get(name) or updated
+            for name, fields in changes.items():
+                current = edit.get(name)
+                if current is not None:
+                    edit.put(dataclasses.replace(current, **fields))
+                    updated[name] = current
+            if updated:
+                edit.commit()
+            return {name: edit.get(name) or updated[name] for name in updated}
 
     def remove(self, name: str) -> bool:
         if not self.path.exists():
@@ -363,7 +381,8 @@ class ProfileStore:
                 lock.release()
 
     def _load(self) -> _Document:
-        """Read and check the file; the caller holds the lock."""
+        """Read and check the file; the caller holds the lock. The same bytes as last time
+        are not parsed again: their document is shared (its profiles made once)."""
         try:
             raw = read_regular_file(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
@@ -378,13 +397,23 @@ class ProfileStore:
         except OSError as exc:
             raise self._os_error("cannot be read", exc) from None
 
+        remembered = self._remembered
+        if remembered is not None and remembered[0] == raw:
+            return remembered[1].copy()
         try:
-            return _parse(raw)
+            document = _parse(raw)
         except _HoldsAKey as holding:  # no backup: it would be one more copy of the key
             raise ProfilesFileError(self.path, holding.problem, fix=holding.fix) from None
         except _Broken as broken:
             problem = broken.problem
+        else:
+            self.remember(raw, document)
+            return document.copy()
         raise ProfilesFileError(self.path, problem, backup=self._back_up(raw))
+
+    def remember(self, raw: bytes, document: _Document) -> None:
+        """``document`` is what the file holds while its bytes are ``raw`` (read or written)."""
+        self._remembered = (raw, document.copy())
 
     def _make_dir(self) -> None:
         try:
@@ -437,6 +466,7 @@ class ProfilesEdit:
         self._store = store
         self._document = document
         self._staged: Path | None = None
+        self._staged_data = b""
         self.committed = False
 
     def __repr__(self) -> str:
@@ -486,6 +516,7 @@ class ProfilesEdit:
             self._staged = stage_file(self._store.path, data)
         except OSError as exc:
             raise self._store._os_error("cannot be written", exc) from None
+        self._staged_data = data
 
     def commit(self) -> None:
         """Put the edited content in place; raises ``ProfilesFileError`` leaving the old file."""
@@ -497,6 +528,7 @@ class ProfilesEdit:
         except OSError as exc:
             raise self._store._os_error("cannot be written", exc) from None
         self.committed = True
+        self._store.remember(self._staged_data, self._document)
 
     def abandon(self) -> None:
         """Drop a staged write that was not committed (the file stays as it was)."""
@@ -635,20 +667,30 @@ def _kind(value: object) -> str:
 
 
 def _serialise(document: _Document, path: Path) -> bytes:
-    profiles: dict[str, Any] = {}
+    """The file's bytes: ``json.dumps(data, indent=2)``, assembled from each profile's text,
+    which is made (and checked for secrets) once per profile while the store remembers the
+    file: rewriting a file of 700 profiles to change one then costs one profile's work."""
+    top: dict[str, Any] = {**document.unknown, "version": FORMAT_VERSION}
+    if document.default is not None:
+        top["default"] = document.default
+    _refuse_secrets(top, path)
+    parts = []
     for name in sorted(document.profiles, key=lambda n: (n.casefold(), n)):
         entry = document.profiles[name]
-        known: dict[str, Any] = {
-            field_name: getattr(entry.profile, field_name) for field_name in FIELD_NAMES
-        }
-        known["roles"] = list(entry.profile.roles)
-        profiles[name] = {**entry.unknown, **known}
-    data: dict[str, Any] = {**document.unknown, "version": FORMAT_VERSION}
-    if document.default is not None:
-        data["default"] = document.default
-    data["profiles"] = profiles
-    _refuse_secrets(data, path)
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        if entry.text is None:
+            known: dict[str, Any] = {
+                field_name: getattr(entry.profile, field_name) for field_name in FIELD_NAMES
+            }
+            known["roles"] = list(entry.profile.roles)
+            fields = {**entry.unknown, **known}
+            _refuse_secrets({"profiles": {name: fields}}, path)
+            # Nested two levels deep: its lines move right by four spaces (a JSON text has no
+            # newline inside a string, so every newline is the layout's).
+            entry.text = json.dumps(fields, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        parts.append(f"    {json.dumps(name, ensure_ascii=False)}: {entry.text}")
+    head = json.dumps(top, indent=2, ensure_ascii=False).removesuffix("\n}")
+    profiles = "{\n" + ",\n".join(parts) + "\n  }" if parts else "{}"
+    text = f'{head},\n  "profiles": {profiles}\n}}\n'
     encoded: bytes | None = None
     with suppress(UnicodeEncodeError):
         encoded = text.encode("utf-8")

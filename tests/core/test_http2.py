@@ -129,6 +129,36 @@ async def test_many_checks_over_http2_share_one_connection(sandbox: FaultySandbo
     assert sandbox.max_in_flight > 1  # they were in flight together, not one after another
 
 
+async def test_past_100_streams_in_flight_the_requests_spread_over_more_connections(
+    tenant: FaultySandbox,
+) -> None:
+    # 120 keys' 240 requests, every answer held until all are in flight: over HTTP/2 a
+    # connection carries at most 100 streams, so three connections take them at once; over
+    # HTTP/1.1 never more than max_in_flight (connections) at once.
+    keys = [tenant.issue_key() for _ in range(120)]
+    tenant.set_fault("hold_answer", delay=30)
+    settings = TEST_SETTINGS
+    parsed = parse_tenant(tenant.origin)
+    async with make_http_client(settings) as http:
+        checks = asyncio.gather(
+            *(verify_key(parsed, parse_key(k), settings=settings, http=http) for k in keys)
+        )
+        limit = 240 if tenant.http2 else settings.max_in_flight
+        await until(lambda: tenant.in_flight >= limit, f"{limit} requests in flight")
+        in_flight_together = tenant.in_flight
+        tenant.release_held()
+        reports = await checks
+    assert {r.outcome.kind for r in reports} == {OutcomeKind.VALID}
+    if tenant.http2:
+        assert protocols(tenant) == {HTTP2}
+        assert in_flight_together == 240
+        assert tenant.connections == 3
+    else:
+        assert protocols(tenant) == {HTTP1}
+        assert in_flight_together == settings.max_in_flight == tenant.max_in_flight
+        assert tenant.connections == settings.max_in_flight
+
+
 async def test_an_offsite_redirect_is_refused_over_http2(
     sandbox: FaultySandbox, offsite_recorder: OffsiteRecorder
 ) -> None:

@@ -95,6 +95,27 @@ def test_updating_a_missing_profile_raises_profile_not_found(store: ProfileStore
     assert store.all() == [Profile(name="work", origin=ORIGIN)]
 
 
+def test_update_many_writes_every_change_at_once_and_skips_removed_profiles(
+    store: ProfileStore,
+) -> None:
+    for name in ("a", "b", "c"):
+        store.put(Profile(name=name, origin=ORIGIN))
+    before = store.path.stat().st_ino
+
+    written = store.update_many(
+        {"a": {"last_outcome": "valid"}, "gone": {"last_outcome": "valid"}, "c": {"key_id": "k"}}
+    )
+
+    assert written == {"a": store.get("a"), "c": store.get("c")}
+    assert (written["a"].last_outcome, written["c"].key_id) == ("valid", "k")
+    assert store.get("b") == Profile(name="b", origin=ORIGIN)
+    assert store.get("gone") is None
+    assert store.path.stat().st_ino != before  # replaced once, by the rename
+    unchanged = store.path.stat().st_ino
+    assert store.update_many({"gone": {"last_outcome": "valid"}}) == {}
+    assert store.path.stat().st_ino == unchanged  # nothing to change: nothing written
+
+
 def test_the_file_format(store: ProfileStore) -> None:
     store.put(Profile(name="work", origin=ORIGIN, roles=("Developer",)))
 
@@ -396,6 +417,7 @@ def _load_outcome(content: bytes) -> None:
         # It loaded: it must also survive a rewrite unchanged.
         store.put(Profile(name="added-by-test", origin=ORIGIN))
         assert [p for p in store.all() if p.name != "added-by-test"] == profiles
+        _assert_written_as_json_writes_it(path)
 
 
 @settings(max_examples=150, deadline=None)
@@ -433,6 +455,56 @@ _DOCUMENT = st.fixed_dictionaries(
 @given(_DOCUMENT)
 def test_random_json_documents_load_or_raise_profiles_file_error(document: object) -> None:
     _load_outcome(json.dumps(document).encode())
+
+
+def _assert_written_as_json_writes_it(path: Path) -> None:
+    """The file is ``json.dumps(..., indent=2)`` of what it holds: assembling it from each
+    profile's remembered text changes nothing of the layout."""
+    written = path.read_bytes()
+    expected = json.dumps(json.loads(written), indent=2, ensure_ascii=False) + "\n"
+    assert written.decode() == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(min_size=1, max_size=20), st.lists(st.text(max_size=6), max_size=3)),
+        max_size=5,
+    )
+)
+def test_many_edits_of_one_store_keep_the_file_as_json_writes_it(
+    edits: list[tuple[str, list[str]]],
+) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "profiles.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "version": 1,
+                    "later": {"nested": [1, "two"]},
+                    "profiles": {"kept": {"origin": ORIGIN, "colour": ["ä", "\n"]}},
+                }
+            )
+        )
+        store = ProfileStore(path)
+        for index, (text, roles) in enumerate(edits):
+            store.put(Profile(name=f"p{index}", origin=ORIGIN, user_name=text, roles=tuple(roles)))
+            store.update("kept", user_name=text)
+            _assert_written_as_json_writes_it(path)
+        assert json.loads(path.read_text())["later"] == {"nested": [1, "two"]}
+        assert json.loads(path.read_text())["profiles"]["kept"]["colour"] == ["ä", "\n"]
+
+
+def test_a_change_made_by_another_writer_is_seen_at_once(store: ProfileStore) -> None:
+    store.put(Profile(name="work", origin=ORIGIN))
+    assert store.get("work") == Profile(name="work", origin=ORIGIN)
+
+    ProfileStore(store.path).update("work", key_id="from-elsewhere")
+    assert store.get("work") == Profile(name="work", origin=ORIGIN, key_id="from-elsewhere")
+    store.update("work", last_outcome="valid")  # built on the other writer's change
+    assert ProfileStore(store.path).get("work") == Profile(
+        name="work", origin=ORIGIN, key_id="from-elsewhere", last_outcome="valid"
+    )
 
 
 # -- the default profile -------------------------------------------------------------------------
