@@ -407,6 +407,7 @@ class ProfileStore:
         except _Broken as broken:
             problem = broken.problem
         else:
+            _adopt_written_texts(raw, document)
             self.remember(raw, document)
             return document.copy()
         raise ProfilesFileError(self.path, problem, backup=self._back_up(raw))
@@ -670,10 +671,7 @@ def _serialise(document: _Document, path: Path) -> bytes:
     """The file's bytes: ``json.dumps(data, indent=2)``, assembled from each profile's text,
     which is made (and checked for secrets) once per profile while the store remembers the
     file: rewriting a file of 700 profiles to change one then costs one profile's work."""
-    top: dict[str, Any] = {**document.unknown, "version": FORMAT_VERSION}
-    if document.default is not None:
-        top["default"] = document.default
-    _refuse_secrets(top, path)
+    _refuse_secrets(_top(document), path)
     parts = []
     for name in sorted(document.profiles, key=lambda n: (n.casefold(), n)):
         entry = document.profiles[name]
@@ -688,15 +686,65 @@ def _serialise(document: _Document, path: Path) -> bytes:
             # newline inside a string, so every newline is the layout's).
             entry.text = json.dumps(fields, indent=2, ensure_ascii=False).replace("\n", "\n    ")
         parts.append(f"    {json.dumps(name, ensure_ascii=False)}: {entry.text}")
-    head = json.dumps(top, indent=2, ensure_ascii=False).removesuffix("\n}")
     profiles = "{\n" + ",\n".join(parts) + "\n  }" if parts else "{}"
-    text = f'{head},\n  "profiles": {profiles}\n}}\n'
+    text = f'{_head_text(document)},\n  "profiles": {profiles}\n}}\n'
     encoded: bytes | None = None
     with suppress(UnicodeEncodeError):
         encoded = text.encode("utf-8")
     if encoded is None:
         raise InvalidProfile("A profile field holds text that cannot be stored (a lone surrogate).")
     return encoded
+
+
+_PROFILES_OPENING = ',\n  "profiles": {\n'
+_PROFILES_CLOSING = "\n  }\n}\n"
+
+
+def _top(document: _Document) -> dict[str, Any]:
+    """The file's top level but its profiles."""
+    top: dict[str, Any] = {**document.unknown, "version": FORMAT_VERSION}
+    if document.default is not None:
+        top["default"] = document.default
+    return top
+
+
+def _head_text(document: _Document) -> str:
+    """The file's text before ``"profiles"``."""
+    return json.dumps(_top(document), indent=2, ensure_ascii=False).removesuffix("\n}")
+
+
+def _adopt_written_texts(raw: bytes, document: _Document) -> None:
+    """Give each profile the text the file holds for it, when the file is exactly as
+    ``_serialise`` lays it out: a later write then re-encodes only the profiles it changes
+    (a first write of 700 profiles would otherwise encode them all, ~10 ms). Only for plain
+    printable ASCII without escapes, where what was read is what neutralising keeps."""
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return
+    if "\\" in text or "\x7f" in text or not text.endswith(_PROFILES_CLOSING):
+        return
+    head, found, body = text.partition(_PROFILES_OPENING)
+    if not found:
+        return
+    body = body.removesuffix(_PROFILES_CLOSING)
+    texts: dict[str, str] = {}
+    # Each profile starts on a line indented by exactly four spaces (deeper lines are its own).
+    for chunk in ("\n" + body).split('\n    "')[1:]:
+        name, separator, entry_text = chunk.partition('": ')
+        if not separator or name not in document.profiles:
+            return
+        texts[name] = entry_text.removesuffix(",")
+    if len(texts) != len(document.profiles):
+        return
+    names = sorted(texts, key=lambda n: (n.casefold(), n))
+    rebuilt = ",\n".join(f'    "{name}": {texts[name]}' for name in names)
+    if f"{head}{_PROFILES_OPENING}{rebuilt}{_PROFILES_CLOSING}" != text or head != _head_text(
+        document
+    ):
+        return
+    for name, entry_text in texts.items():
+        document.profiles[name].text = entry_text
 
 
 def _refuse_secrets(data: Mapping[str, Any], path: Path) -> None:

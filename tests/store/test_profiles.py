@@ -495,6 +495,39 @@ def test_many_edits_of_one_store_keep_the_file_as_json_writes_it(
         assert json.loads(path.read_text())["profiles"]["kept"]["colour"] == ["ä", "\n"]
 
 
+def test_a_file_laid_out_as_written_keeps_its_other_profiles_text_on_a_change(
+    store: ProfileStore,
+) -> None:
+    # As an older qlik-tui wrote it: fewer fields than this one writes.
+    older = {name: {"origin": ORIGIN, "user_name": f"user {name}"} for name in ("a", "b", "c")}
+    text = json.dumps({"version": 1, "profiles": older}, indent=2) + "\n"
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_text(text)
+
+    ProfileStore(store.path).update("b", user_name="changed")  # a new process: only the file
+
+    written = json.loads(store.path.read_text())["profiles"]
+    assert written["a"] == older["a"] and written["c"] == older["c"]  # their text untouched
+    assert written["b"]["user_name"] == "changed" and "key_id" in written["b"]  # rewritten
+    _assert_written_as_json_writes_it(store.path)
+
+
+def test_a_field_neutralised_on_load_is_written_neutralised_by_the_next_change(
+    store: ProfileStore,
+) -> None:
+    store.put(Profile(name="a", origin=ORIGIN))
+    store.put(Profile(name="b", origin=ORIGIN))
+    # An older qlik-tui wrote what the tenant said as it was: an escape sequence in a name.
+    data = json.loads(store.path.read_text())
+    data["profiles"]["a"]["user_name"] = "\x1b[31mred"
+    store.path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+    ProfileStore(store.path).update("b", key_id="k")
+
+    written = json.loads(store.path.read_text())["profiles"]["a"]["user_name"]
+    assert "\x1b" not in written and written == ProfileStore(store.path).get("a").user_name
+
+
 def test_a_change_made_by_another_writer_is_seen_at_once(store: ProfileStore) -> None:
     store.put(Profile(name="work", origin=ORIGIN))
     assert store.get("work") == Profile(name="work", origin=ORIGIN)
