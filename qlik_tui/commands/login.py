@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
     from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
-    from qlik_tui.services.results import KeyNotStored, StoredKey
+    from qlik_tui.services.results import StoredKey
     from qlik_tui.services.verify import VerifyReport
 
 KEY_NOT_AN_ARGUMENT = (
@@ -200,9 +200,7 @@ def _stored_tenant(name: str | None, services: Services, stderr: TextIO) -> str 
 
 
 def _read_key_text(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> str | None:
-    import getpass
-
-    from qlik_tui.commands.output import error
+    from qlik_tui.commands.output import ask_hidden, error
 
     if args.with_token:
         text = stdin.read()
@@ -211,12 +209,7 @@ def _read_key_text(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> s
             return None
         return text
     if stdin.isatty():
-        try:
-            return getpass.getpass("Paste your API key (input hidden): ")
-        except EOFError:  # Ctrl-D at the prompt: no key was given
-            print(file=stderr)  # the prompt's line is still open
-            error(stderr, INPUT_CLOSED)
-            return None
+        return ask_hidden("Paste your API key (input hidden): ", stderr, closed=INPUT_CLOSED)
     error(stderr, "no key given: pipe it on standard input with --with-token")
     return None
 
@@ -232,6 +225,7 @@ def _store(
 ) -> StoredKey | int:
     """The stored key, or the exit code after explaining (and offering what to do with the
     key when it came from a terminal)."""
+    from qlik_tui.commands.output import explain_store_failure
     from qlik_tui.services.results import KeyNotStored
     from qlik_tui.services.storing import store_key
 
@@ -243,7 +237,7 @@ def _store(
             break
         except KeyNotStored as exc:
             failure = exc
-        _explain_store_failure(failure, stderr)
+        explain_store_failure(failure, stderr)
         if not failure.nothing_stored:
             # Part of the attempt stayed behind and the summary said which part: the key is in
             # the keyring, so offering to write it to a file as well would only add a copy.
@@ -263,15 +257,6 @@ def _store(
         if _rescue_to_file(key, stdin, stderr):
             return exits.STORAGE
     return stored
-
-
-def _explain_store_failure(failure: KeyNotStored, stderr: TextIO) -> None:
-    from qlik_tui.commands.output import error
-
-    error(stderr, failure.problem)
-    if failure.fix:
-        print(f"  fix: {failure.fix}", file=stderr)
-    print(failure.summary(), file=stderr)
 
 
 def _report_stored(

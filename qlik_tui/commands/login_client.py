@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 from typing import TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import (
+    ask_hidden,
     error,
+    explain_store_failure,
     insecure_backend_notice,
     open_login_store,
     print_stored_json,
@@ -96,11 +97,7 @@ def run(
             replace=True,
         )
     except KeyNotStored as exc:
-        failure = exc
-        error(stderr, failure.problem)
-        if failure.fix:
-            print(f"  fix: {failure.fix}", file=stderr)
-        print(failure.summary(), file=stderr)
+        explain_store_failure(exc, stderr)
         if args.with_secret:
             print("The secret came from standard input: its source still has it.", file=stderr)
         return exits.STORAGE
@@ -119,12 +116,10 @@ def _read_secret(args: argparse.Namespace, stdin: TextIO, stderr: TextIO) -> Cli
     if args.with_secret:
         text = stdin.read()
     elif stdin.isatty():
-        try:
-            text = getpass.getpass("Paste the client secret (input hidden): ")
-        except EOFError:
-            print(file=stderr)
-            error(stderr, INPUT_CLOSED)
+        typed = ask_hidden("Paste the client secret (input hidden): ", stderr, closed=INPUT_CLOSED)
+        if typed is None:
             return None
+        text = typed
     else:
         error(stderr, "no secret given: pipe it on standard input with --with-secret")
         return None

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from qlik_tui.core.outcomes import Outcome  # the table loads only when an outcome is shown
     from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
+    from qlik_tui.services.results import KeyNotStored
     from qlik_tui.services.store_probe import StoreProbe
     from qlik_tui.store.passphrase import PassphraseSource
 
@@ -37,10 +38,30 @@ def explain_outcome(outcome: Outcome, stream: TextIO, *, indent: str = "") -> No
     print(f"{indent}  next:  {outcome.next_step}", file=stream)
 
 
-def explain_store_error(exc: StoreError, stream: TextIO) -> None:
-    print(f"qlik-tui: error: {exc.problem}", file=stream)
+def explain_store_error(exc: StoreError | KeyNotStored, stream: TextIO) -> None:
+    """What went wrong with a store and how to fix it."""
+    error(stream, exc.problem)
     if exc.fix:
         print(f"  fix: {exc.fix}", file=stream)
+
+
+def explain_store_failure(failure: KeyNotStored, stream: TextIO) -> None:
+    """A store attempt that did not complete: the problem, its fix, and what is stored now."""
+    explain_store_error(failure, stream)
+    print(failure.summary(), file=stream)
+
+
+def ask_hidden(prompt: str, stderr: TextIO, *, closed: str) -> str | None:
+    """What was typed at a hidden prompt; None after saying ``closed`` when the input was
+    closed there (Ctrl-D)."""
+    import getpass
+
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        print(file=stderr)  # the prompt's line is still open
+        error(stderr, closed)
+        return None
 
 
 def explain_store_probe(probe: StoreProbe, stream: TextIO) -> None:

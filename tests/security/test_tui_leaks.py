@@ -541,6 +541,7 @@ WORKER_SITES = {
     "dashboard-forget-worker": "failed with an unexpected RuntimeError",
 }
 TEXTUAL_LOG_RUN = "none"
+WAITED_OUT = "WAITED OUT"  # the child's line when its drive waited for a screen that never came
 
 
 def squashed(text: str) -> str:
@@ -636,6 +637,12 @@ def child_runs(
         delete_items(secret_service_env.address)
 
 
+def assert_drove_through(run: ChildRun) -> None:
+    """The child's drive kept step with the app: no bounded wait ran out (each costs 30 s and
+    means the path meant to be exercised was not)."""
+    assert WAITED_OUT not in run.stderr, run.stderr
+
+
 def assert_no_leak(run: ChildRun) -> None:
     observed = run.observe()
     output = run.stdout + run.stderr
@@ -654,6 +661,7 @@ def test_a_crash_in_a_screen_handler_is_one_line_without_the_key(
     site: str, child_runs: dict[str, ChildRun]
 ) -> None:
     run = child_runs[site]
+    assert_drove_through(run)
     assert f"REACHED {site}" in run.stderr, run.stderr  # the deliberate crash happened there
     assert run.code == 1, run.stderr
     assert run.stderr.count("crashed with") == 1
@@ -670,6 +678,7 @@ def test_a_crash_in_a_worker_is_shown_without_the_key_and_the_app_stays_usable(
     site: str, child_runs: dict[str, ChildRun]
 ) -> None:
     run = child_runs[site]
+    assert_drove_through(run)
     assert f"REACHED {site}" in run.stderr, run.stderr
     assert run.code == 0, run.stderr  # the app went on and was quit normally
     assert "crashed with" not in run.stderr
@@ -684,6 +693,7 @@ def test_textual_log_holds_no_key_after_paste_live_test_and_store(
     child_runs: dict[str, ChildRun],
 ) -> None:
     run = child_runs[TEXTUAL_LOG_RUN]
+    assert_drove_through(run)
     assert run.code == 0, run.stderr
     assert "TEXTUAL_LOG is set" in run.stderr  # and the user was warned
     assert run.log is not None

@@ -39,6 +39,7 @@ from qlik_tui.tui.host import STEP_SCREENS
 from qlik_tui.tui.launch import launch
 from qlik_tui.tui.screens import live_test, modals, store_panel
 from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.proof_step import ProofMode
 from qlik_tui.tui.screens.store_panel import StoreMode
 from qlik_tui.tui.widgets.store_form import StoreChoice
 
@@ -63,6 +64,7 @@ DASHBOARD_SITES = (
 )
 SITES = (*HANDLER_SITES, *WORKER_SITES, *DASHBOARD_SITES, "none")
 WAIT_STEPS = 1200  # bounded waits: 1200 x 25 ms at most, per condition (machines can be busy)
+WAITED_OUT = "WAITED OUT"  # on stderr when a bounded wait ended without its condition
 
 SENTINEL: ApiKey | None = None  # read from stdin by main()
 
@@ -193,6 +195,11 @@ class Drive:
     def stopped(self) -> bool:
         return self.app._exception is not None or not self.app.is_running
 
+    @property
+    def shown(self) -> object:
+        """What the proving step shows (its mode, or after a pass the store panel's)."""
+        return getattr(self.app.screen, "shown", None)
+
     async def until(self, condition: Callable[[], bool]) -> bool:
         for _ in range(WAIT_STEPS):
             if self.stopped:
@@ -200,6 +207,9 @@ class Drive:
             if condition():
                 return True
             await asyncio.sleep(0.025)
+        # The drive waited for a screen that never came: a drive out of step with the app
+        # (the test fails on this line rather than waiting it out in silence).
+        print(f"{WAITED_OUT} at {self.app.screen!r}", file=sys.__stderr__, flush=True)
         return False
 
     async def on_step(self, step: int) -> bool:
@@ -296,7 +306,7 @@ class Drive:
     async def live_test(self) -> bool:
         if not await self.on_step(6):
             return False
-        await self.until(lambda: getattr(self.app.screen, "mode", "") != "running")
+        await self.until(lambda: getattr(self.app.screen, "mode", None) is not ProofMode.RUNNING)
         await self.pilot.pause()
         self.export("live-test-result")
         return self.site not in ("live-test", "live-test-worker", "keyring-worker")
@@ -310,16 +320,14 @@ class Drive:
         screen.query_one("#store-choice").value = StoreChoice.KEYRING  # type: ignore[attr-defined]
         await self.pilot.pause()
         await self.press("ctrl+s")
-        await self.until(lambda: getattr(self.app.screen, "shown", None) is not StoreMode.STORING)
+        await self.until(lambda: self.shown is not StoreMode.STORING)
         await self.pilot.pause()
         self.export("stored")
         if self.site == "rescue-worker" and self.app.screen.query("#rescue"):
             await self.click("#rescue")
             self.app.screen.query_one("#rescue-path").value = str(self.out / "rescue.txt")  # type: ignore[attr-defined]
             await self.click("#rescue-write")
-            await self.until(
-                lambda: getattr(self.app.screen, "shown", None) is not StoreMode.WRITING
-            )
+            await self.until(lambda: self.shown is not StoreMode.WRITING)
             await self.pilot.pause()
         elif self.site == "discard" and self.app.screen.query("#discard"):
             await self.click("#discard")
@@ -327,7 +335,7 @@ class Drive:
                 await self.click("#confirm")
             await self.on_step(5)
             await self.until(lambda: not list(self.app.workers))
-        elif getattr(self.app.screen, "mode", "") != "store-failed" and await self.on_step(7):
+        elif self.shown is not StoreMode.FAILED and await self.on_step(7):
             await self.click("#quit")
 
     async def dashboard(self) -> None:

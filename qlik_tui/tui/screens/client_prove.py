@@ -17,15 +17,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
 from qlik_tui.core.models import user_with_email
-from qlik_tui.core.outcomes import OutcomeKind, Verdict, make_outcome
+from qlik_tui.core.outcomes import Verdict
 from qlik_tui.tui.host import ClientStep
-from qlik_tui.tui.messages import WorkerCancelled, WorkerCrashed
 from qlik_tui.tui.preload import load_services
 from qlik_tui.tui.screens.client_base import ClientWizardStep
 from qlik_tui.tui.screens.client_enter import EnteredClient, check_fields
@@ -37,7 +35,6 @@ from qlik_tui.tui.widgets.outcome_panel import Fields, OutcomePanel
 
 if TYPE_CHECKING:
     from qlik_tui.core.oauth import ClientSecret
-    from qlik_tui.core.outcomes import Outcome
     from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
     from qlik_tui.services.oauth_clients import ClientProof
@@ -52,6 +49,7 @@ class ClientProveScreen(ProofStep, ClientWizardStep):
     NEXT_LABEL = "Store secret →"
     PROOF_GROUP = PROVE_GROUP
     NOUN = "client secret"
+    FAILURE_ACTIONS = (("Change ID or secret", "change-client"), ("How to create one", "how-to"))
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_test", "Cancel"),
@@ -67,7 +65,6 @@ class ClientProveScreen(ProofStep, ClientWizardStep):
 
     def __init__(self) -> None:
         super().__init__()
-        self.outcome: Outcome | None = None  # the proof's failure on show, if any
         client = self.state.client
         self.entered: EnteredClient = check_fields(
             client.tenant_text, client.client_id_text, client.secret_text
@@ -78,15 +75,11 @@ class ClientProveScreen(ProofStep, ClientWizardStep):
         proof = self.state.client.proof
         return proof is not None and proof.outcome.verdict is Verdict.VALID and self.outcome is None
 
-    def waiting_for(self) -> str:
-        tenant = self.entered.tenant
-        return tenant.display_host if tenant is not None else "the tenant"
+    @property
+    def proof_tenant(self) -> Tenant | None:
+        return self.entered.tenant
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.call_later(self._begin)
-
-    async def _begin(self) -> None:
+    async def begin(self) -> None:
         entered = self.entered
         tenant, client_id = entered.tenant, entered.client_id
         unconfirmed = (
@@ -97,7 +90,7 @@ class ClientProveScreen(ProofStep, ClientWizardStep):
         if tenant is None or client_id is None or entered.secret is None or unconfirmed:
             self.qapp.go_to_client_step(ClientStep.ENTER)  # reached without them: get them
             return
-        self.query_one("#live-intro", Static).update(
+        await self.show_intro(
             Content.from_markup(
                 "Proving client [b]$client_id[/b] on [b]$host[/b]: an access token minted at "
                 "POST /oauth/token, then GET /api/v1/users/me with it (the client's bot user). "
@@ -106,8 +99,6 @@ class ClientProveScreen(ProofStep, ClientWizardStep):
                 host=tenant.display_host,
             )
         )
-        # The store panel looks up the key stores now; it shows its form after a pass.
-        await self.query_one("#body").mount(StorePanel(id="store-panel"))
         proof = self.state.client.proof
         if proof is not None:
             await self._show_proof(proof)  # proven already; nothing changed since
@@ -145,63 +136,18 @@ class ClientProveScreen(ProofStep, ClientWizardStep):
         self.state.client.proof = message.proof
         await self._show_proof(message.proof)
 
-    async def on_worker_cancelled(self, message: WorkerCancelled) -> None:
-        if message.group == PROVE_GROUP and self.mode is ProofMode.RUNNING:
-            await self._show_failure(
-                make_outcome(OutcomeKind.CANCELLED, tenant=self.entered.tenant)
-            )
-
-    async def on_worker_crashed(self, message: WorkerCrashed) -> None:
-        if message.group == PROVE_GROUP and self.mode is ProofMode.RUNNING:
-            await self._show_failure(
-                make_outcome(
-                    OutcomeKind.UNEXPECTED_ERROR,
-                    tenant=self.entered.tenant,
-                    error_type=message.error_type,
-                )
-            )
-        else:  # a side job: worth a word, not a panel (the store panel handles its own)
-            self.notify(
-                f"{message.description} failed ({message.error_type}).",
-                severity="warning",
-                markup=False,
-            )
-
     async def _show_proof(self, proof: ClientProof) -> None:
         if proof.outcome.verdict is Verdict.VALID and proof.user is not None:
             await self._show_success(proof)
         else:
-            await self._show_failure(proof.outcome)
+            await self.show_failure(proof.outcome)
 
     async def _show_success(self, proof: ClientProof) -> None:
         entered = self.entered
         assert entered.tenant is not None and entered.client_id is not None
         assert entered.secret is not None
-        self.outcome = None
-        self.mode = ProofMode.RESULT
-        await self.replace_result(proof_panel(proof))
-        store_panel = self.store_panel
-        if store_panel is not None:
-            proven = ProvenClient(entered.tenant, entered.client_id, entered.secret, proof)
-            await store_panel.show_form(proven)
-        self.query_one("#next", Button).focus(scroll_visible=False)
-
-    async def _show_failure(self, outcome: Outcome) -> None:
-        self.outcome = outcome
-        self.mode = ProofMode.RESULT
-        actions = Horizontal(
-            Button("Retry", id="retry", variant="primary"),
-            Button("Change ID or secret", id="change-client"),
-            Button("How to create one", id="how-to"),
-            classes="actions",
-        )
-        await self.replace_result(OutcomePanel.failure(outcome), actions)
-        self.query_one("#retry", Button).focus(scroll_visible=False)
-        self.set_nav_status("Enter: retry · Tab: more")
-
-    @on(Button.Pressed, "#retry")
-    def _retry(self) -> None:
-        self.start_proof()
+        proven = ProvenClient(entered.tenant, entered.client_id, entered.secret, proof)
+        await self.show_success(proof_panel(proof), proven)
 
     @on(Button.Pressed, "#change-client")
     def _change_client(self) -> None:

@@ -1,10 +1,11 @@
-"""Step 7: where the key is now, and how to check it again later."""
+"""Step 7: where the key is now, and how to check it again later. What it shares with the OAuth
+path's Done step (``client_done.py``) is ``DoneStep``."""
 
 from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -76,56 +77,48 @@ def login_command(host: str, name: str, rescue: Path) -> str:
     return f"qlik-tui login --tenant {shlex.quote(host)}{named} --with-token < {source}"
 
 
-class DoneScreen(WizardStep):
-    STEP = Step.DONE
-    STEP_TITLE = "Done"
+class DoneStep(WizardStep):
+    """What both Done steps share: what was stored and where (the subclass adds the commands),
+    or the file it was written to instead (the subclass says how to store it later), or that
+    nothing was; then the dashboard or Quit. Nothing is left to go back or on to."""
+
     AUTO_FOCUS = "#dashboard, #quit"  # the dashboard when something was stored
-    _shown_profile: Profile | None = None
+    NOUN: ClassVar[str]  # what was stored: "key", "client secret"
+
+    @property
+    def stored_profile(self) -> Profile | None:
+        raise NotImplementedError
+
+    @property
+    def rescue_path(self) -> Path | None:
+        raise NotImplementedError
+
+    @property
+    def session_only(self) -> bool:
+        raise NotImplementedError
+
+    def compose_stored(self, profile: Profile) -> ComposeResult:
+        """Below the heading: the profile's fields, where it is, the commands that use it."""
+        raise NotImplementedError
+
+    def compose_rescued(self, rescue: Path) -> ComposeResult:
+        """Below the file's fields: what to do with the file."""
+        raise NotImplementedError
 
     def compose_body(self) -> ComposeResult:
-        profile, rescue = self.state.profile, self.state.rescue_path
-        self._shown_profile = profile
+        profile, rescue = self.stored_profile, self.rescue_path
         if profile is not None:
-            yield Static("✓ The key is stored and proven to work.", classes="done-heading -ok")
-            yield Fields(
-                [
-                    ("Profile", profile.name),
-                    ("Tenant", profile.origin),
-                    ("User", user_with_email(profile.user_name, profile.user_email)),
-                    ("Key id", profile.key_id),
-                    ("Stored in", self.state.storage_description or profile.backend),
-                    ("Expiry", self._expiry_text(profile.expiry)),
-                ]
+            yield Static(
+                f"✓ The {self.NOUN} is stored and proven to work.", classes="done-heading -ok"
             )
-            store = self._store_choice(profile)
-            if self.qapp.is_demo:
-                yield Static(DEMO_STORED.format(where=DEMO_WHERE[store]), classes="paragraph")
-                yield Static(Content(REAL_SETUP_COMMAND), classes="command")
-            else:
-                where = WHERE.get(store, WHERE[StoreChoice.KEYRING])
-                yield Static(STORED.format(where=where), classes="paragraph")
-                yield Static(Content(check_command(profile.name)), classes="command")
-            if profile.expiry and self.qapp.is_demo:
-                yield Static(RENEW_BEFORE_EXPIRY, classes="paragraph")
-            elif profile.expiry:
-                yield Static(RENEW_BEFORE_EXPIRY_OR_COMMAND, classes="paragraph")
-                yield Static(Content(rotate_command(profile.name)), classes="command")
+            yield from self.compose_stored(profile)
         elif rescue is not None:
             yield Static(
-                "⚠ The key was written to a file, not to a key store.",
+                f"⚠ The {self.NOUN} was written to a file, not to a key store.",
                 classes="done-heading -warning",
             )
             yield Fields([("File", str(rescue)), ("Mode", "0600 (only you can read it)")])
-            if self.qapp.is_demo:
-                yield Static(DEMO_RESCUED, classes="paragraph")
-                yield Static(Content(f"rm {shlex.quote(str(rescue))}"), classes="command")
-            else:
-                yield Static(
-                    "Move it into a password manager and delete the file. To store it later, in "
-                    "the OS keyring once it works (or add --store encrypted-file):",
-                    classes="paragraph",
-                )
-                yield Static(Content(self._login_command(rescue)), classes="command")
+            yield from self.compose_rescued(rescue)
         else:
             yield Static("Nothing was stored.", classes="done-heading -warning")
         with Horizontal(classes="actions"):
@@ -133,30 +126,17 @@ class DoneScreen(WizardStep):
                 yield Button("Check stored keys", id="dashboard", variant="primary")
             yield Button("Quit", id="quit")
 
-    def _store_choice(self, profile: Profile) -> StoreChoice:
-        if self.state.session_only:
+    def store_choice(self, profile: Profile) -> StoreChoice:
+        """Where ``profile``'s secret is (as the store form names it)."""
+        if self.session_only:
             return StoreChoice.SESSION
         if in_encrypted_file(profile):
             return StoreChoice.ENCRYPTED_FILE
         return StoreChoice.KEYRING
 
-    def _login_command(self, rescue: Path) -> str:
-        tenant = self.state.tenant
-        return login_command(
-            tenant.display_host if tenant is not None else "TENANT", self.state.profile_name, rescue
-        )
-
-    def _expiry_text(self, expiry_iso: str | None) -> str:
-        return expiry_sentence(parse_iso_datetime(expiry_iso), now=self.qapp.now())
-
     def on_mount(self) -> None:
         super().on_mount()
         self.show("#nav", False)  # the only choices left are the buttons: dashboard or quit
-
-    def on_screen_resume(self) -> None:
-        if self.state.profile is not self._shown_profile:
-            # Renewed on the dashboard above: the key shown here was deleted. Built again.
-            self.qapp.show_step("done")
 
     def can_go_back(self) -> bool:
         return False  # stored or written: the steps before have nothing left to do
@@ -176,3 +156,77 @@ class DoneScreen(WizardStep):
     @on(Button.Pressed, "#dashboard")
     def _dashboard(self) -> None:
         self.qapp.open_dashboard()
+
+
+class DoneScreen(DoneStep):
+    STEP = Step.DONE
+    STEP_TITLE = "Done"
+    NOUN = "key"
+    _shown_profile: Profile | None = None
+
+    @property
+    def stored_profile(self) -> Profile | None:
+        return self.state.profile
+
+    @property
+    def rescue_path(self) -> Path | None:
+        return self.state.rescue_path
+
+    @property
+    def session_only(self) -> bool:
+        return self.state.session_only
+
+    def compose_body(self) -> ComposeResult:
+        self._shown_profile = self.state.profile
+        yield from super().compose_body()
+
+    def compose_stored(self, profile: Profile) -> ComposeResult:
+        yield Fields(
+            [
+                ("Profile", profile.name),
+                ("Tenant", profile.origin),
+                ("User", user_with_email(profile.user_name, profile.user_email)),
+                ("Key id", profile.key_id),
+                ("Stored in", self.state.storage_description or profile.backend),
+                ("Expiry", self._expiry_text(profile.expiry)),
+            ]
+        )
+        store = self.store_choice(profile)
+        if self.qapp.is_demo:
+            yield Static(DEMO_STORED.format(where=DEMO_WHERE[store]), classes="paragraph")
+            yield Static(Content(REAL_SETUP_COMMAND), classes="command")
+        else:
+            where = WHERE.get(store, WHERE[StoreChoice.KEYRING])
+            yield Static(STORED.format(where=where), classes="paragraph")
+            yield Static(Content(check_command(profile.name)), classes="command")
+        if profile.expiry and self.qapp.is_demo:
+            yield Static(RENEW_BEFORE_EXPIRY, classes="paragraph")
+        elif profile.expiry:
+            yield Static(RENEW_BEFORE_EXPIRY_OR_COMMAND, classes="paragraph")
+            yield Static(Content(rotate_command(profile.name)), classes="command")
+
+    def compose_rescued(self, rescue: Path) -> ComposeResult:
+        if self.qapp.is_demo:
+            yield Static(DEMO_RESCUED, classes="paragraph")
+            yield Static(Content(f"rm {shlex.quote(str(rescue))}"), classes="command")
+        else:
+            yield Static(
+                "Move it into a password manager and delete the file. To store it later, in "
+                "the OS keyring once it works (or add --store encrypted-file):",
+                classes="paragraph",
+            )
+            yield Static(Content(self._login_command(rescue)), classes="command")
+
+    def _login_command(self, rescue: Path) -> str:
+        tenant = self.state.tenant
+        return login_command(
+            tenant.display_host if tenant is not None else "TENANT", self.state.profile_name, rescue
+        )
+
+    def _expiry_text(self, expiry_iso: str | None) -> str:
+        return expiry_sentence(parse_iso_datetime(expiry_iso), now=self.qapp.now())
+
+    def on_screen_resume(self) -> None:
+        if self.state.profile is not self._shown_profile:
+            # Renewed on the dashboard above: the key shown here was deleted. Built again.
+            self.qapp.show_step("done")

@@ -1,6 +1,7 @@
 """Step 6: prove the key with ``GET /users/me``, show what the tenant says, then, after a pass,
 mount the ``StorePanel`` that stores it (or writes it to a file, or discards it). What the
-OAuth client's proof shares with it (modes, spinner, store panel) is ``ProofStep``.
+OAuth client's proof shares with it (modes, spinner, failure panel, store panel) is
+``ProofStep``.
 
 The live test is an async worker, cancellable with Esc, that only posts messages.
 """
@@ -13,15 +14,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, Static
+from textual.widgets import Button
 
-from qlik_tui.core.outcomes import OutcomeKind, Verdict, make_outcome
+from qlik_tui.core.outcomes import Verdict
 from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.tui.host import PASTE_ANOTHER, Step
-from qlik_tui.tui.messages import WorkerCancelled, WorkerCrashed
 from qlik_tui.tui.preload import load_services
 from qlik_tui.tui.screens.key_carry import offer_caught_key
 from qlik_tui.tui.screens.proof_step import ProofMode, ProofStep
@@ -32,7 +31,6 @@ from qlik_tui.tui.widgets.outcome_panel import OutcomePanel
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
-    from qlik_tui.core.outcomes import Outcome
     from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
     from qlik_tui.services.verify import VerifyReport
@@ -46,6 +44,7 @@ class LiveTestScreen(ProofStep):
     STEP_TITLE = "Live test"
     NEXT_LABEL = "Store key →"
     PROOF_GROUP = LIVE_TEST_GROUP
+    FAILURE_ACTIONS = (("Change tenant", "change-tenant"), ("Paste another key", "paste-another"))
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_test", "Cancel test"),
@@ -59,10 +58,6 @@ class LiveTestScreen(ProofStep):
 
         report: VerifyReport
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.outcome: Outcome | None = None  # the live test's failure on show, if any
-
     @property
     def proof_passed(self) -> bool:
         report = self.state.report
@@ -70,20 +65,16 @@ class LiveTestScreen(ProofStep):
             report is not None and report.outcome.verdict is Verdict.VALID and self.outcome is None
         )
 
-    def waiting_for(self) -> str:
-        tenant = self.state.tenant
-        return tenant.display_host if tenant is not None else "the tenant"
+    @property
+    def proof_tenant(self) -> Tenant | None:
+        return self.state.tenant
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.call_later(self._begin)
-
-    async def _begin(self) -> None:
+    async def begin(self) -> None:
         tenant, key = self.state.tenant, self.state.key
         if tenant is None or key is None:  # reached without a tenant or key: go and get them
             self.qapp.go_to_step(Step.TENANT if tenant is None else Step.PASTE)
             return
-        self.query_one("#live-intro", Static).update(
+        await self.show_intro(
             Content.from_markup(
                 "Testing key [b]$key_id[/b] against [b]$host[/b]: GET /api/v1/users/me, the "
                 "request from Qlik's tutorial. The key goes to this tenant only.",
@@ -91,16 +82,14 @@ class LiveTestScreen(ProofStep):
                 host=tenant.display_host,
             )
         )
-        # The store panel looks up the key stores now; it shows its form after a pass.
-        await self.query_one("#body").mount(StorePanel(id="store-panel"))
         if self.state.report is not None:
             await self._show_report(self.state.report)  # tested already; nothing changed since
         else:
-            self.start_test()
+            self.start_proof()
 
     # -- the live test -----------------------------------------------------------------------
 
-    def start_test(self) -> None:
+    def start_proof(self) -> None:
         tenant, key = self.state.tenant, self.state.key
         if tenant is None or key is None:
             return
@@ -141,66 +130,23 @@ class LiveTestScreen(ProofStep):
         self.state.report = message.report
         await self._show_report(message.report)
 
-    async def on_worker_cancelled(self, message: WorkerCancelled) -> None:
-        if message.group == LIVE_TEST_GROUP and self.mode is ProofMode.RUNNING:
-            await self._show_failure(make_outcome(OutcomeKind.CANCELLED, tenant=self.state.tenant))
-
-    async def on_worker_crashed(self, message: WorkerCrashed) -> None:
-        if message.group == LIVE_TEST_GROUP and self.mode is ProofMode.RUNNING:
-            await self._show_failure(
-                make_outcome(
-                    OutcomeKind.UNEXPECTED_ERROR,
-                    tenant=self.state.tenant,
-                    error_type=message.error_type,
-                )
-            )
-        else:  # a side job: worth a word, not a panel (the store panel handles its own)
-            self.notify(
-                f"{message.description} failed ({message.error_type}).",
-                severity="warning",
-                markup=False,
-            )
-
     async def _show_report(self, report: VerifyReport) -> None:
         if report.outcome.verdict is Verdict.VALID and report.user is not None:
             await self._show_success(report)
         else:
-            await self._show_failure(report.outcome)
+            await self.show_failure(report.outcome)
 
     async def _show_success(self, report: VerifyReport) -> None:
-        key = self.state.key
+        key, tenant = self.state.key, self.state.tenant
         assert key is not None
-        self.outcome = None
         panel = OutcomePanel.success(
             report,
             key.info,
             now=self.qapp.now(),
             warn_below=self.qapp.services.expiry_warning,
         )
-        self.mode = ProofMode.RESULT
-        await self.replace_result(panel)
-        store_panel = self.store_panel
-        tenant = self.state.tenant
-        if store_panel is not None and tenant is not None:
-            await store_panel.show_form(ProvenKey(tenant, key, report))
-        self.query_one("#next", Button).focus(scroll_visible=False)
-
-    async def _show_failure(self, outcome: Outcome) -> None:
-        self.outcome = outcome
-        self.mode = ProofMode.RESULT
-        actions = Horizontal(
-            Button("Retry", id="retry", variant="primary"),
-            Button("Change tenant", id="change-tenant"),
-            Button("Paste another key", id="paste-another"),
-            classes="actions",
-        )
-        await self.replace_result(OutcomePanel.failure(outcome), actions)
-        self.query_one("#retry", Button).focus(scroll_visible=False)
-        self.set_nav_status("Enter: retry · Tab: more")
-
-    @on(Button.Pressed, "#retry")
-    def _retry(self) -> None:
-        self.start_test()
+        proven = ProvenKey(tenant, key, report) if tenant is not None else None
+        await self.show_success(panel, proven)
 
     @on(Button.Pressed, "#change-tenant")
     def _change_tenant(self) -> None:

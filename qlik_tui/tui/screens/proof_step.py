@@ -1,24 +1,36 @@
 """What the two proving steps share (the API key's live test, the OAuth client's proof): a
 request that is out (spinner, elapsed time, Esc cancels), its result, and after a pass the
 ``StorePanel`` that stores what was proven. The mode decides what shows and what Back, Next
-and Esc do; the subclass runs its own proof and builds its own result panels.
+and Esc do. A failure (the proof's outcome, a cancel, a crashed proof) is its outcome panel with
+Retry and the step's own ways back (``FAILURE_ACTIONS``); the subclass runs its own proof and
+builds its own success panel.
 """
 
 from __future__ import annotations
 
 import time
 from enum import Enum
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import LoadingIndicator, Static
+from textual.widgets import Button, LoadingIndicator, Static
 
+from qlik_tui.core.outcomes import OutcomeKind, make_outcome
+from qlik_tui.tui.messages import WorkerCancelled, WorkerCrashed
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.store_panel import StoreMode, StorePanel
+from qlik_tui.tui.widgets.outcome_panel import OutcomePanel
+
+if TYPE_CHECKING:
+    from qlik_tui.core.outcomes import Outcome
+    from qlik_tui.core.tenant import Tenant
+    from qlik_tui.tui.storable import Storable
 
 
 class ProofMode(str, Enum):
@@ -32,6 +44,9 @@ class ProofMode(str, Enum):
 class ProofStep(WizardStep):
     PROOF_GROUP: ClassVar[str]
     NOUN: ClassVar[str] = "key"  # what is stored, in the spinner's line
+    # A failure's buttons after Retry, (label, id): where to change what failed. The subclass
+    # handles their presses.
+    FAILURE_ACTIONS: ClassVar[tuple[tuple[str, str], ...]]
 
     # Decides the panel, the buttons and what Esc does. Each assignment re-applies it (the
     # spinner's clock restarts, the nav buttons refresh).
@@ -41,14 +56,29 @@ class ProofStep(WizardStep):
         super().__init__()
         self._started = 0.0
         self._ticker: Timer | None = None
+        self.outcome: Outcome | None = None  # the proof's failure on show, if any
 
     @property
     def proof_passed(self) -> bool:
         raise NotImplementedError
 
+    @property
+    def proof_tenant(self) -> Tenant | None:
+        """The tenant the proof goes to (None: not known yet)."""
+        raise NotImplementedError
+
+    def start_proof(self) -> None:
+        """Send the proof's request (a worker in ``PROOF_GROUP``) with the mode ``RUNNING``."""
+        raise NotImplementedError
+
+    async def begin(self) -> None:
+        """After mounting: get what is missing, or show an earlier result, or start."""
+        raise NotImplementedError
+
     def waiting_for(self) -> str:
         """The host the request is out to (for the spinner's line)."""
-        raise NotImplementedError
+        tenant = self.proof_tenant
+        return tenant.display_host if tenant is not None else "the tenant"
 
     @property
     def store_panel(self) -> StorePanel | None:
@@ -77,6 +107,13 @@ class ProofStep(WizardStep):
     def on_mount(self) -> None:
         super().on_mount()
         self._ticker = self.set_interval(0.1, self._tick, pause=True)
+        self.call_later(self.begin)
+
+    async def show_intro(self, intro: Content) -> None:
+        """Say what is proven where, and mount the store panel: it looks up the key stores
+        now, and shows its form after a pass."""
+        self.query_one("#live-intro", Static).update(intro)
+        await self.query_one("#body").mount(StorePanel(id="store-panel"))
 
     async def replace_result(self, *widgets: Widget) -> None:
         result = self.query_one("#result", Vertical)
@@ -85,8 +122,56 @@ class ProofStep(WizardStep):
         # The panel's heading (what happened) comes first; the buttons are a scroll away.
         self.query_one("#body").scroll_home(animate=False, immediate=True)
 
+    async def show_success(self, panel: Widget, proven: Storable | None) -> None:
+        """The proof passed: what it learnt (``panel``), then the store panel's form."""
+        self.outcome = None
+        self.mode = ProofMode.RESULT
+        await self.replace_result(panel)
+        store_panel = self.store_panel
+        if store_panel is not None and proven is not None:
+            await store_panel.show_form(proven)
+        self.query_one("#next", Button).focus(scroll_visible=False)
+
+    async def show_failure(self, outcome: Outcome) -> None:
+        """The proof failed: its outcome (title, cause, next step), Retry and the step's ways
+        back."""
+        self.outcome = outcome
+        self.mode = ProofMode.RESULT
+        actions = Horizontal(
+            Button("Retry", id="retry", variant="primary"),
+            *(Button(label, id=button_id) for label, button_id in self.FAILURE_ACTIONS),
+            classes="actions",
+        )
+        await self.replace_result(OutcomePanel.failure(outcome), actions)
+        self.query_one("#retry", Button).focus(scroll_visible=False)
+        self.set_nav_status("Enter: retry · Tab: more")
+
+    @on(Button.Pressed, "#retry")
+    def _retry(self) -> None:
+        self.start_proof()
+
     def action_cancel_test(self) -> None:
         self.workers.cancel_group(self, self.PROOF_GROUP)
+
+    async def on_worker_cancelled(self, message: WorkerCancelled) -> None:
+        if message.group == self.PROOF_GROUP and self.mode is ProofMode.RUNNING:
+            await self.show_failure(make_outcome(OutcomeKind.CANCELLED, tenant=self.proof_tenant))
+
+    async def on_worker_crashed(self, message: WorkerCrashed) -> None:
+        if message.group == self.PROOF_GROUP and self.mode is ProofMode.RUNNING:
+            await self.show_failure(
+                make_outcome(
+                    OutcomeKind.UNEXPECTED_ERROR,
+                    tenant=self.proof_tenant,
+                    error_type=message.error_type,
+                )
+            )
+        else:  # a side job: worth a word, not a panel (the store panel handles its own)
+            self.notify(
+                f"{message.description} failed ({message.error_type}).",
+                severity="warning",
+                markup=False,
+            )
 
     # -- storing: the store panel ------------------------------------------------------------
 
