@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import subprocess
 
     from qlik_tui.core.apikey import ApiKey
-    from qlik_tui.core.oauth import AccessToken
+    from qlik_tui.core.hidden import AccessToken
     from qlik_tui.core.tenant import Tenant
     from qlik_tui.services.context import Services
 
@@ -246,7 +246,7 @@ def child_environment(
     key_vars: list[str],
     server_vars: list[str],
 ) -> dict[str, str]:
-    from qlik_tui.core.oauth import AccessToken
+    from qlik_tui.core.hidden import AccessToken
 
     environment = dict(base)
     environment[SERVER_VAR] = tenant.origin

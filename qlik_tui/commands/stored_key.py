@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error, explain_outcome, explain_store_error, key_store_for
-from qlik_tui.core.oauth import AccessToken
+from qlik_tui.core.hidden import AccessToken
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.profile_key import StoredKeyMismatch, load_profile_key

@@ -58,7 +58,7 @@ from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from qlik_tui.core.oauth import ClientSecret
+from qlik_tui.core.hidden import ClientSecret
 from qlik_tui.store.errors import (
     WINDOWS_CREDENTIAL_LIMIT,
     DeadlineExceeded,
