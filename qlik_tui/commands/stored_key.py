@@ -4,17 +4,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error, explain_outcome, explain_store_error, key_store_for
-from qlik_tui.core.apikey import ApiKey
-from qlik_tui.core.oauth import AccessToken
+from qlik_tui.core.hidden import AccessToken
 from qlik_tui.core.tenant import Tenant, TenantError, parse_tenant
 from qlik_tui.services.context import Services
 from qlik_tui.services.profile_key import StoredKeyMismatch, load_profile_key
 from qlik_tui.store.profiles import Profile, ProfilesFileError, quoted_name
 from qlik_tui.store.secrets import KeyNotFound, StoreError
+
+if TYPE_CHECKING:  # exec and token with a cached access token never load core.apikey
+    from qlik_tui.core.apikey import ApiKey
 
 
 @dataclass(frozen=True)

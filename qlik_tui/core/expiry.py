@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+from qlik_tui.core.settings import DEFAULT_WARNING as DEFAULT_WARNING  # re-exported
 from qlik_tui.core.timestamps import as_utc, span_text
 
-DEFAULT_WARNING = timedelta(hours=6)
 LIFETIME_FRACTION = 5  # warn in the last fifth of a key's lifetime
 UNKNOWN_EXPIRY = "unknown (the API did not say)"
 

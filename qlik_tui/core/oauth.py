@@ -2,7 +2,7 @@
 
 CONTRACT:
     ClientSecret(text)                       # the secret; repr hides it; reveal() gives it
-    AccessToken(text, expires_at, scope)     # a minted bearer; repr hides it
+    AccessToken(text, expires_at, scope)     # a minted bearer; repr hides it (both: core.hidden)
     normalise_client_id(text) -> str        # strips; raises ClientIdRefused for a secret-like value
     parse_client_secret(text) -> ClientSecret  # a paste normalised; raises ClientSecretRefused
     parse_token_answer(obj, now) -> AccessToken   # the 200 answer of POST /oauth/token
@@ -16,14 +16,14 @@ is blanked before anything keeps them.
 
 from __future__ import annotations
 
-import hmac
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NoReturn
 
 from qlik_tui.core import errors
+from qlik_tui.core.hidden import AccessToken as AccessToken  # re-exported
+from qlik_tui.core.hidden import ClientSecret as ClientSecret  # re-exported
 from qlik_tui.core.kinds import OutcomeKind
 from qlik_tui.core.untrusted import looks_like_key, neutralise
 
@@ -33,75 +33,6 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 _SECRET_LIKE = re.compile(r"^[0-9a-fA-F]{48,}$|^[A-Za-z0-9_-]{40,}$")  # long random runs
 _JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}")
 DEFAULT_SCOPE = "user_default"
-
-
-class _Hidden:
-    """Holds a secret string; never shows it. Not picklable, not hashable by value."""
-
-    __slots__ = ("_text",)
-    _text: str
-    _what = "secret"
-
-    def __init__(self, text: str) -> None:
-        object.__setattr__(self, "_text", text)
-
-    def reveal(self) -> str:
-        return self._text
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(<hidden, {len(self._text)} chars>)"
-
-    __str__ = __repr__
-
-    def __format__(self, format_spec: str) -> str:
-        return format(repr(self), format_spec)
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        assert isinstance(other, _Hidden)
-        return hmac.compare_digest(self._text.encode(), other._text.encode())
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __reduce__(self) -> NoReturn:
-        raise TypeError(f"{type(self).__name__} cannot be pickled: it must never be written out")
-
-    def __reduce_ex__(self, protocol: Any) -> NoReturn:
-        raise TypeError(f"{type(self).__name__} cannot be pickled: it must never be written out")
-
-
-class ClientSecret(_Hidden):
-    """An OAuth client's secret."""
-
-    __slots__ = ()
-
-
-class AccessToken(_Hidden):
-    """A minted access token, with what the token endpoint said of it."""
-
-    __slots__ = ("expires_at", "scope")
-    expires_at: datetime | None  # None: the answer had no usable expires_in
-    scope: str | None
-
-    def __init__(
-        self, text: str, expires_at: datetime | None = None, scope: str | None = None
-    ) -> None:
-        super().__init__(text)
-        object.__setattr__(self, "expires_at", expires_at)
-        object.__setattr__(self, "scope", scope)
-
-    def __repr__(self) -> str:
-        expiry = self.expires_at.isoformat() if self.expires_at else None
-        return f"AccessToken(<hidden, {len(self._text)} chars>, expires_at={expiry!r})"
-
-    __str__ = __repr__
-
-    def seconds_left(self, now: datetime) -> float | None:
-        return None if self.expires_at is None else (self.expires_at - now).total_seconds()
 
 
 class ClientIdRefused(ValueError):

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import timedelta
+
+# A key with less left than this reads "expiring soon" (core.expiry; Services.expiry_warning).
+# Here, not in core.expiry: building Services loads no expiry wording.
+DEFAULT_WARNING = timedelta(hours=6)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from qlik_tui.core.expiry import DEFAULT_WARNING
-from qlik_tui.core.settings import ClientSettings
+from qlik_tui.core.settings import DEFAULT_WARNING, ClientSettings
 from qlik_tui.store.key_stores import KeyStoreKind, KeyStores, kind_of
 from qlik_tui.store.profiles import Profile, ProfileStore
 from qlik_tui.store.secrets import SecretStore

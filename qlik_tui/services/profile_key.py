@@ -23,8 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from qlik_tui.core.apikey import ApiKey
-from qlik_tui.core.oauth import ClientSecret
+from qlik_tui.core.hidden import ClientSecret
 from qlik_tui.core.tenant import Tenant
 from qlik_tui.services.context import Services
 from qlik_tui.store.key_stores import KeyStoreKind, kind_of
@@ -32,6 +31,7 @@ from qlik_tui.store.profiles import Profile
 from qlik_tui.store.secrets import SecretStore, StoreError
 
 if TYPE_CHECKING:
+    from qlik_tui.core.apikey import ApiKey
     from qlik_tui.core.outcomes import KeyStoreWords, Outcome
 
 

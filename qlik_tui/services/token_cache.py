@@ -12,7 +12,7 @@ import contextlib
 import json
 from datetime import datetime, timedelta
 
-from qlik_tui.core.oauth import AccessToken
+from qlik_tui.core.hidden import AccessToken
 from qlik_tui.core.timestamps import parse_iso_datetime
 from qlik_tui.services.context import Services
 from qlik_tui.store.errors import StoreError

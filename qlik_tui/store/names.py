@@ -53,7 +53,10 @@ def name_problem(name: str, *, incoming: bool = True) -> str | None:
     if len(name) > MAX_NAME_CHARS:
         return f"A profile name can have at most {MAX_NAME_CHARS} characters, not {len(name)}."
     forbidden = _FORBIDDEN_NAME_CATEGORIES if incoming else _FORBIDDEN_STORED_NAME_CATEGORIES
-    if any(unicodedata.category(char) in forbidden for char in name):
+    # Printable ASCII is in none of those categories: the usual name needs no lookup per
+    # character (reading a profiles file checks every name in it).
+    plain = name.isascii() and name.isprintable()
+    if not plain and any(unicodedata.category(char) in forbidden for char in name):
         return (
             f"The profile name {quoted(name)} contains control, invisible or unprintable "
             "characters; use letters, digits, spaces and punctuation."

@@ -58,8 +58,7 @@ from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from qlik_tui.core.apikey import ApiKey, parse_key
-from qlik_tui.core.oauth import ClientSecret
+from qlik_tui.core.hidden import ClientSecret
 from qlik_tui.store.errors import (
     WINDOWS_CREDENTIAL_LIMIT,
     DeadlineExceeded,
@@ -78,6 +77,9 @@ from qlik_tui.store.profiles import InvalidProfile, validate_profile_name
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
+    # Imported where a key is read (~10 M instructions): exec and token with a cached access
+    # token read none.
+    from qlik_tui.core.apikey import ApiKey
     from qlik_tui.store.backends import SelectedBackend
 
 __all__ = [
@@ -276,6 +278,8 @@ class SecretStore:
         raise SecretTruncated(problem=_truncation_problem(selected, found, key, removed))
 
     def load(self, profile: str) -> ApiKey:
+        from qlik_tui.core.apikey import ApiKey
+
         _check_name(profile)
         what = f"read the key of profile {profile!r}"
         found = self._read_one(what, self.service_name, profile, _parsed_key)
@@ -287,6 +291,8 @@ class SecretStore:
         """Each profile's key, or the ``StoreError`` that ``load`` raises for it, read in as
         few keyring calls as the backend allows: one for the Secret Service and for the
         encrypted file (under the deadline of one call), else one per profile."""
+        from qlik_tui.core.apikey import ApiKey
+
         found = self._read_many(profiles, self.service_name, _parsed_key)
         results: dict[str, ApiKey | StoreError] = {}
         for profile in dict.fromkeys(profiles):
@@ -598,6 +604,8 @@ class SecretStore:
 
 
 def _parsed_key(stored: str) -> ApiKey:
+    from qlik_tui.core.apikey import parse_key
+
     return parse_key(stored)  # raises ValueError for a value that is not a key
 
 

@@ -144,6 +144,20 @@ def test_named_profiles_only_and_unknown_names(
     assert 'no profile named "nope"' in missing.stderr
 
 
+def test_one_name_reads_that_profile_alone(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    assert "no profiles stored" in run_cli("check", "good").stderr
+    store_profile(services, "good", sandbox.origin, sandbox.issue_key())
+    store_profile(services, "bad", sandbox.origin, sandbox.issue_key("revoked"))
+    checked = run_cli("check", "good", "good")
+    assert checked.code == 0
+    assert "good" in checked.stdout and "bad" not in checked.stdout
+    missing = run_cli("check", "nope")
+    assert missing.code == 2
+    assert 'no profile named "nope"' in missing.stderr
+
+
 def test_key_missing_from_the_keyring_is_rejected(
     run_cli: RunCli, sandbox: FaultySandbox, services: Services
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -201,6 +202,13 @@ def test_unknown_profile_is_a_usage_error(run_cli: RunCli) -> None:
     result = run_cli("exec", "nope", "--", "true")
     assert result.code == 2
     assert 'no profile named "nope"' in result.stderr
+
+
+def test_collection_is_back_on_after_exec_in_process(run_cli: RunCli) -> None:
+    # exec runs without garbage collection; a caller in the same process gets it back
+    assert gc.isenabled()
+    assert run_cli("exec", "nope", "--", "true").code == 2
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize(

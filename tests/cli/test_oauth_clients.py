@@ -16,7 +16,7 @@ from qlik_tui.commands import exits
 from qlik_tui.services.context import Services
 from qlik_tui.store.secrets import ACCESS_TOKEN_SERVICE, CLIENT_SECRET_SERVICE, KeyNotFound
 from tests.cli.helpers import login_client, token_posts
-from tests.fixtures.cli import RunCli
+from tests.fixtures.cli import RunCli, cli_in_subprocess
 from tests.fixtures.faulty_sandbox import FaultySandbox
 
 
@@ -211,6 +211,22 @@ def test_exec_hands_command_an_access_token_never_the_secret(
     assert got["secret_anywhere"] is False
     assert token_posts(sandbox) == 1  # the token login minted, from the cache
     assert CLIENT_SECRET_SERVICE != ACCESS_TOKEN_SERVICE
+
+
+def test_exec_with_a_cached_token_loads_no_client_and_no_token_parsers(
+    run_cli: RunCli, sandbox: FaultySandbox, services: Services
+) -> None:
+    # exec-token's start-up (benchmarks/README.md): the cached path needs none of these
+    login_client(run_cli, sandbox)
+    heavy = (
+        "httpx", "asyncio", "qlik_tui.core.oauth", "qlik_tui.core.apikey",
+        "qlik_tui.core.expiry", "qlik_tui.core.outcomes",
+    )  # fmt: skip
+    extra = f"'LOADED', sorted(m for m in {heavy!r} if m in sys.modules)"
+    done = cli_in_subprocess(services.profiles.path, "exec", "bot", "--", "true", extra=extra)
+    assert done.returncode == 0, done.stderr
+    assert "LOADED []" in done.stderr
+    assert token_posts(sandbox) == 1  # the token login minted, from the cache
 
 
 def test_import_qlik_cli_proves_stores_and_lists_oauth_contexts_as_plain_text(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 import pytest
@@ -79,3 +80,14 @@ def test_any_text_is_accepted_or_refused_with_a_sentence(name: str) -> None:
     except InvalidProfile as exc:
         assert str(exc).endswith(".")
         assert "\x1b" not in str(exc)
+
+
+@given(st.text(max_size=40))
+def test_the_printable_ascii_shortcut_agrees_with_the_character_categories(name: str) -> None:
+    # name_problem skips the lookup per character for printable ASCII: none of it is forbidden
+    forbidden = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+    has_forbidden = any(unicodedata.category(char) in forbidden for char in name)
+    if name.isascii() and name.isprintable():
+        assert not has_forbidden
+    if has_forbidden:
+        assert _problem(name)  # refused, whichever check speaks first
