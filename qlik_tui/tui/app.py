@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.screen import Screen
 
@@ -332,6 +333,14 @@ class QlikTuiApp(App[int]):
         if not self.stylesheet.has_source(path):
             css = SCREENS_CSS.read_text(encoding="utf-8")
             self.stylesheet.add_source(css, read_from=(path, ""))
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        # A widget that is not in the DOM yet is styled when it is mounted (``App._register``
+        # applies the stylesheet then). Styling it before is wasted: a Button does it three
+        # times in its constructor (its variant's and style's classes), ~2 ms for the Welcome's.
+        if node is not self and node.parent is None:
+            return
+        super().update_styles(node, animate)
 
     def on_ready(self) -> None:
         if not self.stylesheet.has_source(str(SCREENS_CSS)):
