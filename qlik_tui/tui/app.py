@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.screen import Screen
 
@@ -36,7 +37,6 @@ from qlik_tui.tui.host import (
 )
 from qlik_tui.tui.keystroke_log import IN_APP_TITLE, in_app_warning
 from qlik_tui.tui.screens.base import WizardStep
-from qlik_tui.tui.state import WizardState
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from qlik_tui.services.context import Services
     from qlik_tui.services.session_store import SessionStore
     from qlik_tui.store.profiles import Profile
+    from qlik_tui.tui.state import WizardState
 
 SCREENS_CSS = Path(__file__).with_name("screens.tcss")
 QUIT_WITH_KEY_QUESTION = "The key is not stored anywhere. Quit and lose it?"
@@ -197,7 +198,8 @@ class QlikTuiApp(App[int]):
         self._services_lock = threading.Lock()  # the first screen's workers ask at once
         self.sandbox = sandbox
         self.start_with = start_with
-        self.state = WizardState()
+        self._state: WizardState | None = None
+        self._state_lock = threading.Lock()
         self.profiles_found: bool | None = None
         self.ended_by_signal: signal.Signals | None = None
         # Set by ``launch``: the real program handles SIGINT and SIGTERM (tests do not).
@@ -218,6 +220,18 @@ class QlikTuiApp(App[int]):
     @services.setter
     def services(self, services: Services) -> None:
         self._services = services
+
+    @property
+    def state(self) -> WizardState:
+        """The wizard's state, made on first use: its module's dataclasses take ~1 ms to
+        create, which the first frame does without."""
+        if self._state is None:
+            with self._state_lock:  # a worker's thread may ask first
+                if self._state is None:
+                    from qlik_tui.tui.state import WizardState
+
+                    self._state = WizardState()
+        return self._state
 
     @property
     def lasting_services(self) -> Services:
@@ -332,6 +346,14 @@ class QlikTuiApp(App[int]):
         if not self.stylesheet.has_source(path):
             css = SCREENS_CSS.read_text(encoding="utf-8")
             self.stylesheet.add_source(css, read_from=(path, ""))
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        # A widget that is not in the DOM yet is styled when it is mounted (``App._register``
+        # applies the stylesheet then). Styling it before is wasted: a Button does it three
+        # times in its constructor (its variant's and style's classes), ~2 ms for the Welcome's.
+        if node is not self and node.parent is None:
+            return
+        super().update_styles(node, animate)
 
     def on_ready(self) -> None:
         if not self.stylesheet.has_source(str(SCREENS_CSS)):

@@ -62,7 +62,6 @@ DASHBOARD = "dashboard"
 class AppHost(Protocol):
     services: Services
     sandbox: SandboxTenant | None
-    state: WizardState
     # Whether profiles are stored, once a screen has read the file in a thread (None: not yet).
     profiles_found: bool | None
 
@@ -73,6 +72,9 @@ class AppHost(Protocol):
 
     @property
     def is_demo(self) -> bool: ...
+
+    @property
+    def state(self) -> WizardState: ...
 
     def now(self) -> datetime: ...
 

@@ -229,6 +229,7 @@ NOT_BEFORE_FIRST_FRAME = (
     "qlik_tui.store.secrets",
     "qlik_tui.store.key_stores",
     "qlik_tui.core.apikey",
+    "qlik_tui.tui.state",  # the wizard's state: made on first use
     "httpx",
     "keyring",
     "secretstorage",
@@ -261,6 +262,49 @@ def test_the_welcome_is_painted_before_the_stores_and_their_libraries_load(
     assert done.stdout.split() == ["0", "gc-off", "switch-interval-0.001", "welcome-css-only"], (
         done.stdout
     )
+
+
+# Loaded first in the program (``sitecustomize``): each write that reaches the terminal is
+# logged with the thread that made it and whether it holds the Welcome's text.
+RECORD_TERMINAL_WRITES = """\
+import os
+import threading
+
+from qlik_tui.tui.terminal_driver import DroppingWritesWhenGone
+
+log = open(os.environ["WRITES_LOG"], "w", encoding="utf-8", buffering=1)
+write = DroppingWritesWhenGone.write
+
+
+def recorded(self, text):
+    log.write(f"{threading.current_thread().name} {'Start setup' in text}\\n")
+    return write(self, text)
+
+
+DroppingWritesWhenGone.write = recorded
+"""
+
+
+def test_the_event_loop_writes_until_the_first_frame_then_the_writer_thread(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    """No wait for the writer thread to get the GIL before the first frame is on screen; after
+    it, the event loop never waits for the terminal, and nothing is written out of order."""
+    (tmp_path / "sitecustomize.py").write_text(RECORD_TERMINAL_WRITES, encoding="utf-8")
+    log = tmp_path / "writes"
+    env = {"PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)]), "WRITES_LOG": str(log)}
+    with Terminal(["setup"], isolated_home, env=env) as terminal:
+        assert terminal.wait_for(b"Start setup"), shown_text(terminal.output)[-2000:]
+        terminal.send(b"\x11")  # ctrl+q
+        assert terminal.finish() == 0
+    writes = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    threads = [thread for thread, _ in writes]
+    first_frame = [holds_text for _, holds_text in writes].index("True")
+    assert set(threads[: first_frame + 1]) == {"MainThread"}
+    handed_over = threads.index("textual-output")
+    assert handed_over > first_frame
+    # Once the writer thread has written, only it writes (the terminal reset on quitting too).
+    assert set(threads[handed_over:]) == {"textual-output"}
 
 
 async def test_garbage_collection_is_back_on_once_the_first_frame_is_out(

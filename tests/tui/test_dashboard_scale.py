@@ -18,8 +18,8 @@ from rich.text import Text
 
 from qlik_tui.store.secrets import SecretStore
 from qlik_tui.tui.app import QlikTuiApp
-from qlik_tui.tui.messages import RecheckResult
 from qlik_tui.tui.screens.dashboard import DashboardMode, DashboardScreen
+from qlik_tui.tui.screens.dashboard_messages import RecheckResult
 from qlik_tui.tui.widgets.profile_table import ProfileTable
 from tests.fixtures.cli import store_many
 from tests.fixtures.faulty_sandbox import FaultySandbox

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -55,6 +55,19 @@ class WizardStep(ReportsWorkerEnds, Screen[None]):
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    _resumed = False
+
+    @on(events.ScreenResume)
+    def _first_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles the whole screen when it becomes the current one. The first time,
+        # every widget has just been styled as it was mounted, and whatever changed since
+        # (classes, focus, disabled) restyled its widget then: that pass would only repeat it
+        # (~25 M instructions of the Welcome's first frame). Later resumes keep it: the theme
+        # may have changed meanwhile.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_mount(self) -> None:
         # The footer has not rendered yet, so no bindings refresh: each one rebuilds the whole

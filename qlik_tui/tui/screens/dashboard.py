@@ -32,7 +32,9 @@ from qlik_tui.services.shared_keys import holders
 from qlik_tui.store.key_stores import in_encrypted_file
 from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.tui.host import AppHost
-from qlik_tui.tui.messages import (
+from qlik_tui.tui.messages import ReportsWorkerEnds, WorkerCancelled, WorkerCrashed
+from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.dashboard_messages import (
     ForgetFailed,
     ProfileForgotten,
     ProfilesLoaded,
@@ -40,11 +42,7 @@ from qlik_tui.tui.messages import (
     RecheckFinished,
     RecheckResult,
     RecheckStarted,
-    ReportsWorkerEnds,
-    WorkerCancelled,
-    WorkerCrashed,
 )
-from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.dashboard_text import (
     EMPTY_TEXT,
     FORGET_DETAIL,
