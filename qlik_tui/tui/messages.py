@@ -1,6 +1,5 @@
-"""Messages several screens share: a worker's end (crash or cancel), and, until the Welcome
-nests its own, whether profiles are stored (the dashboard's: ``screens/dashboard_messages.py``).
-A message one screen or widget posts is nested in its class (Textual's convention). Workers do
+"""Messages several screens share: a worker's end (crash or cancel). A message one screen or
+widget posts is nested in its class (Textual's convention). Workers do
 nothing but post messages. Each dataclass here is made when the Welcome is imported, before its
 first frame (~0.1 ms each): only what the Welcome needs.
 
@@ -47,13 +46,3 @@ class ReportsWorkerEnds:
             post(WorkerCrashed(worker.group, worker.description, error_type))
         elif event.state == WorkerState.CANCELLED:
             post(WorkerCancelled(worker.group))
-
-
-# -- stored profiles -----------------------------------------------------------------------------
-
-
-@dataclass(repr=False, eq=False)
-class ProfilesFound(Message):
-    """Whether any profile is stored (read in a thread: the file's lock can make a read wait)."""
-
-    found: bool

@@ -155,7 +155,7 @@ def install_dashboard_crash(site: str) -> None:
     if site == "dashboard":
 
         class CrashingDashboard(dashboard.DashboardScreen):
-            def on_recheck_result(self, message: object) -> None:
+            def on_dashboard_screen_recheck_result(self, message: object) -> None:
                 crash(site)
 
         dashboard.DashboardScreen = CrashingDashboard  # type: ignore[misc]

@@ -19,7 +19,6 @@ from rich.text import Text
 from qlik_tui.store.secrets import SecretStore
 from qlik_tui.tui.app import QlikTuiApp
 from qlik_tui.tui.screens.dashboard import DashboardMode, DashboardScreen
-from qlik_tui.tui.screens.dashboard_messages import RecheckResult
 from qlik_tui.tui.widgets.profile_table import ProfileTable
 from tests.fixtures.cli import store_many
 from tests.fixtures.faulty_sandbox import FaultySandbox
@@ -50,14 +49,14 @@ async def test_500_profiles_show_at_once_and_each_result_renders_one_row(
 
     monkeypatch.setattr(ProfileTable, "_cells", counting_cells)
     per_result: list[tuple[str, set[str]]] = []  # (the result's row, the rows it rendered)
-    handle_result = DashboardScreen.on_recheck_result
+    handle_result = DashboardScreen.on_dashboard_screen_recheck_result
 
-    def counting_result(screen: DashboardScreen, message: RecheckResult) -> None:
+    def counting_result(screen: DashboardScreen, message: DashboardScreen.RecheckResult) -> None:
         rendered.clear()
         handle_result(screen, message)
         per_result.append((message.result.profile.name, set(rendered)))
 
-    monkeypatch.setattr(DashboardScreen, "on_recheck_result", counting_result)
+    monkeypatch.setattr(DashboardScreen, "on_dashboard_screen_recheck_result", counting_result)
 
     app = QlikTuiApp(services, start="dashboard")
     async with app.run_test(size=SIZE) as pilot:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
@@ -34,15 +35,6 @@ from qlik_tui.store.profiles import ProfilesFileError
 from qlik_tui.tui.host import AppHost
 from qlik_tui.tui.messages import ReportsWorkerEnds, WorkerCancelled, WorkerCrashed
 from qlik_tui.tui.screens.base import WizardStep
-from qlik_tui.tui.screens.dashboard_messages import (
-    ForgetFailed,
-    ProfileForgotten,
-    ProfilesLoaded,
-    ProfilesUnreadable,
-    RecheckFinished,
-    RecheckResult,
-    RecheckStarted,
-)
 from qlik_tui.tui.screens.dashboard_text import (
     EMPTY_TEXT,
     FORGET_DETAIL,
@@ -68,6 +60,7 @@ from qlik_tui.tui.widgets.profile_table import (
 )
 
 if TYPE_CHECKING:
+    from qlik_tui.services.check import CheckResult
     from qlik_tui.services.context import Services
     from qlik_tui.services.rotation import RotationResult
     from qlik_tui.store.profiles import Profile
@@ -100,6 +93,55 @@ PANES: dict[DashboardMode, str | None] = {
 
 
 class DashboardScreen(ReportsWorkerEnds, Screen[None]):
+    # Its workers' messages (none carries a key; their reprs are Textual's, which show no
+    # fields), nested here as Textual nests a widget's own.
+
+    @dataclass(repr=False, eq=False)
+    class ProfilesLoaded(Message):
+        """The profiles file was read (in a thread: its lock can make the read wait)."""
+
+        profiles: list[Profile]
+
+    @dataclass(repr=False, eq=False)
+    class ProfilesUnreadable(Message):
+        """The profiles file is broken or cannot be read: what ``ProfilesFileError`` said."""
+
+        path: Path
+        problem: str
+        backup: Path | None
+        fix: str
+
+    @dataclass(repr=False, eq=False)
+    class RecheckStarted(Message):
+        """The re-check of one profile began (its request is about to go out)."""
+
+        name: str
+
+    @dataclass(repr=False, eq=False)
+    class RecheckResult(Message):
+        """One profile was re-checked; ``result.profile`` is its metadata as saved afterwards."""
+
+        result: CheckResult
+
+    @dataclass(repr=False, eq=False)
+    class RecheckFinished(Message):
+        count: int
+
+    @dataclass(repr=False, eq=False)
+    class ProfileForgotten(Message):
+        name: str
+        key_removed: bool  # False: the keyring held no key for it
+        metadata_removed: bool
+
+    @dataclass(repr=False, eq=False)
+    class ForgetFailed(Message):
+        """The keyring or the profiles file refused; ``problem`` and ``fix`` are user-facing."""
+
+        name: str
+        problem: str
+        fix: str
+        key_removed: bool = field(default=False, kw_only=True)  # the key is gone, the metadata not
+
     BINDINGS: ClassVar[list[BindingType]] = [
         # Short words: with the app's own bindings, the footer has 80 columns for all of them.
         Binding("r", "recheck_selected", "Check"),
@@ -244,7 +286,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self._after_reread = then
         self.load()
 
-    def on_profiles_loaded(self, message: ProfilesLoaded) -> None:
+    def on_dashboard_screen_profiles_loaded(self, message: DashboardScreen.ProfilesLoaded) -> None:
         if self._loaded:
             self._merge(message.profiles)
             then, self._after_reread = self._after_reread, None
@@ -289,7 +331,9 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
         self.qapp.profiles_read(bool(self.rows))
 
-    async def on_profiles_unreadable(self, message: ProfilesUnreadable) -> None:
+    async def on_dashboard_screen_profiles_unreadable(
+        self, message: DashboardScreen.ProfilesUnreadable
+    ) -> None:
         self._after_reread = None  # nothing to check in a file that cannot be read
         self.qapp.profiles_read(True)  # something is there: this screen explains what is wrong
         backup = str(message.backup) if message.backup else "none could be made"
@@ -399,8 +443,8 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
                 check_profiles(
                     services,
                     profiles,
-                    on_start=lambda profile: post(RecheckStarted(profile.name)),
-                    on_result=lambda result: post(RecheckResult(result)),
+                    on_start=lambda profile: post(DashboardScreen.RecheckStarted(profile.name)),
+                    on_result=lambda result: post(DashboardScreen.RecheckResult(result)),
                 )
             )
             while not checking.done():
@@ -408,16 +452,16 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
                     checking.cancel()
                 await asyncio.wait({checking}, timeout=CANCEL_POLL_S)
             if not checking.cancelled():
-                post(RecheckFinished(len(checking.result())))
+                post(DashboardScreen.RecheckFinished(len(checking.result())))
 
         asyncio.run(recheck())
 
-    def on_recheck_started(self, message: RecheckStarted) -> None:
+    def on_dashboard_screen_recheck_started(self, message: DashboardScreen.RecheckStarted) -> None:
         row = self.rows.get(message.name)
         if row is not None and message.name in self._pending:
             self._put_row(replace(row, activity=RowActivity.CHECKING))
 
-    def on_recheck_result(self, message: RecheckResult) -> None:
+    def on_dashboard_screen_recheck_result(self, message: DashboardScreen.RecheckResult) -> None:
         result = message.result
         name = result.profile.name
         if name not in self._pending:
@@ -429,7 +473,9 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         else:
             self._recheck_over()
 
-    def on_recheck_finished(self, message: RecheckFinished) -> None:
+    def on_dashboard_screen_recheck_finished(
+        self, message: DashboardScreen.RecheckFinished
+    ) -> None:
         if self.rechecking:  # every result arrived before this: normally nothing is left
             self._recheck_over()
 
@@ -547,7 +593,9 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
     def forget_worker(self, name: str) -> None:
         self.post_message(_forget_profile(self.services, name))
 
-    def on_profile_forgotten(self, message: ProfileForgotten) -> None:
+    def on_dashboard_screen_profile_forgotten(
+        self, message: DashboardScreen.ProfileForgotten
+    ) -> None:
         name = message.name
         row = self.rows.pop(name, None)
         self._forgetting = None
@@ -561,7 +609,7 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
         self.mode = DashboardMode.TABLE if self.rows else DashboardMode.EMPTY
         self.qapp.profiles_read(bool(self.rows))
 
-    def on_forget_failed(self, message: ForgetFailed) -> None:
+    def on_dashboard_screen_forget_failed(self, message: DashboardScreen.ForgetFailed) -> None:
         self._forgetting = None
         row = self.rows.get(message.name)
         if row is not None:
@@ -696,8 +744,10 @@ class DashboardScreen(ReportsWorkerEnds, Screen[None]):
                 error=True,
             )
         elif message.group == FORGET_GROUP and self._forgetting is not None:
-            self.on_forget_failed(
-                ForgetFailed(self._forgetting, problem, "Retry; if it happens again, report it.")
+            self.on_dashboard_screen_forget_failed(
+                DashboardScreen.ForgetFailed(
+                    self._forgetting, problem, "Retry; if it happens again, report it."
+                )
             )
         elif message.group == LOAD_GROUP:
             await self._show_broken(
@@ -716,14 +766,16 @@ def _load_profiles(services: Services) -> Message:
     try:
         profiles = services.profiles.all()
     except ProfilesFileError as exc:
-        return ProfilesUnreadable(exc.path, exc.problem, exc.backup, exc.fix)
-    return ProfilesLoaded(profiles)
+        return DashboardScreen.ProfilesUnreadable(exc.path, exc.problem, exc.backup, exc.fix)
+    return DashboardScreen.ProfilesLoaded(profiles)
 
 
 def _forget_profile(services: Services, name: str) -> Message:
     """The forget service's result as the message the dashboard renders (runs in a thread)."""
     result = forget_profile(services, name)
     if result.complete:
-        return ProfileForgotten(name, result.key_removed, result.profile_removed)
+        return DashboardScreen.ProfileForgotten(name, result.key_removed, result.profile_removed)
     problem = f"{result.summary()} {result.problem or ''}".strip()
-    return ForgetFailed(name, problem, result.fix or "", key_removed=result.key_removed)
+    return DashboardScreen.ForgetFailed(
+        name, problem, result.fix or "", key_removed=result.key_removed
+    )

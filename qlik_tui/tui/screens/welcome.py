@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Button, Static
 
 from qlik_tui.tui.host import ClientStep, Step
-from qlik_tui.tui.messages import ProfilesFound
 from qlik_tui.tui.screens.base import WizardStep
 from qlik_tui.tui.screens.qlik_cli_offer import (
     QlikCliKeysFound,
@@ -39,6 +41,13 @@ OAUTH_TOOLTIP = "For automation: an OAuth machine-to-machine client instead of a
 
 
 class WelcomeScreen(WizardStep):
+    @dataclass(repr=False, eq=False)
+    class ProfilesFound(Message):
+        """Whether any profile is stored (read in a thread: the file's lock can make a read
+        wait)."""
+
+        found: bool
+
     STEP = Step.WELCOME
     STEP_TITLE = "Welcome"
     AUTO_FOCUS = "#start"
@@ -87,9 +96,9 @@ class WelcomeScreen(WizardStep):
             found = bool(self.qapp.services.profiles.all())
         except (ProfilesFileError, OSError):
             found = True  # something is there but broken: the dashboard explains it
-        self.post_message(ProfilesFound(found))
+        self.post_message(self.ProfilesFound(found))
 
-    def on_profiles_found(self, message: ProfilesFound) -> None:
+    def on_welcome_screen_profiles_found(self, message: WelcomeScreen.ProfilesFound) -> None:
         self.qapp.profiles_read(message.found)
         self.query_one("#dashboard", Button).disabled = not message.found
 
