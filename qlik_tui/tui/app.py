@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -34,6 +35,7 @@ from qlik_tui.tui.host import (
     ClientStep,
     StartWith,
     Step,
+    TakesPastes,
 )
 from qlik_tui.tui.keystroke_log import IN_APP_TITLE, in_app_warning
 from qlik_tui.tui.screens.base import WizardStep
@@ -148,6 +150,11 @@ class CrashReport(Exception):
 
     def __rich__(self) -> Text:
         return Text(str(self))
+
+
+PASTE_NOT_USED = (
+    "The paste was not used: nothing on this screen takes text. It was not shown or kept."
+)
 
 
 class QlikTuiApp(App[int]):
@@ -354,6 +361,34 @@ class QlikTuiApp(App[int]):
         if node is not self and node.parent is None:
             return
         super().update_styles(node, animate)
+
+    async def on_event(self, event: events.Event) -> None:
+        # A paste's repr is the pasted text, and Textual logs every event it dispatches to a
+        # widget (TEXTUAL_LOG, devtools), handled or not: a key pasted while a button has focus
+        # would be written there. Pastes go from here straight to what takes them unlogged.
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            self._hand_over_paste(event.text)
+            return
+        await super().on_event(event)
+
+    def _hand_over_paste(self, text: str) -> None:
+        from textual.widgets import Input  # only once something is pasted: not before the frame
+
+        focused = self.focused
+        if getattr(focused, "TAKES_PASTES_UNLOGGED", False):
+            assert focused is not None  # our fields: they take a paste before any dispatch
+            focused.post_message(events.Paste(text))
+        elif isinstance(focused, Input):  # Textual's own fields (the command palette's)
+            if text:
+                line = text.splitlines()[0]
+                if focused.selection.is_empty:
+                    focused.insert_text_at_cursor(line)
+                else:
+                    focused.replace(line, *focused.selection)
+        elif isinstance(self.screen, TakesPastes):
+            self.screen.take_paste(text)
+        elif text.strip():
+            self.notify(PASTE_NOT_USED, markup=False)
 
     def on_ready(self) -> None:
         if not self.stylesheet.has_source(str(SCREENS_CSS)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum, IntEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from qlik_tui.core.apikey import ApiKey
@@ -57,6 +57,14 @@ TOTAL_CLIENT_STEPS = len(ClientStep)
 # Step 5 again, with the key in the field selected so that a paste replaces it.
 PASTE_ANOTHER = "paste-another"
 DASHBOARD = "dashboard"
+
+
+@runtime_checkable
+class TakesPastes(Protocol):
+    """A screen that uses a paste made while no text field has focus (the Generate step: the
+    key just copied). The app hands it over without Textual's dispatch, which logs the text."""
+
+    def take_paste(self, text: str) -> None: ...
 
 
 class AppHost(Protocol):

@@ -272,8 +272,13 @@ class Drive:
         return self.site != "tenant"
 
     async def permission(self) -> bool:
+        from textual import events
+
         if not await self.on_step(3):
             return False
+        if SENTINEL is not None:  # pasted too early, a button focused: no field takes it
+            self.app.post_message(events.Paste(SENTINEL.reveal()))
+            await self.pilot.pause()
         await self.click("#have-permission")
         return self.site != "permission"
 

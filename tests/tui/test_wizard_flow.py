@@ -36,6 +36,7 @@ from tests.tui.helpers import (
     PinnedApp,
     click,
     fixed_key,
+    fixed_tenant,
     paste,
     screen_text,
     settle,
@@ -372,3 +373,71 @@ async def test_a_typed_in_key_is_inspected_once_it_settles(
     assert len(key.reveal()) > 400
     assert len(parses) <= 3  # not one per character
     assert built <= 1  # the panel is updated in place, never rebuilt
+
+
+# -- a paste where no field takes it --------------------------------------------------------------
+
+
+async def test_a_key_pasted_on_the_generate_step_goes_on_to_the_paste_step(
+    offline_services: Services,
+) -> None:
+    key = fixed_key()
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.state.set_tenant(fixed_tenant(), fixed_tenant().host, confirmed=False)
+        app.go_to_step(4)
+        await pilot.pause()
+        assert isinstance(app.screen, GenerateScreen)
+        assert isinstance(app.focused, Button)  # no field here: the terminal's paste comes
+        app.post_message(events.Paste(f"Bearer {key.reveal()}\n"))  # to the app, as a driver's
+        await pilot.pause()
+
+        assert isinstance(app.screen, PasteScreen)
+        assert app.state.key == key
+        field = app.screen.query_one(SecretInput)
+        assert field.password and key.reveal() in field.value
+        assert app.screen.inspections >= 1  # inspected, Enter tests it
+        assert not shows_part_of(screen_text(pilot), key.reveal())
+
+
+async def test_a_paste_on_the_generate_step_asks_before_replacing_an_unstored_key(
+    offline_services: Services,
+) -> None:
+    key, other = fixed_key(), SandboxTenant().issue_key()
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.state.set_tenant(fixed_tenant(), fixed_tenant().host, confirmed=False)
+        app.go_to_step(5)
+        await pilot.pause()
+        await paste(pilot, key.reveal())
+        await pilot.press("escape")  # back to Generate, the key unstored
+        assert isinstance(app.screen, GenerateScreen)
+
+        app.post_message(events.Paste(other))
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.state.key == key  # not replaced before the answer
+        await click(pilot, "#cancel")  # "Carry it over"
+        assert isinstance(app.screen, PasteScreen)
+        assert app.state.key == parse_key(other)
+
+
+async def test_a_paste_where_nothing_takes_text_is_dropped_with_a_notice(
+    offline_services: Services,
+) -> None:
+    key = fixed_key()
+    app = PinnedApp(offline_services, start="setup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.state.set_tenant(fixed_tenant(), fixed_tenant().host, confirmed=False)
+        app.go_to_step(3)
+        await pilot.pause()
+        assert isinstance(app.screen, PermissionScreen)
+        app.post_message(events.Paste(key.reveal()))
+        await pilot.pause()
+
+        assert isinstance(app.screen, PermissionScreen)
+        assert app.state.key is None and not app.state.key_at_risk
+        notices = [n.message for n in app._notifications]
+        assert any("The paste was not used" in n for n in notices)
+        assert not any(key.reveal()[:20] in n for n in notices)
+        assert not shows_part_of(screen_text(pilot), key.reveal())

@@ -1,4 +1,7 @@
-"""Step 4: generate the key in the tenant (or, in demo mode, from the sandbox)."""
+"""Step 4: generate the key in the tenant (or, in demo mode, from the sandbox).
+
+A paste here is the key the user just copied: it goes on to the paste step with it (one key
+press fewer; a key pasted before and not stored yet is not replaced without asking)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from textual.widgets import Button, Static
 
 from qlik_tui.tui.host import Step
 from qlik_tui.tui.screens.base import WizardStep
+from qlik_tui.tui.screens.key_carry import offer_caught_key, parse_or_none
 from qlik_tui.tui.screens.modals import SandboxKeyModal
 from qlik_tui.tui.widgets.store_line import StoreLine
 
@@ -21,7 +25,7 @@ STEPS = (
     "Click [b]Generate[/b].",
 )
 SHOWN_ONCE = (
-    "[b]The key is shown only once.[/b] Copy it right away and paste it on the next step. If "
+    "[b]The key is shown only once.[/b] Copy it right away and paste it here. If "
     "you lose it before pasting, nothing is wrong: generate another one (and delete the "
     "unused key in the same list)."
 )
@@ -64,6 +68,17 @@ class GenerateScreen(WizardStep):
                 "shown once. Copy it, or use “Use the sandbox key” on the next step.",
                 classes="paragraph hint",
             )
+
+    def take_paste(self, text: str) -> None:
+        text = "".join(text.splitlines())
+        if not text.strip():
+            return
+        state = self.state
+        if state.key_at_risk and (state.key_text or state.key):
+            offer_caught_key(self, text, go_to_paste=True)  # asks before replacing it
+            return
+        state.set_key_text(text, parse_or_none(text))
+        self.qapp.go_to_step(Step.PASTE)
 
     def _origin(self) -> str:
         tenant = self.state.tenant

@@ -21,7 +21,7 @@ REPLACES_UNSTORED = " It would replace the key pasted there before, which is not
 def offer_caught_key(screen: WizardStep, text: str, *, go_to_paste: bool) -> None:
     state = screen.state
     text = "".join(text.splitlines())
-    key = _parse_or_none(text)
+    key = parse_or_none(text)
     if key is not None and key == state.key:
         screen.notify(
             "That is the key already pasted on the paste step: it was kept out of this field.",
@@ -36,7 +36,7 @@ def offer_caught_key(screen: WizardStep, text: str, *, go_to_paste: bool) -> Non
         if discard:
             screen.notify("The key-like text was discarded.", markup=False)
             return
-        state.set_key_text(offered, _parse_or_none(offered))
+        state.set_key_text(offered, parse_or_none(offered))
         if go_to_paste:
             screen.qapp.go_to_step(Step.PASTE)
         else:
@@ -54,7 +54,7 @@ def offer_caught_key(screen: WizardStep, text: str, *, go_to_paste: bool) -> Non
     )
 
 
-def _parse_or_none(text: str) -> ApiKey | None:
+def parse_or_none(text: str) -> ApiKey | None:
     try:
         return parse_key(text)
     except KeyFormatError:

@@ -26,6 +26,8 @@ BURST_END_SECONDS = 0.2
 
 
 class KeyRefusingInput(Input):
+    TAKES_PASTES_UNLOGGED = True  # takes a Paste in on_event, before Textual logs it
+
     @dataclass(repr=False, eq=False)  # Textual's repr: no fields
     class KeyCaught(Message):
         """Text that looks like an API key was kept out of ``key_input``'s value."""

@@ -22,6 +22,7 @@ HIDDEN = "<hidden>"
 
 
 class SecretInput(Input):
+    TAKES_PASTES_UNLOGGED = True  # takes a Paste in on_event, before Textual logs it
     ALLOW_SELECT = False  # the screen's mouse selection must not pick up a revealed key
 
     BINDINGS: ClassVar[list[BindingType]] = [
