@@ -259,9 +259,14 @@ async def test_the_welcome_without_a_keyring_says_where_the_key_goes_at_80x24(
         async with app.run_test(size=SIZE) as pilot:
             await with_state(1)(pilot)
             line = app.screen.query_one(StoreLine)
+            where = (  # what the store step preselects then
+                "the key will be kept in qlik-tui's own encrypted file, under a passphrase you "
+                "choose."
+                if sandbox is None
+                else "the practice key will be kept in memory, for this session only."
+            )
             assert str(line.content) == (
-                "⚠ No usable OS keyring here (no D-Bus session, so no Secret Service): the key "
-                "will be kept in qlik-tui's own encrypted file, under a passphrase you choose."
+                f"⚠ No usable OS keyring here (no D-Bus session, so no Secret Service): {where}"
             )
             body = app.screen.query_one("#body")
             assert body.max_scroll_y == 0  # no scrollbar cuts it

@@ -65,12 +65,17 @@ class StoreProbed(Message):
     probe: KeyStoreProbe
 
 
-def brief_line(probe: KeyStoreProbe) -> str:
-    """Where the key will go, in one sentence: the keyring, or (the store form preselects it
-    then) qlik-tui's encrypted file."""
+def brief_line(probe: KeyStoreProbe, *, demo: bool = False) -> str:
+    """Where the key will go, in one sentence: the keyring, or what the store form preselects
+    then: qlik-tui's encrypted file, or in the demo this session's memory."""
     if probe.usable:
         return f"✓ Key store: {probe.headline}. The key will be kept there."
     reason = f" ({probe.reason})" if probe.reason else ""
+    if demo:
+        return (
+            f"⚠ No usable OS keyring here{reason}: the practice key will be kept in memory, "
+            "for this session only."
+        )
     return (
         f"⚠ No usable OS keyring here{reason}: the key will be kept in qlik-tui's own "
         "encrypted file, under a passphrase you choose."
@@ -124,5 +129,6 @@ class StoreLine(Static):
         self.probe = probe
         self.set_class(probe.usable, "-ok")
         self.set_class(not probe.usable, "-warning")
-        words = brief_line(probe) if self.brief else "\n".join(probe_lines(probe))
+        demo = cast("AppHost", self.app).is_demo if self.brief else False
+        words = brief_line(probe, demo=demo) if self.brief else "\n".join(probe_lines(probe))
         self.update(Content(words))
