@@ -154,7 +154,7 @@ def test_many_keys_on_one_tenant_share_a_few_connections(
     # 40 keys, 16 requests in flight at most: two and a half times as many keys as connections
     # may be open (each key a Secret Service write and read, so not more).
     services = dataclasses.replace(
-        services, client_settings=dataclasses.replace(TEST_SETTINGS, max_in_flight=16)
+        services, client_settings=TEST_SETTINGS._replace(max_in_flight=16)
     )
     names = store_many(services, sandbox.origin, [sandbox.issue_key() for _ in range(40)])
     sandbox.clear_requests()
