@@ -47,7 +47,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -218,11 +218,21 @@ class _Entry:
         return self._profile
 
 
-@dataclass
 class _Document:
-    profiles: dict[str, _Entry] = field(default_factory=dict)
-    unknown: dict[str, Any] = field(default_factory=dict)
-    default: str | None = None  # the default profile's name, one of ``profiles``
+    """The file read: its profiles, its top-level fields this qlik-tui does not know, and the
+    default profile's name (one of ``profiles``)."""
+
+    __slots__ = ("default", "profiles", "unknown")
+
+    def __init__(
+        self,
+        profiles: dict[str, _Entry] | None = None,
+        unknown: dict[str, Any] | None = None,
+        default: str | None = None,
+    ) -> None:
+        self.profiles = {} if profiles is None else profiles
+        self.unknown = {} if unknown is None else unknown
+        self.default = default
 
     def copy(self) -> _Document:
         """A copy to edit: edits replace entries (never change one), so they are shared."""
