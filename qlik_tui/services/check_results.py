@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
+from typing import NamedTuple
 
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User
 from qlik_tui.core.outcomes import Outcome
@@ -28,8 +29,7 @@ class Detail(IntEnum):
     FULL = 2  # and, for a TenantAdmin, the tenant's key config and active key count (wizard)
 
 
-@dataclass(frozen=True)
-class VerifyReport:
+class VerifyReport(NamedTuple):
     """The live test of one key."""
 
     outcome: Outcome
