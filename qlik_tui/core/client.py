@@ -39,7 +39,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -130,12 +129,16 @@ def _is_internationalised(url: httpx.URL) -> bool:
     return any(label.startswith(b"xn--") for label in url.raw_host.lower().split(b"."))
 
 
-@dataclass
 class _CallState:
-    waited_s: float = 0.0
-    redirects: int = 0
-    retries: int = 0
-    visited: set[str] = field(default_factory=set)
+    """One call's running tally: rate-limit waits, redirects and retries, URLs visited."""
+
+    __slots__ = ("redirects", "retries", "visited", "waited_s")
+
+    def __init__(self) -> None:
+        self.waited_s = 0.0
+        self.redirects = 0
+        self.retries = 0
+        self.visited: set[str] = set()
 
 
 class QlikClient:

@@ -7,7 +7,6 @@ back to the profile metadata (last checked, outcome, expiry).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 
@@ -383,7 +382,7 @@ def with_store_command(result: CheckResult) -> CheckResult:
     """``result`` whose rejected key's next step ends naming the exact command that stores a
     new key for the profile (the command line's words; the dashboard offers its own button)."""
     outcome = with_store_sentence(result.outcome, result.profile.name)
-    return result if outcome is result.outcome else dataclasses.replace(result, outcome=outcome)
+    return result if outcome is result.outcome else result._replace(outcome=outcome)
 
 
 def with_store_sentence(outcome: Outcome, profile_name: str) -> Outcome:

@@ -9,7 +9,6 @@ Re-checking stored keys (``services.check.check_profiles``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 from typing import NamedTuple
@@ -40,8 +39,7 @@ class VerifyReport(NamedTuple):
     tenant_matches: bool | None = None  # key's tenantId == user's tenantId (None: unknown)
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     """The re-check of one stored profile."""
 
     profile: Profile  # as updated by this check

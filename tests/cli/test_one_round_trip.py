@@ -88,7 +88,7 @@ async def test_a_key_without_a_sub_claim_is_proven_through_users_me(
 ) -> None:
     key = parse_key(sandbox.issue_key())
     claimless = parse_key(key.reveal())
-    object.__setattr__(claimless, "_info", type(key.info)(**{**vars(key.info), "subject": None}))
+    object.__setattr__(claimless, "_info", key.info._replace(subject=None))
     report = await verify_key(parse_tenant(sandbox.origin), claimless, settings=TEST_SETTINGS)
     assert report.outcome.kind is OutcomeKind.VALID
     assert [r.path for r in sandbox.requests if "/users/" in r.path][:1] == [f"{API}/users/me"]
