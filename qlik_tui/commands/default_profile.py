@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
 from enum import Enum
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error
@@ -25,8 +24,7 @@ class DefaultSource(str, Enum):
     PROFILES_FILE = "profiles-file"  # qlik-tui use NAME
 
 
-@dataclass(frozen=True)
-class DefaultProfile:
+class DefaultProfile(NamedTuple):
     name: str
     source: DefaultSource
 

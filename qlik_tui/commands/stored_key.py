@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from qlik_tui.commands import exits
 from qlik_tui.commands.output import error, explain_outcome, explain_store_error, key_store_for
@@ -19,15 +18,13 @@ if TYPE_CHECKING:  # exec and token with a cached access token never load core.a
     from qlik_tui.core.apikey import ApiKey
 
 
-@dataclass(frozen=True)
-class StoredKey:
+class StoredKey(NamedTuple):
     profile: Profile
     tenant: Tenant
     key: ApiKey
 
 
-@dataclass(frozen=True)
-class StoredBearer:
+class StoredBearer(NamedTuple):
     """What a tool is handed: the profile's API key, or an access token of its OAuth client."""
 
     profile: Profile

@@ -22,14 +22,12 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import dataclasses
 import hmac
 import json
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from qlik_tui.core.untrusted import neutralise
 
@@ -61,8 +59,7 @@ class KeyFormatError(ValueError):
     """The paste is not a usable key. ``str(err)`` is a user-facing sentence."""
 
 
-@dataclass(frozen=True)
-class KeyInfo:
+class KeyInfo(NamedTuple):
     key_id: str | None  # jti, or kid when jti is missing
     tenant_id: str | None
     subject: str | None  # sub: the user id
@@ -70,7 +67,7 @@ class KeyInfo:
     alg: str | None
     aud: str | None
     iss: str | None
-    warnings: tuple[str, ...] = field(default=())  # unexpected alg/aud/iss, kid != jti ...
+    warnings: tuple[str, ...] = ()  # unexpected alg/aud/iss, kid != jti ...
 
 
 class ApiKey:
@@ -199,7 +196,7 @@ def parse_key(text: str) -> ApiKey:
             f"{'' if len(altered) > 1 else 's'} control, invisible or far too many characters "
             "(shown escaped or cut); a Qlik API key's claims never do."
         )
-        info = dataclasses.replace(info, warnings=(*info.warnings, warning))
+        info = info._replace(warnings=(*info.warnings, warning))
     return ApiKey(key, info)
 
 

@@ -39,7 +39,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -63,21 +62,13 @@ from qlik_tui.core.errors import (
     ServerError,
     StatusError,
 )
+from qlik_tui.core.hidden import DEFAULT_SCOPE
 from qlik_tui.core.models import (
     ApiKeyConfig,
     ApiKeyRecord,
     TenantRecord,
     User,
     parse_error_envelope,
-)
-from qlik_tui.core.oauth import (
-    DEFAULT_SCOPE,
-    AccessToken,
-    ClientSecret,
-    CreatedClientSecret,
-    OAuthClientRecord,
-    parse_token_answer,
-    token_refusal,
 )
 from qlik_tui.core.pacing import Ticket, pace_for
 from qlik_tui.core.pacing import parse_retry_after as parse_retry_after  # re-exported
@@ -105,6 +96,8 @@ from qlik_tui.core.transport import make_http_client as make_http_client  # re-e
 from qlik_tui.core.untrusted import neutralise
 
 if TYPE_CHECKING:
+    from qlik_tui.core.hidden import AccessToken, ClientSecret
+    from qlik_tui.core.oauth import CreatedClientSecret, OAuthClientRecord
     from qlik_tui.core.tenant import Tenant
 
 
@@ -136,12 +129,16 @@ def _is_internationalised(url: httpx.URL) -> bool:
     return any(label.startswith(b"xn--") for label in url.raw_host.lower().split(b"."))
 
 
-@dataclass
 class _CallState:
-    waited_s: float = 0.0
-    redirects: int = 0
-    retries: int = 0
-    visited: set[str] = field(default_factory=set)
+    """One call's running tally: rate-limit waits, redirects and retries, URLs visited."""
+
+    __slots__ = ("redirects", "retries", "visited", "waited_s")
+
+    def __init__(self) -> None:
+        self.waited_s = 0.0
+        self.redirects = 0
+        self.retries = 0
+        self.visited: set[str] = set()
 
 
 class QlikClient:
@@ -292,6 +289,9 @@ class QlikClient:
         """POST /oauth/token with the client credentials grant (JSON body, as Qlik's own client
         sends; no Authorization header). A refusal in either error shape raises the exception
         of its outcome row (``core.oauth.token_refusal``); the secret is never in its text."""
+        # Imported here: checking an API key's profile needs no OAuth parsers or records.
+        from qlik_tui.core.oauth import parse_token_answer, token_refusal
+
         body = {
             "client_id": client_id,
             "client_secret": secret.reveal(),
@@ -309,11 +309,15 @@ class QlikClient:
 
     async def oauth_client(self, client_id: str) -> ApiResult[OAuthClientRecord]:
         """GET /api/v1/oauth-clients/{id} (TenantAdmin): the client and its secrets' hints."""
+        from qlik_tui.core.oauth import OAuthClientRecord
+
         path = f"/api/v1/oauth-clients/{quote(client_id, safe='')}"
         return await self._call(path, None, OAuthClientRecord.from_json)
 
     async def create_client_secret(self, client_id: str) -> ApiResult[CreatedClientSecret]:
         """POST /api/v1/oauth-clients/{id}/client-secrets: one more secret (at most 5)."""
+        from qlik_tui.core.oauth import CreatedClientSecret
+
         path = f"/api/v1/oauth-clients/{quote(client_id, safe='')}/client-secrets"
         return await self._write("POST", path, {}, CreatedClientSecret.from_json)
 

@@ -15,9 +15,9 @@ left. A fresh 24-hour key is therefore not flagged; it is from 6 hours before it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import NamedTuple
 
 from qlik_tui.core.settings import DEFAULT_WARNING as DEFAULT_WARNING  # re-exported
 from qlik_tui.core.timestamps import as_utc, span_text
@@ -35,8 +35,7 @@ class ExpiryState(str, Enum):
     EXPIRED = "expired"
 
 
-@dataclass(frozen=True)
-class ExpiryView:
+class ExpiryView(NamedTuple):
     state: ExpiryState
     text: str
 

@@ -2,7 +2,7 @@
 
 Apart from ``core.oauth`` (which re-exports both) so that ``exec`` and ``token`` handing out a
 cached access token load neither the token answer's parsers nor their records (~20 M
-instructions of a ~700 M run).
+instructions of a ~700 M run), nor ``check`` of an API key's profile (with the HTTP client).
 
 CONTRACT:
     ClientSecret(text)                       # the secret; repr hides it; reveal() gives it
@@ -14,6 +14,8 @@ from __future__ import annotations
 import hmac
 from datetime import datetime
 from typing import Any, NoReturn
+
+DEFAULT_SCOPE = "user_default"  # what a token is minted for unless asked otherwise
 
 
 class _Hidden:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from qlik_tui.core import errors
+from qlik_tui.core.hidden import DEFAULT_SCOPE as DEFAULT_SCOPE  # re-exported
 from qlik_tui.core.hidden import AccessToken as AccessToken  # re-exported
 from qlik_tui.core.hidden import ClientSecret as ClientSecret  # re-exported
 from qlik_tui.core.kinds import OutcomeKind
@@ -32,7 +33,6 @@ _TOKEN_CHARS = re.compile(r"^[\x21-\x7e]{16,8192}$")  # printable ASCII, no spac
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 _SECRET_LIKE = re.compile(r"^[0-9a-fA-F]{48,}$|^[A-Za-z0-9_-]{40,}$")  # long random runs
 _JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}")
-DEFAULT_SCOPE = "user_default"
 
 
 class ClientIdRefused(ValueError):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, NamedTuple, TypedDict
 
 from qlik_tui.core import errors
 from qlik_tui.core.kinds import OutcomeKind as OutcomeKind
@@ -39,8 +39,7 @@ if TYPE_CHECKING:
     from qlik_tui.core.tenant import Tenant
 
 
-@dataclass(frozen=True)
-class OutcomeSpec:
+class OutcomeSpec(NamedTuple):
     kind: OutcomeKind
     verdict: Verdict
     title: str  # short, e.g. "Key rejected (401)"

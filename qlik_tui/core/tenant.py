@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXAMPLE_HOST = "acme.eu.qlikcloud.com"
 _TYPE_INSTEAD = f"Type your tenant address, like {EXAMPLE_HOST}"
@@ -62,8 +62,7 @@ class TenantError(ValueError):
     """The text cannot be a tenant address. ``str(err)`` is a user-facing sentence."""
 
 
-@dataclass(frozen=True)
-class Tenant:
+class Tenant(NamedTuple):
     scheme: str  # "https", or "http" for loopback hosts only
     host: str  # lower-cased; IPv6 without brackets
     port: int | None  # None when default for the scheme

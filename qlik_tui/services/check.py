@@ -7,7 +7,6 @@ back to the profile metadata (last checked, outcome, expiry).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AsyncExitStack
 
@@ -16,8 +15,8 @@ import httpx
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.client import make_http_client
 from qlik_tui.core.errors import QlikError
+from qlik_tui.core.hidden import ClientSecret
 from qlik_tui.core.models import ApiKeyRecord
-from qlik_tui.core.oauth import ClientSecret
 from qlik_tui.core.outcomes import (
     Outcome,
     OutcomeKind,
@@ -33,7 +32,6 @@ from qlik_tui.services.check_results import Detail, VerifyReport
 from qlik_tui.services.context import Services
 from qlik_tui.services.dead_keys import same_owner, sharpen
 from qlik_tui.services.login import learnt_tenant_ids
-from qlik_tui.services.oauth_clients import prove_client
 from qlik_tui.services.profile_key import StoredKeyMismatch as StoredKeyMismatch
 from qlik_tui.services.profile_key import (
     key_store_words,
@@ -335,6 +333,9 @@ async def _check_client(
     if failure is not None:
         outcome = stored_key_failure(services, profile, failure, tenant)
         return await _record(services, profile, outcome, None, writer)
+    # Imported here: checking API keys' profiles needs no token parsers or OAuth records.
+    from qlik_tui.services.oauth_clients import prove_client
+
     proof = await prove_client(
         tenant, profile.client_id or "", secret, settings=services.client_settings, http=http
     )
@@ -381,7 +382,7 @@ def with_store_command(result: CheckResult) -> CheckResult:
     """``result`` whose rejected key's next step ends naming the exact command that stores a
     new key for the profile (the command line's words; the dashboard offers its own button)."""
     outcome = with_store_sentence(result.outcome, result.profile.name)
-    return result if outcome is result.outcome else dataclasses.replace(result, outcome=outcome)
+    return result if outcome is result.outcome else result._replace(outcome=outcome)
 
 
 def with_store_sentence(outcome: Outcome, profile_name: str) -> Outcome:

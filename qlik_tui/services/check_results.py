@@ -9,9 +9,9 @@ Re-checking stored keys (``services.check.check_profiles``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
+from typing import NamedTuple
 
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, User
 from qlik_tui.core.outcomes import Outcome
@@ -28,8 +28,7 @@ class Detail(IntEnum):
     FULL = 2  # and, for a TenantAdmin, the tenant's key config and active key count (wizard)
 
 
-@dataclass(frozen=True)
-class VerifyReport:
+class VerifyReport(NamedTuple):
     """The live test of one key."""
 
     outcome: Outcome
@@ -40,8 +39,7 @@ class VerifyReport:
     tenant_matches: bool | None = None  # key's tenantId == user's tenantId (None: unknown)
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     """The re-check of one stored profile."""
 
     profile: Profile  # as updated by this check

@@ -16,8 +16,8 @@ import httpx
 from qlik_tui.core.apikey import ApiKey
 from qlik_tui.core.client import ClientSettings, Deadline, QlikClient
 from qlik_tui.core.errors import QlikError
+from qlik_tui.core.hidden import AccessToken
 from qlik_tui.core.models import ApiKeyConfig, ApiKeyRecord, KeyStatus, User
-from qlik_tui.core.oauth import AccessToken
 from qlik_tui.core.outcomes import Outcome, OutcomeKind, outcome_from_error
 from qlik_tui.core.responses import ApiResult
 from qlik_tui.core.tenant import Tenant

@@ -19,10 +19,9 @@ from collections.abc import Callable, Sequence
 from configparser import Error as ConfigError
 from configparser import RawConfigParser
 from contextlib import AbstractContextManager, closing, suppress
-from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import keyring
 import keyring.errors as keyring_errors
@@ -73,8 +72,7 @@ _TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=.]{24,}")
 _MAX_DETAIL_CHARS = 300
 
 
-@dataclass(frozen=True)
-class SelectedBackend:
+class SelectedBackend(NamedTuple):
     backend: KeyringBackend
     name: str
     kind: str

@@ -20,8 +20,6 @@ import sys
 from contextlib import suppress
 from pathlib import Path
 
-import platformdirs
-
 _NEW_FILE_FLAGS = (
     os.O_WRONLY
     | os.O_CREAT
@@ -106,4 +104,6 @@ ENCRYPTED_FILE_NAME = "keys.encrypted"
 def default_store_path() -> Path:
     """``<platform data dir>/qlik-tui/keys.encrypted``; XDG_DATA_HOME is read now, not at import.
     Here, not beside the encrypted file's code: asking for the path does not load cryptography."""
+    import platformdirs  # only here: reading the profiles file needs no data folder
+
     return platformdirs.user_data_path("qlik-tui", appauthor=False) / ENCRYPTED_FILE_NAME

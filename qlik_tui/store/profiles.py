@@ -47,7 +47,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -169,6 +169,7 @@ class CredentialKind(str, Enum):
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Profile) if f.name != "name")
 _OPTIONAL_TEXT_FIELDS = tuple(name for name in FIELD_NAMES if name not in ("origin", "roles"))
 _FIELD_NAME_SET = frozenset(FIELD_NAMES)
+_OPTIONAL_TEXT_FIELD_SET = frozenset(_OPTIONAL_TEXT_FIELDS)
 
 
 def now_iso() -> str:
@@ -217,11 +218,21 @@ class _Entry:
         return self._profile
 
 
-@dataclass
 class _Document:
-    profiles: dict[str, _Entry] = field(default_factory=dict)
-    unknown: dict[str, Any] = field(default_factory=dict)
-    default: str | None = None  # the default profile's name, one of ``profiles``
+    """The file read: its profiles, its top-level fields this qlik-tui does not know, and the
+    default profile's name (one of ``profiles``)."""
+
+    __slots__ = ("default", "profiles", "unknown")
+
+    def __init__(
+        self,
+        profiles: dict[str, _Entry] | None = None,
+        unknown: dict[str, Any] | None = None,
+        default: str | None = None,
+    ) -> None:
+        self.profiles = {} if profiles is None else profiles
+        self.unknown = {} if unknown is None else unknown
+        self.default = default
 
     def copy(self) -> _Document:
         """A copy to edit: edits replace entries (never change one), so they are shared."""
@@ -304,7 +315,7 @@ class ProfileStore:
         ``commit()`` is called inside the block. Raises ``ProfilesFileError`` on entry when the
         folder cannot be made, the file cannot be locked, read or parsed."""
         with self._locked(create_dir=True):
-            edit = ProfilesEdit(self, self._load())
+            edit = ProfilesEdit(self, self._load(to_write=True))
             try:
                 yield edit
             finally:
@@ -380,9 +391,10 @@ class ProfileStore:
             if held:
                 lock.release()
 
-    def _load(self) -> _Document:
+    def _load(self, *, to_write: bool = False) -> _Document:
         """Read and check the file; the caller holds the lock. The same bytes as last time
-        are not parsed again: their document is shared (its profiles made once)."""
+        are not parsed again: their document is shared (its profiles made once). ``to_write``:
+        each profile also gets its text in the file, which only a rewrite uses."""
         try:
             raw = read_regular_file(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
@@ -399,18 +411,22 @@ class ProfileStore:
 
         remembered = self._remembered
         if remembered is not None and remembered[0] == raw:
-            return remembered[1].copy()
-        try:
-            document = _parse(raw)
-        except _HoldsAKey as holding:  # no backup: it would be one more copy of the key
-            raise ProfilesFileError(self.path, holding.problem, fix=holding.fix) from None
-        except _Broken as broken:
-            problem = broken.problem
+            document = remembered[1]
         else:
-            _adopt_written_texts(raw, document)
+            try:
+                document = _parse(raw)
+            except _HoldsAKey as holding:  # no backup: it would be one more copy of the key
+                raise ProfilesFileError(self.path, holding.problem, fix=holding.fix) from None
+            except _Broken as broken:
+                raise ProfilesFileError(
+                    self.path, broken.problem, backup=self._back_up(raw)
+                ) from None
             self.remember(raw, document)
-            return document.copy()
-        raise ProfilesFileError(self.path, problem, backup=self._back_up(raw))
+        # Entries are shared with the remembered document: adopted once, their texts serve
+        # every later rewrite of the same bytes.
+        if to_write and any(entry.text is None for entry in document.profiles.values()):
+            _adopt_written_texts(raw, document)
+        return document.copy()
 
     def remember(self, raw: bytes, document: _Document) -> None:
         """``document`` is what the file holds while its bytes are ``raw`` (read or written)."""
@@ -617,23 +633,33 @@ def _parse_entry(name: str, fields: object) -> _Entry:
     name_problem = _name_problem(name, incoming=False)
     if name_problem is not None:
         raise _Broken(f"has a profile name that is not valid: {name_problem}")
-    where = f"profile {_quoted(name)}"
     if not isinstance(fields, dict):
-        raise _Broken(f"{where} must be an object, not {_kind(fields)}.")
+        raise _Broken(f"{_where(name)} must be an object, not {_kind(fields)}.")
     origin = fields.get("origin")
     if not isinstance(origin, str) or not origin:
         found = "nothing" if "origin" not in fields else _kind(origin)
-        raise _Broken(f'{where} needs "origin" (the tenant address as text), found {found}.')
-    for field_name in _OPTIONAL_TEXT_FIELDS:
-        value = fields.get(field_name)
-        if value is not None and not isinstance(value, str):
-            raise _Broken(f'{where}: "{field_name}" must be text or null, not {_kind(value)}.')
+        raise _Broken(f'{_where(name)} needs "origin" (the tenant address as text), found {found}.')
+    # One pass over the fields present (a file of hundreds of profiles is read whole): each
+    # known text field is text or null, the rest kept as unknown.
+    unknown: dict[str, Any] = {}
+    texts_ok = True
+    for key, value in fields.items():
+        if key in _OPTIONAL_TEXT_FIELD_SET:
+            texts_ok = texts_ok and (value is None or isinstance(value, str))
+        elif key not in _FIELD_NAME_SET:
+            unknown[key] = value
+    if not texts_ok:  # the first wrong one in the fields' order, as the message names one
+        for field_name in _OPTIONAL_TEXT_FIELDS:
+            value = fields.get(field_name)
+            if value is not None and not isinstance(value, str):
+                raise _Broken(
+                    f'{_where(name)}: "{field_name}" must be text or null, not {_kind(value)}.'
+                )
     roles = fields.get("roles")
     if roles is None:
         roles = []
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
-        raise _Broken(f'{where}: "roles" must be a list of texts, not {_kind(roles)}.')
-    unknown = {key: value for key, value in fields.items() if key not in _FIELD_NAME_SET}
+        raise _Broken(f'{_where(name)}: "roles" must be a list of texts, not {_kind(roles)}.')
     unknown.pop("name", None)  # the name is the key; a stray copy inside is dropped
 
     def make() -> Profile:  # checked above: neutralising cannot fail
@@ -642,6 +668,11 @@ def _parse_entry(name: str, fields: object) -> _Entry:
         return Profile(name=name, origin=neutralise(origin), roles=parts, **texts)
 
     return _Entry(make, unknown)
+
+
+def _where(name: str) -> str:
+    """A profile of the file, as a message names it."""
+    return f"profile {_quoted(name)}"
 
 
 def _is_int(value: object) -> bool:

@@ -55,8 +55,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_for
 from contextlib import AbstractContextManager, nullcontext, suppress
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
 from qlik_tui.core.hidden import ClientSecret
 from qlik_tui.store.errors import (
@@ -129,8 +128,7 @@ _MISSING = -1
 _ENTRIES_PER_CALL = 250  # a batch read: 200 take about 0.1 s over the Secret Service
 
 
-@dataclass(frozen=True)
-class KeyringStatus:
+class KeyringStatus(NamedTuple):
     """What ``SecretStore.probe`` found: the backend, and whether it is locked (None: unknown)."""
 
     name: str

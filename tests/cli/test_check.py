@@ -196,6 +196,17 @@ def test_check_does_not_import_textual(sandbox: FaultySandbox, services: Service
     assert "EXIT 0 TEXTUAL False" in done.stderr, done.stdout + done.stderr
 
 
+def test_check_of_an_api_key_loads_no_oauth_parsers(
+    sandbox: FaultySandbox, services: Services
+) -> None:
+    # check-one's start-up (benchmarks/README.md): an API key's profile mints no token
+    store_profile(services, "a", sandbox.origin, sandbox.issue_key())
+    oauth = ("qlik_tui.core.oauth", "qlik_tui.services.oauth_clients")
+    extra = f"'LOADED', sorted(m for m in {oauth!r} if m in sys.modules)"
+    done = cli_in_subprocess(services.profiles.path, "check", "a", extra=extra)
+    assert "EXIT 0" in done.stderr and "LOADED []" in done.stderr, done.stdout + done.stderr
+
+
 def test_profile_type_is_unchanged_by_failed_metadata(services: Services) -> None:
     assert Profile(name="x", origin="https://x").name == "x"
 

@@ -220,7 +220,7 @@ def test_exec_with_a_cached_token_loads_no_client_and_no_token_parsers(
     login_client(run_cli, sandbox)
     heavy = (
         "httpx", "asyncio", "qlik_tui.core.oauth", "qlik_tui.core.apikey",
-        "qlik_tui.core.expiry", "qlik_tui.core.outcomes",
+        "qlik_tui.core.expiry", "qlik_tui.core.outcomes", "platformdirs",
     )  # fmt: skip
     extra = f"'LOADED', sorted(m for m in {heavy!r} if m in sys.modules)"
     done = cli_in_subprocess(services.profiles.path, "exec", "bot", "--", "true", extra=extra)

@@ -88,7 +88,7 @@ async def test_a_key_without_a_sub_claim_is_proven_through_users_me(
 ) -> None:
     key = parse_key(sandbox.issue_key())
     claimless = parse_key(key.reveal())
-    object.__setattr__(claimless, "_info", type(key.info)(**{**vars(key.info), "subject": None}))
+    object.__setattr__(claimless, "_info", key.info._replace(subject=None))
     report = await verify_key(parse_tenant(sandbox.origin), claimless, settings=TEST_SETTINGS)
     assert report.outcome.kind is OutcomeKind.VALID
     assert [r.path for r in sandbox.requests if "/users/" in r.path][:1] == [f"{API}/users/me"]
@@ -154,7 +154,7 @@ def test_many_keys_on_one_tenant_share_a_few_connections(
     # 40 keys, 16 requests in flight at most: two and a half times as many keys as connections
     # may be open (each key a Secret Service write and read, so not more).
     services = dataclasses.replace(
-        services, client_settings=dataclasses.replace(TEST_SETTINGS, max_in_flight=16)
+        services, client_settings=TEST_SETTINGS._replace(max_in_flight=16)
     )
     names = store_many(services, sandbox.origin, [sandbox.issue_key() for _ in range(40)])
     sandbox.clear_requests()

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 import re
 
 import pytest
@@ -223,7 +222,7 @@ def test_pasted_api_key_is_refused_without_echo() -> None:
 def test_tenant_is_frozen_and_comparable() -> None:
     tenant = parse_tenant("acme.eu.qlikcloud.com")
     assert tenant == parse_tenant("https://ACME.eu.qlikcloud.com/hub")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         tenant.host = "evil.example"  # type: ignore[misc]
 
 
@@ -240,7 +239,7 @@ def test_origin_and_display_host_from_fields() -> None:
     )
     assert tenant.origin == "http://[::1]:8443"
     assert tenant.display_host == "[::1]:8443"
-    plain = dataclasses.replace(tenant, scheme="https", host="acme.eu.qlikcloud.com", port=None)
+    plain = tenant._replace(scheme="https", host="acme.eu.qlikcloud.com", port=None)
     assert plain.origin == "https://acme.eu.qlikcloud.com"
     assert plain.display_host == "acme.eu.qlikcloud.com"
 
