@@ -279,6 +279,7 @@ class Drive:
         if SENTINEL is not None:  # pasted too early, a button focused: no field takes it
             self.app.post_message(events.Paste(SENTINEL.reveal()))
             await self.pilot.pause()
+            self.app.clear_notifications()  # its notice must not cover a later screen's text
         await self.click("#have-permission")
         return self.site != "permission"
 
