@@ -58,7 +58,14 @@ FAKE_KEY = make_fake_key(
 CONTRACT_SETTINGS = settings(
     max_examples=40,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    # hypothesis-jsonschema rejects many of its own draws for schemas with required members
+    # and patterns (oauth-clients#ErrorResponse: 50 of 57 on some seeds); the filtering is
+    # inside the strategy, not in these tests, which still see valid answers only.
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 
 
