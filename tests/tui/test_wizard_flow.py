@@ -378,15 +378,21 @@ async def test_a_typed_in_key_is_inspected_once_it_settles(
 # -- a paste where no field takes it --------------------------------------------------------------
 
 
+async def with_a_tenant_on_step(pilot: Pilot[Any], step: int) -> None:
+    app = pilot.app
+    assert isinstance(app, PinnedApp)
+    app.state.set_tenant(fixed_tenant(), fixed_tenant().host, confirmed=False)
+    app.go_to_step(step)
+    await pilot.pause()
+
+
 async def test_a_key_pasted_on_the_generate_step_goes_on_to_the_paste_step(
     offline_services: Services,
 ) -> None:
     key = fixed_key()
     app = PinnedApp(offline_services, start="setup")
     async with app.run_test(size=(80, 24)) as pilot:
-        app.state.set_tenant(fixed_tenant(), fixed_tenant().host, confirmed=False)
-        app.go_to_step(4)
-        await pilot.pause()
+        await with_a_tenant_on_step(pilot, 4)
         assert isinstance(app.screen, GenerateScreen)
         assert isinstance(app.focused, Button)  # no field here: the terminal's paste comes
         app.post_message(events.Paste(f"Bearer {key.reveal()}\n"))  # to the app, as a driver's
@@ -406,9 +412,7 @@ async def test_a_paste_on_the_generate_step_asks_before_replacing_an_unstored_ke
     key, other = fixed_key(), SandboxTenant().issue_key()
     app = PinnedApp(offline_services, start="setup")
     async with app.run_test(size=(80, 24)) as pilot:
-        app.state.set_tenant(fixed_tenant(), fixed_tenant().host, confirmed=False)
-        app.go_to_step(5)
-        await pilot.pause()
+        await with_a_tenant_on_step(pilot, 5)
         await paste(pilot, key.reveal())
         await pilot.press("escape")  # back to Generate, the key unstored
         assert isinstance(app.screen, GenerateScreen)
@@ -428,9 +432,7 @@ async def test_a_paste_where_nothing_takes_text_is_dropped_with_a_notice(
     key = fixed_key()
     app = PinnedApp(offline_services, start="setup")
     async with app.run_test(size=(80, 24)) as pilot:
-        app.state.set_tenant(fixed_tenant(), fixed_tenant().host, confirmed=False)
-        app.go_to_step(3)
-        await pilot.pause()
+        await with_a_tenant_on_step(pilot, 3)
         assert isinstance(app.screen, PermissionScreen)
         app.post_message(events.Paste(key.reveal()))
         await pilot.pause()
