@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from configparser import Error as ConfigError
 from configparser import RawConfigParser
@@ -67,6 +68,7 @@ _KINDS = {
 }
 _ENCRYPTED_FILE_MODULE = "qlik_tui.store.encrypted_file"
 _SECRET_SERVICE = "keyring.backends.SecretService.Keyring"  # this class exactly: not a subclass
+_FIRST_CALL_TIMEOUT_S = 5.0  # the first search on a connection (the call's own deadline holds)
 # Long runs of token characters in a backend's error message could be (part of) a key.
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-+/=.]{24,}")
 _MAX_DETAIL_CHARS = 300
@@ -105,6 +107,8 @@ def select_backend(given: KeyringBackend | None) -> SelectedBackend:
             f"{_config_file()}, and start a Secret Service.",
         )
     name = _backend_name(backend)
+    if _class_path(type(backend)) == _SECRET_SERVICE:
+        guard_secret_service_connections()
     encrypted_file = _encrypted_file_path(backend)
     if encrypted_file is not None:
         # Ranked below 1 only so that keyring never picks it by itself: it is secure, and
@@ -168,6 +172,7 @@ def collection_locked(backend: KeyringBackend) -> bool | None:
     default collection yet). Raises what the D-Bus calls raise."""
     if _class_path(type(backend)) != _SECRET_SERVICE:
         return None
+    guard_secret_service_connections()
     import secretstorage
     from secretstorage.collection import Collection, get_collection_by_alias
     from secretstorage.exceptions import ItemNotFoundException
@@ -301,6 +306,7 @@ def _secret_service_shortcut() -> KeyringBackend | None:
     """
     if not _secret_service_first():
         return None
+    guard_secret_service_connections()
     from keyring.backends import SecretService
 
     try:
@@ -308,6 +314,52 @@ def _secret_service_shortcut() -> KeyringBackend | None:
     except Exception:
         return None  # let keyring choose, and explain what it finds
     return SecretService.Keyring() if viable else None  # type: ignore[no-untyped-call]
+
+
+_first_call_guarded = False
+_NO_SUCH_ITEM = {"qlik-tui": "a search that finds nothing, made first on each connection"}
+
+
+def guard_secret_service_connections() -> None:
+    """Make the first call on every Secret Service connection keyring opens a search, repeated
+    until answered. gnome-keyring-daemon registers a new D-Bus client from an idle callback
+    of its main loop; a call dispatched before that finds no client: a method call is answered
+    ``UnknownMethod``, but a property read (the first thing keyring's ``Collection`` does)
+    aborts the daemon (``secret_objects_lookup_gck_object_for_path: assertion 'session'
+    failed``, then GLib's ``invoke_get_property_in_idle_cb``), taking every key of the
+    session's keyring out of reach. Several connections opening at once make that likely."""
+    global _first_call_guarded
+    if _first_call_guarded:
+        return
+    import secretstorage
+
+    opened = secretstorage.dbus_init
+
+    def dbus_init() -> Any:
+        connection = opened()
+        _search_until_answered(connection)
+        return connection
+
+    secretstorage.dbus_init = dbus_init
+    _first_call_guarded = True
+
+
+def _search_until_answered(connection: Any, attempts: int = 5) -> None:
+    from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call
+    from secretstorage.defines import SS_PATH, SS_PREFIX
+
+    service = DBusAddress(
+        SS_PATH, bus_name="org.freedesktop.secrets", interface=SS_PREFIX + "Service"
+    )
+    search = new_method_call(service, "SearchItems", "a{ss}", (_NO_SUCH_ITEM,))
+    for attempt in range(attempts):
+        reply = connection.send_and_get_reply(search, timeout=_FIRST_CALL_TIMEOUT_S)
+        if reply.header.message_type is not MessageType.error:
+            return
+        error = reply.header.fields.get(HeaderFields.error_name, "")
+        if error != "org.freedesktop.DBus.Error.UnknownMethod":
+            return  # no Secret Service, or another refusal: the real call reports it
+        time.sleep(0.01 * (attempt + 1))
 
 
 def _secret_service_first() -> bool:
@@ -338,6 +390,7 @@ def choose_and_read(
     Secret Service's failure (locked, a dismissed prompt) is explained as after a choice,
     once; else the full choice explains what is wrong, or reads from what it picks."""
     if given is None and _secret_service_first():
+        guard_secret_service_connections()
         from keyring.backends import SecretService
 
         backend: KeyringBackend = SecretService.Keyring()  # type: ignore[no-untyped-call]

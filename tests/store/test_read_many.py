@@ -107,7 +107,8 @@ def test_the_secret_service_is_asked_once_for_all_the_secrets(
     assert together.members.count("Hello") == 1
     assert together.members.count("OpenSession") == 1
     assert together.members.count("GetSecrets") == 1
-    assert together.members.count("SearchItems") == 21
+    # a search per name, and the one each connection starts with (``backends``' first call)
+    assert together.members.count("SearchItems") == 21 + together.members.count("Hello")
     assert "GetSecret" not in together.members
     assert alone.members.count("Hello") == 2  # what each read alone costs, for comparison
     assert alone.members.count("OpenSession") == 2
@@ -276,3 +277,23 @@ def test_a_first_read_without_a_secret_service_is_explained_as_choosing_is(
         choosing.value.problem,
         choosing.value.fix,
     )
+
+
+def test_every_secret_service_connection_searches_before_it_reads_a_property(
+    secret_store: SecretStore, secret_service_env: SecretServiceSession
+) -> None:
+    # gnome-keyring aborts on a property read that arrives before it registered the new
+    # connection's client; a search then is only answered UnknownMethod (and tried again).
+    with BusCalls(secret_service_env.address) as calls:
+        secret_store.save("first", ClientSecret(SENTINEL), service=ACCESS_TOKEN_SERVICE)
+        assert secret_store.read_text("first", ACCESS_TOKEN_SERVICE) == SENTINEL
+        secret_store.load_many(["first", "second"])
+        assert secret_store.delete("first", service=ACCESS_TOKEN_SERVICE)
+
+    starts = [i for i, member in enumerate(calls.members) if member == "Hello"]
+    assert len(starts) >= 4  # a connection per keyring call
+    for start, end in zip(starts, [*starts[1:], len(calls.members)], strict=True):
+        connection = calls.members[start:end]
+        assert "SearchItems" in connection, connection
+        first_read = connection.index("Get") if "Get" in connection else len(connection)
+        assert connection.index("SearchItems") < first_read, connection
