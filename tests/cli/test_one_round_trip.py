@@ -8,35 +8,21 @@ import asyncio
 import dataclasses
 import json
 import time
-from typing import Any
 
 import pytest
 
 from qlik_tui.core.apikey import parse_key
 from qlik_tui.core.outcomes import OutcomeKind
 from qlik_tui.core.tenant import parse_tenant
+from qlik_tui.sandbox.exchange import HTTP2
 from qlik_tui.sandbox.tenant import API
 from qlik_tui.services.context import Services
-from qlik_tui.services.verify import Detail, VerifyReport, verify_key
+from qlik_tui.services.verify import verify_key
 from tests.fixtures.cli import RunCli, store_many
 from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.proving import protocols, until, verify
 from tests.fixtures.recording import OffsiteRecorder
 from tests.fixtures.services import TEST_SETTINGS
-
-
-async def verify(sandbox: FaultySandbox, key_text: str) -> VerifyReport:
-    key = parse_key(key_text)
-    tenant = parse_tenant(sandbox.origin)
-    return await verify_key(tenant, key, settings=TEST_SETTINGS, detail=Detail.KEY_RECORD)
-
-
-async def until(condition: Any, what: str) -> None:
-    """Let the sandbox's threads run until ``condition`` holds (bounded: a broken test ends)."""
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"this never happened: {what}")
 
 
 async def test_the_user_and_the_key_record_are_asked_together(sandbox: FaultySandbox) -> None:
@@ -65,7 +51,10 @@ async def test_the_user_and_the_key_record_are_asked_together(sandbox: FaultySan
     # One round trip: no /users/me and no redirect, each request once, with the key's own id.
     assert sorted(r.path for r in sandbox.requests) == sorted([user_path, record_path])
     assert all(r.key_id == key.key_id and r.status == 200 for r in sandbox.requests)
-    assert sandbox.connections <= 2  # one connection per request in flight, at most
+    # ... as two streams of one HTTP/2 connection: one TLS handshake (tests/core/test_http2.py
+    # has the same proof over HTTP/1.1: a connection per request).
+    assert protocols(sandbox) == {HTTP2}
+    assert sandbox.connections == 1
 
 
 @pytest.mark.parametrize("status", [403, 404])

@@ -20,8 +20,9 @@ from qlik_tui.core.tenant import parse_tenant
 from qlik_tui.core.transport import http2_available
 from qlik_tui.sandbox.exchange import HTTP1, HTTP2
 from qlik_tui.sandbox.tenant import API
-from qlik_tui.services.verify import Detail, VerifyReport, verify_key
+from qlik_tui.services.verify import verify_key
 from tests.fixtures.faulty_sandbox import FaultySandbox
+from tests.fixtures.proving import protocols, until, verify
 from tests.fixtures.recording import OffsiteRecorder
 from tests.fixtures.services import TEST_SETTINGS
 
@@ -34,25 +35,6 @@ def tenant(request: pytest.FixtureRequest) -> FaultySandbox:
     fixture = "sandbox" if request.param == HTTP2 else "http1_sandbox"
     running: FaultySandbox = request.getfixturevalue(fixture)
     return running
-
-
-async def verify(sandbox: FaultySandbox, key_text: str) -> VerifyReport:
-    tenant = parse_tenant(sandbox.origin)
-    return await verify_key(
-        tenant, parse_key(key_text), settings=TEST_SETTINGS, detail=Detail.KEY_RECORD
-    )
-
-
-async def until(condition: Callable[[], bool], what: str) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"this never happened: {what}")
-
-
-def protocols(sandbox: FaultySandbox) -> set[str]:
-    return {r.protocol for r in sandbox.requests}
 
 
 def test_the_client_can_speak_http2() -> None:
@@ -79,32 +61,6 @@ async def test_each_kind_of_tenant_rejects_a_revoked_key(tenant: FaultySandbox) 
     assert report.outcome.kind is OutcomeKind.KEY_REJECTED
     assert report.outcome.http_status == 401 and report.outcome.server_message
     assert len(protocols(tenant)) == 1
-
-
-async def test_the_one_round_trip_proof_over_http2_is_one_connection(
-    sandbox: FaultySandbox,
-) -> None:
-    key_text = sandbox.issue_key()
-    record_path = f"{API}/api-keys/{parse_key(key_text).key_id}"
-    user_path = f"{API}/users/{sandbox.admin.id}"
-    sandbox.set_fault("hold_answer", path=record_path, delay=30)
-    proving = asyncio.ensure_future(verify(sandbox, key_text))
-    # Both requests in flight at once (the record's answer is held) ...
-    await until(
-        lambda: (
-            sandbox.held.is_set()
-            and any(r.path == user_path and r.completed for r in sandbox.requests)
-        ),
-        "the user read answered while the key record's answer is held",
-    )
-    assert [r.completed for r in sandbox.requests if r.path == record_path] == [False]
-    sandbox.release_held()
-    report = await proving
-
-    assert report.outcome.kind is OutcomeKind.VALID
-    assert protocols(sandbox) == {HTTP2}
-    # ... as two streams of one connection: one TLS handshake.
-    assert sandbox.connections == 1
 
 
 async def test_over_http1_the_same_proof_takes_a_connection_per_request(
